@@ -1,0 +1,132 @@
+"""A thin asyncio client for PrivexBot over the generated stubs (``privexbot.v1``).
+
+    async with Client("localhost:50051") as px:
+        session = await px.auth.LogInWithEmail(auth_pb2.LogInWithEmailRequest(...))
+        px.access_token = session.access_token
+        me = await px.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest())
+
+Credentials set on the client are attached to every call; ``error_details`` decodes the
+``google.rpc.Status`` details (ErrorInfo, BadRequest, RetryInfo) of a failed call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from privexbot.v1 import (
+    auth_pb2_grpc,
+    bot_pb2_grpc,
+    flow_pb2_grpc,
+    inference_pb2_grpc,
+    knowledge_pb2_grpc,
+    tenant_pb2_grpc,
+)
+
+__all__ = ["Client", "ErrorDetails", "error_details"]
+
+
+class _Credentials(
+    grpc.aio.UnaryUnaryClientInterceptor,
+    grpc.aio.UnaryStreamClientInterceptor,
+    grpc.aio.StreamUnaryClientInterceptor,
+    grpc.aio.StreamStreamClientInterceptor,
+):
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def _details(self, details):
+        extra = self._client.metadata()
+        if not extra:
+            return details
+        return details._replace(metadata=(*(details.metadata or ()), *extra))
+
+    async def intercept_unary_unary(self, continuation, details, request):
+        return await continuation(self._details(details), request)
+
+    async def intercept_unary_stream(self, continuation, details, request):
+        return await continuation(self._details(details), request)
+
+    async def intercept_stream_unary(self, continuation, details, request_iterator):
+        return await continuation(self._details(details), request_iterator)
+
+    async def intercept_stream_stream(self, continuation, details, request_iterator):
+        return await continuation(self._details(details), request_iterator)
+
+
+class Client:
+    """One channel, six service stubs, and the caller's credentials."""
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        access_token: str = "",
+        api_key: str = "",
+        credentials: grpc.ChannelCredentials | None = None,
+        extra_metadata: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self.access_token, self.api_key, self.extra_metadata = access_token, api_key, extra_metadata
+        interceptors = [_Credentials(self)]
+        self.channel = (
+            grpc.aio.secure_channel(target, credentials, interceptors=interceptors)
+            if credentials
+            else grpc.aio.insecure_channel(target, interceptors=interceptors)
+        )
+        self.auth = auth_pb2_grpc.AuthServiceStub(self.channel)
+        self.tenant = tenant_pb2_grpc.TenantServiceStub(self.channel)
+        self.bot = bot_pb2_grpc.BotServiceStub(self.channel)
+        self.flow = flow_pb2_grpc.FlowServiceStub(self.channel)
+        self.knowledge = knowledge_pb2_grpc.KnowledgeServiceStub(self.channel)
+        self.inference = inference_pb2_grpc.InferenceServiceStub(self.channel)
+
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        creds: tuple[tuple[str, str], ...] = ()
+        if self.access_token:
+            creds = (("authorization", f"Bearer {self.access_token}"),)
+        elif self.api_key:
+            creds = (("x-api-key", self.api_key),)
+        return creds + self.extra_metadata
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+
+@dataclass
+class ErrorDetails:
+    code: grpc.StatusCode
+    message: str
+    reason: str = ""
+    domain: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+    field_violations: dict[str, str] = field(default_factory=dict)
+    retry_delay_seconds: float | None = None
+
+
+def error_details(error: grpc.aio.AioRpcError) -> ErrorDetails:
+    """The rich error model (AIP-193) of a failed call."""
+    result = ErrorDetails(error.code(), error.details() or "")
+    status = rpc_status.from_call(error)
+    for detail in status.details if status else ():
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            result.reason, result.domain, result.metadata = info.reason, info.domain, dict(info.metadata)
+        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            result.field_violations = {v.field: v.description for v in bad.field_violations}
+        elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            retry = error_details_pb2.RetryInfo()
+            detail.Unpack(retry)
+            result.retry_delay_seconds = retry.retry_delay.ToTimedelta().total_seconds()
+    return result

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Generates everything derived from protos/: Python messages + gRPC stubs (clients/python)
+# and the descriptor set Envoy transcodes with (envoy/privexbot.binpb). Deterministic,
+# so CI can regenerate and diff (`make proto-check`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+GOOGLE=$($PY -c 'import google.api, os; print(os.path.dirname(os.path.dirname(google.api.__path__[0])))')
+PROTOS=$(ls protos/privexbot/v1/*.proto)
+OUT=clients/python
+rm -f $OUT/privexbot/v1/*_pb2*.py $OUT/privexbot/v1/*_pb2*.pyi
+$PY -m grpc_tools.protoc -Iprotos -I"$GOOGLE" \
+  --python_out=$OUT --pyi_out=$OUT --grpc_python_out=$OUT $PROTOS
+# Envoy needs every import (google/api, google/protobuf) and google/rpc/*, so that error
+# details in grpc-status-details-bin convert to JSON.
+$PY -m grpc_tools.protoc -Iprotos -I"$GOOGLE" --include_imports --include_source_info \
+  --descriptor_set_out=envoy/privexbot.binpb $PROTOS google/rpc/status.proto google/rpc/error_details.proto
+echo "generated: $OUT/privexbot/v1, envoy/privexbot.binpb"

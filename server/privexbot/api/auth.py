@@ -1,0 +1,184 @@
+"""AuthService: unpack the request, call ``identity``, pack the response."""
+
+from __future__ import annotations
+
+from google.protobuf import empty_pb2
+
+from privexbot import names, pagination
+from privexbot.api.convert import from_timestamp, timestamp
+from privexbot.calls import current
+from privexbot.identity import accounts
+from privexbot.identity.api_keys import key_name
+from privexbot.identity.wallets import Chain
+from privexbot.store import models
+from privexbot.v1 import auth_pb2, auth_pb2_grpc, common_pb2
+
+CHAINS = {
+    common_pb2.WALLET_CHAIN_EVM: Chain.EVM,
+    common_pb2.WALLET_CHAIN_SOLANA: Chain.SOLANA,
+    common_pb2.WALLET_CHAIN_COSMOS: Chain.COSMOS,
+}
+CHAIN_ENUMS = {str(v): k for k, v in CHAINS.items()}
+ORG_ROLES = {"owner": 1, "admin": 2, "member": 3}
+WS_ROLES = {"admin": 1, "editor": 2, "viewer": 3}
+
+
+def user_message(user: models.User) -> auth_pb2.User:
+    return auth_pb2.User(
+        name=names.user(user.id),
+        email=user.email or "",
+        display_name=user.display_name,
+        create_time=timestamp(user.created_at),
+    )
+
+
+def identity_message(row: models.Identity) -> auth_pb2.Identity:
+    return auth_pb2.Identity(
+        name=accounts.identity_name(row),
+        kind=auth_pb2.Identity.KIND_EMAIL if row.kind == "email" else auth_pb2.Identity.KIND_WALLET,
+        chain=CHAIN_ENUMS.get(row.chain, common_pb2.WALLET_CHAIN_UNSPECIFIED),
+        subject=row.subject,
+        create_time=timestamp(row.created_at),
+        last_used_time=timestamp(row.last_used_at),
+    )
+
+
+def session_message(grant: accounts.Grant) -> auth_pb2.AuthSession:
+    return auth_pb2.AuthSession(
+        user=user_message(grant.user),
+        access_token=grant.access_token,
+        access_token_expire_time=timestamp(grant.access_expires_at),
+        refresh_token=grant.refresh_token,
+        refresh_token_expire_time=timestamp(grant.refresh_expires_at),
+        organization=names.organization(grant.organization_id) if grant.organization_id else "",
+        workspace=names.workspace(grant.organization_id, grant.workspace_id)
+        if grant.workspace_id
+        else "",
+        new_user=grant.new_user,
+    )
+
+
+def api_key_message(row: models.ApiKey) -> auth_pb2.ApiKey:
+    return auth_pb2.ApiKey(
+        name=key_name(row),
+        display_name=row.display_name,
+        permissions=row.permissions,
+        expire_time=timestamp(row.expires_at),
+        key_prefix=f"pxb_{row.prefix}",
+        creator=names.user(row.creator_id) if row.creator_id else "",
+        create_time=timestamp(row.created_at),
+        revoke_time=timestamp(row.revoked_at),
+        last_used_time=timestamp(row.last_used_at),
+    )
+
+
+class AuthApi(auth_pb2_grpc.AuthServiceServicer):
+    def __init__(self, platform) -> None:
+        self.accounts = platform.accounts
+        self.api_keys = platform.api_keys
+
+    async def SignUpWithEmail(self, request, context):
+        grant = await self.accounts.sign_up_email(
+            request.email, request.password, request.display_name
+        )
+        return session_message(grant)
+
+    async def LogInWithEmail(self, request, context):
+        return session_message(await self.accounts.log_in_email(request.email, request.password))
+
+    async def ChangePassword(self, request, context):
+        grant = await self.accounts.change_password(
+            current().principal, request.current_password, request.new_password
+        )
+        return session_message(grant)
+
+    async def CreateWalletChallenge(self, request, context):
+        params, message = await self.accounts.create_wallet_challenge(
+            CHAINS[request.chain], request.address, request.chain_id
+        )
+        return auth_pb2.WalletChallenge(
+            chain=request.chain,
+            address=params.address,
+            message=message,
+            nonce=params.nonce,
+            expire_time=timestamp(params.expiration_time),
+        )
+
+    async def VerifyWalletSignature(self, request, context):
+        grant = await self.accounts.verify_wallet(
+            CHAINS[request.chain], request.message, request.signature, request.public_key
+        )
+        return session_message(grant)
+
+    async def LinkWallet(self, request, context):
+        row = await self.accounts.link_wallet(
+            current().principal,
+            CHAINS[request.chain],
+            request.message,
+            request.signature,
+            request.public_key,
+        )
+        return identity_message(row)
+
+    async def UnlinkIdentity(self, request, context):
+        await self.accounts.unlink_identity(current().principal, request.name)
+        return empty_pb2.Empty()
+
+    async def RefreshToken(self, request, context):
+        return session_message(await self.accounts.refresh(request.refresh_token))
+
+    async def LogOut(self, request, context):
+        await self.accounts.log_out(request.refresh_token)
+        return empty_pb2.Empty()
+
+    async def GetCurrentUser(self, request, context):
+        me = await self.accounts.current_user(current().principal)
+        return auth_pb2.CurrentUser(
+            user=user_message(me.user),
+            identities=[identity_message(i) for i in me.identities],
+            memberships=[
+                auth_pb2.OrganizationMembership(
+                    organization=names.organization(m.organization.id),
+                    organization_display_name=m.organization.display_name,
+                    role=ORG_ROLES[m.role],
+                    workspaces=[
+                        auth_pb2.WorkspaceMembership(
+                            workspace=names.workspace(ws.organization_id, ws.id),
+                            workspace_display_name=ws.display_name,
+                            role=WS_ROLES[role],
+                        )
+                        for ws, role in m.workspaces
+                    ],
+                )
+                for m in me.memberships
+            ],
+            organization=names.organization(me.organization_id) if me.organization_id else "",
+            workspace=names.workspace(me.organization_id, me.workspace_id)
+            if me.workspace_id
+            else "",
+        )
+
+    async def CreateApiKey(self, request, context):
+        call = current()
+        row, key = await self.api_keys.create(
+            call.principal,
+            call.scope,
+            call.permissions,
+            request.api_key.display_name,
+            list(request.api_key.permissions),
+            from_timestamp(request.api_key, "expire_time"),
+            request.request_id,
+        )
+        return auth_pb2.CreateApiKeyResponse(api_key=api_key_message(row), key=key)
+
+    async def ListApiKeys(self, request, context):
+        rows, token = await self.api_keys.list(
+            current().scope, pagination.page_size(request.page_size), request.page_token
+        )
+        return auth_pb2.ListApiKeysResponse(
+            api_keys=[api_key_message(r) for r in rows], next_page_token=token
+        )
+
+    async def RevokeApiKey(self, request, context):
+        key_id = names.parse(request.name, "organizations/*/workspaces/*/apiKeys/*")[2]
+        return api_key_message(await self.api_keys.revoke(current().scope, key_id))

@@ -1,0 +1,27 @@
+"""Services whose domain arrives with later issues: every RPC answers UNIMPLEMENTED
+(``privexbot.api.registry.complete`` fills them in) with ErrorInfo NOT_IMPLEMENTED_YET."""
+
+from __future__ import annotations
+
+from privexbot.v1 import bot_pb2_grpc, flow_pb2_grpc, inference_pb2_grpc, knowledge_pb2_grpc
+
+
+class _Unimplemented:
+    def __init__(self, platform) -> None:
+        self.platform = platform
+
+
+class BotApi(_Unimplemented, bot_pb2_grpc.BotServiceServicer):
+    pass
+
+
+class FlowApi(_Unimplemented, flow_pb2_grpc.FlowServiceServicer):
+    pass
+
+
+class KnowledgeApi(_Unimplemented, knowledge_pb2_grpc.KnowledgeServiceServicer):
+    pass
+
+
+class InferenceApi(_Unimplemented, inference_pb2_grpc.InferenceServiceServicer):
+    pass

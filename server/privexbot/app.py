@@ -1,0 +1,168 @@
+"""Builds the one grpc.aio server: six services, interceptors, health and reflection.
+
+``create_server`` is separate from ``serve`` (grpc's examples/python pattern) so tests run
+the real server in-process on port 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import signal
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from privexbot import contract
+from privexbot.api.registry import add_service, complete
+from privexbot.config import Settings
+from privexbot.interceptors.auth import AuthenticationInterceptor, AuthorizationInterceptor
+from privexbot.interceptors.errors import ErrorsInterceptor
+from privexbot.interceptors.limits import LimitsInterceptor
+from privexbot.interceptors.logging import LoggingInterceptor
+from privexbot.platform import Platform
+
+log = logging.getLogger("privexbot.app")
+
+HEALTH_INTERVAL_SECONDS = 5.0
+
+
+def server_options(settings: Settings, reuse_port: bool) -> list[tuple[str, int]]:
+    return [
+        ("grpc.max_receive_message_length", settings.max_message_bytes),
+        ("grpc.max_send_message_length", settings.max_message_bytes),
+        ("grpc.max_concurrent_streams", settings.max_concurrent_streams),
+        # Keepalive: ping idle clients, and refuse clients that ping too often.
+        ("grpc.keepalive_time_ms", 60_000),
+        ("grpc.keepalive_timeout_ms", 20_000),
+        ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
+        ("grpc.http2.max_ping_strikes", 2),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.max_connection_idle_ms", 15 * 60_000),
+        ("grpc.so_reuseport", 1 if reuse_port else 0),
+    ]
+
+
+def interceptors(platform: Platform) -> list[grpc.aio.ServerInterceptor]:
+    settings = platform.settings
+    return [
+        LoggingInterceptor(),
+        ErrorsInterceptor(),
+        AuthenticationInterceptor(platform.authenticator),
+        LimitsInterceptor(settings.default_deadline_seconds, settings.stream_deadline_seconds),
+        AuthorizationInterceptor(platform.access),
+    ]
+
+
+@dataclass
+class Running:
+    server: grpc.aio.Server
+    port: int
+    platform: Platform
+    health: health.aio.HealthServicer
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Say NOT_SERVING, drain in-flight calls for ``grace`` seconds, release resources."""
+        await self.health.enter_graceful_shutdown()
+        for task in self._tasks:
+            task.cancel()
+        await self.server.stop(grace)
+        await self.platform.close()
+
+
+async def _watch_dependencies(platform: Platform, health_servicer) -> None:
+    """Per-service health: SERVING only while the database and the ephemeral store answer."""
+    last = None
+    while True:
+        try:
+            await asyncio.wait_for(platform.check_dependencies(), timeout=3)
+            status = health_pb2.HealthCheckResponse.SERVING
+        except Exception as exc:  # any failure means "not ready"; say why in the log
+            status = health_pb2.HealthCheckResponse.NOT_SERVING
+            if last != status:
+                log.warning("dependency check failed: %s", type(exc).__name__)
+        if status != last:
+            for name in ("", *contract.service_names()):
+                await health_servicer.set(name, status)
+            last = status
+        await asyncio.sleep(HEALTH_INTERVAL_SECONDS)
+
+
+async def create_server(
+    settings: Settings, address: str | None = None, *, reuse_port: bool = False
+) -> Running:
+    platform = await Platform.create(settings)
+    server = grpc.aio.server(
+        interceptors=interceptors(platform),
+        options=server_options(settings, reuse_port),
+        maximum_concurrent_rpcs=None,
+    )
+    for module, servicer_class in platform.servicers():
+        add_service(server, module, complete(servicer_class, module)(platform))
+    health_servicer = health.aio.HealthServicer()
+    for name in ("", *contract.service_names()):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    if settings.reflection:
+        reflection.enable_server_reflection(
+            (*contract.service_names(), health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
+    port = server.add_insecure_port(address or settings.grpc_address)
+    await server.start()
+    running = Running(server, port, platform, health_servicer)
+    running._tasks.append(asyncio.create_task(_watch_dependencies(platform, health_servicer)))
+    return running
+
+
+async def serve(settings: Settings, *, reuse_port: bool = False, ready=None) -> None:
+    running = await create_server(settings, reuse_port=reuse_port)
+    log.info("serving gRPC on %s (port %d)", settings.grpc_address, running.port)
+    if ready is not None:
+        ready(running)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info(
+        "shutting down: draining in-flight calls for up to %.0fs", settings.shutdown_grace_seconds
+    )
+    await running.stop(settings.shutdown_grace_seconds)
+
+
+def _worker(settings: Settings) -> None:
+    from privexbot.logs import configure
+
+    configure(settings.log_level)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(settings, reuse_port=True))
+
+
+def run(settings: Settings) -> None:
+    """Serve with ``settings.workers`` processes sharing one port (SO_REUSEPORT).
+
+    grpc's multiprocessing pattern: fork the workers before any grpc object exists in
+    this process; each worker builds its own server.
+    """
+    if settings.workers <= 1:
+        _worker(settings)
+        return
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_worker, args=(settings,)) for _ in range(settings.workers)]
+    for worker in workers:
+        worker.start()
+
+    def forward(signum, _frame):
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for worker in workers:
+        worker.join()

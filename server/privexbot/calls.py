@@ -1,0 +1,44 @@
+"""The current call: what the interceptors learned about an RPC, readable by domain code.
+
+A ``contextvars`` value set by the logging interceptor for the task serving the RPC; it
+holds no grpc objects, so domain code can read it (audit: who and from where).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass, field
+
+from privexbot import contract
+from privexbot.identity.principal import ANONYMOUS, Principal
+from privexbot.names import Scope
+
+
+@dataclass
+class Call:
+    """What the interceptors learned about the current RPC, for handlers and each other."""
+
+    method: contract.MethodSpec
+    request_id: str
+    client_ip: str = ""
+    principal: Principal = ANONYMOUS
+    scope: Scope | None = None
+    permissions: frozenset[str] = frozenset()
+    metadata: dict[str, str] = field(default_factory=dict)
+    # The status code the call ended with, as the errors interceptor decided it.
+    code: str = "OK"
+
+
+_current: contextvars.ContextVar[Call] = contextvars.ContextVar("privexbot_call")
+
+
+def current() -> Call:
+    return _current.get()
+
+
+def begin(call: Call) -> contextvars.Token:
+    return _current.set(call)
+
+
+def end(token: contextvars.Token) -> None:
+    _current.reset(token)

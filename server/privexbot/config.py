@@ -1,0 +1,170 @@
+"""Settings, read once from the environment (documented in .env.example and the README).
+
+Embedded defaults run everything on one machine: SQLite file, in-process ephemeral store,
+milvus-lite file, local enclave. Production (``PRIVEXBOT_ENV=production``) refuses to start
+with a development secret.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+
+DEV_JWT_KEY = "dev-only-insecure-jwt-key-change-me-0123456789"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or unsafe; the message says which and why."""
+
+
+def _bool(value: str) -> bool:
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"not a boolean: {value!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    grpc_address: str = "127.0.0.1:50051"
+    workers: int = 1
+    database_url: str = "sqlite+aiosqlite:///var/privexbot.db"
+    redis_url: str = ""
+    milvus_uri: str = "var/milvus.db"
+    inference_base_url: str = "http://127.0.0.1:8300/v1"
+    inference_api_key: str = "dev-enclave-key"
+    attestation: str = "off"
+    # "kid:secret" pairs, comma-separated; the first signs, all verify (key rotation).
+    jwt_keys: str = f"dev:{DEV_JWT_KEY}"
+    jwt_issuer: str = "https://privexbot.io"
+    jwt_audience: str = "privexbot-api"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # Where wallet sign-in messages say the user is signing in (EIP-4361 domain and URI).
+    wallet_domain: str = "localhost:8080"
+    wallet_uri: str = "http://localhost:8080"
+    reflection: bool = True
+    max_message_bytes: int = 4 * 1024 * 1024
+    max_concurrent_streams: int = 256
+    default_deadline_seconds: float = 30.0
+    stream_deadline_seconds: float = 600.0
+    shutdown_grace_seconds: float = 10.0
+    log_level: str = "INFO"
+    envoy_port: int = 8080
+    envoy_admin_port: int = 9901
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def jwt_key_ring(self) -> list[tuple[str, str]]:
+        ring = []
+        for item in self.jwt_keys.split(","):
+            kid, sep, secret = item.strip().partition(":")
+            if not sep or not kid or not secret:
+                raise ConfigError("JWT_KEYS must be comma-separated kid:secret pairs")
+            ring.append((kid, secret))
+        return ring
+
+    def validate(self) -> Settings:
+        if self.env not in {"development", "production"}:
+            raise ConfigError("PRIVEXBOT_ENV must be development or production")
+        if self.attestation not in {"off", "required"}:
+            raise ConfigError("ATTESTATION must be off or required")
+        if not 60 <= self.access_token_ttl_seconds <= 900:
+            raise ConfigError("ACCESS_TOKEN_TTL_SECONDS must be within 60..900 (15 minutes)")
+        ring = self.jwt_key_ring
+        if self.production:
+            if any(secret == DEV_JWT_KEY or len(secret) < 32 for _, secret in ring):
+                raise ConfigError(
+                    "production refuses the development JWT key or any key under 32 characters:"
+                    " set JWT_KEYS"
+                )
+            if self.inference_api_key == Settings.inference_api_key:
+                raise ConfigError("production refuses the development INFERENCE_API_KEY")
+            if self.database_url.startswith("sqlite"):
+                raise ConfigError("production needs DATABASE_URL (PostgreSQL)")
+            if not self.redis_url:
+                raise ConfigError("production needs REDIS_URL")
+        if self.workers > 1:
+            missing = [
+                name
+                for name, ok in (
+                    ("REDIS_URL", bool(self.redis_url)),
+                    (
+                        "MILVUS_URI (a Milvus server, not a milvus-lite file)",
+                        self.milvus_uri.startswith(("http://", "https://", "tcp://")),
+                    ),
+                    ("DATABASE_URL (PostgreSQL)", not self.database_url.startswith("sqlite")),
+                )
+                if not ok
+            ]
+            if missing:
+                raise ConfigError(
+                    f"--workers {self.workers} needs shared state: set {', '.join(missing)}."
+                    " Embedded defaults are single-process (milvus-lite locks its file; the"
+                    " in-process ephemeral store is not shared)."
+                )
+        return self
+
+
+# Environment variable → Settings field. One table, so docs and code cannot drift apart.
+ENVIRONMENT = {
+    "PRIVEXBOT_ENV": "env",
+    "GRPC_ADDRESS": "grpc_address",
+    "WORKERS": "workers",
+    "DATABASE_URL": "database_url",
+    "REDIS_URL": "redis_url",
+    "MILVUS_URI": "milvus_uri",
+    "INFERENCE_BASE_URL": "inference_base_url",
+    "INFERENCE_API_KEY": "inference_api_key",
+    "ATTESTATION": "attestation",
+    "JWT_KEYS": "jwt_keys",
+    "JWT_ISSUER": "jwt_issuer",
+    "JWT_AUDIENCE": "jwt_audience",
+    "ACCESS_TOKEN_TTL_SECONDS": "access_token_ttl_seconds",
+    "REFRESH_TOKEN_TTL_SECONDS": "refresh_token_ttl_seconds",
+    "WALLET_DOMAIN": "wallet_domain",
+    "WALLET_URI": "wallet_uri",
+    "GRPC_REFLECTION": "reflection",
+    "MAX_MESSAGE_BYTES": "max_message_bytes",
+    "MAX_CONCURRENT_STREAMS": "max_concurrent_streams",
+    "DEFAULT_DEADLINE_SECONDS": "default_deadline_seconds",
+    "STREAM_DEADLINE_SECONDS": "stream_deadline_seconds",
+    "SHUTDOWN_GRACE_SECONDS": "shutdown_grace_seconds",
+    "LOG_LEVEL": "log_level",
+    "ENVOY_PORT": "envoy_port",
+    "ENVOY_ADMIN_PORT": "envoy_admin_port",
+}
+
+
+def load(environ: dict[str, str] | None = None, **overrides) -> Settings:
+    """Settings from the environment (and explicit overrides, e.g. CLI flags or tests)."""
+    environ = os.environ if environ is None else environ
+    types = {f.name: f.type for f in fields(Settings)}
+    values: dict[str, object] = {}
+    for var, name in ENVIRONMENT.items():
+        raw = environ.get(var)
+        if raw is None or raw == "":
+            continue
+        kind = types[name]
+        try:
+            values[name] = (
+                _bool(raw)
+                if kind == "bool"
+                else int(raw)
+                if kind == "int"
+                else float(raw)
+                if kind == "float"
+                else raw
+            )
+        except ValueError as exc:
+            raise ConfigError(f"{var}: {exc}") from exc
+    settings = replace(Settings(), **values)
+    if "GRPC_REFLECTION" not in environ and settings.production:
+        settings = replace(settings, reflection=False)
+    return replace(settings, **overrides).validate()

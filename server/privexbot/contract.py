@@ -1,0 +1,84 @@
+"""The contract as the server sees it: every RPC of privexbot.v1 with its access declaration.
+
+Built once from the generated descriptors; interceptors look methods up by their path
+(``/privexbot.v1.AuthService/GetCurrentUser``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+
+from google.protobuf.descriptor import Descriptor, MethodDescriptor
+
+from privexbot.v1 import options_pb2
+
+PACKAGE = "privexbot.v1"
+# One generated module per service file; the order is the order services are served in.
+SERVICE_MODULES = ("auth", "tenant", "bot", "flow", "knowledge", "inference")
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    path: str
+    service: str
+    name: str
+    access: options_pb2.Access
+    input: Descriptor
+    client_streaming: bool
+    server_streaming: bool
+
+    @property
+    def declared(self) -> bool:
+        """Whether the RPC says who may call it (the server refuses to start otherwise)."""
+        a = self.access
+        return a.public or a.user_only or bool(a.permission and a.scope_field)
+
+
+def pb2(module: str):
+    return importlib.import_module(f"privexbot.v1.{module}_pb2")
+
+
+def pb2_grpc(module: str):
+    return importlib.import_module(f"privexbot.v1.{module}_pb2_grpc")
+
+
+def _spec(service: str, method: MethodDescriptor) -> MethodSpec:
+    options = method.GetOptions()
+    return MethodSpec(
+        path=f"/{PACKAGE}.{service}/{method.name}",
+        service=f"{PACKAGE}.{service}",
+        name=method.name,
+        access=options.Extensions[options_pb2.access],
+        input=method.input_type,
+        client_streaming=method.client_streaming,
+        server_streaming=method.server_streaming,
+    )
+
+
+@cache
+def methods() -> dict[str, MethodSpec]:
+    specs = {}
+    for module in SERVICE_MODULES:
+        for service in pb2(module).DESCRIPTOR.services_by_name.values():
+            for method in service.methods:
+                spec = _spec(service.name, method)
+                specs[spec.path] = spec
+    return specs
+
+
+@cache
+def service_names() -> tuple[str, ...]:
+    return tuple(
+        service.full_name
+        for module in SERVICE_MODULES
+        for service in pb2(module).DESCRIPTOR.services_by_name.values()
+    )
+
+
+def field_value(message, path: str):
+    """The value at a dotted field path, e.g. ``chatbot.name`` (empty string when unset)."""
+    for part in path.split("."):
+        message = getattr(message, part)
+    return message

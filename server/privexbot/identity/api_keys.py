@@ -1,0 +1,163 @@
+"""API keys for backend clients: workspace-scoped, permission-limited, hashed at rest.
+
+A key reads ``pxb_<prefix>_<secret>``: the prefix is stored in clear to find the row and to
+let people recognise their keys; the secret only as SHA-256 (it is 256 random bits, so a
+fast hash is right). RBAC treats a key as a member holding exactly its permissions.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from privexbot import names, pagination
+from privexbot.errors import InvalidArgument, Unauthenticated, not_found
+from privexbot.identity.principal import Principal
+from privexbot.ids import hash_secret, new_secret, same_secret
+from privexbot.store import idempotency
+from privexbot.store.ephemeral import EphemeralStore
+from privexbot.store.models import ApiKey
+from privexbot.tenancy import audit
+from privexbot.tenancy.permissions import CATALOG
+
+KEY_PREFIX = "pxb"
+_LAST_USED_RESOLUTION = 300  # write last_used_at at most every 5 minutes per key
+
+
+def key_name(row: ApiKey) -> str:
+    return f"{names.workspace(row.organization_id, row.workspace_id)}/apiKeys/{row.id}"
+
+
+def _invalid() -> Unauthenticated:
+    return Unauthenticated("API_KEY_INVALID", "the API key is not valid")
+
+
+class ApiKeys:
+    def __init__(self, sessions, store: EphemeralStore) -> None:
+        self._sessions, self._store = sessions, store
+
+    async def authenticate(self, key: str) -> Principal:
+        scheme, _, rest = key.partition("_")
+        prefix, _, secret = rest.partition("_")
+        if scheme != KEY_PREFIX or not prefix or not secret or len(key) > 128:
+            raise _invalid()
+        async with self._sessions() as session:
+            row = (await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))).scalar()
+            if row is None or not same_secret(row.secret_hash, hash_secret(secret)):
+                raise _invalid()
+            now = datetime.now(UTC)
+            if row.revoked_at is not None:
+                raise Unauthenticated("API_KEY_REVOKED", "the API key was revoked")
+            if row.expires_at is not None and row.expires_at <= now:
+                raise Unauthenticated("API_KEY_EXPIRED", "the API key expired")
+            if await self._store.set(
+                f"apikey-used:{row.id}", "1", _LAST_USED_RESOLUTION, only_new=True
+            ):
+                row.last_used_at = now
+                await session.commit()
+        return Principal(
+            "api_key",
+            row.id,
+            organization_id=row.organization_id,
+            workspace_id=row.workspace_id,
+            permissions=frozenset(row.permissions),
+        )
+
+    async def create(
+        self,
+        creator: Principal,
+        scope: names.Scope,
+        granted: frozenset[str],
+        display_name: str,
+        permissions: list[str],
+        expires_at: datetime | None,
+        request_id: str,
+    ) -> tuple[ApiKey, str]:
+        """The new key row and its secret (shown once). ``granted``: the creator's permissions."""
+        unknown = sorted(set(permissions) - CATALOG)
+        if unknown:
+            raise InvalidArgument.field(
+                "api_key.permissions", f"unknown permissions: {', '.join(unknown)}"
+            )
+        beyond = sorted(set(permissions) - granted)
+        if beyond:
+            raise InvalidArgument.field(
+                "api_key.permissions",
+                f"you cannot grant what you lack: {', '.join(beyond)}",
+                "PERMISSION_ESCALATION",
+            )
+        if expires_at is not None and expires_at <= datetime.now(UTC):
+            raise InvalidArgument.field("api_key.expire_time", "must be in the future")
+        async with self._sessions() as session, session.begin():
+            earlier = await idempotency.recall(
+                session, creator.resource_name, "CreateApiKey", request_id
+            )
+            if earlier:
+                row = await self._get(session, scope, earlier.rsplit("/", 1)[-1])
+                return row, ""
+            prefix, secret = secrets.token_hex(6), new_secret()
+            row = ApiKey(
+                organization_id=scope.organization_id,
+                workspace_id=scope.workspace_id,
+                display_name=display_name,
+                prefix=prefix,
+                secret_hash=hash_secret(secret),
+                permissions=sorted(set(permissions)),
+                creator_id=creator.id,
+                expires_at=expires_at,
+            )
+            session.add(row)
+            await session.flush()
+            idempotency.remember(
+                session, creator.resource_name, "CreateApiKey", request_id, key_name(row)
+            )
+            audit.record(
+                session,
+                "apikey.create",
+                organization_id=scope.organization_id,
+                resource=key_name(row),
+                details={"permissions": ",".join(row.permissions)},
+            )
+        return row, f"{KEY_PREFIX}_{prefix}_{secret}"
+
+    @staticmethod
+    async def _get(session, scope: names.Scope, key_id: str) -> ApiKey:
+        row = await session.get(ApiKey, key_id)
+        if row is None or (row.organization_id, row.workspace_id) != (
+            scope.organization_id,
+            scope.workspace_id,
+        ):
+            raise not_found(
+                f"{names.workspace(scope.organization_id, scope.workspace_id)}/apiKeys/{key_id}"
+            )
+        return row
+
+    async def list(self, scope: names.Scope, size: int, token: str) -> tuple[list[ApiKey], str]:
+        query_id = ("api_keys", scope.organization_id, scope.workspace_id)
+        after = pagination.decode(token, query_id)
+        query = select(ApiKey).where(
+            ApiKey.organization_id == scope.organization_id,
+            ApiKey.workspace_id == scope.workspace_id,
+        )
+        if after:
+            query = query.where(ApiKey.id > after)
+        async with self._sessions() as session:
+            rows = list(
+                (await session.execute(query.order_by(ApiKey.id).limit(size + 1))).scalars()
+            )
+        return pagination.page(rows, size, lambda r: r.id, query_id)
+
+    async def revoke(self, scope: names.Scope, key_id: str) -> ApiKey:
+        async with self._sessions() as session, session.begin():
+            row = await self._get(session, scope, key_id)
+            if row.revoked_at is None:
+                row.revoked_at = datetime.now(UTC)
+                audit.record(
+                    session,
+                    "apikey.revoke",
+                    organization_id=row.organization_id,
+                    resource=key_name(row),
+                )
+        return row

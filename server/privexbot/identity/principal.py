@@ -1,0 +1,44 @@
+"""Who is calling: a signed-in user, an API key, or nobody."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "user" | "api_key" | "anonymous"
+    id: str = ""
+    # Users: the sign-in session (refresh-token family) the access token belongs to.
+    session_id: str = ""
+    # Users: the context in the access token. API keys: the workspace they are scoped to.
+    organization_id: str = ""
+    workspace_id: str = ""
+    # API keys only: exactly what the key may do.
+    permissions: frozenset[str] = frozenset()
+
+    @property
+    def is_user(self) -> bool:
+        return self.kind == "user"
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.kind == "api_key"
+
+    @property
+    def authenticated(self) -> bool:
+        return self.kind != "anonymous"
+
+    @property
+    def resource_name(self) -> str:
+        if self.is_user:
+            return f"users/{self.id}"
+        if self.is_api_key:
+            return (
+                f"organizations/{self.organization_id}/workspaces/{self.workspace_id}"
+                f"/apiKeys/{self.id}"
+            )
+        return ""
+
+
+ANONYMOUS = Principal("anonymous")

@@ -1,0 +1,52 @@
+"""Fixed-window counters in the ephemeral store; over the limit → RESOURCE_EXHAUSTED + RetryInfo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from privexbot.errors import ResourceExhausted
+from privexbot.store.ephemeral import EphemeralStore
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    count: int
+    window_seconds: int
+
+
+# ≤ 100 failed logins per hour per account; generous per-address ceilings for shared NATs.
+FAILED_LOGINS_PER_ACCOUNT = Limit("failed-login-account", 100, 3600)
+FAILED_LOGINS_PER_IP = Limit("failed-login-ip", 300, 3600)
+LOGINS_PER_IP = Limit("login-ip", 60, 60)
+CHALLENGES_PER_IP = Limit("challenge-ip", 30, 60)
+CHALLENGES_PER_ADDRESS = Limit("challenge-address", 10, 60)
+
+
+class RateLimiter:
+    def __init__(self, store: EphemeralStore) -> None:
+        self._store = store
+
+    @staticmethod
+    def _key(limit: Limit, subject: str) -> str:
+        return f"rate:{limit.name}:{subject}"
+
+    def _exhausted(self, limit: Limit, retry_after: float) -> ResourceExhausted:
+        return ResourceExhausted(
+            "RATE_LIMITED",
+            f"too many attempts; retry in {int(retry_after) + 1} s",
+            {"limit": limit.name, "quota": str(limit.count)},
+            retry_after_seconds=max(retry_after, 1.0),
+        )
+
+    async def hit(self, limit: Limit, subject: str) -> None:
+        """Count one event; refuse it when the window already holds ``limit.count``."""
+        count, reset = await self._store.incr(self._key(limit, subject), limit.window_seconds)
+        if count > limit.count:
+            raise self._exhausted(limit, reset)
+
+    async def ensure_below(self, limit: Limit, subject: str) -> None:
+        """Refuse when the counter is at its limit, without counting (e.g. failed logins)."""
+        value = await self._store.get(self._key(limit, subject))
+        if value is not None and int(value) >= limit.count:
+            raise self._exhausted(limit, limit.window_seconds)

@@ -1,0 +1,122 @@
+"""Access tokens (short-lived JWTs) and the session revocation list.
+
+Access tokens: HS256 pinned, ``typ: at+jwt``, ``kid`` names the key (rotation: the first
+key of JWT_KEYS signs, all verify), ``iss``/``aud`` checked, at most 15 minutes. Verified
+tokens are cached (verification costs ~100 µs, a large share of a cheap RPC); revocation is
+still checked on every call, against the ephemeral store, failing closed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from privexbot.config import Settings
+from privexbot.errors import Unauthenticated
+from privexbot.identity.principal import ANONYMOUS, Principal
+from privexbot.store.ephemeral import EphemeralStore
+
+_CACHE_SIZE = 10_000
+
+
+def revoked_session_key(session_id: str) -> str:
+    return f"revoked-session:{session_id}"
+
+
+class AccessTokens:
+    def __init__(self, settings: Settings, store: EphemeralStore) -> None:
+        self._ring = dict(settings.jwt_key_ring)
+        self._signing_kid = settings.jwt_key_ring[0][0]
+        self._issuer, self._audience = settings.jwt_issuer, settings.jwt_audience
+        self.ttl = settings.access_token_ttl_seconds
+        self._store = store
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+
+    def issue(self, user_id: str, session_id: str, org_id: str, ws_id: str) -> tuple[str, datetime]:
+        now = datetime.now(UTC)
+        expires = now + timedelta(seconds=self.ttl)
+        claims = {
+            "iss": self._issuer,
+            "aud": self._audience,
+            "sub": user_id,
+            "sid": session_id,
+            "org": org_id,
+            "ws": ws_id,
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+        }
+        token = jwt.encode(
+            claims,
+            self._ring[self._signing_kid],
+            algorithm="HS256",
+            headers={"kid": self._signing_kid, "typ": "at+jwt"},
+        )
+        return token, expires
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
+        try:
+            header = jwt.get_unverified_header(token)
+            key = self._ring.get(header.get("kid", ""))
+            if key is None or header.get("typ") != "at+jwt":
+                raise jwt.InvalidTokenError("unknown key or not an access token")
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["HS256"],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "sub", "sid", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("TOKEN_EXPIRED", "the access token expired; refresh it") from None
+        except jwt.InvalidTokenError:
+            raise Unauthenticated("TOKEN_INVALID", "the access token is not valid") from None
+        principal = Principal(
+            "user",
+            claims["sub"],
+            session_id=claims["sid"],
+            organization_id=claims.get("org", ""),
+            workspace_id=claims.get("ws", ""),
+        )
+        return principal, float(claims["exp"])
+
+    async def authenticate(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is None or cached[1] <= time.time():
+            cached = self._verify(token)
+            self._verified[token] = cached
+            if len(self._verified) > _CACHE_SIZE:
+                self._verified.popitem(last=False)
+        principal = cached[0]
+        if await self._store.get(revoked_session_key(principal.session_id)) is not None:
+            raise Unauthenticated("SESSION_REVOKED", "this session was signed out; sign in again")
+        return principal
+
+    async def revoke_sessions(self, session_ids: list[str]) -> None:
+        """Refuse access tokens of these sessions from now on (until they would expire anyway)."""
+        for session_id in session_ids:
+            await self._store.set(revoked_session_key(session_id), "1", self.ttl + 60)
+
+
+class Authenticator:
+    """Credentials in call metadata → a principal (anonymous when none were sent)."""
+
+    def __init__(self, tokens: AccessTokens, api_keys) -> None:
+        self._tokens, self._api_keys = tokens, api_keys
+
+    async def authenticate(self, metadata: dict[str, str]) -> Principal:
+        authorization = metadata.get("authorization")
+        if authorization:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthenticated(
+                    "CREDENTIALS_MALFORMED", "authorization must be 'Bearer <access token>'"
+                )
+            return await self._tokens.authenticate(token.strip())
+        api_key = metadata.get("x-api-key")
+        if api_key:
+            return await self._api_keys.authenticate(api_key)
+        return ANONYMOUS

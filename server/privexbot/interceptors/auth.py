@@ -1,0 +1,74 @@
+"""Authentication and authorization, as two separate interceptors.
+
+Authentication turns credentials (``authorization: Bearer <jwt>`` or ``x-api-key``) into a
+principal. Authorization applies the RPC's ``(privexbot.v1.access)`` declaration: public,
+user-only, or a permission in the scope named by a request field.
+"""
+
+from __future__ import annotations
+
+from privexbot import contract, names
+from privexbot.calls import current
+from privexbot.errors import PermissionDenied, Unauthenticated
+from privexbot.interceptors.base import Guard, Interceptor, request_message
+
+
+class _Authenticate(Guard):
+    __slots__ = ("authenticator", "public")
+
+    def __init__(self, authenticator, public: bool) -> None:
+        self.authenticator, self.public = authenticator, public
+
+    async def __aenter__(self):
+        if self.public:
+            return self  # sign-in RPCs ignore credentials rather than fail on stale ones
+        call = current()
+        call.principal = await self.authenticator.authenticate(call.metadata)
+        if not call.principal.authenticated:
+            raise Unauthenticated(
+                "CREDENTIALS_MISSING",
+                "sign in: send authorization: Bearer <access token> or x-api-key",
+            )
+        return self
+
+
+class AuthenticationInterceptor(Interceptor):
+    def __init__(self, authenticator) -> None:
+        super().__init__()
+        self._authenticator = authenticator
+
+    def around(self, spec, request, context) -> Guard:
+        return _Authenticate(self._authenticator, spec.access.public)
+
+
+class _Authorize(Guard):
+    __slots__ = ("resolver", "spec", "request")
+
+    def __init__(self, resolver, spec: contract.MethodSpec, request) -> None:
+        self.resolver, self.spec, self.request = resolver, spec, request
+
+    async def __aenter__(self):
+        access = self.spec.access
+        if access.public:
+            return self
+        call = current()
+        if access.user_only and not call.principal.is_user:
+            raise PermissionDenied(
+                "USER_CREDENTIALS_REQUIRED",
+                f"{self.spec.name} needs a signed-in user, not an API key",
+            )
+        if access.permission:
+            name = contract.field_value(await request_message(self.request), access.scope_field)
+            call.scope = names.scope_of(name, field=access.scope_field)
+            call.permissions = await self.resolver.permissions(call.principal, call.scope, name)
+            self.resolver.require(call.permissions, access.permission)
+        return self
+
+
+class AuthorizationInterceptor(Interceptor):
+    def __init__(self, resolver) -> None:
+        super().__init__()
+        self._resolver = resolver
+
+    def around(self, spec, request, context) -> Guard:
+        return _Authorize(self._resolver, spec, request)

@@ -1,0 +1,89 @@
+"""The one place domain errors become gRPC statuses (AIP-193).
+
+A ``DomainError`` becomes its status code with a ``google.rpc.ErrorInfo`` (reason, domain
+``privexbot.io``, metadata), plus ``BadRequest`` field violations or ``RetryInfo`` where they
+apply. Anything else is logged with its request id and answered INTERNAL with an opaque
+message: no stack trace, no SQL, no exception text reaches the client.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+
+from privexbot import errors
+from privexbot.calls import current
+from privexbot.interceptors.base import Guard, Interceptor
+
+log = logging.getLogger("privexbot.errors")
+
+
+def to_status(exc: errors.DomainError) -> status_pb2.Status:
+    status = status_pb2.Status(code=code_pb2.Code.Value(exc.code), message=exc.message)
+    details = [
+        error_details_pb2.ErrorInfo(
+            reason=exc.reason, domain=errors.ERROR_DOMAIN, metadata=exc.metadata
+        )
+    ]
+    if isinstance(exc, errors.InvalidArgument) and exc.violations:
+        details.append(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=v.field, description=v.description
+                    )
+                    for v in exc.violations
+                ]
+            )
+        )
+    if isinstance(exc, errors.ResourceExhausted) and exc.retry_after_seconds:
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(int(exc.retry_after_seconds * 1e9))
+        details.append(error_details_pb2.RetryInfo(retry_delay=delay))
+    for detail in details:
+        packed = any_pb2.Any()
+        packed.Pack(detail)
+        status.details.append(packed)
+    return status
+
+
+class _Errors(Guard):
+    __slots__ = ("context",)
+
+    def __init__(self, context) -> None:
+        self.context = context
+
+    async def __aexit__(self, exc_type, exc, tb):
+        if exc is None or not isinstance(exc, Exception) or isinstance(exc, grpc.aio.AbortError):
+            return False
+        call = current()
+        if isinstance(exc, TimeoutError):
+            exc = errors.DeadlineExceeded("DEADLINE_EXCEEDED", "the call ran out of time")
+        if not isinstance(exc, errors.DomainError):
+            log.error(
+                "unhandled error in %s (request id %s)",
+                call.method.path,
+                call.request_id,
+                exc_info=exc,
+            )
+            exc = errors.Internal(
+                "INTERNAL", f"internal error; quote request id {call.request_id} to support"
+            )
+        call.code = exc.code
+        status = to_status(exc)
+        await self.context.abort(
+            grpc.StatusCode[exc.code],
+            status.message,
+            trailing_metadata=(
+                ("grpc-status-details-bin", status.SerializeToString()),
+                ("x-request-id", call.request_id),
+            ),
+        )
+
+
+class ErrorsInterceptor(Interceptor):
+    def around(self, spec, request, context) -> Guard:
+        return _Errors(context)

@@ -1,0 +1,55 @@
+"""Limits on every call: field rules from the contract, and a default deadline.
+
+Size and stream-count limits are set on the server itself (``privexbot.app``); this
+interceptor rejects malformed requests before any handler runs and bounds handler time
+when the client sent no deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from privexbot import validation
+from privexbot.interceptors.base import Guard, Interceptor, request_message
+
+
+class _Limited(Guard):
+    __slots__ = ("request", "context", "default")
+
+    def __init__(self, request, context, default: float) -> None:
+        self.request, self.context, self.default = request, context, default
+
+    async def __aenter__(self):
+        validation.validate(await request_message(self.request))
+        return self
+
+    def _deadline(self) -> float:
+        remaining = self.context.time_remaining()
+        budget = self.default if remaining is None else min(remaining, self.default)
+        return asyncio.get_running_loop().time() + budget
+
+    async def unary(self, awaitable):
+        async with asyncio.timeout_at(self._deadline()):
+            return await awaitable
+
+    async def stream(self, iterator):
+        # Bound the time spent producing each message (not the time the client takes to read).
+        deadline = self._deadline()
+        iterator = aiter(iterator)
+        while True:
+            async with asyncio.timeout_at(deadline):
+                try:
+                    item = await anext(iterator)
+                except StopAsyncIteration:
+                    return
+            yield item
+
+
+class LimitsInterceptor(Interceptor):
+    def __init__(self, unary_deadline: float, stream_deadline: float) -> None:
+        super().__init__()
+        self._unary, self._stream = unary_deadline, stream_deadline
+
+    def around(self, spec, request, context) -> Guard:
+        default = self._stream if spec.server_streaming or spec.client_streaming else self._unary
+        return _Limited(request, context, default)

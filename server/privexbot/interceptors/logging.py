@@ -1,0 +1,75 @@
+"""Request ids and one structured log line per RPC. Never logs metadata values or bodies."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import time
+
+from privexbot.calls import Call, begin, end
+from privexbot.ids import new_id
+from privexbot.interceptors.base import Guard, Interceptor
+
+log = logging.getLogger("privexbot.rpc")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _client_ip(peer: str, forwarded_for: str) -> str:
+    """The caller's address; behind a local proxy (Envoy), the address it forwarded."""
+    host = peer.partition(":")[2].rpartition(":")[0].strip("[]") if peer else ""
+    try:
+        proxied = ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_private
+    except ValueError:
+        proxied = False
+    if proxied and forwarded_for:
+        return forwarded_for.split(",")[-1].strip()[:64]
+    return host[:64]
+
+
+class _Logged(Guard):
+    __slots__ = ("spec", "context", "call", "token", "started")
+
+    def __init__(self, spec, context) -> None:
+        self.spec, self.context = spec, context
+
+    async def __aenter__(self):
+        self.started = time.perf_counter()
+        metadata = dict(self.context.invocation_metadata() or ())
+        request_id = metadata.get("x-request-id", "")
+        if not _REQUEST_ID.fullmatch(request_id):
+            request_id = new_id()
+        self.call = Call(
+            method=self.spec,
+            request_id=request_id,
+            client_ip=_client_ip(self.context.peer(), metadata.get("x-forwarded-for", "")),
+            metadata=metadata,
+        )
+        self.token = begin(self.call)
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb):
+        call = self.call
+        if exc_type is not None and call.code == "OK":
+            call.code = "CANCELLED" if not issubclass(exc_type, Exception) else "UNKNOWN"
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "rpc",
+                extra={
+                    "rpc": {
+                        "method": self.spec.path,
+                        "code": call.code,
+                        "duration_ms": round((time.perf_counter() - self.started) * 1000, 3),
+                        "request_id": call.request_id,
+                        "principal": call.principal.resource_name,
+                        "client_ip": call.client_ip,
+                    }
+                },
+            )
+        end(self.token)
+        return False
+
+
+class LoggingInterceptor(Interceptor):
+    def around(self, spec, request, context) -> Guard:
+        return _Logged(spec, context)

@@ -1,0 +1,69 @@
+"""The platform's shared parts, built once per process and handed to every servicer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from privexbot.config import Settings
+from privexbot.identity.accounts import Accounts
+from privexbot.identity.api_keys import ApiKeys
+from privexbot.identity.tokens import AccessTokens, Authenticator
+from privexbot.store import db, ephemeral
+from privexbot.tenancy.access import AccessResolver
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    store: ephemeral.EphemeralStore
+    tokens: AccessTokens
+    api_keys: ApiKeys
+    accounts: Accounts
+    authenticator: Authenticator
+    access: AccessResolver
+
+    @classmethod
+    async def create(cls, settings: Settings) -> Platform:
+        engine = db.create_engine(settings.database_url)
+        sessions = db.sessionmaker(engine)
+        store = ephemeral.connect(settings.redis_url)
+        tokens = AccessTokens(settings, store)
+        api_keys = ApiKeys(sessions, store)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            store=store,
+            tokens=tokens,
+            api_keys=api_keys,
+            accounts=Accounts(settings, sessions, store, tokens),
+            authenticator=Authenticator(tokens, api_keys),
+            access=AccessResolver(sessions),
+        )
+
+    def servicers(self) -> list[tuple[str, type]]:
+        """(generated module, servicer class) for each of the six services."""
+        from privexbot.api.auth import AuthApi
+        from privexbot.api.tenant import TenantApi
+        from privexbot.api.unimplemented import BotApi, FlowApi, InferenceApi, KnowledgeApi
+
+        return [
+            ("auth", AuthApi),
+            ("tenant", TenantApi),
+            ("bot", BotApi),
+            ("flow", FlowApi),
+            ("knowledge", KnowledgeApi),
+            ("inference", InferenceApi),
+        ]
+
+    async def check_dependencies(self) -> None:
+        await db.ping(self.engine)
+        await self.store.ping()
+
+    async def close(self) -> None:
+        await self.store.close()
+        await self.engine.dispose()

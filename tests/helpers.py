@@ -1,0 +1,58 @@
+"""Test helpers: sign up users, assert on rich gRPC errors."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from dataclasses import dataclass
+
+import grpc
+import pytest
+
+from privexbot.client import error_details
+from privexbot.v1 import auth_pb2
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@dataclass
+class SignedUp:
+    email: str
+    session: auth_pb2.AuthSession
+
+    @property
+    def organization(self) -> str:
+        return self.session.organization
+
+    @property
+    def workspace(self) -> str:
+        return self.session.workspace
+
+
+def unique_email(tag: str = "user") -> str:
+    return f"{tag}-{secrets.token_hex(5)}@example.com"
+
+
+async def sign_up(client, tag: str = "user", password: str = PASSWORD) -> SignedUp:
+    """Sign up a fresh user and put their access token on ``client``."""
+    email = unique_email(tag)
+    session = await client.auth.SignUpWithEmail(
+        auth_pb2.SignUpWithEmailRequest(email=email, password=password, display_name=tag)
+    )
+    client.access_token = session.access_token
+    return SignedUp(email, session)
+
+
+@contextlib.asynccontextmanager
+async def raises(code: grpc.StatusCode, reason: str | None = None, fields: set[str] | None = None):
+    """Expect the block to fail with ``code`` (and ErrorInfo ``reason``, violated ``fields``)."""
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        yield info
+    details = error_details(info.value)
+    assert details.code == code, f"{details.code} {details.reason}: {details.message}"
+    if reason is not None:
+        assert details.reason == reason, f"{details.reason}: {details.message}"
+        assert details.domain == "privexbot.io"
+    if fields is not None:
+        assert set(details.field_violations) == fields, details.field_violations
+    info.details = details

@@ -1,0 +1,107 @@
+"""The platform foundation over a real server: health, reflection, errors, limits, auth."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from helpers import raises, sign_up
+
+from privexbot import contract
+from privexbot.v1 import auth_pb2, bot_pb2, tenant_pb2
+
+
+async def test_health_is_serving_for_every_service(stack):
+    async with grpc.aio.insecure_channel(stack.target) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        for service in ("", *contract.service_names()):
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=service))
+            assert reply.status == health_pb2.HealthCheckResponse.SERVING, service
+        assert len(contract.service_names()) == 6
+
+
+async def test_reflection_lists_the_six_services(stack):
+    async with grpc.aio.insecure_channel(stack.target) as channel:
+        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+        request = reflection_pb2.ServerReflectionRequest(list_services="")
+        async for reply in stub.ServerReflectionInfo(iter([request])):
+            listed = {s.name for s in reply.list_services_response.service}
+            break
+    assert set(contract.service_names()) <= listed
+    assert "grpc.health.v1.Health" in listed
+
+
+async def test_unknown_method_is_unimplemented(stack):
+    async with grpc.aio.insecure_channel(stack.target) as channel:
+        call = channel.unary_unary("/privexbot.v1.AuthService/NoSuchMethod")
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await call(b"")
+    assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+async def test_missing_credentials_are_unauthenticated(client):
+    async with raises(grpc.StatusCode.UNAUTHENTICATED, "CREDENTIALS_MISSING"):
+        await client.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest())
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        ("Bearer not.a.jwt", "TOKEN_INVALID"),
+        ("Basic dXNlcjpwYXNz", "CREDENTIALS_MALFORMED"),
+        ("Bearer ", "CREDENTIALS_MALFORMED"),
+    ],
+)
+async def test_bad_credentials_are_unauthenticated(client_factory, header, reason):
+    client = client_factory()
+    client.extra_metadata += (("authorization", header),)
+    async with raises(grpc.StatusCode.UNAUTHENTICATED, reason):
+        await client.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest())
+
+
+async def test_malformed_request_names_every_violated_field(client):
+    await sign_up(client)
+    request = tenant_pb2.CreateWorkspaceRequest(
+        parent="organizations/x", workspace=tenant_pb2.Workspace(description="d" * 1001)
+    )
+    async with raises(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "INVALID_ARGUMENT",
+        {"workspace.display_name", "workspace.description"},
+    ):
+        await client.tenant.CreateWorkspace(request)
+
+
+async def test_malformed_resource_name_is_invalid_argument(client):
+    await sign_up(client)
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FIELD", {"name"}):
+        await client.bot.GetChatbot(bot_pb2.GetChatbotRequest(name="chatbots/../../etc"))
+
+
+async def test_a_later_issue_rpc_answers_unimplemented_with_error_info(client):
+    user = await sign_up(client)
+    async with raises(grpc.StatusCode.UNIMPLEMENTED, "NOT_IMPLEMENTED_YET"):
+        await client.bot.GetChatbot(bot_pb2.GetChatbotRequest(name=f"{user.workspace}/chatbots/b1"))
+
+
+async def test_errors_carry_the_request_id(client_factory):
+    client = client_factory()
+    client.extra_metadata += (("x-request-id", "trace-me-123"),)
+    async with raises(grpc.StatusCode.UNAUTHENTICATED) as info:
+        await client.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest())
+    assert ("x-request-id", "trace-me-123") in tuple(info.value.trailing_metadata())
+
+
+async def test_another_tenants_name_is_not_found_like_a_missing_one(client_factory):
+    alice, mallory = client_factory(), client_factory()
+    a = await sign_up(alice, "alice")
+    await sign_up(mallory, "mallory")
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND") as foreign:
+        await mallory.bot.GetChatbot(bot_pb2.GetChatbotRequest(name=f"{a.workspace}/chatbots/b1"))
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND") as missing:
+        await mallory.bot.GetChatbot(
+            bot_pb2.GetChatbotRequest(name="organizations/nope/workspaces/nope/chatbots/b1")
+        )
+    shape = foreign.details.message.replace(a.workspace, "X")
+    assert shape == missing.details.message.replace("organizations/nope/workspaces/nope", "X")
