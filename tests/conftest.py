@@ -22,7 +22,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_ADMIN = os.environ.get(
+    "TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 BACKENDS = os.environ.get("PRIVEXBOT_TEST_BACKENDS", "sqlite,postgres").split(",")
 
@@ -80,8 +82,12 @@ async def start_stack(backend: str, tmp: Path, **overrides) -> Stack:
         database_url, redis_url = f"sqlite+aiosqlite:///{tmp}/privexbot.db", ""
     await asyncio.to_thread(migrate.upgrade, database_url)
     settings = config.load(
-        environ={}, database_url=database_url, redis_url=redis_url, grpc_address="127.0.0.1:0",
-        milvus_uri=str(tmp / "milvus.db"), **overrides,
+        environ={},
+        database_url=database_url,
+        redis_url=redis_url,
+        grpc_address="127.0.0.1:0",
+        milvus_uri=str(tmp / "milvus.db"),
+        **overrides,
     )
     running = await create_server(settings)
     await wait_serving(f"127.0.0.1:{running.port}")
@@ -94,19 +100,16 @@ async def stop_stack(stack: Stack) -> None:
         await drop_postgres_database(stack.settings.database_url)
 
 
-async def wait_serving(target: str, timeout: float = 10.0) -> None:
+async def wait_serving(target: str) -> None:
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    async with grpc.aio.insecure_channel(target) as channel:
+    async with grpc.aio.insecure_channel(target) as channel, asyncio.timeout(10):
         stub = health_pb2_grpc.HealthStub(channel)
-        deadline = asyncio.get_running_loop().time() + timeout
         while True:
             reply = await stub.Check(health_pb2.HealthCheckRequest(service=""))
             if reply.status == health_pb2.HealthCheckResponse.SERVING:
                 return
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError("server never became SERVING")
             await asyncio.sleep(0.05)
 
 

@@ -1,0 +1,65 @@
+# PrivexBot — two commands: `make run` (start the platform on embedded defaults) and
+# `make test` (set up everything and run every test). Both work from a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BUF := node_modules/.bin/buf
+STAMP := $(VENV)/.installed
+# buf breaking compares the contract with this revision (default: the previous commit).
+BREAKING_BASE ?= HEAD~1
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml clients/python/pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip setuptools wheel
+	$(PY) -m pip install -q -e clients/python -e '.[dev,edge]' --config-settings editable_mode=compat
+	touch $@
+
+$(BUF): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(STAMP) $(BUF) ## create .venv and install Python and Node dependencies
+
+proto: $(STAMP) ## regenerate code and the Envoy descriptor set from protos/
+	PYTHON=$(PY) scripts/protoc.sh
+
+proto-check: proto ## fail if generated files differ from what the protos produce
+	@git diff --exit-code --stat -- clients/python/privexbot/v1 envoy/privexbot.binpb \
+	  || (echo "generated code drifted from protos/: run 'make proto' and commit" && exit 1)
+	@test -z "$$(git status --porcelain -- clients/python/privexbot/v1)" \
+	  || (echo "untracked generated files: run 'make proto' and commit" && exit 1)
+
+buf-lint: $(STAMP) $(BUF) ## lint the protos (AIP style, buf STANDARD)
+	scripts/buf.sh lint
+
+buf-breaking: $(STAMP) $(BUF) ## fail on breaking contract changes against BREAKING_BASE
+	scripts/buf.sh breaking $(BREAKING_BASE)
+
+lint: $(STAMP) buf-lint ## ruff (lint + format) and buf lint
+	$(VENV)/bin/ruff check server tests bench db clients/python/privexbot/client
+	$(VENV)/bin/ruff format --check server tests bench db clients/python/privexbot/client
+
+services: ## start PostgreSQL and Redis when they are not running (installs them if missing)
+	scripts/services.sh
+
+migrate: $(STAMP) ## apply database migrations (DATABASE_URL, default SQLite in var/)
+	$(VENV)/bin/privexbot migrate
+
+run: $(STAMP) ## start the platform on embedded defaults: gRPC server + Envoy
+	$(VENV)/bin/privexbot serve --migrate --with-envoy --with-enclave
+
+test: install services lint proto-check buf-breaking ## set up and run every test
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+bench: $(STAMP) ## run the benchmarks (they print ratios)
+	$(PY) bench/rpc_overhead.py
+
+clean: ## remove local state (var/) — not the venv
+	rm -rf var
+
+.PHONY: help install proto proto-check buf-lint buf-breaking lint services migrate run test bench clean
