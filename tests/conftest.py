@@ -1,20 +1,12 @@
-"""Shared fixtures: the real server on port 0, over each backend.
+"""Shared fixtures: the real server on port 0, over each backend (see stacks.py).
 
-Backends (``PRIVEXBOT_TEST_BACKENDS``, default both):
-- ``sqlite``: SQLite file + in-process ephemeral store (the embedded default);
-- ``postgres``: the real PostgreSQL + the real Redis (production parts).
-Each session gets a fresh database (a new PostgreSQL database, a new SQLite file) and a
-flushed Redis database, migrated with the real Alembic migrations.
+``PRIVEXBOT_TEST_BACKENDS`` picks the backends (default ``sqlite,postgres``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import os
-import secrets
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,95 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-POSTGRES_ADMIN = os.environ.get(
-    "TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-BACKENDS = os.environ.get("PRIVEXBOT_TEST_BACKENDS", "sqlite,postgres").split(",")
-
-
-@dataclass
-class Stack:
-    backend: str
-    settings: object
-    running: object
-
-    @property
-    def target(self) -> str:
-        return f"127.0.0.1:{self.running.port}"
-
-
-async def fresh_postgres_database() -> str:
-    import asyncpg
-
-    name = f"privexbot_test_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(POSTGRES_ADMIN)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-
-
-async def drop_postgres_database(url: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(POSTGRES_ADMIN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-async def flushed_redis() -> str:
-    import redis.asyncio as redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    await client.flushdb()
-    await client.aclose()
-    return REDIS_URL
-
-
-async def start_stack(backend: str, tmp: Path, **overrides) -> Stack:
-    from privexbot import config
-    from privexbot.app import create_server
-    from privexbot.store import migrate
-
-    if backend == "postgres":
-        database_url, redis_url = await fresh_postgres_database(), await flushed_redis()
-    else:
-        database_url, redis_url = f"sqlite+aiosqlite:///{tmp}/privexbot.db", ""
-    await asyncio.to_thread(migrate.upgrade, database_url)
-    settings = config.load(
-        environ={},
-        database_url=database_url,
-        redis_url=redis_url,
-        grpc_address="127.0.0.1:0",
-        milvus_uri=str(tmp / "milvus.db"),
-        **overrides,
-    )
-    running = await create_server(settings)
-    await wait_serving(f"127.0.0.1:{running.port}")
-    return Stack(backend, settings, running)
-
-
-async def stop_stack(stack: Stack) -> None:
-    await stack.running.stop(0)
-    if stack.backend == "postgres":
-        await drop_postgres_database(stack.settings.database_url)
-
-
-async def wait_serving(target: str) -> None:
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    async with grpc.aio.insecure_channel(target) as channel, asyncio.timeout(10):
-        stub = health_pb2_grpc.HealthStub(channel)
-        while True:
-            reply = await stub.Check(health_pb2.HealthCheckRequest(service=""))
-            if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                return
-            await asyncio.sleep(0.05)
+from stacks import BACKENDS, start_stack, stop_stack  # noqa: E402
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -28,8 +28,6 @@ from privexbot.platform import Platform
 
 log = logging.getLogger("privexbot.app")
 
-HEALTH_INTERVAL_SECONDS = 5.0
-
 
 def server_options(settings: Settings, reuse_port: bool) -> list[tuple[str, int]]:
     return [
@@ -90,7 +88,7 @@ async def _watch_dependencies(platform: Platform, health_servicer) -> None:
             for name in ("", *contract.service_names()):
                 await health_servicer.set(name, status)
             last = status
-        await asyncio.sleep(HEALTH_INTERVAL_SECONDS)
+        await asyncio.sleep(platform.settings.health_interval_seconds)
 
 
 async def create_server(

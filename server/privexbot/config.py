@@ -51,6 +51,8 @@ class Settings:
     default_deadline_seconds: float = 30.0
     stream_deadline_seconds: float = 600.0
     shutdown_grace_seconds: float = 10.0
+    # How often health re-checks the database and the ephemeral store.
+    health_interval_seconds: float = 5.0
     log_level: str = "INFO"
     envoy_port: int = 8080
     envoy_admin_port: int = 9901
@@ -136,6 +138,7 @@ ENVIRONMENT = {
     "DEFAULT_DEADLINE_SECONDS": "default_deadline_seconds",
     "STREAM_DEADLINE_SECONDS": "stream_deadline_seconds",
     "SHUTDOWN_GRACE_SECONDS": "shutdown_grace_seconds",
+    "HEALTH_INTERVAL_SECONDS": "health_interval_seconds",
     "LOG_LEVEL": "log_level",
     "ENVOY_PORT": "envoy_port",
     "ENVOY_ADMIN_PORT": "envoy_admin_port",

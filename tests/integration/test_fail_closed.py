@@ -1,0 +1,92 @@
+"""When the ephemeral store (Redis) goes down, security checks fail closed.
+
+Runs its own redis-server (a real one, on a free port) so it can be killed mid-test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from helpers import raises, sign_up
+from signers import evm_signer
+from stacks import start_stack, stop_stack
+
+from privexbot.v1 import auth_pb2, common_pb2
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def doomed_redis():
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        *("redis-server", "--port", str(port), "--bind", "127.0.0.1"),
+        *("--save", "", "--appendonly", "no"),
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis.asyncio as redis
+
+    client = redis.Redis.from_url(url)
+    async with asyncio.timeout(10):
+        while True:
+            try:
+                await client.ping()
+                break
+            except redis.ConnectionError:
+                await asyncio.sleep(0.05)
+    await client.aclose()
+    yield process, url
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
+
+
+async def test_store_outage_fails_closed_and_turns_health_not_serving(doomed_redis, tmp_path):
+    process, url = doomed_redis
+    stack = await start_stack("sqlite", tmp_path, redis_url=url, health_interval_seconds=0.1)
+    try:
+        from privexbot.client import Client
+
+        client = Client(stack.target)
+        user = await sign_up(client)
+        challenge = auth_pb2.CreateWalletChallengeRequest(
+            chain=common_pb2.WALLET_CHAIN_EVM, address=evm_signer().address
+        )
+        await client.auth.CreateWalletChallenge(challenge)
+        await client.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest())
+
+        process.kill()
+        await process.wait()
+        async with raises(grpc.StatusCode.UNAVAILABLE, "EPHEMERAL_STORE_UNAVAILABLE"):
+            await client.auth.CreateWalletChallenge(challenge)
+        # A valid access token is not trusted while revocations cannot be checked.
+        async with raises(grpc.StatusCode.UNAVAILABLE, "EPHEMERAL_STORE_UNAVAILABLE"):
+            await client.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest())
+        async with raises(grpc.StatusCode.UNAVAILABLE, "EPHEMERAL_STORE_UNAVAILABLE"):
+            await client.auth.LogInWithEmail(
+                auth_pb2.LogInWithEmailRequest(
+                    email=user.email, password="correct horse battery staple 42"
+                )
+            )
+        async with grpc.aio.insecure_channel(stack.target) as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            async with asyncio.timeout(5):
+                while True:
+                    reply = await health.Check(
+                        health_pb2.HealthCheckRequest(service="privexbot.v1.AuthService")
+                    )
+                    if reply.status == health_pb2.HealthCheckResponse.NOT_SERVING:
+                        break
+                    await asyncio.sleep(0.05)
+        await client.close()
+    finally:
+        await stop_stack(stack)
