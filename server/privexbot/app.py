@@ -94,6 +94,9 @@ async def _watch_dependencies(platform: Platform, health_servicer) -> None:
 async def create_server(
     settings: Settings, address: str | None = None, *, reuse_port: bool = False
 ) -> Running:
+    defects = contract.problems()
+    if defects:
+        raise RuntimeError("the contract is incomplete: " + "; ".join(defects))
     platform = await Platform.create(settings)
     server = grpc.aio.server(
         interceptors=interceptors(platform),

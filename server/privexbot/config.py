@@ -8,7 +8,7 @@ with a development secret.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 
 DEV_JWT_KEY = "dev-only-insecure-jwt-key-change-me-0123456789"
 
@@ -56,7 +56,6 @@ class Settings:
     log_level: str = "INFO"
     envoy_port: int = 8080
     envoy_admin_port: int = 9901
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def production(self) -> bool:

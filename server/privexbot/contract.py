@@ -77,6 +77,32 @@ def service_names() -> tuple[str, ...]:
     )
 
 
+def problems() -> list[str]:
+    """Contract defects the server refuses to start with: RPCs that do not declare access
+    or declare a scope field that is not a string field of their request."""
+    found = []
+    for spec in methods().values():
+        if not spec.declared:
+            found.append(f"{spec.path}: no (privexbot.v1.access) declaration")
+            continue
+        if spec.access.scope_field:
+            descriptor = spec.input
+            for part in spec.access.scope_field.split("."):
+                field = descriptor.fields_by_name.get(part) if descriptor else None
+                if field is None:
+                    found.append(
+                        f"{spec.path}: scope_field {spec.access.scope_field} is not a field"
+                    )
+                    break
+                descriptor = field.message_type
+            else:
+                if field.type != field.TYPE_STRING:
+                    found.append(
+                        f"{spec.path}: scope_field {spec.access.scope_field} is not a string"
+                    )
+    return found
+
+
 def field_value(message, path: str):
     """The value at a dotted field path, e.g. ``chatbot.name`` (empty string when unset)."""
     for part in path.split("."):

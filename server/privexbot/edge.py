@@ -93,7 +93,7 @@ def _stop_leftovers() -> None:  # the owner crashed before stop(): do not orphan
     with _running_lock:
         leftovers = list(_running)
     for envoy in leftovers:
-        envoy.stop(timeout=2.0)
+        envoy.stop(kill_after=2.0)
 
 
 class Envoy:
@@ -191,19 +191,19 @@ class Envoy:
         try:
             self._wait_ready(admin_file)
         except BaseException:
-            self.stop(timeout=2.0)
+            self.stop(kill_after=2.0)
             raise
         return self
 
-    def stop(self, timeout: float = 5.0) -> int | None:
-        """SIGTERM, then SIGKILL after ``timeout`` seconds; wait; return the exit code."""
+    def stop(self, kill_after: float = 5.0) -> int | None:
+        """SIGTERM, then SIGKILL after ``kill_after`` seconds; wait; return the exit code."""
         process, code = self.process, None
         if process is not None:
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     process.send_signal(signal.SIGTERM)
                 try:
-                    process.wait(timeout)
+                    process.wait(kill_after)
                 except subprocess.TimeoutExpired:
                     with contextlib.suppress(ProcessLookupError):
                         process.kill()
@@ -223,8 +223,8 @@ class Envoy:
         """``start`` off the event loop (the gRPC server it waits for may share the loop)."""
         return await asyncio.to_thread(self.start)
 
-    async def astop(self, timeout: float = 5.0) -> int | None:
-        return await asyncio.to_thread(self.stop, timeout)
+    async def astop(self, kill_after: float = 5.0) -> int | None:
+        return await asyncio.to_thread(self.stop, kill_after)
 
     def __enter__(self) -> Envoy:
         return self.start()

@@ -31,7 +31,7 @@ _NUMERIC = {
 }
 
 
-def _is_repeated(fd: FieldDescriptor) -> bool:
+def is_repeated(fd: FieldDescriptor) -> bool:
     return fd.is_repeated if hasattr(fd, "is_repeated") else fd.label == fd.LABEL_REPEATED
 
 
@@ -43,8 +43,9 @@ def _field_check(fd: FieldDescriptor, rules: options_pb2.FieldRules):
         if fd.type == FieldDescriptor.TYPE_ENUM
         else None
     )
-    repeated = _is_repeated(fd)
+    repeated = is_repeated(fd)
     is_message = fd.type == _MESSAGE and not repeated
+    is_map = repeated and fd.type == _MESSAGE and fd.message_type.GetOptions().map_entry
     # Messages and proto3 `optional` scalars: unset means "use the default", so skip checks.
     tracks_presence = not repeated and fd.has_presence
 
@@ -62,6 +63,10 @@ def _field_check(fd: FieldDescriptor, rules: options_pb2.FieldRules):
                 out.append(FieldViolation(where, "is required"))
             if rules.max_items and len(value) > rules.max_items:
                 out.append(FieldViolation(where, f"has more than {rules.max_items} items"))
+            elif is_map:
+                for key, item in value.items():
+                    check_value(key, f"{where}[{key!r}] key", out)
+                    check_value(item, f"{where}[{key!r}]", out)
             elif fd.type != _MESSAGE:
                 for i, item in enumerate(value):
                     check_value(item, f"{where}[{i}]", out)
@@ -93,7 +98,7 @@ def _field_check(fd: FieldDescriptor, rules: options_pb2.FieldRules):
 
 def _nested_check(fd: FieldDescriptor, validate_child):
     name = fd.name
-    if _is_repeated(fd):
+    if is_repeated(fd):
         if fd.message_type.GetOptions().map_entry:
             return None
 

@@ -1,0 +1,92 @@
+"""The contract declares everything the platform enforces: routes, access, limits."""
+
+from __future__ import annotations
+
+import pytest
+from google.api import annotations_pb2, field_behavior_pb2
+
+from privexbot import contract
+from privexbot.tenancy.permissions import CATALOG
+from privexbot.v1 import options_pb2
+from privexbot.validation import is_repeated
+
+METHODS = sorted(contract.methods())
+
+
+def test_six_services_are_served():
+    assert [name.rsplit(".", 1)[1] for name in contract.service_names()] == [
+        "AuthService",
+        "TenantService",
+        "BotService",
+        "FlowService",
+        "KnowledgeService",
+        "InferenceService",
+    ]
+
+
+@pytest.mark.parametrize("path", METHODS)
+def test_every_rpc_has_an_http_rule_and_an_access_declaration(path):
+    spec = contract.methods()[path]
+    service = spec.input.file.pool.FindServiceByName(spec.service)
+    options = service.methods_by_name[spec.name].GetOptions()
+    rule = options.Extensions[annotations_pb2.http]
+    assert rule.WhichOneof("pattern") in {"get", "post", "patch", "delete", "put"}, path
+    assert spec.declared, f"{path} lacks (privexbot.v1.access)"
+    if spec.access.public:
+        assert not spec.access.permission and not spec.access.user_only
+    if spec.access.permission:
+        assert spec.access.permission in CATALOG, spec.access.permission
+        assert spec.access.scope_field
+
+
+def test_the_contract_has_no_defects():
+    assert contract.problems() == []
+
+
+def test_an_undeclared_rpc_is_reported(monkeypatch):
+    spec = contract.methods()["/privexbot.v1.AuthService/GetCurrentUser"]
+    bare = type(spec.access)()
+    monkeypatch.setitem(
+        contract.methods(),
+        spec.path,
+        contract.MethodSpec(spec.path, spec.service, spec.name, bare, spec.input, False, False),
+    )
+    assert contract.problems() == [f"{spec.path}: no (privexbot.v1.access) declaration"]
+
+
+def _unbounded(descriptor, path="", seen=None) -> list[str]:
+    """Request fields a client could make arbitrarily large: no max_len / max_items."""
+    seen = set() if seen is None else seen
+    if descriptor.full_name in seen:
+        return []
+    seen.add(descriptor.full_name)
+    found = []
+    for field in descriptor.fields:
+        options = field.GetOptions()
+        behaviors = options.Extensions[field_behavior_pb2.field_behavior]
+        if field_behavior_pb2.OUTPUT_ONLY in behaviors:
+            continue
+        rules = options.Extensions[options_pb2.rules]
+        repeated = is_repeated(field)
+        where = path + field.name
+        if repeated and not rules.max_items:
+            found.append(where)
+        elif (
+            not repeated
+            and field.type in (field.TYPE_STRING, field.TYPE_BYTES)
+            and not rules.max_len
+        ):
+            found.append(where)
+        elif repeated and field.type in (field.TYPE_STRING, field.TYPE_BYTES) and not rules.max_len:
+            found.append(where + "[]")
+        if field.type == field.TYPE_MESSAGE and field.message_type.full_name.startswith(
+            "privexbot."
+        ):
+            if not field.message_type.GetOptions().map_entry:
+                found += _unbounded(field.message_type, where + ".", seen)
+    return found
+
+
+@pytest.mark.parametrize("path", METHODS)
+def test_every_request_field_is_bounded(path):
+    assert _unbounded(contract.methods()[path].input) == []

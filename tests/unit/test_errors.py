@@ -1,0 +1,89 @@
+"""The errors interceptor: domain errors → rich status; anything else → opaque INTERNAL.
+
+A servicer stand-in that raises is the code under test's input, served by a real grpc.aio
+server with the real logging and errors interceptors.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import grpc
+import pytest
+
+from privexbot import errors
+from privexbot.client import Client, error_details
+from privexbot.interceptors.errors import ErrorsInterceptor
+from privexbot.interceptors.logging import LoggingInterceptor
+from privexbot.v1 import auth_pb2, auth_pb2_grpc
+
+LEAK = "SELECT password_hash FROM users WHERE email = 'x' -- at /srv/app.py line 12"
+
+
+class Raising(auth_pb2_grpc.AuthServiceServicer):
+    def __init__(self) -> None:
+        self.error: BaseException = RuntimeError(LEAK)
+
+    async def LogInWithEmail(self, request, context):
+        raise self.error
+
+
+@pytest.fixture
+async def served():
+    servicer = Raising()
+    server = grpc.aio.server(interceptors=[LoggingInterceptor(), ErrorsInterceptor()])
+    auth_pb2_grpc.add_AuthServiceServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    client = Client(f"127.0.0.1:{port}", extra_metadata=(("x-request-id", "req-42"),))
+    yield servicer, client
+    await client.close()
+    await server.stop(0)
+
+
+async def call(client):
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await client.auth.LogInWithEmail(auth_pb2.LogInWithEmailRequest())
+    return info.value
+
+
+async def test_unexpected_errors_leak_nothing_but_the_request_id(served, caplog):
+    servicer, client = served
+    with caplog.at_level(logging.ERROR, logger="privexbot.errors"):
+        error = await call(client)
+    details = error_details(error)
+    assert details.code == grpc.StatusCode.INTERNAL
+    assert details.message == "internal error; quote request id req-42 to support"
+    assert details.reason == "INTERNAL"
+    everything = (
+        repr(error.trailing_metadata())
+        + repr(error.initial_metadata())
+        + error.debug_error_string()
+    )
+    assert "SELECT" not in everything and "app.py" not in everything
+    assert "req-42" in caplog.text and "SELECT password_hash" in caplog.text  # logged server-side
+
+
+async def test_domain_errors_keep_their_code_reason_and_details(served):
+    servicer, client = served
+    servicer.error = errors.ResourceExhausted(
+        "RATE_LIMITED", "slow down", {"limit": "x"}, retry_after_seconds=2.5
+    )
+    details = error_details(await call(client))
+    assert (details.code, details.reason, details.domain) == (
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "RATE_LIMITED",
+        "privexbot.io",
+    )
+    assert details.metadata == {"limit": "x"} and details.retry_delay_seconds == 2.5
+
+    servicer.error = errors.InvalidArgument.field("email", "is not an email address")
+    details = error_details(await call(client))
+    assert details.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert details.field_violations == {"email": "is not an email address"}
+
+
+async def test_timeouts_become_deadline_exceeded(served):
+    servicer, client = served
+    servicer.error = TimeoutError()
+    assert error_details(await call(client)).code == grpc.StatusCode.DEADLINE_EXCEEDED

@@ -1,0 +1,73 @@
+"""Field rules from the contract, applied to real request messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from privexbot import validation
+from privexbot.errors import InvalidArgument
+from privexbot.v1 import auth_pb2, tenant_pb2
+
+
+def violated(message) -> dict[str, str]:
+    return {v.field: v.description for v in validation.violations(message)}
+
+
+def test_a_valid_request_passes():
+    validation.validate(auth_pb2.LogInWithEmailRequest(email="a@b.io", password="x" * 12))
+
+
+def test_required_and_lengths_are_reported_together_with_paths():
+    request = tenant_pb2.CreateWorkspaceRequest(
+        parent="p" * 257, workspace=tenant_pb2.Workspace(description="d" * 1001)
+    )
+    assert violated(request) == {
+        "parent": "is longer than 256 characters",
+        "workspace.display_name": "is required",
+        "workspace.description": "is longer than 1000 characters",
+    }
+    with pytest.raises(InvalidArgument) as info:
+        validation.validate(request)
+    assert [v.field for v in info.value.violations] == list(violated(request))
+
+
+def test_missing_message_is_required():
+    assert violated(tenant_pb2.CreateWorkspaceRequest(parent="organizations/o")) == {
+        "workspace": "is required"
+    }
+
+
+def test_numbers_enums_patterns_lists_and_maps():
+    assert violated(auth_pb2.ListApiKeysRequest(parent="x", page_size=1001)) == {
+        "page_size": "must be at most 1000"
+    }
+    assert violated(auth_pb2.ListApiKeysRequest(parent="x", page_size=-1)) == {
+        "page_size": "must be at least 0"
+    }
+    request = auth_pb2.CreateWalletChallengeRequest(chain=99, address="a", chain_id="no spaces")
+    assert violated(request) == {
+        "chain": "has an unknown value 99",
+        "chain_id": "must match [A-Za-z0-9._-]*",
+    }
+    key = auth_pb2.ApiKey(display_name="k", permissions=["p"] * 65)
+    assert violated(auth_pb2.CreateApiKeyRequest(parent="x", api_key=key)) == {
+        "api_key.permissions": "has more than 64 items"
+    }
+    key = auth_pb2.ApiKey(display_name="k", permissions=["p" * 65])
+    assert violated(auth_pb2.CreateApiKeyRequest(parent="x", api_key=key)) == {
+        "api_key.permissions[0]": "is longer than 64 characters"
+    }
+    org = tenant_pb2.Organization(display_name="o", settings={"k": "v" * 1025})
+    assert violated(tenant_pb2.CreateOrganizationRequest(organization=org)) == {
+        "organization.settings['k']": "is longer than 1024 characters"
+    }
+
+
+def test_repeated_messages_are_validated_item_by_item():
+    grant = tenant_pb2.Invitation.WorkspaceGrant(workspace="")
+    invitation = tenant_pb2.Invitation(role=1, workspaces=[grant])
+    request = tenant_pb2.CreateInvitationRequest(parent="organizations/o", invitation=invitation)
+    assert violated(request) == {
+        "invitation.workspaces[0].workspace": "is required",
+        "invitation.workspaces[0].role": "is required",
+    }
