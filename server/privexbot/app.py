@@ -51,8 +51,10 @@ def interceptors(platform: Platform) -> list[grpc.aio.ServerInterceptor]:
         LoggingInterceptor(),
         ErrorsInterceptor(),
         AuthenticationInterceptor(platform.authenticator),
-        LimitsInterceptor(settings.default_deadline_seconds, settings.stream_deadline_seconds),
+        # Authorization before field validation (AIP-211): a caller without access learns
+        # nothing about what a valid request would look like.
         AuthorizationInterceptor(platform.access),
+        LimitsInterceptor(settings.default_deadline_seconds, settings.stream_deadline_seconds),
     ]
 
 

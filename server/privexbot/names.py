@@ -44,6 +44,8 @@ def parse(name: str, pattern: str, field: str = "name") -> list[str]:
 
 def scope_of(name: str, field: str = "name") -> Scope:
     """The tenant scope of any name under ``organizations/{org}[/workspaces/{ws}]``."""
+    if not name:
+        raise InvalidArgument.field(field, "is required")
     parts = name.split("/")
     if len(parts) < 2 or parts[0] != "organizations" or not _SEGMENT_RE.fullmatch(parts[1]):
         raise InvalidArgument.field(field, "must be a resource name under organizations/{id}")

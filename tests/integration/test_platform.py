@@ -61,9 +61,9 @@ async def test_bad_credentials_are_unauthenticated(client_factory, header, reaso
 
 
 async def test_malformed_request_names_every_violated_field(client):
-    await sign_up(client)
+    user = await sign_up(client)
     request = tenant_pb2.CreateWorkspaceRequest(
-        parent="organizations/x", workspace=tenant_pb2.Workspace(description="d" * 1001)
+        parent=user.organization, workspace=tenant_pb2.Workspace(description="d" * 1001)
     )
     async with raises(
         grpc.StatusCode.INVALID_ARGUMENT,
@@ -105,3 +105,16 @@ async def test_another_tenants_name_is_not_found_like_a_missing_one(client_facto
         )
     shape = foreign.details.message.replace(a.workspace, "X")
     assert shape == missing.details.message.replace("organizations/nope/workspaces/nope", "X")
+
+
+async def test_authorization_comes_before_validation(client_factory):
+    owner, stranger = client_factory(), client_factory()
+    user = await sign_up(owner)
+    await sign_up(stranger)
+    bad = tenant_pb2.CreateWorkspaceRequest(parent=user.organization)  # workspace missing
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
+        await stranger.tenant.CreateWorkspace(bad)
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT", {"workspace"}):
+        await owner.tenant.CreateWorkspace(bad)
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FIELD", {"parent"}):
+        await owner.tenant.CreateWorkspace(tenant_pb2.CreateWorkspaceRequest())

@@ -57,3 +57,12 @@ def test_several_workers_need_shared_state():
 def test_every_setting_has_an_environment_variable():
     fields = set(config.Settings.__dataclass_fields__)
     assert set(config.ENVIRONMENT.values()) == fields
+
+
+def test_every_variable_is_documented():
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    example = (root / ".env.example").read_text()
+    readme = (root / "README.md").read_text()
+    for variable in config.ENVIRONMENT:
+        assert f"\n{variable}=" in example, variable
+        assert f"`{variable}`" in readme, variable
