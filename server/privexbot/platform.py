@@ -12,6 +12,7 @@ from privexbot.identity.api_keys import ApiKeys
 from privexbot.identity.tokens import AccessTokens, Authenticator
 from privexbot.store import db, ephemeral
 from privexbot.tenancy.access import AccessResolver
+from privexbot.tenancy.service import Tenancy
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Platform:
     tokens: AccessTokens
     api_keys: ApiKeys
     accounts: Accounts
+    tenancy: Tenancy
     authenticator: Authenticator
     access: AccessResolver
 
@@ -41,6 +43,7 @@ class Platform:
             tokens=tokens,
             api_keys=api_keys,
             accounts=Accounts(settings, sessions, store, tokens),
+            tenancy=Tenancy(sessions, store),
             authenticator=Authenticator(tokens, api_keys),
             access=AccessResolver(sessions),
         )

@@ -1,0 +1,1 @@
+"""Inference domain: the attestation policy applied before a prompt or document leaves the platform."""

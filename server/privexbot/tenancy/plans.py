@@ -1,0 +1,45 @@
+"""Plans and their limits. A downgrade never deletes data: creation is refused until the
+organization is back under the limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from privexbot.errors import FailedPrecondition
+
+UNLIMITED = -1
+
+
+@dataclass(frozen=True)
+class Limits:
+    workspaces: int
+    chatbots: int
+    messages_per_month: int
+    chatflows: int
+    knowledge_bases: int
+
+
+PLANS: dict[str, Limits] = {
+    "free": Limits(1, 2, 100, 2, 2),
+    "starter": Limits(3, 10, 2_000, 10, 10),
+    "pro": Limits(10, 50, 10_000, 50, 50),
+    "enterprise": Limits(UNLIMITED, UNLIMITED, UNLIMITED, UNLIMITED, UNLIMITED),
+}
+# New organizations start on Free with a trial of Starter's limits.
+TRIAL_PLAN = "starter"
+
+
+def effective_limits(plan: str, trial_ends_at: datetime | None, now: datetime) -> Limits:
+    if plan == "free" and trial_ends_at is not None and now < trial_ends_at:
+        return PLANS[TRIAL_PLAN]
+    return PLANS[plan]
+
+
+def ensure_below(resource: str, used: int, limit: int, plan: str) -> None:
+    if limit != UNLIMITED and used >= limit:
+        raise FailedPrecondition(
+            "PLAN_LIMIT_REACHED",
+            f"the {plan} plan allows {limit} {resource.replace('_', ' ')}; upgrade or delete some",
+            {"limit": resource, "max": str(limit), "plan": plan},
+        )
