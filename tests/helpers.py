@@ -56,3 +56,24 @@ async def raises(code: grpc.StatusCode, reason: str | None = None, fields: set[s
     if fields is not None:
         assert set(details.field_violations) == fields, details.field_violations
     info.details = details
+
+
+async def join(owner, invitee, organization: str, role: int, workspaces=()) -> SignedUp:
+    """Sign ``invitee`` up and bring them into ``organization`` through a real invitation.
+
+    ``workspaces``: (workspace name, WorkspaceRole) pairs granted on acceptance.
+    """
+    from privexbot.v1 import tenant_pb2
+
+    user = await sign_up(invitee, "invitee")
+    grants = [tenant_pb2.Invitation.WorkspaceGrant(workspace=w, role=r) for w, r in workspaces]
+    invitation = await owner.tenant.CreateInvitation(
+        tenant_pb2.CreateInvitationRequest(
+            parent=organization,
+            invitation=tenant_pb2.Invitation(email=user.email, role=role, workspaces=grants),
+        )
+    )
+    await invitee.tenant.AcceptInvitation(
+        tenant_pb2.AcceptInvitationRequest(token=invitation.token)
+    )
+    return user
