@@ -77,3 +77,19 @@ async def join(owner, invitee, organization: str, role: int, workspaces=()) -> S
         tenant_pb2.AcceptInvitationRequest(token=invitation.token)
     )
     return user
+
+
+async def authz_decision(caplog, request_id: str) -> str:
+    """The server's authorization decision for one call, from its structured log line.
+
+    The line is written as the server's handler unwinds, which can be just after the client
+    has its answer: wait for it briefly."""
+    import asyncio
+
+    for _ in range(200):
+        for record in caplog.records:
+            rpc = getattr(record, "rpc", None)
+            if rpc and rpc.get("request_id") == request_id:
+                return rpc["authz"]
+        await asyncio.sleep(0.005)
+    return "no log line"

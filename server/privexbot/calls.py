@@ -25,6 +25,9 @@ class Call:
     scope: Scope | None = None
     permissions: frozenset[str] = frozenset()
     metadata: dict[str, str] = field(default_factory=dict)
+    # The authorization decision: public, allowed, denied, hidden (NOT_FOUND: outside the
+    # caller's tenant) or unauthenticated. Logged with the call.
+    authz: str = ""
     # The status code the call ended with, as the errors interceptor decided it.
     code: str = "OK"
 

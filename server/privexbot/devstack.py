@@ -100,7 +100,7 @@ async def _run(settings: Settings, with_envoy: bool, with_enclave: bool) -> int:
                 _say(f"envoy did not start: {exc}")
                 return 2
             _say(f"REST, gRPC-Web  {envoy.url}")
-            _say(f"Envoy admin     {envoy.admin_url}")
+            _say(f"Envoy admin     {envoy.admin_url} (log: {envoy.log_path})")
         if with_enclave:
             _say(ENCLAVE_NOTE)
         _say("ready; Ctrl-C (SIGINT) or SIGTERM stops the stack")

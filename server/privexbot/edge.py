@@ -141,6 +141,11 @@ class Envoy:
         return f"http://127.0.0.1:{self.admin_port}"
 
     @property
+    def log_path(self) -> Path | None:
+        """Envoy's stdout and stderr while it runs (removed by ``stop``)."""
+        return self._workdir / "envoy.log" if self._workdir else None
+
+    @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 

@@ -1,7 +1,9 @@
 """The edge end to end: the real Envoy binary in front of the real server (each backend).
 
 REST/JSON (transcoding, google.rpc.Status errors with HTTP codes), gRPC-Web (hand-framed,
-as a browser sends it), CORS, and Envoy's lifecycle.
+as a browser sends it), CORS, and Envoy's lifecycle. Server streaming (SSE-style REST,
+HTTP/1.1 trailers, gRPC-Web frames) runs against a stand-in BotService.Chat until the real
+one exists.
 
 Callers get distinct X-Forwarded-For headers, like ``client_factory``. Through Envoy that
 does not separate their rate-limit buckets: Envoy appends the peer it saw and the server
@@ -10,18 +12,24 @@ trusts only that last hop, so every caller here is this machine (keep sign-ups f
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
+import json
 import os
+import signal
 import socket
+import sys
 
+import grpc
 import httpx
 import pytest
 from google.rpc import error_details_pb2, status_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from helpers import PASSWORD, unique_email
 
 from privexbot import edge as edge_module
-from privexbot.v1 import auth_pb2
+from privexbot.v1 import auth_pb2, bot_pb2, bot_pb2_grpc
 
 from .conftest import envoy_for
 
@@ -258,6 +266,99 @@ async def test_cors_exposes_grpc_status_on_actual_responses(http):
     assert {"grpc-status", "grpc-message", "grpc-status-details-bin"} <= exposed
 
 
+# ---- server streaming (a stand-in BotService.Chat behind the same envoy.yaml) -------------
+
+
+class StandInBot(bot_pb2_grpc.BotServiceServicer):
+    """Chat: session_started, one delta per word, done. ``message == "gated"`` waits for
+    ``gate`` after the first event (proves Envoy does not buffer); ``session == "fail"``
+    aborts mid-stream."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+
+    async def Chat(self, request, context):
+        yield bot_pb2.ChatEvent(session_started=bot_pb2.ChatEvent.SessionStarted(session="s1"))
+        if request.message == "gated":
+            await asyncio.wait_for(self.gate.wait(), 5)
+        for word in request.message.split():
+            yield bot_pb2.ChatEvent(delta=bot_pb2.ChatEvent.Delta(text=word))
+        if request.session == "fail":
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "enclave went away")
+        yield bot_pb2.ChatEvent(done=bot_pb2.ChatEvent.Done(message="m1"))
+
+
+@pytest.fixture(scope="module")
+async def stand_in(envoy_binary):
+    bot = StandInBot()
+    server = grpc.aio.server()
+    bot_pb2_grpc.add_BotServiceServicer_to_server(bot, server)
+    checks = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(checks, server)
+    await checks.set("", health_pb2.HealthCheckResponse.SERVING)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    envoy = edge_module.Envoy("127.0.0.1", port, port=0, admin_port=0, concurrency=1)
+    await envoy.astart()
+    yield bot, envoy
+    await envoy.astop()
+    await server.stop(0)
+
+
+CHAT = "/v1/organizations/o/workspaces/w/chatbots/b:chat"
+
+
+async def test_rest_server_stream_is_sse_and_incremental(stand_in):
+    bot, envoy = stand_in
+    bot.gate.clear()
+    events = []
+    async with httpx.AsyncClient(base_url=envoy.url, timeout=10) as client:
+        async with client.stream("POST", CHAT, json={"message": "gated"}) as reply:
+            assert reply.status_code == 200
+            assert reply.headers["content-type"] == "text/event-stream"
+            async for line in reply.aiter_lines():
+                if not line:
+                    continue
+                assert line.startswith("data: "), line
+                events.append(json.loads(line.removeprefix("data: ")))
+                bot.gate.set()  # the server goes on only once the first event got here
+    assert events[0] == {"sessionStarted": {"session": "s1"}}
+    assert events[1] == {"delta": {"text": "gated"}}
+    assert events[2]["done"]["message"] == "m1"
+
+
+async def test_rest_stream_error_arrives_in_http1_trailers(stand_in):
+    _, envoy = stand_in
+    body = json.dumps({"message": "a b", "session": "fail"}).encode()
+    reader, writer = await asyncio.open_connection("127.0.0.1", envoy.port)
+    writer.write(
+        f"POST {CHAT} HTTP/1.1\r\nHost: edge\r\nContent-Type: application/json\r\n"
+        f"TE: trailers\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+        + body
+    )
+    raw = (await asyncio.wait_for(reader.read(), 10)).decode()
+    writer.close()
+    head, _, chunks = raw.partition("\r\n\r\n")
+    assert head.startswith("HTTP/1.1 200") and "transfer-encoding: chunked" in head.lower()
+    assert chunks.count("data: ") == 3  # session_started + two deltas, then the failure
+    _, _, trailers = chunks.partition("\r\n0\r\n")
+    assert "grpc-status: 14" in trailers
+    assert "grpc-message: enclave went away" in trailers
+
+
+async def test_grpc_web_server_stream_frames(stand_in):
+    _, envoy = stand_in
+    async with httpx.AsyncClient(base_url=envoy.url, headers=GRPC_WEB, timeout=10) as client:
+        reply = await client.post(
+            "/privexbot.v1.BotService/Chat",
+            content=grpc_web_body(bot_pb2.ChatRequest(name="x", message="a b")),
+        )
+    messages, trailers = grpc_web_outcome(reply)
+    assert trailers["grpc-status"] == "0"
+    events = [bot_pb2.ChatEvent.FromString(m).WhichOneof("event") for m in messages]
+    assert events == ["session_started", "delta", "delta", "done"]
+
+
 # ---- lifecycle and config ----------------------------------------------------------------
 
 
@@ -293,6 +394,53 @@ async def test_envoy_start_failure_says_why(stack, envoy_binary, tmp_path):
     with pytest.raises(edge_module.EdgeError, match="nope.X"):
         await envoy.astart()
     assert not envoy.running
+
+
+async def test_envoy_waits_for_a_healthy_server_and_says_so(envoy_binary):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    envoy = edge_module.Envoy("127.0.0.1", closed, port=0, admin_port=0, ready_timeout=1.5)
+    with pytest.raises(edge_module.EdgeError, match="gRPC health checks"):
+        await envoy.astart()
+    assert not envoy.running
+
+
+async def test_serve_with_envoy_runs_the_stack_until_sigterm(tmp_path, envoy_binary):
+    environ = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/p.db",
+        "MILVUS_URI": str(tmp_path / "m.db"),
+        "GRPC_ADDRESS": "127.0.0.1:0",
+        "ENVOY_PORT": "0",
+        "ENVOY_ADMIN_PORT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "privexbot.cli", "serve", "--migrate", "--with-envoy",
+        "--with-enclave", env=environ, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    lines = []
+    try:
+        async with asyncio.timeout(30):
+            while not lines or "ready" not in lines[-1]:
+                line = (await process.stdout.readline()).decode()
+                assert line, "exited early:\n" + "".join(lines)
+                lines.append(line)
+        said = "".join(lines)
+        url = next(line.split()[-1] for line in lines if "REST, gRPC-Web" in line)
+        assert "enclave: not started" in said
+        async with httpx.AsyncClient(base_url=url) as client:
+            assert (await client.get("/v1/auth/me")).status_code == 401
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            rest = (await process.stdout.read()).decode()
+            code = await process.wait()
+    assert code == 0, rest
+    assert "stopped" in rest
 
 
 def test_render_names_missing_placeholders(tmp_path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from privexbot import contract, names
 from privexbot.calls import current
-from privexbot.errors import PermissionDenied, Unauthenticated
+from privexbot.errors import NotFound, PermissionDenied, Unauthenticated
 from privexbot.interceptors.base import Guard, Interceptor, request_message
 
 
@@ -23,6 +23,7 @@ class _Authenticate(Guard):
         if self.public:
             return self  # sign-in RPCs ignore credentials rather than fail on stale ones
         call = current()
+        call.authz = "unauthenticated"
         call.principal = await self.authenticator.authenticate(call.metadata)
         if not call.principal.authenticated:
             raise Unauthenticated(
@@ -49,9 +50,11 @@ class _Authorize(Guard):
 
     async def __aenter__(self):
         access = self.spec.access
-        if access.public:
-            return self
         call = current()
+        if access.public:
+            call.authz = "public"
+            return self
+        call.authz = "denied"
         if access.user_only and not call.principal.is_user:
             raise PermissionDenied(
                 "USER_CREDENTIALS_REQUIRED",
@@ -60,8 +63,13 @@ class _Authorize(Guard):
         if access.permission:
             name = contract.field_value(await request_message(self.request), access.scope_field)
             call.scope = names.scope_of(name, field=access.scope_field)
-            call.permissions = await self.resolver.permissions(call.principal, call.scope, name)
+            try:
+                call.permissions = await self.resolver.permissions(call.principal, call.scope, name)
+            except NotFound:
+                call.authz = "hidden"
+                raise
             self.resolver.require(call.permissions, access.permission)
+        call.authz = "allowed"
         return self
 
 

@@ -59,6 +59,7 @@ class _Logged(Guard):
                     "rpc": {
                         "method": self.spec.path,
                         "code": call.code,
+                        "authz": call.authz,
                         "duration_ms": round((time.perf_counter() - self.started) * 1000, 3),
                         "request_id": call.request_id,
                         "principal": call.principal.resource_name,

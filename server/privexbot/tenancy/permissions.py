@@ -72,7 +72,6 @@ _EDITOR = _VIEWER | {
     "chatflow.update",
     "knowledge.create",
     "knowledge.update",
-    "knowledge.delete",
     "analytics.read",
 }
 _WORKSPACE_ADMIN = WORKSPACE_PERMISSIONS
