@@ -35,7 +35,19 @@ class Settings:
     milvus_uri: str = "var/milvus.db"
     inference_base_url: str = "http://127.0.0.1:8300/v1"
     inference_api_key: str = "dev-enclave-key"
+    inference_model: str = "smollm2-135m-instruct"
+    embedding_model: str = "all-minilm-l6-v2"
     attestation: str = "off"
+    # ATTESTATION=required: comma-separated hex allowlists, and the exact docker-compose file
+    # the SecretVM runs (RTMR3 replays its hash).
+    attestation_mrtd: str = ""
+    attestation_rtmr0: str = ""
+    attestation_rtmr1: str = ""
+    attestation_rtmr2: str = ""
+    attestation_compose_file: str = ""
+    # Where the SecretVM serves its quote; default https://<inference host>:29343.
+    attestation_url: str = ""
+    attestation_require_quote_signature: bool = True
     # "kid:secret" pairs, comma-separated; the first signs, all verify (key rotation).
     jwt_keys: str = f"dev:{DEV_JWT_KEY}"
     jwt_issuer: str = "https://privexbot.io"
@@ -79,6 +91,10 @@ class Settings:
         if not 60 <= self.access_token_ttl_seconds <= 900:
             raise ConfigError("ACCESS_TOKEN_TTL_SECONDS must be within 60..900 (15 minutes)")
         ring = self.jwt_key_ring
+        if self.attestation == "required":
+            problems = attestation_policy(self).problems()
+            if problems:
+                raise ConfigError("ATTESTATION=required but " + "; ".join(problems))
         if self.production:
             if any(secret == DEV_JWT_KEY or len(secret) < 32 for _, secret in ring):
                 raise ConfigError(
@@ -123,7 +139,16 @@ ENVIRONMENT = {
     "MILVUS_URI": "milvus_uri",
     "INFERENCE_BASE_URL": "inference_base_url",
     "INFERENCE_API_KEY": "inference_api_key",
+    "INFERENCE_MODEL": "inference_model",
+    "EMBEDDING_MODEL": "embedding_model",
     "ATTESTATION": "attestation",
+    "ATTESTATION_MRTD": "attestation_mrtd",
+    "ATTESTATION_RTMR0": "attestation_rtmr0",
+    "ATTESTATION_RTMR1": "attestation_rtmr1",
+    "ATTESTATION_RTMR2": "attestation_rtmr2",
+    "ATTESTATION_COMPOSE_FILE": "attestation_compose_file",
+    "ATTESTATION_URL": "attestation_url",
+    "ATTESTATION_REQUIRE_QUOTE_SIGNATURE": "attestation_require_quote_signature",
     "JWT_KEYS": "jwt_keys",
     "JWT_ISSUER": "jwt_issuer",
     "JWT_AUDIENCE": "jwt_audience",
@@ -170,3 +195,29 @@ def load(environ: dict[str, str] | None = None, **overrides) -> Settings:
     if "GRPC_REFLECTION" not in environ and settings.production:
         settings = replace(settings, reflection=False)
     return replace(settings, **overrides).validate()
+
+
+def attestation_policy(settings: Settings):
+    """The attestation policy these settings describe."""
+    from pathlib import Path
+
+    from privexbot.inference.attestation import Policy, hex_set
+
+    compose = None
+    if settings.attestation_compose_file:
+        try:
+            compose = Path(settings.attestation_compose_file).read_text()
+        except OSError as exc:
+            raise ConfigError(f"ATTESTATION_COMPOSE_FILE: {exc}") from exc
+    try:
+        return Policy(
+            mode=settings.attestation,
+            allowed_mrtd=hex_set(settings.attestation_mrtd, "ATTESTATION_MRTD"),
+            allowed_rtmr0=hex_set(settings.attestation_rtmr0, "ATTESTATION_RTMR0"),
+            allowed_rtmr1=hex_set(settings.attestation_rtmr1, "ATTESTATION_RTMR1"),
+            allowed_rtmr2=hex_set(settings.attestation_rtmr2, "ATTESTATION_RTMR2"),
+            expected_compose=compose,
+            require_quote_signature=settings.attestation_require_quote_signature,
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc

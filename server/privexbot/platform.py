@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from privexbot.config import Settings
+from privexbot.config import Settings, attestation_policy
 from privexbot.identity.accounts import Accounts
 from privexbot.identity.api_keys import ApiKeys
 from privexbot.identity.tokens import AccessTokens, Authenticator
+from privexbot.inference.attestation import Attestor
+from privexbot.inference.gateway import InferenceGateway
 from privexbot.store import db, ephemeral
 from privexbot.tenancy.access import AccessResolver
 from privexbot.tenancy.service import Tenancy
@@ -25,6 +27,7 @@ class Platform:
     api_keys: ApiKeys
     accounts: Accounts
     tenancy: Tenancy
+    inference: InferenceGateway
     authenticator: Authenticator
     access: AccessResolver
 
@@ -44,6 +47,15 @@ class Platform:
             api_keys=api_keys,
             accounts=Accounts(settings, sessions, store, tokens),
             tenancy=Tenancy(sessions, store),
+            inference=InferenceGateway(
+                settings,
+                Attestor(
+                    attestation_policy(settings),
+                    settings.inference_base_url,
+                    attestation_url=settings.attestation_url or None,
+                ),
+                sessions,
+            ),
             authenticator=Authenticator(tokens, api_keys),
             access=AccessResolver(sessions),
         )
@@ -51,8 +63,9 @@ class Platform:
     def servicers(self) -> list[tuple[str, type]]:
         """(generated module, servicer class) for each of the six services."""
         from privexbot.api.auth import AuthApi
+        from privexbot.api.inference import InferenceApi
         from privexbot.api.tenant import TenantApi
-        from privexbot.api.unimplemented import BotApi, FlowApi, InferenceApi, KnowledgeApi
+        from privexbot.api.unimplemented import BotApi, FlowApi, KnowledgeApi
 
         return [
             ("auth", AuthApi),
@@ -68,5 +81,6 @@ class Platform:
         await self.store.ping()
 
     async def close(self) -> None:
+        await self.inference.close()
         await self.store.close()
         await self.engine.dispose()

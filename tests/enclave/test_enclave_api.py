@@ -302,6 +302,39 @@ async def test_non_streaming_request_cancelled_when_client_gives_up(enclave: Enc
         assert m["last_token_monotonic"] - t_gone < 0.5
 
 
+async def test_generations_are_serialized_and_a_queued_one_can_be_cancelled(enclave: Enclave):
+    """One llama context: a second stream waits; if its client leaves while it waits, it is
+    dropped from the queue and the first stream is unaffected."""
+    long_body = {"model": CHAT, "messages": STORY, "temperature": 0, "max_tokens": 120}
+    async with enclave.client(timeout=60) as mc:
+        before = await metrics(mc)
+        first = asyncio.create_task(stream_chat(mc, long_body))
+        for _ in range(200):
+            if (await metrics(mc))["active_generations"] == 1:
+                break
+            await asyncio.sleep(0.01)
+        async with enclave.client(timeout=30) as c:
+            async with c.stream(
+                "POST", "/v1/chat/completions", json={**long_body, "stream": True}
+            ) as r:
+                assert r.status_code == 200
+                m = await metrics(mc)
+                assert m["queued_generations"] == 1 and m["active_generations"] == 1
+        for _ in range(100):
+            m = await metrics(mc)
+            if m["queued_generations"] == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert m["queued_generations"] == 0
+        assert m["generations_cancelled"] == before["generations_cancelled"] + 1
+        _, events = await first
+        assert events[-1][1] == "[DONE]"
+        assert json.loads(events[-2][1])["usage"]["completion_tokens"] == 120
+        after = await metrics(mc)
+        assert after["generations_completed"] == before["generations_completed"] + 1
+        assert after["tokens_generated"] - before["tokens_generated"] == 120
+
+
 # -- embeddings -----------------------------------------------------------------------------
 
 

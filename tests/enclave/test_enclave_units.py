@@ -148,3 +148,40 @@ def test_stop_matcher_flushes_a_prefix_that_never_completed():
     m = _StopMatcher(["<|end|>"])
     assert m.feed("abc<|e") == ("abc", False)
     assert m.flush() == "<|e"
+
+
+async def test_app_before_models_load_answers_503_and_still_checks_keys():
+    httpx = pytest.importorskip("httpx")
+    from privexbot_enclave.app import create_app
+    from privexbot_enclave.config import Settings
+
+    app = create_app(Settings(api_key="k"), load_models=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://enclave") as c:
+        r = await c.get("/health")
+        assert r.status_code == 503 and r.json()["status"] == "loading"
+        r = await c.post("/v1/embeddings", json={"model": "all-minilm-l6-v2", "input": "x"})
+        assert r.status_code == 401
+        r = await c.post(
+            "/v1/embeddings",
+            json={"model": "all-minilm-l6-v2", "input": "x"},
+            headers={"Authorization": "Bearer k"},
+        )
+        assert r.status_code == 503
+        assert r.json()["error"]["code"] == "model_not_ready"
+
+
+def test_create_app_refuses_an_empty_key():
+    from privexbot_enclave.app import create_app
+    from privexbot_enclave.config import Settings
+
+    with pytest.raises(ValueError):
+        create_app(Settings(api_key=""))
+
+
+def test_cli_refuses_to_start_without_a_key(monkeypatch: pytest.MonkeyPatch, capsys):
+    import privexbot_enclave
+
+    monkeypatch.delenv("ENCLAVE_API_KEY", raising=False)
+    assert privexbot_enclave.main([]) == 2
+    assert "ENCLAVE_API_KEY" in capsys.readouterr().err

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from privexbot.v1 import bot_pb2_grpc, flow_pb2_grpc, inference_pb2_grpc, knowledge_pb2_grpc
+from privexbot.v1 import bot_pb2_grpc, flow_pb2_grpc, knowledge_pb2_grpc
 
 
 class _Unimplemented:
@@ -20,8 +20,4 @@ class FlowApi(_Unimplemented, flow_pb2_grpc.FlowServiceServicer):
 
 
 class KnowledgeApi(_Unimplemented, knowledge_pb2_grpc.KnowledgeServiceServicer):
-    pass
-
-
-class InferenceApi(_Unimplemented, inference_pb2_grpc.InferenceServiceServicer):
     pass

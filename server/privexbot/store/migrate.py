@@ -34,6 +34,10 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+def downgrade(database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)
+
+
 def revision(database_url: str, message: str) -> None:
     """Autogenerate a new migration from the models (developers: ``make migration m=...``)."""
     command.revision(alembic_config(database_url), message=message, autogenerate=True)

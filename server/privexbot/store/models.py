@@ -233,3 +233,19 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     resource: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime] = _created()
+
+
+class TokenUsage(Base):
+    """Tokens one completion used, per organization and workspace (quotas, analytics)."""
+
+    __tablename__ = "token_usage"
+    __table_args__ = (Index("ix_token_usage_org_time", "organization_id", "created_at"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    model: Mapped[str] = mapped_column(String(128))
+    prompt_tokens: Mapped[int] = mapped_column(Integer)
+    completion_tokens: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _created()

@@ -1,0 +1,226 @@
+"""The inference gateway: relays OpenAI-compatible streaming completions token by token.
+
+Upstream is the local enclave (development) or Secret AI (production), reached with the
+``openai`` AsyncOpenAI client. Before any prompt leaves the platform the attestation
+policy runs (``ATTESTATION=required``: a verified SecretVM quote bound to the TLS key the
+client then pins). Retries happen only before the first token; a consumer that stops
+(client cancel, deadline) closes the upstream response, which stops generation there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import openai
+
+from privexbot.errors import (
+    DeadlineExceeded,
+    DomainError,
+    InvalidArgument,
+    ResourceExhausted,
+    Unavailable,
+)
+from privexbot.inference.attestation import Attestor, Verdict
+from privexbot.store.models import TokenUsage
+
+log = logging.getLogger("privexbot.inference")
+
+RETRIES_BEFORE_FIRST_TOKEN = 2
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str  # system | user | assistant
+    content: str
+
+
+@dataclass(frozen=True)
+class Params:
+    model: str
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Delta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass(frozen=True)
+class Finish:
+    reason: str  # stop | length | content_filter | cancelled | error
+    model: str
+
+
+@dataclass(frozen=True)
+class Attested:
+    verdict: Verdict
+
+
+Event = Delta | Usage | Finish | Attested
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    id: str
+    owned_by: str
+    embedding: bool
+
+
+def _upstream_error(exc: Exception) -> DomainError:
+    """One mapping for every upstream failure; never echoes upstream bodies to clients."""
+    if isinstance(exc, openai.APITimeoutError):
+        return DeadlineExceeded(
+            "INFERENCE_TIMEOUT", "the inference endpoint did not answer in time"
+        )
+    if isinstance(exc, openai.RateLimitError):
+        return ResourceExhausted(
+            "INFERENCE_RATE_LIMITED",
+            "the inference endpoint is busy; retry shortly",
+            retry_after_seconds=1.0,
+        )
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return Unavailable(
+            "INFERENCE_AUTH_FAILED", "the inference endpoint refused our credentials"
+        )
+    if isinstance(exc, openai.NotFoundError):
+        return InvalidArgument.field(
+            "model", "is not served by the inference endpoint", "UNKNOWN_MODEL"
+        )
+    if isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError):
+        return InvalidArgument("INFERENCE_REJECTED", "the inference endpoint rejected the request")
+    return Unavailable(
+        "INFERENCE_UNAVAILABLE", "the inference endpoint is unreachable; retry later"
+    )
+
+
+def _retryable(exc: Exception) -> bool:
+    return isinstance(
+        exc, openai.APIConnectionError | openai.RateLimitError | openai.InternalServerError
+    )
+
+
+class InferenceGateway:
+    def __init__(self, settings, attestor: Attestor, sessions) -> None:
+        self._settings, self.attestor, self._sessions = settings, attestor, sessions
+        self.default_model = settings.inference_model
+        self.base_url = settings.inference_base_url
+        self._client: openai.AsyncOpenAI | None = None
+        self._pin: str | None = None
+
+    def _client_for(self, pin: str | None) -> openai.AsyncOpenAI:
+        """A client whose TLS is pinned to the attested key (rebuilt when the pin changes)."""
+        if self._client is None or pin != self._pin:
+            verify = self.attestor.pinned_ssl_context() if pin else True
+            self._client = openai.AsyncOpenAI(
+                base_url=self._settings.inference_base_url,
+                api_key=self._settings.inference_api_key,
+                max_retries=0,  # we retry ourselves, and only before the first token
+                http_client=httpx.AsyncClient(
+                    verify=verify,
+                    timeout=httpx.Timeout(60.0, connect=5.0),
+                    limits=httpx.Limits(max_connections=500, max_keepalive_connections=100),
+                ),
+            )
+            self._pin = pin
+        return self._client
+
+    async def _ready(self) -> tuple[Verdict, openai.AsyncOpenAI]:
+        verdict = await self.attestor.ensure()
+        return verdict, self._client_for(self.attestor.pinned_spki_sha256)
+
+    async def list_models(self) -> list[ModelInfo]:
+        _, client = await self._ready()
+        try:
+            page = await client.models.list()
+        except openai.OpenAIError as exc:
+            raise _upstream_error(exc) from exc
+        embedding = self._settings.embedding_model
+        return [ModelInfo(m.id, m.owned_by or "", m.id == embedding) for m in page.data]
+
+    async def stream_chat(
+        self, organization_id: str, workspace_id: str, messages: list[Message], params: Params
+    ) -> AsyncIterator[Event]:
+        verdict, client = await self._ready()
+        yield Attested(verdict)
+        model = params.model or self.default_model
+        request = {
+            "model": model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        for name in ("temperature", "top_p", "max_tokens", "seed"):
+            if getattr(params, name) is not None:
+                request[name] = getattr(params, name)
+        if params.stop:
+            request["stop"] = list(params.stop)
+        stream = await self._open(client, request)
+        usage, finish = None, "error"
+        try:
+            async for chunk in stream:
+                for choice in chunk.choices:
+                    if choice.delta and choice.delta.content:
+                        yield Delta(choice.delta.content)
+                    if choice.finish_reason:
+                        finish = choice.finish_reason
+                if chunk.usage is not None:
+                    usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+        except (asyncio.CancelledError, GeneratorExit):
+            finish = "cancelled"
+            raise
+        except openai.OpenAIError as exc:
+            raise _upstream_error(exc) from exc
+        finally:
+            await stream.close()  # closing the response stops generation upstream
+            if usage is not None:
+                await self._record(organization_id, workspace_id, model, usage)
+        if usage is not None:
+            yield usage
+        yield Finish(finish, model)
+
+    async def _open(self, client: openai.AsyncOpenAI, request: dict):
+        """Open the upstream stream, retrying transient failures (nothing was sent to the
+        caller yet, so a retry is invisible)."""
+        for attempt in range(RETRIES_BEFORE_FIRST_TOKEN + 1):
+            try:
+                return await client.chat.completions.create(**request)
+            except openai.OpenAIError as exc:
+                if attempt == RETRIES_BEFORE_FIRST_TOKEN or not _retryable(exc):
+                    raise _upstream_error(exc) from exc
+                log.warning(
+                    "inference attempt %d failed (%s); retrying", attempt + 1, type(exc).__name__
+                )
+                await asyncio.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    async def _record(
+        self, organization_id: str, workspace_id: str, model: str, usage: Usage
+    ) -> None:
+        async with self._sessions() as session, session.begin():
+            session.add(
+                TokenUsage(
+                    organization_id=organization_id,
+                    workspace_id=workspace_id,
+                    model=model,
+                    prompt_tokens=usage.prompt_tokens,
+                    completion_tokens=usage.completion_tokens,
+                )
+            )
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
