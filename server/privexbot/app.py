@@ -21,6 +21,7 @@ from privexbot import contract
 from privexbot.api.registry import add_service, complete
 from privexbot.config import Settings
 from privexbot.interceptors.auth import AuthenticationInterceptor, AuthorizationInterceptor
+from privexbot.interceptors.base import Chain
 from privexbot.interceptors.errors import ErrorsInterceptor
 from privexbot.interceptors.limits import LimitsInterceptor
 from privexbot.interceptors.logging import LoggingInterceptor
@@ -48,13 +49,19 @@ def server_options(settings: Settings, reuse_port: bool) -> list[tuple[str, int]
 def interceptors(platform: Platform) -> list[grpc.aio.ServerInterceptor]:
     settings = platform.settings
     return [
-        LoggingInterceptor(),
-        ErrorsInterceptor(),
-        AuthenticationInterceptor(platform.authenticator),
-        # Authorization before field validation (AIP-211): a caller without access learns
-        # nothing about what a valid request would look like.
-        AuthorizationInterceptor(platform.access),
-        LimitsInterceptor(settings.default_deadline_seconds, settings.stream_deadline_seconds),
+        Chain(
+            [
+                LoggingInterceptor(),
+                ErrorsInterceptor(),
+                AuthenticationInterceptor(platform.authenticator),
+                # Authorization before field validation (AIP-211): a caller without access learns
+                # nothing about what a valid request would look like.
+                AuthorizationInterceptor(platform.access),
+                LimitsInterceptor(
+                    settings.default_deadline_seconds, settings.stream_deadline_seconds
+                ),
+            ]
+        )
     ]
 
 

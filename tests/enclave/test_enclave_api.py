@@ -143,6 +143,22 @@ async def test_stream_equals_non_stream_at_temperature_zero(enclave: Enclave):
     assert all(ch["choices"][0]["finish_reason"] is None for ch in chunks[:-1])
 
 
+async def test_same_seed_gives_same_text_when_sampling(enclave: Enclave):
+    body = {"model": CHAT, "messages": STORY, "temperature": 0.9, "seed": 1234, "max_tokens": 24}
+    async with enclave.client(timeout=60) as c:
+        texts = []
+        for _ in range(2):
+            r = await c.post("/v1/chat/completions", json=body)
+            texts.append(r.json()["choices"][0]["message"]["content"])
+        _, events = await stream_chat(c, body)
+        other = await c.post("/v1/chat/completions", json={**body, "seed": 99})
+    streamed = "".join(
+        json.loads(d)["choices"][0]["delta"].get("content") or "" for _, d in events[:-1]
+    )
+    assert texts[0] == texts[1] == streamed
+    assert other.json()["choices"][0]["message"]["content"] != texts[0]
+
+
 async def test_first_token_arrives_before_generation_ends(enclave: Enclave):
     body = {"model": CHAT, "messages": STORY, "temperature": 0, "max_tokens": 64}
     async with enclave.client(timeout=60) as c:
@@ -235,9 +251,9 @@ async def test_disconnect_mid_stream_stops_generation(enclave: Enclave):
                     ):
                         n += 1
                         if n >= 10:
+                            # leaving the loop (and the contexts) closes the connection
+                            t_disconnect = time.monotonic()
                             break
-        # leaving both contexts closed the connection mid-stream
-        t_disconnect = time.monotonic()
 
         samples = []
         deadline = t_disconnect + 3.0
@@ -256,11 +272,12 @@ async def test_disconnect_mid_stream_stops_generation(enclave: Enclave):
 
         # The token counter stops: the last token was sampled within 500 ms of the disconnect,
         # and nothing more is generated afterwards.
-        stop_latency = max(0.0, after["last_token_monotonic"] - t_disconnect)
+        last_token_vs_disconnect = after["last_token_monotonic"] - t_disconnect  # < 0: before
+        stop_latency = max(0.0, last_token_vs_disconnect)
         await asyncio.sleep(0.5)
         later = await metrics(mc)
         print(
-            f"\ngeneration stopped {stop_latency * 1000:.1f} ms after the disconnect "
+            f"\nlast token sampled {last_token_vs_disconnect * 1000:+.1f} ms from the disconnect "
             f"(seen idle after {(samples[-1][0] - t_disconnect) * 1000:.0f} ms); "
             f"{after['tokens_generated'] - before['tokens_generated']} tokens of 1500 generated"
         )
@@ -275,6 +292,40 @@ async def test_disconnect_mid_stream_stops_generation(enclave: Enclave):
         )
         assert r.status_code == 200
         assert time.perf_counter() - t0 < 5
+
+
+async def test_disconnect_during_prompt_prefill_stops_before_any_token(enclave: Enclave):
+    """A long prompt takes seconds to prefill on 2 cores; leaving during it stops it too."""
+    body = {
+        "model": CHAT,
+        "messages": [{"role": "user", "content": "Summarize: " + "the quick brown fox " * 300}],
+        "max_tokens": 64,
+        "stream": True,
+    }
+    async with enclave.client(timeout=30) as mc:
+        before = await metrics(mc)
+        async with enclave.client(timeout=30) as c:
+            async with c.stream("POST", "/v1/chat/completions", json=body) as r:
+                assert r.status_code == 200
+                # Keep the iterator referenced: dropping an unfinished httpx iterator closes the
+                # connection, and here we want to stay connected for a while first.
+                lines = r.aiter_lines()
+                assert (await anext(lines)).startswith("data: ")  # the role chunk
+                await asyncio.sleep(0.3)
+                m = await metrics(mc)
+                assert m["active_generations"] == 1  # prefilling
+                assert m["tokens_generated"] == before["tokens_generated"]
+        t_disconnect = time.monotonic()
+        while time.monotonic() - t_disconnect < 5:
+            m = await metrics(mc)
+            if m["active_generations"] == 0:
+                break
+            await asyncio.sleep(0.01)
+        idle_after = time.monotonic() - t_disconnect
+        print(f"\nprefill abandoned; worker idle {idle_after * 1000:.0f} ms after the disconnect")
+        assert m["generations_cancelled"] == before["generations_cancelled"] + 1
+        assert m["tokens_generated"] == before["tokens_generated"]  # no token was sampled
+        assert idle_after < 0.5
 
 
 async def test_non_streaming_request_cancelled_when_client_gives_up(enclave: Enclave):

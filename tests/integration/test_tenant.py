@@ -423,3 +423,45 @@ async def test_audit_log(client_factory):
         await member.tenant.ListAuditEvents(
             tenant_pb2.ListAuditEventsRequest(parent=o.organization)
         )
+
+
+async def test_current_user_reflects_changes_at_once(client_factory):
+    owner, bob = client_factory(), client_factory()
+    o = await sign_up(owner)
+    me = lambda c: c.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest())  # noqa: E731
+    before = await me(owner)  # cached from here on
+    assert len(before.memberships) == 1
+    org = await owner.tenant.CreateOrganization(
+        tenant_pb2.CreateOrganizationRequest(
+            organization=tenant_pb2.Organization(display_name="Second")
+        )
+    )
+    assert {m.organization for m in (await me(owner)).memberships} == {o.organization, org.name}
+    await owner.tenant.UpdateOrganization(
+        tenant_pb2.UpdateOrganizationRequest(
+            organization=tenant_pb2.Organization(name=org.name, display_name="Renamed"),
+            update_mask=mask("display_name"),
+        )
+    )
+    names = {m.organization_display_name for m in (await me(owner)).memberships}
+    assert "Renamed" in names
+    ws = await owner.tenant.CreateWorkspace(
+        tenant_pb2.CreateWorkspaceRequest(
+            parent=org.name, workspace=tenant_pb2.Workspace(display_name="New")
+        )
+    )
+    second = next(m for m in (await me(owner)).memberships if m.organization == org.name)
+    assert ws.name in {w.workspace for w in second.workspaces}
+    b = await join(owner, bob, org.name, MEMBER, [(ws.name, VIEWER)])
+    bob_view = await me(bob)
+    members = await owner.tenant.ListOrganizationMembers(
+        tenant_pb2.ListOrganizationMembersRequest(parent=org.name)
+    )
+    bob_member = next(m for m in members.members if m.email == b.email)
+    await owner.tenant.RemoveOrganizationMember(
+        tenant_pb2.RemoveOrganizationMemberRequest(name=bob_member.name)
+    )
+    assert org.name in {m.organization for m in bob_view.memberships}
+    assert org.name not in {m.organization for m in (await me(bob)).memberships}
+    await owner.tenant.DeleteOrganization(tenant_pb2.DeleteOrganizationRequest(name=org.name))
+    assert {m.organization for m in (await me(owner)).memberships} == {o.organization}

@@ -13,6 +13,7 @@ import pytest
 
 from privexbot import errors
 from privexbot.client import Client, error_details
+from privexbot.interceptors.base import Chain
 from privexbot.interceptors.errors import ErrorsInterceptor
 from privexbot.interceptors.logging import LoggingInterceptor
 from privexbot.v1 import auth_pb2, auth_pb2_grpc
@@ -31,7 +32,7 @@ class Raising(auth_pb2_grpc.AuthServiceServicer):
 @pytest.fixture
 async def served():
     servicer = Raising()
-    server = grpc.aio.server(interceptors=[LoggingInterceptor(), ErrorsInterceptor()])
+    server = grpc.aio.server(interceptors=[Chain([LoggingInterceptor(), ErrorsInterceptor()])])
     auth_pb2_grpc.add_AuthServiceServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()

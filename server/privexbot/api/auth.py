@@ -132,7 +132,8 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         return empty_pb2.Empty()
 
     async def GetCurrentUser(self, request, context):
-        me = await self.accounts.current_user(current().principal)
+        principal = current().principal
+        me = await self.accounts.current_user(principal)
         return auth_pb2.CurrentUser(
             user=user_message(me.user),
             identities=[identity_message(i) for i in me.identities],
@@ -152,9 +153,11 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
                 )
                 for m in me.memberships
             ],
-            organization=names.organization(me.organization_id) if me.organization_id else "",
-            workspace=names.workspace(me.organization_id, me.workspace_id)
-            if me.workspace_id
+            organization=names.organization(principal.organization_id)
+            if principal.organization_id
+            else "",
+            workspace=names.workspace(principal.organization_id, principal.workspace_id)
+            if principal.workspace_id
             else "",
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -52,8 +53,11 @@ from privexbot.store.models import (
 )
 from privexbot.tenancy import audit
 from privexbot.tenancy.organizations import create_organization
+from privexbot.tenancy.stamps import Stamps
 
 CHALLENGE_TTL = timedelta(minutes=5)
+CURRENT_USER_CACHE_SECONDS = 60
+CURRENT_USER_CACHE_SIZE = 10_000
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 DEFAULT_CHAIN_IDS = {
     wallets.Chain.EVM: "1",
@@ -88,8 +92,14 @@ class CurrentUser:
     user: User
     identities: list[Identity]
     memberships: list[Membership]
-    organization_id: str
-    workspace_id: str
+
+
+@dataclass(frozen=True)
+class _Cached:
+    view: CurrentUser
+    organization_ids: tuple[str, ...]
+    stamps: tuple[str | None, ...]
+    expires: float
 
 
 def normalize_email(email: str, field: str = "email") -> str:
@@ -119,6 +129,8 @@ class Accounts:
             tokens,
         )
         self._limits = RateLimiter(store)
+        self._stamps = Stamps(store)
+        self._current_users: dict[str, _Cached] = {}
 
     # ---- sessions -------------------------------------------------------------------------
 
@@ -399,7 +411,8 @@ class Accounts:
         public_key: str,
     ) -> Identity:
         address = await self._verified_wallet(chain, message, signature, public_key)
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.users.add(principal.id)
             row = await self._touch_identity(session, "wallet", str(chain), address)
             if row is not None:
                 if row.user_id != principal.id:
@@ -420,7 +433,8 @@ class Accounts:
 
     async def unlink_identity(self, principal: Principal, name: str) -> None:
         user_id, identity_id = names.parse(name, "users/*/identities/*")
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.users.add(principal.id)
             row = await session.get(Identity, identity_id)
             if user_id != principal.id or row is None or row.user_id != principal.id:
                 raise not_found(name)
@@ -533,8 +547,27 @@ class Accounts:
     # ---- the caller -----------------------------------------------------------------------
 
     async def current_user(self, principal: Principal) -> CurrentUser:
+        """The caller's profile, identities and memberships, cached per user and dropped as
+        soon as a stamp it depends on changes (stamps.py); at most a minute old otherwise."""
+        cached = self._current_users.get(principal.id)
+        if cached is not None and time.monotonic() < cached.expires:
+            if await self._stamps.read(principal.id, cached.organization_ids) == cached.stamps:
+                return cached.view
+        user_stamp = (await self._stamps.read(principal.id, ()))[0]
+        view = await self._load_current_user(principal.id)
+        org_ids = tuple(m.organization.id for m in view.memberships)
+        stamps = await self._stamps.read(principal.id, org_ids)
+        if stamps[0] == user_stamp:  # nothing changed while loading
+            self._current_users[principal.id] = _Cached(
+                view, org_ids, stamps, time.monotonic() + CURRENT_USER_CACHE_SECONDS
+            )
+            if len(self._current_users) > CURRENT_USER_CACHE_SIZE:
+                self._current_users.pop(next(iter(self._current_users)))
+        return view
+
+    async def _load_current_user(self, user_id: str) -> CurrentUser:
         async with self._sessions() as session:
-            user = await session.get(User, principal.id)
+            user = await session.get(User, user_id)
             if user is None:
                 raise Unauthenticated("USER_DELETED", "this account no longer exists")
             identities = list(
@@ -582,9 +615,7 @@ class Accounts:
                 and (role in ("owner", "admin") or ws.id in ws_roles)
             ]
             memberships.append(Membership(org, role, visible))
-        return CurrentUser(
-            user, identities, memberships, principal.organization_id, principal.workspace_id
-        )
+        return CurrentUser(user, identities, memberships)
 
 
 __all__ = ["Accounts", "CurrentUser", "DomainError", "Grant", "Membership"]

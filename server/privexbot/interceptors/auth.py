@@ -35,7 +35,6 @@ class _Authenticate(Guard):
 
 class AuthenticationInterceptor(Interceptor):
     def __init__(self, authenticator) -> None:
-        super().__init__()
         self._authenticator = authenticator
 
     def around(self, spec, request, context) -> Guard:
@@ -75,7 +74,6 @@ class _Authorize(Guard):
 
 class AuthorizationInterceptor(Interceptor):
     def __init__(self, resolver) -> None:
-        super().__init__()
         self._resolver = resolver
 
     def around(self, spec, request, context) -> Guard:

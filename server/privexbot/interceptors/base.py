@@ -1,7 +1,7 @@
 """Shared machinery: per-call state and wrapping of gRPC method handlers.
 
 An interceptor implements ``around(spec, request, context)``, an async context manager
-that runs around the handler. For client-streaming RPCs ``request`` is a ``FirstMessage``
+that runs around the handler; ``Chain`` composes them into one grpc interceptor. For client-streaming RPCs ``request`` is a ``FirstMessage``
 stream, so checks that need the request (scope, field limits) can peek at its first message.
 """
 
@@ -46,52 +46,50 @@ async def request_message(request):
     return await request.first() if isinstance(request, FirstMessage) else request
 
 
-def _wrap(
-    handler: grpc.RpcMethodHandler, spec: contract.MethodSpec, around
-) -> grpc.RpcMethodHandler:
-    if handler.request_streaming and handler.response_streaming:
-        inner = handler.stream_stream
-
-        async def stream_stream(request_iterator, context):
-            stream = FirstMessage(request_iterator)
-            async with around(spec, stream, context) as guard:
-                async for response in guard.stream(inner(stream, context)):
-                    yield response
-
-        return grpc.stream_stream_rpc_method_handler(
-            stream_stream, handler.request_deserializer, handler.response_serializer
-        )
-    if handler.request_streaming:
-        inner = handler.stream_unary
-
-        async def stream_unary(request_iterator, context):
-            stream = FirstMessage(request_iterator)
-            async with around(spec, stream, context) as guard:
-                return await guard.unary(inner(stream, context))
-
-        return grpc.stream_unary_rpc_method_handler(
-            stream_unary, handler.request_deserializer, handler.response_serializer
-        )
-    if handler.response_streaming:
-        inner = handler.unary_stream
-
-        async def unary_stream(request, context):
-            async with around(spec, request, context) as guard:
-                async for response in guard.stream(inner(request, context)):
-                    yield response
-
-        return grpc.unary_stream_rpc_method_handler(
-            unary_stream, handler.request_deserializer, handler.response_serializer
-        )
-    inner = handler.unary_unary
-
-    async def unary_unary(request, context):
+def _nest_unary(spec: contract.MethodSpec, around, inner):
+    async def call(request, context):
         async with around(spec, request, context) as guard:
             return await guard.unary(inner(request, context))
 
-    return grpc.unary_unary_rpc_method_handler(
-        unary_unary, handler.request_deserializer, handler.response_serializer
+    return call
+
+
+def _nest_stream(spec: contract.MethodSpec, around, inner):
+    async def call(request, context):
+        async with around(spec, request, context) as guard:
+            async for response in guard.stream(inner(request, context)):
+                yield response
+
+    return call
+
+
+def _wrap(
+    handler: grpc.RpcMethodHandler, spec: contract.MethodSpec, arounds
+) -> grpc.RpcMethodHandler:
+    """The handler with every interceptor's guard around it, the first outermost."""
+    kind = (
+        ("stream" if handler.request_streaming else "unary")
+        + "_"
+        + ("stream" if handler.response_streaming else "unary")
     )
+    behavior = getattr(handler, kind)
+    nest = _nest_stream if handler.response_streaming else _nest_unary
+    for around in reversed(arounds):
+        behavior = nest(spec, around, behavior)
+    if handler.request_streaming:  # checks peek at the first message; the handler sees all
+        composed = behavior
+        if handler.response_streaming:
+
+            async def behavior(request_iterator, context):
+                async for response in composed(FirstMessage(request_iterator), context):
+                    yield response
+        else:
+
+            async def behavior(request_iterator, context):
+                return await composed(FirstMessage(request_iterator), context)
+
+    make = getattr(grpc, f"{kind}_rpc_method_handler")
+    return make(behavior, handler.request_deserializer, handler.response_serializer)
 
 
 class Guard(AbstractAsyncContextManager):
@@ -115,21 +113,28 @@ class Guard(AbstractAsyncContextManager):
             yield item
 
 
-class Interceptor(grpc.aio.ServerInterceptor):
-    """Wraps privexbot.v1 handlers (health and reflection pass through untouched)."""
-
-    def __init__(self) -> None:
-        self._wrapped: dict[grpc.RpcMethodHandler, grpc.RpcMethodHandler] = {}
+class Interceptor:
+    """One concern around every privexbot.v1 call: ``around`` returns its per-call guard."""
 
     def around(self, spec: contract.MethodSpec, request, context) -> Guard:
         raise NotImplementedError
+
+
+class Chain(grpc.aio.ServerInterceptor):
+    """The platform's interceptors as one grpc interceptor: one hop per call, and each
+    method's handler wrapped once (not per call). Health and reflection pass untouched;
+    unknown methods answer UNIMPLEMENTED."""
+
+    def __init__(self, interceptors: list[Interceptor]) -> None:
+        self._arounds = [interceptor.around for interceptor in interceptors]
+        self._wrapped: dict[grpc.RpcMethodHandler, grpc.RpcMethodHandler] = {}
 
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
         spec = contract.methods().get(handler_call_details.method)
         if handler is None or spec is None:
-            return handler  # unknown methods answer UNIMPLEMENTED; health/reflection are exempt
+            return handler
         wrapped = self._wrapped.get(handler)
         if wrapped is None:
-            wrapped = self._wrapped[handler] = _wrap(handler, spec, self.around)
+            wrapped = self._wrapped[handler] = _wrap(handler, spec, self._arounds)
         return wrapped

@@ -47,7 +47,6 @@ class _Limited(Guard):
 
 class LimitsInterceptor(Interceptor):
     def __init__(self, unary_deadline: float, stream_deadline: float) -> None:
-        super().__init__()
         self._unary, self._stream = unary_deadline, stream_deadline
 
     def around(self, spec, request, context) -> Guard:

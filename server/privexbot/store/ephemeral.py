@@ -15,6 +15,7 @@ from privexbot.errors import Unavailable
 
 class EphemeralStore(Protocol):
     async def get(self, key: str) -> str | None: ...
+    async def get_many(self, keys: list[str]) -> list[str | None]: ...
     async def set(self, key: str, value: str, ttl: float, *, only_new: bool = False) -> bool: ...
     async def take(self, key: str) -> str | None: ...
     async def incr(self, key: str, ttl: float) -> tuple[int, float]: ...
@@ -52,6 +53,9 @@ class MemoryStore:
 
     async def get(self, key: str) -> str | None:
         return self._live(key)
+
+    async def get_many(self, keys: list[str]) -> list[str | None]:
+        return [self._live(key) for key in keys]
 
     async def set(self, key: str, value: str, ttl: float, *, only_new: bool = False) -> bool:
         if only_new and self._live(key) is not None:
@@ -108,6 +112,9 @@ class RedisStore:
 
     async def get(self, key: str) -> str | None:
         return await self._call(self._redis.get(key))
+
+    async def get_many(self, keys: list[str]) -> list[str | None]:
+        return await self._call(self._redis.mget(keys)) if keys else []
 
     async def set(self, key: str, value: str, ttl: float, *, only_new: bool = False) -> bool:
         ok = await self._call(self._redis.set(key, value, px=max(1, int(ttl * 1000)), nx=only_new))

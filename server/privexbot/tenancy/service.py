@@ -41,6 +41,7 @@ from privexbot.store.models import (
 from privexbot.tenancy import audit, plans
 from privexbot.tenancy.organizations import create_organization
 from privexbot.tenancy.permissions import ORGANIZATION_ROLE_RANK, WORKSPACE_ROLE_RANK
+from privexbot.tenancy.stamps import Stamps
 
 INVITATION_TTL = timedelta(days=7)
 MAX_ORGANIZATIONS_PER_USER = 20
@@ -95,6 +96,7 @@ class Usage:
 class Tenancy:
     def __init__(self, sessions, store: EphemeralStore) -> None:
         self._sessions, self._store = sessions, store
+        self._stamps = Stamps(store)
 
     # ---- shared lookups -------------------------------------------------------------------
 
@@ -148,7 +150,8 @@ class Tenancy:
         self, display_name: str, billing_email: str, settings: dict[str, str], request_id: str
     ) -> tuple[Organization, str]:
         principal = current().principal
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.users.add(principal.id)
             earlier = await idempotency.recall(
                 session, principal.resource_name, "CreateOrganization", request_id
             )
@@ -203,7 +206,8 @@ class Tenancy:
         self, scope: Scope, values: dict, paths: list[str], given_etag: str
     ) -> tuple[Organization, str]:
         check_mask(paths, ORGANIZATION_FIELDS)
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.organizations.add(scope.organization_id)
             org = await self._org(session, scope)
             check_etag(given_etag, org)
             for path in paths:
@@ -221,7 +225,8 @@ class Tenancy:
 
     async def delete_organization(self, scope: Scope, given_etag: str) -> None:
         """Deletes the organization and, by cascade, everything it owns."""
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.organizations.add(scope.organization_id)
             org = await self._org(session, scope)
             check_etag(given_etag, org)
             await session.execute(delete(Organization).where(Organization.id == org.id))
@@ -252,7 +257,8 @@ class Tenancy:
         self, scope: Scope, display_name: str, description: str, request_id: str
     ) -> tuple[Workspace, str]:
         principal = current().principal
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.organizations.add(scope.organization_id)
             earlier = await idempotency.recall(
                 session, principal.resource_name, "CreateWorkspace", request_id
             )
@@ -321,7 +327,8 @@ class Tenancy:
         self, scope: Scope, values: dict, paths: list[str], given_etag: str
     ) -> tuple[Workspace, str]:
         check_mask(paths, WORKSPACE_FIELDS)
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.organizations.add(scope.organization_id)
             ws = await self._workspace(session, scope)
             check_etag(given_etag, ws)
             for path in paths:
@@ -338,7 +345,8 @@ class Tenancy:
             return ws, await self._caller_workspace_role(session, scope)
 
     async def delete_workspace(self, scope: Scope, given_etag: str) -> None:
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.organizations.add(scope.organization_id)
             ws = await self._workspace(session, scope)
             check_etag(given_etag, ws)
             if ws.is_default:
@@ -399,7 +407,8 @@ class Tenancy:
 
     async def update_organization_member(self, scope: Scope, user_id: str, role: str) -> Member:
         actor = current().principal.id
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.users.add(user_id)
             membership, user = await self._org_member(session, scope, user_id)
             actor_rank = ORGANIZATION_ROLE_RANK[
                 await self.org_role(session, scope.organization_id, actor)
@@ -432,7 +441,8 @@ class Tenancy:
         they created there. Anyone may leave; removing others needs member.update and rank."""
         call = current()
         actor = call.principal.id
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.users.add(user_id)
             membership, _ = await self._org_member(session, scope, user_id)
             if user_id != actor:
                 if "member.update" not in call.permissions:
@@ -501,7 +511,8 @@ class Tenancy:
         )
 
     async def add_workspace_member(self, scope: Scope, user_id: str, role: str) -> Member:
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.users.add(user_id)
             await self._workspace(session, scope)
             await self._check_workspace_grant(session, scope, role)
             user = await session.get(User, user_id)
@@ -544,7 +555,8 @@ class Tenancy:
         return row, await session.get(User, user_id)
 
     async def update_workspace_member(self, scope: Scope, user_id: str, role: str) -> Member:
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.users.add(user_id)
             row, user = await self._workspace_member(session, scope, user_id)
             await self._check_workspace_grant(session, scope, row.role)
             await self._check_workspace_grant(session, scope, role)
@@ -559,7 +571,8 @@ class Tenancy:
             return Member(user, role, row.created_at)
 
     async def remove_workspace_member(self, scope: Scope, user_id: str) -> None:
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.users.add(user_id)
             row, _ = await self._workspace_member(session, scope, user_id)
             await self._check_workspace_grant(session, scope, row.role)
             await session.delete(row)
@@ -685,7 +698,8 @@ class Tenancy:
 
     async def accept_invitation(self, token: str) -> Member:
         principal = current().principal
-        async with self._sessions() as session, session.begin():
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.users.add(principal.id)
             invitation = await session.scalar(
                 select(Invitation).where(Invitation.token_hash == hash_secret(token))
             )
