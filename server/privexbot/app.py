@@ -51,7 +51,7 @@ def interceptors(platform: Platform) -> list[grpc.aio.ServerInterceptor]:
     return [
         Chain(
             [
-                LoggingInterceptor(),
+                LoggingInterceptor(settings.trusted_proxy_networks),
                 ErrorsInterceptor(),
                 AuthenticationInterceptor(platform.authenticator),
                 # Authorization before field validation (AIP-211): a caller without access learns

@@ -66,8 +66,13 @@ class Settings:
     # How often health re-checks the database and the ephemeral store.
     health_interval_seconds: float = 5.0
     log_level: str = "INFO"
+    envoy_address: str = "127.0.0.1"
     envoy_port: int = 8080
     envoy_admin_port: int = 9901
+    # RE2 regex a browser Origin must fully match (CORS); set it in production.
+    cors_allowed_origin_regex: str = ".*"
+    # Peers whose X-Forwarded-For is believed (the edge proxy): comma-separated CIDRs.
+    trusted_proxies: str = "127.0.0.0/8,::1/128"
 
     @property
     def production(self) -> bool:
@@ -83,6 +88,19 @@ class Settings:
             ring.append((kid, secret))
         return ring
 
+    @property
+    def trusted_proxy_networks(self) -> tuple:
+        import ipaddress
+
+        try:
+            return tuple(
+                ipaddress.ip_network(cidr.strip())
+                for cidr in self.trusted_proxies.split(",")
+                if cidr.strip()
+            )
+        except ValueError as exc:
+            raise ConfigError(f"TRUSTED_PROXIES: {exc}") from exc
+
     def validate(self) -> Settings:
         if self.env not in {"development", "production"}:
             raise ConfigError("PRIVEXBOT_ENV must be development or production")
@@ -91,6 +109,7 @@ class Settings:
         if not 60 <= self.access_token_ttl_seconds <= 900:
             raise ConfigError("ACCESS_TOKEN_TTL_SECONDS must be within 60..900 (15 minutes)")
         ring = self.jwt_key_ring
+        self.trusted_proxy_networks  # noqa: B018 - parse now: a typo must stop startup
         if self.attestation == "required":
             problems = attestation_policy(self).problems()
             if problems:
@@ -107,6 +126,8 @@ class Settings:
                 raise ConfigError("production needs DATABASE_URL (PostgreSQL)")
             if not self.redis_url:
                 raise ConfigError("production needs REDIS_URL")
+            if self.cors_allowed_origin_regex in ("", ".*"):
+                raise ConfigError("production needs CORS_ALLOWED_ORIGIN_REGEX (your site's origin)")
         if self.workers > 1:
             missing = [
                 name
@@ -164,8 +185,11 @@ ENVIRONMENT = {
     "SHUTDOWN_GRACE_SECONDS": "shutdown_grace_seconds",
     "HEALTH_INTERVAL_SECONDS": "health_interval_seconds",
     "LOG_LEVEL": "log_level",
+    "ENVOY_ADDRESS": "envoy_address",
     "ENVOY_PORT": "envoy_port",
     "ENVOY_ADMIN_PORT": "envoy_admin_port",
+    "CORS_ALLOWED_ORIGIN_REGEX": "cors_allowed_origin_regex",
+    "TRUSTED_PROXIES": "trusted_proxies",
 }
 
 

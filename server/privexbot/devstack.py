@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 
@@ -65,7 +64,7 @@ async def _watch(envoy, stop: asyncio.Event, died: list[int]) -> None:
 
 async def _run(settings: Settings, with_envoy: bool, with_enclave: bool) -> int:
     from privexbot.app import create_server
-    from privexbot.edge import DEV_CORS_ORIGIN_REGEX, EdgeError, Envoy
+    from privexbot.edge import EdgeError, Envoy
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -87,12 +86,10 @@ async def _run(settings: Settings, with_envoy: bool, with_enclave: bool) -> int:
             envoy = Envoy(
                 host,
                 running.port,
+                address=settings.envoy_address,
                 port=settings.envoy_port,
                 admin_port=settings.envoy_admin_port,
-                # Dev default: any origin. Production Envoy (docker-compose) sets its own.
-                cors_origin_regex=os.environ.get(
-                    "CORS_ALLOWED_ORIGIN_REGEX", DEV_CORS_ORIGIN_REGEX
-                ),
+                cors_origin_regex=settings.cors_allowed_origin_regex,
             )
             try:
                 await envoy.astart()

@@ -104,6 +104,7 @@ class Envoy:
         grpc_host: str,
         grpc_port: int,
         *,
+        address: str = "127.0.0.1",
         port: int = 8080,
         admin_port: int = 9901,
         cors_origin_regex: str = DEV_CORS_ORIGIN_REGEX,
@@ -116,7 +117,7 @@ class Envoy:
         wait_healthy: bool = True,
     ) -> None:
         self.grpc_host, self.grpc_port = grpc_host, grpc_port
-        self.port, self.admin_port = port, admin_port
+        self.address, self.port, self.admin_port = address, port, admin_port
         self.cors_origin_regex = cors_origin_regex
         self.descriptor, self.template = Path(descriptor), Path(template)
         self.binary = binary
@@ -164,6 +165,7 @@ class Envoy:
         config = render(
             self.template,
             self._workdir / "envoy.yaml",
+            ENVOY_ADDRESS=self.address,
             ENVOY_PORT=self.port,
             ENVOY_ADMIN_PORT=self.admin_port,
             GRPC_HOST=self.grpc_host,

@@ -12,6 +12,7 @@ PRODUCTION = {
     "REDIS_URL": "redis://cache:6379/0",
     "JWT_KEYS": "k2:" + "s" * 40 + ",k1:" + "t" * 40,
     "INFERENCE_API_KEY": "secret-ai-key",
+    "CORS_ALLOWED_ORIGIN_REGEX": r"https://app\.example\.com",
 }
 
 
@@ -40,6 +41,8 @@ def test_production_parses_the_environment_and_turns_reflection_off():
         ({"ACCESS_TOKEN_TTL_SECONDS": "3600"}, "15 minutes"),
         ({"WORKERS": "many"}, "WORKERS"),
         ({"GRPC_REFLECTION": "maybe"}, "boolean"),
+        ({"CORS_ALLOWED_ORIGIN_REGEX": ".*"}, "CORS_ALLOWED_ORIGIN_REGEX"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"),
     ],
 )
 def test_unsafe_or_malformed_settings_are_refused(change, complaint):

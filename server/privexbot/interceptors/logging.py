@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import re
@@ -15,23 +16,34 @@ log = logging.getLogger("privexbot.rpc")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
-def _client_ip(peer: str, forwarded_for: str) -> str:
-    """The caller's address; behind a local proxy (Envoy), the address it forwarded."""
-    host = peer.partition(":")[2].rpartition(":")[0].strip("[]") if peer else ""
-    try:
-        proxied = ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_private
-    except ValueError:
-        proxied = False
-    if proxied and forwarded_for:
-        return forwarded_for.split(",")[-1].strip()[:64]
-    return host[:64]
+class ClientAddresses:
+    """The caller's address: the peer's, or — when the peer is a trusted proxy (Envoy) — the
+    last address that proxy appended to X-Forwarded-For (earlier entries are the client's
+    own claims and can be forged)."""
+
+    def __init__(self, trusted_proxies: tuple) -> None:
+        self._trusted = trusted_proxies
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - peers repeat; one instance per server
+    def _is_proxy(self, host: str) -> bool:
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in self._trusted)
+
+    def __call__(self, peer: str, forwarded_for: str) -> str:
+        host = peer.partition(":")[2].rpartition(":")[0].strip("[]") if peer else ""
+        if forwarded_for and self._is_proxy(host):
+            return forwarded_for.split(",")[-1].strip()[:64]
+        return host[:64]
 
 
 class _Logged(Guard):
-    __slots__ = ("spec", "context", "call", "token", "started")
+    __slots__ = ("spec", "context", "client_ip", "call", "token", "started")
 
-    def __init__(self, spec, context) -> None:
-        self.spec, self.context = spec, context
+    def __init__(self, spec, context, client_ip: ClientAddresses) -> None:
+        self.spec, self.context, self.client_ip = spec, context, client_ip
 
     async def __aenter__(self):
         self.started = time.perf_counter()
@@ -42,7 +54,7 @@ class _Logged(Guard):
         self.call = Call(
             method=self.spec,
             request_id=request_id,
-            client_ip=_client_ip(self.context.peer(), metadata.get("x-forwarded-for", "")),
+            client_ip=self.client_ip(self.context.peer(), metadata.get("x-forwarded-for", "")),
             metadata=metadata,
         )
         self.token = begin(self.call)
@@ -72,5 +84,8 @@ class _Logged(Guard):
 
 
 class LoggingInterceptor(Interceptor):
+    def __init__(self, trusted_proxies: tuple = ()) -> None:
+        self._client_ip = ClientAddresses(trusted_proxies)
+
     def around(self, spec, request, context) -> Guard:
-        return _Logged(spec, context)
+        return _Logged(spec, context, self._client_ip)
