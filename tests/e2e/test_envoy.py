@@ -26,7 +26,7 @@ import httpx
 import pytest
 from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from helpers import PASSWORD, unique_email
+from helpers import PASSWORD, free_port, unique_email
 
 from privexbot import edge as edge_module
 from privexbot.v1 import auth_pb2, bot_pb2, bot_pb2_grpc
@@ -415,6 +415,8 @@ async def test_serve_with_envoy_runs_the_stack_until_sigterm(tmp_path, envoy_bin
         "ENVOY_PORT": "0",
         "ENVOY_ADMIN_PORT": "0",
         "LOG_LEVEL": "WARNING",
+        "INFERENCE_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
+        "INFERENCE_API_KEY": "dev-stack-test-key",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "privexbot.cli", "serve", "--migrate", "--with-envoy",
@@ -423,16 +425,34 @@ async def test_serve_with_envoy_runs_the_stack_until_sigterm(tmp_path, envoy_bin
     )  # fmt: skip
     lines = []
     try:
-        async with asyncio.timeout(30):
+        async with asyncio.timeout(180):  # the enclave loads real models
             while not lines or "ready" not in lines[-1]:
                 line = (await process.stdout.readline()).decode()
                 assert line, "exited early:\n" + "".join(lines)
                 lines.append(line)
         said = "".join(lines)
         url = next(line.split()[-1] for line in lines if "REST, gRPC-Web" in line)
-        assert "enclave: not started" in said
-        async with httpx.AsyncClient(base_url=url) as client:
+        assert "not attested: development" in said
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
             assert (await client.get("/v1/auth/me")).status_code == 401
+            session = (
+                await client.post(
+                    "/v1/auth/email:signUp",
+                    json={
+                        "email": unique_email("stack"),
+                        "password": PASSWORD,
+                    },
+                )
+            ).json()
+            reply = await client.post(
+                f"/v1/{session['workspace']}/chatCompletions:stream",
+                headers={"authorization": f"Bearer {session['accessToken']}"},
+                json={"messages": [{"role": "ROLE_USER", "content": "Say hi."}], "maxTokens": 8},
+            )
+            assert reply.status_code == 200, reply.text
+            events = [json.loads(e[len("data: ") :]) for e in reply.text.split("\n\n") if e.strip()]
+            assert "attestation" in events[0] and any("delta" in e for e in events)
+            assert events[-1]["finish"]["model"] == "smollm2-135m-instruct"
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)

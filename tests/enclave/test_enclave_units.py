@@ -12,6 +12,7 @@ import pytest
 
 pytest.importorskip("privexbot_enclave", reason="run enclave/install.sh .venv/bin/python")
 
+from helpers import free_port  # noqa: E402
 from privexbot_enclave.attestation import (  # noqa: E402
     NOT_ATTESTED_REASON,
     AttestationRelay,
@@ -19,8 +20,6 @@ from privexbot_enclave.attestation import (  # noqa: E402
     parse_quote,
 )
 from privexbot_enclave.models import _StopMatcher  # noqa: E402
-
-from .conftest import free_port  # noqa: E402
 
 pytestmark = pytest.mark.enclave
 

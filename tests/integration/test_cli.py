@@ -5,24 +5,18 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from helpers import free_port
 from stacks import REDIS_URL, drop_postgres_database, fresh_postgres_database
 
 from privexbot.__about__ import __version__
 
 CLI = [sys.executable, "-m", "privexbot.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def run(*args, env=None) -> tuple[int, str]:

@@ -6,22 +6,15 @@ Runs its own redis-server (a real one, on a free port) so it can be killed mid-t
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from helpers import raises, sign_up
+from helpers import free_port, raises, sign_up
 from signers import evm_signer
 from stacks import start_stack, stop_stack
 
 from privexbot.v1 import auth_pb2, common_pb2
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

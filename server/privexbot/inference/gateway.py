@@ -168,7 +168,7 @@ class InferenceGateway:
                 request[name] = getattr(params, name)
         if params.stop:
             request["stop"] = list(params.stop)
-        stream = await self._open(client, request)
+        stream = await self._retrying(lambda: client.chat.completions.create(**request))
         usage, finish = None, "error"
         try:
             async for chunk in stream:
@@ -192,12 +192,14 @@ class InferenceGateway:
             yield usage
         yield Finish(finish, model)
 
-    async def _open(self, client: openai.AsyncOpenAI, request: dict):
-        """Open the upstream stream, retrying transient failures (nothing was sent to the
-        caller yet, so a retry is invisible)."""
+    @staticmethod
+    async def _retrying(call):
+        """``await call()``, retrying transient upstream failures. Used only before anything
+        reached the caller (opening a stream, a whole embeddings batch), so retries are
+        invisible."""
         for attempt in range(RETRIES_BEFORE_FIRST_TOKEN + 1):
             try:
-                return await client.chat.completions.create(**request)
+                return await call()
             except openai.OpenAIError as exc:
                 if attempt == RETRIES_BEFORE_FIRST_TOKEN or not _retryable(exc):
                     raise _upstream_error(exc) from exc
@@ -206,6 +208,14 @@ class InferenceGateway:
                 )
                 await asyncio.sleep(0.2 * 2**attempt)
         raise AssertionError("unreachable")
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        """Embeddings of ``texts`` from the (attested) inference endpoint, in order."""
+        _, client = await self._ready()
+        reply = await self._retrying(
+            lambda: client.embeddings.create(model=self._settings.embedding_model, input=texts)
+        )
+        return [item.embedding for item in sorted(reply.data, key=lambda d: d.index)]
 
     async def _record(
         self, organization_id: str, workspace_id: str, model: str, usage: Usage

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -248,4 +249,98 @@ class TokenUsage(Base):
     model: Mapped[str] = mapped_column(String(128))
     prompt_tokens: Mapped[int] = mapped_column(Integer)
     completion_tokens: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _created()
+
+
+class KnowledgeBase(Base):
+    __tablename__ = "knowledge_bases"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    display_name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # {"strategy", "chunk_size", "chunk_overlap"} and {"top_k", "score_threshold", "mode"}
+    chunking: Mapped[dict] = mapped_column(JSON, default=dict)
+    retrieval: Mapped[dict] = mapped_column(JSON, default=dict)
+    embedding_model: Mapped[str] = mapped_column(String(128))
+    embedding_dimensions: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Document(Base):
+    """A document and its ingestion job: the state machine lives on the row, so a restart
+    resumes whatever was queued or running (``lease_until`` stops two workers racing)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_state", "state", "lease_until"),)
+    id: Mapped[str] = _id()
+    knowledge_base_id: Mapped[str] = mapped_column(
+        ForeignKey("knowledge_bases.id", ondelete="CASCADE"), index=True
+    )
+    organization_id: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    display_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(128))
+    labels: Mapped[dict] = mapped_column(JSON, default=dict)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    # pending | processing | ready | failed | cancelled
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    stage: Mapped[str] = mapped_column(String(16), default="queued")
+    chunks_total: Mapped[int] = mapped_column(Integer, default=0)
+    chunks_embedded: Mapped[int] = mapped_column(Integer, default=0)
+    chunks_indexed: Mapped[int] = mapped_column(Integer, default=0)
+    page_count: Mapped[int] = mapped_column(Integer, default=0)
+    failure_reason: Mapped[str] = mapped_column(Text, default="")
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+    ready_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class DocumentContent(Base):
+    """The uploaded bytes, kept apart from the row so listing documents never loads them."""
+
+    __tablename__ = "document_contents"
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Chunk(Base):
+    """One chunk's text and source position (for citations); its vector lives in Milvus
+    under the id ``{document_id}:{index}``."""
+
+    __tablename__ = "chunks"
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    knowledge_base_id: Mapped[str] = mapped_column(String(32), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    start_offset: Mapped[int] = mapped_column(Integer)
+    end_offset: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int | None] = mapped_column(Integer)
+    heading_path: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class VectorOutbox(Base):
+    """Vector deletions owed to Milvus, written in the same transaction as the SQL delete
+    and applied after it; a crash in between leaves the row here to be applied on restart."""
+
+    __tablename__ = "vector_outbox"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str | None] = mapped_column(String(32))
+    knowledge_base_id: Mapped[str | None] = mapped_column(String(32))
+    document_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = _created()

@@ -1,0 +1,1 @@
+"""Knowledge bases: turning documents into text sections and chunks with citable positions."""
