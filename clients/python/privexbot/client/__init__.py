@@ -29,12 +29,10 @@ from privexbot.v1 import (
 __all__ = ["Client", "ErrorDetails", "error_details"]
 
 
-class _Credentials(
-    grpc.aio.UnaryUnaryClientInterceptor,
-    grpc.aio.UnaryStreamClientInterceptor,
-    grpc.aio.StreamUnaryClientInterceptor,
-    grpc.aio.StreamStreamClientInterceptor,
-):
+class _Credentials:
+    """Attaches the client's credentials to every call. grpc.aio registers a channel
+    interceptor under one kind only, so there is one subclass per kind of call."""
+
     def __init__(self, client: Client) -> None:
         self._client = client
 
@@ -44,15 +42,23 @@ class _Credentials(
             return details
         return details._replace(metadata=(*(details.metadata or ()), *extra))
 
+
+class _UnaryUnary(_Credentials, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(self, continuation, details, request):
         return await continuation(self._details(details), request)
 
+
+class _UnaryStream(_Credentials, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(self, continuation, details, request):
         return await continuation(self._details(details), request)
 
+
+class _StreamUnary(_Credentials, grpc.aio.StreamUnaryClientInterceptor):
     async def intercept_stream_unary(self, continuation, details, request_iterator):
         return await continuation(self._details(details), request_iterator)
 
+
+class _StreamStream(_Credentials, grpc.aio.StreamStreamClientInterceptor):
     async def intercept_stream_stream(self, continuation, details, request_iterator):
         return await continuation(self._details(details), request_iterator)
 
@@ -70,7 +76,9 @@ class Client:
         extra_metadata: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.access_token, self.api_key, self.extra_metadata = access_token, api_key, extra_metadata
-        interceptors = [_Credentials(self)]
+        interceptors = [
+            kind(self) for kind in (_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream)
+        ]
         self.channel = (
             grpc.aio.secure_channel(target, credentials, interceptors=interceptors)
             if credentials
@@ -120,7 +128,11 @@ def error_details(error: grpc.aio.AioRpcError) -> ErrorDetails:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
-            result.reason, result.domain, result.metadata = info.reason, info.domain, dict(info.metadata)
+            result.reason, result.domain, result.metadata = (
+                info.reason,
+                info.domain,
+                dict(info.metadata),
+            )
         elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()
             detail.Unpack(bad)

@@ -1,0 +1,395 @@
+"""What the benchmarks share: load generators (run in spawned processes), the real server
+started in-process, a signed-up user, the per-RPC JSON log line into /dev/null.
+
+Not a benchmark itself: ``rpc_overhead.py``, ``auth.py`` and ``authz.py`` import it as
+``harness`` (a script's directory is on ``sys.path``, in spawned load processes too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import itertools
+import logging
+import os
+import platform
+import random
+import re
+import secrets
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+GET_CURRENT_USER = "/privexbot.v1.AuthService/GetCurrentUser"
+PASSWORD = "correct horse battery staple 42"
+
+
+# ---- load generators: run in a separate, freshly spawned process -------------------------
+
+
+def summary(latencies: list[float], duration: float) -> dict:
+    """Calls, QPS and p50/p99 (ms) of the latencies measured over ``duration`` seconds."""
+    latencies.sort()
+    n = len(latencies)
+    if not n:
+        raise RuntimeError("no call completed in the measured window")
+    return {
+        "calls": n,
+        "qps": n / duration,
+        "p50_ms": latencies[n // 2] * 1000,
+        "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000,
+    }
+
+
+async def drive(one_call, concurrency: int, warmup: float, duration: float) -> dict:
+    """Closed loop: ``concurrency`` workers call back to back; keep latencies of calls started
+    in the measured window. Bounded: every worker stops at the window's end."""
+    latencies: list[float] = []
+    start = time.perf_counter()
+    measure_from, end = start + warmup, start + warmup + duration
+
+    async def worker(slot: int) -> None:
+        state = {}
+        while True:
+            t0 = time.perf_counter()
+            if t0 >= end:
+                break
+            await one_call(slot, state)
+            if t0 >= measure_from:
+                latencies.append(time.perf_counter() - t0)
+
+    await asyncio.gather(*(worker(slot) for slot in range(concurrency)))
+    return summary(latencies, duration)
+
+
+async def pace(one_call, rate: float, warmup: float, duration: float) -> dict:
+    """Open loop: start a call every ``1/rate`` s whether or not earlier ones have finished;
+    a call's latency counts from when it was due (a late client doesn't hide a slow server).
+    Bounded: no call starts after the window's end; each has its own timeout."""
+    latencies: list[float] = []
+    start = time.perf_counter()
+    measure_from, end = start + warmup, start + warmup + duration
+
+    async def timed(due: float) -> None:
+        await one_call(0, {})
+        if due >= measure_from:
+            latencies.append(time.perf_counter() - due)
+
+    tasks = []
+    for i in itertools.count():
+        due = start + i / rate
+        if due >= end:
+            break
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        tasks.append(asyncio.create_task(timed(due)))
+    await asyncio.gather(*tasks)
+    return summary(latencies, duration)
+
+
+async def grpc_load(
+    target,
+    method,
+    payload,
+    metadata,
+    concurrency,
+    warmup,
+    duration,
+    rate: float = 0.0,
+    distinct_ips: bool = False,
+) -> dict:
+    """Unary ``method`` with a serialized ``payload``: ``concurrency`` in flight (closed loop),
+    or ``rate`` calls/s (open loop) when ``rate`` > 0. ``distinct_ips``: each call claims its
+    own client address in X-Forwarded-For (the server trusts it from loopback), so per-IP
+    rate limits don't refuse the load."""
+    import grpc
+
+    prefix = random.randrange(256)
+    addresses = (f"10.{prefix}.{n >> 8 & 255}.{n & 255}" for n in itertools.count(1))
+
+    async with grpc.aio.insecure_channel(target) as channel:
+        call = channel.unary_unary(method)  # no serializers: bytes in, bytes out
+
+        async def one_call(_slot, _state):
+            headers = metadata
+            if distinct_ips:
+                headers = (*metadata, ("x-forwarded-for", next(addresses)))
+            reply = await call(payload, metadata=headers, timeout=10)
+            if not reply:
+                raise RuntimeError(f"{method}: empty reply")
+
+        await one_call(0, {})  # fail fast (bad token, wrong method) before measuring
+        if rate > 0:
+            return await pace(one_call, rate, warmup, duration)
+        return await drive(one_call, concurrency, warmup, duration)
+
+
+async def _http_exchange(reader, writer, request: bytes) -> int:
+    """One HTTP/1.1 request on a keep-alive connection; the body is read and dropped."""
+    writer.write(request)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        if line:
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding", "").lower() == "chunked":
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                await _skip_trailers(reader)
+                break
+            await reader.readexactly(size + 2)
+    return status
+
+
+async def _skip_trailers(reader) -> None:
+    while (await reader.readuntil(b"\r\n")) != b"\r\n":
+        pass
+
+
+async def http_load(host, port, path, headers, concurrency, warmup, duration) -> dict:
+    """``GET path`` with ``concurrency`` keep-alive connections, one call in flight on each."""
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        + "\r\n"
+    ).encode()
+    connections = [await asyncio.open_connection(host, port) for _ in range(concurrency)]
+
+    async def one_call(slot, _state):
+        status = await _http_exchange(*connections[slot], request)
+        if status != 200:
+            raise RuntimeError(f"GET {path}: HTTP {status}")
+
+    try:
+        await one_call(0, {})
+        return await drive(one_call, concurrency, warmup, duration)
+    finally:
+        for _, writer in connections:
+            writer.close()
+
+
+def run_load(kind: str, args: dict) -> dict:
+    """Entry point of a load process: ``kind`` "grpc" (``grpc_load``) or "http"."""
+    if kind == "grpc":
+        return asyncio.run(grpc_load(**args))
+    return asyncio.run(http_load(**args))
+
+
+async def measure(kind: str, load_args: dict) -> dict:
+    """One load run in a fresh process; this loop keeps serving meanwhile."""
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return await loop.run_in_executor(pool, run_load, kind, load_args)
+
+
+# ---- servers and users: run in the benchmark's process -----------------------------------
+
+
+async def real_server(tmp: Path, database_url: str = "", redis_url: str = ""):
+    """``create_server`` on a free loopback port, migrated; a SQLite file in ``tmp`` and the
+    in-process ephemeral store unless URLs are given. Returns ``Running``, SERVING."""
+    from privexbot import config
+    from privexbot.app import create_server
+    from privexbot.store import migrate
+
+    database_url = database_url or f"sqlite+aiosqlite:///{tmp}/privexbot.db"
+    await asyncio.to_thread(migrate.upgrade, database_url)
+    settings = config.load(
+        environ={},
+        database_url=database_url,
+        redis_url=redis_url,
+        grpc_address="127.0.0.1:0",
+        milvus_uri=str(tmp / "milvus.db"),
+    )
+    running = await create_server(settings)
+    await wait_serving(f"127.0.0.1:{running.port}")
+    return running
+
+
+async def interceptors_only_server(settings, current_user: bytes):
+    """The real interceptor chain (own Platform over the same database) around a handler
+    that answers GetCurrentUser with a canned reply: no domain code, no SQL.
+    Returns (server, port, platform); stop the server, then close the platform."""
+    import grpc
+    from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+    from privexbot.app import interceptors, server_options
+    from privexbot.platform import Platform
+    from privexbot.v1 import auth_pb2
+
+    platform = await Platform.create(settings)
+    reply = auth_pb2.CurrentUser.FromString(current_user)
+
+    async def canned(_request, _context):
+        return reply
+
+    server = grpc.aio.server(
+        interceptors=interceptors(platform), options=server_options(settings, False)
+    )
+    handler = grpc.unary_unary_rpc_method_handler(
+        canned,
+        request_deserializer=auth_pb2.GetCurrentUserRequest.FromString,
+        response_serializer=auth_pb2.CurrentUser.SerializeToString,
+    )
+    server.add_generic_rpc_handlers(
+        [
+            grpc.method_handlers_generic_handler(
+                "privexbot.v1.AuthService", {"GetCurrentUser": handler}
+            )
+        ]
+    )
+    checks = health.aio.HealthServicer()  # so Envoy's active health check passes
+    health_pb2_grpc.add_HealthServicer_to_server(checks, server)
+    await checks.set("", health_pb2.HealthCheckResponse.SERVING)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    return server, port, platform
+
+
+async def wait_serving(target: str) -> None:
+    """Until the health service says SERVING (at most ~10 s)."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        for _ in range(200):
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=""))
+            if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                return
+            await asyncio.sleep(0.05)
+    raise TimeoutError("the real server never became SERVING")
+
+
+@dataclass
+class User:
+    email: str
+    session: object  # AuthSession: access_token, organization, workspace
+    current_user: bytes  # their serialized CurrentUser
+
+    @property
+    def token(self) -> str:
+        return self.session.access_token
+
+    @property
+    def auth(self) -> tuple:
+        """gRPC metadata carrying the access token."""
+        return (("authorization", f"Bearer {self.token}"),)
+
+
+async def sign_up(target: str, tag: str = "bench") -> User:
+    """A fresh user (email, password ``PASSWORD``), signed up with their own organization."""
+    import grpc
+
+    from privexbot.v1 import auth_pb2, auth_pb2_grpc
+
+    email = f"{tag}-{secrets.token_hex(4)}@example.com"
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = auth_pb2_grpc.AuthServiceStub(channel)
+        session = await stub.SignUpWithEmail(
+            auth_pb2.SignUpWithEmailRequest(email=email, password=PASSWORD, display_name=tag)
+        )
+        me = await stub.GetCurrentUser(
+            auth_pb2.GetCurrentUserRequest(),
+            metadata=(("authorization", f"Bearer {session.access_token}"),),
+        )
+    return User(email, session, me.SerializeToString())
+
+
+@contextlib.asynccontextmanager
+async def scratch_postgres(admin_url: str):
+    """A new, empty PostgreSQL database next to ``admin_url``'s; dropped on exit."""
+    import asyncpg
+
+    name = f"privexbot_bench_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+# ---- reporting ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def rpc_log_to_devnull():
+    """The per-RPC log line, as ``privexbot serve`` writes it (JSON), into /dev/null.
+    Yields ``rpc_log(on)``: on = INFO (a line per RPC), off = WARNING. Starts off."""
+    from privexbot.logs import JsonFormatter
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    with open(os.devnull, "w") as devnull:
+        handler = logging.StreamHandler(devnull)
+        handler.setFormatter(JsonFormatter())
+        root.handlers[:] = [handler]
+
+        def rpc_log(on: bool) -> None:
+            root.setLevel(logging.INFO if on else logging.WARNING)
+
+        rpc_log(False)
+        try:
+            yield rpc_log
+        finally:
+            root.handlers[:], level = saved
+            root.setLevel(level)
+
+
+@contextlib.contextmanager
+def full_collections():
+    """Yields a list that fills with the pauses (s) of this process's full (generation 2)
+    garbage collections while open; a collection first, so that rows start alike."""
+    gc.collect()
+    pauses: list[float] = []
+    started = [0.0]
+
+    def watch(phase: str, info: dict) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                started[0] = time.perf_counter()
+            else:
+                pauses.append(time.perf_counter() - started[0])
+
+    gc.callbacks.append(watch)
+    try:
+        yield pauses
+    finally:
+        gc.callbacks.remove(watch)
+
+
+def versions(envoy: bool = True) -> str:
+    """Cores and versions, for the report's first line."""
+    import grpc
+
+    line = f"{os.cpu_count()} cores, Python {platform.python_version()}, grpcio {grpc.__version__}"
+    if not envoy:
+        return line
+    import subprocess
+
+    from privexbot.edge import find_binary
+
+    version = "?"
+    try:
+        out = subprocess.run([find_binary(), "--version"], capture_output=True, text=True)
+        version = re.search(r"/(\d+\.\d+\.\d+)/", out.stdout).group(1)
+    except Exception:  # the version is decoration; the run does not depend on it
+        pass
+    return f"{line}, Envoy {version}"

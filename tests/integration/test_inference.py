@@ -1,0 +1,225 @@
+"""InferenceService over the real server and the real enclave (real models)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import grpc
+import httpx
+import pytest
+from helpers import free_port, raises, sign_up
+from sqlalchemy import func, select
+from stacks import start_stack, stop_stack
+
+from privexbot.client import Client
+from privexbot.inference.attestation import parse_quote
+from privexbot.store.models import TokenUsage
+from privexbot.v1 import common_pb2, inference_pb2
+
+USER = inference_pb2.ChatCompletionMessage.ROLE_USER
+SECRETVM = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "secretvm"
+QUOTE = (SECRETVM / "tdx_cpu_docker_check_quote.txt").read_text().strip()
+COUNT = "Write a very long story about a dragon, with many chapters."
+
+
+def completion(parent: str, prompt: str, **params) -> inference_pb2.StreamChatCompletionRequest:
+    return inference_pb2.StreamChatCompletionRequest(
+        parent=parent,
+        messages=[inference_pb2.ChatCompletionMessage(role=USER, content=prompt)],
+        **params,
+    )
+
+
+async def enclave_metrics(enclave) -> dict:
+    async with httpx.AsyncClient(headers={"authorization": f"Bearer {enclave.api_key}"}) as client:
+        return (await client.get(f"{enclave.root_url}/metrics")).json()["chat"]
+
+
+async def test_list_models(client):
+    user = await sign_up(client)
+    models = await client.inference.ListModels(
+        inference_pb2.ListModelsRequest(parent=user.workspace)
+    )
+    kinds = {m.id: (m.kind, m.default) for m in models.models}
+    assert kinds == {
+        "smollm2-135m-instruct": (inference_pb2.Model.KIND_CHAT, True),
+        "all-minilm-l6-v2": (inference_pb2.Model.KIND_EMBEDDING, False),
+    }
+
+
+async def test_stream_is_token_by_token_and_matches_the_non_streamed_text(client, enclave, stack):
+    user = await sign_up(client)
+    request = completion(user.workspace, "Name three colors.", temperature=0, seed=7, max_tokens=40)
+    events = [e async for e in client.inference.StreamChatCompletion(request)]
+    kinds = [e.WhichOneof("event") for e in events]
+    assert kinds[0] == "attestation"
+    assert events[0].attestation.state == common_pb2.AttestationVerdict.STATE_UNATTESTED_DEVELOPMENT
+    assert "ATTESTATION=off" in events[0].attestation.reason
+    deltas = [e.delta.text for e in events if e.HasField("delta")]
+    assert len(deltas) >= 5
+    assert kinds[-2:] == ["usage", "finish"]
+    usage, finish = events[-2].usage, events[-1].finish
+    assert usage.completion_tokens >= len(deltas) - 1 and usage.prompt_tokens > 0
+    assert finish.model == "smollm2-135m-instruct"
+    assert finish.reason in (inference_pb2.FINISH_REASON_STOP, inference_pb2.FINISH_REASON_LENGTH)
+    async with httpx.AsyncClient(headers={"authorization": f"Bearer {enclave.api_key}"}) as direct:
+        whole = (
+            await direct.post(
+                f"{enclave.base_url}/chat/completions",
+                json={
+                    "model": "smollm2-135m-instruct",
+                    "temperature": 0,
+                    "seed": 7,
+                    "max_tokens": 40,
+                    "messages": [{"role": "user", "content": "Name three colors."}],
+                },
+                timeout=60,
+            )
+        ).json()
+    assert "".join(deltas) == whole["choices"][0]["message"]["content"]
+    async with stack.running.platform.sessions() as session:
+        recorded = await session.scalar(
+            select(func.sum(TokenUsage.completion_tokens)).where(
+                TokenUsage.workspace_id == user.workspace.split("/")[3]
+            )
+        )
+    assert recorded == usage.completion_tokens
+
+
+async def test_cancelling_the_call_stops_generation_upstream(client, enclave):
+    user = await sign_up(client)
+    before = await enclave_metrics(enclave)
+    call = client.inference.StreamChatCompletion(completion(user.workspace, COUNT, max_tokens=1500))
+    deltas = 0
+    async for event in call:
+        deltas += event.HasField("delta")
+        if deltas == 5:
+            break
+    call.cancel()
+    cancelled_at = time.monotonic()
+    while time.monotonic() - cancelled_at < 3:
+        now = await enclave_metrics(enclave)
+        if (
+            now["active_generations"] == 0
+            and now["generations_cancelled"] > before["generations_cancelled"]
+        ):
+            break
+        await asyncio.sleep(0.01)
+    stopped_after = time.monotonic() - cancelled_at
+    assert now["generations_cancelled"] == before["generations_cancelled"] + 1, now
+    assert stopped_after < 0.5, f"generation stopped {stopped_after:.3f}s after the cancel"
+
+
+async def test_deadline_stops_generation_too(client, enclave):
+    user = await sign_up(client)
+    before = await enclave_metrics(enclave)
+    deltas = 0
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        async for event in client.inference.StreamChatCompletion(
+            completion(user.workspace, COUNT, max_tokens=1500), timeout=3.0
+        ):
+            deltas += event.HasField("delta")
+    expired_at = time.monotonic()
+    assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert deltas > 0  # it was generating when the deadline hit
+    while time.monotonic() - expired_at < 3:
+        now = await enclave_metrics(enclave)
+        if now["active_generations"] == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert time.monotonic() - expired_at < 0.5
+    assert now["generations_completed"] == before["generations_completed"]  # stopped, not done
+
+
+async def test_bad_requests(client):
+    user = await sign_up(client)
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT", {"messages"}):
+        async for _ in client.inference.StreamChatCompletion(
+            inference_pb2.StreamChatCompletionRequest(parent=user.workspace)
+        ):
+            pass
+    async with raises(
+        grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT", {"temperature", "max_tokens"}
+    ):
+        async for _ in client.inference.StreamChatCompletion(
+            completion(user.workspace, "hi", temperature=3, max_tokens=0)
+        ):
+            pass
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, "UNKNOWN_MODEL", {"model"}):
+        async for _ in client.inference.StreamChatCompletion(
+            completion(user.workspace, "hi", model="gpt-imaginary")
+        ):
+            pass
+
+
+async def test_get_attestation_says_development_plainly(client):
+    reply = await client.inference.GetAttestation(inference_pb2.GetAttestationRequest())
+    assert reply.policy == inference_pb2.Attestation.POLICY_OFF
+    assert reply.verdict.state == common_pb2.AttestationVerdict.STATE_UNATTESTED_DEVELOPMENT
+    assert reply.quote == ""
+
+
+@pytest.mark.parametrize(
+    ("setting", "code", "reason"),
+    [
+        (
+            {"inference_base_url": f"http://127.0.0.1:{free_port()}/v1"},
+            grpc.StatusCode.UNAVAILABLE,
+            "INFERENCE_UNAVAILABLE",
+        ),
+        ({"inference_api_key": "wrong-key"}, grpc.StatusCode.UNAVAILABLE, "INFERENCE_AUTH_FAILED"),
+    ],
+)
+async def test_upstream_failures_map_to_status(tmp_path, enclave, setting, code, reason):
+    stack = await start_stack(
+        "sqlite",
+        tmp_path,
+        **{"inference_base_url": enclave.base_url, "inference_api_key": enclave.api_key, **setting},
+    )
+    try:
+        async with Client(stack.target) as client:
+            user = await sign_up(client)
+            async with raises(code, reason):
+                async for _ in client.inference.StreamChatCompletion(
+                    completion(user.workspace, "hi")
+                ):
+                    pass
+    finally:
+        await stop_stack(stack)
+
+
+async def test_attestation_required_refuses_to_send_data(tmp_path, enclave):
+    parsed = parse_quote(QUOTE)
+    stack = await start_stack(
+        "sqlite",
+        tmp_path,
+        inference_base_url=enclave.base_url,
+        inference_api_key=enclave.api_key,
+        attestation="required",
+        attestation_mrtd=parsed.mrtd,
+        attestation_rtmr0=parsed.rtmrs[0],
+        attestation_rtmr1=parsed.rtmrs[1],
+        attestation_rtmr2=parsed.rtmrs[2],
+        attestation_compose_file=str(SECRETVM / "tdx_cpu_docker_check_compose.yaml"),
+    )
+    try:
+        async with Client(stack.target) as client:
+            user = await sign_up(client)
+            before = await enclave_metrics(enclave)
+            async with raises(grpc.StatusCode.FAILED_PRECONDITION, "ATTESTATION_FAILED") as info:
+                async for _ in client.inference.StreamChatCompletion(
+                    completion(user.workspace, "secret")
+                ):
+                    pass
+            assert "not https" in info.details.message  # a plain-http endpoint has no key to bind
+            assert (await enclave_metrics(enclave))["generations_started"] == before[
+                "generations_started"
+            ]
+            verdict = (
+                await client.inference.GetAttestation(inference_pb2.GetAttestationRequest())
+            ).verdict
+            assert verdict.state == common_pb2.AttestationVerdict.STATE_FAILED
+    finally:
+        await stop_stack(stack)
