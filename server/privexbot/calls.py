@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from privexbot import contract
 from privexbot.identity.principal import ANONYMOUS, Principal
 from privexbot.names import Scope
+from privexbot.tenancy.permissions import NO_GRANT, Grant
 
 
 @dataclass
@@ -23,7 +24,8 @@ class Call:
     client_ip: str = ""
     principal: Principal = ANONYMOUS
     scope: Scope | None = None
-    permissions: frozenset[str] = frozenset()
+    # What the caller holds in ``scope`` (tenancy.access.Grant), set by authorization.
+    grant: Grant = NO_GRANT
     metadata: dict[str, str] = field(default_factory=dict)
     # The authorization decision: public, allowed, denied, hidden (NOT_FOUND: outside the
     # caller's tenant) or unauthenticated. Logged with the call.

@@ -123,14 +123,15 @@ async def test_deadline_stops_generation_too(client, enclave):
             deltas += event.HasField("delta")
     expired_at = time.monotonic()
     assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
-    assert deltas > 0  # it was generating when the deadline hit
+    assert deltas > 0, "the deadline should hit while tokens stream"
     while time.monotonic() - expired_at < 3:
         now = await enclave_metrics(enclave)
         if now["active_generations"] == 0:
             break
         await asyncio.sleep(0.01)
-    assert time.monotonic() - expired_at < 0.5
-    assert now["generations_completed"] == before["generations_completed"]  # stopped, not done
+    stopped_after = time.monotonic() - expired_at
+    assert stopped_after < 0.5, (stopped_after, before, now)
+    assert now["generations_completed"] == before["generations_completed"], (before, now)
 
 
 async def test_bad_requests(client):

@@ -166,7 +166,7 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         row, key = await self.api_keys.create(
             call.principal,
             call.scope,
-            call.permissions,
+            call.grant.permissions,
             request.api_key.display_name,
             list(request.api_key.permissions),
             from_timestamp(request.api_key, "expire_time"),

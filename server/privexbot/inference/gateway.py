@@ -185,7 +185,10 @@ class InferenceGateway:
         except openai.OpenAIError as exc:
             raise _upstream_error(exc) from exc
         finally:
-            await stream.close()  # closing the response stops generation upstream
+            # Closing the response stops generation upstream. Shielded: a call that ends by
+            # deadline can be cancelled twice (grpc and our own timeout), and the second
+            # cancel would otherwise interrupt the close and leave the model generating.
+            await asyncio.shield(stream.close())
             if usage is not None:
                 await self._record(organization_id, workspace_id, model, usage)
         if usage is not None:

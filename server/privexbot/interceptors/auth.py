@@ -63,11 +63,11 @@ class _Authorize(Guard):
             name = contract.field_value(await request_message(self.request), access.scope_field)
             call.scope = names.scope_of(name, field=access.scope_field)
             try:
-                call.permissions = await self.resolver.permissions(call.principal, call.scope, name)
+                call.grant = await self.resolver.resolve(call.principal, call.scope, name)
             except NotFound:
                 call.authz = "hidden"
                 raise
-            self.resolver.require(call.permissions, access.permission)
+            self.resolver.require(call.grant.permissions, access.permission)
         call.authz = "allowed"
         return self
 

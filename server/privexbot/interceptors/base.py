@@ -7,6 +7,8 @@ stream, so checks that need the request (scope, field limits) can peek at its fi
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 
@@ -57,7 +59,31 @@ def _nest_unary(spec: contract.MethodSpec, around, inner):
 def _nest_stream(spec: contract.MethodSpec, around, inner):
     async def call(request, context):
         async with around(spec, request, context) as guard:
-            async for response in guard.stream(inner(request, context)):
+            # aclosing: however this layer ends, the inner generators run their cleanup now
+            # (a streaming handler's finally closes its upstream request), not at GC time.
+            async with contextlib.aclosing(guard.stream(inner(request, context))) as stream:
+                async for response in stream:
+                    yield response
+
+    return call
+
+
+def _closed_when_done(behavior):
+    """A response stream that is closed as soon as its RPC ends. grpc cancels a call (client
+    gone, deadline) while the stream may be suspended at a ``yield``; nothing would then close
+    it before garbage collection, and its upstream work would go on."""
+
+    async def call(request, context):
+        stream = behavior(request, context)
+
+        def close(_context) -> None:
+            closing = asyncio.ensure_future(stream.aclose())
+            # Already closed, or running (it then sees the cancellation itself): nothing to do.
+            closing.add_done_callback(lambda task: task.cancelled() or task.exception())
+
+        context.add_done_callback(close)
+        async with contextlib.aclosing(stream):
+            async for response in stream:
                 yield response
 
     return call
@@ -88,6 +114,8 @@ def _wrap(
             async def behavior(request_iterator, context):
                 return await composed(FirstMessage(request_iterator), context)
 
+    if handler.response_streaming:
+        behavior = _closed_when_done(behavior)
     make = getattr(grpc, f"{kind}_rpc_method_handler")
     return make(behavior, handler.request_deserializer, handler.response_serializer)
 
@@ -108,9 +136,8 @@ class Guard(AbstractAsyncContextManager):
     async def unary(self, awaitable):
         return await awaitable
 
-    async def stream(self, iterator):
-        async for item in iterator:
-            yield item
+    def stream(self, iterator):
+        return iterator
 
 
 class Interceptor:

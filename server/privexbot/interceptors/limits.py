@@ -8,6 +8,7 @@ when the client sent no deadline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from privexbot import validation
 from privexbot.interceptors.base import Guard, Interceptor, request_message
@@ -35,14 +36,14 @@ class _Limited(Guard):
     async def stream(self, iterator):
         # Bound the time spent producing each message (not the time the client takes to read).
         deadline = self._deadline()
-        iterator = aiter(iterator)
-        while True:
-            async with asyncio.timeout_at(deadline):
-                try:
-                    item = await anext(iterator)
-                except StopAsyncIteration:
-                    return
-            yield item
+        async with contextlib.aclosing(iterator):
+            while True:
+                async with asyncio.timeout_at(deadline):
+                    try:
+                        item = await anext(iterator)
+                    except StopAsyncIteration:
+                        return
+                yield item
 
 
 class LimitsInterceptor(Interceptor):

@@ -13,22 +13,22 @@ from privexbot.errors import PermissionDenied, not_found
 from privexbot.identity.principal import Principal
 from privexbot.names import Scope
 from privexbot.store.models import OrganizationMembership, Workspace, WorkspaceMembership
-from privexbot.tenancy.permissions import granted
+from privexbot.tenancy.permissions import Grant, granted
 
 
 class AccessResolver:
     def __init__(self, sessions) -> None:
         self._sessions = sessions
 
-    async def permissions(self, principal: Principal, scope: Scope, name: str) -> frozenset[str]:
-        """Permissions ``principal`` holds in ``scope``; NOT_FOUND when outside it."""
+    async def resolve(self, principal: Principal, scope: Scope, name: str) -> Grant:
+        """What ``principal`` holds in ``scope``; NOT_FOUND when outside it."""
         if principal.is_api_key:
             inside = scope.organization_id == principal.organization_id and (
                 scope.workspace_id in (None, principal.workspace_id)
             )
             if not inside:
                 raise not_found(name)
-            return principal.permissions
+            return Grant(principal.permissions)
         om, ws, wm = OrganizationMembership, Workspace, WorkspaceMembership
         member = (om.organization_id == scope.organization_id, om.user_id == principal.id)
         if scope.workspace_id is None:
@@ -47,9 +47,11 @@ class AccessResolver:
         if row is None:
             raise not_found(name)
         org_role, workspace_role = row
-        if scope.workspace_id and workspace_role is None and org_role not in ("owner", "admin"):
+        if org_role in ("owner", "admin"):
+            workspace_role = "admin" if scope.workspace_id else None
+        elif scope.workspace_id and workspace_role is None:
             raise not_found(name)
-        return granted(org_role, workspace_role)
+        return Grant(granted(org_role, workspace_role), org_role, workspace_role or "")
 
     @staticmethod
     def require(permissions: frozenset[str], permission: str) -> None:

@@ -6,6 +6,8 @@ checks). Organization owners and admins act as workspace admins in every workspa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 ORGANIZATION_PERMISSIONS = frozenset(
     {
         "organization.read",
@@ -101,3 +103,16 @@ def granted(org_role: str, workspace_role: str | None) -> frozenset[str]:
     if workspace_role:
         perms = perms | WORKSPACE_ROLES[workspace_role]
     return perms
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What the caller holds in the scope of a call: permissions and, for members, roles
+    (the effective workspace role: owners and admins are workspace admins)."""
+
+    permissions: frozenset[str]
+    organization_role: str = ""
+    workspace_role: str = ""
+
+
+NO_GRANT = Grant(frozenset())

@@ -177,13 +177,12 @@ class Tenancy:
     async def get_organization(self, scope: Scope) -> tuple[Organization, str]:
         async with self._sessions() as session:
             org = await self._org(session, scope)
-            return org, await self._caller_org_role(session, scope)
+            return org, self._caller_org_role()
 
-    async def _caller_org_role(self, session, scope: Scope) -> str:
-        principal = current().principal
-        if principal.is_api_key:
-            return ""
-        return await self.org_role(session, scope.organization_id, principal.id) or ""
+    @staticmethod
+    def _caller_org_role() -> str:
+        """The caller's organization role, as authorization resolved it for this call."""
+        return current().grant.organization_role
 
     async def list_organizations(
         self, size: int, token: str
@@ -221,7 +220,7 @@ class Tenancy:
                 resource=names.organization(org.id),
                 details={"fields": ",".join(sorted(paths))},
             )
-            return org, await self._caller_org_role(session, scope)
+            return org, self._caller_org_role()
 
     async def delete_organization(self, scope: Scope, given_etag: str) -> None:
         """Deletes the organization and, by cascade, everything it owns."""
@@ -282,13 +281,11 @@ class Tenancy:
     async def get_workspace(self, scope: Scope) -> tuple[Workspace, str]:
         async with self._sessions() as session:
             ws = await self._workspace(session, scope)
-            return ws, await self._caller_workspace_role(session, scope)
+            return ws, self._caller_workspace_role()
 
-    async def _caller_workspace_role(self, session, scope: Scope) -> str:
-        principal = current().principal
-        if principal.is_api_key:
-            return ""
-        return await self._workspace_role(session, scope, principal.id) or ""
+    @staticmethod
+    def _caller_workspace_role() -> str:
+        return current().grant.workspace_role
 
     async def list_workspaces(
         self, scope: Scope, size: int, token: str
@@ -342,7 +339,7 @@ class Tenancy:
                 resource=names.workspace(ws.organization_id, ws.id),
                 details={"fields": ",".join(sorted(paths))},
             )
-            return ws, await self._caller_workspace_role(session, scope)
+            return ws, self._caller_workspace_role()
 
     async def delete_workspace(self, scope: Scope, given_etag: str) -> None:
         async with self._stamps.transaction(self._sessions) as (session, changed):
@@ -445,7 +442,7 @@ class Tenancy:
             changed.users.add(user_id)
             membership, _ = await self._org_member(session, scope, user_id)
             if user_id != actor:
-                if "member.update" not in call.permissions:
+                if "member.update" not in call.grant.permissions:
                     raise PermissionDenied(
                         "PERMISSION_DENIED",
                         "the caller lacks the permission member.update",

@@ -1,0 +1,614 @@
+"""The vector store: chunk embeddings in Milvus, tenant-isolated by construction.
+
+One collection holds every tenant's vectors. Each row carries its organization, workspace,
+knowledge base and document ids, and :meth:`VectorStore.search` cannot be called without
+an organization, a workspace and the knowledge bases to search: every search filters by
+all three. Ids are checked against :data:`ID_PATTERN` (letters, digits, ``-``) before they
+are written into a filter expression, so no id can change what a filter means.
+
+Backends (``uri``): a file path ending in ``.db`` is milvus-lite (embedded; one process per
+file: it holds a file lock), ``http(s)://host:19530`` is a Milvus server. pymilvus is
+synchronous, so every call runs in a worker thread; calls to milvus-lite are serialized.
+
+Choices, measured on this workplace's 2-core machines (``bench/search.py``):
+
+* milvus-lite 2.5.1 (a native server process), not 3.x (a Python rewrite): at 10k×384
+  FLAT, 2.5.1 answers a filtered top-10 search in ~3–5 ms, 3.2.2 in ~20–47 ms.
+* ``FLAT`` (exact) index: recall 1.0. milvus-lite 2.5.1 offers only FLAT, IVF_FLAT and
+  AUTOINDEX; IVF_FLAT and AUTOINDEX returned recall@10 ≈ 0.12 on random vectors at 100k
+  whatever ``nprobe``, and partition keys fail in its expression parser.
+* Metric ``IP`` on vectors normalized here (so the score *is* the cosine similarity):
+  the same ranking as ``COSINE`` but about half the latency at 100k (Milvus' COSINE
+  re-normalizes stored vectors on every search).
+* Consistency level ``Strong`` on every read: a search, count or query sees every upsert
+  and delete that returned before it (read-after-write; see the tests).
+* Upserts go in batches of :data:`UPSERT_BATCH` rows: milvus-lite 2.5.1 slows down
+  superlinearly with large requests (10k rows: ~1 s in batches of 250, ~50 s in batches of
+  5,000).
+
+Vector ids are deterministic — a hash of (organization, workspace, knowledge base,
+document, chunk index) — so re-upserting a chunk replaces it, and two tenants can never
+share (and overwrite) a row even if their document ids collide.
+
+milvus-lite 2.5.1 imports ``pkg_resources`` (removed in setuptools 81) once, for its own
+version string; :func:`_import_milvus_lite` gives it a stand-in for that one import, so
+the environment's setuptools need not be pinned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import sys
+import threading
+import types
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from privexbot.errors import DomainError, FailedPrecondition, InvalidArgument, Unavailable
+
+log = logging.getLogger("privexbot.knowledge.vectors")
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9-]{1,64}")
+ID_MAX_LENGTH = 64
+MAX_TOP_K = 16_384  # Milvus' limit for top-k (and offset + limit of a query)
+UPSERT_BATCH = 256
+ITERATOR_BATCH = 4_096
+INDEX_TYPES = ("FLAT", "IVF_FLAT", "AUTOINDEX", "HNSW")
+METRICS = ("IP", "COSINE")
+SCOPE_FIELDS = ("organization_id", "workspace_id", "knowledge_base_id", "document_id")
+SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ChunkVector:
+    """One chunk's embedding and where it belongs."""
+
+    organization_id: str
+    workspace_id: str
+    knowledge_base_id: str
+    document_id: str
+    chunk_index: int
+    vector: list[float]
+
+    @property
+    def id(self) -> str:
+        return vector_id(
+            self.organization_id,
+            self.workspace_id,
+            self.knowledge_base_id,
+            self.document_id,
+            self.chunk_index,
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A search result: ``score`` is the cosine similarity to the query (higher is better)."""
+
+    id: str
+    document_id: str
+    chunk_index: int
+    score: float
+
+
+def vector_id(
+    organization_id: str,
+    workspace_id: str,
+    knowledge_base_id: str,
+    document_id: str,
+    chunk_index: int,
+) -> str:
+    """The row's primary key: 32 hex characters, the same for the same chunk of a tenant."""
+    key = f"{organization_id}/{workspace_id}/{knowledge_base_id}/{document_id}/{chunk_index}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def is_server_uri(uri: str) -> bool:
+    return uri.startswith(SERVER_SCHEMES)
+
+
+class VectorStore:
+    """Chunk vectors in one Milvus collection; see the module docstring.
+
+    ``index_type`` and ``metric`` are the measured choice by default (``FLAT``, ``IP``);
+    others exist for benchmarks and for a Milvus server (HNSW is not in milvus-lite).
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        dimension: int = 384,
+        collection: str = "privexbot_chunks",
+        *,
+        token: str = "",
+        timeout_seconds: float = 30.0,
+        index_type: str = "FLAT",
+        metric: str = "IP",
+    ) -> None:
+        if not uri:
+            raise ValueError("a Milvus URI is required: a milvus-lite file (*.db) or http://…")
+        if not is_server_uri(uri) and not uri.endswith(".db"):
+            raise ValueError(f"a milvus-lite path must end in .db (got {uri!r})")
+        if not 1 <= dimension <= 32_768:
+            raise ValueError(f"dimension must be 1..32768 (got {dimension})")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,254}", collection):
+            raise ValueError(f"invalid collection name {collection!r}")
+        if index_type not in INDEX_TYPES:
+            raise ValueError(f"index_type must be one of {INDEX_TYPES}")
+        if metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}")
+        self.uri = uri
+        self.dimension = dimension
+        self.collection = collection
+        self.index_type = index_type
+        self.metric = metric
+        self._token = token
+        self._timeout = timeout_seconds
+        self._lite = not is_server_uri(uri)
+        self._lite_path = str(Path(uri).expanduser().absolute()) if self._lite else ""
+        self._client: Any = None
+        self._lock: asyncio.Lock | None = asyncio.Lock() if self._lite else None
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Connect, and create the collection (schema, index) if it is missing."""
+        if self._client is not None:
+            return
+        if self._lite:
+            Path(self._lite_path).parent.mkdir(parents=True, exist_ok=True)
+        self._client = await self._call("connect", self._connect)
+        try:
+            await self._call("open the collection", self._ensure_collection)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        await asyncio.to_thread(self._disconnect, client)
+
+    async def __aenter__(self) -> VectorStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- writes -------------------------------------------------------------------------
+
+    async def upsert(self, vectors: list[ChunkVector]) -> None:
+        """Insert or replace chunks (same tenant, document and chunk index → same row).
+
+        Visible to every read that starts after this returns.
+        """
+        latest: dict[str, int] = {}  # a chunk given twice: the last one wins
+        for i, chunk in enumerate(vectors):
+            where = f"vectors[{i}]"
+            for name in SCOPE_FIELDS:
+                _check_id(f"{where}.{name}", getattr(chunk, name))
+            if (
+                not isinstance(chunk.chunk_index, int)
+                or isinstance(chunk.chunk_index, bool)
+                or not 0 <= chunk.chunk_index < 2**63
+            ):
+                raise InvalidArgument.field(f"{where}.chunk_index", "must be an integer ≥ 0")
+            latest[chunk.id] = i
+        if not latest:
+            return
+        keep = sorted(latest.values())
+        unit = _normalized("vectors", [vectors[i].vector for i in keep], self.dimension)
+        rows = [
+            {
+                "id": vectors[i].id,
+                "vector": vector,
+                "organization_id": vectors[i].organization_id,
+                "workspace_id": vectors[i].workspace_id,
+                "knowledge_base_id": vectors[i].knowledge_base_id,
+                "document_id": vectors[i].document_id,
+                "chunk_index": vectors[i].chunk_index,
+            }
+            for i, vector in zip(keep, unit, strict=True)
+        ]
+        for start in range(0, len(rows), UPSERT_BATCH):
+            part = rows[start : start + UPSERT_BATCH]
+            await self._call("upsert", lambda c, part=part: c.upsert(self.collection, part))
+
+    async def delete(
+        self,
+        *,
+        organization_id: str,
+        workspace_id: str | None = None,
+        knowledge_base_id: str | None = None,
+        document_id: str | None = None,
+    ) -> int:
+        """Delete every vector in the scope; returns how many there were."""
+        expr = _scope_filter(organization_id, workspace_id, knowledge_base_id, document_id)
+
+        def run(client: Any) -> int:
+            before = self._count(client, expr)
+            if before == 0:
+                return 0
+            result = client.delete(self.collection, filter=expr)
+            if isinstance(result, dict) and result.get("delete_count"):
+                return int(result["delete_count"])
+            if isinstance(result, list) and result:  # milvus-lite: the deleted primary keys
+                return len(result)
+            return before
+
+        return await self._call("delete", run)
+
+    # -- reads --------------------------------------------------------------------------
+
+    async def search(
+        self,
+        *,
+        organization_id: str,
+        workspace_id: str,
+        knowledge_base_ids: list[str],
+        vector: list[float],
+        top_k: int,
+        document_ids: list[str] | None = None,
+    ) -> list[Hit]:
+        """The ``top_k`` chunks nearest to ``vector`` in these knowledge bases, best first.
+
+        Only chunks of this organization and workspace, in one of ``knowledge_base_ids``
+        (and of ``document_ids`` when given) can be returned. An empty list of knowledge
+        bases or documents finds nothing.
+        """
+        _check_id("organization_id", organization_id)
+        _check_id("workspace_id", workspace_id)
+        _check_ids("knowledge_base_ids", knowledge_base_ids)
+        if document_ids is not None:
+            _check_ids("document_ids", document_ids)
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
+            raise InvalidArgument.field("top_k", f"must be 1..{MAX_TOP_K}")
+        query = _normalized("vector", [vector], self.dimension)[0]
+        if not knowledge_base_ids or document_ids == []:
+            return []
+        expr = (
+            f'organization_id == "{organization_id}" and workspace_id == "{workspace_id}"'
+            f" and knowledge_base_id in {_string_list(knowledge_base_ids)}"
+        )
+        if document_ids is not None:
+            expr += f" and document_id in {_string_list(document_ids)}"
+
+        def run(client: Any) -> list[Hit]:
+            result = client.search(
+                self.collection,
+                data=[query],
+                filter=expr,
+                limit=top_k,
+                output_fields=["document_id", "chunk_index"],
+                search_params={"metric_type": self.metric},
+                consistency_level="Strong",
+            )
+            return [
+                Hit(
+                    id=str(hit["id"]),
+                    document_id=str(hit["entity"]["document_id"]),
+                    chunk_index=int(hit["entity"]["chunk_index"]),
+                    score=max(-1.0, min(1.0, float(hit["distance"]))),
+                )
+                for hit in result[0]
+            ]
+
+        return await self._call("search", run)
+
+    async def count(
+        self,
+        *,
+        organization_id: str,
+        workspace_id: str | None = None,
+        knowledge_base_id: str | None = None,
+        document_id: str | None = None,
+    ) -> int:
+        """The exact number of vectors in the scope."""
+        expr = _scope_filter(organization_id, workspace_id, knowledge_base_id, document_id)
+        return await self._call("count", lambda c: self._count(c, expr))
+
+    async def document_ids(
+        self,
+        *,
+        organization_id: str,
+        workspace_id: str | None = None,
+        knowledge_base_id: str | None = None,
+    ) -> set[str]:
+        """The ids of the documents that have at least one vector in the scope."""
+        expr = _scope_filter(organization_id, workspace_id, knowledge_base_id, None)
+
+        def run(client: Any) -> set[str]:
+            found: set[str] = set()
+            iterator = client.query_iterator(
+                self.collection,
+                batch_size=ITERATOR_BATCH,
+                filter=expr,
+                output_fields=["document_id"],
+                consistency_level="Strong",
+            )
+            try:
+                while batch := iterator.next():
+                    found.update(str(row["document_id"]) for row in batch)
+            finally:
+                iterator.close()
+            return found
+
+        return await self._call("list documents", run)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _count(self, client: Any, expr: str) -> int:
+        rows = client.query(
+            self.collection,
+            filter=expr,
+            output_fields=["count(*)"],
+            consistency_level="Strong",
+        )
+        return int(rows[0]["count(*)"])
+
+    def _connect(self, _: Any = None) -> Any:
+        if self._lite:
+            _import_milvus_lite()
+        _quiet_pymilvus_iterator()
+        from pymilvus import MilvusClient
+
+        client = MilvusClient(self.uri, token=self._token, timeout=self._timeout)
+        if self._lite:
+            _LITE_USERS.acquire(self._lite_path)
+        return client
+
+    def _disconnect(self, client: Any) -> None:
+        try:
+            client.close()
+        except Exception:  # closing is best effort
+            log.debug("closing the Milvus client failed", exc_info=True)
+        if self._lite:
+            _LITE_USERS.release(self._lite_path)
+
+    def _ensure_collection(self, client: Any) -> None:
+        from pymilvus import DataType, MilvusClient
+
+        if client.has_collection(self.collection):
+            self._check_collection(client)
+        else:
+            schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+            schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=ID_MAX_LENGTH)
+            schema.add_field("vector", DataType.FLOAT_VECTOR, dim=self.dimension)
+            for name in SCOPE_FIELDS:
+                schema.add_field(name, DataType.VARCHAR, max_length=ID_MAX_LENGTH)
+            schema.add_field("chunk_index", DataType.INT64)
+            index = client.prepare_index_params()
+            index.add_index("vector", index_type=self.index_type, metric_type=self.metric)
+            try:
+                client.create_collection(
+                    self.collection,
+                    schema=schema,
+                    index_params=index,
+                    consistency_level="Strong",
+                )
+            except Exception:
+                # Another worker may have created it meanwhile (a Milvus server); else re-raise.
+                if not client.has_collection(self.collection):
+                    raise
+                self._check_collection(client)
+        client.load_collection(self.collection)
+
+    def _check_collection(self, client: Any) -> None:
+        """An existing collection must have the schema and index this store writes."""
+        described = client.describe_collection(self.collection)
+        fields = {f["name"]: f for f in described.get("fields", [])}
+        problems = [
+            name for name in ("id", "vector", "chunk_index", *SCOPE_FIELDS) if name not in fields
+        ]
+        dim = int(fields.get("vector", {}).get("params", {}).get("dim", 0) or 0)
+        if "vector" in fields and dim != self.dimension:
+            problems.append(f"vector dimension {dim} (want {self.dimension})")
+        metric = None
+        for name in client.list_indexes(self.collection, field_name="vector") or []:
+            metric = client.describe_index(self.collection, name).get("metric_type")
+        if metric and metric != self.metric:
+            problems.append(f"metric {metric} (want {self.metric})")
+        if problems:
+            raise FailedPrecondition(
+                "VECTOR_STORE_SCHEMA_MISMATCH",
+                f"the Milvus collection {self.collection} does not match: {', '.join(problems)}",
+                {"collection": self.collection},
+            )
+
+    async def _call(self, what: str, fn: Callable[[Any], T]) -> T:
+        if what != "connect" and self._client is None:
+            raise FailedPrecondition(
+                "VECTOR_STORE_CLOSED", "the vector store is not open", {"operation": what}
+            )
+        client = self._client
+        try:
+            if self._lock is None:
+                return await asyncio.to_thread(fn, client)
+            async with self._lock:
+                return await asyncio.to_thread(fn, client)
+        except DomainError:
+            raise
+        except Exception as exc:
+            if not _is_backend_error(exc):
+                raise
+            log.warning("vector store: %s failed: %s", what, exc)
+            where = f"milvus-lite file {self._lite_path}" if self._lite else "the Milvus server"
+            hint = " (another process may have the file open)" if self._lite else ""
+            raise Unavailable(
+                "VECTOR_STORE_UNAVAILABLE",
+                f"the vector store could not {what}: {where} is unavailable{hint}",
+                {"operation": what},
+            ) from exc
+
+
+# -- validation and filter expressions --------------------------------------------------
+
+
+def _check_id(name: str, value: object) -> None:
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        raise InvalidArgument.field(
+            name, "must be 1–64 letters, digits or '-'", reason="INVALID_IDENTIFIER"
+        )
+
+
+def _check_ids(name: str, values: object) -> None:
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise InvalidArgument.field(name, "must be a list of ids")
+    for i, value in enumerate(values):
+        _check_id(f"{name}[{i}]", value)
+
+
+def _string_list(values: list[str]) -> str:
+    """``["a", "b"]`` for ids already checked against ID_PATTERN (no quotes, no escapes)."""
+    return "[" + ", ".join(f'"{value}"' for value in dict.fromkeys(values)) + "]"
+
+
+def _scope_filter(
+    organization_id: str,
+    workspace_id: str | None,
+    knowledge_base_id: str | None,
+    document_id: str | None,
+) -> str:
+    """``organization_id == "…"`` and each narrower scope given; the organization is required."""
+    parts = []
+    for name, value in zip(
+        SCOPE_FIELDS,
+        (organization_id, workspace_id, knowledge_base_id, document_id),
+        strict=True,
+    ):
+        if value is None and name != "organization_id":
+            continue
+        _check_id(name, value)
+        parts.append(f'{name} == "{value}"')
+    return " and ".join(parts)
+
+
+def _normalized(name: str, vectors: list[Any], dimension: int) -> list[list[float]]:
+    """Each vector scaled to unit length, so inner product is cosine similarity."""
+    try:
+        matrix = np.asarray(vectors, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidArgument.field(name, "must be lists of numbers") from None
+    if matrix.ndim != 2 or matrix.shape[1] != dimension:
+        raise InvalidArgument.field(name, f"must have {dimension} dimensions")
+    norms = np.linalg.norm(matrix, axis=1)
+    bad = np.flatnonzero(~np.isfinite(norms) | (norms == 0.0))
+    if bad.size:
+        raise InvalidArgument.field(name, f"must be finite and not all zeros (item {bad[0]})")
+    return (matrix / norms[:, None]).astype(np.float32).tolist()
+
+
+# -- milvus-lite plumbing ---------------------------------------------------------------
+
+
+def _is_backend_error(exc: BaseException) -> bool:
+    """Errors from Milvus, the connection or grpc (checked by module: no grpc import here)."""
+    from pymilvus.exceptions import MilvusException
+
+    if isinstance(exc, (MilvusException, OSError)):
+        return True
+    return any(cls.__module__.split(".")[0] == "grpc" for cls in type(exc).__mro__)
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def _import_milvus_lite() -> None:
+    """Import milvus_lite, standing in for the one ``pkg_resources`` call it makes.
+
+    milvus-lite 2.5.1 runs ``from pkg_resources import DistributionNotFound,
+    get_distribution`` at import, for its version string only. setuptools ≥ 81 has no
+    ``pkg_resources`` (and in older ones importing it is slow and warns): unless it is
+    already imported, a stand-in backed by importlib.metadata is placed for that one
+    import and removed right after, so nothing else ever sees it.
+    """
+    with _IMPORT_LOCK:
+        if "milvus_lite.server_manager" in sys.modules or "pkg_resources" in sys.modules:
+            import milvus_lite.server_manager  # noqa: F401
+
+            return
+        sys.modules["pkg_resources"] = _pkg_resources_stand_in()
+        try:
+            import milvus_lite.server_manager  # noqa: F401
+        finally:
+            sys.modules.pop("pkg_resources", None)
+
+
+def _pkg_resources_stand_in() -> types.ModuleType:
+    import importlib.metadata
+
+    module = types.ModuleType("pkg_resources")
+
+    class DistributionNotFound(Exception):
+        pass
+
+    def get_distribution(name: str) -> types.SimpleNamespace:
+        try:
+            return types.SimpleNamespace(version=importlib.metadata.version(name))
+        except importlib.metadata.PackageNotFoundError as exc:
+            raise DistributionNotFound(name) from exc
+
+    module.DistributionNotFound = DistributionNotFound  # type: ignore[attr-defined]
+    module.get_distribution = get_distribution  # type: ignore[attr-defined]
+    return module
+
+
+class _MvccWarningFilter(logging.Filter):
+    """milvus-lite has no MVCC timestamp for query iterators; pymilvus warns each time."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "failed to get mvccTs" not in record.getMessage()
+
+
+_QUIET = False
+
+
+def _quiet_pymilvus_iterator() -> None:
+    global _QUIET
+    if not _QUIET:
+        logging.getLogger("pymilvus.orm.iterator").addFilter(_MvccWarningFilter())
+        _QUIET = True
+
+
+class _LiteUsers:
+    """Stores open per milvus-lite file: its server process stops when the last closes.
+
+    pymilvus starts one milvus-lite process per file and keeps it for the life of the
+    Python process; stopping it releases the file's lock for another process.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count: dict[str, int] = {}
+
+    def acquire(self, path: str) -> None:
+        with self._lock:
+            self._count[path] = self._count.get(path, 0) + 1
+
+    def release(self, path: str) -> None:
+        with self._lock:
+            left = self._count.get(path, 0) - 1
+            if left > 0:
+                self._count[path] = left
+                return
+            self._count.pop(path, None)
+            try:
+                from milvus_lite.server_manager import server_manager_instance
+
+                server_manager_instance.release_server(path)
+            except Exception:  # the process exits with ours anyway
+                log.debug("stopping milvus-lite for %s failed", path, exc_info=True)
+
+
+_LITE_USERS = _LiteUsers()
