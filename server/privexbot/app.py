@@ -29,6 +29,7 @@ from privexbot.interceptors.logging import LoggingInterceptor
 from privexbot.platform import Platform
 
 log = logging.getLogger("privexbot.app")
+KNOWLEDGE_SERVICE = "privexbot.v1.KnowledgeService"
 
 
 def server_options(settings: Settings, reuse_port: bool) -> list[tuple[str, int]]:
@@ -83,21 +84,34 @@ class Running:
         await self.platform.close()
 
 
+async def _check(name: str, probe) -> bool:
+    try:
+        await asyncio.wait_for(probe(), timeout=3)
+        return True
+    except Exception as exc:  # any failure means "not ready"; the log says which and why
+        log.warning("dependency check failed: %s: %s", name, type(exc).__name__)
+        return False
+
+
 async def _watch_dependencies(platform: Platform, health_servicer) -> None:
-    """Per-service health: SERVING only while the database and the ephemeral store answer."""
-    last = None
+    """Per-service health: every service needs the database and the ephemeral store;
+    KnowledgeService also needs the vector store. The overall ("") status is the core."""
+    serving, not_serving = (
+        health_pb2.HealthCheckResponse.SERVING,
+        health_pb2.HealthCheckResponse.NOT_SERVING,
+    )
+    last: dict[str, int] = {}
     while True:
-        try:
-            await asyncio.wait_for(platform.check_dependencies(), timeout=3)
-            status = health_pb2.HealthCheckResponse.SERVING
-        except Exception as exc:  # any failure means "not ready"; say why in the log
-            status = health_pb2.HealthCheckResponse.NOT_SERVING
-            if last != status:
-                log.warning("dependency check failed: %s", type(exc).__name__)
-        if status != last:
-            for name in ("", *contract.service_names()):
+        core = await _check("database and ephemeral store", platform.check_dependencies)
+        vectors = core and await _check("vector store", platform.vectors.open)
+        wanted = {"": serving if core else not_serving}
+        for name in contract.service_names():
+            ok = vectors if name == KNOWLEDGE_SERVICE else core
+            wanted[name] = serving if ok else not_serving
+        for name, status in wanted.items():
+            if last.get(name) != status:
                 await health_servicer.set(name, status)
-            last = status
+        last = wanted
         await asyncio.sleep(platform.settings.health_interval_seconds)
 
 
@@ -129,6 +143,7 @@ async def create_server(
     gc.collect()
     gc.freeze()
     await server.start()
+    platform.start()
     running = Running(server, port, platform, health_servicer)
     running._tasks.append(asyncio.create_task(_watch_dependencies(platform, health_servicer)))
     return running

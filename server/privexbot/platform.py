@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from privexbot.config import Settings, attestation_policy
+from privexbot.errors import Unavailable
 from privexbot.identity.accounts import Accounts
 from privexbot.identity.api_keys import ApiKeys
 from privexbot.identity.tokens import AccessTokens, Authenticator
 from privexbot.inference.attestation import Attestor
 from privexbot.inference.gateway import InferenceGateway
+from privexbot.knowledge.ingestion import Ingestion
+from privexbot.knowledge.service import Knowledge
+from privexbot.knowledge.vectors import VectorStore
 from privexbot.store import db, ephemeral
 from privexbot.tenancy.access import AccessResolver
 from privexbot.tenancy.service import Tenancy
+
+log = logging.getLogger("privexbot.platform")
 
 
 @dataclass
@@ -28,6 +35,8 @@ class Platform:
     accounts: Accounts
     tenancy: Tenancy
     inference: InferenceGateway
+    vectors: VectorStore
+    knowledge: Knowledge
     authenticator: Authenticator
     access: AccessResolver
 
@@ -38,6 +47,21 @@ class Platform:
         store = ephemeral.connect(settings.redis_url)
         tokens = AccessTokens(settings, store)
         api_keys = ApiKeys(sessions, store)
+        inference = InferenceGateway(
+            settings,
+            Attestor(
+                attestation_policy(settings),
+                settings.inference_base_url,
+                attestation_url=settings.attestation_url or None,
+            ),
+            sessions,
+        )
+        vectors = VectorStore(settings.milvus_uri)
+        try:
+            await vectors.open()
+        except Unavailable as exc:  # health keeps KnowledgeService NOT_SERVING and retries
+            log.warning("vector store unavailable at startup: %s", exc)
+        ingestion = Ingestion(sessions, vectors, inference.embed)
         return cls(
             settings=settings,
             engine=engine,
@@ -45,27 +69,22 @@ class Platform:
             store=store,
             tokens=tokens,
             api_keys=api_keys,
-            accounts=Accounts(settings, sessions, store, tokens),
-            tenancy=Tenancy(sessions, store),
-            inference=InferenceGateway(
-                settings,
-                Attestor(
-                    attestation_policy(settings),
-                    settings.inference_base_url,
-                    attestation_url=settings.attestation_url or None,
-                ),
-                sessions,
-            ),
             authenticator=Authenticator(tokens, api_keys),
             access=AccessResolver(sessions),
+            accounts=Accounts(settings, sessions, store, tokens),
+            tenancy=Tenancy(sessions, store, ingestion.notify),
+            inference=inference,
+            vectors=vectors,
+            knowledge=Knowledge(sessions, vectors, ingestion, inference.embed, settings),
         )
 
     def servicers(self) -> list[tuple[str, type]]:
         """(generated module, servicer class) for each of the six services."""
         from privexbot.api.auth import AuthApi
         from privexbot.api.inference import InferenceApi
+        from privexbot.api.knowledge import KnowledgeApi
         from privexbot.api.tenant import TenantApi
-        from privexbot.api.unimplemented import BotApi, FlowApi, KnowledgeApi
+        from privexbot.api.unimplemented import BotApi, FlowApi
 
         return [
             ("auth", AuthApi),
@@ -80,7 +99,13 @@ class Platform:
         await db.ping(self.engine)
         await self.store.ping()
 
+    def start(self) -> None:
+        """Background work: ingestion (resumes whatever a previous process left)."""
+        self.knowledge.ingestion.start()
+
     async def close(self) -> None:
+        await self.knowledge.ingestion.stop()
+        await self.vectors.close()
         await self.inference.close()
         await self.store.close()
         await self.engine.dispose()

@@ -122,6 +122,17 @@ async def test_workers_share_one_port_with_reuseport(tmp_path):
         await wait_serving(f"127.0.0.1:{port}")
         workers = _children(process.pid)
         assert len(workers) == 2
+        # No Milvus server here: every service but KnowledgeService serves (per-service health).
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            auth = await health.Check(
+                health_pb2.HealthCheckRequest(service="privexbot.v1.AuthService")
+            )
+            knowledge = await health.Check(
+                health_pb2.HealthCheckRequest(service="privexbot.v1.KnowledgeService")
+            )
+        assert auth.status == health_pb2.HealthCheckResponse.SERVING
+        assert knowledge.status == health_pb2.HealthCheckResponse.NOT_SERVING
         for _ in range(10):  # fresh connections are spread by the kernel; all are served
             await wait_serving(f"127.0.0.1:{port}")
         process.send_signal(signal.SIGTERM)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from privexbot.v1 import bot_pb2_grpc, flow_pb2_grpc, knowledge_pb2_grpc
+from privexbot.v1 import bot_pb2_grpc, flow_pb2_grpc
 
 
 class _Unimplemented:
@@ -16,8 +16,4 @@ class BotApi(_Unimplemented, bot_pb2_grpc.BotServiceServicer):
 
 
 class FlowApi(_Unimplemented, flow_pb2_grpc.FlowServiceServicer):
-    pass
-
-
-class KnowledgeApi(_Unimplemented, knowledge_pb2_grpc.KnowledgeServiceServicer):
     pass

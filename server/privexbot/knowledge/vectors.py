@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import re
 import sys
 import threading
@@ -358,6 +359,7 @@ class VectorStore:
         return int(rows[0]["count(*)"])
 
     def _connect(self, _: Any = None) -> Any:
+        _import_pymilvus()
         if self._lite:
             _import_milvus_lite()
         _quiet_pymilvus_iterator()
@@ -543,6 +545,27 @@ def _import_milvus_lite() -> None:
             import milvus_lite.server_manager  # noqa: F401
         finally:
             sys.modules.pop("pkg_resources", None)
+
+
+def _import_pymilvus() -> None:
+    """Import pymilvus with our MILVUS_URI hidden when it names a milvus-lite file.
+
+    pymilvus reads the environment variable MILVUS_URI (the same name as our setting) when it
+    is imported, for its default connection, and rejects a file path there as an "Illegal
+    uri" on every later connect. Our setting is passed to the client explicitly instead.
+    """
+    with _IMPORT_LOCK:
+        if "pymilvus" in sys.modules:
+            return
+        value = os.environ.get("MILVUS_URI")
+        hide = value is not None and not is_server_uri(value)
+        if hide:
+            del os.environ["MILVUS_URI"]
+        try:
+            import pymilvus  # noqa: F401
+        finally:
+            if hide:
+                os.environ["MILVUS_URI"] = value
 
 
 def _pkg_resources_stand_in() -> types.ModuleType:

@@ -32,9 +32,11 @@ from privexbot.store.models import (
     AuditEvent,
     Identity,
     Invitation,
+    KnowledgeBase,
     Organization,
     OrganizationMembership,
     User,
+    VectorOutbox,
     Workspace,
     WorkspaceMembership,
 )
@@ -94,8 +96,9 @@ class Usage:
 
 
 class Tenancy:
-    def __init__(self, sessions, store: EphemeralStore) -> None:
-        self._sessions, self._store = sessions, store
+    def __init__(self, sessions, store: EphemeralStore, vectors_owed=lambda: None) -> None:
+        """``vectors_owed``: called after a delete that owes Milvus vector deletions."""
+        self._sessions, self._store, self._vectors_owed = sessions, store, vectors_owed
         self._stamps = Stamps(store)
 
     # ---- shared lookups -------------------------------------------------------------------
@@ -228,6 +231,7 @@ class Tenancy:
             changed.organizations.add(scope.organization_id)
             org = await self._org(session, scope)
             check_etag(given_etag, org)
+            session.add(VectorOutbox(organization_id=org.id))  # its vectors go too, even on a crash
             await session.execute(delete(Organization).where(Organization.id == org.id))
             audit.record(
                 session,
@@ -236,6 +240,7 @@ class Tenancy:
                 resource=names.organization(org.id),
             )
         await self._store.delete_prefix(f"org:{org.id}:")
+        self._vectors_owed()
 
     # ---- workspaces -----------------------------------------------------------------------
 
@@ -248,9 +253,12 @@ class Tenancy:
         workspaces = await session.scalar(
             select(func.count()).where(Workspace.organization_id == org.id)
         )
+        knowledge_bases = await session.scalar(
+            select(func.count()).where(KnowledgeBase.organization_id == org.id)
+        )
         limits = plans.effective_limits(org.plan, org.trial_ends_at, datetime.now(UTC))
-        # Chatbots, chatflows, knowledge bases and messages arrive with their services.
-        return Usage(org.plan, org.trial_ends_at, limits, workspaces, 0, 0, 0, 0)
+        # Chatbots, chatflows and messages arrive with their services.
+        return Usage(org.plan, org.trial_ends_at, limits, workspaces, 0, 0, 0, knowledge_bases)
 
     async def create_workspace(
         self, scope: Scope, display_name: str, description: str, request_id: str
@@ -350,6 +358,7 @@ class Tenancy:
                 raise FailedPrecondition(
                     "DEFAULT_WORKSPACE", "the default workspace cannot be deleted"
                 )
+            session.add(VectorOutbox(organization_id=ws.organization_id, workspace_id=ws.id))
             await session.execute(delete(Workspace).where(Workspace.id == ws.id))
             audit.record(
                 session,
@@ -358,6 +367,7 @@ class Tenancy:
                 resource=names.workspace(ws.organization_id, ws.id),
             )
         await self._store.delete_prefix(f"org:{scope.organization_id}:ws:{scope.workspace_id}:")
+        self._vectors_owed()
 
     # ---- organization members -------------------------------------------------------------
 

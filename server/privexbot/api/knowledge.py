@@ -1,0 +1,324 @@
+"""KnowledgeService: unpack the request, call ``knowledge``, pack the response."""
+
+from __future__ import annotations
+
+from google.protobuf import empty_pb2
+
+from privexbot import names, pagination
+from privexbot.api.convert import timestamp
+from privexbot.api.inference import verdict_message
+from privexbot.calls import current
+from privexbot.errors import InvalidArgument
+from privexbot.knowledge import service
+from privexbot.store import models
+from privexbot.v1 import knowledge_pb2, knowledge_pb2_grpc
+
+KB = "organizations/*/workspaces/*/knowledgeBases/*"
+DOCUMENT = KB + "/documents/*"
+STRATEGIES = {
+    knowledge_pb2.ChunkingSettings.STRATEGY_RECURSIVE: "recursive",
+    knowledge_pb2.ChunkingSettings.STRATEGY_HEADING: "heading",
+    knowledge_pb2.ChunkingSettings.STRATEGY_PARAGRAPH: "paragraph",
+    knowledge_pb2.ChunkingSettings.STRATEGY_SENTENCE: "sentence",
+    knowledge_pb2.ChunkingSettings.STRATEGY_TOKEN: "token",
+    knowledge_pb2.ChunkingSettings.STRATEGY_NONE: "none",
+}
+STRATEGY_ENUMS = {v: k for k, v in STRATEGIES.items()}
+MODES = {
+    knowledge_pb2.RetrievalSettings.MODE_VECTOR: "vector",
+    knowledge_pb2.RetrievalSettings.MODE_KEYWORD: "keyword",
+    knowledge_pb2.RetrievalSettings.MODE_HYBRID: "hybrid",
+}
+MODE_ENUMS = {v: k for k, v in MODES.items()}
+STATES = {
+    "pending": knowledge_pb2.Document.STATE_PENDING,
+    "processing": knowledge_pb2.Document.STATE_PROCESSING,
+    "ready": knowledge_pb2.Document.STATE_READY,
+    "failed": knowledge_pb2.Document.STATE_FAILED,
+    "cancelled": knowledge_pb2.Document.STATE_CANCELLED,
+}
+STAGES = {
+    "queued": knowledge_pb2.IngestionProgress.STAGE_QUEUED,
+    "parsing": knowledge_pb2.IngestionProgress.STAGE_PARSING,
+    "chunking": knowledge_pb2.IngestionProgress.STAGE_CHUNKING,
+    "embedding": knowledge_pb2.IngestionProgress.STAGE_EMBEDDING,
+    "indexing": knowledge_pb2.IngestionProgress.STAGE_INDEXING,
+    "done": knowledge_pb2.IngestionProgress.STAGE_DONE,
+}
+
+
+def chunking_dict(message: knowledge_pb2.ChunkingSettings) -> dict:
+    values = {"strategy": STRATEGIES.get(message.strategy, "recursive")}
+    for field in ("chunk_size", "chunk_overlap"):
+        if message.HasField(field):
+            values[field] = getattr(message, field)
+    return values
+
+
+def retrieval_dict(message: knowledge_pb2.RetrievalSettings) -> dict:
+    values = {}
+    if message.mode:
+        values["mode"] = MODES[message.mode]
+    for field in ("top_k", "score_threshold"):
+        if message.HasField(field):
+            values[field] = getattr(message, field)
+    return values
+
+
+def kb_message(view: service.KnowledgeBaseView) -> knowledge_pb2.KnowledgeBase:
+    kb = view.kb
+    return knowledge_pb2.KnowledgeBase(
+        name=service.kb_name(kb),
+        display_name=kb.display_name,
+        description=kb.description,
+        chunking=knowledge_pb2.ChunkingSettings(
+            strategy=STRATEGY_ENUMS[kb.chunking["strategy"]],
+            chunk_size=kb.chunking["chunk_size"],
+            chunk_overlap=kb.chunking["chunk_overlap"],
+        ),
+        embedding_model=kb.embedding_model,
+        embedding_dimensions=kb.embedding_dimensions,
+        retrieval=knowledge_pb2.RetrievalSettings(
+            top_k=kb.retrieval["top_k"],
+            score_threshold=kb.retrieval["score_threshold"],
+            mode=MODE_ENUMS[kb.retrieval["mode"]],
+        ),
+        document_count=view.document_count,
+        chunk_count=view.chunk_count,
+        size_bytes=view.size_bytes,
+        create_time=timestamp(kb.created_at),
+        update_time=timestamp(kb.updated_at),
+        etag=service.etag(kb),
+    )
+
+
+def progress_message(doc: models.Document) -> knowledge_pb2.IngestionProgress:
+    total = doc.chunks_total
+    percent = 100 if doc.state == "ready" else (doc.chunks_indexed * 100 // total if total else 0)
+    return knowledge_pb2.IngestionProgress(
+        stage=STAGES.get(doc.stage, 0),
+        chunks_total=total,
+        chunks_embedded=doc.chunks_embedded,
+        chunks_indexed=doc.chunks_indexed,
+        percent_complete=percent,
+    )
+
+
+def document_message(doc: models.Document) -> knowledge_pb2.Document:
+    return knowledge_pb2.Document(
+        name=service.document_name(doc),
+        display_name=doc.display_name,
+        content_type=doc.content_type,
+        labels=doc.labels,
+        size_bytes=doc.size_bytes,
+        content_sha256=doc.content_sha256,
+        state=STATES[doc.state],
+        progress=progress_message(doc),
+        chunk_count=doc.chunks_total if doc.state == "ready" else 0,
+        page_count=doc.page_count,
+        failure_reason=doc.failure_reason,
+        create_time=timestamp(doc.created_at),
+        update_time=timestamp(doc.updated_at),
+        ready_time=timestamp(doc.ready_at),
+        etag=service.etag(doc),
+    )
+
+
+def citation(result) -> knowledge_pb2.Citation:
+    chunk, doc = result.chunk, result.document
+    return knowledge_pb2.Citation(
+        document=service.document_name(doc),
+        document_display_name=doc.display_name,
+        chunk_index=chunk.index,
+        page=chunk.page or 0,
+        heading_path=chunk.heading_path,
+        start_offset=chunk.start_offset,
+        end_offset=chunk.end_offset,
+    )
+
+
+class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
+    def __init__(self, platform) -> None:
+        self.knowledge = platform.knowledge
+        self.attestor = platform.inference.attestor
+
+    async def CreateKnowledgeBase(self, request, context):
+        kb = request.knowledge_base
+        view = await self.knowledge.create_knowledge_base(
+            current().scope,
+            kb.display_name,
+            kb.description,
+            chunking_dict(kb.chunking),
+            retrieval_dict(kb.retrieval),
+            kb.embedding_model,
+            request.request_id,
+        )
+        return kb_message(view)
+
+    async def GetKnowledgeBase(self, request, context):
+        kb_id = names.parse(request.name, KB)[2]
+        return kb_message(await self.knowledge.get_knowledge_base(current().scope, kb_id))
+
+    async def ListKnowledgeBases(self, request, context):
+        views, token = await self.knowledge.list_knowledge_bases(
+            current().scope, pagination.page_size(request.page_size), request.page_token
+        )
+        return knowledge_pb2.ListKnowledgeBasesResponse(
+            knowledge_bases=[kb_message(v) for v in views], next_page_token=token
+        )
+
+    async def UpdateKnowledgeBase(self, request, context):
+        kb = request.knowledge_base
+        kb_id = names.parse(kb.name, KB, "knowledge_base.name")[2]
+        values = {
+            "display_name": kb.display_name,
+            "description": kb.description,
+            "chunking": chunking_dict(kb.chunking),
+            "retrieval": retrieval_dict(kb.retrieval),
+            "embedding_model": kb.embedding_model,
+        }
+        view = await self.knowledge.update_knowledge_base(
+            current().scope, kb_id, values, list(request.update_mask.paths), kb.etag
+        )
+        return kb_message(view)
+
+    async def DeleteKnowledgeBase(self, request, context):
+        kb_id = names.parse(request.name, KB)[2]
+        await self.knowledge.delete_knowledge_base(current().scope, kb_id, request.etag)
+        return empty_pb2.Empty()
+
+    async def UploadDocument(self, request_iterator, context):
+        """Client streaming: a metadata message, then the bytes in chunks (bounded)."""
+        metadata, parts, size = None, [], 0
+        async for message in request_iterator:
+            if metadata is None:
+                if message.WhichOneof("payload") != "metadata":
+                    raise InvalidArgument.field("metadata", "must come first")
+                metadata = message.metadata
+                continue
+            if message.WhichOneof("payload") != "chunk":
+                raise InvalidArgument.field("metadata", "may be sent only once")
+            size += len(message.chunk)
+            if size > service.parsing.MAX_DOCUMENT_BYTES:
+                raise InvalidArgument.field(
+                    "chunk",
+                    f"the document exceeds {service.parsing.MAX_DOCUMENT_BYTES} bytes",
+                    "DOCUMENT_TOO_LARGE",
+                )
+            parts.append(message.chunk)
+        if metadata is None:
+            raise InvalidArgument.field("metadata", "is required")
+        kb_id = names.parse(metadata.parent, KB, "metadata.parent")[2]
+        if metadata.size_bytes and metadata.size_bytes != size:
+            raise InvalidArgument.field(
+                "metadata.size_bytes", f"says {metadata.size_bytes} but {size} bytes arrived"
+            )
+        doc = await self.knowledge.create_document(
+            current().scope,
+            kb_id,
+            metadata.display_name,
+            metadata.content_type,
+            dict(metadata.labels),
+            b"".join(parts),
+            metadata.request_id,
+        )
+        return document_message(doc)
+
+    async def CreateDocument(self, request, context):
+        kb_id = names.parse(request.parent, KB, "parent")[2]
+        source = request.WhichOneof("source")
+        if source is None:
+            raise InvalidArgument.field("text", "set text or content")
+        content = request.text.encode() if source == "text" else request.content
+        content_type = request.document.content_type or ("text/plain" if source == "text" else "")
+        doc = await self.knowledge.create_document(
+            current().scope,
+            kb_id,
+            request.document.display_name,
+            content_type,
+            dict(request.document.labels),
+            content,
+            request.request_id,
+        )
+        return document_message(doc)
+
+    async def GetDocument(self, request, context):
+        _, _, kb_id, doc_id = names.parse(request.name, DOCUMENT)
+        return document_message(await self.knowledge.get_document(current().scope, kb_id, doc_id))
+
+    async def ListDocuments(self, request, context):
+        kb_id = names.parse(request.parent, KB, "parent")[2]
+        docs, token = await self.knowledge.list_documents(
+            current().scope, kb_id, pagination.page_size(request.page_size), request.page_token
+        )
+        return knowledge_pb2.ListDocumentsResponse(
+            documents=[document_message(d) for d in docs], next_page_token=token
+        )
+
+    async def DeleteDocument(self, request, context):
+        _, _, kb_id, doc_id = names.parse(request.name, DOCUMENT)
+        await self.knowledge.delete_document(current().scope, kb_id, doc_id, request.etag)
+        return empty_pb2.Empty()
+
+    async def CancelIngestion(self, request, context):
+        _, _, kb_id, doc_id = names.parse(request.name, DOCUMENT)
+        return document_message(
+            await self.knowledge.cancel_ingestion(current().scope, kb_id, doc_id)
+        )
+
+    async def WatchIngestion(self, request, context):
+        if "/documents/" in request.name:
+            _, _, kb_id, doc_id = names.parse(request.name, DOCUMENT)
+        else:
+            kb_id, doc_id = names.parse(request.name, KB)[2], None
+        async for doc in self.knowledge.watch(current().scope, kb_id, doc_id):
+            yield knowledge_pb2.IngestionEvent(
+                document=service.document_name(doc),
+                state=STATES[doc.state],
+                progress=progress_message(doc),
+                failure_reason=doc.failure_reason,
+                event_time=timestamp(doc.updated_at),
+            )
+
+    async def SearchKnowledgeBase(self, request, context):
+        kb_id = names.parse(request.name, KB)[2]
+        documents = [names.parse(d, DOCUMENT, "documents")[3] for d in request.documents]
+        results = await self.knowledge.search(
+            current().scope,
+            kb_id,
+            request.query,
+            retrieval_dict(request.retrieval),
+            documents,
+            dict(request.labels),
+        )
+        return knowledge_pb2.SearchKnowledgeBaseResponse(
+            results=[
+                knowledge_pb2.SearchResult(text=r.chunk.text, score=r.score, citation=citation(r))
+                for r in results
+            ],
+            attestation=verdict_message(await self.attestor.verdict()),
+        )
+
+    async def PreviewChunking(self, request, context):
+        source = request.WhichOneof("source")
+        if source is None:
+            raise InvalidArgument.field("text", "set text or content")
+        content = request.text.encode() if source == "text" else request.content
+        content_type = request.content_type or ("text/plain" if source == "text" else "")
+        chunks = await self.knowledge.preview_chunking(
+            content, content_type, chunking_dict(request.chunking)
+        )
+        return knowledge_pb2.PreviewChunkingResponse(
+            chunks=[
+                knowledge_pb2.ChunkPreview(
+                    index=c.index,
+                    text=c.text,
+                    page=c.page or 0,
+                    heading_path=c.heading_path,
+                    start_offset=c.start,
+                    end_offset=c.end,
+                    token_count=service.chunking.count_tokens(c.text),
+                )
+                for c in chunks
+            ]
+        )
