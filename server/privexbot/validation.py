@@ -115,15 +115,29 @@ def _nested_check(fd: FieldDescriptor, validate_child):
     return check_child
 
 
+def _partial(rules: options_pb2.FieldRules) -> options_pb2.FieldRules:
+    relaxed = options_pb2.FieldRules()
+    relaxed.CopyFrom(rules)
+    relaxed.required = False
+    return relaxed
+
+
 @cache
-def _validator(descriptor: Descriptor):
+def _validator(descriptor: Descriptor, partial: bool = False):
+    """``partial``: the resource of an update (AIP-134): only the fields named in the
+    update mask change, so "required" is not enforced there; limits still are."""
     checks = []
+    is_update = "update_mask" in descriptor.fields_by_name
     for fd in descriptor.fields:
         options = fd.GetOptions()
         if options.HasExtension(options_pb2.rules):
-            checks.append(_field_check(fd, options.Extensions[options_pb2.rules]))
+            rules = options.Extensions[options_pb2.rules]
+            checks.append(_field_check(fd, _partial(rules) if partial else rules))
         if fd.type == _MESSAGE and fd.message_type.full_name.startswith("privexbot."):
-            nested = _nested_check(fd, lambda m, p, o, d=fd.message_type: _validator(d)(m, p, o))
+            child_partial = partial or (is_update and fd.name != "update_mask")
+            nested = _nested_check(
+                fd, lambda m, p, o, d=fd.message_type, x=child_partial: _validator(d, x)(m, p, o)
+            )
             if nested is not None:
                 checks.append(nested)
 

@@ -3,9 +3,8 @@
 REST/JSON (transcoding, google.rpc.Status errors with HTTP codes), gRPC-Web (hand-framed,
 as a browser sends it), CORS, and Envoy's lifecycle. Server streaming with the real
 InferenceService.StreamChatCompletion (SSE over REST, gRPC-Web frames, arrival times, client
-disconnect) is in ``test_streaming.py``; here only what the real stream cannot produce on
-demand: a failure after the first message, reaching an HTTP/1.1 REST client in trailers
-(against a stand-in BotService.Chat behind the same envoy.yaml).
+disconnect) is in ``test_streaming.py``; here the same RPC failing after its first message
+(the inference endpoint down), which a REST client over HTTP/1.1 sees in trailers.
 
 Callers get distinct X-Forwarded-For headers, like ``client_factory``. Through Envoy that
 does not separate their rate-limit buckets: Envoy appends the peer it saw and the server
@@ -23,15 +22,14 @@ import signal
 import socket
 import sys
 
-import grpc
 import httpx
 import pytest
 from google.rpc import error_details_pb2, status_pb2
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from helpers import PASSWORD, free_port, unique_email
+from stacks import start_stack, stop_stack
 
 from privexbot import edge as edge_module
-from privexbot.v1 import auth_pb2, bot_pb2, bot_pb2_grpc
+from privexbot.v1 import auth_pb2
 
 from .conftest import envoy_for
 
@@ -268,45 +266,44 @@ async def test_cors_exposes_grpc_status_on_actual_responses(http):
     assert {"grpc-status", "grpc-message", "grpc-status-details-bin"} <= exposed
 
 
-# ---- a stream that fails mid-way (a stand-in BotService.Chat behind the same envoy.yaml) ---
-
-
-class FailingBot(bot_pb2_grpc.BotServiceServicer):
-    """Chat: session_started, one delta per word, then UNAVAILABLE (an upstream lost after
-    the first token, which the real enclave does not do on demand)."""
-
-    async def Chat(self, request, context):
-        yield bot_pb2.ChatEvent(session_started=bot_pb2.ChatEvent.SessionStarted(session="s1"))
-        for word in request.message.split():
-            yield bot_pb2.ChatEvent(delta=bot_pb2.ChatEvent.Delta(text=word))
-        await context.abort(grpc.StatusCode.UNAVAILABLE, "enclave went away")
+# ---- a stream that fails after its first message ---------------------------------------
 
 
 @pytest.fixture(scope="module")
-async def failing_edge(envoy_binary):
-    server = grpc.aio.server()
-    bot_pb2_grpc.add_BotServiceServicer_to_server(FailingBot(), server)
-    checks = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(checks, server)
-    await checks.set("", health_pb2.HealthCheckResponse.SERVING)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    envoy = edge_module.Envoy("127.0.0.1", port, port=0, admin_port=0, concurrency=1)
-    await envoy.astart()
-    yield envoy
-    await envoy.astop()
-    await server.stop(0)
+async def dead_upstream_edge(envoy_binary, tmp_path_factory):
+    """Envoy in front of a real server (SQLite) whose inference endpoint is down: its
+    StreamChatCompletion sends the attestation verdict, then fails UNAVAILABLE once the
+    retries before the first token are spent."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    stack = await start_stack(
+        "sqlite",
+        tmp_path_factory.mktemp("dead-upstream"),
+        inference_base_url=f"http://127.0.0.1:{closed}/v1",
+        inference_api_key="sk-nobody-listens",
+    )
+    envoy = envoy_for(stack)
+    try:
+        await envoy.astart()
+        yield envoy
+    finally:
+        await envoy.astop()
+        await stop_stack(stack)
 
 
-CHAT = "/v1/organizations/o/workspaces/w/chatbots/b:chat"
-
-
-async def test_rest_stream_error_arrives_in_http1_trailers(failing_edge):
-    envoy = failing_edge
-    body = json.dumps({"message": "a b"}).encode()
+async def test_rest_stream_error_arrives_in_http1_trailers(dead_upstream_edge):
+    envoy = dead_upstream_edge
+    async with httpx.AsyncClient(base_url=envoy.url, timeout=10) as client:
+        _, token = await rest_sign_up(client)
+        workspace = (
+            await client.get("/v1/auth/me", headers={"authorization": f"Bearer {token}"})
+        ).json()["workspace"]
+    body = json.dumps({"messages": [{"role": "ROLE_USER", "content": "hi"}]}).encode()
     reader, writer = await asyncio.open_connection("127.0.0.1", envoy.port)
     writer.write(
-        f"POST {CHAT} HTTP/1.1\r\nHost: edge\r\nContent-Type: application/json\r\n"
+        f"POST /v1/{workspace}/chatCompletions:stream HTTP/1.1\r\nHost: edge\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
         f"TE: trailers\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
         + body
     )
@@ -314,10 +311,19 @@ async def test_rest_stream_error_arrives_in_http1_trailers(failing_edge):
     writer.close()
     head, _, chunks = raw.partition("\r\n\r\n")
     assert head.startswith("HTTP/1.1 200") and "transfer-encoding: chunked" in head.lower()
-    assert chunks.count("data: ") == 3  # session_started + two deltas, then the failure
+    assert chunks.count("data: ") == 1 and 'data: {"attestation"' in chunks  # then the failure
     _, _, trailers = chunks.partition("\r\n0\r\n")
-    assert "grpc-status: 14" in trailers
-    assert "grpc-message: enclave went away" in trailers
+    fields = dict(
+        (key.strip().lower(), value.strip())
+        for key, _, value in (line.partition(":") for line in trailers.split("\r\n") if line)
+    )
+    assert fields["grpc-status"] == "14", trailers
+    assert "unreachable" in fields["grpc-message"]
+    status = decode_status(fields["grpc-status-details-bin"])
+    (detail,) = [d for d in status.details if d.Is(error_details_pb2.ErrorInfo.DESCRIPTOR)]
+    info = error_details_pb2.ErrorInfo()
+    detail.Unpack(info)
+    assert (info.reason, info.domain) == ("INFERENCE_UNAVAILABLE", "privexbot.io")
 
 
 # ---- lifecycle and config ----------------------------------------------------------------

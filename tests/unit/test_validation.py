@@ -71,3 +71,21 @@ def test_repeated_messages_are_validated_item_by_item():
         "invitation.workspaces[0].workspace": "is required",
         "invitation.workspaces[0].role": "is required",
     }
+
+
+def test_an_update_checks_limits_but_not_required_fields_of_the_resource():
+    from google.protobuf import field_mask_pb2
+
+    mask = field_mask_pb2.FieldMask(paths=["description"])
+    ok = tenant_pb2.UpdateWorkspaceRequest(
+        workspace=tenant_pb2.Workspace(description="d"), update_mask=mask
+    )
+    assert violated(ok) == {}
+    too_long = tenant_pb2.UpdateWorkspaceRequest(
+        workspace=tenant_pb2.Workspace(description="d" * 1001), update_mask=mask
+    )
+    assert violated(too_long) == {"workspace.description": "is longer than 1000 characters"}
+    assert violated(tenant_pb2.UpdateWorkspaceRequest()) == {
+        "workspace": "is required",
+        "update_mask": "is required",
+    }

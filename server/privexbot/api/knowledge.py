@@ -11,6 +11,7 @@ from privexbot.calls import current
 from privexbot.errors import InvalidArgument
 from privexbot.knowledge import service
 from privexbot.store import models
+from privexbot.tenancy.service import etag
 from privexbot.v1 import knowledge_pb2, knowledge_pb2_grpc
 
 KB = "organizations/*/workspaces/*/knowledgeBases/*"
@@ -88,7 +89,7 @@ def kb_message(view: service.KnowledgeBaseView) -> knowledge_pb2.KnowledgeBase:
         size_bytes=view.size_bytes,
         create_time=timestamp(kb.created_at),
         update_time=timestamp(kb.updated_at),
-        etag=service.etag(kb),
+        etag=etag(kb),
     )
 
 
@@ -120,7 +121,7 @@ def document_message(doc: models.Document) -> knowledge_pb2.Document:
         create_time=timestamp(doc.created_at),
         update_time=timestamp(doc.updated_at),
         ready_time=timestamp(doc.ready_at),
-        etag=service.etag(doc),
+        etag=etag(doc),
     )
 
 

@@ -101,7 +101,7 @@ async def keyword_search(
     scored = []
     for document_id, index, chunk_text in rows:
         counts = Counter(t.lower() for t in TOKEN.findall(chunk_text))
-        length = len(chunk_text) / (average or 1)
+        length = len(chunk_text) / float(average or 1)  # AVG is a Decimal on PostgreSQL
         score = 0.0
         for w in words:
             tf = counts.get(w, 0) or chunk_text.lower().count(w)
