@@ -125,6 +125,16 @@ def document_message(doc: models.Document) -> knowledge_pb2.Document:
     )
 
 
+def inline_content(request, content_type: str) -> tuple[bytes, str]:
+    """The bytes of a request's ``text`` or ``content`` (one of them), and their type."""
+    source = request.WhichOneof("source")
+    if source is None:
+        raise InvalidArgument.field("text", "set text or content")
+    if source == "text":
+        return request.text.encode(), content_type or "text/plain"
+    return request.content, content_type
+
+
 def citation(result) -> knowledge_pb2.Citation:
     chunk, doc = result.chunk, result.document
     return knowledge_pb2.Citation(
@@ -227,11 +237,7 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
 
     async def CreateDocument(self, request, context):
         kb_id = names.parse(request.parent, KB, "parent")[2]
-        source = request.WhichOneof("source")
-        if source is None:
-            raise InvalidArgument.field("text", "set text or content")
-        content = request.text.encode() if source == "text" else request.content
-        content_type = request.document.content_type or ("text/plain" if source == "text" else "")
+        content, content_type = inline_content(request, request.document.content_type)
         doc = await self.knowledge.create_document(
             current().scope,
             kb_id,
@@ -301,11 +307,7 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         )
 
     async def PreviewChunking(self, request, context):
-        source = request.WhichOneof("source")
-        if source is None:
-            raise InvalidArgument.field("text", "set text or content")
-        content = request.text.encode() if source == "text" else request.content
-        content_type = request.content_type or ("text/plain" if source == "text" else "")
+        content, content_type = inline_content(request, request.content_type)
         chunks = await self.knowledge.preview_chunking(
             content, content_type, chunking_dict(request.chunking)
         )

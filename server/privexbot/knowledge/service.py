@@ -41,6 +41,16 @@ DEFAULT_RETRIEVAL = {"top_k": 5, "score_threshold": 0.0, "mode": "vector"}
 WATCH_INTERVAL = 0.2
 
 
+def owed_vectors(doc: Document) -> VectorOutbox:
+    """The outbox entry that deletes ``doc``'s vectors once the transaction commits."""
+    return VectorOutbox(
+        organization_id=doc.organization_id,
+        workspace_id=doc.workspace_id,
+        knowledge_base_id=doc.knowledge_base_id,
+        document_id=doc.id,
+    )
+
+
 def kb_name(kb: KnowledgeBase) -> str:
     return f"{names.workspace(kb.organization_id, kb.workspace_id)}/knowledgeBases/{kb.id}"
 
@@ -355,14 +365,7 @@ class Knowledge:
         async with self._sessions() as session, session.begin():
             doc = await self._document(session, scope, kb_id, doc_id)
             check_etag(given_etag, doc)
-            session.add(
-                VectorOutbox(
-                    organization_id=doc.organization_id,
-                    workspace_id=doc.workspace_id,
-                    knowledge_base_id=doc.knowledge_base_id,
-                    document_id=doc.id,
-                )
-            )
+            session.add(owed_vectors(doc))
             await session.delete(doc)
             audit.record(
                 session,
@@ -381,14 +384,7 @@ class Knowledge:
                 )
             doc.state, doc.lease_until, doc.version = "cancelled", None, doc.version + 1
             doc.updated_at = datetime.now(UTC)
-            session.add(
-                VectorOutbox(
-                    organization_id=doc.organization_id,
-                    workspace_id=doc.workspace_id,
-                    knowledge_base_id=doc.knowledge_base_id,
-                    document_id=doc.id,
-                )
-            )
+            session.add(owed_vectors(doc))
             await session.execute(delete(Chunk).where(Chunk.document_id == doc.id))
         self.ingestion.notify()
         return doc
