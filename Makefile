@@ -31,13 +31,13 @@ $(BUF): package.json
 
 install: $(STAMP) $(ENCLAVE_STAMP) $(BUF) ## create .venv and install Python, the enclave, Node tools
 
-proto: $(STAMP) ## regenerate code and the Envoy descriptor set from protos/
+proto: $(STAMP) $(BUF) ## regenerate code (Python, TypeScript) and the Envoy descriptor set
 	PYTHON=$(PY) scripts/protoc.sh
 
 proto-check: proto ## fail if generated files differ from what the protos produce
-	@git diff --exit-code --stat -- clients/python/privexbot/v1 envoy/privexbot.binpb \
+	@git diff --exit-code --stat -- clients/python/privexbot/v1 clients/typescript/src/gen envoy/privexbot.binpb \
 	  || (echo "generated code drifted from protos/: run 'make proto' and commit" && exit 1)
-	@test -z "$$(git status --porcelain -- clients/python/privexbot/v1)" \
+	@test -z "$$(git status --porcelain -- clients/python/privexbot/v1 clients/typescript/src/gen)" \
 	  || (echo "untracked generated files: run 'make proto' and commit" && exit 1)
 
 buf-lint: $(STAMP) $(BUF) ## lint the protos (AIP style, buf STANDARD)
@@ -46,7 +46,15 @@ buf-lint: $(STAMP) $(BUF) ## lint the protos (AIP style, buf STANDARD)
 buf-breaking: $(STAMP) $(BUF) ## fail on breaking contract changes against BREAKING_BASE
 	scripts/buf.sh breaking $(BREAKING_BASE)
 
-lint: $(STAMP) buf-lint ## ruff (lint + format) and buf lint
+TS_SDK := clients/typescript/node_modules/.installed
+$(TS_SDK): clients/typescript/package.json
+	cd clients/typescript && npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+ts-check: $(TS_SDK) ## type-check the TypeScript SDK (generated code + client)
+	cd clients/typescript && npx tsc --noEmit -p .
+
+lint: $(STAMP) buf-lint ts-check ## ruff (lint + format), buf lint, TypeScript type-check
 	$(VENV)/bin/ruff check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave
 	$(VENV)/bin/ruff format --check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave
 
@@ -68,4 +76,4 @@ bench: $(STAMP) ## run the benchmarks (they print ratios)
 clean: ## remove local state (var/) — not the venv
 	rm -rf var
 
-.PHONY: help install proto proto-check buf-lint buf-breaking lint services migrate run test bench clean
+.PHONY: ts-check help install proto proto-check buf-lint buf-breaking lint services migrate run test bench clean

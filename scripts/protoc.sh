@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Generates everything derived from protos/: Python messages + gRPC stubs (clients/python)
-# and the descriptor set Envoy transcodes with (envoy/privexbot.binpb). Deterministic,
-# so CI can regenerate and diff (`make proto-check`).
+# Generates everything derived from protos/: Python messages + gRPC stubs (clients/python),
+# TypeScript messages + service descriptors (clients/typescript, protoc-gen-es from npm) and
+# the descriptor set Envoy transcodes with (envoy/privexbot.binpb). Deterministic, so CI can
+# regenerate and diff (`make proto-check`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
@@ -11,8 +12,17 @@ OUT=clients/python
 rm -f $OUT/privexbot/v1/*_pb2*.py $OUT/privexbot/v1/*_pb2*.pyi
 $PY -m grpc_tools.protoc -Iprotos -I"$GOOGLE" \
   --python_out=$OUT --pyi_out=$OUT --grpc_python_out=$OUT $PROTOS
+# TypeScript (@bufbuild/protobuf v2: messages and service descriptors for Connect clients).
+# The google/api and google/rpc files they import are generated alongside.
+TS=clients/typescript/src/gen
+rm -rf "$TS"
+mkdir -p "$TS"
+$PY -m grpc_tools.protoc -Iprotos -I"$GOOGLE" --plugin=protoc-gen-es=node_modules/.bin/protoc-gen-es \
+  --es_out="$TS" --es_opt=target=ts,import_extension=js $PROTOS \
+  google/api/annotations.proto google/api/http.proto google/api/field_behavior.proto \
+  google/rpc/status.proto google/rpc/error_details.proto
 # Envoy needs every import (google/api, google/protobuf) and google/rpc/*, so that error
 # details in grpc-status-details-bin convert to JSON.
 $PY -m grpc_tools.protoc -Iprotos -I"$GOOGLE" --include_imports --include_source_info \
   --descriptor_set_out=envoy/privexbot.binpb $PROTOS google/rpc/status.proto google/rpc/error_details.proto
-echo "generated: $OUT/privexbot/v1, envoy/privexbot.binpb"
+echo "generated: $OUT/privexbot/v1, $TS, envoy/privexbot.binpb"

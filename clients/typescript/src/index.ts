@@ -1,0 +1,57 @@
+// A thin PrivexBot client for browsers: gRPC-Web through Envoy, one Connect client per
+// service, credentials attached to every call. Messages and services are generated from
+// protos/ into ./gen (`make proto`); this file is the only hand-written part.
+import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { createGrpcWebTransport } from "@connectrpc/connect-web";
+
+import { AuthService } from "./gen/privexbot/v1/auth_pb.js";
+import { BotService } from "./gen/privexbot/v1/bot_pb.js";
+import { FlowService } from "./gen/privexbot/v1/flow_pb.js";
+import { InferenceService } from "./gen/privexbot/v1/inference_pb.js";
+import { KnowledgeService } from "./gen/privexbot/v1/knowledge_pb.js";
+import { TenantService } from "./gen/privexbot/v1/tenant_pb.js";
+
+export * from "./gen/privexbot/v1/auth_pb.js";
+export * from "./gen/privexbot/v1/bot_pb.js";
+export * from "./gen/privexbot/v1/common_pb.js";
+export * from "./gen/privexbot/v1/flow_pb.js";
+export * from "./gen/privexbot/v1/inference_pb.js";
+export * from "./gen/privexbot/v1/knowledge_pb.js";
+export * from "./gen/privexbot/v1/tenant_pb.js";
+
+export interface Credentials {
+  /** An access token (Authorization: Bearer). */
+  accessToken?: string;
+  /** An API key (x-api-key), for backend use. */
+  apiKey?: string;
+}
+
+export interface PrivexBot {
+  credentials: Credentials;
+  auth: Client<typeof AuthService>;
+  tenant: Client<typeof TenantService>;
+  bot: Client<typeof BotService>;
+  flow: Client<typeof FlowService>;
+  knowledge: Client<typeof KnowledgeService>;
+  inference: Client<typeof InferenceService>;
+}
+
+/** Clients for the six services at `baseUrl` (Envoy, e.g. http://localhost:8080). */
+export function createPrivexBot(baseUrl: string, credentials: Credentials = {}): PrivexBot {
+  const holder: Credentials = credentials;
+  const attach: Interceptor = (next) => (request) => {
+    if (holder.accessToken) request.header.set("authorization", `Bearer ${holder.accessToken}`);
+    else if (holder.apiKey) request.header.set("x-api-key", holder.apiKey);
+    return next(request);
+  };
+  const transport = createGrpcWebTransport({ baseUrl, interceptors: [attach] });
+  return {
+    credentials: holder,
+    auth: createClient(AuthService, transport),
+    tenant: createClient(TenantService, transport),
+    bot: createClient(BotService, transport),
+    flow: createClient(FlowService, transport),
+    knowledge: createClient(KnowledgeService, transport),
+    inference: createClient(InferenceService, transport),
+  };
+}
