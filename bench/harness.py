@@ -215,6 +215,29 @@ async def real_server(tmp: Path, database_url: str = "", redis_url: str = ""):
     return running
 
 
+async def real_server_with(tmp: Path, **overrides):
+    """``real_server`` (SQLite file in ``tmp``, in-process ephemeral store) with settings
+    overridden, e.g. ``inference_base_url``/``inference_api_key``. Returns ``Running``."""
+    from privexbot import config
+    from privexbot.app import create_server
+    from privexbot.store import migrate
+
+    database_url = overrides.pop("database_url", "") or f"sqlite+aiosqlite:///{tmp}/privexbot.db"
+    await asyncio.to_thread(migrate.upgrade, database_url)
+    settings = config.load(
+        environ={},
+        **{
+            "database_url": database_url,
+            "grpc_address": "127.0.0.1:0",
+            "milvus_uri": str(tmp / "milvus.db"),
+            **overrides,
+        },
+    )
+    running = await create_server(settings)
+    await wait_serving(f"127.0.0.1:{running.port}")
+    return running
+
+
 async def interceptors_only_server(settings, current_user: bytes):
     """The real interceptor chain (own Platform over the same database) around a handler
     that answers GetCurrentUser with a canned reply: no domain code, no SQL.

@@ -269,18 +269,13 @@ async def test_cors_exposes_grpc_status_on_actual_responses(http):
 # ---- a stream that fails after its first message ---------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 async def dead_upstream_edge(envoy_binary, tmp_path_factory):
-    """Envoy in front of a real server (SQLite) whose inference endpoint is down: its
-    StreamChatCompletion sends the attestation verdict, then fails UNAVAILABLE once the
-    retries before the first token are spent."""
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
+    """Envoy in front of a real server (SQLite) whose inference endpoint is down."""
     stack = await start_stack(
         "sqlite",
         tmp_path_factory.mktemp("dead-upstream"),
-        inference_base_url=f"http://127.0.0.1:{closed}/v1",
+        inference_base_url=f"http://127.0.0.1:{free_port()}/v1",
         inference_api_key="sk-nobody-listens",
     )
     envoy = envoy_for(stack)
@@ -292,38 +287,86 @@ async def dead_upstream_edge(envoy_binary, tmp_path_factory):
         await stop_stack(stack)
 
 
-async def test_rest_stream_error_arrives_in_http1_trailers(dead_upstream_edge):
-    envoy = dead_upstream_edge
-    async with httpx.AsyncClient(base_url=envoy.url, timeout=10) as client:
-        _, token = await rest_sign_up(client)
-        workspace = (
-            await client.get("/v1/auth/me", headers={"authorization": f"Bearer {token}"})
-        ).json()["workspace"]
-    body = json.dumps({"messages": [{"role": "ROLE_USER", "content": "hi"}]}).encode()
-    reader, writer = await asyncio.open_connection("127.0.0.1", envoy.port)
+@pytest.fixture
+async def short_deadline_edge(envoy_binary, tmp_path_factory, enclave):
+    """Envoy in front of a real server whose streams may run 2 s (STREAM_DEADLINE_SECONDS)."""
+    stack = await start_stack(
+        "sqlite",
+        tmp_path_factory.mktemp("short-deadline"),
+        inference_base_url=enclave.base_url,
+        inference_api_key=enclave.api_key,
+        stream_deadline_seconds=2.0,
+    )
+    envoy = envoy_for(stack)
+    try:
+        await envoy.astart()
+        yield envoy.url
+    finally:
+        await envoy.astop()
+        await stop_stack(stack)
+
+
+async def rest_workspace(client: httpx.AsyncClient) -> tuple[str, str]:
+    _, token = await rest_sign_up(client)
+    me = await client.get("/v1/auth/me", headers={"authorization": f"Bearer {token}"})
+    return token, me.json()["workspace"]
+
+
+async def test_rest_stream_that_cannot_start_is_a_clean_http_error(dead_upstream_edge):
+    """Nothing is streamed before the upstream answered: REST clients get a JSON status."""
+    async with httpx.AsyncClient(base_url=dead_upstream_edge.url, timeout=30) as client:
+        token, workspace = await rest_workspace(client)
+        reply = await client.post(
+            f"/v1/{workspace}/chatCompletions:stream",
+            headers={"authorization": f"Bearer {token}"},
+            json={"messages": [{"role": "ROLE_USER", "content": "hi"}]},
+        )
+    assert reply.status_code == 503, reply.text
+    body = reply.json()
+    assert body["code"] == 14 and "unreachable" in body["message"]
+    (info,) = [d for d in body["details"] if d["@type"].endswith("ErrorInfo")]
+    assert (info["reason"], info["domain"]) == ("INFERENCE_UNAVAILABLE", "privexbot.io")
+
+
+async def test_rest_stream_error_midway_arrives_in_http1_trailers(short_deadline_edge):
+    """A stream that fails after events were sent (here: the server's stream deadline) ends
+    with the gRPC status in HTTP/1.1 trailers, which Envoy is configured to send."""
+    edge = short_deadline_edge
+    async with httpx.AsyncClient(base_url=edge, timeout=30) as client:
+        token, workspace = await rest_workspace(client)
+    body = json.dumps(
+        {
+            "messages": [
+                {"role": "ROLE_USER", "content": "Write a very long story about a dragon."}
+            ],
+            "maxTokens": 1500,
+        }
+    ).encode()
+    port = int(edge.rsplit(":", 1)[1])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(
         f"POST /v1/{workspace}/chatCompletions:stream HTTP/1.1\r\nHost: edge\r\n"
         f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-        f"TE: trailers\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+        f"TE: trailers\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n".encode()
         + body
     )
-    raw = (await asyncio.wait_for(reader.read(), 10)).decode()
+    raw = (await asyncio.wait_for(reader.read(), 30)).decode()
     writer.close()
     head, _, chunks = raw.partition("\r\n\r\n")
     assert head.startswith("HTTP/1.1 200") and "transfer-encoding: chunked" in head.lower()
-    assert chunks.count("data: ") == 1 and 'data: {"attestation"' in chunks  # then the failure
+    assert 'data: {"attestation"' in chunks and '"delta"' in chunks  # events, then the failure
     _, _, trailers = chunks.partition("\r\n0\r\n")
     fields = dict(
         (key.strip().lower(), value.strip())
         for key, _, value in (line.partition(":") for line in trailers.split("\r\n") if line)
     )
-    assert fields["grpc-status"] == "14", trailers
-    assert "unreachable" in fields["grpc-message"]
+    assert fields.get("grpc-status") == "4", chunks[-600:]  # DEADLINE_EXCEEDED
     status = decode_status(fields["grpc-status-details-bin"])
     (detail,) = [d for d in status.details if d.Is(error_details_pb2.ErrorInfo.DESCRIPTOR)]
     info = error_details_pb2.ErrorInfo()
     detail.Unpack(info)
-    assert (info.reason, info.domain) == ("INFERENCE_UNAVAILABLE", "privexbot.io")
+    assert (info.reason, info.domain) == ("DEADLINE_EXCEEDED", "privexbot.io")
 
 
 # ---- lifecycle and config ----------------------------------------------------------------

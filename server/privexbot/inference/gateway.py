@@ -155,7 +155,6 @@ class InferenceGateway:
         self, organization_id: str, workspace_id: str, messages: list[Message], params: Params
     ) -> AsyncIterator[Event]:
         verdict, client = await self._ready()
-        yield Attested(verdict)
         model = params.model or self.default_model
         request = {
             "model": model,
@@ -168,7 +167,10 @@ class InferenceGateway:
                 request[name] = getattr(params, name)
         if params.stop:
             request["stop"] = list(params.stop)
+        # Opened before anything is sent, so a failure here is a clean status for the caller
+        # (REST: an HTTP error with a JSON body), not a stream that breaks after one event.
         stream = await self._retrying(lambda: client.chat.completions.create(**request))
+        yield Attested(verdict)
         usage, finish = None, "error"
         try:
             async for chunk in stream:
@@ -189,11 +191,11 @@ class InferenceGateway:
             # deadline can be cancelled twice (grpc and our own timeout), and the second
             # cancel would otherwise interrupt the close and leave the model generating.
             await asyncio.shield(stream.close())
-            if usage is not None:
-                await self._record(organization_id, workspace_id, model, usage)
         if usage is not None:
             yield usage
         yield Finish(finish, model)
+        if usage is not None:  # after the caller has its last event: no commit in its way
+            await self._record(organization_id, workspace_id, model, usage)
 
     @staticmethod
     async def _retrying(call):
