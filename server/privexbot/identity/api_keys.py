@@ -91,9 +91,7 @@ class ApiKeys:
         if expires_at is not None and expires_at <= datetime.now(UTC):
             raise InvalidArgument.field("api_key.expire_time", "must be in the future")
         async with self._sessions() as session, session.begin():
-            earlier = await idempotency.recall(
-                session, creator.resource_name, "CreateApiKey", request_id
-            )
+            earlier = await idempotency.recall(session, request_id)
             if earlier:
                 row = await self._get(session, scope, earlier.rsplit("/", 1)[-1])
                 return row, ""
@@ -110,9 +108,7 @@ class ApiKeys:
             )
             session.add(row)
             await session.flush()
-            idempotency.remember(
-                session, creator.resource_name, "CreateApiKey", request_id, key_name(row)
-            )
+            idempotency.remember(session, request_id, key_name(row))
             audit.record(
                 session,
                 "apikey.create",

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, select, update
 
 from privexbot import names, pagination
-from privexbot.calls import current
 from privexbot.errors import FailedPrecondition, InvalidArgument, not_found
 from privexbot.knowledge import chunking, parsing, search
 from privexbot.knowledge.ingestion import TERMINAL, Ingestion, chunking_config
@@ -146,13 +145,10 @@ class Knowledge:
         embedding_model: str,
         request_id: str,
     ) -> KnowledgeBaseView:
-        principal = current().principal
         chunk_settings = validated_chunking(chunking_settings, "knowledge_base.chunking")
         model = self._check_model(embedding_model)
         async with self._sessions() as session, session.begin():
-            earlier = await idempotency.recall(
-                session, principal.resource_name, "CreateKnowledgeBase", request_id
-            )
+            earlier = await idempotency.recall(session, request_id)
             if earlier:
                 return await self._view(
                     session, await self._kb(session, scope, earlier.rsplit("/", 1)[1])
@@ -175,9 +171,7 @@ class Knowledge:
             )
             session.add(kb)
             await session.flush()
-            idempotency.remember(
-                session, principal.resource_name, "CreateKnowledgeBase", request_id, kb_name(kb)
-            )
+            idempotency.remember(session, request_id, kb_name(kb))
             audit.record(
                 session,
                 "knowledge.create",
@@ -304,15 +298,12 @@ class Knowledge:
     ) -> Document:
         """Check, store and queue a document. Parsing runs here too, so a bad file is refused
         at once and nothing of it is stored."""
-        principal = current().principal
         if not content:
             raise InvalidArgument.field("content", "is empty", "EMPTY_DOCUMENT")
         content_type = parsing.detect_content_type(content, content_type, display_name)
         await asyncio.to_thread(parsing.parse, content, content_type)
         async with self._sessions() as session, session.begin():
-            earlier = await idempotency.recall(
-                session, principal.resource_name, "CreateDocument", request_id
-            )
+            earlier = await idempotency.recall(session, request_id)
             if earlier:
                 return await self._document(session, scope, kb_id, earlier.rsplit("/", 1)[1])
             kb = await self._kb(session, scope, kb_id)
@@ -329,9 +320,7 @@ class Knowledge:
             session.add(doc)
             await session.flush()
             session.add(DocumentContent(document_id=doc.id, content=content))
-            idempotency.remember(
-                session, principal.resource_name, "CreateDocument", request_id, document_name(doc)
-            )
+            idempotency.remember(session, request_id, document_name(doc))
             audit.record(
                 session,
                 "document.create",

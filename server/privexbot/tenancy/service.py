@@ -155,9 +155,7 @@ class Tenancy:
         principal = current().principal
         async with self._stamps.transaction(self._sessions) as (session, changed):
             changed.users.add(principal.id)
-            earlier = await idempotency.recall(
-                session, principal.resource_name, "CreateOrganization", request_id
-            )
+            earlier = await idempotency.recall(session, request_id)
             if earlier:
                 return await self._org(session, names.scope_of(earlier)), "owner"
             owned = await session.scalar(
@@ -171,9 +169,7 @@ class Tenancy:
             org, _ = await create_organization(session, principal.id, display_name, billing_email)
             org.settings = dict(settings)
             name = names.organization(org.id)
-            idempotency.remember(
-                session, principal.resource_name, "CreateOrganization", request_id, name
-            )
+            idempotency.remember(session, request_id, name)
             audit.record(session, "organization.create", organization_id=org.id, resource=name)
         return org, "owner"
 
@@ -263,12 +259,9 @@ class Tenancy:
     async def create_workspace(
         self, scope: Scope, display_name: str, description: str, request_id: str
     ) -> tuple[Workspace, str]:
-        principal = current().principal
         async with self._stamps.transaction(self._sessions) as (session, changed):
             changed.organizations.add(scope.organization_id)
-            earlier = await idempotency.recall(
-                session, principal.resource_name, "CreateWorkspace", request_id
-            )
+            earlier = await idempotency.recall(session, request_id)
             if earlier:
                 return await self._workspace(session, names.scope_of(earlier)), "admin"
             org = await self._org(session, scope)
@@ -280,9 +273,7 @@ class Tenancy:
             session.add(ws)
             await session.flush()
             name = names.workspace(org.id, ws.id)
-            idempotency.remember(
-                session, principal.resource_name, "CreateWorkspace", request_id, name
-            )
+            idempotency.remember(session, request_id, name)
             audit.record(session, "workspace.create", organization_id=org.id, resource=name)
         return ws, "admin"
 
@@ -608,9 +599,7 @@ class Tenancy:
                 "invitation.email", "set exactly one of email and wallet_address"
             )
         async with self._sessions() as session, session.begin():
-            earlier = await idempotency.recall(
-                session, principal.resource_name, "CreateInvitation", request_id
-            )
+            earlier = await idempotency.recall(session, request_id)
             if earlier:
                 return await self._invitation(session, scope, earlier.rsplit("/", 1)[1]), ""
             actor_rank = ORGANIZATION_ROLE_RANK[
@@ -652,9 +641,7 @@ class Tenancy:
             session.add(invitation)
             await session.flush()
             name = invitation_name(invitation)
-            idempotency.remember(
-                session, principal.resource_name, "CreateInvitation", request_id, name
-            )
+            idempotency.remember(session, request_id, name)
             audit.record(
                 session,
                 "invitation.create",
