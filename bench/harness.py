@@ -245,7 +245,7 @@ async def interceptors_only_server(settings, current_user: bytes):
     import grpc
     from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-    from privexbot.app import interceptors, server_options
+    from privexbot.app import chain, server_options
     from privexbot.platform import Platform
     from privexbot.v1 import auth_pb2
 
@@ -255,21 +255,13 @@ async def interceptors_only_server(settings, current_user: bytes):
     async def canned(_request, _context):
         return reply
 
-    server = grpc.aio.server(
-        interceptors=interceptors(platform), options=server_options(settings, False)
-    )
+    server = grpc.aio.server(options=server_options(settings, False))
     handler = grpc.unary_unary_rpc_method_handler(
         canned,
         request_deserializer=auth_pb2.GetCurrentUserRequest.FromString,
         response_serializer=auth_pb2.CurrentUser.SerializeToString,
     )
-    server.add_generic_rpc_handlers(
-        [
-            grpc.method_handlers_generic_handler(
-                "privexbot.v1.AuthService", {"GetCurrentUser": handler}
-            )
-        ]
-    )
+    chain(platform).register(server, "privexbot.v1.AuthService", {"GetCurrentUser": handler})
     checks = health.aio.HealthServicer()  # so Envoy's active health check passes
     health_pb2_grpc.add_HealthServicer_to_server(checks, server)
     await checks.set("", health_pb2.HealthCheckResponse.SERVING)

@@ -48,23 +48,20 @@ def server_options(settings: Settings, reuse_port: bool) -> list[tuple[str, int]
     ]
 
 
-def interceptors(platform: Platform) -> list[grpc.aio.ServerInterceptor]:
+def chain(platform: Platform) -> Chain:
+    """The interceptors every privexbot.v1 call goes through, outermost first."""
     settings = platform.settings
-    return [
-        Chain(
-            [
-                LoggingInterceptor(settings.trusted_proxy_networks),
-                ErrorsInterceptor(),
-                AuthenticationInterceptor(platform.authenticator),
-                # Authorization before field validation (AIP-211): a caller without access learns
-                # nothing about what a valid request would look like.
-                AuthorizationInterceptor(platform.access),
-                LimitsInterceptor(
-                    settings.default_deadline_seconds, settings.stream_deadline_seconds
-                ),
-            ]
-        )
-    ]
+    return Chain(
+        [
+            LoggingInterceptor(settings.trusted_proxy_networks),
+            ErrorsInterceptor(),
+            AuthenticationInterceptor(platform.authenticator),
+            # Authorization before field validation (AIP-211): a caller without access learns
+            # nothing about what a valid request would look like.
+            AuthorizationInterceptor(platform.access),
+            LimitsInterceptor(settings.default_deadline_seconds, settings.stream_deadline_seconds),
+        ]
+    )
 
 
 @dataclass
@@ -123,12 +120,11 @@ async def create_server(
         raise RuntimeError("the contract is incomplete: " + "; ".join(defects))
     platform = await Platform.create(settings)
     server = grpc.aio.server(
-        interceptors=interceptors(platform),
-        options=server_options(settings, reuse_port),
-        maximum_concurrent_rpcs=None,
+        options=server_options(settings, reuse_port), maximum_concurrent_rpcs=None
     )
+    interceptors = chain(platform)
     for module, servicer_class in platform.servicers():
-        add_service(server, module, complete(servicer_class, module)(platform))
+        add_service(server, module, complete(servicer_class, module)(platform), interceptors)
     health_servicer = health.aio.HealthServicer()
     for name in ("", *contract.service_names()):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)

@@ -12,6 +12,7 @@ import grpc
 import pytest
 
 from privexbot import errors
+from privexbot.api.registry import add_service
 from privexbot.client import Client, error_details
 from privexbot.interceptors.base import Chain
 from privexbot.interceptors.errors import ErrorsInterceptor
@@ -32,8 +33,8 @@ class Raising(auth_pb2_grpc.AuthServiceServicer):
 @pytest.fixture
 async def served():
     servicer = Raising()
-    server = grpc.aio.server(interceptors=[Chain([LoggingInterceptor(), ErrorsInterceptor()])])
-    auth_pb2_grpc.add_AuthServiceServicer_to_server(servicer, server)
+    server = grpc.aio.server()
+    add_service(server, "auth", servicer, Chain([LoggingInterceptor(), ErrorsInterceptor()]))
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     client = Client(f"127.0.0.1:{port}", extra_metadata=(("x-request-id", "req-42"),))

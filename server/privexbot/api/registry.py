@@ -39,8 +39,26 @@ def complete(servicer_class: type, module: str) -> type:
     )
 
 
-def add_service(server: grpc.aio.Server, module: str, servicer) -> None:
+class _Registration:
+    """Stands in for the server while generated code registers a servicer, so the handlers
+    can go through the interceptor chain before they reach the real server."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
+
+    def add_generic_rpc_handlers(self, _handlers) -> None:
+        pass  # the same handlers also arrive below, by service
+
+    def add_registered_method_handlers(self, service: str, handlers) -> None:
+        self.handlers[service] = handlers
+
+
+def add_service(server: grpc.aio.Server, module: str, servicer, chain) -> None:
+    """Register ``servicer`` (generated module ``module``) with every handler in ``chain``."""
+    registration = _Registration()
     for service in contract.pb2(module).DESCRIPTOR.services_by_name.values():
         getattr(contract.pb2_grpc(module), f"add_{service.name}Servicer_to_server")(
-            servicer, server
+            servicer, registration
         )
+    for service, handlers in registration.handlers.items():
+        chain.register(server, service, handlers)

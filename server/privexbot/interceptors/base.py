@@ -1,7 +1,7 @@
 """Shared machinery: per-call state and wrapping of gRPC method handlers.
 
 An interceptor implements ``around(spec, request, context)``, an async context manager
-that runs around the handler; ``Chain`` composes them into one grpc interceptor. For client-streaming RPCs ``request`` is a ``FirstMessage``
+that runs around the handler; ``Chain`` nests them around each handler at registration. For client-streaming RPCs ``request`` is a ``FirstMessage``
 stream, so checks that need the request (scope, field limits) can peek at its first message.
 """
 
@@ -147,21 +147,22 @@ class Interceptor:
         raise NotImplementedError
 
 
-class Chain(grpc.aio.ServerInterceptor):
-    """The platform's interceptors as one grpc interceptor: one hop per call, and each
-    method's handler wrapped once (not per call). Health and reflection pass untouched;
-    unknown methods answer UNIMPLEMENTED."""
+class Chain:
+    """The platform's interceptors, applied to each privexbot.v1 handler once, when its
+    service is registered. Not a grpc.aio server interceptor: that per-call machinery measured
+    about as costly as the interceptors themselves. Health and reflection are registered
+    without the chain; unknown methods answer UNIMPLEMENTED (grpc finds no handler)."""
 
     def __init__(self, interceptors: list[Interceptor]) -> None:
         self._arounds = [interceptor.around for interceptor in interceptors]
-        self._wrapped: dict[grpc.RpcMethodHandler, grpc.RpcMethodHandler] = {}
 
-    async def intercept_service(self, continuation, handler_call_details):
-        handler = await continuation(handler_call_details)
-        spec = contract.methods().get(handler_call_details.method)
-        if handler is None or spec is None:
-            return handler
-        wrapped = self._wrapped.get(handler)
-        if wrapped is None:
-            wrapped = self._wrapped[handler] = _wrap(handler, spec, self._arounds)
-        return wrapped
+    def register(
+        self, server: grpc.aio.Server, service: str, handlers: dict[str, grpc.RpcMethodHandler]
+    ) -> None:
+        methods = contract.methods()
+        wrapped = {
+            name: _wrap(handler, methods[f"/{service}/{name}"], self._arounds)
+            for name, handler in handlers.items()
+        }
+        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, wrapped),))
+        server.add_registered_method_handlers(service, wrapped)
