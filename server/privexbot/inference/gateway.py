@@ -170,9 +170,9 @@ class InferenceGateway:
         # Opened before anything is sent, so a failure here is a clean status for the caller
         # (REST: an HTTP error with a JSON body), not a stream that breaks after one event.
         stream = await self._retrying(lambda: client.chat.completions.create(**request))
-        yield Attested(verdict)
         usage, finish = None, "error"
         try:
+            yield Attested(verdict)
             async for chunk in stream:
                 for choice in chunk.choices:
                     if choice.delta and choice.delta.content:
