@@ -51,3 +51,12 @@ def page(rows: list, size: int, key, query: tuple) -> tuple[list, str]:
         return rows, ""
     rows = rows[:size]
     return rows, encode(key(rows[-1]), query)
+
+
+def keyset(query, key, size: int, token: str, query_id: tuple):
+    """``query`` narrowed to one page: rows after the token's key, in key order, plus one
+    row to tell whether another page follows (``page`` splits it off)."""
+    after = decode(token, query_id)
+    if after:
+        query = query.where(key > after)
+    return query.order_by(key).limit(size + 1)

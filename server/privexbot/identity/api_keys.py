@@ -132,16 +132,17 @@ class ApiKeys:
 
     async def list(self, scope: names.Scope, size: int, token: str) -> tuple[list[ApiKey], str]:
         query_id = ("api_keys", scope.organization_id, scope.workspace_id)
-        after = pagination.decode(token, query_id)
         query = select(ApiKey).where(
             ApiKey.organization_id == scope.organization_id,
             ApiKey.workspace_id == scope.workspace_id,
         )
-        if after:
-            query = query.where(ApiKey.id > after)
         async with self._sessions() as session:
             rows = list(
-                (await session.execute(query.order_by(ApiKey.id).limit(size + 1))).scalars()
+                (
+                    await session.execute(
+                        pagination.keyset(query, ApiKey.id, size, token, query_id)
+                    )
+                ).scalars()
             )
         return pagination.page(rows, size, lambda r: r.id, query_id)
 

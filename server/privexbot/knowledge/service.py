@@ -188,16 +188,17 @@ class Knowledge:
         self, scope: Scope, size: int, token: str
     ) -> tuple[list[KnowledgeBaseView], str]:
         query_id = ("knowledge_bases", scope.workspace_id)
-        after = pagination.decode(token, query_id)
         query = select(KnowledgeBase).where(
             KnowledgeBase.organization_id == scope.organization_id,
             KnowledgeBase.workspace_id == scope.workspace_id,
         )
-        if after:
-            query = query.where(KnowledgeBase.id > after)
         async with self._sessions() as session:
             rows = list(
-                (await session.execute(query.order_by(KnowledgeBase.id).limit(size + 1))).scalars()
+                (
+                    await session.execute(
+                        pagination.keyset(query, KnowledgeBase.id, size, token, query_id)
+                    )
+                ).scalars()
             )
             page, next_token = pagination.page(rows, size, lambda r: r.id, query_id)
             return [await self._view(session, kb) for kb in page], next_token
@@ -339,14 +340,15 @@ class Knowledge:
         self, scope: Scope, kb_id: str, size: int, token: str
     ) -> tuple[list[Document], str]:
         query_id = ("documents", kb_id)
-        after = pagination.decode(token, query_id)
         query = select(Document).where(Document.knowledge_base_id == kb_id)
-        if after:
-            query = query.where(Document.id > after)
         async with self._sessions() as session:
             await self._kb(session, scope, kb_id)
             rows = list(
-                (await session.execute(query.order_by(Document.id).limit(size + 1))).scalars()
+                (
+                    await session.execute(
+                        pagination.keyset(query, Document.id, size, token, query_id)
+                    )
+                ).scalars()
             )
         return pagination.page(rows, size, lambda r: r.id, query_id)
 

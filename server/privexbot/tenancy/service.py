@@ -188,16 +188,17 @@ class Tenancy:
     ) -> tuple[list[tuple[Organization, str]], str]:
         user_id = current().principal.id
         query_id = ("organizations", user_id)
-        after = pagination.decode(token, query_id)
         query = (
             select(Organization, OrganizationMembership.role)
             .join(OrganizationMembership, OrganizationMembership.organization_id == Organization.id)
             .where(OrganizationMembership.user_id == user_id)
         )
-        if after:
-            query = query.where(Organization.id > after)
         async with self._sessions() as session:
-            rows = (await session.execute(query.order_by(Organization.id).limit(size + 1))).all()
+            rows = (
+                await session.execute(
+                    pagination.keyset(query, Organization.id, size, token, query_id)
+                )
+            ).all()
         return pagination.page([tuple(r) for r in rows], size, lambda r: r[0].id, query_id)
 
     async def update_organization(
@@ -292,7 +293,6 @@ class Tenancy:
         """Owners and admins see every workspace; members see the ones they belong to."""
         principal = current().principal
         query_id = ("workspaces", scope.organization_id, principal.resource_name)
-        after = pagination.decode(token, query_id)
         async with self._sessions() as session:
             org_role = (
                 ""
@@ -312,9 +312,9 @@ class Tenancy:
                 query = query.where(Workspace.id == principal.workspace_id)
             elif org_role not in ("owner", "admin"):
                 query = query.where(WorkspaceMembership.role.is_not(None))
-            if after:
-                query = query.where(Workspace.id > after)
-            rows = (await session.execute(query.order_by(Workspace.id).limit(size + 1))).all()
+            rows = (
+                await session.execute(pagination.keyset(query, Workspace.id, size, token, query_id))
+            ).all()
         as_admin = org_role in ("owner", "admin")
         result = [(ws, "admin" if as_admin else (role or "")) for ws, role in rows]
         return pagination.page(result, size, lambda r: r[0].id, query_id)
@@ -366,16 +366,15 @@ class Tenancy:
         self, scope: Scope, size: int, token: str
     ) -> tuple[list[Member], str]:
         query_id = ("org-members", scope.organization_id)
-        after = pagination.decode(token, query_id)
         query = (
             select(User, OrganizationMembership.role, OrganizationMembership.created_at)
             .join(OrganizationMembership, OrganizationMembership.user_id == User.id)
             .where(OrganizationMembership.organization_id == scope.organization_id)
         )
-        if after:
-            query = query.where(User.id > after)
         async with self._sessions() as session:
-            rows = (await session.execute(query.order_by(User.id).limit(size + 1))).all()
+            rows = (
+                await session.execute(pagination.keyset(query, User.id, size, token, query_id))
+            ).all()
         return pagination.page([Member(*r) for r in rows], size, lambda m: m.user.id, query_id)
 
     async def _org_member(
@@ -489,17 +488,16 @@ class Tenancy:
         self, scope: Scope, size: int, token: str
     ) -> tuple[list[Member], str]:
         query_id = ("ws-members", scope.workspace_id)
-        after = pagination.decode(token, query_id)
         query = (
             select(User, WorkspaceMembership.role, WorkspaceMembership.created_at)
             .join(WorkspaceMembership, WorkspaceMembership.user_id == User.id)
             .where(WorkspaceMembership.workspace_id == scope.workspace_id)
         )
-        if after:
-            query = query.where(User.id > after)
         async with self._sessions() as session:
             await self._workspace(session, scope)
-            rows = (await session.execute(query.order_by(User.id).limit(size + 1))).all()
+            rows = (
+                await session.execute(pagination.keyset(query, User.id, size, token, query_id))
+            ).all()
         return pagination.page([Member(*r) for r in rows], size, lambda m: m.user.id, query_id)
 
     async def _check_workspace_grant(self, session, scope: Scope, role: str) -> None:
@@ -664,13 +662,14 @@ class Tenancy:
         self, scope: Scope, size: int, token: str
     ) -> tuple[list[Invitation], str]:
         query_id = ("invitations", scope.organization_id)
-        after = pagination.decode(token, query_id)
         query = select(Invitation).where(Invitation.organization_id == scope.organization_id)
-        if after:
-            query = query.where(Invitation.id > after)
         async with self._sessions() as session:
             rows = list(
-                (await session.execute(query.order_by(Invitation.id).limit(size + 1))).scalars()
+                (
+                    await session.execute(
+                        pagination.keyset(query, Invitation.id, size, token, query_id)
+                    )
+                ).scalars()
             )
         return pagination.page(rows, size, lambda r: r.id, query_id)
 
