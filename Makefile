@@ -55,8 +55,8 @@ ts-check: $(TS_SDK) ## type-check the TypeScript SDK (generated code + client)
 	cd clients/typescript && npx tsc --noEmit -p .
 
 lint: $(STAMP) buf-lint ts-check ## ruff (lint + format), buf lint, TypeScript type-check
-	$(VENV)/bin/ruff check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave
-	$(VENV)/bin/ruff format --check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave
+	$(VENV)/bin/ruff check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave scripts
+	$(VENV)/bin/ruff format --check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave scripts
 
 services: ## start PostgreSQL and Redis when they are not running (installs them if missing)
 	scripts/services.sh
@@ -70,10 +70,13 @@ run: $(STAMP) $(ENCLAVE_STAMP) ## start the platform on embedded defaults: gRPC 
 test: install services lint proto-check buf-breaking ## set up and run every test
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
+demo: $(STAMP) $(ENCLAVE_STAMP) ## sign up, upload a document, build a chatbot, stream a cited answer via Envoy REST
+	$(PY) scripts/demo.py
+
 bench: $(STAMP) ## run the benchmarks (they print ratios)
 	$(PY) bench/rpc_overhead.py
 
 clean: ## remove local state (var/) — not the venv
 	rm -rf var
 
-.PHONY: ts-check help install proto proto-check buf-lint buf-breaking lint services migrate run test bench clean
+.PHONY: ts-check help install proto proto-check buf-lint buf-breaking lint services migrate run demo test bench clean

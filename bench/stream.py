@@ -270,17 +270,15 @@ async def in_child(kind: str, args: dict) -> dict:
 
 
 @contextlib.asynccontextmanager
-async def bench_upstream(opts, api_key: str):
-    """``bench/upstream.py`` as a child process; yields its base URL (``.../v1``)."""
+async def bench_upstream(api_key: str, *options: str):
+    """``bench/upstream.py`` (with ``options``) as a child process; yields its base URL
+    (``.../v1``)."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(HERE / "upstream.py"), "--port", "0", "--api-key", api_key,
-        "--tokens-per-second", str(opts.tokens_per_second),
-        "--tokens", str(max(opts.tokens, opts.load_tokens)),
-        "--first-token-ms", str(opts.first_token_ms),
+        sys.executable, str(HERE / "upstream.py"), "--port", "0", "--api-key", api_key, *options,
         stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
-        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode().strip()
+        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode().strip()
         if not line.startswith("listening on "):
             raise RuntimeError(f"bench/upstream.py did not start: {line!r}")
         yield line.removeprefix("listening on ") + "/v1"
@@ -340,7 +338,12 @@ async def main(opts) -> int:
         tempfile.TemporaryDirectory(prefix="privexbot-bench-") as tmp,
     ):
         rpc_log(True)  # the per-RPC JSON line, as `privexbot serve` writes it
-        async with bench_upstream(opts, key) as base_url:
+        async with bench_upstream(
+            key,
+            "--tokens-per-second", str(opts.tokens_per_second),
+            "--tokens", str(max(opts.tokens, opts.load_tokens)),
+            "--first-token-ms", str(opts.first_token_ms),
+        ) as base_url:  # fmt: skip
             (Path(tmp) / "a").mkdir()
             running = await real_server_with(
                 Path(tmp) / "a", inference_base_url=base_url, inference_api_key=key

@@ -8,6 +8,8 @@ Serves, on loopback, with bearer-key auth (``Authorization: Bearer <key>``):
                              usage chunk when ``stream_options.include_usage``, then
                              ``data: [DONE]``; ``stream: false``: one ``chat.completion``;
   GET  /v1/models            ``smollm2-135m-instruct`` (chat) and ``all-minilm-l6-v2``;
+  POST /v1/embeddings        with ``--embeddings`` only: the real all-MiniLM-L6-v2 (the
+                             enclave's own engine), so retrieval costs what it really costs;
   GET  /health, GET /metrics (streams started/completed/disconnected, tokens sent; no auth).
 A stream's first token is written ``--first-token-ms`` after the request, then one token
 every ``1 / --tokens-per-second`` s on a fixed schedule (no drift), ``max_tokens`` of them
@@ -51,6 +53,7 @@ class Options:
     tokens_per_second: float
     tokens: int
     first_token_ms: float
+    embeddings: bool = False
 
 
 @dataclass
@@ -98,6 +101,12 @@ class Upstream:
         self.options = options
         self.counters = Counters()
         self.created = int(time.time())
+        self.embedder = None
+        if options.embeddings:
+            from privexbot_enclave.models import EmbeddingEngine, find_embedding_model
+
+            self.embedder = EmbeddingEngine(find_embedding_model())
+            self.embedder.load()
 
     # -- HTTP/1.1 ------------------------------------------------------------------------
 
@@ -151,6 +160,8 @@ class Upstream:
                 return True
             if (method, path) == ("POST", "/v1/chat/completions"):
                 return await self.chat(json.loads(body or b"{}"), writer)
+            if (method, path) == ("POST", "/v1/embeddings") and self.embedder is not None:
+                return await self.embeddings(json.loads(body or b"{}"), writer)
             raise BadRequest(404, f"no route {method} {path}")
         except (ValueError, TypeError) as exc:
             writer.write(_error(400, f"bad request: {exc}", "invalid_request_error"))
@@ -166,6 +177,24 @@ class Upstream:
                 for m in (CHAT_MODEL, EMBEDDING_MODEL)
             ],
         }
+
+    async def embeddings(self, request: dict, writer: asyncio.StreamWriter) -> bool:
+        texts = request.get("input")
+        texts = [texts] if isinstance(texts, str) else texts
+        if not isinstance(texts, list) or not texts:
+            raise BadRequest(400, "input: required")
+        vectors, n_tokens = await asyncio.to_thread(self.embedder.embed, texts)
+        data = [
+            {"object": "embedding", "index": i, "embedding": v.tolist()}
+            for i, v in enumerate(vectors)
+        ]
+        usage = {"prompt_tokens": n_tokens, "total_tokens": n_tokens}
+        writer.write(
+            _json_reply(
+                200, {"object": "list", "data": data, "model": EMBEDDING_MODEL, "usage": usage}
+            )
+        )
+        return True
 
     # -- chat completions ----------------------------------------------------------------
 
@@ -308,6 +337,11 @@ def parse(argv=None):
     parser.add_argument(
         "--first-token-ms", type=float, default=20.0, help="delay before the first token"
     )
+    parser.add_argument(
+        "--embeddings",
+        action="store_true",
+        help="serve /v1/embeddings with the real all-MiniLM-L6-v2 (needs the enclave installed)",
+    )
     opts = parser.parse_args(argv)
     if opts.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("a benchmark upstream serves on loopback only")
@@ -318,7 +352,9 @@ def parse(argv=None):
 
 def main(argv=None) -> int:
     opts = parse(argv)
-    options = Options(opts.api_key, opts.tokens_per_second, opts.tokens, opts.first_token_ms)
+    options = Options(
+        opts.api_key, opts.tokens_per_second, opts.tokens, opts.first_token_ms, opts.embeddings
+    )
     asyncio.run(serve(opts.host, opts.port, options))
     return 0
 

@@ -71,6 +71,11 @@ class Settings:
     envoy_admin_port: int = 9901
     # RE2 regex a browser Origin must fully match (CORS); set it in production.
     cors_allowed_origin_regex: str = ".*"
+    # Chatbot drafts vanish this long after their last update.
+    chatbot_draft_ttl_seconds: int = 7 * 24 * 3600
+    # Chat through a publishable key (website widget): per key, and per visitor of a key.
+    publishable_key_chats_per_minute: int = 600
+    visitor_chats_per_minute: int = 20
     # Peers whose X-Forwarded-For is believed (the edge proxy): comma-separated CIDRs.
     trusted_proxies: str = "127.0.0.0/8,::1/128"
 
@@ -190,6 +195,9 @@ ENVIRONMENT = {
     "ENVOY_ADMIN_PORT": "envoy_admin_port",
     "CORS_ALLOWED_ORIGIN_REGEX": "cors_allowed_origin_regex",
     "TRUSTED_PROXIES": "trusted_proxies",
+    "CHATBOT_DRAFT_TTL_SECONDS": "chatbot_draft_ttl_seconds",
+    "PUBLISHABLE_KEY_CHATS_PER_MINUTE": "publishable_key_chats_per_minute",
+    "VISITOR_CHATS_PER_MINUTE": "visitor_chats_per_minute",
 }
 
 

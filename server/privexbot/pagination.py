@@ -13,9 +13,9 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 
 
-def page_size(requested: int) -> int:
+def page_size(requested: int, field: str = "page_size") -> int:
     if requested < 0:
-        raise InvalidArgument.field("page_size", "must not be negative")
+        raise InvalidArgument.field(field, "must not be negative")
     return min(requested or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 
 
@@ -29,7 +29,7 @@ def encode(after: str, query: tuple) -> str:
     return base64.urlsafe_b64encode(payload.encode()).rstrip(b"=").decode()
 
 
-def decode(token: str, query: tuple) -> str | None:
+def decode(token: str, query: tuple, field: str = "page_token") -> str | None:
     """The sort key to resume after, or None for the first page."""
     if not token:
         return None
@@ -37,10 +37,10 @@ def decode(token: str, query: tuple) -> str | None:
         payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         after, fingerprint = payload["a"], payload["q"]
     except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise InvalidArgument.field("page_token", "is not a token this API issued") from exc
+        raise InvalidArgument.field(field, "is not a token this API issued") from exc
     if fingerprint != _fingerprint(query) or not isinstance(after, str):
         raise InvalidArgument.field(
-            "page_token", "belongs to a different query (parent or filters changed)"
+            field, "belongs to a different query (parent or filters changed)"
         )
     return after
 
@@ -53,10 +53,10 @@ def page(rows: list, size: int, key, query: tuple) -> tuple[list, str]:
     return rows, encode(key(rows[-1]), query)
 
 
-def keyset(query, key, size: int, token: str, query_id: tuple):
+def keyset(query, key, size: int, token: str, query_id: tuple, field: str = "page_token"):
     """``query`` narrowed to one page: rows after the token's key, in key order, plus one
     row to tell whether another page follows (``page`` splits it off)."""
-    after = decode(token, query_id)
+    after = decode(token, query_id, field)
     if after:
         query = query.where(key > after)
     return query.order_by(key).limit(size + 1)

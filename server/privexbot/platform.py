@@ -7,10 +7,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from privexbot.bots.chat import Conversations
+from privexbot.bots.chatbots import Chatbots
+from privexbot.bots.config import References
+from privexbot.bots.drafts import Drafts
 from privexbot.config import Settings, attestation_policy
 from privexbot.errors import Unavailable
 from privexbot.identity.accounts import Accounts
 from privexbot.identity.api_keys import ApiKeys
+from privexbot.identity.publishable_keys import PublishableKeys
 from privexbot.identity.tokens import AccessTokens, Authenticator
 from privexbot.inference.attestation import Attestor
 from privexbot.inference.gateway import InferenceGateway
@@ -39,6 +44,9 @@ class Platform:
     knowledge: Knowledge
     authenticator: Authenticator
     access: AccessResolver
+    drafts: Drafts
+    chatbots: Chatbots
+    conversations: Conversations
 
     @classmethod
     async def create(cls, settings: Settings) -> Platform:
@@ -62,6 +70,10 @@ class Platform:
         except Unavailable as exc:  # health keeps KnowledgeService NOT_SERVING and retries
             log.warning("vector store unavailable at startup: %s", exc)
         ingestion = Ingestion(sessions, vectors, inference.embed)
+        knowledge = Knowledge(sessions, vectors, ingestion, inference.embed, settings)
+        references = References(sessions, inference.list_models)
+        drafts = Drafts(store, settings.chatbot_draft_ttl_seconds, references)
+        chatbots = Chatbots(sessions, drafts, references)
         return cls(
             settings=settings,
             engine=engine,
@@ -69,22 +81,28 @@ class Platform:
             store=store,
             tokens=tokens,
             api_keys=api_keys,
-            authenticator=Authenticator(tokens, api_keys),
+            authenticator=Authenticator(tokens, api_keys, PublishableKeys(sessions)),
             access=AccessResolver(sessions),
             accounts=Accounts(settings, sessions, store, tokens),
             tenancy=Tenancy(sessions, store, ingestion.notify),
             inference=inference,
             vectors=vectors,
-            knowledge=Knowledge(sessions, vectors, ingestion, inference.embed, settings),
+            knowledge=knowledge,
+            drafts=drafts,
+            chatbots=chatbots,
+            conversations=Conversations(
+                sessions, store, settings, knowledge, inference, drafts, chatbots
+            ),
         )
 
     def servicers(self) -> list[tuple[str, type]]:
         """(generated module, servicer class) for each of the six services."""
         from privexbot.api.auth import AuthApi
+        from privexbot.api.bot import BotApi
         from privexbot.api.inference import InferenceApi
         from privexbot.api.knowledge import KnowledgeApi
         from privexbot.api.tenant import TenantApi
-        from privexbot.api.unimplemented import BotApi, FlowApi
+        from privexbot.api.unimplemented import FlowApi
 
         return [
             ("auth", AuthApi),

@@ -250,7 +250,14 @@ async def test_cors_preflight_allows_grpc_web_from_the_dev_origin(http):
     assert reply.status_code == 200
     assert reply.headers["access-control-allow-origin"] == ORIGIN
     allowed = {h.strip() for h in reply.headers["access-control-allow-headers"].split(",")}
-    assert {"content-type", "x-grpc-web", "authorization", "x-api-key", "grpc-timeout"} <= allowed
+    assert {
+        "content-type",
+        "x-grpc-web",
+        "authorization",
+        "x-api-key",
+        "x-publishable-key",
+        "grpc-timeout",
+    } <= allowed
     methods = {m.strip() for m in reply.headers["access-control-allow-methods"].split(",")}
     assert {"GET", "POST", "PATCH", "DELETE"} <= methods
     assert int(reply.headers["access-control-max-age"]) > 0

@@ -2,7 +2,9 @@
 
 Roles: O/A/M — organization owner, admin, member (in no workspace); WA/WE/WV — members
 who are workspace admin/editor/viewer; K — an API key on the workspace holding
-``KEY_PERMISSIONS``; N — anonymous. For each RPC the table lists who is allowed and (after
+``KEY_PERMISSIONS``; P — the publishable key of a chatbot in the workspace (it may call Chat
+and SubmitFeedback of that chatbot only; the table's names point at another, missing
+chatbot, so there it meets NOT_FOUND); N — anonymous. For each RPC the table lists who is allowed and (after
 ``|``) who gets NOT_FOUND because the workspace is invisible to them; everyone else is
 refused: anonymous with UNAUTHENTICATED, the rest with PERMISSION_DENIED.
 
@@ -23,9 +25,9 @@ from google.protobuf import message_factory
 from helpers import authz_decision, join, sign_up
 
 from privexbot import contract
-from privexbot.v1 import auth_pb2, common_pb2
+from privexbot.v1 import auth_pb2, bot_pb2, common_pb2
 
-ROLES = ("O", "A", "M", "WA", "WE", "WV", "K", "N")
+ROLES = ("O", "A", "M", "WA", "WE", "WV", "K", "P", "N")
 KEY_PERMISSIONS = [
     "workspace.read",
     "chatbot.read",
@@ -35,7 +37,7 @@ KEY_PERMISSIONS = [
     "inference.use",
 ]
 
-EVERYONE = "O A M WA WE WV K N"
+EVERYONE = "O A M WA WE WV K P N"
 USERS = "O A M WA WE WV"
 MATRIX = {
     # AuthService
@@ -89,10 +91,10 @@ MATRIX = {
     "DeleteChatbot": "O A WA | M",
     "PublishChatbot": "O A WA WE | M",
     "RotatePublishableKey": "O A WA WE | M",
-    "Chat": "O A WA WE WV K | M",
+    "Chat": "O A WA WE WV K | M P",
     "ListChatSessions": "O A WA WE WV K | M",
     "GetChatSession": "O A WA WE WV K | M",
-    "SubmitFeedback": "O A WA WE WV K | M",
+    "SubmitFeedback": "O A WA WE WV K | M P",
     "GetChatbotAnalytics": "O A WA WE | M",
     # FlowService
     "CreateChatflowDraft": "O A WA WE | M",
@@ -225,6 +227,17 @@ async def cast(client_factory):
         )
     )
     clients["K"] = client_factory(api_key=key.key)
+    draft = await owner.bot.CreateChatbotDraft(
+        bot_pb2.CreateChatbotDraftRequest(
+            parent=o.workspace,
+            chatbot_draft=bot_pb2.ChatbotDraft(config=bot_pb2.ChatbotConfig(display_name="P")),
+        )
+    )
+    bot = await owner.bot.FinalizeChatbotDraft(bot_pb2.FinalizeChatbotDraftRequest(name=draft.name))
+    widget = await owner.bot.RotatePublishableKey(
+        bot_pb2.RotatePublishableKeyRequest(name=bot.name)
+    )
+    clients["P"] = client_factory(publishable_key=widget.publishable_key)
     clients["N"] = client_factory()
     return o, clients
 

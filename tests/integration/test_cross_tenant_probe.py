@@ -14,7 +14,7 @@ from helpers import authz_decision, join, sign_up
 from test_authz_matrix import invoke, scope_pattern
 
 from privexbot import contract
-from privexbot.v1 import auth_pb2, common_pb2, tenant_pb2
+from privexbot.v1 import auth_pb2, bot_pb2, common_pb2, tenant_pb2
 
 SEED = 20261121
 RANDOM_PROBES = 2000
@@ -53,6 +53,20 @@ async def build_tenant(client_factory, tag: str):
         )
     )
     me = await owner.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest())
+    config = bot_pb2.ChatbotConfig(display_name=f"{tag} bot", max_tokens=2)
+    draft = await owner.bot.CreateChatbotDraft(
+        bot_pb2.CreateChatbotDraftRequest(
+            parent=o.workspace, chatbot_draft=bot_pb2.ChatbotDraft(config=config)
+        )
+    )
+    bot = await owner.bot.FinalizeChatbotDraft(bot_pb2.FinalizeChatbotDraftRequest(name=draft.name))
+    kept_draft = await owner.bot.CreateChatbotDraft(
+        bot_pb2.CreateChatbotDraftRequest(
+            parent=o.workspace, chatbot_draft=bot_pb2.ChatbotDraft(config=config)
+        )
+    )
+    events = [e async for e in owner.bot.Chat(bot_pb2.ChatRequest(name=bot.name, message="hi"))]
+    session, message = events[0].session_started.session, events[-1].done.message
     return {
         "owner": owner,
         "user": o,
@@ -61,7 +75,15 @@ async def build_tenant(client_factory, tag: str):
         "invitation": invitation,
         "key": key,
         "identity": me.identities[0].name,
+        "bot": bot,
+        "draft": kept_draft,
+        "session": session,
+        "message": message,
         "ids": {
+            bot.name.split("/")[5],
+            kept_draft.name.split("/")[5],
+            session.split("/")[7],
+            message.split("/")[9],
             o.organization.split("/")[1],
             o.workspace.split("/")[3],
             extra.name.split("/")[3],
@@ -101,6 +123,10 @@ def names_in(tenant: dict, other: dict) -> dict[str, list[str]]:
         ],
         "invitations": [ids(tenant["invitation"].name, 3)],
         "apiKeys": [ids(tenant["key"].api_key.name, 5)],
+        "chatbots": [ids(tenant["bot"].name, 5)],
+        "chatbotDrafts": [ids(tenant["draft"].name, 5)],
+        "sessions": [ids(tenant["session"], 7)],
+        "messages": [ids(tenant["message"], 9)],
     }
 
 
@@ -201,6 +227,12 @@ async def test_nothing_of_another_tenant_appears_in_what_a_tenant_reads(client_f
         await owner.tenant.GetUsage(tenant_pb2.GetUsageRequest(name=f"{org}/usage")),
         await owner.auth.ListApiKeys(auth_pb2.ListApiKeysRequest(parent=ws)),
         await owner.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest()),
+        await owner.bot.ListChatbots(bot_pb2.ListChatbotsRequest(parent=ws)),
+        await owner.bot.ListChatSessions(bot_pb2.ListChatSessionsRequest(parent=b["bot"].name)),
+        await owner.bot.GetChatSession(bot_pb2.GetChatSessionRequest(name=b["session"])),
+        await owner.bot.GetChatbotAnalytics(
+            bot_pb2.GetChatbotAnalyticsRequest(name=b["bot"].name + "/analytics")
+        ),
         # Filters naming the other tenant find nothing.
         await owner.tenant.ListAuditEvents(
             tenant_pb2.ListAuditEventsRequest(parent=org, actor=a_user)

@@ -24,6 +24,11 @@ export interface Credentials {
   accessToken?: string;
   /** An API key (x-api-key), for backend use. */
   apiKey?: string;
+  /**
+   * A chatbot's publishable key (x-publishable-key), for a website widget: Chat and
+   * SubmitFeedback of that one chatbot, from its allowed origins.
+   */
+  publishableKey?: string;
 }
 
 export interface PrivexBot {
@@ -42,6 +47,7 @@ export function createPrivexBot(baseUrl: string, credentials: Credentials = {}):
   const attach: Interceptor = (next) => (request) => {
     if (holder.accessToken) request.header.set("authorization", `Bearer ${holder.accessToken}`);
     else if (holder.apiKey) request.header.set("x-api-key", holder.apiKey);
+    else if (holder.publishableKey) request.header.set("x-publishable-key", holder.publishableKey);
     return next(request);
   };
   const transport = createGrpcWebTransport({ baseUrl, interceptors: [attach] });

@@ -38,18 +38,19 @@ def verdict_message(verdict: Verdict) -> common_pb2.AttestationVerdict:
     )
 
 
+def usage_message(usage: gateway.Usage) -> inference_pb2.TokenUsage:
+    p, c = usage.prompt_tokens, usage.completion_tokens
+    return inference_pb2.TokenUsage(prompt_tokens=p, completion_tokens=c, total_tokens=p + c)
+
+
 def event_message(event: gateway.Event) -> inference_pb2.ChatCompletionEvent:
     match event:
         case gateway.Delta(text=text):
             return inference_pb2.ChatCompletionEvent(
                 delta=inference_pb2.ChatCompletionEvent.Delta(text=text)
             )
-        case gateway.Usage(prompt_tokens=p, completion_tokens=c):
-            return inference_pb2.ChatCompletionEvent(
-                usage=inference_pb2.TokenUsage(
-                    prompt_tokens=p, completion_tokens=c, total_tokens=p + c
-                )
-            )
+        case gateway.Usage():
+            return inference_pb2.ChatCompletionEvent(usage=usage_message(event))
         case gateway.Finish(reason=reason, model=model):
             return inference_pb2.ChatCompletionEvent(
                 finish=inference_pb2.ChatCompletionEvent.Finish(

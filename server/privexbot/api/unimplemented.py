@@ -3,16 +3,12 @@
 
 from __future__ import annotations
 
-from privexbot.v1 import bot_pb2_grpc, flow_pb2_grpc
+from privexbot.v1 import flow_pb2_grpc
 
 
 class _Unimplemented:
     def __init__(self, platform) -> None:
         self.platform = platform
-
-
-class BotApi(_Unimplemented, bot_pb2_grpc.BotServiceServicer):
-    pass
 
 
 class FlowApi(_Unimplemented, flow_pb2_grpc.FlowServiceServicer):

@@ -30,6 +30,15 @@ def key_name(row: ApiKey) -> str:
     return f"{names.workspace(row.organization_id, row.workspace_id)}/apiKeys/{row.id}"
 
 
+def split_key(key: str, scheme: str) -> tuple[str, str]:
+    """(prefix, secret) of a ``<scheme>_<prefix>_<secret>`` key; ("", "") if it is not one."""
+    given_scheme, _, rest = key.partition("_")
+    prefix, _, secret = rest.partition("_")
+    if given_scheme != scheme or not prefix or not secret or len(key) > 128:
+        return "", ""
+    return prefix, secret
+
+
 def _invalid() -> Unauthenticated:
     return Unauthenticated("API_KEY_INVALID", "the API key is not valid")
 
@@ -39,9 +48,8 @@ class ApiKeys:
         self._sessions, self._store = sessions, store
 
     async def authenticate(self, key: str) -> Principal:
-        scheme, _, rest = key.partition("_")
-        prefix, _, secret = rest.partition("_")
-        if scheme != KEY_PREFIX or not prefix or not secret or len(key) > 128:
+        prefix, secret = split_key(key, KEY_PREFIX)
+        if not secret:
             raise _invalid()
         async with self._sessions() as session:
             row = (await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))).scalar()

@@ -1,4 +1,4 @@
-"""Who is calling: a signed-in user, an API key, or nobody."""
+"""Who is calling: a signed-in user, an API key, a chatbot's publishable key, or nobody."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # "user" | "api_key" | "anonymous"
+    kind: str  # "user" | "api_key" | "publishable_key" | "anonymous"
+    # Users: the user id. API keys: the key id. Publishable keys: the chatbot's id.
     id: str = ""
     # Users: the sign-in session (refresh-token family) the access token belongs to.
     session_id: str = ""
-    # Users: the context in the access token. API keys: the workspace they are scoped to.
+    # Users: the context in the access token. Keys: the workspace they are scoped to.
     organization_id: str = ""
     workspace_id: str = ""
-    # API keys only: exactly what the key may do.
+    # Keys only: exactly what the key may do.
     permissions: frozenset[str] = frozenset()
 
     @property
@@ -24,6 +25,10 @@ class Principal:
     @property
     def is_api_key(self) -> bool:
         return self.kind == "api_key"
+
+    @property
+    def is_publishable_key(self) -> bool:
+        return self.kind == "publishable_key"
 
     @property
     def authenticated(self) -> bool:
@@ -37,6 +42,11 @@ class Principal:
             return (
                 f"organizations/{self.organization_id}/workspaces/{self.workspace_id}"
                 f"/apiKeys/{self.id}"
+            )
+        if self.is_publishable_key:  # the chatbot itself: the key can act for nothing else
+            return (
+                f"organizations/{self.organization_id}/workspaces/{self.workspace_id}"
+                f"/chatbots/{self.id}"
             )
         return ""
 

@@ -104,8 +104,8 @@ class AccessTokens:
 class Authenticator:
     """Credentials in call metadata → a principal (anonymous when none were sent)."""
 
-    def __init__(self, tokens: AccessTokens, api_keys) -> None:
-        self._tokens, self._api_keys = tokens, api_keys
+    def __init__(self, tokens: AccessTokens, api_keys, publishable_keys) -> None:
+        self._tokens, self._api_keys, self._publishable_keys = tokens, api_keys, publishable_keys
 
     async def authenticate(self, metadata: dict[str, str]) -> Principal:
         authorization = metadata.get("authorization")
@@ -119,4 +119,7 @@ class Authenticator:
         api_key = metadata.get("x-api-key")
         if api_key:
             return await self._api_keys.authenticate(api_key)
+        publishable_key = metadata.get("x-publishable-key")
+        if publishable_key:
+            return await self._publishable_keys.authenticate(publishable_key)
         return ANONYMOUS

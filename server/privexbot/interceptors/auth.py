@@ -1,8 +1,9 @@
 """Authentication and authorization, as two separate interceptors.
 
-Authentication turns credentials (``authorization: Bearer <jwt>`` or ``x-api-key``) into a
-principal. Authorization applies the RPC's ``(privexbot.v1.access)`` declaration: public,
-user-only, or a permission in the scope named by a request field.
+Authentication turns credentials (``authorization: Bearer <jwt>``, ``x-api-key`` or a
+chatbot's ``x-publishable-key``) into a principal. Authorization applies the RPC's
+``(privexbot.v1.access)`` declaration: public, user-only, or a permission in the scope named
+by a request field; a publishable key may call only RPCs declaring ``publishable_key``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ class _Authorize(Guard):
             raise PermissionDenied(
                 "USER_CREDENTIALS_REQUIRED",
                 f"{self.spec.name} needs a signed-in user, not an API key",
+            )
+        if call.principal.is_publishable_key and not access.publishable_key:
+            raise PermissionDenied(
+                "PUBLISHABLE_KEY_NOT_ALLOWED",
+                f"a publishable key may call Chat and SubmitFeedback only, not {self.spec.name}",
             )
         if access.permission:
             name = contract.field_value(await request_message(self.request), access.scope_field)

@@ -29,7 +29,6 @@ from privexbot.store.models import (
     Document,
     DocumentContent,
     KnowledgeBase,
-    Organization,
     VectorOutbox,
 )
 from privexbot.tenancy import audit, plans
@@ -153,12 +152,9 @@ class Knowledge:
                 return await self._view(
                     session, await self._kb(session, scope, earlier.rsplit("/", 1)[1])
                 )
-            org = await session.get(Organization, scope.organization_id)
-            used = await session.scalar(
-                select(func.count()).where(KnowledgeBase.organization_id == scope.organization_id)
+            await plans.ensure_room(
+                session, scope.organization_id, "knowledge_bases", KnowledgeBase
             )
-            limits = plans.effective_limits(org.plan, org.trial_ends_at, datetime.now(UTC))
-            plans.ensure_below("knowledge_bases", used, limits.knowledge_bases, org.plan)
             kb = KnowledgeBase(
                 organization_id=scope.organization_id,
                 workspace_id=scope.workspace_id,
@@ -450,7 +446,40 @@ class Knowledge:
                 ]
                 if not document_ids:
                     return []
-        settings = self.retrieval(kb, override)
+        return await self._ranked(scope, [kb_id], query, self.retrieval(kb, override), document_ids)
+
+    async def retrieve(
+        self, scope: Scope, kb_ids: list[str], query: str, override: dict
+    ) -> list[search.Result]:
+        """Search several knowledge bases of ``scope`` at once (a chatbot's): the first one's
+        retrieval defaults under ``override``. Ids no longer in the workspace are skipped."""
+        async with self._sessions() as session:
+            kbs = {
+                kb.id: kb
+                for kb in (
+                    await session.execute(
+                        select(KnowledgeBase).where(
+                            KnowledgeBase.id.in_(kb_ids),
+                            KnowledgeBase.organization_id == scope.organization_id,
+                            KnowledgeBase.workspace_id == scope.workspace_id,
+                        )
+                    )
+                ).scalars()
+            }
+        present = [k for k in kb_ids if k in kbs]
+        if not present:
+            return []
+        settings = self.retrieval(kbs[present[0]], override)
+        return await self._ranked(scope, present, query, settings, None)
+
+    async def _ranked(
+        self,
+        scope: Scope,
+        kb_ids: list[str],
+        query: str,
+        settings: Retrieval,
+        document_ids: list[str] | None,
+    ) -> list[search.Result]:
         pool = settings.top_k * 4 if settings.mode == "hybrid" else settings.top_k
         ranked: list[tuple[str, int, float]] = []
         if settings.mode in ("vector", "hybrid"):
@@ -460,7 +489,7 @@ class Knowledge:
                 self._embed,
                 organization_id=scope.organization_id,
                 workspace_id=scope.workspace_id,
-                knowledge_base_ids=[kb_id],
+                knowledge_base_ids=kb_ids,
                 query=query,
                 top_k=pool,
                 document_ids=document_ids,
@@ -469,7 +498,7 @@ class Knowledge:
         if settings.mode in ("keyword", "hybrid"):
             keyword_ranked = await search.keyword_search(
                 self._sessions,
-                knowledge_base_ids=[kb_id],
+                knowledge_base_ids=kb_ids,
                 query=query,
                 top_k=pool,
                 document_ids=document_ids,

@@ -344,3 +344,93 @@ class VectorOutbox(Base):
     knowledge_base_id: Mapped[str | None] = mapped_column(String(32))
     document_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = _created()
+
+
+class Chatbot(Base):
+    """A deployed chatbot: its working configuration (edited by UpdateChatbot) and which
+    immutable version chat uses. The publishable key's secret is kept only as a hash."""
+
+    __tablename__ = "chatbots"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    # The draft it was finalized from: finalizing a draft twice finds this chatbot.
+    draft_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    config: Mapped[dict] = mapped_column(JSON, default=dict)
+    published_version: Mapped[int] = mapped_column(Integer, default=0)
+    published_at: Mapped[datetime | None]
+    publishable_key_prefix: Mapped[str | None] = mapped_column(String(32), unique=True)
+    publishable_key_hash: Mapped[str] = mapped_column(String(64), default="")
+    creator_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ChatbotVersion(Base):
+    """A published configuration; never changed once written."""
+
+    __tablename__ = "chatbot_versions"
+    chatbot_id: Mapped[str] = mapped_column(
+        ForeignKey("chatbots.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    config: Mapped[dict] = mapped_column(JSON)
+    publisher_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _created()
+
+
+class ChatSession(Base):
+    __tablename__ = "chat_sessions"
+    __table_args__ = (Index("ix_chat_sessions_bot_updated", "chatbot_id", "updated_at", "id"),)
+    id: Mapped[str] = _id()
+    chatbot_id: Mapped[str] = mapped_column(ForeignKey("chatbots.id", ondelete="CASCADE"))
+    organization_id: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    # The widget's visitor id, or users/{id} for a signed-in member.
+    visitor_id: Mapped[str] = mapped_column(String(160))
+    # {"email", "display_name", "consent"} once a visitor left contact details.
+    lead: Mapped[dict | None] = mapped_column(JSON)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+
+
+class ChatMessage(Base):
+    """One message of a session. Assistant messages keep what grounded them (citations,
+    retrieval details) and how they were produced (usage, version, attestation)."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (
+        Index("ix_chat_messages_session", "session_id", "id"),
+        Index("ix_chat_messages_bot_time", "chatbot_id", "created_at"),
+        Index("ix_chat_messages_org_time", "organization_id", "role", "created_at"),
+    )
+    id: Mapped[str] = _id()
+    session_id: Mapped[str] = mapped_column(ForeignKey("chat_sessions.id", ondelete="CASCADE"))
+    chatbot_id: Mapped[str] = mapped_column(String(32))
+    organization_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))  # user | assistant
+    content: Mapped[str] = mapped_column(Text)
+    # Assistant: [{"document", "document_display_name", "chunk_index", "page",
+    # "heading_path", "start_offset", "end_offset", "score"}]
+    citations: Mapped[list] = mapped_column(JSON, default=list)
+    # User: what retrieval found for the question ({"results", "relevant", "best_score"}),
+    # and whether it found a relevant chunk (analytics: hit rate, unanswered questions);
+    # None without a knowledge base.
+    retrieval: Mapped[dict | None] = mapped_column(JSON)
+    knowledge_hit: Mapped[bool | None] = mapped_column(Boolean)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    finish_reason: Mapped[str] = mapped_column(String(16), default="")
+    incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    attestation: Mapped[dict | None] = mapped_column(JSON)
+    chatbot_version: Mapped[int] = mapped_column(Integer, default=0)
+    feedback_rating: Mapped[str] = mapped_column(String(8), default="")  # up | down
+    feedback_comment: Mapped[str] = mapped_column(Text, default="")
+    feedback_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = _created()

@@ -22,6 +22,11 @@ class AccessResolver:
 
     async def resolve(self, principal: Principal, scope: Scope, name: str) -> Grant:
         """What ``principal`` holds in ``scope``; NOT_FOUND when outside it."""
+        if principal.is_publishable_key:  # its own chatbot and what lies under it, nothing else
+            bot = principal.resource_name
+            if name != bot and not name.startswith(bot + "/"):
+                raise not_found(name)
+            return Grant(principal.permissions)
         if principal.is_api_key:
             inside = scope.organization_id == principal.organization_id and (
                 scope.workspace_id in (None, principal.workspace_id)

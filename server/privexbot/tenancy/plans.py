@@ -4,9 +4,12 @@ organization is back under the limit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
 
 from privexbot.errors import FailedPrecondition
+from privexbot.store.models import Organization
 
 UNLIMITED = -1
 
@@ -43,3 +46,14 @@ def ensure_below(resource: str, used: int, limit: int, plan: str) -> None:
             f"the {plan} plan allows {limit} {resource.replace('_', ' ')}; upgrade or delete some",
             {"limit": resource, "max": str(limit), "plan": plan},
         )
+
+
+async def ensure_room(session, organization_id: str, resource: str, model) -> None:
+    """Refuse one more ``resource`` (a ``Limits`` field, counted as rows of ``model``) when
+    the organization's plan is already at its limit."""
+    org = await session.get(Organization, organization_id)
+    used = await session.scalar(
+        select(func.count()).where(model.organization_id == organization_id)
+    )
+    limits = effective_limits(org.plan, org.trial_ends_at, datetime.now(UTC))
+    ensure_below(resource, used, getattr(limits, resource), org.plan)

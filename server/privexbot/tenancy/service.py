@@ -30,6 +30,8 @@ from privexbot.store.ephemeral import EphemeralStore
 from privexbot.store.models import (
     ApiKey,
     AuditEvent,
+    Chatbot,
+    ChatMessage,
     Identity,
     Invitation,
     KnowledgeBase,
@@ -49,6 +51,18 @@ INVITATION_TTL = timedelta(days=7)
 MAX_ORGANIZATIONS_PER_USER = 20
 ORGANIZATION_FIELDS = {"display_name", "billing_email", "settings"}
 WORKSPACE_FIELDS = {"display_name", "description"}
+
+
+async def messages_this_month(session, organization_id: str, now: datetime) -> int:
+    """Chat messages visitors and members sent this calendar month (UTC): the plan quota."""
+    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return await session.scalar(
+        select(func.count()).where(
+            ChatMessage.organization_id == organization_id,
+            ChatMessage.role == "user",
+            ChatMessage.created_at >= month,
+        )
+    )
 
 
 def etag(row) -> str:
@@ -253,9 +267,16 @@ class Tenancy:
         knowledge_bases = await session.scalar(
             select(func.count()).where(KnowledgeBase.organization_id == org.id)
         )
-        limits = plans.effective_limits(org.plan, org.trial_ends_at, datetime.now(UTC))
-        # Chatbots, chatflows and messages arrive with their services.
-        return Usage(org.plan, org.trial_ends_at, limits, workspaces, 0, 0, 0, knowledge_bases)
+        chatbots = await session.scalar(
+            select(func.count()).where(Chatbot.organization_id == org.id)
+        )
+        now = datetime.now(UTC)
+        limits = plans.effective_limits(org.plan, org.trial_ends_at, now)
+        messages = await messages_this_month(session, org.id, now)
+        # Chatflows arrive with FlowService.
+        return Usage(
+            org.plan, org.trial_ends_at, limits, workspaces, chatbots, messages, 0, knowledge_bases
+        )
 
     async def create_workspace(
         self, scope: Scope, display_name: str, description: str, request_id: str

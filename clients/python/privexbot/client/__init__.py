@@ -72,10 +72,13 @@ class Client:
         *,
         access_token: str = "",
         api_key: str = "",
+        publishable_key: str = "",
         credentials: grpc.ChannelCredentials | None = None,
         extra_metadata: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.access_token, self.api_key, self.extra_metadata = access_token, api_key, extra_metadata
+        # A chatbot's publishable key (website widget): Chat and SubmitFeedback of that bot.
+        self.publishable_key = publishable_key
         interceptors = [
             kind(self) for kind in (_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream)
         ]
@@ -97,6 +100,8 @@ class Client:
             creds = (("authorization", f"Bearer {self.access_token}"),)
         elif self.api_key:
             creds = (("x-api-key", self.api_key),)
+        elif self.publishable_key:
+            creds = (("x-publishable-key", self.publishable_key),)
         return creds + self.extra_metadata
 
     async def close(self) -> None:

@@ -1,0 +1,2 @@
+"""Chatbots: drafts, configuration and versions, grounded streaming chat, sessions,
+feedback and analytics (the domain behind BotService)."""

@@ -1,0 +1,96 @@
+"""Chatbot analytics: aggregates computed in SQL over the stored messages of a time range."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import case, func, select
+
+from privexbot.errors import InvalidArgument
+from privexbot.names import Scope
+from privexbot.store.models import ChatMessage, ChatSession
+
+DEFAULT_RANGE = timedelta(days=30)
+MAX_RANGE = timedelta(days=366)
+UNANSWERED_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Analytics:
+    start: datetime
+    end: datetime
+    conversations: int
+    messages: int
+    unique_visitors: int
+    prompt_tokens: int
+    completion_tokens: int
+    feedback_up: int
+    feedback_down: int
+    knowledge_hit_rate: float
+    unanswered_questions: list[str]
+
+
+def time_range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """[start, end): the last 30 days by default, at most a year."""
+    end = end or datetime.now(UTC)
+    start = start or end - DEFAULT_RANGE
+    if start >= end:
+        raise InvalidArgument.field("start_time", "must be before end_time")
+    if end - start > MAX_RANGE:
+        raise InvalidArgument.field("start_time", "the range may span at most 366 days")
+    return start, end
+
+
+async def compute(
+    sessions, chatbots, scope: Scope, bot_id: str, start: datetime, end: datetime
+) -> Analytics:
+    await chatbots.get(scope, bot_id)  # NOT_FOUND unless it is in the scope
+    m = ChatMessage
+    in_range = (m.chatbot_id == bot_id, m.created_at >= start, m.created_at < end)
+    assistant = m.role == "assistant"
+    async with sessions() as session:
+        totals = (
+            await session.execute(
+                select(
+                    func.count(func.distinct(m.session_id)),
+                    func.count(),
+                    func.coalesce(func.sum(m.prompt_tokens), 0),
+                    func.coalesce(func.sum(m.completion_tokens), 0),
+                    func.count(case((assistant & (m.feedback_rating == "up"), 1))),
+                    func.count(case((assistant & (m.feedback_rating == "down"), 1))),
+                    func.count(m.knowledge_hit),
+                    func.count(case((m.knowledge_hit.is_(True), 1))),
+                ).where(*in_range)
+            )
+        ).one()
+        visitors = await session.scalar(
+            select(func.count(func.distinct(ChatSession.visitor_id)))
+            .select_from(m)
+            .join(ChatSession, ChatSession.id == m.session_id)
+            .where(*in_range)
+        )
+        unanswered = list(
+            (
+                await session.execute(
+                    select(m.content)
+                    .where(*in_range, m.knowledge_hit.is_(False))
+                    .order_by(m.created_at.desc(), m.id.desc())
+                    .limit(UNANSWERED_SHOWN)
+                )
+            ).scalars()
+        )
+    conversations, messages, prompt, completion, up, down, retrieved, hits = totals
+    return Analytics(
+        start,
+        end,
+        conversations,
+        messages,
+        visitors,
+        int(prompt),
+        int(completion),
+        up,
+        down,
+        hits / retrieved if retrieved else 0.0,
+        unanswered,
+    )

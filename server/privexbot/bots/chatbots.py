@@ -1,0 +1,235 @@
+"""Chatbots: finalized from drafts, edited, published as immutable versions, deleted.
+
+Chat always uses the published version; UpdateChatbot edits the working configuration,
+and PublishChatbot freezes it as the next version. Every query is filtered by the scope
+authorization resolved, so a chatbot of another tenant is NOT_FOUND like a missing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, delete, select
+from sqlalchemy.exc import IntegrityError
+
+from privexbot import names, pagination
+from privexbot.bots import config as bot_config
+from privexbot.bots.drafts import Drafts
+from privexbot.calls import current
+from privexbot.errors import not_found
+from privexbot.identity import publishable_keys
+from privexbot.names import Scope
+from privexbot.store import idempotency
+from privexbot.store.models import Chatbot, ChatbotVersion
+from privexbot.tenancy import audit, plans
+from privexbot.tenancy.service import check_etag
+
+
+def chatbot_name(bot: Chatbot) -> str:
+    return f"{names.workspace(bot.organization_id, bot.workspace_id)}/chatbots/{bot.id}"
+
+
+@dataclass(frozen=True)
+class ChatbotView:
+    bot: Chatbot
+    # The configuration chat uses (the published version's); None before any publish.
+    published_config: dict | None
+
+
+class Chatbots:
+    def __init__(self, sessions, drafts: Drafts, references: bot_config.References) -> None:
+        self._sessions, self._drafts, self._references = sessions, drafts, references
+
+    # ---- reading --------------------------------------------------------------------------
+
+    @staticmethod
+    def _query(scope: Scope):
+        return (
+            select(Chatbot, ChatbotVersion.config)
+            .outerjoin(
+                ChatbotVersion,
+                and_(
+                    ChatbotVersion.chatbot_id == Chatbot.id,
+                    ChatbotVersion.number == Chatbot.published_version,
+                ),
+            )
+            .where(
+                Chatbot.organization_id == scope.organization_id,
+                Chatbot.workspace_id == scope.workspace_id,
+            )
+        )
+
+    async def _view(self, session, scope: Scope, bot_id: str) -> ChatbotView:
+        row = (await session.execute(self._query(scope).where(Chatbot.id == bot_id))).first()
+        if row is None:
+            raise not_found(
+                f"{names.workspace(scope.organization_id, scope.workspace_id)}/chatbots/{bot_id}"
+            )
+        return ChatbotView(*row)
+
+    async def get(self, scope: Scope, bot_id: str) -> ChatbotView:
+        async with self._sessions() as session:
+            return await self._view(session, scope, bot_id)
+
+    async def list(self, scope: Scope, size: int, token: str) -> tuple[list[ChatbotView], str]:
+        query_id = ("chatbots", scope.organization_id, scope.workspace_id)
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    pagination.keyset(self._query(scope), Chatbot.id, size, token, query_id)
+                )
+            ).all()
+        views = [ChatbotView(*row) for row in rows]
+        return pagination.page(views, size, lambda v: v.bot.id, query_id)
+
+    # ---- writing --------------------------------------------------------------------------
+
+    async def finalize(
+        self, scope: Scope, draft_id: str, given_etag: str, request_id: str
+    ) -> ChatbotView:
+        """The draft as a chatbot with version 1 published, then the draft is gone. Finalizing
+        the same draft again (a retry, or a race) returns the one chatbot it became."""
+        async with self._sessions() as session:
+            earlier = await self._from_draft(session, scope, draft_id, request_id)
+            if earlier is not None:
+                return earlier
+        draft = await self._drafts.get(scope, draft_id)
+        check_etag(given_etag, draft)
+        bot_config.ensure_complete(draft.config)
+        await self._references.check(scope, draft.config, "config")
+        now = datetime.now(UTC)
+        try:
+            async with self._sessions() as session, session.begin():
+                await plans.ensure_room(session, scope.organization_id, "chatbots", Chatbot)
+                bot = Chatbot(
+                    organization_id=scope.organization_id,
+                    workspace_id=scope.workspace_id,
+                    draft_id=draft_id,
+                    config=draft.config,
+                    published_version=1,
+                    published_at=now,
+                    creator_id=current().principal.id or None,
+                )
+                session.add(bot)
+                await session.flush()
+                session.add(
+                    ChatbotVersion(
+                        chatbot_id=bot.id,
+                        number=1,
+                        config=draft.config,
+                        publisher_id=bot.creator_id,
+                    )
+                )
+                idempotency.remember(session, request_id, chatbot_name(bot))
+                audit.record(
+                    session,
+                    "chatbot.create",
+                    organization_id=bot.organization_id,
+                    resource=chatbot_name(bot),
+                    details={"draft": draft.name},
+                )
+        except IntegrityError:  # the same draft was finalized concurrently: that one wins
+            async with self._sessions() as session:
+                earlier = await self._from_draft(session, scope, draft_id, request_id)
+            if earlier is None:
+                raise
+            return earlier
+        await self._drafts.delete(scope, draft_id)
+        return ChatbotView(bot, draft.config)
+
+    async def _from_draft(
+        self, session, scope: Scope, draft_id: str, request_id: str
+    ) -> ChatbotView | None:
+        bot_id = (
+            await session.execute(
+                select(Chatbot.id).where(
+                    Chatbot.draft_id == draft_id,
+                    Chatbot.organization_id == scope.organization_id,
+                    Chatbot.workspace_id == scope.workspace_id,
+                )
+            )
+        ).scalar()
+        if bot_id is None:
+            earlier = await idempotency.recall(session, request_id)
+            bot_id = earlier.rsplit("/", 1)[1] if earlier else None
+        return None if bot_id is None else await self._view(session, scope, bot_id)
+
+    async def update(
+        self, scope: Scope, bot_id: str, given: dict, paths: list[str], given_etag: str
+    ) -> ChatbotView:
+        async with self._sessions() as session:
+            view = await self._view(session, scope, bot_id)
+        check_etag(given_etag, view.bot)
+        config = bot_config.normalized(
+            bot_config.updated(view.bot.config, given, paths, "chatbot"), "chatbot.config"
+        )
+        await self._references.check(scope, config, "chatbot.config")
+        async with self._sessions() as session, session.begin():
+            view = await self._view(session, scope, bot_id)
+            check_etag(given_etag, view.bot)
+            bot = view.bot
+            bot.config, bot.version, bot.updated_at = config, bot.version + 1, datetime.now(UTC)
+            audit.record(
+                session,
+                "chatbot.update",
+                organization_id=bot.organization_id,
+                resource=chatbot_name(bot),
+                details={"fields": ",".join(sorted(paths))},
+            )
+        return ChatbotView(bot, view.published_config)
+
+    async def publish(self, scope: Scope, bot_id: str, given_etag: str) -> ChatbotView:
+        async with self._sessions() as session, session.begin():
+            bot = (await self._view(session, scope, bot_id)).bot
+            check_etag(given_etag, bot)
+            bot_config.ensure_complete(bot.config)
+            now = datetime.now(UTC)
+            number = bot.published_version + 1
+            session.add(
+                ChatbotVersion(
+                    chatbot_id=bot.id,
+                    number=number,
+                    config=bot.config,
+                    publisher_id=current().principal.id or None,
+                )
+            )
+            bot.published_version, bot.published_at = number, now
+            bot.version, bot.updated_at = bot.version + 1, now
+            audit.record(
+                session,
+                "chatbot.publish",
+                organization_id=bot.organization_id,
+                resource=chatbot_name(bot),
+                details={"version": str(number)},
+            )
+        return ChatbotView(bot, bot.config)
+
+    async def rotate_publishable_key(self, scope: Scope, bot_id: str) -> tuple[ChatbotView, str]:
+        """A new key (returned once); the previous one stops working at once."""
+        key, prefix, secret_hash = publishable_keys.new_key()
+        async with self._sessions() as session, session.begin():
+            view = await self._view(session, scope, bot_id)
+            bot = view.bot
+            bot.publishable_key_prefix, bot.publishable_key_hash = prefix, secret_hash
+            bot.version, bot.updated_at = bot.version + 1, datetime.now(UTC)
+            audit.record(
+                session,
+                "chatbot.rotate_publishable_key",
+                organization_id=bot.organization_id,
+                resource=chatbot_name(bot),
+            )
+        return view, key
+
+    async def delete(self, scope: Scope, bot_id: str, given_etag: str) -> None:
+        """The chatbot with its versions, sessions, messages and publishable key."""
+        async with self._sessions() as session, session.begin():
+            bot = (await self._view(session, scope, bot_id)).bot
+            check_etag(given_etag, bot)
+            await session.execute(delete(Chatbot).where(Chatbot.id == bot.id))
+            audit.record(
+                session,
+                "chatbot.delete",
+                organization_id=bot.organization_id,
+                resource=chatbot_name(bot),
+            )

@@ -1,0 +1,62 @@
+"""Publishable keys: what a website widget sends to chat with one chatbot.
+
+A key reads ``pxbpk_<prefix>_<secret>``. It sits in public web pages, so it grants almost
+nothing: Chat and SubmitFeedback of its one chatbot (RPCs that declare
+``publishable_key: true``), from the chatbot's allowed origins, rate limited per key and
+per visitor. Still only its SHA-256 is stored, and rotating it revokes the old one at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+
+from privexbot.errors import Unauthenticated
+from privexbot.identity.api_keys import split_key
+from privexbot.identity.principal import Principal
+from privexbot.ids import hash_secret, new_secret, same_secret
+from privexbot.store.models import Chatbot
+
+KEY_PREFIX = "pxbpk"
+PERMISSIONS = frozenset({"chatbot.chat"})
+
+
+def new_key() -> tuple[str, str, str]:
+    """(key, its visible prefix, the hash to store)."""
+    prefix, secret = secrets.token_hex(6), new_secret()
+    return f"{KEY_PREFIX}_{prefix}_{secret}", prefix, hash_secret(secret)
+
+
+class PublishableKeys:
+    def __init__(self, sessions) -> None:
+        self._sessions = sessions
+
+    async def authenticate(self, key: str) -> Principal:
+        prefix, secret = split_key(key, KEY_PREFIX)
+        if not secret:
+            raise _invalid()
+        async with self._sessions() as session:
+            bot = (
+                await session.execute(
+                    select(
+                        Chatbot.id,
+                        Chatbot.organization_id,
+                        Chatbot.workspace_id,
+                        Chatbot.publishable_key_hash,
+                    ).where(Chatbot.publishable_key_prefix == prefix)
+                )
+            ).first()
+        if bot is None or not same_secret(bot.publishable_key_hash, hash_secret(secret)):
+            raise _invalid()
+        return Principal(
+            "publishable_key",
+            bot.id,
+            organization_id=bot.organization_id,
+            workspace_id=bot.workspace_id,
+            permissions=PERMISSIONS,
+        )
+
+
+def _invalid() -> Unauthenticated:
+    return Unauthenticated("PUBLISHABLE_KEY_INVALID", "the publishable key is not valid")
