@@ -118,7 +118,13 @@ async def demo(url: str) -> None:
 
         step("create a knowledge base and upload the handbook")
         kb = (
-            await client.post(f"/v1/{workspace}/knowledgeBases", json={"displayName": "Handbook"})
+            await client.post(
+                f"/v1/{workspace}/knowledgeBases",
+                json={
+                    "displayName": "Handbook",
+                    "chunking": {"chunkSize": 400, "chunkOverlap": 50},
+                },
+            )
         ).json()["name"]
         doc = await client.post(
             f"/v1/{kb}/documents",
