@@ -85,6 +85,7 @@ async def seed_knowledge_base(platform, scope, kb_id: str, chunks: int) -> None:
                 chunks_total=CHUNKS_PER_DOCUMENT,
             )
             session.add(doc)
+            await session.flush()  # the chunks refer to it
             session.add_all(
                 Chunk(
                     document_id=doc.id,

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from privexbot import names, pagination
 from privexbot.errors import FailedPrecondition, InvalidArgument, not_found
@@ -512,31 +512,28 @@ class Knowledge:
         return await self._results(ranked)
 
     async def _results(self, ranked: list[tuple[str, int, float]]) -> list[search.Result]:
-        """The chunks and documents behind ranked (document, index) pairs; a vector whose
-        document is gone or not ready (a delete in flight) is skipped, never shown."""
+        """The chunks and documents behind ranked (document, index) pairs, in one query; a
+        vector whose document is gone or not ready (a delete in flight) is skipped, never
+        shown."""
         if not ranked:
             return []
+        wanted = {(d, i) for d, i, _ in ranked}
         async with self._sessions() as session:
-            docs = {
-                d.id: d
-                for d in (
-                    await session.execute(
-                        select(Document).where(
-                            Document.id.in_({d for d, _, _ in ranked}), Document.state == "ready"
-                        )
+            rows = (
+                await session.execute(
+                    select(Chunk, Document)
+                    .join(Document, Document.id == Chunk.document_id)
+                    .where(
+                        Document.state == "ready",
+                        or_(*(and_(Chunk.document_id == d, Chunk.index == i) for d, i in wanted)),
                     )
-                ).scalars()
-            }
-            chunks = {}
-            for document_id, index, _ in ranked:
-                if document_id in docs:
-                    chunk = await session.get(Chunk, (document_id, index))
-                    if chunk is not None:
-                        chunks[(document_id, index)] = chunk
+                )
+            ).all()
+        found = {(chunk.document_id, chunk.index): (chunk, doc) for chunk, doc in rows}
         return [
-            search.Result(docs[d], chunks[(d, i)], score)
+            search.Result(found[(d, i)][1], found[(d, i)][0], score)
             for d, i, score in ranked
-            if (d, i) in chunks
+            if (d, i) in found
         ]
 
     async def preview_chunking(
