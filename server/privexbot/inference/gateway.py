@@ -113,6 +113,29 @@ def _retryable(exc: Exception) -> bool:
     )
 
 
+_OPENED = object()  # the pump's first item once the upstream response is open
+
+
+async def _pump(open_stream, chunks: asyncio.Queue) -> None:
+    """Put into ``chunks`` ``_OPENED`` once ``open_stream()`` answers, then each chunk, then
+    None; or, in place of any of these, the exception that ended it. Closes the stream however
+    it ends. Runs as a task of its own, which only ``stream_chat`` cancels (see there)."""
+    try:
+        stream = await open_stream()
+    except Exception as exc:
+        await chunks.put(exc)
+        return
+    try:
+        await chunks.put(_OPENED)
+        async for chunk in stream:
+            await chunks.put(chunk)
+        await chunks.put(None)
+    except Exception as exc:
+        await chunks.put(exc)
+    finally:
+        await stream.close()
+
+
 class InferenceGateway:
     def __init__(self, settings, attestor: Attestor, sessions) -> None:
         self._settings, self.attestor, self._sessions = settings, attestor, sessions
@@ -167,13 +190,27 @@ class InferenceGateway:
                 request[name] = getattr(params, name)
         if params.stop:
             request["stop"] = list(params.stop)
-        # Opened before anything is sent, so a failure here is a clean status for the caller
-        # (REST: an HTTP error with a JSON body), not a stream that breaks after one event.
-        stream = await self._retrying(lambda: client.chat.completions.create(**request))
+        # The upstream request runs in a task of its own, cancelled by us alone and once.
+        # httpcore closes a half-read response's connection in its cleanup after a cancel,
+        # but a second cancel landing during that cleanup leaves the connection open (and in
+        # the pool): the enclave sees no disconnect and generates on. A deadline cancels this
+        # handler twice (grpc, and the limits interceptor's timer at the same instant).
+        chunks: asyncio.Queue = asyncio.Queue(maxsize=8)
+        pump = asyncio.create_task(
+            _pump(lambda: self._retrying(lambda: client.chat.completions.create(**request)), chunks)
+        )
         usage, finish = None, "error"
         try:
+            # Opened before anything is sent, so a failure here is a clean status for the
+            # caller (REST: an HTTP error with a JSON body), not a stream that breaks after
+            # one event.
+            opened = await chunks.get()
+            if opened is not _OPENED:
+                raise opened
             yield Attested(verdict)
-            async for chunk in stream:
+            while (chunk := await chunks.get()) is not None:
+                if isinstance(chunk, Exception):
+                    raise chunk
                 for choice in chunk.choices:
                     if choice.delta and choice.delta.content:
                         yield Delta(choice.delta.content)
@@ -187,10 +224,10 @@ class InferenceGateway:
         except openai.OpenAIError as exc:
             raise _upstream_error(exc) from exc
         finally:
-            # Closing the response stops generation upstream. Shielded: a call that ends by
-            # deadline can be cancelled twice (grpc and our own timeout), and the second
-            # cancel would otherwise interrupt the close and leave the model generating.
-            await asyncio.shield(stream.close())
+            # Closing the response stops generation upstream. asyncio.wait never cancels what
+            # it waits for: a second cancel of this handler cannot interrupt the pump's close.
+            pump.cancel()
+            await asyncio.wait([pump])
         if usage is not None:
             yield usage
         yield Finish(finish, model)
