@@ -19,15 +19,21 @@ per-IP login limit (60/min) doesn't refuse the benchmark. Each load runs in its 
 process; the server runs in this one, and each row starts after a full garbage collection.
 Prints QPS and p50/p99 per row, the server's full (generation 2) garbage collections during
 the row and their longest pause (one such pause can decide a p99), the background login rate
-achieved, and ``p99 (iii)/(ii)`` (goal <= 1.10: p99 rises by at most 10%).
+achieved, and ``p99 (iii)/(ii)`` (goal <= 1.10: p99 rises by at most 10%). Also, per row, the
+CPU time of the server's event-loop thread (ms per second) and the share of the row's time in
+which some runnable task on the machine waited for a CPU (Linux PSI, /proc/pressure/cpu): the
+machine is small and may be shared, and a high share says the row measured that too. From
+(ii) and (iii): the event-loop CPU time one background login adds.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from harness import (
@@ -42,6 +48,34 @@ from harness import (
 )
 
 LOG_IN = "/privexbot.v1.AuthService/LogInWithEmail"
+
+
+def _stalled_us() -> int | None:
+    """Microseconds in which some runnable task waited for a CPU, since boot (Linux PSI)."""
+    try:
+        with open("/proc/pressure/cpu") as f:
+            return int(f.readline().rsplit("total=", 1)[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+@contextlib.contextmanager
+def cpu_use():
+    """Yields a dict that gets, on exit: ``seconds`` (wall), ``loop_ms`` and ``loop_ms_per_s``
+    (CPU time of this thread, which runs the server's event loop) and ``stalled`` (PSI
+    share, or None)."""
+    out: dict = {}
+    wall, cpu, stalled = time.perf_counter(), time.thread_time(), _stalled_us()
+    try:
+        yield out
+    finally:
+        out["seconds"] = time.perf_counter() - wall
+        out["loop_ms"] = (time.thread_time() - cpu) * 1000
+        out["loop_ms_per_s"] = out["loop_ms"] / out["seconds"]
+        after = _stalled_us()
+        out["stalled"] = (
+            None if stalled is None or after is None else (after - stalled) / 1e6 / out["seconds"]
+        )
 
 
 async def main(opts) -> int:
@@ -73,7 +107,7 @@ async def main(opts) -> int:
                 rate=opts.rate,
                 **common,
             )
-            with full_collections() as alone_gc:
+            with full_collections() as alone_gc, cpu_use() as alone_cpu:
                 alone = await measure("grpc", probe)
             background = dict(
                 logins,
@@ -82,11 +116,11 @@ async def main(opts) -> int:
                 warmup=0.0,
                 duration=opts.warmup + opts.duration + 1,
             )
-            with full_collections() as loaded_gc:
+            with full_collections() as loaded_gc, cpu_use() as loaded_cpu:
                 loaded, behind = await asyncio.gather(
                     measure("grpc", probe), measure("grpc", background)
                 )
-            with full_collections() as throughput_gc:
+            with full_collections() as throughput_gc, cpu_use() as throughput_cpu:
                 throughput = await measure(
                     "grpc", dict(logins, concurrency=opts.concurrency, **common)
                 )
@@ -105,27 +139,47 @@ async def main(opts) -> int:
     )
     print()
     rows = [
-        (f"(i)   LogInWithEmail, {opts.concurrency} in flight", throughput, throughput_gc),
-        (f"(ii)  GetCurrentUser at {opts.rate:g}/s, alone", alone, alone_gc),
+        (
+            f"(i)   LogInWithEmail, {opts.concurrency} in flight",
+            throughput,
+            throughput_gc,
+            throughput_cpu,
+        ),
+        (f"(ii)  GetCurrentUser at {opts.rate:g}/s, alone", alone, alone_gc, alone_cpu),
         (
             f"(iii) GetCurrentUser at {opts.rate:g}/s + {opts.login_rate:g} logins/s",
             loaded,
             loaded_gc,
+            loaded_cpu,
         ),
-        (f"      the background logins ({opts.login_rate:g}/s paced)", behind, None),
+        (f"      the background logins ({opts.login_rate:g}/s paced)", behind, None, None),
     ]
-    print(f"{'load':<52} {'QPS':>8} {'p50 ms':>8} {'p99 ms':>8}  server full GCs")
-    for label, r, pauses in rows:
-        gcs = ""
+    print(
+        f"{'load':<52} {'QPS':>8} {'p50 ms':>8} {'p99 ms':>8} {'loop ms/s':>9} {'stalled':>7}"
+        "  server full GCs"
+    )
+    for label, r, pauses, cpu in rows:
+        gcs = loop = stalled = ""
         if pauses is not None:
             gcs = f"{len(pauses)}" + (f" (max {max(pauses) * 1000:.0f} ms)" if pauses else "")
-        print(f"{label:<52} {r['qps']:>8.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}  {gcs}")
+        if cpu is not None:
+            loop = f"{cpu['loop_ms_per_s']:.0f}"
+            stalled = "?" if cpu["stalled"] is None else f"{cpu['stalled']:.0%}"
+        print(
+            f"{label:<52} {r['qps']:>8.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
+            f" {loop:>9} {stalled:>7}  {gcs}"
+        )
     print()
     ratio = loaded["p99_ms"] / alone["p99_ms"]
     print(
         f"GetCurrentUser p99 with/without background logins: {alone['p99_ms']:.2f} ->"
         f" {loaded['p99_ms']:.2f} ms, ratio {ratio:.2f}  (goal <= 1.10)"
     )
+    # (ii) and (iii) serve the same probe calls; (iii) adds the logins, paced over warm-up +
+    # window + 1 s, and the fail-fast one.
+    background_logins = opts.login_rate * (opts.warmup + opts.duration + 1) + 1
+    per_login = (loaded_cpu["loop_ms"] - alone_cpu["loop_ms"]) / background_logins
+    print(f"event-loop CPU per background login: {per_login:.1f} ms (iii minus ii)")
     print(f"login throughput: {throughput['qps']:.1f}/s at {opts.concurrency} in flight")
     return 0
 

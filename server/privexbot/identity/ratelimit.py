@@ -47,6 +47,13 @@ class RateLimiter:
 
     async def ensure_below(self, limit: Limit, subject: str) -> None:
         """Refuse when the counter is at its limit, without counting (e.g. failed logins)."""
-        value = await self._store.get(self._key(limit, subject))
-        if value is not None and int(value) >= limit.count:
-            raise self._exhausted(limit, limit.window_seconds)
+        await self.ensure_below_all((limit, subject))
+
+    async def ensure_below_all(self, *checks: tuple[Limit, str]) -> None:
+        """``ensure_below`` for each (limit, subject), with one read of the store."""
+        values = await self._store.get_many(
+            [self._key(limit, subject) for limit, subject in checks]
+        )
+        for (limit, _), value in zip(checks, values, strict=True):
+            if value is not None and int(value) >= limit.count:
+                raise self._exhausted(limit, limit.window_seconds)

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privexbot.calls import current
+from privexbot.ids import new_id
 from privexbot.store.models import AuditEvent
+
+_INSERT = insert(AuditEvent.__table__)
+
+
+def _event(
+    action: str, organization_id: str, resource: str, actor: str | None, details: dict | None
+) -> dict:
+    call = current()
+    return {
+        "organization_id": organization_id,
+        "actor": call.principal.resource_name if actor is None else actor,
+        "action": action,
+        "resource": resource,
+        "client_ip": call.client_ip,
+        "request_id": call.request_id,
+        "details": details or {},
+    }
 
 
 def record(
@@ -18,15 +39,25 @@ def record(
     details: dict[str, str] | None = None,
 ) -> None:
     """Append an event in the caller's transaction, so it commits with the change it records."""
-    call = current()
-    session.add(
-        AuditEvent(
-            organization_id=organization_id,
-            actor=call.principal.resource_name if actor is None else actor,
-            action=action,
-            resource=resource,
-            client_ip=call.client_ip,
-            request_id=call.request_id,
-            details=details or {},
-        )
+    session.add(AuditEvent(**_event(action, organization_id, resource, actor, details)))
+
+
+async def append(
+    session: AsyncSession,
+    action: str,
+    *,
+    organization_id: str = "",
+    resource: str = "",
+    actor: str | None = None,
+    details: dict[str, str] | None = None,
+) -> None:
+    """``record``, as one Core INSERT now (no ORM object to track and flush), for hot paths
+    such as sign-in; still in the caller's transaction."""
+    await session.execute(
+        _INSERT,
+        {
+            "id": new_id(),
+            "created_at": datetime.now(UTC),
+            **_event(action, organization_id, resource, actor, details),
+        },
     )
