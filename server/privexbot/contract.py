@@ -10,8 +10,12 @@ import importlib
 from dataclasses import dataclass
 from functools import cache
 
+from google.api import annotations_pb2
 from google.protobuf.descriptor import Descriptor, MethodDescriptor
 
+from privexbot import names
+from privexbot.errors import InvalidArgument
+from privexbot.names import Scope
 from privexbot.v1 import options_pb2
 
 PACKAGE = "privexbot.v1"
@@ -28,6 +32,24 @@ class MethodSpec:
     input: Descriptor
     client_streaming: bool
     server_streaming: bool
+    # The resource patterns the scope field may hold, from the RPC's HTTP bindings, e.g.
+    # ("organizations/*/workspaces/*",); empty when no binding names the field.
+    scope_patterns: tuple[str, ...] = ()
+
+    def scope_of(self, name: str) -> Scope:
+        """The tenant scope of the request's scope field; a name that is not the resource
+        this RPC takes (a workspace where a chatbot is expected) is INVALID_ARGUMENT."""
+        field = self.access.scope_field
+        scope = names.scope_of(name, field=field)
+        if self.scope_patterns and not any(
+            names.matches(name, pattern) for pattern in self.scope_patterns
+        ):
+            raise InvalidArgument.field(
+                field,
+                "must be a resource name like "
+                + " or ".join(p.replace("*", "{id}") for p in self.scope_patterns),
+            )
+        return scope
 
     @property
     def declared(self) -> bool:
@@ -44,16 +66,30 @@ def pb2_grpc(module: str):
     return importlib.import_module(f"privexbot.v1.{module}_pb2_grpc")
 
 
+def _scope_patterns(options, field: str) -> tuple[str, ...]:
+    rule = options.Extensions[annotations_pb2.http]
+    patterns = []
+    for binding in (rule, *rule.additional_bindings):
+        kind = binding.WhichOneof("pattern")
+        path = getattr(binding, kind) if kind and kind != "custom" else ""
+        start = "{" + field + "="
+        if field and start in path:
+            patterns.append(path.split(start, 1)[1].split("}", 1)[0])
+    return tuple(patterns)
+
+
 def _spec(service: str, method: MethodDescriptor) -> MethodSpec:
     options = method.GetOptions()
+    access = options.Extensions[options_pb2.access]
     return MethodSpec(
         path=f"/{PACKAGE}.{service}/{method.name}",
         service=f"{PACKAGE}.{service}",
         name=method.name,
-        access=options.Extensions[options_pb2.access],
+        access=access,
         input=method.input_type,
         client_streaming=method.client_streaming,
         server_streaming=method.server_streaming,
+        scope_patterns=_scope_patterns(options, access.scope_field),
     )
 
 

@@ -42,6 +42,15 @@ def parse(name: str, pattern: str, field: str = "name") -> list[str]:
     )
 
 
+def matches(name: str, pattern: str) -> bool:
+    """Whether ``name`` is a resource name of ``pattern``."""
+    try:
+        parse(name, pattern)
+    except InvalidArgument:
+        return False
+    return True
+
+
 def scope_of(name: str, field: str = "name") -> Scope:
     """The tenant scope of any name under ``organizations/{org}[/workspaces/{ws}]``."""
     if not name:

@@ -45,8 +45,8 @@ async def test_create_use_list_and_revoke(client_factory, stack):
     listed = await backend.auth.ListApiKeys(auth_pb2.ListApiKeysRequest(parent=user.workspace))
     assert [k.name for k in listed.api_keys] == [created.api_key.name]
     assert all(not hasattr(k, "key") for k in listed.api_keys)
-    # Permitted RPC passes authz (the chatbot RPC itself arrives with a later issue).
-    async with raises(grpc.StatusCode.UNIMPLEMENTED, "NOT_IMPLEMENTED_YET"):
+    # A permitted RPC passes authorization: the missing chatbot is then NOT_FOUND.
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
         await backend.bot.GetChatbot(bot_pb2.GetChatbotRequest(name=f"{user.workspace}/chatbots/b"))
     async with raises(grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED") as info:
         await backend.bot.DeleteChatbot(

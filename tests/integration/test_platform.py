@@ -9,7 +9,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from helpers import raises, sign_up
 
 from privexbot import contract
-from privexbot.v1 import auth_pb2, bot_pb2, tenant_pb2
+from privexbot.v1 import auth_pb2, bot_pb2, flow_pb2, tenant_pb2
 
 
 async def test_health_is_serving_for_every_service(stack):
@@ -82,7 +82,9 @@ async def test_malformed_resource_name_is_invalid_argument(client):
 async def test_a_later_issue_rpc_answers_unimplemented_with_error_info(client):
     user = await sign_up(client)
     async with raises(grpc.StatusCode.UNIMPLEMENTED, "NOT_IMPLEMENTED_YET"):
-        await client.bot.GetChatbot(bot_pb2.GetChatbotRequest(name=f"{user.workspace}/chatbots/b1"))
+        await client.flow.GetChatflow(
+            flow_pb2.GetChatflowRequest(name=f"{user.workspace}/chatflows/f1")
+        )
 
 
 async def test_errors_carry_the_request_id(client_factory):

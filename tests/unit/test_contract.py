@@ -6,6 +6,7 @@ import pytest
 from google.api import annotations_pb2, field_behavior_pb2
 
 from privexbot import contract
+from privexbot.errors import InvalidArgument
 from privexbot.tenancy.permissions import CATALOG
 from privexbot.v1 import options_pb2
 from privexbot.validation import is_repeated
@@ -90,3 +91,43 @@ def _unbounded(descriptor, path="", seen=None) -> list[str]:
 @pytest.mark.parametrize("path", METHODS)
 def test_every_request_field_is_bounded(path):
     assert _unbounded(contract.methods()[path].input) == []
+
+
+def test_scoped_rpcs_know_the_resource_their_scope_field_names():
+    """From the HTTP bindings; only UploadDocument (client streaming, metadata.parent) has
+    none, and its handler parses the name itself."""
+    unbound = [
+        s.name for s in contract.methods().values() if s.access.scope_field and not s.scope_patterns
+    ]
+    assert unbound == ["UploadDocument"]
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "ok"),
+    [
+        ("BotService/CreateChatbotDraft", "organizations/o1/workspaces/w1", True),
+        ("BotService/CreateChatbotDraft", "organizations/o1", False),
+        ("BotService/GetChatbot", "organizations/o1/workspaces/w1/chatbots/b1", True),
+        ("BotService/GetChatbot", "organizations/o1/workspaces/w1/knowledgeBases/b1", False),
+        (
+            "KnowledgeService/WatchIngestion",
+            "organizations/o1/workspaces/w1/knowledgeBases/k",
+            True,
+        ),
+        (
+            "KnowledgeService/WatchIngestion",
+            "organizations/o1/workspaces/w1/knowledgeBases/k/documents/d",
+            True,
+        ),
+        ("TenantService/GetUsage", "organizations/o1/usage", True),
+        ("TenantService/GetUsage", "organizations/o1", False),
+    ],
+)
+def test_a_scope_name_of_the_wrong_kind_is_invalid(method, name, ok):
+    spec = contract.methods()[f"/privexbot.v1.{method}"]
+    if ok:
+        assert spec.scope_of(name).organization_id == "o1"
+    else:
+        with pytest.raises(InvalidArgument) as info:
+            spec.scope_of(name)
+        assert info.value.violations[0].field == spec.access.scope_field

@@ -19,7 +19,6 @@ from privexbot.store.models import ChatMessage, ChatSession
 from privexbot.tenancy.service import etag
 from privexbot.v1 import bot_pb2, bot_pb2_grpc, inference_pb2, knowledge_pb2
 
-WORKSPACE = "organizations/*/workspaces/*"
 DRAFT = "organizations/*/workspaces/*/chatbotDrafts/*"
 BOT = "organizations/*/workspaces/*/chatbots/*"
 KB = "organizations/*/workspaces/*/knowledgeBases/*"
@@ -229,7 +228,6 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
     # ---- drafts ---------------------------------------------------------------------------
 
     async def CreateChatbotDraft(self, request, context):
-        names.parse(request.parent, WORKSPACE, "parent")
         scope = current().scope
         config = config_dict(request.chatbot_draft.config, scope, "chatbot_draft.config")
         draft = await self.drafts.create(scope, config, request.request_id)
@@ -273,7 +271,6 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         return chatbot_message(await self.chatbots.get(current().scope, bot_id))
 
     async def ListChatbots(self, request, context):
-        names.parse(request.parent, WORKSPACE, "parent")
         views, token = await self.chatbots.list(
             current().scope, pagination.page_size(request.page_size), request.page_token
         )

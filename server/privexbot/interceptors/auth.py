@@ -8,7 +8,7 @@ by a request field; a publishable key may call only RPCs declaring ``publishable
 
 from __future__ import annotations
 
-from privexbot import contract, names
+from privexbot import contract
 from privexbot.calls import current
 from privexbot.errors import NotFound, PermissionDenied, Unauthenticated
 from privexbot.interceptors.base import Guard, Interceptor, request_message
@@ -67,7 +67,7 @@ class _Authorize(Guard):
             )
         if access.permission:
             name = contract.field_value(await request_message(self.request), access.scope_field)
-            call.scope = names.scope_of(name, field=access.scope_field)
+            call.scope = self.spec.scope_of(name)
             try:
                 call.grant = await self.resolver.resolve(call.principal, call.scope, name)
             except NotFound:
