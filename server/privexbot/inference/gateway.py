@@ -17,6 +17,10 @@ from dataclasses import dataclass
 import httpx
 import openai
 
+# The SDK imports these on first use: ~0.8 s inside a process's first chat. Now at start-up.
+import openai.resources.chat  # noqa: F401
+import openai.resources.embeddings  # noqa: F401
+
 from privexbot.errors import (
     DeadlineExceeded,
     DomainError,
