@@ -245,7 +245,7 @@ async def interceptors_only_server(settings, current_user: bytes):
     import grpc
     from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-    from privexbot.app import chain, server_options
+    from privexbot.app import GenericOnly, chain, server_options
     from privexbot.platform import Platform
     from privexbot.v1 import auth_pb2
 
@@ -263,7 +263,7 @@ async def interceptors_only_server(settings, current_user: bytes):
     )
     chain(platform).register(server, "privexbot.v1.AuthService", {"GetCurrentUser": handler})
     checks = health.aio.HealthServicer()  # so Envoy's active health check passes
-    health_pb2_grpc.add_HealthServicer_to_server(checks, server)
+    health_pb2_grpc.add_HealthServicer_to_server(checks, GenericOnly(server))  # as app.py
     await checks.set("", health_pb2.HealthCheckResponse.SERVING)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()

@@ -22,7 +22,9 @@ Each load runs in its own fresh process (so the client never shares the server's
 loop), with N concurrent in-flight calls for a fixed time after a warm-up; then again with
 one call in flight, which is the per-hop latency Envoy adds. Servers run in this process.
 Prints a table and the ratios: ``b/a`` (goal >= 0.7), ``b0/a`` (the interceptors alone)
-and ``Envoy adds p50`` (c - b, goal <= 1 ms; and c0 - b0).
+and ``Envoy adds p50`` (c - b, goal <= 1 ms; and c0 - b0). The ``loop us`` column is the CPU
+time this process's event-loop thread (every server here) spent per call: on a shared
+machine it varies less than QPS, so ``a/b loop CPU`` is printed as well.
 """
 
 from __future__ import annotations
@@ -31,13 +33,13 @@ import argparse
 import asyncio
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness import (
     GET_CURRENT_USER,
     interceptors_only_server,
-    measure,
     real_server,
     rpc_log_to_devnull,
     sign_up,
@@ -45,6 +47,18 @@ from harness import (
 )
 
 ECHO_METHOD = "/bench.Echo/Echo"
+
+
+async def measure(kind: str, args: dict) -> dict:
+    """``harness.measure``, plus ``loop_us``: this thread's CPU time per call (warm-up calls
+    counted at the measured rate)."""
+    import harness
+
+    started = time.thread_time()
+    result = await harness.measure(kind, args)
+    calls = result["qps"] * (args["warmup"] + args["duration"])
+    result["loop_us"] = (time.thread_time() - started) / calls * 1e6
+    return result
 
 
 async def bare_echo_server(reply_size: int):
@@ -200,12 +214,12 @@ async def main(opts) -> int:
         f"real server over {backend}, ephemeral store {'redis' if opts.redis_url else 'in-process'}"
     )
     print()
-    print(f"{'target':<40} {'in flight':>9} {'QPS':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'target':<40} {'in flight':>9} {'QPS':>9} {'p50 ms':>8} {'p99 ms':>8} {'loop us':>8}")
     for row in sorted(rows, key=lambda r: -r.concurrency):
         r = row.result
         print(
             f"{row.label:<40} {row.concurrency:>9} {r['qps']:>9.0f} {r['p50_ms']:>8.2f}"
-            f" {r['p99_ms']:>8.2f}"
+            f" {r['p99_ms']:>8.2f} {r['loop_us']:>8.0f}"
         )
     n = opts.concurrency
     a, i, b, bn, c = (get(k, n) for k in ("(a)", "(b0)", "(b)", "(b')", "(c)"))
@@ -214,6 +228,10 @@ async def main(opts) -> int:
     print(f"b'/a  QPS ratio (no log line):   {bn['qps'] / a['qps']:.2f}")
     print(f"b0/a  QPS ratio (interceptors):  {i['qps'] / a['qps']:.2f}")
     print(f"c/b   QPS ratio (Envoy REST):    {c['qps'] / b['qps']:.2f}")
+    print(
+        f"a/b   loop CPU per call:          {a['loop_us'] / b['loop_us']:.2f}"
+        f"  (a/b0 {a['loop_us'] / i['loop_us']:.2f}, a/b' {a['loop_us'] / bn['loop_us']:.2f})"
+    )
     c1, b1, c01, b01 = get("(c)", 1), get("(b)", 1), get("(c0)", 1), get("(b0)", 1)
     print(
         f"Envoy adds p50 {c1['p50_ms'] - b1['p50_ms']:.2f} ms at 1 in flight (c - b; goal <= 1 ms);"

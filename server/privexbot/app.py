@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 from privexbot import contract
 from privexbot.api.registry import add_service, complete
@@ -46,6 +46,22 @@ def server_options(settings: Settings, reuse_port: bool) -> list[tuple[str, int]
         ("grpc.max_connection_idle_ms", 15 * 60_000),
         ("grpc.so_reuseport", 1 if reuse_port else 0),
     ]
+
+
+class GenericOnly:
+    """Stands in for the server while generated code adds a service (health, reflection), so
+    its handlers are served as a generic handler only, not also as grpc's registered methods:
+    grpc.aio waits on a pending request per registered method for every call it accepts (see
+    ``interceptors.base.Chain``)."""
+
+    def __init__(self, server: grpc.aio.Server) -> None:
+        self._server = server
+
+    def add_generic_rpc_handlers(self, handlers) -> None:
+        self._server.add_generic_rpc_handlers(handlers)
+
+    def add_registered_method_handlers(self, _service: str, _handlers) -> None:
+        pass  # the same handlers arrived above, as a generic handler
 
 
 def chain(platform: Platform) -> Chain:
@@ -128,10 +144,13 @@ async def create_server(
     health_servicer = health.aio.HealthServicer()
     for name in ("", *contract.service_names()):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    if settings.reflection:
-        reflection.enable_server_reflection(
-            (*contract.service_names(), health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, GenericOnly(server))
+    if settings.reflection:  # reflection.enable_server_reflection, as a generic handler
+        reflection_pb2_grpc.add_ServerReflectionServicer_to_server(
+            reflection.aio.ReflectionServicer(
+                (*contract.service_names(), health.SERVICE_NAME, reflection.SERVICE_NAME)
+            ),
+            GenericOnly(server),
         )
     port = server.add_insecure_port(address or settings.grpc_address)
     # Everything built so far lives as long as the process; keep full garbage collections

@@ -7,20 +7,34 @@ import logging
 import sys
 import time
 
+# One encoder for every line (json.dumps with separators builds a new one each call).
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
 
 class JsonFormatter(logging.Formatter):
+    # (second, its "YYYY-MM-DDTHH:MM:SS"): lines within a second share the formatted time.
+    _second: tuple[int, str] = (-1, "")
+
     def format(self, record: logging.LogRecord) -> str:
+        second = int(record.created)
+        cached = self._second
+        if cached[0] != second:
+            cached = self._second = (
+                second,
+                time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)),
+            )
         entry = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "time": f"{cached[1]}.{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update(getattr(record, "rpc", {}))
+        rpc = getattr(record, "rpc", None)
+        if rpc:
+            entry.update(rpc)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, separators=(",", ":"))
+        return _encode(entry)
 
 
 def configure(level: str = "INFO") -> None:

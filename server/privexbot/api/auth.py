@@ -72,10 +72,41 @@ def api_key_message(row: models.ApiKey) -> auth_pb2.ApiKey:
     )
 
 
+def current_user_message(me: accounts.CurrentUser, principal) -> auth_pb2.CurrentUser:
+    return auth_pb2.CurrentUser(
+        user=user_message(me.user),
+        identities=[identity_message(i) for i in me.identities],
+        memberships=[
+            auth_pb2.OrganizationMembership(
+                organization=names.organization(m.organization.id),
+                organization_display_name=m.organization.display_name,
+                role=ORG_ROLES[m.role],
+                workspaces=[
+                    auth_pb2.WorkspaceMembership(
+                        workspace=names.workspace(ws.organization_id, ws.id),
+                        workspace_display_name=ws.display_name,
+                        role=WS_ROLES[role],
+                    )
+                    for ws, role in m.workspaces
+                ],
+            )
+            for m in me.memberships
+        ],
+        organization=names.organization(principal.organization_id)
+        if principal.organization_id
+        else "",
+        workspace=names.workspace(principal.organization_id, principal.workspace_id)
+        if principal.workspace_id
+        else "",
+    )
+
+
 class AuthApi(auth_pb2_grpc.AuthServiceServicer):
     def __init__(self, platform) -> None:
         self.accounts = platform.accounts
         self.api_keys = platform.api_keys
+        # GetCurrentUser: user id -> (view, organization, workspace, the message built from them)
+        self._current_users: dict[str, tuple] = {}
 
     async def SignUpWithEmail(self, request, context):
         grant = await self.accounts.sign_up_email(
@@ -134,32 +165,27 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
     async def GetCurrentUser(self, request, context):
         principal = current().principal
         me = await self.accounts.current_user(principal)
-        return auth_pb2.CurrentUser(
-            user=user_message(me.user),
-            identities=[identity_message(i) for i in me.identities],
-            memberships=[
-                auth_pb2.OrganizationMembership(
-                    organization=names.organization(m.organization.id),
-                    organization_display_name=m.organization.display_name,
-                    role=ORG_ROLES[m.role],
-                    workspaces=[
-                        auth_pb2.WorkspaceMembership(
-                            workspace=names.workspace(ws.organization_id, ws.id),
-                            workspace_display_name=ws.display_name,
-                            role=WS_ROLES[role],
-                        )
-                        for ws, role in m.workspaces
-                    ],
-                )
-                for m in me.memberships
-            ],
-            organization=names.organization(principal.organization_id)
-            if principal.organization_id
-            else "",
-            workspace=names.workspace(principal.organization_id, principal.workspace_id)
-            if principal.workspace_id
-            else "",
+        # The message built for this very view (accounts serves the same object until a stamp
+        # it depends on changes) and access-token context: reused, not rebuilt.
+        built = self._current_users.get(principal.id)
+        if (
+            built is not None
+            and built[0] is me
+            and built[1] == principal.organization_id
+            and built[2] == principal.workspace_id
+        ):
+            return built[3]
+        reply = current_user_message(me, principal)
+        self._current_users.pop(principal.id, None)
+        self._current_users[principal.id] = (
+            me,
+            principal.organization_id,
+            principal.workspace_id,
+            reply,
         )
+        if len(self._current_users) > accounts.CURRENT_USER_CACHE_SIZE:
+            self._current_users.pop(next(iter(self._current_users)))
+        return reply
 
     async def CreateApiKey(self, request, context):
         call = current()

@@ -2,7 +2,12 @@
 
 Size and stream-count limits are set on the server itself (``privexbot.app``); this
 interceptor rejects malformed requests before any handler runs and bounds handler time
-when the client sent no deadline.
+when the client sent no deadline (or one beyond the default).
+
+A unary call whose client deadline already falls within the default is not given a timer of
+its own: grpc cancels the call at that deadline anyway (the client has its
+DEADLINE_EXCEEDED), and a timer per call measured as a noticeable share of a cheap RPC.
+Streams are always bounded here, message by message.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import asyncio
 import contextlib
 
 from privexbot import validation
-from privexbot.interceptors.base import Guard, Interceptor, request_message
+from privexbot.interceptors.base import FirstMessage, Guard, Interceptor
 
 
 class _Limited(Guard):
@@ -21,7 +26,8 @@ class _Limited(Guard):
         self.request, self.context, self.default = request, context, default
 
     async def __aenter__(self):
-        validation.validate(await request_message(self.request))
+        request = self.request
+        validation.validate(await request.first() if isinstance(request, FirstMessage) else request)
         return self
 
     def _deadline(self) -> float:
@@ -29,8 +35,15 @@ class _Limited(Guard):
         budget = self.default if remaining is None else min(remaining, self.default)
         return asyncio.get_running_loop().time() + budget
 
-    async def unary(self, awaitable):
-        async with asyncio.timeout_at(self._deadline()):
+    def unary(self, awaitable):
+        remaining = self.context.time_remaining()
+        if remaining is not None and remaining <= self.default:
+            return awaitable  # grpc ends the call at the client's deadline
+        return self._bounded(awaitable, self.default)
+
+    @staticmethod
+    async def _bounded(awaitable, budget: float):
+        async with asyncio.timeout(budget):
             return await awaitable
 
     async def stream(self, iterator):

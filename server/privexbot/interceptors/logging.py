@@ -63,21 +63,28 @@ class _Logged(Guard):
     async def __aexit__(self, exc_type, exc, tb):
         call = self.call
         if exc_type is not None and call.code == "OK":
-            call.code = "CANCELLED" if not issubclass(exc_type, Exception) else "UNKNOWN"
+            if issubclass(exc_type, Exception):
+                call.code = "UNKNOWN"
+            else:  # cancelled by grpc: the client went away, or its deadline passed
+                remaining = self.context.time_remaining()
+                call.code = (
+                    "DEADLINE_EXCEEDED" if remaining is not None and remaining <= 0 else "CANCELLED"
+                )
         if log.isEnabledFor(logging.INFO):
-            log.info(
-                "rpc",
-                extra={
-                    "rpc": {
-                        "method": self.spec.path,
-                        "code": call.code,
-                        "authz": call.authz,
-                        "duration_ms": round((time.perf_counter() - self.started) * 1000, 3),
-                        "request_id": call.request_id,
-                        "principal": call.principal.resource_name,
-                        "client_ip": call.client_ip,
-                    }
-                },
+            # log.info("rpc", extra=...) without its search of the stack for the caller.
+            rpc = {
+                "method": self.spec.path,
+                "code": call.code,
+                "authz": call.authz,
+                "duration_ms": round((time.perf_counter() - self.started) * 1000, 3),
+                "request_id": call.request_id,
+                "principal": call.principal.resource_name,
+                "client_ip": call.client_ip,
+            }
+            log.handle(
+                log.makeRecord(
+                    log.name, logging.INFO, __file__, 0, "rpc", (), None, "rpc", {"rpc": rpc}
+                )
             )
         end(self.token)
         return False
