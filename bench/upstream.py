@@ -9,7 +9,8 @@ Serves, on loopback, with bearer-key auth (``Authorization: Bearer <key>``):
                              ``data: [DONE]``; ``stream: false``: one ``chat.completion``;
   GET  /v1/models            ``smollm2-135m-instruct`` (chat) and ``all-minilm-l6-v2``;
   POST /v1/embeddings        with ``--embeddings`` only: the real all-MiniLM-L6-v2 (the
-                             enclave's own engine), so retrieval costs what it really costs;
+                             enclave's own engine, float or base64 like the enclave), so
+                             retrieval costs what it really costs;
   GET  /health, GET /metrics (streams started/completed/disconnected, tokens sent; no auth).
 A stream's first token is written ``--first-token-ms`` after the request, then one token
 every ``1 / --tokens-per-second`` s on a fixed schedule (no drift), ``max_tokens`` of them
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import hmac
 import json
 import re
@@ -184,8 +186,15 @@ class Upstream:
         if not isinstance(texts, list) or not texts:
             raise BadRequest(400, "input: required")
         vectors, n_tokens = await asyncio.to_thread(self.embedder.embed, texts)
+        as_base64 = request.get("encoding_format") == "base64"  # the openai SDK's default
         data = [
-            {"object": "embedding", "index": i, "embedding": v.tolist()}
+            {
+                "object": "embedding",
+                "index": i,
+                "embedding": base64.b64encode(v.astype("<f4").tobytes()).decode()
+                if as_base64
+                else v.tolist(),
+            }
             for i, v in enumerate(vectors)
         ]
         usage = {"prompt_tokens": n_tokens, "total_tokens": n_tokens}

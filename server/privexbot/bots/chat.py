@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from privexbot import names, pagination
+from privexbot import names, pagination, tasks
 from privexbot.bots import config as bot_config
 from privexbot.bots import prompt
 from privexbot.bots.chatbots import Chatbots
@@ -154,16 +154,6 @@ def _ensure_own(row: ChatSession, visitor: str, name: str) -> None:
     )
 
 
-async def _settled(awaitable: Awaitable):
-    """``await`` that a cancellation of the caller cannot interrupt: the work finishes."""
-    task = asyncio.ensure_future(awaitable)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await asyncio.wait([task])
-        raise
-
-
 class Conversations:
     def __init__(
         self, sessions, store, settings, knowledge, inference, drafts: Drafts, chatbots: Chatbots
@@ -176,14 +166,26 @@ class Conversations:
 
     # ---- the exchange ---------------------------------------------------------------------
 
+    async def _retrieve(self, scope: Scope, config: dict, question: str) -> list | None:
+        """What the chatbot's knowledge bases hold on ``question``; None without any."""
+        if not config["knowledge_bases"]:
+            return None
+        return await self._knowledge.retrieve(
+            scope, config["knowledge_bases"], question, config["retrieval"]
+        )
+
     async def _answer(
-        self, scope: Scope, config: dict, history: list[gateway.Message], question: str, reply
+        self,
+        scope: Scope,
+        config: dict,
+        history: list[gateway.Message],
+        question: str,
+        retrieval: Awaitable[list | None],
+        reply: Reply,
     ) -> AsyncIterator:
         sources = []
-        if config["knowledge_bases"]:
-            results = await self._knowledge.retrieve(
-                scope, config["knowledge_bases"], question, config["retrieval"]
-            )
+        results = await retrieval
+        if results is not None:
             relevant = [r for r in results if r.score >= prompt.RELEVANT_SCORE]
             if config["grounding_mode"] == "strict":  # weak matches are no grounds to answer
                 results = relevant
@@ -232,6 +234,7 @@ class Conversations:
         config: dict,
         history: list[gateway.Message],
         question: str,
+        retrieval: Awaitable[list | None],
         begin: Callable[[Reply], Awaitable[str]],
         finish: Callable[[Reply], Awaitable[str]],
     ) -> AsyncIterator[Event]:
@@ -240,7 +243,7 @@ class Conversations:
         reply, started = Reply(), False
         try:
             async with contextlib.aclosing(
-                self._answer(scope, config, history, question, reply)
+                self._answer(scope, config, history, question, retrieval, reply)
             ) as events:
                 await anext(events)  # retrieval done, upstream open: nothing stored before
                 session = await begin(reply)
@@ -254,7 +257,7 @@ class Conversations:
             raise
         finally:  # after the upstream is closed (generation stopped), not before
             if started:
-                message = await _settled(finish(reply))
+                message = await tasks.settled(finish(reply))
         yield Done(reply.finish, message, not reply.complete)
 
     # ---- Chat -----------------------------------------------------------------------------
@@ -350,6 +353,29 @@ class Conversations:
     ) -> AsyncIterator[Event]:
         bot, config = await self._published(scope, bot_id)
         visitor = await self._visitor(bot, config, visitor_id, origin)
+        # Retrieval (mostly embedding the question in the enclave) runs while the quota and
+        # the session are read.
+        retrieval = asyncio.ensure_future(self._retrieve(scope, config, question))
+        try:
+            async for event in self._chat(
+                scope, bot, config, session_ref, question, visitor, lead, retrieval
+            ):
+                yield event
+        finally:
+            tasks.discard(retrieval)  # never awaited when chat was refused before generation
+
+    async def _chat(
+        self,
+        scope: Scope,
+        bot: Chatbot,
+        config: dict,
+        session_ref: str,
+        question: str,
+        visitor: str,
+        lead: dict | None,
+        retrieval: asyncio.Future,
+    ) -> AsyncIterator[Event]:
+        bot_id = bot.id
         history: list[gateway.Message] = []
         async with self._sessions() as session:
             await self._ensure_quota(session, scope.organization_id)
@@ -429,7 +455,9 @@ class Conversations:
                 await session.flush()
                 return message_name(row, message)
 
-        async for event in self._converse(scope, config, history, question, begin, finish):
+        async for event in self._converse(
+            scope, config, history, question, retrieval, begin, finish
+        ):
             yield event
 
     async def test_draft(
@@ -467,7 +495,10 @@ class Conversations:
             await self._store.set(key, json.dumps(turns), self._drafts.ttl)
             return ""
 
-        async for event in self._converse(scope, config, history, question, begin, finish):
+        retrieval = self._retrieve(scope, config, question)
+        async for event in self._converse(
+            scope, config, history, question, retrieval, begin, finish
+        ):
             yield event
 
     # ---- sessions and feedback ------------------------------------------------------------

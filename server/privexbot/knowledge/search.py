@@ -37,19 +37,17 @@ def _escape_like(term: str) -> str:
 
 
 async def vector_search(
-    sessions,
     vectors: VectorStore,
-    embed,
     *,
     organization_id: str,
     workspace_id: str,
     knowledge_base_ids: list[str],
-    query: str,
+    vector: list[float],
     top_k: int,
     document_ids: list[str] | None,
 ) -> list[tuple[str, int, float]]:
-    """(document id, chunk index, cosine similarity), best first."""
-    (vector,) = await embed([query])
+    """(document id, chunk index, cosine similarity) of the chunks nearest to the query's
+    ``vector``, best first."""
     hits = await vectors.search(
         organization_id=organization_id,
         workspace_id=workspace_id,

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
-from privexbot import names, pagination
+from privexbot import names, pagination, tasks
 from privexbot.errors import FailedPrecondition, InvalidArgument, not_found
 from privexbot.knowledge import chunking, parsing, search
 from privexbot.knowledge.ingestion import TERMINAL, Ingestion, chunking_config
@@ -452,7 +452,18 @@ class Knowledge:
         self, scope: Scope, kb_ids: list[str], query: str, override: dict
     ) -> list[search.Result]:
         """Search several knowledge bases of ``scope`` at once (a chatbot's): the first one's
-        retrieval defaults under ``override``. Ids no longer in the workspace are skipped."""
+        retrieval defaults under ``override``. Ids no longer in the workspace are skipped.
+        The query is embedded while the knowledge bases are read (a chatbot's question waits
+        for both)."""
+        embedding = asyncio.ensure_future(self._embed([query]))
+        try:
+            return await self._retrieve(scope, kb_ids, query, override, embedding)
+        finally:
+            tasks.discard(embedding)  # not needed after all: keyword mode, nothing to search
+
+    async def _retrieve(
+        self, scope: Scope, kb_ids: list[str], query: str, override: dict, embedding
+    ) -> list[search.Result]:
         async with self._sessions() as session:
             kbs = {
                 kb.id: kb
@@ -470,7 +481,7 @@ class Knowledge:
         if not present:
             return []
         settings = self.retrieval(kbs[present[0]], override)
-        return await self._ranked(scope, present, query, settings, None)
+        return await self._ranked(scope, present, query, settings, None, embedding)
 
     async def _ranked(
         self,
@@ -479,18 +490,19 @@ class Knowledge:
         query: str,
         settings: Retrieval,
         document_ids: list[str] | None,
+        embedding=None,
     ) -> list[search.Result]:
+        """``embedding``: the query's embedding already under way, if any."""
         pool = settings.top_k * 4 if settings.mode == "hybrid" else settings.top_k
         ranked: list[tuple[str, int, float]] = []
         if settings.mode in ("vector", "hybrid"):
+            (vector,) = await (embedding or self._embed([query]))
             vector_ranked = await search.vector_search(
-                self._sessions,
                 self._vectors,
-                self._embed,
                 organization_id=scope.organization_id,
                 workspace_id=scope.workspace_id,
                 knowledge_base_ids=kb_ids,
-                query=query,
+                vector=vector,
                 top_k=pool,
                 document_ids=document_ids,
             )
