@@ -335,6 +335,10 @@ async def test_a_session_continues_with_its_history_and_only_for_its_visitor(
         common_pb2.ORGANIZATION_ROLE_MEMBER,
         [(me.workspace, common_pb2.WORKSPACE_ROLE_VIEWER)],
     )
+    # A session belongs to its chatbot: naming it under another bot finds nothing.
+    other = await new_bot(client, me.workspace)
+    async with raises(grpc.StatusCode.NOT_FOUND):
+        await chat(client, other.name, "hi", session=session.replace(bot.name, other.name))
     await get_session(colleague, session)  # members may read every session...
     async with raises(grpc.StatusCode.PERMISSION_DENIED, "NOT_YOUR_SESSION"):
         await chat(colleague, bot.name, "hi", session=session)  # ...but not speak in it

@@ -142,6 +142,15 @@ def message_name(session: ChatSession, message: ChatMessage) -> str:
     return f"{session_name(session)}/messages/{message.id}"
 
 
+async def _named_session(session, org: str, ws: str, bot_id: str, session_id: str):
+    """The session these name parts point at, or None: its own row must say it belongs to
+    that organization, workspace and chatbot (the name alone proves nothing)."""
+    row = await session.get(ChatSession, session_id)
+    if row is None or (org, ws, bot_id) != (row.organization_id, row.workspace_id, row.chatbot_id):
+        return None
+    return row
+
+
 def _ensure_own(row: ChatSession, visitor: str, name: str) -> None:
     """Sessions are their visitor's: a widget visitor cannot see anyone else's (NOT_FOUND);
     a member, who may read every session, still cannot speak or rate in another's."""
@@ -305,7 +314,7 @@ class Conversations:
         self, session, scope: Scope, bot_id: str, name: str, visitor: str
     ) -> ChatSession:
         org, ws, bot, session_id = names.parse(name, SESSION, "session")
-        row = await session.get(ChatSession, session_id)
+        row = await _named_session(session, org, ws, bot, session_id)
         if row is None or (org, ws, bot) != (scope.organization_id, scope.workspace_id, bot_id):
             raise not_found(name)
         _ensure_own(row, visitor, name)
@@ -530,12 +539,8 @@ class Conversations:
     ) -> tuple[ChatSession, list[ChatMessage], str]:
         org, ws, bot_id, session_id = names.parse(name, SESSION)
         async with self._sessions() as session:
-            row = await session.get(ChatSession, session_id)
-            if row is None or (org, ws, bot_id) != (
-                row.organization_id,
-                row.workspace_id,
-                row.chatbot_id,
-            ):
+            row = await _named_session(session, org, ws, bot_id, session_id)
+            if row is None:
                 raise not_found(name)
             query_id = ("chat_messages", session_id)
             query = select(ChatMessage).where(ChatMessage.session_id == session_id)
@@ -559,14 +564,9 @@ class Conversations:
         principal = current().principal
         visitor = visitor_id if principal.is_publishable_key else principal.resource_name
         async with self._sessions() as session, session.begin():
-            row = await session.get(ChatSession, session_id)
+            row = await _named_session(session, org, ws, bot_id, session_id)
             message = await session.get(ChatMessage, message_id)
-            if (
-                row is None
-                or message is None
-                or message.session_id != row.id
-                or (org, ws, bot_id) != (row.organization_id, row.workspace_id, row.chatbot_id)
-            ):
+            if row is None or message is None or message.session_id != row.id:
                 raise not_found(name)
             _ensure_own(row, visitor, name)
             if message.role != "assistant":
