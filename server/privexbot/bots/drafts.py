@@ -7,7 +7,6 @@ test-chat sessions expire with it. Updates are checked against the draft's etag.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from privexbot.calls import current
 from privexbot.errors import not_found
 from privexbot.ids import new_id
 from privexbot.names import Scope
+from privexbot.store import idempotency
 from privexbot.store.ephemeral import EphemeralStore
 from privexbot.tenancy.service import check_etag, etag
 
@@ -77,11 +77,10 @@ class Drafts:
         await self._references.check(scope, config, "chatbot_draft.config")
         draft_id = new_id()
         if request_id:  # AIP-155 for a resource outside the database: remember it here
-            call = current()
-            fingerprint = hashlib.sha256(
-                f"{call.principal.resource_name}\0{request_id}".encode()
-            ).hexdigest()
-            key = f"org:{scope.organization_id}:ws:{scope.workspace_id}:draft-request:{fingerprint}"
+            key = (
+                f"org:{scope.organization_id}:ws:{scope.workspace_id}:draft-request:"
+                f"{idempotency.key(request_id)}"
+            )
             if not await self._store.set(key, draft_id, self.ttl, only_new=True):
                 earlier = await self._store.get(key)
                 if earlier:

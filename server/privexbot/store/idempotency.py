@@ -13,7 +13,8 @@ from privexbot.calls import current
 from privexbot.store.models import IdempotencyKey
 
 
-def _key(request_id: str) -> str:
+def key(request_id: str) -> str:
+    """The request id as a key unique to the current caller and RPC (hashed)."""
     call = current()
     caller, method = call.principal.resource_name, call.method.name
     return hashlib.sha256(f"{caller}\0{method}\0{request_id}".encode()).hexdigest()
@@ -23,10 +24,10 @@ async def recall(session: AsyncSession, request_id: str) -> str | None:
     """The resource name an earlier create with this request id produced, if any."""
     if not request_id:
         return None
-    row = await session.get(IdempotencyKey, _key(request_id))
+    row = await session.get(IdempotencyKey, key(request_id))
     return row.resource if row else None
 
 
 def remember(session: AsyncSession, request_id: str, resource: str) -> None:
     if request_id:
-        session.add(IdempotencyKey(key=_key(request_id), resource=resource))
+        session.add(IdempotencyKey(key=key(request_id), resource=resource))
