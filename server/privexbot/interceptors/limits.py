@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 
 from privexbot import validation
-from privexbot.interceptors.base import FirstMessage, Guard, Interceptor
+from privexbot.interceptors.base import Guard, Interceptor, request_message
 
 
 class _Limited(Guard):
@@ -26,8 +26,7 @@ class _Limited(Guard):
         self.request, self.context, self.default = request, context, default
 
     async def __aenter__(self):
-        request = self.request
-        validation.validate(await request.first() if isinstance(request, FirstMessage) else request)
+        validation.validate(await request_message(self.request))
         return self
 
     def _deadline(self) -> float:
