@@ -223,7 +223,7 @@ def lead_dict(message: bot_pb2.ChatRequest) -> dict | None:
 class BotApi(bot_pb2_grpc.BotServiceServicer):
     def __init__(self, platform) -> None:
         self.drafts, self.chatbots = platform.drafts, platform.chatbots
-        self.conversations, self.sessions = platform.conversations, platform.sessions
+        self.conversations = platform.conversations
 
     # ---- drafts ---------------------------------------------------------------------------
 
@@ -359,9 +359,7 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         start, end = analytics.time_range(
             from_timestamp(request, "start_time"), from_timestamp(request, "end_time")
         )
-        result = await analytics.compute(
-            self.sessions, self.chatbots, current().scope, bot_id, start, end
-        )
+        result = await self.conversations.analytics(current().scope, bot_id, start, end)
         return bot_pb2.ChatbotAnalytics(
             name=request.name,
             start_time=timestamp(result.start),

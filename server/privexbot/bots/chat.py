@@ -22,8 +22,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, or_, select
 
 from privexbot import names, pagination, tasks
+from privexbot.bots import analytics, prompt
 from privexbot.bots import config as bot_config
-from privexbot.bots import prompt
 from privexbot.bots.chatbots import Chatbots
 from privexbot.bots.drafts import Drafts, test_session_key
 from privexbot.calls import current
@@ -555,6 +555,11 @@ class Conversations:
             )
         page, next_token = pagination.page(messages, size, lambda m: m.id, query_id)
         return row, page, next_token
+
+    async def analytics(
+        self, scope: Scope, bot_id: str, start: datetime, end: datetime
+    ) -> analytics.Analytics:
+        return await analytics.compute(self._sessions, self._chatbots, scope, bot_id, start, end)
 
     async def submit_feedback(
         self, scope: Scope, name: str, rating: str, comment: str, visitor_id: str
