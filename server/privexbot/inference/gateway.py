@@ -10,6 +10,7 @@ client then pins). Retries happen only before the first token; a consumer that s
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -120,24 +121,82 @@ def _retryable(exc: Exception) -> bool:
 _OPENED = object()  # the pump's first item once the upstream response is open
 
 
-async def _pump(open_stream, chunks: asyncio.Queue) -> None:
-    """Put into ``chunks`` ``_OPENED`` once ``open_stream()`` answers, then each chunk, then
-    None; or, in place of any of these, the exception that ended it. Closes the stream however
-    it ends. Runs as a task of its own, which only ``stream_chat`` cancels (see there)."""
+def _bad_stream() -> Unavailable:
+    return Unavailable("INFERENCE_BAD_STREAM", "the inference endpoint sent a malformed stream")
+
+
+async def _payloads(response: httpx.Response) -> AsyncIterator[dict]:
+    """The JSON objects of an OpenAI-style server-sent event stream, up to ``data: [DONE]``.
+
+    Plain dicts, not the SDK's typed chunks: the relay reads three fields of each, and
+    building a typed chunk per token measured as the largest share of relaying one. An event
+    carrying ``error`` ends the stream as the SDK's own stream would (an upstream failure).
+    """
+    data: list[str] = []
+    lines = response.aiter_lines()
+    while True:
+        line = await anext(lines, None)
+        if line is not None and line.startswith("data:"):
+            data.append(line[6:] if line.startswith("data: ") else line[5:])
+            continue
+        if line is not None and (line or not data):
+            continue  # another field (event:, id:, a comment), or a blank line between events
+        if not data:
+            return  # the stream ended without [DONE]
+        payload, data = "\n".join(data), []
+        if payload.startswith("[DONE]"):
+            return
+        try:
+            event = json.loads(payload)
+        except ValueError:
+            raise _bad_stream() from None
+        if not isinstance(event, dict):
+            raise _bad_stream()
+        if event.get("error"):
+            raise Unavailable(
+                "INFERENCE_UNAVAILABLE", "the inference endpoint failed while generating"
+            )
+        yield event
+        if line is None:
+            return
+
+
+def _events(payload: dict) -> tuple[list[str], str | None, Usage | None]:
+    """One stream payload's text deltas, finish reason and usage."""
     try:
-        stream = await open_stream()
+        texts, finish = [], None
+        for choice in payload.get("choices") or ():
+            text = (choice.get("delta") or {}).get("content")
+            if text:
+                texts.append(str(text))
+            finish = choice.get("finish_reason") or finish
+        usage = payload.get("usage")
+        if usage:
+            usage = Usage(int(usage["prompt_tokens"]), int(usage["completion_tokens"]))
+        return texts, finish, usage or None
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise _bad_stream() from None
+
+
+async def _pump(open_stream, chunks: asyncio.Queue) -> None:
+    """Put into ``chunks`` ``_OPENED`` once ``open_stream()`` answers (an httpx response,
+    still streaming), then each payload, then None; or, in place of any of these, the
+    exception that ended it. Closes the response however it ends. Runs as a task of its
+    own, which only ``stream_chat`` cancels (see there)."""
+    try:
+        response = await open_stream()
     except Exception as exc:
         await chunks.put(exc)
         return
     try:
         await chunks.put(_OPENED)
-        async for chunk in stream:
-            await chunks.put(chunk)
+        async for payload in _payloads(response):
+            await chunks.put(payload)
         await chunks.put(None)
     except Exception as exc:
         await chunks.put(exc)
     finally:
-        await stream.close()
+        await response.aclose()
 
 
 class InferenceGateway:
@@ -200,9 +259,7 @@ class InferenceGateway:
         # the pool): the enclave sees no disconnect and generates on. A deadline cancels this
         # handler twice (grpc, and the limits interceptor's timer at the same instant).
         chunks: asyncio.Queue = asyncio.Queue(maxsize=8)
-        pump = asyncio.create_task(
-            _pump(lambda: self._retrying(lambda: client.chat.completions.create(**request)), chunks)
-        )
+        pump = asyncio.create_task(_pump(lambda: self._opened(client, request), chunks))
         usage, finish = None, "error"
         try:
             # Opened before anything is sent, so a failure here is a clean status for the
@@ -212,16 +269,13 @@ class InferenceGateway:
             if opened is not _OPENED:
                 raise opened
             yield Attested(verdict)
-            while (chunk := await chunks.get()) is not None:
-                if isinstance(chunk, Exception):
-                    raise chunk
-                for choice in chunk.choices:
-                    if choice.delta and choice.delta.content:
-                        yield Delta(choice.delta.content)
-                    if choice.finish_reason:
-                        finish = choice.finish_reason
-                if chunk.usage is not None:
-                    usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+            while (payload := await chunks.get()) is not None:
+                if isinstance(payload, Exception):
+                    raise payload
+                texts, finished, reported = _events(payload)
+                for text in texts:
+                    yield Delta(text)
+                finish, usage = finished or finish, reported or usage
         except (asyncio.CancelledError, GeneratorExit):
             finish = "cancelled"
             raise
@@ -237,6 +291,14 @@ class InferenceGateway:
         yield Finish(finish, model)
         if usage is not None:  # after the caller has its last event: no commit in its way
             await self._record(organization_id, workspace_id, model, usage)
+
+    async def _opened(self, client: openai.AsyncOpenAI, request: dict) -> httpx.Response:
+        """The upstream's streaming response, its status checked (an error status raises as
+        the SDK maps it) and its body not yet read."""
+        raw = await self._retrying(
+            lambda: client.chat.completions.with_raw_response.create(**request)
+        )
+        return raw.http_response
 
     @staticmethod
     async def _retrying(call):
