@@ -25,6 +25,7 @@ from privexbot.knowledge.vectors import VectorStore
 from privexbot.store import db, ephemeral
 from privexbot.tenancy.access import AccessResolver
 from privexbot.tenancy.service import Tenancy
+from privexbot.tenancy.stamps import Stamps
 
 log = logging.getLogger("privexbot.platform")
 
@@ -82,7 +83,7 @@ class Platform:
             tokens=tokens,
             api_keys=api_keys,
             authenticator=Authenticator(tokens, api_keys, PublishableKeys(sessions)),
-            access=AccessResolver(sessions),
+            access=AccessResolver(sessions, Stamps(store)),
             accounts=Accounts(settings, sessions, store, tokens),
             tenancy=Tenancy(sessions, store, ingestion.notify),
             inference=inference,

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import grpc
 from google.protobuf import field_mask_pb2
 from helpers import join, raises, sign_up
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from privexbot.store.models import Invitation, Organization
+from privexbot.store.models import Invitation, Organization, User, WorkspaceMembership
 from privexbot.v1 import auth_pb2, common_pb2, tenant_pb2
 
 OWNER, ADMIN, MEMBER = (
@@ -465,3 +465,63 @@ async def test_current_user_reflects_changes_at_once(client_factory):
     assert org.name not in {m.organization for m in (await me(bob)).memberships}
     await owner.tenant.DeleteOrganization(tenant_pb2.DeleteOrganizationRequest(name=org.name))
     assert {m.organization for m in (await me(owner)).memberships} == {o.organization}
+
+
+async def test_demotion_and_removal_count_on_the_very_next_call(client_factory):
+    """Roles are cached per (user, organization, workspace) under version stamps; taking a
+    right away must not wait for anything to expire."""
+    owner, bob = client_factory(), client_factory()
+    o = await sign_up(owner)
+    b = await join(owner, bob, o.organization, MEMBER, [(o.workspace, WS_ADMIN)])
+    edit = tenant_pb2.UpdateWorkspaceRequest(
+        workspace=tenant_pb2.Workspace(name=o.workspace, display_name="Bob's"),
+        update_mask=mask("display_name"),
+    )
+    await bob.tenant.UpdateWorkspace(edit)  # allowed, and now cached
+    members = await owner.tenant.ListWorkspaceMembers(
+        tenant_pb2.ListWorkspaceMembersRequest(parent=o.workspace)
+    )
+    bob_ws = next(m for m in members.members if m.email == b.email)
+    await owner.tenant.UpdateWorkspaceMember(
+        tenant_pb2.UpdateWorkspaceMemberRequest(
+            member=tenant_pb2.WorkspaceMember(name=bob_ws.name, role=VIEWER),
+            update_mask=mask("role"),
+        )
+    )
+    async with raises(grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"):
+        await bob.tenant.UpdateWorkspace(edit)
+    await bob.tenant.GetWorkspace(tenant_pb2.GetWorkspaceRequest(name=o.workspace))
+    await owner.tenant.RemoveWorkspaceMember(
+        tenant_pb2.RemoveWorkspaceMemberRequest(name=bob_ws.name)
+    )
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
+        await bob.tenant.GetWorkspace(tenant_pb2.GetWorkspaceRequest(name=o.workspace))
+
+
+async def test_roles_cached_before_a_lost_stamp_are_never_used_again(client_factory, stack):
+    """The store lost the stamps (a restart) before and after a change it never heard of:
+    roles cached in between must not count as current ("no stamp" then and now proves
+    nothing). Here the change is made in SQL behind the service's back, and the stamps are
+    dropped as a restarted store would have them."""
+    owner, bob = client_factory(), client_factory()
+    o = await sign_up(owner)
+    b = await join(owner, bob, o.organization, MEMBER, [(o.workspace, WS_ADMIN)])
+    edit = tenant_pb2.UpdateWorkspaceRequest(
+        workspace=tenant_pb2.Workspace(name=o.workspace, display_name="Bob's"),
+        update_mask=mask("display_name"),
+    )
+    platform = stack.running.platform
+    async with platform.sessions() as session:
+        user_id = (await session.execute(select(User.id).where(User.email == b.email))).scalar_one()
+    stamps = (f"stamp:user:{user_id}", f"stamp:org:{org_id(o.organization)}")
+    await platform.store.delete(*stamps)
+    await bob.tenant.UpdateWorkspace(edit)  # allowed, and now cached
+    async with platform.sessions() as session, session.begin():
+        await session.execute(
+            update(WorkspaceMembership)
+            .where(WorkspaceMembership.user_id == user_id)
+            .values(role="viewer")
+        )
+    await platform.store.delete(*stamps)
+    async with raises(grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"):
+        await bob.tenant.UpdateWorkspace(edit)

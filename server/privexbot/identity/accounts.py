@@ -611,10 +611,10 @@ class Accounts:
         if cached is not None and time.monotonic() < cached.expires:
             if await self._stamps.read(principal.id, cached.organization_ids) == cached.stamps:
                 return cached.view
-        user_stamp = (await self._stamps.read(principal.id, ()))[0]
+        user_stamp = (await self._stamps.ensure(principal.id, ()))[0]
         view = await self._load_current_user(principal.id)
         org_ids = tuple(m.organization.id for m in view.memberships)
-        stamps = await self._stamps.read(principal.id, org_ids)
+        stamps = await self._stamps.ensure(principal.id, org_ids)
         if stamps[0] == user_stamp:  # nothing changed while loading
             self._current_users[principal.id] = _Cached(
                 view, org_ids, stamps, time.monotonic() + CURRENT_USER_CACHE_SECONDS

@@ -1,11 +1,18 @@
-"""Authorization: what a principal may do in a scope, read fresh from the database.
+"""Authorization: what a principal may do in a scope.
 
-Membership is looked up on every scoped call (one indexed query), so a role change or a
-removal takes effect on the caller's next request. A scope the caller does not belong to
-answers NOT_FOUND, exactly like a missing resource.
+A user's roles in an organization and workspace come from the database, cached per (user,
+organization, workspace) under the version stamps of that user's memberships and that
+organization's workspaces (``stamps.py``). Every change to either replaces its stamp once
+committed, so a role change or a removal takes effect on the caller's next request, in every
+worker (the stamps live in the shared ephemeral store; with it down, authorization fails
+closed). A scope the caller does not belong to answers NOT_FOUND, exactly like a missing
+resource.
 """
 
 from __future__ import annotations
+
+import time
+from collections import OrderedDict
 
 from sqlalchemy import and_, select
 
@@ -14,11 +21,18 @@ from privexbot.identity.principal import Principal
 from privexbot.names import Scope
 from privexbot.store.models import OrganizationMembership, Workspace, WorkspaceMembership
 from privexbot.tenancy.permissions import Grant, granted
+from privexbot.tenancy.stamps import Stamps
+
+ROLES_CACHE_SIZE = 10_000
+# Stamps decide validity; the age limit only bounds what a lost stamp update could leave.
+ROLES_CACHE_SECONDS = 60
 
 
 class AccessResolver:
-    def __init__(self, sessions) -> None:
-        self._sessions = sessions
+    def __init__(self, sessions, stamps: Stamps) -> None:
+        self._sessions, self._stamps = sessions, stamps
+        # (user, organization, workspace) -> (stamps, expiry, (org role, workspace role) | None)
+        self._roles: OrderedDict[tuple, tuple] = OrderedDict()
 
     async def resolve(self, principal: Principal, scope: Scope, name: str) -> Grant:
         """What ``principal`` holds in ``scope``; NOT_FOUND when outside it."""
@@ -34,8 +48,35 @@ class AccessResolver:
             if not inside:
                 raise not_found(name)
             return Grant(principal.permissions)
+        row = await self._member_roles(principal.id, scope)
+        if row is None:
+            raise not_found(name)
+        org_role, workspace_role = row
+        if org_role in ("owner", "admin"):
+            workspace_role = "admin" if scope.workspace_id else None
+        elif scope.workspace_id and workspace_role is None:
+            raise not_found(name)
+        return Grant(granted(org_role, workspace_role), org_role, workspace_role or "")
+
+    async def _member_roles(self, user_id: str, scope: Scope) -> tuple | None:
+        """The user's (organization role, workspace role), None when not a member. Stamps are
+        read before the database: rows read after a change under stamps from before it are
+        cached under stamps that no longer match."""
+        key = (user_id, scope.organization_id, scope.workspace_id)
+        stamps = await self._stamps.ensure(user_id, (scope.organization_id,))
+        cached = self._roles.get(key)
+        if cached is not None and cached[0] == stamps and time.monotonic() < cached[1]:
+            return cached[2]
+        row = await self._query(user_id, scope)
+        self._roles[key] = (stamps, time.monotonic() + ROLES_CACHE_SECONDS, row)
+        self._roles.move_to_end(key)
+        if len(self._roles) > ROLES_CACHE_SIZE:
+            self._roles.popitem(last=False)
+        return row
+
+    async def _query(self, user_id: str, scope: Scope) -> tuple | None:
         om, ws, wm = OrganizationMembership, Workspace, WorkspaceMembership
-        member = (om.organization_id == scope.organization_id, om.user_id == principal.id)
+        member = (om.organization_id == scope.organization_id, om.user_id == user_id)
         if scope.workspace_id is None:
             query = select(om.role, None).where(*member)
         else:
@@ -49,14 +90,7 @@ class AccessResolver:
             )
         async with self._sessions() as session:
             row = (await session.execute(query)).first()
-        if row is None:
-            raise not_found(name)
-        org_role, workspace_role = row
-        if org_role in ("owner", "admin"):
-            workspace_role = "admin" if scope.workspace_id else None
-        elif scope.workspace_id and workspace_role is None:
-            raise not_found(name)
-        return Grant(granted(org_role, workspace_role), org_role, workspace_role or "")
+        return None if row is None else tuple(row)
 
     @staticmethod
     def require(permissions: frozenset[str], permission: str) -> None:

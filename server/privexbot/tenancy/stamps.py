@@ -36,6 +36,19 @@ class Stamps:
         keys = [f"stamp:user:{user_id}", *(f"stamp:org:{o}" for o in org_ids)]
         return tuple(await self._store.get_many(keys))
 
+    async def ensure(self, user_id: str, org_ids: tuple[str, ...]) -> tuple[str, ...]:
+        """``read``, with any missing stamp first made (a fresh random value), so a view is
+        never cached under "no stamp": once the store loses a stamp (a restart, eviction),
+        views built before would otherwise match it again."""
+        stamps = await self.read(user_id, org_ids)
+        if None not in stamps:
+            return stamps
+        keys = [f"stamp:user:{user_id}", *(f"stamp:org:{o}" for o in org_ids)]
+        for key, stamp in zip(keys, stamps, strict=True):
+            if stamp is None:
+                await self._store.set(key, secrets.token_hex(8), STAMP_TTL_SECONDS, only_new=True)
+        return await self.read(user_id, org_ids)
+
     @contextlib.asynccontextmanager
     async def transaction(self, sessions):
         """A write transaction whose ``changed`` stamps are replaced once it has committed
