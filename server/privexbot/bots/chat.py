@@ -175,12 +175,15 @@ class Conversations:
 
     # ---- the exchange ---------------------------------------------------------------------
 
-    async def _retrieve(self, scope: Scope, config: dict, question: str) -> list | None:
-        """What the chatbot's knowledge bases hold on ``question``; None without any."""
+    async def _retrieve(
+        self, scope: Scope, config: dict, question: str, embedding=None
+    ) -> list | None:
+        """What the chatbot's knowledge bases hold on ``question``; None without any.
+        ``embedding``: the question's, already under way."""
         if not config["knowledge_bases"]:
             return None
         return await self._knowledge.retrieve(
-            scope, config["knowledge_bases"], question, config["retrieval"]
+            scope, config["knowledge_bases"], question, config["retrieval"], embedding
         )
 
     async def _answer(
@@ -277,9 +280,17 @@ class Conversations:
             raise FailedPrecondition("NOT_PUBLISHED", "publish the chatbot before chatting")
         return view.bot, bot_config.normalized(view.published_config, "config")
 
-    async def _visitor(self, bot: Chatbot, config: dict, visitor_id: str, origin: str) -> str:
-        """Who is chatting: the widget's visitor (publishable key: origin and rate limits
-        checked) or the signed-in member / API key."""
+    async def _count_widget_chat(self, bot_id: str, visitor_id: str) -> None:
+        """A widget's chat counts against its key's and its visitor's rate limits."""
+        if not visitor_id:
+            raise InvalidArgument.field("visitor_id", "is required with a publishable key")
+        await self._limits.hit(self._per_key, bot_id)
+        await self._limits.hit(self._per_visitor, f"{bot_id}:{visitor_id}")
+
+    @staticmethod
+    def _visitor(config: dict, visitor_id: str, origin: str) -> str:
+        """Who is chatting: the widget's visitor (publishable key: origin checked) or the
+        signed-in member / API key."""
         principal = current().principal
         if not principal.is_publishable_key:
             return principal.resource_name
@@ -289,10 +300,6 @@ class Conversations:
                 f"origin {origin or '(none)'} is not among the chatbot's allowed origins",
                 {"origin": origin},
             )
-        if not visitor_id:
-            raise InvalidArgument.field("visitor_id", "is required with a publishable key")
-        await self._limits.hit(self._per_key, bot.id)
-        await self._limits.hit(self._per_visitor, f"{bot.id}:{visitor_id}")
         return visitor_id
 
     async def _ensure_quota(self, session, organization_id: str) -> None:
@@ -360,18 +367,26 @@ class Conversations:
         lead: dict | None,
         origin: str,
     ) -> AsyncIterator[Event]:
-        bot, config = await self._published(scope, bot_id)
-        visitor = await self._visitor(bot, config, visitor_id, origin)
-        # Retrieval (mostly embedding the question in the enclave) runs while the quota and
-        # the session are read.
-        retrieval = asyncio.ensure_future(self._retrieve(scope, config, question))
+        if current().principal.is_publishable_key:
+            await self._count_widget_chat(bot_id, visitor_id)
+        # The question's embedding (most of retrieval's time, in the enclave) starts now,
+        # beside the chatbot's lookup, and retrieval goes on while the quota and the session
+        # are read. A widget's rate limits are counted first: a refused call costs the enclave
+        # nothing. A chatbot without knowledge bases leaves the embedding unused.
+        embedding = asyncio.ensure_future(self._inference.embed([question]))
+        retrieval = None
         try:
+            bot, config = await self._published(scope, bot_id)
+            visitor = self._visitor(config, visitor_id, origin)
+            retrieval = asyncio.ensure_future(self._retrieve(scope, config, question, embedding))
             async for event in self._chat(
                 scope, bot, config, session_ref, question, visitor, lead, retrieval
             ):
                 yield event
-        finally:
-            tasks.discard(retrieval)  # never awaited when chat was refused before generation
+        finally:  # never awaited when chat was refused before generation
+            tasks.discard(embedding)
+            if retrieval is not None:
+                tasks.discard(retrieval)
 
     async def _chat(
         self,

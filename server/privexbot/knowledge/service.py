@@ -449,13 +449,13 @@ class Knowledge:
         return await self._ranked(scope, [kb_id], query, self.retrieval(kb, override), document_ids)
 
     async def retrieve(
-        self, scope: Scope, kb_ids: list[str], query: str, override: dict
+        self, scope: Scope, kb_ids: list[str], query: str, override: dict, embedding=None
     ) -> list[search.Result]:
         """Search several knowledge bases of ``scope`` at once (a chatbot's): the first one's
         retrieval defaults under ``override``. Ids no longer in the workspace are skipped.
         The query is embedded while the knowledge bases are read (a chatbot's question waits
-        for both)."""
-        embedding = asyncio.ensure_future(self._embed([query]))
+        for both); ``embedding``: the query's embedding (a list of one), already under way."""
+        embedding = embedding or asyncio.ensure_future(self._embed([query]))
         try:
             return await self._retrieve(scope, kb_ids, query, override, embedding)
         finally:
