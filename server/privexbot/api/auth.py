@@ -6,6 +6,7 @@ from google.protobuf import empty_pb2
 
 from privexbot import names, pagination
 from privexbot.api.convert import from_timestamp, timestamp
+from privexbot.caches import Recent
 from privexbot.calls import current
 from privexbot.identity import accounts
 from privexbot.identity.api_keys import key_name
@@ -106,7 +107,7 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         self.accounts = platform.accounts
         self.api_keys = platform.api_keys
         # GetCurrentUser: user id -> (view, organization, workspace, the message built from them)
-        self._current_users: dict[str, tuple] = {}
+        self._current_users = Recent(accounts.CURRENT_USER_CACHE_SIZE)
 
     async def SignUpWithEmail(self, request, context):
         grant = await self.accounts.sign_up_email(
@@ -176,15 +177,9 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         ):
             return built[3]
         reply = current_user_message(me, principal)
-        self._current_users.pop(principal.id, None)
-        self._current_users[principal.id] = (
-            me,
-            principal.organization_id,
-            principal.workspace_id,
-            reply,
+        self._current_users.put(
+            principal.id, (me, principal.organization_id, principal.workspace_id, reply)
         )
-        if len(self._current_users) > accounts.CURRENT_USER_CACHE_SIZE:
-            self._current_users.pop(next(iter(self._current_users)))
         return reply
 
     async def CreateApiKey(self, request, context):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +17,7 @@ from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, updat
 from sqlalchemy.exc import IntegrityError
 
 from privexbot import names
+from privexbot.caches import Recent
 from privexbot.calls import current
 from privexbot.config import Settings
 from privexbot.errors import (
@@ -94,14 +94,6 @@ class CurrentUser:
     memberships: list[Membership]
 
 
-@dataclass(frozen=True)
-class _Cached:
-    view: CurrentUser
-    organization_ids: tuple[str, ...]
-    stamps: tuple[str | None, ...]
-    expires: float
-
-
 # Login-path statements, built once (construction and cache-key work are a share of each
 # statement's cost on the event loop). Core, not ORM, where no ORM object is needed.
 _USER_BY_EMAIL = select(User).where(User.email == bindparam("email"))
@@ -169,7 +161,8 @@ class Accounts:
         )
         self._limits = RateLimiter(store)
         self._stamps = Stamps(store)
-        self._current_users: dict[str, _Cached] = {}
+        # user id -> (view, its organizations, the stamps it was built under)
+        self._current_users = Recent(CURRENT_USER_CACHE_SIZE, CURRENT_USER_CACHE_SECONDS)
 
     # ---- sessions -------------------------------------------------------------------------
 
@@ -608,19 +601,16 @@ class Accounts:
         """The caller's profile, identities and memberships, cached per user and dropped as
         soon as a stamp it depends on changes (stamps.py); at most a minute old otherwise."""
         cached = self._current_users.get(principal.id)
-        if cached is not None and time.monotonic() < cached.expires:
-            if await self._stamps.read(principal.id, cached.organization_ids) == cached.stamps:
-                return cached.view
+        if cached is not None:
+            view, org_ids, stamps = cached
+            if await self._stamps.read(principal.id, org_ids) == stamps:
+                return view
         user_stamp = (await self._stamps.ensure(principal.id, ()))[0]
         view = await self._load_current_user(principal.id)
         org_ids = tuple(m.organization.id for m in view.memberships)
         stamps = await self._stamps.ensure(principal.id, org_ids)
         if stamps[0] == user_stamp:  # nothing changed while loading
-            self._current_users[principal.id] = _Cached(
-                view, org_ids, stamps, time.monotonic() + CURRENT_USER_CACHE_SECONDS
-            )
-            if len(self._current_users) > CURRENT_USER_CACHE_SIZE:
-                self._current_users.pop(next(iter(self._current_users)))
+            self._current_users.put(principal.id, (view, org_ids, stamps))
         return view
 
     async def _load_current_user(self, user_id: str) -> CurrentUser:

@@ -9,11 +9,11 @@ still checked on every call, against the ephemeral store, failing closed.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from privexbot.caches import Recent
 from privexbot.config import Settings
 from privexbot.errors import Unauthenticated
 from privexbot.identity.principal import ANONYMOUS, Principal
@@ -33,7 +33,7 @@ class AccessTokens:
         self._issuer, self._audience = settings.jwt_issuer, settings.jwt_audience
         self.ttl = settings.access_token_ttl_seconds
         self._store = store
-        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._verified = Recent(_CACHE_SIZE)  # token -> (principal, expiry)
 
     def issue(self, user_id: str, session_id: str, org_id: str, ws_id: str) -> tuple[str, datetime]:
         now = datetime.now(UTC)
@@ -87,9 +87,7 @@ class AccessTokens:
         cached = self._verified.get(token)
         if cached is None or cached[1] <= time.time():
             cached = self._verify(token)
-            self._verified[token] = cached
-            if len(self._verified) > _CACHE_SIZE:
-                self._verified.popitem(last=False)
+            self._verified.put(token, cached)
         principal = cached[0]
         if await self._store.get(revoked_session_key(principal.session_id)) is not None:
             raise Unauthenticated("SESSION_REVOKED", "this session was signed out; sign in again")

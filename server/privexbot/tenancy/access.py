@@ -11,11 +11,9 @@ resource.
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-
 from sqlalchemy import and_, select
 
+from privexbot.caches import Recent
 from privexbot.errors import PermissionDenied, not_found
 from privexbot.identity.principal import Principal
 from privexbot.names import Scope
@@ -31,8 +29,8 @@ ROLES_CACHE_SECONDS = 60
 class AccessResolver:
     def __init__(self, sessions, stamps: Stamps) -> None:
         self._sessions, self._stamps = sessions, stamps
-        # (user, organization, workspace) -> (stamps, expiry, (org role, workspace role) | None)
-        self._roles: OrderedDict[tuple, tuple] = OrderedDict()
+        # (user, organization, workspace) -> (stamps, (org role, workspace role) | None)
+        self._roles = Recent(ROLES_CACHE_SIZE, ROLES_CACHE_SECONDS)
 
     async def resolve(self, principal: Principal, scope: Scope, name: str) -> Grant:
         """What ``principal`` holds in ``scope``; NOT_FOUND when outside it."""
@@ -65,13 +63,10 @@ class AccessResolver:
         key = (user_id, scope.organization_id, scope.workspace_id)
         stamps = await self._stamps.ensure(user_id, (scope.organization_id,))
         cached = self._roles.get(key)
-        if cached is not None and cached[0] == stamps and time.monotonic() < cached[1]:
-            return cached[2]
+        if cached is not None and cached[0] == stamps:
+            return cached[1]
         row = await self._query(user_id, scope)
-        self._roles[key] = (stamps, time.monotonic() + ROLES_CACHE_SECONDS, row)
-        self._roles.move_to_end(key)
-        if len(self._roles) > ROLES_CACHE_SIZE:
-            self._roles.popitem(last=False)
+        self._roles.put(key, (stamps, row))
         return row
 
     async def _query(self, user_id: str, scope: Scope) -> tuple | None:

@@ -32,9 +32,12 @@ class Stamps:
     async def touch_organizations(self, *org_ids: str) -> None:
         await self._touch("org", org_ids)
 
+    @staticmethod
+    def _keys(user_id: str, org_ids: tuple[str, ...]) -> list[str]:
+        return [f"stamp:user:{user_id}", *(f"stamp:org:{o}" for o in org_ids)]
+
     async def read(self, user_id: str, org_ids: tuple[str, ...]) -> tuple[str | None, ...]:
-        keys = [f"stamp:user:{user_id}", *(f"stamp:org:{o}" for o in org_ids)]
-        return tuple(await self._store.get_many(keys))
+        return tuple(await self._store.get_many(self._keys(user_id, org_ids)))
 
     async def ensure(self, user_id: str, org_ids: tuple[str, ...]) -> tuple[str, ...]:
         """``read``, with any missing stamp first made (a fresh random value), so a view is
@@ -43,8 +46,7 @@ class Stamps:
         stamps = await self.read(user_id, org_ids)
         if None not in stamps:
             return stamps
-        keys = [f"stamp:user:{user_id}", *(f"stamp:org:{o}" for o in org_ids)]
-        for key, stamp in zip(keys, stamps, strict=True):
+        for key, stamp in zip(self._keys(user_id, org_ids), stamps, strict=True):
             if stamp is None:
                 await self._store.set(key, secrets.token_hex(8), STAMP_TTL_SECONDS, only_new=True)
         return await self.read(user_id, org_ids)
