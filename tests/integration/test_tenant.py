@@ -33,6 +33,29 @@ def org_id(name: str) -> str:
     return name.split("/")[1]
 
 
+def renaming(workspace: str) -> tenant_pb2.UpdateWorkspaceRequest:
+    """An edit that needs workspace admin."""
+    return tenant_pb2.UpdateWorkspaceRequest(
+        workspace=tenant_pb2.Workspace(name=workspace, display_name="Bob's"),
+        update_mask=mask("display_name"),
+    )
+
+
+async def set_workspace_role(owner, workspace: str, email: str, role: int) -> str:
+    """Give the member with ``email`` ``role`` in ``workspace``; their membership's name."""
+    members = await owner.tenant.ListWorkspaceMembers(
+        tenant_pb2.ListWorkspaceMembersRequest(parent=workspace)
+    )
+    member = next(m for m in members.members if m.email == email)
+    await owner.tenant.UpdateWorkspaceMember(
+        tenant_pb2.UpdateWorkspaceMemberRequest(
+            member=tenant_pb2.WorkspaceMember(name=member.name, role=role),
+            update_mask=mask("role"),
+        )
+    )
+    return member.name
+
+
 async def test_organization_lifecycle(client_factory):
     owner = client_factory()
     await sign_up(owner)
@@ -182,23 +205,11 @@ async def test_invite_accept_change_role_switch_context_remove(client_factory):
     assert (me.organization, me.workspace) == (o.organization, o.workspace)
     ws = await bob.tenant.GetWorkspace(tenant_pb2.GetWorkspaceRequest(name=o.workspace))
     assert ws.role == VIEWER
-    edit = tenant_pb2.UpdateWorkspaceRequest(
-        workspace=tenant_pb2.Workspace(name=o.workspace, display_name="Bob's"),
-        update_mask=mask("display_name"),
-    )
+    edit = renaming(o.workspace)
     async with raises(grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"):
         await bob.tenant.UpdateWorkspace(edit)
 
-    members = await owner.tenant.ListWorkspaceMembers(
-        tenant_pb2.ListWorkspaceMembersRequest(parent=o.workspace)
-    )
-    bob_ws = next(m for m in members.members if m.email == b.email)
-    await owner.tenant.UpdateWorkspaceMember(
-        tenant_pb2.UpdateWorkspaceMemberRequest(
-            member=tenant_pb2.WorkspaceMember(name=bob_ws.name, role=WS_ADMIN),
-            update_mask=mask("role"),
-        )
-    )
+    await set_workspace_role(owner, o.workspace, b.email, WS_ADMIN)
     await bob.tenant.UpdateWorkspace(edit)  # the promotion counts on the very next call
 
     org_members = await owner.tenant.ListOrganizationMembers(
@@ -473,27 +484,13 @@ async def test_demotion_and_removal_count_on_the_very_next_call(client_factory):
     owner, bob = client_factory(), client_factory()
     o = await sign_up(owner)
     b = await join(owner, bob, o.organization, MEMBER, [(o.workspace, WS_ADMIN)])
-    edit = tenant_pb2.UpdateWorkspaceRequest(
-        workspace=tenant_pb2.Workspace(name=o.workspace, display_name="Bob's"),
-        update_mask=mask("display_name"),
-    )
+    edit = renaming(o.workspace)
     await bob.tenant.UpdateWorkspace(edit)  # allowed, and now cached
-    members = await owner.tenant.ListWorkspaceMembers(
-        tenant_pb2.ListWorkspaceMembersRequest(parent=o.workspace)
-    )
-    bob_ws = next(m for m in members.members if m.email == b.email)
-    await owner.tenant.UpdateWorkspaceMember(
-        tenant_pb2.UpdateWorkspaceMemberRequest(
-            member=tenant_pb2.WorkspaceMember(name=bob_ws.name, role=VIEWER),
-            update_mask=mask("role"),
-        )
-    )
+    bob_ws = await set_workspace_role(owner, o.workspace, b.email, VIEWER)
     async with raises(grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"):
         await bob.tenant.UpdateWorkspace(edit)
     await bob.tenant.GetWorkspace(tenant_pb2.GetWorkspaceRequest(name=o.workspace))
-    await owner.tenant.RemoveWorkspaceMember(
-        tenant_pb2.RemoveWorkspaceMemberRequest(name=bob_ws.name)
-    )
+    await owner.tenant.RemoveWorkspaceMember(tenant_pb2.RemoveWorkspaceMemberRequest(name=bob_ws))
     async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
         await bob.tenant.GetWorkspace(tenant_pb2.GetWorkspaceRequest(name=o.workspace))
 
@@ -506,10 +503,7 @@ async def test_roles_cached_before_a_lost_stamp_are_never_used_again(client_fact
     owner, bob = client_factory(), client_factory()
     o = await sign_up(owner)
     b = await join(owner, bob, o.organization, MEMBER, [(o.workspace, WS_ADMIN)])
-    edit = tenant_pb2.UpdateWorkspaceRequest(
-        workspace=tenant_pb2.Workspace(name=o.workspace, display_name="Bob's"),
-        update_mask=mask("display_name"),
-    )
+    edit = renaming(o.workspace)
     platform = stack.running.platform
     async with platform.sessions() as session:
         user_id = (await session.execute(select(User.id).where(User.email == b.email))).scalar_one()
