@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import logging
 import os
 import secrets
 import sys
@@ -17,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from helpers import free_port  # noqa: E402
+from helpers import RpcLines, free_port  # noqa: E402
 from stacks import BACKENDS, start_stack, stop_stack  # noqa: E402
 
 
@@ -95,3 +96,18 @@ async def client_factory(stack):
 @pytest.fixture
 def client(client_factory):
     return client_factory()
+
+
+@pytest.fixture
+def rpc_lines():
+    """The per-RPC log lines the in-process servers write during the test (``RpcLines``)."""
+    from privexbot import logs
+
+    lines = RpcLines()
+    logger = logging.getLogger(logs.RPC_LOGGER)
+    saved = logs.rpc_log.stream, logger.level
+    logs.rpc_log.stream = lines
+    logger.setLevel(logging.INFO)
+    yield lines
+    logs.rpc_log.stream = saved[0]
+    logger.setLevel(saved[1])

@@ -79,7 +79,22 @@ async def join(owner, invitee, organization: str, role: int, workspaces=()) -> S
     return user
 
 
-async def authz_decision(caplog, request_id: str) -> str:
+class RpcLines:
+    """A stream for the server's per-RPC log lines (``logs.rpc_log``): each line parsed,
+    kept by its request id (the ``rpc_lines`` fixture installs one)."""
+
+    def __init__(self) -> None:
+        self.by_request_id: dict[str, dict] = {}
+
+    def write(self, text: str) -> None:
+        import json
+
+        for line in text.splitlines():
+            fields = json.loads(line)
+            self.by_request_id[fields["request_id"]] = fields
+
+
+async def authz_decision(rpc_lines: RpcLines, request_id: str) -> str:
     """The server's authorization decision for one call, from its structured log line.
 
     The line is written as the server's handler unwinds, which can be just after the client
@@ -87,10 +102,9 @@ async def authz_decision(caplog, request_id: str) -> str:
     import asyncio
 
     for _ in range(200):
-        for record in caplog.records:
-            rpc = getattr(record, "rpc", None)
-            if rpc and rpc.get("request_id") == request_id:
-                return rpc["authz"]
+        fields = rpc_lines.by_request_id.get(request_id)
+        if fields is not None:
+            return fields["authz"]
         await asyncio.sleep(0.005)
     return "no log line"
 

@@ -16,8 +16,6 @@ otherwise run), so cells cannot disturb each other.
 
 from __future__ import annotations
 
-import logging
-
 import grpc
 import pytest
 from google.api import annotations_pb2
@@ -246,10 +244,9 @@ def test_the_table_covers_every_rpc_in_the_contract():
     assert set(MATRIX) == {spec.name for spec in contract.methods().values()}
 
 
-async def test_authorization_matrix(cast, stack, caplog):
+async def test_authorization_matrix(cast, stack, rpc_lines):
     user, clients = cast
     org_id, ws_id = user.workspace.split("/")[1], user.workspace.split("/")[3]
-    caplog.set_level(logging.INFO, logger="privexbot.rpc")
     cells = 0
     failures = []
     async with grpc.aio.insecure_channel(stack.target) as channel:
@@ -264,7 +261,7 @@ async def test_authorization_matrix(cast, stack, caplog):
                     await invoke(channel, spec, request, metadata)
                 except grpc.aio.AioRpcError as error:
                     code = error.code()
-                decision = await authz_decision(caplog, request_id)
+                decision = await authz_decision(rpc_lines, request_id)
                 expected = expectation(spec.name, role)
                 ok = (
                     decision in ("allowed", "public")

@@ -5,7 +5,6 @@ name, and nothing of A ever appears in what B reads."""
 
 from __future__ import annotations
 
-import logging
 import random
 
 import grpc
@@ -162,7 +161,7 @@ def probe_request(spec, name: str, rng: random.Random):
     return request
 
 
-async def test_cross_tenant_probe(client_factory, stack, caplog):
+async def test_cross_tenant_probe(client_factory, stack, rpc_lines):
     a = await build_tenant(client_factory, "alpha")
     b = await build_tenant(client_factory, "bravo")
     probers = {"owner": b["owner"], "key": client_factory(api_key=b["key"].key)}
@@ -173,7 +172,6 @@ async def test_cross_tenant_probe(client_factory, stack, caplog):
     mixed = {**a_leaves, "organizations": [b_org]}
     crossed = {**a_leaves, "workspaces": [b_ws]}
     rng = random.Random(SEED)
-    caplog.set_level(logging.INFO, logger="privexbot.rpc")
     probes, failures = 0, []
 
     def variants(spec):  # B's own organization with B's workspace is not a cross-tenant name
@@ -200,7 +198,7 @@ async def test_cross_tenant_probe(client_factory, stack, caplog):
                 continue
             except grpc.aio.AioRpcError as error:
                 code, message = error.code(), error.details()
-            decision = await authz_decision(caplog, request_id)
+            decision = await authz_decision(rpc_lines, request_id)
             if code != grpc.StatusCode.NOT_FOUND or decision != "hidden":
                 failures.append(f"{spec.name} {name} as {who}: {code.name}/{decision}")
             elif message != f"{name} not found":

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from helpers import raises, sign_up
+from helpers import PASSWORD, raises, sign_up
 
 from privexbot import contract
 from privexbot.v1 import auth_pb2, bot_pb2, flow_pb2, tenant_pb2
@@ -120,3 +123,30 @@ async def test_authorization_comes_before_validation(client_factory):
         await owner.tenant.CreateWorkspace(bad)
     async with raises(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FIELD", {"parent"}):
         await owner.tenant.CreateWorkspace(tenant_pb2.CreateWorkspaceRequest())
+
+
+async def test_one_rpc_line_per_call_with_the_caller_and_no_secrets(client_factory, rpc_lines):
+    client = client_factory()
+    client.extra_metadata += (("x-request-id", "line-signup"),)
+    user = await sign_up(client, "logged")
+    client.extra_metadata = (*client.extra_metadata[:-1], ("x-request-id", "line-me"))
+    await client.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest())
+    client.extra_metadata = (*client.extra_metadata[:-1], ("x-request-id", "line-denied"))
+    async with raises(grpc.StatusCode.NOT_FOUND):
+        await client.bot.GetChatbot(
+            bot_pb2.GetChatbotRequest(name="organizations/nope/workspaces/nope/chatbots/b1")
+        )
+    await asyncio.sleep(0.05)  # lines are written as the server's handlers unwind
+
+    signup, me, denied = (rpc_lines.by_request_id[f"line-{n}"] for n in ("signup", "me", "denied"))
+    assert signup["method"] == "/privexbot.v1.AuthService/SignUpWithEmail"
+    assert (signup["code"], signup["authz"], signup["principal"]) == ("OK", "public", "")
+    assert me["method"] == "/privexbot.v1.AuthService/GetCurrentUser"
+    assert (me["code"], me["authz"]) == ("OK", "allowed")
+    assert me["principal"] == user.session.user.name
+    assert me["client_ip"] and me["client_ip"] == signup["client_ip"]  # the peer's address
+    assert (denied["code"], denied["authz"]) == ("NOT_FOUND", "hidden")
+    assert all(line["duration_ms"] >= 0 for line in (signup, me, denied))
+    text = json.dumps(list(rpc_lines.by_request_id.values()))
+    for secret in (PASSWORD, user.session.access_token, user.session.refresh_token):
+        assert secret not in text

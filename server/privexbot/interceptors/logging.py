@@ -1,18 +1,18 @@
-"""Request ids and one structured log line per RPC. Never logs metadata values or bodies."""
+"""Request ids and one structured log line per RPC (``logs.rpc_log``). Never logs metadata
+values or bodies."""
 
 from __future__ import annotations
 
 import functools
 import ipaddress
-import logging
 import re
 import time
 
 from privexbot.calls import Call, begin, end
 from privexbot.ids import new_id
 from privexbot.interceptors.base import Guard, Interceptor
+from privexbot.logs import rpc_log
 
-log = logging.getLogger("privexbot.rpc")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -70,21 +70,17 @@ class _Logged(Guard):
                 call.code = (
                     "DEADLINE_EXCEEDED" if remaining is not None and remaining <= 0 else "CANCELLED"
                 )
-        if log.isEnabledFor(logging.INFO):
-            # log.info("rpc", extra=...) without its search of the stack for the caller.
-            rpc = {
-                "method": self.spec.path,
-                "code": call.code,
-                "authz": call.authz,
-                "duration_ms": round((time.perf_counter() - self.started) * 1000, 3),
-                "request_id": call.request_id,
-                "principal": call.principal.resource_name,
-                "client_ip": call.client_ip,
-            }
-            log.handle(
-                log.makeRecord(
-                    log.name, logging.INFO, __file__, 0, "rpc", (), None, "rpc", {"rpc": rpc}
-                )
+        if rpc_log.enabled():
+            rpc_log.write(
+                {
+                    "method": self.spec.path,
+                    "code": call.code,
+                    "authz": call.authz,
+                    "duration_ms": round((time.perf_counter() - self.started) * 1000, 3),
+                    "request_id": call.request_id,
+                    "principal": call.principal.resource_name,
+                    "client_ip": call.client_ip,
+                }
             )
         end(self.token)
         return False
