@@ -25,6 +25,8 @@ from pathlib import Path
 
 GET_CURRENT_USER = "/privexbot.v1.AuthService/GetCurrentUser"
 PASSWORD = "correct horse battery staple 42"
+# A sliced load's calls due this soon after a slice starts count for neither side (``pace``).
+SLICE_GUARD = 0.15
 
 
 # ---- load generators: run in a separate, freshly spawned process -------------------------
@@ -65,28 +67,61 @@ async def drive(one_call, concurrency: int, warmup: float, duration: float) -> d
     return summary(latencies, duration)
 
 
-async def pace(one_call, rate: float, warmup: float, duration: float) -> dict:
+async def pace(
+    one_call,
+    rate: float,
+    warmup: float,
+    duration: float,
+    start_at: float = 0.0,
+    slice_s: float = 0.0,
+    only_odd: bool = False,
+) -> dict:
     """Open loop: start a call every ``1/rate`` s whether or not earlier ones have finished;
     a call's latency counts from when it was due (a late client doesn't hide a slow server).
-    Bounded: no call starts after the window's end; each has its own timeout."""
-    latencies: list[float] = []
-    start = time.perf_counter()
+    Bounded: no call starts after the window's end; each has its own timeout.
+
+    ``start_at``: the window's start on ``time.monotonic()`` (one clock for every process on
+    the machine), so that loads in two processes share their slices. ``slice_s`` > 0 cuts the
+    measured window into slices of that many seconds and adds ``even`` and ``odd``: summaries
+    of the calls due in even and in odd slices, leaving out those due in a slice's first
+    ``SLICE_GUARD`` s (when a call of the other kind of slice may still run). ``only_odd``:
+    call only in odd slices (the background whose effect another load's odd slices show)."""
+    latencies: list[tuple[float, float]] = []  # (due, latency)
+    start = start_at or time.monotonic()
     measure_from, end = start + warmup, start + warmup + duration
 
     async def timed(due: float) -> None:
         await one_call(0, {})
         if due >= measure_from:
-            latencies.append(time.perf_counter() - due)
+            latencies.append((due, time.monotonic() - due))
 
+    def slice_of(due: float) -> tuple[int, float]:
+        """(index, offset in it) of the slice ``due`` falls in."""
+        index, offset = divmod(due - measure_from, slice_s)
+        return int(index), offset
+
+    dues = (start + i / rate for i in itertools.count())
+    if only_odd:
+        dues = (due for due in dues if due >= measure_from and slice_of(due)[0] % 2)
     tasks = []
-    for i in itertools.count():
-        due = start + i / rate
+    for due in dues:
         if due >= end:
             break
-        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
         tasks.append(asyncio.create_task(timed(due)))
     await asyncio.gather(*tasks)
-    return summary(latencies, duration)
+    result = summary([latency for _, latency in latencies], duration)
+    if slice_s > 0:
+        sides: tuple[list, list] = ([], [])
+        for due, latency in latencies:
+            index, offset = slice_of(due)
+            if offset >= SLICE_GUARD:
+                sides[index % 2].append(latency)
+        counted = duration / 2 * (1 - SLICE_GUARD / slice_s)
+        for name, side in zip(("even", "odd"), sides, strict=True):
+            if side:  # an only_odd load has no even side
+                result[name] = summary(side, counted)
+    return result
 
 
 async def grpc_load(
@@ -99,11 +134,13 @@ async def grpc_load(
     duration,
     rate: float = 0.0,
     distinct_ips: bool = False,
+    **pacing,
 ) -> dict:
     """Unary ``method`` with a serialized ``payload``: ``concurrency`` in flight (closed loop),
     or ``rate`` calls/s (open loop) when ``rate`` > 0. ``distinct_ips``: each call claims its
     own client address in X-Forwarded-For (the server trusts it from loopback), so per-IP
-    rate limits don't refuse the load."""
+    rate limits don't refuse the load. ``pacing``: ``pace``'s ``start_at``, ``slice_s`` and
+    ``only_odd``."""
     import grpc
 
     prefix = random.randrange(256)
@@ -122,7 +159,7 @@ async def grpc_load(
 
         await one_call(0, {})  # fail fast (bad token, wrong method) before measuring
         if rate > 0:
-            return await pace(one_call, rate, warmup, duration)
+            return await pace(one_call, rate, warmup, duration, **pacing)
         return await drive(one_call, concurrency, warmup, duration)
 
 
@@ -346,42 +383,45 @@ async def scratch_postgres(admin_url: str):
 
 @contextlib.contextmanager
 def rpc_log_to_devnull():
-    """The per-RPC log line, as ``privexbot serve`` writes it (JSON), into /dev/null.
-    Yields ``rpc_log(on)``: on = INFO (a line per RPC), off = WARNING. Starts off."""
-    from privexbot.logs import JsonFormatter
+    """The per-RPC log line, as ``privexbot serve`` writes it (``logs.configure``), into
+    /dev/null, line-buffered like stderr. Yields ``rpc_log(on)``: on = INFO (a line per RPC),
+    off = WARNING. Starts off."""
+    from privexbot import logs
 
     root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    with open(os.devnull, "w") as devnull:
-        handler = logging.StreamHandler(devnull)
-        handler.setFormatter(JsonFormatter())
-        root.handlers[:] = [handler]
+    saved = root.handlers[:], root.level, logs.rpc_log.stream
+    flags = ("logThreads", "logProcesses", "logMultiprocessing")
+    saved_flags = [getattr(logging, flag) for flag in flags]
+    with open(os.devnull, "w", buffering=1) as devnull:
+        logs.configure("WARNING", devnull)
 
         def rpc_log(on: bool) -> None:
             root.setLevel(logging.INFO if on else logging.WARNING)
 
-        rpc_log(False)
         try:
             yield rpc_log
         finally:
-            root.handlers[:], level = saved
+            root.handlers[:], level, logs.rpc_log.stream = saved
             root.setLevel(level)
+            for flag, value in zip(flags, saved_flags, strict=True):
+                setattr(logging, flag, value)
 
 
 @contextlib.contextmanager
 def full_collections():
-    """Yields a list that fills with the pauses (s) of this process's full (generation 2)
-    garbage collections while open; a collection first, so that rows start alike."""
+    """Yields a list that fills with ``(started, pause)`` (``time.monotonic()``, seconds) for
+    each of this process's full (generation 2) garbage collections while open; a collection
+    first, so that rows start alike."""
     gc.collect()
-    pauses: list[float] = []
+    pauses: list[tuple[float, float]] = []
     started = [0.0]
 
     def watch(phase: str, info: dict) -> None:
         if info["generation"] == 2:
             if phase == "start":
-                started[0] = time.perf_counter()
+                started[0] = time.monotonic()
             else:
-                pauses.append(time.perf_counter() - started[0])
+                pauses.append((started[0], time.monotonic() - started[0]))
 
     gc.callbacks.append(watch)
     try:

@@ -1,9 +1,9 @@
 """What the platform costs per RPC: bare grpc.aio vs the real server vs the real server via Envoy.
 
-Run (from the repository root; about a minute; loopback only):
+Run (from the repository root; about two minutes; loopback only):
 
     .venv/bin/python bench/rpc_overhead.py                # 16 in flight, 5 s after 1 s warm-up
-    .venv/bin/python bench/rpc_overhead.py --duration 10 --concurrency 32
+    .venv/bin/python bench/rpc_overhead.py --duration 10 --concurrency 32 --rounds 5
 
 Measures QPS and p50/p99 latency of
   (a)  a bare grpc.aio server: one generic unary handler, identity (bytes) serializers, no
@@ -21,6 +21,9 @@ Measures QPS and p50/p99 latency of
 Each load runs in its own fresh process (so the client never shares the server's event
 loop), with N concurrent in-flight calls for a fixed time after a warm-up; then again with
 one call in flight, which is the per-hop latency Envoy adds. Servers run in this process.
+At N in flight, (a), (b0), (b) and (b') take ``--rounds`` turns, so that the machine's drift
+falls on all of them alike (one run of each measured b/a from 0.56 to 0.73 on different
+days); their rows give QPS over all rounds and the median round's p50/p99.
 Prints a table and the ratios: ``b/a`` (goal >= 0.7), ``b0/a`` (the interceptors alone)
 and ``Envoy adds p50`` (c - b, goal <= 1 ms; and c0 - b0). The ``loop us`` column is the CPU
 time this process's event-loop thread (every server here) spent per call: on a shared
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import sys
 import tempfile
 import time
@@ -82,6 +86,20 @@ async def bare_echo_server(reply_size: int):
     return server, port
 
 
+def pooled(rounds: list[dict]) -> dict:
+    """One row from several rounds of one load: QPS over all their calls, loop CPU per call
+    over all of them, and the median round's p50 and p99."""
+    calls = sum(r["calls"] for r in rounds)
+    return {
+        "calls": calls,
+        "qps": calls / sum(r["calls"] / r["qps"] for r in rounds),
+        "p50_ms": statistics.median(r["p50_ms"] for r in rounds),
+        "p99_ms": statistics.median(r["p99_ms"] for r in rounds),
+        "loop_us": sum(r["loop_us"] * r["calls"] for r in rounds) / calls,
+        "rounds": rounds,
+    }
+
+
 # ---- orchestration -----------------------------------------------------------------------
 
 
@@ -97,6 +115,7 @@ async def main(opts) -> int:
 
     rows: list[Row] = []
     levels = sorted({opts.concurrency, 1}, reverse=True)
+    n_max = opts.concurrency
     common = {"warmup": opts.warmup, "duration": opts.duration}
 
     # rpc_log: the per-RPC log line, as `privexbot serve` writes it (JSON), into /dev/null.
@@ -110,95 +129,83 @@ async def main(opts) -> int:
         token, current_user, auth = user.token, user.current_user, user.auth
         reply_size = len(current_user)
 
-        server, port = await bare_echo_server(reply_size)
-        try:
-            for n in levels:
-                args = dict(
-                    target=f"127.0.0.1:{port}",
-                    method=ECHO_METHOD,
-                    payload=b"",
-                    metadata=(),
-                    concurrency=n,
-                    **common,
-                )
-                rows.append(Row("(a)  bare grpc.aio echo", n, await measure("grpc", args)))
-        finally:
-            await server.stop(0)
+        def grpc_args(target: str, method: str, metadata, n: int) -> dict:
+            return dict(
+                target=target,
+                method=method,
+                payload=b"",
+                metadata=metadata,
+                concurrency=n,
+                **common,
+            )
 
-        rpc_log(True)
-        server, port, platform = await interceptors_only_server(
+        def http_args(port: int, n: int) -> dict:
+            headers = {"authorization": f"Bearer {token}"}
+            return (
+                dict(
+                    host="127.0.0.1", port=port, path="/v1/auth/me", headers=headers, concurrency=n
+                )
+                | common
+            )
+
+        echo, echo_port = await bare_echo_server(reply_size)
+        canned, canned_port, canned_platform = await interceptors_only_server(
             running.platform.settings, current_user
         )
-        try:
-            for n in levels:
-                args = dict(
-                    target=f"127.0.0.1:{port}",
-                    method=GET_CURRENT_USER,
-                    payload=b"",
-                    metadata=auth,
-                    concurrency=n,
-                    **common,
-                )
-                rows.append(
-                    Row("(b0) interceptors only, canned reply", n, await measure("grpc", args))
-                )
-            canned_edge = Envoy(
-                "127.0.0.1", port, port=0, admin_port=0, concurrency=opts.envoy_concurrency
-            )
-            await canned_edge.astart()
-            try:
-                for n in levels:
-                    args = dict(
-                        host="127.0.0.1",
-                        port=canned_edge.port,
-                        path="/v1/auth/me",
-                        headers={"authorization": f"Bearer {token}"},
-                        concurrency=n,
-                        **common,
-                    )
-                    rows.append(Row("(c0) the same via Envoy REST", n, await measure("http", args)))
-            finally:
-                await canned_edge.astop()
-        finally:
-            await server.stop(0)
-            await platform.close()
-
-        envoy = Envoy(
-            "127.0.0.1", running.port, port=0, admin_port=0, concurrency=opts.envoy_concurrency
+        # (label, gRPC load args at n in flight, the per-RPC log line on)
+        grpc_rows = (
+            (
+                "(a)  bare grpc.aio echo",
+                lambda n: grpc_args(f"127.0.0.1:{echo_port}", ECHO_METHOD, (), n),
+                True,
+            ),
+            (
+                "(b0) interceptors only, canned reply",
+                lambda n: grpc_args(f"127.0.0.1:{canned_port}", GET_CURRENT_USER, auth, n),
+                True,
+            ),
+            (
+                "(b)  GetCurrentUser, real server",
+                lambda n: grpc_args(real_target, GET_CURRENT_USER, auth, n),
+                True,
+            ),
+            (
+                "(b') same, no per-RPC log line",
+                lambda n: grpc_args(real_target, GET_CURRENT_USER, auth, n),
+                False,
+            ),
         )
         try:
-            for n in levels:
-                args = dict(
-                    target=real_target,
-                    method=GET_CURRENT_USER,
-                    payload=b"",
-                    metadata=auth,
-                    concurrency=n,
-                    **common,
-                )
-                rpc_log(True)
-                rows.append(Row("(b)  GetCurrentUser, real server", n, await measure("grpc", args)))
-                if n == opts.concurrency:
-                    rpc_log(False)
-                    rows.append(
-                        Row("(b') same, no per-RPC log line", n, await measure("grpc", args))
-                    )
+            # At N in flight the gRPC rows take turns, round after round, so that the
+            # machine's drift falls on all of them alike; each row pools its rounds.
+            turns: dict[str, list] = {label: [] for label, _, _ in grpc_rows}
+            for _ in range(opts.rounds):
+                for label, args, logged in grpc_rows:
+                    rpc_log(logged)
+                    turns[label].append(await measure("grpc", args(n_max)))
+            rows.extend(Row(label, n_max, pooled(turns[label])) for label, _, _ in grpc_rows)
+            if n_max != 1:
+                for label, args, logged in grpc_rows[:3]:
+                    rpc_log(logged)
+                    rows.append(Row(label, 1, await measure("grpc", args(1))))
             rpc_log(True)
-            await envoy.astart()
-            for n in levels:
-                args = dict(
-                    host="127.0.0.1",
-                    port=envoy.port,
-                    path="/v1/auth/me",
-                    headers={"authorization": f"Bearer {token}"},
-                    concurrency=n,
-                    **common,
+            for label, upstream in (
+                ("(c0) the same via Envoy REST", canned_port),
+                ("(c)  GET /v1/auth/me via Envoy REST", running.port),
+            ):
+                edge = Envoy(
+                    "127.0.0.1", upstream, port=0, admin_port=0, concurrency=opts.envoy_concurrency
                 )
-                rows.append(
-                    Row("(c)  GET /v1/auth/me via Envoy REST", n, await measure("http", args))
-                )
+                await edge.astart()
+                try:
+                    for n in levels:
+                        rows.append(Row(label, n, await measure("http", http_args(edge.port, n))))
+                finally:
+                    await edge.astop()
         finally:
-            await envoy.astop()
+            await echo.stop(0)
+            await canned.stop(0)
+            await canned_platform.close()
             await running.stop(0)
 
     def get(prefix: str, n: int) -> dict:
@@ -224,7 +231,13 @@ async def main(opts) -> int:
     n = opts.concurrency
     a, i, b, bn, c = (get(k, n) for k in ("(a)", "(b0)", "(b)", "(b')", "(c)"))
     print()
-    print(f"b/a   QPS ratio at {n} in flight: {b['qps'] / a['qps']:.2f}  (goal >= 0.7)")
+    per_round = " ".join(
+        f"{rb['qps'] / ra['qps']:.2f}" for ra, rb in zip(a["rounds"], b["rounds"], strict=True)
+    )
+    print(
+        f"b/a   QPS ratio at {n} in flight: {b['qps'] / a['qps']:.2f}  (goal >= 0.7;"
+        f" rounds {per_round})"
+    )
     print(f"b'/a  QPS ratio (no log line):   {bn['qps'] / a['qps']:.2f}")
     print(f"b0/a  QPS ratio (interceptors):  {i['qps'] / a['qps']:.2f}")
     print(f"c/b   QPS ratio (Envoy REST):    {c['qps'] / b['qps']:.2f}")
@@ -250,6 +263,9 @@ def parse(argv=None):
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds first")
     parser.add_argument("--concurrency", type=int, default=16, help="calls in flight")
     parser.add_argument(
+        "--rounds", type=int, default=3, help="turns of (a), (b0), (b), (b') at --concurrency"
+    )
+    parser.add_argument(
         "--envoy-concurrency", type=int, default=1, help="Envoy worker threads (default 1)"
     )
     parser.add_argument(
@@ -259,8 +275,8 @@ def parse(argv=None):
         "--redis-url", default="", help="(b, c) ephemeral store (default: in-process)"
     )
     opts = parser.parse_args(argv)
-    if opts.duration <= 0 or opts.warmup < 0 or opts.concurrency < 1:
-        parser.error("--duration > 0, --warmup >= 0, --concurrency >= 1")
+    if opts.duration <= 0 or opts.warmup < 0 or opts.concurrency < 1 or opts.rounds < 1:
+        parser.error("--duration > 0, --warmup >= 0, --concurrency >= 1, --rounds >= 1")
     return opts
 
 
