@@ -1,0 +1,33 @@
+"""Password hashing off the event loop, in threads that yield the core to everything else."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import pytest
+
+from privexbot.identity import passwords
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SCHED_IDLE is Linux's")
+async def test_hashing_threads_run_under_sched_idle():
+    loop = asyncio.get_running_loop()
+    policy = await loop.run_in_executor(passwords._hashing, os.sched_getscheduler, 0)
+    assert policy == os.SCHED_IDLE
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the event loop's thread keeps its own
+
+
+async def test_a_hash_verifies_and_a_wrong_password_does_not():
+    hashed = await passwords.hash_password("correct horse battery staple 42")
+    assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert await passwords.verify_password(hashed, "correct horse battery staple 42") == (
+        True,
+        False,
+    )
+    assert await passwords.verify_password(hashed, "wrong horse battery staple 42") == (
+        False,
+        False,
+    )
+    assert await passwords.verify_password(None, "anything at all 123") == (False, False)
