@@ -101,8 +101,11 @@ async def pace(
         return int(index), offset
 
     dues = (start + i / rate for i in itertools.count())
-    if only_odd:
-        dues = (due for due in dues if due >= measure_from and slice_of(due)[0] % 2)
+    if only_odd:  # paced on the odd slices' time laid end to end: ``rate`` per second of it
+        dues = (
+            measure_from + (2 * index + 1) * slice_s + offset
+            for index, offset in (divmod(i / rate, slice_s) for i in itertools.count())
+        )
     tasks = []
     for due in dues:
         if due >= end:
