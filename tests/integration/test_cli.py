@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -70,11 +71,24 @@ async def test_serve_drains_and_exits_cleanly_on_sigterm(tmp_path):
         stderr=asyncio.subprocess.STDOUT,
     )
     await wait_serving(f"127.0.0.1:{port}")
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        me = channel.unary_unary("/privexbot.v1.AuthService/GetCurrentUser")
+        with pytest.raises(grpc.aio.AioRpcError):
+            await me(b"", metadata=(("x-request-id", "cli-line"),))
     process.send_signal(signal.SIGTERM)
     async with asyncio.timeout(20):
         out, _ = await process.communicate()
     assert process.returncode == 0, out.decode()[-2000:]
     assert b"shutting down" in out
+    # serve logs JSON lines on stderr, one per RPC among them
+    lines = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    (rpc,) = [line for line in lines if line.get("request_id") == "cli-line"]
+    assert (rpc["message"], rpc["code"], rpc["authz"]) == (
+        "rpc",
+        "UNAUTHENTICATED",
+        "unauthenticated",
+    )
+    assert rpc["method"] == "/privexbot.v1.AuthService/GetCurrentUser"
 
 
 async def test_several_workers_refuse_embedded_state(tmp_path):
