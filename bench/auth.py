@@ -19,8 +19,9 @@ ephemeral store by default), with the per-RPC JSON log line on (to /dev/null), m
 Interleaving puts the machine's drift on both sides alike: this machine is small and shared,
 and two windows measured one after the other gave p99 ratios from 1.1 to 1.8 for the same
 code. With nothing in the odd slices, 20 s windows of 1 s slices still gave 0.97 and 1.23
-(p99 rests on the slowest 1%), 60 s of 0.5 s slices 1.05 and 0.97: hence the defaults. Every login claims its own client address in X-Forwarded-For (trusted from loopback),
-so the per-IP login limit (60/min) doesn't refuse the benchmark. Each load runs in its own
+(p99 rests on the slowest 1%), 60 s of 0.5 s slices 1.05 and 0.97: hence the defaults.
+Every login claims its own client address in X-Forwarded-For (trusted from loopback), so the
+per-IP login limit (60/min) doesn't refuse the benchmark. Each load runs in its own
 fresh process; the server runs in this one, after a full garbage collection.
 Prints QPS and p50/p99 per row, the server's full (generation 2) garbage collections during
 the row and their longest pause (one such pause can decide a p99), the background login rate
@@ -52,6 +53,7 @@ from harness import (
     real_server,
     rpc_log_to_devnull,
     sign_up,
+    slice_side,
     versions,
 )
 
@@ -111,11 +113,7 @@ class ServerTimes:
     def p99(self, begin: float, slice_s: float, parity: int) -> float:
         """p99 (ms) of the calls begun in the window's even/odd slices (past the guard)."""
         times = sorted(
-            ms
-            for started, ms in self.calls
-            if started >= begin
-            and int((started - begin) // slice_s) % 2 == parity
-            and (started - begin) % slice_s >= SLICE_GUARD
+            ms for started, ms in self.calls if slice_side(started, begin, slice_s) == parity
         )
         return times[min(len(times) - 1, int(len(times) * 0.99))]
 
@@ -123,20 +121,20 @@ class ServerTimes:
 async def per_slice(start_at: float, warmup: float, duration: float, slice_s: float) -> tuple:
     """``cpu_use`` figures summed over the even and over the odd slices of a ``pace`` window
     (read at every slice boundary)."""
+    psi = _stalled_us() is not None
     sums = [[0.0, 0.0, 0], [0.0, 0.0, 0]]  # per side: seconds, CPU seconds, stalled us
     begin = start_at + warmup
     before = None
     for k in range(round(duration / slice_s) + 1):
         await asyncio.sleep(max(0.0, begin + k * slice_s - time.monotonic()))
-        now = time.monotonic(), time.thread_time(), _stalled_us() or 0
+        now = time.monotonic(), time.thread_time(), _stalled_us() if psi else 0
         if before is not None:
             side = sums[(k - 1) % 2]
             for i in range(3):
                 side[i] += now[i] - before[i]
         before = now
-    stalled = _stalled_us() is not None
     return tuple(
-        _use({}, seconds, cpu_s, 0 if stalled else None, stalled_us if stalled else None)
+        _use({}, seconds, cpu_s, 0 if psi else None, stalled_us if psi else None)
         for seconds, cpu_s, stalled_us in sums
     )
 
@@ -204,8 +202,7 @@ async def main(opts) -> int:
         return [
             pause
             for started, pause in pauses
-            if parity is None
-            or (started >= begin and int((started - begin) // opts.slice) % 2 == parity)
+            if parity is None or slice_side(started, begin, opts.slice, guard=0) == parity
         ]
 
     alone, loaded = probed["even"], probed["odd"]
@@ -216,8 +213,9 @@ async def main(opts) -> int:
         " per-RPC JSON log line on"
     )
     print(
-        f"{opts.warmup:g} s warm-up + {opts.duration:g} s measured ((i): {THROUGHPUT_SECONDS:g} s); (ii) and (iii):"
-        f" alternate {opts.slice:g} s slices of one window; one fresh client process per load"
+        f"{opts.warmup:g} s warm-up + {opts.duration:g} s measured"
+        f" ((i): {THROUGHPUT_SECONDS:g} s); (ii) and (iii): alternate {opts.slice:g} s slices"
+        " of one window; one fresh client process per load"
     )
     print()
     rows = [
@@ -267,9 +265,10 @@ async def main(opts) -> int:
         f"GetCurrentUser p99 with/without background logins: {alone['p99_ms']:.2f} ->"
         f" {loaded['p99_ms']:.2f} ms, ratio {ratio:.2f}  (goal <= 1.10)"
     )
+    inside = [server_times.p99(begin, opts.slice, parity) for parity in (0, 1)]
     print(
         "  its p99 in the server (first interceptor in to last out):"
-        f" {server_times.p99(begin, opts.slice, 0):.2f} -> {server_times.p99(begin, opts.slice, 1):.2f} ms"
+        f" {inside[0]:.2f} -> {inside[1]:.2f} ms"
     )
     # The odd slices serve the probe's calls and the logins; the even ones the probe's alone.
     per_login = (sliced[1]["loop_ms"] - sliced[0]["loop_ms"]) / behind["calls"]

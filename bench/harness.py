@@ -29,6 +29,13 @@ PASSWORD = "correct horse battery staple 42"
 SLICE_GUARD = 0.15
 
 
+def slice_side(at: float, begin: float, slice_s: float, guard: float = SLICE_GUARD) -> int | None:
+    """0 or 1: whether ``at`` falls in an even or an odd slice of a window cut into
+    ``slice_s`` s slices from ``begin``; None before ``begin`` or in a slice's first ``guard`` s."""
+    index, offset = divmod(at - begin, slice_s)
+    return None if index < 0 or offset < guard else int(index) % 2
+
+
 # ---- load generators: run in a separate, freshly spawned process -------------------------
 
 
@@ -95,11 +102,6 @@ async def pace(
         if due >= measure_from:
             latencies.append((due, time.monotonic() - due))
 
-    def slice_of(due: float) -> tuple[int, float]:
-        """(index, offset in it) of the slice ``due`` falls in."""
-        index, offset = divmod(due - measure_from, slice_s)
-        return int(index), offset
-
     dues = (start + i / rate for i in itertools.count())
     if only_odd:  # paced on the odd slices' time laid end to end: ``rate`` per second of it
         dues = (
@@ -117,9 +119,9 @@ async def pace(
     if slice_s > 0:
         sides: tuple[list, list] = ([], [])
         for due, latency in latencies:
-            index, offset = slice_of(due)
-            if offset >= SLICE_GUARD:
-                sides[index % 2].append(latency)
+            side = slice_side(due, measure_from, slice_s)
+            if side is not None:
+                sides[side].append(latency)
         counted = duration / 2 * (1 - SLICE_GUARD / slice_s)
         for name, side in zip(("even", "odd"), sides, strict=True):
             if side:  # an only_odd load has no even side

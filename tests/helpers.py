@@ -93,20 +93,23 @@ class RpcLines:
             fields = json.loads(line)
             self.by_request_id[fields["request_id"]] = fields
 
+    async def line(self, request_id: str) -> dict | None:
+        """The line of one call, or None. It is written as the server's handler unwinds,
+        which can be just after the client has its answer: wait for it briefly."""
+        import asyncio
+
+        for _ in range(200):
+            fields = self.by_request_id.get(request_id)
+            if fields is not None:
+                return fields
+            await asyncio.sleep(0.005)
+        return None
+
 
 async def authz_decision(rpc_lines: RpcLines, request_id: str) -> str:
-    """The server's authorization decision for one call, from its structured log line.
-
-    The line is written as the server's handler unwinds, which can be just after the client
-    has its answer: wait for it briefly."""
-    import asyncio
-
-    for _ in range(200):
-        fields = rpc_lines.by_request_id.get(request_id)
-        if fields is not None:
-            return fields["authz"]
-        await asyncio.sleep(0.005)
-    return "no log line"
+    """The server's authorization decision for one call, from its structured log line."""
+    fields = await rpc_lines.line(request_id)
+    return "no log line" if fields is None else fields["authz"]
 
 
 def free_port() -> int:

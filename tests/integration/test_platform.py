@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import grpc
@@ -136,9 +135,7 @@ async def test_one_rpc_line_per_call_with_the_caller_and_no_secrets(client_facto
         await client.bot.GetChatbot(
             bot_pb2.GetChatbotRequest(name="organizations/nope/workspaces/nope/chatbots/b1")
         )
-    await asyncio.sleep(0.05)  # lines are written as the server's handlers unwind
-
-    signup, me, denied = (rpc_lines.by_request_id[f"line-{n}"] for n in ("signup", "me", "denied"))
+    signup, me, denied = [await rpc_lines.line(f"line-{n}") for n in ("signup", "me", "denied")]
     assert signup["method"] == "/privexbot.v1.AuthService/SignUpWithEmail"
     assert (signup["code"], signup["authz"], signup["principal"]) == ("OK", "public", "")
     assert me["method"] == "/privexbot.v1.AuthService/GetCurrentUser"

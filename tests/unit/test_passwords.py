@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 
@@ -13,9 +12,7 @@ from privexbot.identity import passwords
 
 @pytest.mark.skipif(sys.platform != "linux", reason="SCHED_IDLE is Linux's")
 async def test_hashing_threads_run_under_sched_idle():
-    loop = asyncio.get_running_loop()
-    policy = await loop.run_in_executor(passwords._hashing, os.sched_getscheduler, 0)
-    assert policy == os.SCHED_IDLE
+    assert await passwords._off_loop(os.sched_getscheduler, 0) == os.SCHED_IDLE
     assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the event loop's thread keeps its own
 
 
