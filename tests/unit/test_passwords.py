@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import sys
 
 import pytest
 
-from privexbot.identity import passwords
+from privexbot.identity import passwords, yield_timer
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="SCHED_IDLE is Linux's")
 async def test_hashing_threads_run_under_sched_idle():
     assert await passwords._off_loop(os.sched_getscheduler, 0) == os.SCHED_IDLE
     assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the event loop's thread keeps its own
+
+
+def _next_yield_signal(timeout: float):
+    """In the calling thread: the next yield signal sent to it within ``timeout`` s, or None."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {yield_timer.SIGNAL})
+    try:
+        return signal.sigtimedwait({yield_timer.SIGNAL}, timeout)
+    finally:  # one still pending goes to the handler: a harmless sched_yield
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {yield_timer.SIGNAL})
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread POSIX timers are Linux's")
+async def test_a_hashing_thread_is_sent_its_yield_signal_only_while_it_hashes():
+    hashing = await passwords._off_loop(_next_yield_signal, 0.05)
+    assert hashing is not None and hashing.si_signo == yield_timer.SIGNAL
+    assert hashing.si_code == -2  # SI_TIMER: from a POSIX timer
+    idle = await asyncio.get_running_loop().run_in_executor(
+        passwords._hashing, _next_yield_signal, 0.05
+    )
+    assert idle is None  # disarmed once the work is done
+    assert _next_yield_signal(0.01) is None  # and never the event loop's thread
 
 
 async def test_a_hash_verifies_and_a_wrong_password_does_not():
