@@ -349,6 +349,13 @@ async def test_data_survives_reopen_and_schema_is_checked(tmp_path):
     assert leaked is None or hasattr(leaked, "working_set")
 
 
+async def test_the_lite_client_pings_only_while_a_call_runs(store):
+    # Idle pings make milvus-lite answer GOAWAY "too_many_pings" (seen 30-130 s into an idle
+    # spell with pymilvus' defaults; none over 210 s with this option).
+    handler = store._client._get_connection()
+    assert handler._grpc_options["grpc.keepalive_permit_without_calls"] is False
+
+
 async def test_closed_store_refuses_calls(tmp_path):
     vs = VectorStore(str(tmp_path / "closed.db"), dimension=8)
     with pytest.raises(FailedPrecondition):

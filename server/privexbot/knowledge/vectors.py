@@ -65,6 +65,11 @@ INDEX_TYPES = ("FLAT", "IVF_FLAT", "AUTOINDEX", "HNSW")
 METRICS = ("IP", "COSINE")
 SCOPE_FIELDS = ("organization_id", "workspace_id", "knowledge_base_id", "document_id")
 SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")
+# pymilvus pings every 10 s even with no call in flight; milvus-lite's gRPC server counts
+# those as strikes and, a minute or two into an idle spell, drops the connection with
+# GOAWAY "too_many_pings" (logged as an error on stderr). Its socket is local: ping only
+# while a call runs.
+LITE_GRPC_OPTIONS = {"grpc.keepalive_permit_without_calls": False}
 
 T = TypeVar("T")
 
@@ -365,7 +370,12 @@ class VectorStore:
         _quiet_pymilvus_iterator()
         from pymilvus import MilvusClient
 
-        client = MilvusClient(self.uri, token=self._token, timeout=self._timeout)
+        client = MilvusClient(
+            self.uri,
+            token=self._token,
+            timeout=self._timeout,
+            grpc_options=LITE_GRPC_OPTIONS if self._lite else {},
+        )
         if self._lite:
             _LITE_USERS.acquire(self._lite_path)
         return client
