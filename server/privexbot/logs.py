@@ -31,14 +31,19 @@ def _timestamp(created: float) -> str:
     return f"{cached[1]}.{int((created - second) * 1000):03d}Z"
 
 
+def _head(created: float, level: str, logger: str, message: str) -> str:
+    """The fields every line starts with, up to ``message``, the object left open."""
+    return (
+        f'{{"time":"{_timestamp(created)}","level":"{level}",'
+        f'"logger":{_quote(logger)},"message":{_quote(message)}'
+    )
+
+
 class JsonFormatter(logging.Formatter):
     """A record as ``{"time", "level", "logger", "message"}``, plus ``exception``."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = (
-            f'{{"time":"{_timestamp(record.created)}","level":"{record.levelname}",'
-            f'"logger":{_quote(record.name)},"message":{_quote(record.getMessage())}'
-        )
+        line = _head(record.created, record.levelname, record.name, record.getMessage())
         if record.exc_info:
             line += ',"exception":' + _quote(self.formatException(record.exc_info))
         return line + "}"
@@ -63,8 +68,8 @@ class RpcLog:
         return self._logger.isEnabledFor(logging.INFO)
 
     def write(self, fields: dict) -> None:
-        head = f'{{"time":"{_timestamp(time.time())}","level":"INFO","logger":"{RPC_LOGGER}"'
-        (self.stream or sys.stderr).write(f'{head},"message":"rpc",{_encode(fields)[1:]}\n')
+        head = _head(time.time(), "INFO", RPC_LOGGER, "rpc")
+        (self.stream or sys.stderr).write(f"{head},{_encode(fields)[1:]}\n")
 
 
 rpc_log = RpcLog()
