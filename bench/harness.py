@@ -396,22 +396,12 @@ def rpc_log_to_devnull():
     from privexbot import logs
 
     root = logging.getLogger()
-    saved = root.handlers[:], root.level, logs.rpc_log.stream
-    flags = ("logThreads", "logProcesses", "logMultiprocessing")
-    saved_flags = [getattr(logging, flag) for flag in flags]
-    with open(os.devnull, "w", buffering=1) as devnull:
-        logs.configure("WARNING", devnull)
+    with open(os.devnull, "w", buffering=1) as devnull, logs.configured("WARNING", devnull):
 
         def rpc_log(on: bool) -> None:
             root.setLevel(logging.INFO if on else logging.WARNING)
 
-        try:
-            yield rpc_log
-        finally:
-            root.handlers[:], level, logs.rpc_log.stream = saved
-            root.setLevel(level)
-            for flag, value in zip(flags, saved_flags, strict=True):
-                setattr(logging, flag, value)
+        yield rpc_log
 
 
 @contextlib.contextmanager

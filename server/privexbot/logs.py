@@ -6,6 +6,7 @@ written straight to the same stream, without a LogRecord (see ``RpcLog``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -87,3 +88,19 @@ def configure(level: str = "INFO", stream: TextIO | None = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     rpc_log.stream = stream
+
+
+@contextlib.contextmanager
+def configured(level: str, stream: TextIO):
+    """``configure`` for the block, then everything it changed as it was (benchmarks, tests)."""
+    root = logging.getLogger()
+    flags = ("logThreads", "logProcesses", "logMultiprocessing")
+    saved = root.handlers[:], root.level, rpc_log.stream, [getattr(logging, f) for f in flags]
+    configure(level, stream)
+    try:
+        yield
+    finally:
+        root.handlers[:], level_was, rpc_log.stream, values = saved
+        root.setLevel(level_was)
+        for flag, value in zip(flags, values, strict=True):
+            setattr(logging, flag, value)

@@ -11,22 +11,13 @@ import pytest
 
 from privexbot import logs
 
-FLAGS = ("logThreads", "logProcesses", "logMultiprocessing")
-
 
 @pytest.fixture
 def lines():
     """configure() into a buffer; yields a function returning the parsed lines so far."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level, logs.rpc_log.stream
-    flags = {flag: getattr(logging, flag) for flag in FLAGS}
     stream = io.StringIO()
-    logs.configure("INFO", stream)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    root.handlers[:], level, logs.rpc_log.stream = saved
-    root.setLevel(level)
-    for flag, value in flags.items():
-        setattr(logging, flag, value)
+    with logs.configured("INFO", stream):
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
 def test_a_message_line(lines):
@@ -79,3 +70,11 @@ def test_records_skip_thread_and_process_lookups(lines):
         "privexbot.test", logging.INFO, __file__, 0, "x", (), None
     )
     assert record.thread is None and record.process is None
+
+
+def test_configured_puts_back_what_configure_changed():
+    root = logging.getLogger()
+    before = root.handlers[:], root.level, logs.rpc_log.stream, logging.logThreads
+    with logs.configured("ERROR", io.StringIO()):
+        assert root.level == logging.ERROR and logging.logThreads is False
+    assert (root.handlers, root.level, logs.rpc_log.stream, logging.logThreads) == before
