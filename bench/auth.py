@@ -54,6 +54,7 @@ from harness import (
     rpc_log_to_devnull,
     sign_up,
     slice_side,
+    summary,
     versions,
 )
 
@@ -102,20 +103,18 @@ class ServerTimes:
 
     def __init__(self, then) -> None:
         self.then = then
-        self.calls: list[tuple[float, float]] = []
+        self.calls: list[tuple[float, float]] = []  # (started, seconds)
 
     def write(self, text: str) -> None:
         if GET_CURRENT_USER in text:
-            ms = json.loads(text)["duration_ms"]
-            self.calls.append((time.monotonic() - ms / 1000, ms))
+            seconds = json.loads(text)["duration_ms"] / 1000
+            self.calls.append((time.monotonic() - seconds, seconds))
         self.then.write(text)
 
     def p99(self, begin: float, slice_s: float, parity: int) -> float:
         """p99 (ms) of the calls begun in the window's even/odd slices (past the guard)."""
-        times = sorted(
-            ms for started, ms in self.calls if slice_side(started, begin, slice_s) == parity
-        )
-        return times[min(len(times) - 1, int(len(times) * 0.99))]
+        times = [s for started, s in self.calls if slice_side(started, begin, slice_s) == parity]
+        return summary(times, duration=1.0)["p99_ms"]
 
 
 async def per_slice(start_at: float, warmup: float, duration: float, slice_s: float) -> tuple:
