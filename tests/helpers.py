@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import pytest
@@ -13,6 +14,9 @@ from privexbot.client import error_details
 from privexbot.v1 import auth_pb2
 
 PASSWORD = "correct horse battery staple 42"
+# Real SecretVM attestation samples (scrtlabs/secretvm-verify, MIT; see its README.md),
+# copied unchanged from the workplace's shared/testdata so that any clone runs the tests.
+SECRETVM_TESTDATA = Path(__file__).resolve().parent / "data" / "secretvm"
 
 
 @dataclass

@@ -6,13 +6,12 @@ from __future__ import annotations
 import http.server
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("privexbot_enclave", reason="run enclave/install.sh .venv/bin/python")
 
-from helpers import free_port  # noqa: E402
+from helpers import SECRETVM_TESTDATA, free_port  # noqa: E402
 from privexbot_enclave.attestation import (  # noqa: E402
     NOT_ATTESTED_REASON,
     AttestationRelay,
@@ -23,8 +22,7 @@ from privexbot_enclave.models import _StopMatcher  # noqa: E402
 
 pytestmark = pytest.mark.enclave
 
-TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "secretvm"
-QUOTE_FILE = TESTDATA / "tdx_cpu_docker_check_quote.txt"
+QUOTE_FILE = SECRETVM_TESTDATA / "tdx_cpu_docker_check_quote.txt"
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 
 import grpc
 import httpx
 import pytest
-from helpers import free_port, raises, sign_up
+from helpers import SECRETVM_TESTDATA, free_port, raises, sign_up
 from sqlalchemy import func, select
 from stacks import start_stack, stop_stack
 
@@ -20,8 +19,7 @@ from privexbot.store.models import TokenUsage
 from privexbot.v1 import common_pb2, inference_pb2
 
 USER = inference_pb2.ChatCompletionMessage.ROLE_USER
-SECRETVM = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "secretvm"
-QUOTE = (SECRETVM / "tdx_cpu_docker_check_quote.txt").read_text().strip()
+QUOTE = (SECRETVM_TESTDATA / "tdx_cpu_docker_check_quote.txt").read_text().strip()
 COUNT = "Write a very long story about a dragon, with many chapters."
 
 
@@ -257,7 +255,7 @@ async def test_attestation_required_refuses_to_send_data(tmp_path, enclave):
         attestation_rtmr0=parsed.rtmrs[0],
         attestation_rtmr1=parsed.rtmrs[1],
         attestation_rtmr2=parsed.rtmrs[2],
-        attestation_compose_file=str(SECRETVM / "tdx_cpu_docker_check_compose.yaml"),
+        attestation_compose_file=str(SECRETVM_TESTDATA / "tdx_cpu_docker_check_compose.yaml"),
     )
     try:
         async with Client(stack.target) as client:

@@ -1,4 +1,4 @@
-"""The attestation policy, on real SecretVM quotes (shared/testdata/secretvm, beside the repo).
+"""The attestation policy, on real SecretVM quotes (tests/data/secretvm).
 
 No network: TLS servers in these tests listen on 127.0.0.1 with certificates made here.
 """
@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from helpers import SECRETVM_TESTDATA
 
 from privexbot.errors import FailedPrecondition, Unavailable
 from privexbot.inference import attestation as att
@@ -40,8 +41,7 @@ from privexbot.inference.attestation import (
     verify_quote_signature,
 )
 
-# CI clones the repository and puts shared/ beside it: <repo>/../shared/testdata/secretvm.
-DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "secretvm"
+DATA = SECRETVM_TESTDATA
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 
 # Byte offsets in a TDX v4 quote: 48-byte header, then the TD report body.
@@ -101,8 +101,8 @@ def judge(policy: Policy, quote_hex: str | None = QUOTE_HEX, **kwargs) -> att.Ve
 # --- match --------------------------------------------------------------------------------
 
 
-def test_the_data_is_where_ci_puts_it():
-    assert DATA.is_dir(), f"expected shared/ beside the repository: {DATA}"
+def test_the_samples_are_in_the_repository():
+    assert DATA.is_dir(), f"expected the SecretVM samples in {DATA}"
     assert COMPOSE == "dfgfdghdf"  # the whole compose file, no trailing newline
 
 
