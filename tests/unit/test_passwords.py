@@ -51,3 +51,28 @@ async def test_a_hash_verifies_and_a_wrong_password_does_not():
         False,
     )
     assert await passwords.verify_password(None, "anything at all 123") == (False, False)
+
+
+# Made by argon2-cffi (PasswordHasher, the previous hasher) for the password below: the PHC
+# string format is shared, so sign-ins keep working across the change of library.
+ARGON2_CFFI_CURRENT = (
+    "$argon2id$v=19$m=19456,t=2,p=1$UF2VcW+3SRQETFeAqASziw$"
+    "WAY4VUKCWInDVcln7MpPHRL64zozWA8wlP8DtmSz0Ac"
+)
+ARGON2_CFFI_WEAKER = (
+    "$argon2id$v=19$m=8192,t=1,p=1$bso0Sud+gYCZviGlWvB8NA$"
+    "h+aJLKB9sNuJHz4KQGQyCwqNqIKQKqxAonmKl/9Oj7Q"
+)
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        (ARGON2_CFFI_CURRENT, (True, False)),
+        (ARGON2_CFFI_WEAKER, (True, True)),  # verifies, then is replaced
+        (ARGON2_CFFI_CURRENT[:-2], (False, False)),  # its last two characters cut off
+        ("not a hash", (False, False)),
+    ],
+)
+async def test_stored_hashes_verify_and_older_parameters_need_a_rehash(stored, expected):
+    assert await passwords.verify_password(stored, "correct horse battery staple 42") == expected
