@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from privexbot.errors import Unavailable
 from privexbot.identity.accounts import Accounts
 from privexbot.identity.api_keys import ApiKeys
 from privexbot.identity.publishable_keys import PublishableKeys
+from privexbot.identity.sign_in_process import SignInProcesses
 from privexbot.identity.tokens import AccessTokens, Authenticator
 from privexbot.inference.attestation import Attestor
 from privexbot.inference.gateway import InferenceGateway
@@ -39,6 +41,7 @@ class Platform:
     tokens: AccessTokens
     api_keys: ApiKeys
     accounts: Accounts
+    sign_in: SignInProcesses
     tenancy: Tenancy
     inference: InferenceGateway
     vectors: VectorStore
@@ -56,6 +59,7 @@ class Platform:
         store = ephemeral.connect(settings.redis_url)
         tokens = AccessTokens(settings, store)
         api_keys = ApiKeys(sessions, store)
+        sign_in = SignInProcesses(settings)
         inference = InferenceGateway(
             settings,
             Attestor(
@@ -84,7 +88,8 @@ class Platform:
             api_keys=api_keys,
             authenticator=Authenticator(tokens, api_keys, PublishableKeys(sessions)),
             access=AccessResolver(sessions, Stamps(store)),
-            accounts=Accounts(settings, sessions, store, tokens),
+            accounts=Accounts(settings, sessions, store, tokens, sign_in),
+            sign_in=sign_in,
             tenancy=Tenancy(sessions, store, ingestion.notify),
             inference=inference,
             vectors=vectors,
@@ -124,6 +129,7 @@ class Platform:
 
     async def close(self) -> None:
         await self.knowledge.ingestion.stop()
+        await asyncio.to_thread(self.sign_in.close)
         await self.vectors.close()
         await self.inference.close()
         await self.store.close()

@@ -54,6 +54,23 @@ async def test_sign_up_creates_user_org_and_workspace_then_log_in(client_factory
     assert await audit_actions(stack, me.user.name) == ["auth.signup", "auth.login"]
 
 
+async def test_a_log_in_is_audited_with_the_callers_address_and_request(client_factory, stack):
+    user = await sign_up(client_factory())
+    client = client_factory()
+    session = await client.auth.LogInWithEmail(
+        auth_pb2.LogInWithEmailRequest(email=user.email, password=PASSWORD)
+    )
+    (address,) = [value for key, value in client.extra_metadata if key == "x-forwarded-for"]
+    async with stack.running.platform.sessions() as db:
+        event = await db.scalar(
+            select(AuditEvent).where(
+                AuditEvent.action == "auth.login", AuditEvent.actor == session.user.name
+            )
+        )
+    # The sign-in process wrote it, inside a copy of the serving process's call.
+    assert (event.client_ip, len(event.request_id) > 0) == (address, True)
+
+
 @pytest.mark.parametrize(
     ("email", "password", "reason", "field"),
     [

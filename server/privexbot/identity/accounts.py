@@ -12,6 +12,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -54,6 +55,9 @@ from privexbot.store.models import (
 from privexbot.tenancy import audit
 from privexbot.tenancy.organizations import create_organization
 from privexbot.tenancy.stamps import Stamps
+
+if TYPE_CHECKING:
+    from privexbot.identity.sign_in_process import SignInProcesses
 
 CHALLENGE_TTL = timedelta(minutes=5)
 CURRENT_USER_CACHE_SECONDS = 60
@@ -151,14 +155,22 @@ def _login_failed() -> Unauthenticated:
 
 class Accounts:
     def __init__(
-        self, settings: Settings, sessions, store: EphemeralStore, tokens: AccessTokens
+        self,
+        settings: Settings,
+        sessions,
+        store: EphemeralStore | None,
+        tokens: AccessTokens,
+        sign_in: SignInProcesses | None,
     ) -> None:
+        """``sign_in``: where passwords are checked for log-ins (sign_in_process.py); None
+        only for the Accounts inside such a process, which never logs in itself."""
         self._settings, self._sessions, self._store, self._tokens = (
             settings,
             sessions,
             store,
             tokens,
         )
+        self._sign_in = sign_in
         self._limits = RateLimiter(store)
         self._stamps = Stamps(store)
         # user id -> (view, its organizations, the stamps it was built under)
@@ -296,26 +308,34 @@ class Accounts:
         await self._limits.ensure_below_all(
             (FAILED_LOGINS_PER_ACCOUNT, email), (FAILED_LOGINS_PER_IP, ip)
         )
+        grant = await self._sign_in.check_password_and_start_session(email, password)
+        if grant is not None:
+            return grant
+        await self._limits.hit(FAILED_LOGINS_PER_ACCOUNT, email)
+        await self._limits.hit(FAILED_LOGINS_PER_IP, ip)
+        await self._record_failure("auth.login.failed", {"method": "email"})
+        raise _login_failed()
+
+    async def check_password_and_start_session(self, email: str, password: str) -> Grant | None:
+        """A log-in's transaction, None when the email or the password is wrong (both cost
+        one hash). Runs in a sign-in process, which has no ephemeral store."""
         async with self._sessions() as session, session.begin():
             user = (await session.execute(_USER_BY_EMAIL, {"email": email})).scalar()
             ok, rehash = await passwords.verify_password(
                 user.password_hash if user else None, password
             )
-            if ok:
-                if rehash:  # parameters changed since this hash was made: upgrade it now
-                    user.password_hash = await passwords.hash_password(password)
-                await session.execute(
-                    _TOUCH_EMAIL_IDENTITY, {"b_subject": email, "b_now": datetime.now(UTC)}
-                )
-                grant = await self._start_session(session, user)
-                await audit.append(
-                    session, "auth.login", actor=names.user(user.id), resource=names.user(user.id)
-                )
-                return grant
-        await self._limits.hit(FAILED_LOGINS_PER_ACCOUNT, email)
-        await self._limits.hit(FAILED_LOGINS_PER_IP, ip)
-        await self._record_failure("auth.login.failed", {"method": "email"})
-        raise _login_failed()
+            if not ok:
+                return None
+            if rehash:  # parameters changed since this hash was made: upgrade it now
+                user.password_hash = await passwords.hash_password(password)
+            await session.execute(
+                _TOUCH_EMAIL_IDENTITY, {"b_subject": email, "b_now": datetime.now(UTC)}
+            )
+            grant = await self._start_session(session, user)
+            await audit.append(
+                session, "auth.login", actor=names.user(user.id), resource=names.user(user.id)
+            )
+        return grant
 
     async def change_password(
         self, principal: Principal, current_password: str, new_password: str
