@@ -37,6 +37,12 @@ async def test_workers_and_the_threads_they_start_run_under_sched_idle(processes
     assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the serving process keeps its own
 
 
+async def test_an_error_in_a_worker_reaches_the_caller(processes):
+    with pytest.raises(FileNotFoundError):
+        await processes.run(os.stat, "/no/such/file")
+    assert await processes.run(os.getpid) != os.getpid()  # and the workers still serve
+
+
 async def test_a_worker_that_dies_is_unavailable_once_then_replaced(processes):
     first = await processes.run(os.getpid)
     with pytest.raises(Unavailable) as died:

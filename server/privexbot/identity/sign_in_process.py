@@ -4,12 +4,13 @@ A log-in's own work costs the event loop ~3 ms of CPU (its statements through SQ
 besides its argon2id hash. On the serving process's loop that CPU runs at normal priority,
 between the cheap RPCs the loop serves. Here it runs in spawned worker processes whose
 threads all run under Linux's SCHED_IDLE policy (their hashing threads also yield, see
-passwords.py), so the kernel gives a core to the serving process first. bench/auth.py: the
-serving loop's CPU per log-in 4.1 -> 0.7-0.9 ms; the p99 ratio of a cheap RPC beside 5
-logins/s 1.22-1.32 with log-ins on the serving loop, 1.08-1.23 with these processes (runs
-on one day; the ratio moves by about 0.1 from run to run). What needs the ephemeral store
-(rate limits, failure counts) stays in the serving process; a worker only reads and writes
-the database."""
+passwords.py), so the kernel gives a core to the serving process first. bench/auth.py, on
+one day: the serving loop's CPU per log-in 4.1 -> 0.7-1.1 ms; the p99 ratio of a cheap RPC
+beside 5 logins/s 1.21-1.38 (median 1.29, 8 runs) with log-ins on the serving loop, 1.08-1.23
+(median 1.18, 16 runs) in worker processes. A single worker serving several log-ins at once
+over its stdin and stdout, with no helper threads in the serving process, measured the same
+(1.17-1.21). What needs the ephemeral store (rate limits, failure counts) stays in the
+serving process; a worker only reads and writes the database."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ class SignInProcesses:
         call starts new ones)."""
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=1,
+                max_workers=os.cpu_count() or 1,
                 mp_context=get_context("spawn"),  # no copy of the serving process's threads
                 initializer=_start_worker,
                 initargs=(self._settings,),
