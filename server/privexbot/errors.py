@@ -7,7 +7,7 @@ input was wrong, ``google.rpc.BadRequest`` field violations. Nothing here import
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 ERROR_DOMAIN = "privexbot.io"
 
@@ -33,6 +33,11 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self):
+        # Rebuilt from its fields (Exception's default passes only the message): an error
+        # raised in a sign-in worker process arrives whole (identity/sign_in_process.py).
+        return type(self), tuple(getattr(self, f.name) for f in fields(self))
 
 
 @dataclass

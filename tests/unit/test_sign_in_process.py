@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from privexbot import config
-from privexbot.errors import Unavailable
+from privexbot.errors import FieldViolation, InvalidArgument, Unavailable
+from privexbot.identity import passwords
 from privexbot.identity.sign_in_process import SignInProcesses
 
 
@@ -40,6 +41,16 @@ async def test_workers_and_the_threads_they_start_run_under_sched_idle(processes
 async def test_an_error_in_a_worker_reaches_the_caller(processes):
     with pytest.raises(FileNotFoundError):
         await processes.run(os.stat, "/no/such/file")
+    assert await processes.run(os.getpid) != os.getpid()  # and the workers still serve
+
+
+async def test_a_domain_error_in_a_worker_arrives_whole(processes):
+    with pytest.raises(InvalidArgument) as weak:
+        await processes.run(passwords.check_policy, "short")
+    assert weak.value.reason == "WEAK_PASSWORD"
+    assert weak.value.violations == [
+        FieldViolation("password", f"must be at least {passwords.MIN_LENGTH} characters")
+    ]
     assert await processes.run(os.getpid) != os.getpid()  # and the workers still serve
 
 
