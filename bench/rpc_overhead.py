@@ -141,17 +141,23 @@ async def main(opts) -> int:
 
         def http_args(port: int, n: int) -> dict:
             headers = {"authorization": f"Bearer {token}"}
-            return (
-                dict(
-                    host="127.0.0.1", port=port, path="/v1/auth/me", headers=headers, concurrency=n
-                )
-                | common
+            return dict(
+                host="127.0.0.1",
+                port=port,
+                path="/v1/auth/me",
+                headers=headers,
+                concurrency=n,
+                **common,
             )
 
         echo, echo_port = await bare_echo_server(reply_size)
         canned, canned_port, canned_platform = await interceptors_only_server(
             running.platform.settings, current_user
         )
+
+        def real_server_args(n: int) -> dict:
+            return grpc_args(real_target, GET_CURRENT_USER, auth, n)
+
         # (label, gRPC load args at n in flight, the per-RPC log line on)
         grpc_rows = (
             (
@@ -164,16 +170,8 @@ async def main(opts) -> int:
                 lambda n: grpc_args(f"127.0.0.1:{canned_port}", GET_CURRENT_USER, auth, n),
                 True,
             ),
-            (
-                "(b)  GetCurrentUser, real server",
-                lambda n: grpc_args(real_target, GET_CURRENT_USER, auth, n),
-                True,
-            ),
-            (
-                "(b') same, no per-RPC log line",
-                lambda n: grpc_args(real_target, GET_CURRENT_USER, auth, n),
-                False,
-            ),
+            ("(b)  GetCurrentUser, real server", real_server_args, True),
+            ("(b') same, no per-RPC log line", real_server_args, False),
         )
         try:
             # At N in flight the gRPC rows take turns, round after round, so that the
