@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import os
 import re
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -30,7 +29,7 @@ from nacl.exceptions import InvalidkeyError
 from nacl.pwhash import argon2id
 
 from privexbot.errors import InvalidArgument
-from privexbot.identity.yield_timer import YieldTimer
+from privexbot.identity.yield_timer import YieldTimer, lower_this_threads_priority
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -48,11 +47,7 @@ _this_thread = threading.local()
 
 def _start_hashing_thread() -> None:
     _this_thread.yield_timer = YieldTimer.for_this_thread()
-    if sys.platform == "linux":
-        try:  # on Linux the calling thread alone
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        except OSError:  # not permitted here: hash at normal priority
-            pass
+    lower_this_threads_priority()
 
 
 _hashing = ThreadPoolExecutor(

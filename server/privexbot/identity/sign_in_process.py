@@ -15,9 +15,7 @@ serving process; a worker only reads and writes the database."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -27,16 +25,14 @@ from privexbot.config import Settings
 from privexbot.errors import Unavailable
 from privexbot.identity.accounts import Accounts, Grant
 from privexbot.identity.tokens import AccessTokens
+from privexbot.identity.yield_timer import lower_this_threads_priority
 from privexbot.store import db
 
 _worker: dict = {}  # in a worker process: its event loop and its Accounts
 
 
 def _start_worker(settings: Settings) -> None:
-    if sys.platform == "linux":
-        with contextlib.suppress(OSError):  # not permitted here: normal priority
-            # This thread only, but every thread it starts later inherits the policy.
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    lower_this_threads_priority()  # before the worker starts any thread: they inherit it
     sessions = db.sessionmaker(db.create_engine(settings.database_url))
     # No ephemeral store: a worker checks a password and writes a session, nothing else.
     tokens = AccessTokens(settings, store=None)
@@ -60,7 +56,7 @@ def _check_password_and_start_session(email: str, password: str, call: tuple) ->
 
 
 class SignInProcesses:
-    """Up to one worker process per core, started on the first sign-in (then kept)."""
+    """Up to one worker process per core, started on the first log-in (then kept)."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings

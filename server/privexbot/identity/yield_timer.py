@@ -20,8 +20,10 @@ None and the thread runs without it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
+import os
 import signal
 import sys
 import threading
@@ -71,6 +73,14 @@ def _installed_libc() -> ctypes.CDLL:
                 raise OSError(ctypes.get_errno(), "signal() refused the yield handler")
             _libc = libc
         return _libc
+
+
+def lower_this_threads_priority() -> None:
+    """The calling thread (and any it starts later) under SCHED_IDLE, on Linux where
+    permitted; elsewhere it keeps normal priority."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):  # not permitted here
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 class YieldTimer:
