@@ -26,7 +26,11 @@ fresh process; the server runs in this one, after a full garbage collection and 
 (which starts the sign-in worker process, identity/sign_in_process.py).
 Prints QPS and p50/p99 per row, the server's full (generation 2) garbage collections during
 the row and their longest pause (one such pause can decide a p99), the background login rate
-achieved in the odd slices, and ``p99 (iii)/(ii)`` (goal <= 1.10: p99 rises by at most 10%).
+achieved in the odd slices, and ``p99 (iii)/(ii)`` (goal <= 1.10: p99 rises by at most 10%)
+with its 90% interval (``p99_ratio_interval``) and what that says of the goal: met (all of the
+interval at or under it), missed (all over) or not told apart by this window. One window's
+ratio alone can mislead where the host is busy: eight 60 s windows of the same code on one
+machine (2 AMD EPYC vCPUs, 0.6-10% of their time stolen by the host) gave 0.63 to 1.54.
 Also, per row, the CPU time of the server's event-loop thread (ms per second) and the share of
 the row's time in which some runnable task on the machine waited for a CPU (Linux PSI,
 /proc/pressure/cpu). From (ii) and (iii): the event-loop CPU time one background login adds,
@@ -40,6 +44,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import random
 import sys
 import tempfile
 import time
@@ -61,6 +66,7 @@ from harness import (
 
 LOG_IN = "/privexbot.v1.AuthService/LogInWithEmail"
 THROUGHPUT_SECONDS = 10.0  # (i): every core busy hashing; long enough for a steady rate
+GOAL = 1.10  # issue 3: a cheap RPC's p99 rises by at most 10% beside 5 logins/s
 
 
 def _stalled_us() -> int | None:
@@ -116,6 +122,25 @@ class ServerTimes:
         """p99 (ms) of the calls begun in the window's even/odd slices (past the guard)."""
         times = [s for started, s in self.calls if slice_side(started, begin, slice_s) == parity]
         return summary(times, duration=1.0)["p99_ms"]
+
+
+def p99_ratio_interval(pairs: list, confidence: float = 0.9, resamples: int = 2000) -> tuple:
+    """How far one window's p99 ratio (odd slices over even) can be trusted: a paired block
+    bootstrap. Each resample draws the window's slice pairs (an even slice and the odd one
+    beside it) with replacement and takes its own ratio; the interval holds the middle
+    ``confidence`` of those. Blocks of a slice keep a burst of the machine's own noise (a
+    neighbour's load, the host's steal) whole, as it was in the window, so the interval is as
+    wide as such bursts make the ratio uncertain."""
+    draw = random.Random(0)
+    ratios = []
+    for _ in range(resamples):
+        picked = [pairs[draw.randrange(len(pairs))] for _ in pairs]
+        even = [latency for pair in picked for latency in pair[0]]
+        odd = [latency for pair in picked for latency in pair[1]]
+        ratios.append(summary(odd, 1.0)["p99_ms"] / summary(even, 1.0)["p99_ms"])
+    ratios.sort()
+    tail = (1 - confidence) / 2
+    return ratios[int(resamples * tail)], ratios[int(resamples * (1 - tail)) - 1]
 
 
 async def per_slice(start_at: float, warmup: float, duration: float, slice_s: float) -> tuple:
@@ -267,9 +292,21 @@ async def main(opts) -> int:
         )
     print()
     ratio = loaded["p99_ms"] / alone["p99_ms"]
+    low, high = p99_ratio_interval(probed["pairs"])
+    verdict = (
+        "goal met"
+        if high <= GOAL
+        else "goal missed"
+        if low > GOAL
+        else "this window can't tell: a longer --duration narrows the interval"
+    )
     print(
         f"GetCurrentUser p99 with/without background logins: {alone['p99_ms']:.2f} ->"
-        f" {loaded['p99_ms']:.2f} ms, ratio {ratio:.2f}  (goal <= 1.10)"
+        f" {loaded['p99_ms']:.2f} ms, ratio {ratio:.2f}  (goal <= {GOAL:.2f})"
+    )
+    print(
+        f"  90% interval of the ratio: {low:.2f}-{high:.2f} (block bootstrap over the window's"
+        f" {len(probed['pairs'])} slice pairs): {verdict}"
     )
     inside = [server_times.p99(begin, opts.slice, parity) for parity in (0, 1)]
     print(

@@ -12,6 +12,7 @@ import contextlib
 import gc
 import itertools
 import logging
+import math
 import os
 import platform
 import random
@@ -29,13 +30,19 @@ PASSWORD = "correct horse battery staple 42"
 SLICE_GUARD = 0.15
 
 
-def slice_side(at: float, begin: float, slice_s: float, guard: float = SLICE_GUARD) -> int | None:
-    """0 or 1: whether ``at`` falls in an even or an odd slice of a window cut into
-    ``slice_s`` s slices from ``begin``; None before ``begin`` or in a slice's first ``guard`` s."""
+def slice_index(at: float, begin: float, slice_s: float, guard: float = SLICE_GUARD) -> int | None:
+    """Which slice ``at`` falls in, of a window cut into ``slice_s`` s slices from ``begin``;
+    None before ``begin`` or in a slice's first ``guard`` s."""
     # Due times land exactly on the guard's end; float error must not push them inside it
     # (it did for one call per slice: 197 QPS counted of 200).
     index, offset = divmod(at - begin + 1e-9, slice_s)
-    return None if index < 0 or offset < guard else int(index) % 2
+    return None if index < 0 or offset < guard else int(index)
+
+
+def slice_side(at: float, begin: float, slice_s: float, guard: float = SLICE_GUARD) -> int | None:
+    """0 or 1: whether ``at`` falls in an even or an odd slice (``slice_index``), or None."""
+    index = slice_index(at, begin, slice_s, guard)
+    return None if index is None else index % 2
 
 
 # ---- load generators: run in a separate, freshly spawned process -------------------------
@@ -93,7 +100,8 @@ async def pace(
     the machine), so that loads in two processes share their slices. ``slice_s`` > 0 cuts the
     measured window into slices of that many seconds and adds ``even`` and ``odd``: summaries
     of the calls due in even and in odd slices, leaving out those due in a slice's first
-    ``SLICE_GUARD`` s (when a call of the other kind of slice may still run). ``only_odd``:
+    ``SLICE_GUARD`` s (when a call of the other kind of slice may still run), and ``pairs``:
+    per pair of neighbouring slices (2k, 2k+1), the latencies of each. ``only_odd``:
     call only in odd slices (the background whose effect another load's odd slices show)."""
     latencies: list[tuple[float, float]] = []  # (due, latency)
     start = start_at or time.monotonic()
@@ -119,15 +127,19 @@ async def pace(
     await asyncio.gather(*tasks)
     result = summary([latency for _, latency in latencies], duration)
     if slice_s > 0:
-        sides: tuple[list, list] = ([], [])
+        pairs: list[tuple[list, list]] = [
+            ([], []) for _ in range(math.ceil(duration / slice_s / 2))
+        ]
         for due, latency in latencies:
-            side = slice_side(due, measure_from, slice_s)
-            if side is not None:
-                sides[side].append(latency)
+            index = slice_index(due, measure_from, slice_s)
+            if index is not None:
+                pairs[index // 2][index % 2].append(latency)
         counted = duration / 2 * (1 - SLICE_GUARD / slice_s)
-        for name, side in zip(("even", "odd"), sides, strict=True):
+        for parity, name in enumerate(("even", "odd")):
+            side = [latency for pair in pairs for latency in pair[parity]]
             if side:  # an only_odd load has no even side
                 result[name] = summary(side, counted)
+        result["pairs"] = pairs
     return result
 
 
