@@ -67,6 +67,9 @@ from harness import (
 LOG_IN = "/privexbot.v1.AuthService/LogInWithEmail"
 THROUGHPUT_SECONDS = 10.0  # (i): every core busy hashing; long enough for a steady rate
 GOAL = 1.10  # issue 3: a cheap RPC's p99 rises by at most 10% beside 5 logins/s
+# The prober's access token lives 15 minutes (the longest the server issues); the window,
+# its warm-up and the loads' start must end before it does.
+LONGEST_WINDOW = 840.0
 
 
 def _stalled_us() -> int | None:
@@ -343,10 +346,12 @@ def parse(argv=None):
         or opts.login_rate <= 0
         or opts.slice <= SLICE_GUARD
         or opts.duration < 2 * opts.slice
+        or opts.warmup + opts.duration > LONGEST_WINDOW
     ):
         parser.error(
             "--duration, --rate, --login-rate > 0, --warmup >= 0, --concurrency >= 1,"
-            f" --slice > {SLICE_GUARD}, --duration >= 2 slices"
+            f" --slice > {SLICE_GUARD}, --duration >= 2 slices,"
+            f" --warmup + --duration <= {LONGEST_WINDOW:g} (the prober's access token expires)"
         )
     return opts
 
