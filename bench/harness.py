@@ -28,6 +28,9 @@ GET_CURRENT_USER = "/privexbot.v1.AuthService/GetCurrentUser"
 PASSWORD = "correct horse battery staple 42"
 # A sliced load's calls due this soon after a slice starts count for neither side (``pace``).
 SLICE_GUARD = 0.15
+# A load that renews its access token (``stay_signed_in``) does so this often: well inside the
+# token's life (at most 15 minutes), however loaded the machine.
+RENEW_EVERY = 600.0
 
 
 def slice_index(at: float, begin: float, slice_s: float, guard: float = SLICE_GUARD) -> int | None:
@@ -153,33 +156,55 @@ async def grpc_load(
     duration,
     rate: float = 0.0,
     distinct_ips: bool = False,
+    refresh_token: str = "",
     **pacing,
 ) -> dict:
     """Unary ``method`` with a serialized ``payload``: ``concurrency`` in flight (closed loop),
     or ``rate`` calls/s (open loop) when ``rate`` > 0. ``distinct_ips``: each call claims its
     own client address in X-Forwarded-For (the server trusts it from loopback), so per-IP
-    rate limits don't refuse the load. ``pacing``: ``pace``'s ``start_at``, ``slice_s`` and
-    ``only_odd``."""
+    rate limits don't refuse the load. ``refresh_token``: the session of ``metadata`` (then just
+    its bearer token), which ``stay_signed_in`` renews, so the load may outlast that token.
+    ``pacing``: ``pace``'s ``start_at``, ``slice_s`` and ``only_odd``."""
     import grpc
 
     prefix = random.randrange(256)
     addresses = (f"10.{prefix}.{n >> 8 & 255}.{n & 255}" for n in itertools.count(1))
+    auth = {"metadata": metadata}
 
     async with grpc.aio.insecure_channel(target) as channel:
         call = channel.unary_unary(method)  # no serializers: bytes in, bytes out
 
         async def one_call(_slot, _state):
-            headers = metadata
+            headers = auth["metadata"]
             if distinct_ips:
-                headers = (*metadata, ("x-forwarded-for", next(addresses)))
+                headers = (*headers, ("x-forwarded-for", next(addresses)))
             reply = await call(payload, metadata=headers, timeout=10)
             if not reply:
                 raise RuntimeError(f"{method}: empty reply")
 
         await one_call(0, {})  # fail fast (bad token, wrong method) before measuring
-        if rate > 0:
-            return await pace(one_call, rate, warmup, duration, **pacing)
-        return await drive(one_call, concurrency, warmup, duration)
+        renewing = asyncio.create_task(stay_signed_in(channel, refresh_token, auth))
+        try:
+            if rate > 0:
+                return await pace(one_call, rate, warmup, duration, **pacing)
+            return await drive(one_call, concurrency, warmup, duration)
+        finally:
+            renewing.cancel()
+
+
+async def stay_signed_in(channel, refresh_token: str, auth: dict) -> None:
+    """Every ``RENEW_EVERY`` s, a new access token for ``auth["metadata"]`` from RefreshToken
+    (which also rotates ``refresh_token``); nothing without one."""
+    from privexbot.v1 import auth_pb2, auth_pb2_grpc
+
+    stub = auth_pb2_grpc.AuthServiceStub(channel)
+    while refresh_token:
+        await asyncio.sleep(RENEW_EVERY)
+        renewed = await stub.RefreshToken(
+            auth_pb2.RefreshTokenRequest(refresh_token=refresh_token), timeout=10
+        )
+        refresh_token = renewed.refresh_token
+        auth["metadata"] = (("authorization", f"Bearer {renewed.access_token}"),)
 
 
 async def _http_exchange(reader, writer, request: bytes) -> int:
