@@ -276,29 +276,14 @@ async def measure(kind: str, load_args: dict) -> dict:
 
 
 async def real_server(tmp: Path, database_url: str = "", redis_url: str = ""):
-    """``create_server`` on a free loopback port, migrated; a SQLite file in ``tmp`` and the
-    in-process ephemeral store unless URLs are given. Returns ``Running``, SERVING."""
-    from privexbot import config
-    from privexbot.app import create_server
-    from privexbot.store import migrate
-
-    database_url = database_url or f"sqlite+aiosqlite:///{tmp}/privexbot.db"
-    await asyncio.to_thread(migrate.upgrade, database_url)
-    settings = config.load(
-        environ={},
-        database_url=database_url,
-        redis_url=redis_url,
-        grpc_address="127.0.0.1:0",
-        milvus_uri=str(tmp / "milvus.db"),
-    )
-    running = await create_server(settings)
-    await wait_serving(f"127.0.0.1:{running.port}")
-    return running
+    """``real_server_with`` a database and an ephemeral store, when URLs are given."""
+    return await real_server_with(tmp, database_url=database_url, redis_url=redis_url)
 
 
 async def real_server_with(tmp: Path, **overrides):
-    """``real_server`` (SQLite file in ``tmp``, in-process ephemeral store) with settings
-    overridden, e.g. ``inference_base_url``/``inference_api_key``. Returns ``Running``."""
+    """``create_server`` on a free loopback port, migrated: a SQLite file in ``tmp`` and the
+    in-process ephemeral store unless ``overrides`` (settings, e.g. ``database_url``,
+    ``inference_base_url``) say otherwise. Returns ``Running``, SERVING."""
     from privexbot import config
     from privexbot.app import create_server
     from privexbot.store import migrate
