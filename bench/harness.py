@@ -33,6 +33,11 @@ SLICE_GUARD = 0.15
 RENEW_EVERY = 600.0
 
 
+def bearer(access_token: str) -> tuple:
+    """gRPC metadata carrying an access token."""
+    return (("authorization", f"Bearer {access_token}"),)
+
+
 def slice_index(at: float, begin: float, slice_s: float, guard: float = SLICE_GUARD) -> int | None:
     """Which slice ``at`` falls in, of a window cut into ``slice_s`` s slices from ``begin``;
     None before ``begin`` or in a slice's first ``guard`` s."""
@@ -204,7 +209,7 @@ async def stay_signed_in(channel, refresh_token: str, auth: dict) -> None:
             auth_pb2.RefreshTokenRequest(refresh_token=refresh_token), timeout=10
         )
         refresh_token = renewed.refresh_token
-        auth["metadata"] = (("authorization", f"Bearer {renewed.access_token}"),)
+        auth["metadata"] = bearer(renewed.access_token)
 
 
 async def _http_exchange(reader, writer, request: bytes) -> int:
@@ -364,7 +369,7 @@ class User:
     @property
     def auth(self) -> tuple:
         """gRPC metadata carrying the access token."""
-        return (("authorization", f"Bearer {self.token}"),)
+        return bearer(self.token)
 
 
 async def sign_up(target: str, tag: str = "bench") -> User:
@@ -381,7 +386,7 @@ async def sign_up(target: str, tag: str = "bench") -> User:
         )
         me = await stub.GetCurrentUser(
             auth_pb2.GetCurrentUserRequest(),
-            metadata=(("authorization", f"Bearer {session.access_token}"),),
+            metadata=bearer(session.access_token),
         )
     return User(email, session, me.SerializeToString())
 

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from harness import real_server_with, rpc_log_to_devnull, sign_up, versions
+from harness import bearer, real_server_with, rpc_log_to_devnull, sign_up, versions
 
 HERE = Path(__file__).resolve().parent
 MODEL = "smollm2-135m-instruct"
@@ -173,7 +173,7 @@ async def pairs(
 
     from privexbot.v1 import inference_pb2_grpc
 
-    auth = (("authorization", f"Bearer {token}"),)
+    auth = bearer(token)
     direct, relayed = [], []
     client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=120)
     async with client, grpc.aio.insecure_channel(target) as channel:
@@ -206,7 +206,7 @@ async def load(target, token, parent, concurrency, duration, max_tokens, rate) -
 
     from privexbot.v1 import inference_pb2_grpc
 
-    auth = (("authorization", f"Bearer {token}"),)
+    auth = bearer(token)
     ttfts, gaps, durations, errors, done, tokens = [], [], [], {}, [0], [0]
     peak, active = [0], [0]
     texts = [f"{p} [bench: {rate:g} tokens/s]" for p in prompts(concurrency)]
