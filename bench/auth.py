@@ -60,6 +60,7 @@ from harness import (
     SLICE_GUARD,
     full_collections,
     measure,
+    p99_rank,
     real_server,
     rpc_log_to_devnull,
     sign_up,
@@ -149,7 +150,7 @@ def p99_ratio_interval(pairs: list, confidence: float = 0.9, resamples: int = 20
 
     def p99(slices, picked) -> float:  # as ``summary`` picks it, by a partial sort
         latencies = np.concatenate([slices[i] for i in picked])
-        rank = min(len(latencies) - 1, int(len(latencies) * 0.99))
+        rank = p99_rank(len(latencies))
         return np.partition(latencies, rank)[rank]
 
     ratios = []
@@ -209,16 +210,6 @@ async def main(opts) -> int:
                 metadata=(),
                 distinct_ips=True,
             )
-            background = logins
-            if opts.background == "cheap":  # the control: the same pacing, a cheap call
-                background = dict(
-                    target=target,
-                    method=GET_CURRENT_USER,
-                    payload=b"",
-                    metadata=login_user.auth,
-                    refresh_token=login_user.session.refresh_token,
-                    distinct_ips=True,
-                )
             probe = dict(
                 target=target,
                 method=GET_CURRENT_USER,
@@ -228,6 +219,14 @@ async def main(opts) -> int:
                 concurrency=1,
                 rate=opts.rate,
             )
+            background = logins
+            if opts.background == "cheap":  # the control: the probe's call, as the login user
+                background = dict(
+                    probe,
+                    metadata=login_user.auth,
+                    refresh_token=login_user.session.refresh_token,
+                    distinct_ips=True,
+                )
             # Both loads and the slice meter share one window on the machine's monotonic clock;
             # the lead gives the two load processes time to start.
             window = dict(start_at=time.monotonic() + 3.0, slice_s=opts.slice, **common)

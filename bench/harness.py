@@ -56,6 +56,11 @@ def slice_side(at: float, begin: float, slice_s: float, guard: float = SLICE_GUA
 # ---- load generators: run in a separate, freshly spawned process -------------------------
 
 
+def p99_rank(n: int) -> int:
+    """Where the p99 of ``n`` sorted latencies lies."""
+    return min(n - 1, int(n * 0.99))
+
+
 def summary(latencies: list[float], duration: float) -> dict:
     """Calls, QPS and p50/p99 (ms) of the latencies measured over ``duration`` seconds."""
     latencies.sort()
@@ -66,7 +71,7 @@ def summary(latencies: list[float], duration: float) -> dict:
         "calls": n,
         "qps": n / duration,
         "p50_ms": latencies[n // 2] * 1000,
-        "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000,
+        "p99_ms": latencies[p99_rank(n)] * 1000,
     }
 
 
