@@ -115,7 +115,10 @@ async def pace(
     of the calls due in even and in odd slices, leaving out those due in a slice's first
     ``SLICE_GUARD`` s (when a call of the other kind of slice may still run), and ``pairs``:
     per pair of neighbouring slices (2k, 2k+1), the latencies of each. ``only_odd``:
-    call only in odd slices (the background whose effect another load's odd slices show)."""
+    call only in odd slices (the background whose effect another load's odd slices show),
+    each call at a random point of its own ``1/rate`` s: on the lattice the other load keeps
+    from the same ``start_at``, every background call would fall due with one of its calls,
+    and the window would measure that single alignment, not calls meeting at any moment."""
     latencies: list[tuple[float, float]] = []  # (due, latency)
     start = start_at or time.monotonic()
     measure_from, end = start + warmup, start + warmup + duration
@@ -127,9 +130,12 @@ async def pace(
 
     dues = (start + i / rate for i in itertools.count())
     if only_odd:  # paced on the odd slices' time laid end to end: ``rate`` per second of it
+        draw = random.Random(0)
         dues = (
             measure_from + (2 * index + 1) * slice_s + offset
-            for index, offset in (divmod(i / rate, slice_s) for i in itertools.count())
+            for index, offset in (
+                divmod((i + draw.random()) / rate, slice_s) for i in itertools.count()
+            )
         )
     tasks = []
     for due in dues:
