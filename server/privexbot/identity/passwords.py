@@ -160,7 +160,7 @@ def _b64(raw: bytes) -> str:
 def _hash(password: str) -> str:
     salt = secrets.token_bytes(SALT_BYTES)
     digest = _raw_hash(
-        lib.Argon2_id, 0x13, MEMORY_KIB, TIME_COST, 1, salt, password.encode(), HASH_BYTES
+        lib.Argon2_id, 19, MEMORY_KIB, TIME_COST, 1, salt, password.encode(), HASH_BYTES
     )
     return f"{CURRENT_PARAMETERS}{_b64(salt)}${_b64(digest)}"
 
@@ -178,7 +178,7 @@ def _matches(password_hash: str, password: str) -> bool:
         expected = base64.b64decode(digest + "=" * (-len(digest) % 4), validate=True)
         actual = _raw_hash(
             _TYPES[kind],
-            0x13 if version == "19" else 0x10,
+            int(version),  # the PHC string's v=16 or v=19 is argon2's own version number
             int(memory_kib),
             int(time_cost),
             int(lanes),
