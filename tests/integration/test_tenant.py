@@ -3,12 +3,14 @@ context switching, plan limits, audit."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 import grpc
 from google.protobuf import field_mask_pb2
 from helpers import join, raises, sign_up
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from privexbot.store.models import Invitation, Organization, User, WorkspaceMembership
 from privexbot.v1 import auth_pb2, common_pb2, tenant_pb2
@@ -519,3 +521,50 @@ async def test_roles_cached_before_a_lost_stamp_are_never_used_again(client_fact
     await platform.store.delete(*stamps)
     async with raises(grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"):
         await bob.tenant.UpdateWorkspace(edit)
+
+
+@contextlib.contextmanager
+def statements(engine):
+    """The SQL the server runs while open."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def stale_caches_of(platform, email: str) -> None:
+    """Drop the user's stamp, as a restarted store would: every view and role cached for them
+    stops matching, so their next calls all load from the database."""
+    async with platform.sessions() as session:
+        user_id = (await session.execute(select(User.id).where(User.email == email))).scalar_one()
+    await platform.store.delete(f"stamp:user:{user_id}")
+
+
+async def test_concurrent_calls_that_miss_the_cached_view_load_it_once(client_factory, stack):
+    owner = client_factory()
+    o = await sign_up(owner)
+    me = lambda: owner.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest())  # noqa: E731
+    await me()
+    await stale_caches_of(stack.running.platform, o.email)
+    with statements(stack.running.platform.engine) as seen:
+        views = await asyncio.gather(*(me() for _ in range(20)))
+    assert all(view == views[0] for view in views)
+    assert len([s for s in seen if "FROM identities" in s]) == 1
+
+
+async def test_concurrent_calls_that_miss_cached_roles_query_them_once(client_factory, stack):
+    owner = client_factory()
+    o = await sign_up(owner)
+    get = tenant_pb2.GetWorkspaceRequest(name=o.workspace)
+    await owner.tenant.GetWorkspace(get)
+    await stale_caches_of(stack.running.platform, o.email)
+    with statements(stack.running.platform.engine) as seen:
+        await asyncio.gather(*(owner.tenant.GetWorkspace(get) for _ in range(20)))
+    roles = [s for s in seen if "organization_memberships.role" in s]
+    assert len(roles) == 1

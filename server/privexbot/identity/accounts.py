@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, updat
 from sqlalchemy.exc import IntegrityError
 
 from privexbot import names
-from privexbot.caches import Recent
+from privexbot.caches import Recent, SingleFlight
 from privexbot.calls import current
 from privexbot.config import Settings
 from privexbot.errors import (
@@ -175,6 +175,7 @@ class Accounts:
         self._stamps = Stamps(store)
         # user id -> (view, its organizations, the stamps it was built under)
         self._current_users = Recent(CURRENT_USER_CACHE_SIZE, CURRENT_USER_CACHE_SECONDS)
+        self._current_user_loads = SingleFlight()
 
     # ---- sessions -------------------------------------------------------------------------
 
@@ -620,17 +621,33 @@ class Accounts:
     async def current_user(self, principal: Principal) -> CurrentUser:
         """The caller's profile, identities and memberships, cached per user and dropped as
         soon as a stamp it depends on changes (stamps.py); at most a minute old otherwise."""
-        cached = self._current_users.get(principal.id)
+        view = await self._cached_current_user(principal.id)
+        if view is not None:
+            return view
+        user_stamp = (await self._stamps.ensure(principal.id, ()))[0]
+        # Calls that read the same stamp share one load: it began after that stamp was set.
+        return await self._current_user_loads.run(
+            (principal.id, user_stamp), lambda: self._reload_current_user(principal.id, user_stamp)
+        )
+
+    async def _cached_current_user(self, user_id: str) -> CurrentUser | None:
+        cached = self._current_users.get(user_id)
         if cached is not None:
             view, org_ids, stamps = cached
-            if await self._stamps.read(principal.id, org_ids) == stamps:
+            if await self._stamps.read(user_id, org_ids) == stamps:
                 return view
-        user_stamp = (await self._stamps.ensure(principal.id, ()))[0]
-        view = await self._load_current_user(principal.id)
+        return None
+
+    async def _reload_current_user(self, user_id: str, user_stamp: str) -> CurrentUser:
+        # A load that ended while this call read the stamps (Redis: round trips) stored it.
+        view = await self._cached_current_user(user_id)
+        if view is not None:
+            return view
+        view = await self._load_current_user(user_id)
         org_ids = tuple(m.organization.id for m in view.memberships)
-        stamps = await self._stamps.ensure(principal.id, org_ids)
+        stamps = await self._stamps.ensure(user_id, org_ids)
         if stamps[0] == user_stamp:  # nothing changed while loading
-            self._current_users.put(principal.id, (view, org_ids, stamps))
+            self._current_users.put(user_id, (view, org_ids, stamps))
         return view
 
     async def _load_current_user(self, user_id: str) -> CurrentUser:

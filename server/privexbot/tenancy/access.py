@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, select
 
-from privexbot.caches import Recent
+from privexbot.caches import Recent, SingleFlight
 from privexbot.errors import PermissionDenied, not_found
 from privexbot.identity.principal import Principal
 from privexbot.names import Scope
@@ -31,6 +31,7 @@ class AccessResolver:
         self._sessions, self._stamps = sessions, stamps
         # (user, organization, workspace) -> (stamps, (org role, workspace role) | None)
         self._roles = Recent(ROLES_CACHE_SIZE, ROLES_CACHE_SECONDS)
+        self._loads = SingleFlight()  # callers who miss one entry together query once
 
     async def resolve(self, principal: Principal, scope: Scope, name: str) -> Grant:
         """What ``principal`` holds in ``scope``; NOT_FOUND when outside it."""
@@ -65,7 +66,10 @@ class AccessResolver:
         cached = self._roles.get(key)
         if cached is not None and cached[0] == stamps:
             return cached[1]
-        row = await self._query(user_id, scope)
+        return await self._loads.run((key, stamps), lambda: self._reload(key, stamps, scope))
+
+    async def _reload(self, key: tuple, stamps: tuple, scope: Scope) -> tuple | None:
+        row = await self._query(key[0], scope)
         self._roles.put(key, (stamps, row))
         return row
 
