@@ -37,7 +37,7 @@ from importlib import resources
 from _argon2_cffi_bindings import ffi, lib
 
 from privexbot.errors import InvalidArgument
-from privexbot.identity.yield_timer import YieldTimer, lower_this_threads_priority
+from privexbot.identity.yield_timer import YieldTimer, lower_priority
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -64,7 +64,7 @@ _this_thread = threading.local()
 
 def _start_hashing_thread() -> None:
     _this_thread.yield_timer = YieldTimer.for_this_thread()
-    lower_this_threads_priority()
+    lower_priority()
 
 
 _hashing = ThreadPoolExecutor(

@@ -75,12 +75,12 @@ def _installed_libc() -> ctypes.CDLL:
         return _libc
 
 
-def lower_this_threads_priority() -> None:
-    """The calling thread (and any it starts later) under SCHED_IDLE, on Linux where
-    permitted; elsewhere it keeps normal priority."""
+def lower_priority(thread_id: int = 0) -> None:
+    """The thread (0: the calling one), and any it starts later, under SCHED_IDLE, on Linux
+    where permitted; elsewhere it keeps normal priority."""
     if sys.platform == "linux":
-        with contextlib.suppress(OSError):  # not permitted here
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        with contextlib.suppress(OSError):  # not permitted here, or the thread is gone
+            os.sched_setscheduler(thread_id, os.SCHED_IDLE, os.sched_param(0))
 
 
 class YieldTimer:
