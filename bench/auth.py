@@ -12,9 +12,10 @@ ephemeral store by default), with the per-RPC JSON log line on (to /dev/null), m
   (i)   LogInWithEmail throughput: ``--concurrency`` logins in flight, back to back, for
         10 s; each verifies an argon2id hash (off the event loop);
   (ii)  GetCurrentUser at a fixed rate (``--rate`` calls/s, open loop: latency counts from
-        when a call was due) in the even slices of one window cut into ``--slice`` s slices,
-        when nothing else runs;
-  (iii) the same calls in the odd slices, in which another process signs a second user in
+        when a call was due) in half the slices of one window cut into ``--slice`` s slices
+        (one of each pair of neighbours, which one drawn per pair: ``harness.side_of``), when
+        nothing else runs;
+  (iii) the same calls in the other half, in which another process signs a second user in
         ``--login-rate`` times a second (paced). Calls due in a slice's first 0.15 s count for
         neither row: a login of the slice before may still be running. ``--background cheap``
         makes the second process's calls GetCurrentUser (as the login user), paced the same:
@@ -27,7 +28,7 @@ ephemeral store by default), with the per-RPC JSON log line on (to /dev/null), m
         10.8 ms, against 4.8-6.7 ms earlier that day): 1.10 (1.00-1.23).
 Interleaving puts the machine's drift on both sides alike: this machine is small and shared,
 and two windows measured one after the other gave p99 ratios from 1.1 to 1.8 for the same
-code. With nothing in the odd slices, 20 s windows of 1 s slices still gave 0.97 and 1.23
+code. With nothing in the loaded slices, 20 s windows of 1 s slices still gave 0.97 and 1.23
 (p99 rests on the slowest 1%), 60 s of 0.5 s slices 1.05 and 0.97: hence the defaults.
 Every login claims its own client address in X-Forwarded-For (trusted from loopback), so the
 per-IP login limit (60/min) doesn't refuse the benchmark. Each load runs in its own
@@ -35,7 +36,7 @@ fresh process; the server runs in this one, after a full garbage collection and 
 (which starts the sign-in worker process, identity/sign_in_process.py).
 Prints QPS and p50/p99 per row, the server's full (generation 2) garbage collections during
 the row and their longest pause (one such pause can decide a p99), the background login rate
-achieved in the odd slices, and ``p99 (iii)/(ii)`` (goal <= 1.10: p99 rises by at most 10%)
+achieved in the loaded slices, and ``p99 (iii)/(ii)`` (goal <= 1.10: p99 rises by at most 10%)
 with its 90% interval (``p99_ratio_interval``) and what that says of the goal: met (all of the
 interval at or under it), missed (all over) or not told apart by this window. One window's
 ratio alone can mislead where the host is busy: eight 60 s windows of the same code on one
@@ -67,6 +68,7 @@ from harness import (
     p99_rank,
     real_server,
     rpc_log_to_devnull,
+    side_of,
     sign_up,
     slice_side,
     summary,
@@ -134,23 +136,23 @@ class ServerTimes:
                 self.calls.append((time.monotonic() - seconds, seconds))
         self.then.write(text)
 
-    def p99(self, begin: float, slice_s: float, parity: int) -> float:
-        """p99 (ms) of the calls begun in the window's even/odd slices (past the guard)."""
-        times = [s for started, s in self.calls if slice_side(started, begin, slice_s) == parity]
+    def p99(self, begin: float, slice_s: float, side: int) -> float:
+        """p99 (ms) of the calls begun in the slices of one side (past the guard)."""
+        times = [s for started, s in self.calls if slice_side(started, begin, slice_s) == side]
         return summary(times, duration=1.0)["p99_ms"]
 
 
 def p99_ratio_interval(pairs: list, confidence: float = 0.9, resamples: int = 2000) -> tuple:
-    """How far one window's p99 ratio (odd slices over even) can be trusted: a paired block
-    bootstrap. Each resample draws the window's slice pairs (an even slice and the odd one
-    beside it) with replacement and takes its own ratio; the interval holds the middle
+    """How far one window's p99 ratio (loaded slices over alone) can be trusted: a paired
+    block bootstrap. Each resample draws the window's slice pairs (a slice alone and the
+    loaded one beside it) with replacement and takes its own ratio; the interval holds the middle
     ``confidence`` of those. Blocks of a slice keep a burst of the machine's own noise (a
     neighbour's load, the host's steal) whole, as it was in the window, so the interval is as
     wide as such bursts make the ratio uncertain."""
     import numpy as np
 
     draw = np.random.default_rng(0)
-    sides = [[np.asarray(pair[parity]) for pair in pairs] for parity in (0, 1)]
+    sides = [[np.asarray(pair[side]) for pair in pairs] for side in (0, 1)]
 
     def p99(slices, picked) -> float:  # as ``summary`` picks it, by a partial sort
         latencies = np.concatenate([slices[i] for i in picked])
@@ -167,8 +169,8 @@ def p99_ratio_interval(pairs: list, confidence: float = 0.9, resamples: int = 20
 
 
 async def per_slice(start_at: float, warmup: float, duration: float, slice_s: float) -> tuple:
-    """``cpu_use`` figures summed over the even and over the odd slices of a ``pace`` window
-    (read at every slice boundary)."""
+    """``cpu_use`` figures summed over the slices alone and over the loaded ones of a ``pace``
+    window (read at every slice boundary)."""
     psi = _stalled_us() is not None
     sums = [[0.0, 0.0, 0], [0.0, 0.0, 0]]  # per side: seconds, CPU seconds, stalled us
     begin = start_at + warmup
@@ -177,7 +179,7 @@ async def per_slice(start_at: float, warmup: float, duration: float, slice_s: fl
         await asyncio.sleep(max(0.0, begin + k * slice_s - time.monotonic()))
         now = time.monotonic(), time.thread_time(), _stalled_us() if psi else 0
         if before is not None:
-            side = sums[(k - 1) % 2]
+            side = sums[side_of(k - 1)]
             for i in range(3):
                 side[i] += now[i] - before[i]
         before = now
@@ -245,7 +247,7 @@ async def main(opts) -> int:
                             background,
                             concurrency=1,
                             rate=opts.login_rate,
-                            only_odd=True,
+                            loaded_only=True,
                             **window,
                         ),
                     ),
@@ -267,15 +269,15 @@ async def main(opts) -> int:
 
     begin = window["start_at"] + opts.warmup  # the measured window's first slice
 
-    def collections(pauses: list, parity: int | None = None) -> list[float]:
-        """The pauses of the collections in the window's even/odd slices (None: all)."""
+    def collections(pauses: list, side: int | None = None) -> list[float]:
+        """The pauses of the collections in the slices of one side (None: all)."""
         return [
             pause
             for started, pause in pauses
-            if parity is None or slice_side(started, begin, opts.slice, guard=0) == parity
+            if side is None or slice_side(started, begin, opts.slice, guard=0) == side
         ]
 
-    alone, loaded = probed["even"], probed["odd"]
+    alone, loaded = probed["alone"], probed["loaded"]
     calls = "logins" if opts.background == "logins" else "cheap calls"
     backend = opts.database_url.partition("://")[0] or "sqlite+aiosqlite (file)"
     print(f"PrivexBot auth — {versions(envoy=False)}")
@@ -350,12 +352,12 @@ async def main(opts) -> int:
         f"  90% interval of the ratio: {low:.2f}-{high:.2f} (block bootstrap over the window's"
         f" {len(probed['pairs'])} slice pairs): {verdict}"
     )
-    inside = [server_times.p99(begin, opts.slice, parity) for parity in (0, 1)]
+    inside = [server_times.p99(begin, opts.slice, side) for side in (0, 1)]
     print(
         "  its p99 in the server (first interceptor in to last out):"
         f" {inside[0]:.2f} -> {inside[1]:.2f} ms"
     )
-    # The odd slices serve the probe's calls and the logins; the even ones the probe's alone.
+    # The loaded slices serve the probe's calls and the logins; the others the probe's alone.
     per_login = (sliced[1]["loop_ms"] - sliced[0]["loop_ms"]) / behind["calls"]
     print(f"event-loop CPU per background call: {per_login:.1f} ms (iii minus ii)")
     print(f"login throughput: {throughput['qps']:.1f}/s at {opts.concurrency} in flight")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hashlib
 import itertools
 import logging
 import math
@@ -31,6 +32,8 @@ SLICE_GUARD = 0.15
 # A load that renews its access token (``stay_signed_in``) does so this often: well inside the
 # token's life (at most 15 minutes), however loaded the machine.
 RENEW_EVERY = 600.0
+# How long a load sharing a window stays after its end (``pace``).
+WINDOW_LINGER = 0.5
 
 
 def bearer(access_token: str) -> tuple:
@@ -47,10 +50,20 @@ def slice_index(at: float, begin: float, slice_s: float, guard: float = SLICE_GU
     return None if index < 0 or offset < guard else int(index)
 
 
+def side_of(index: int) -> int:
+    """Which side slice ``index`` of a window is on: 0 (the load alone) or 1 (beside the
+    background load). Each pair of neighbouring slices (2k, 2k+1) has one of each, in an order
+    drawn for that pair, the same in every process. In strict alternation, server work that
+    recurs every whole number of seconds fell on one side only: a user's cached view expiring
+    every 60 s (a 90 ms stall) hit the background side of every minute of a traced window."""
+    pair, second = divmod(index, 2)
+    return second ^ (hashlib.blake2b(pair.to_bytes(8, "little"), digest_size=1).digest()[0] & 1)
+
+
 def slice_side(at: float, begin: float, slice_s: float, guard: float = SLICE_GUARD) -> int | None:
-    """0 or 1: whether ``at`` falls in an even or an odd slice (``slice_index``), or None."""
+    """``side_of`` the slice ``at`` falls in (``slice_index``), or None."""
     index = slice_index(at, begin, slice_s, guard)
-    return None if index is None else index % 2
+    return None if index is None else side_of(index)
 
 
 # ---- load generators: run in a separate, freshly spawned process -------------------------
@@ -103,7 +116,7 @@ async def pace(
     duration: float,
     start_at: float = 0.0,
     slice_s: float = 0.0,
-    only_odd: bool = False,
+    loaded_only: bool = False,
 ) -> dict:
     """Open loop: start a call every ``1/rate`` s whether or not earlier ones have finished;
     a call's latency counts from when it was due (a late client doesn't hide a slow server).
@@ -111,14 +124,15 @@ async def pace(
 
     ``start_at``: the window's start on ``time.monotonic()`` (one clock for every process on
     the machine), so that loads in two processes share their slices. ``slice_s`` > 0 cuts the
-    measured window into slices of that many seconds and adds ``even`` and ``odd``: summaries
-    of the calls due in even and in odd slices, leaving out those due in a slice's first
-    ``SLICE_GUARD`` s (when a call of the other kind of slice may still run), and ``pairs``:
-    per pair of neighbouring slices (2k, 2k+1), the latencies of each. ``only_odd``:
-    call only in odd slices (the background whose effect another load's odd slices show),
-    each call at a random point of its own ``1/rate`` s: on the lattice the other load keeps
-    from the same ``start_at``, every background call would fall due with one of its calls,
-    and the window would measure that single alignment, not calls meeting at any moment."""
+    measured window into slices of that many seconds and adds ``alone`` and ``loaded``:
+    summaries of the calls due in the slices of either side (``side_of``), leaving out those
+    due in a slice's first ``SLICE_GUARD`` s (when a call of the other side's slice may still
+    run), and ``pairs``: per pair of neighbouring slices (2k, 2k+1), the latencies of each
+    side. ``loaded_only``: call only in the slices of side 1 (the background whose effect
+    another load's side 1 shows), each call at a random point of its own ``1/rate`` s: on the
+    lattice the other load keeps from the same ``start_at``, every background call would
+    fall due with one of its calls, and the window would measure that single alignment, not
+    calls meeting at any moment."""
     latencies: list[tuple[float, float]] = []  # (due, latency)
     start = start_at or time.monotonic()
     measure_from, end = start + warmup, start + warmup + duration
@@ -129,21 +143,41 @@ async def pace(
             latencies.append((due, time.monotonic() - due))
 
     dues = (start + i / rate for i in itertools.count())
-    if only_odd:  # paced on the odd slices' time laid end to end: ``rate`` per second of it
+    if loaded_only:  # paced on side 1's slices laid end to end: ``rate`` per second of them
         draw = random.Random(0)
         dues = (
-            measure_from + (2 * index + 1) * slice_s + offset
-            for index, offset in (
+            measure_from + (2 * pair + 1 - side_of(2 * int(pair))) * slice_s + offset
+            for pair, offset in (
                 divmod((i + draw.random()) / rate, slice_s) for i in itertools.count()
             )
         )
-    tasks = []
+    # Only calls in flight are kept: a list of every task ever started made each full garbage
+    # collection of this process longer as the window went on (120,000 tasks in 600 s), and a
+    # probe stalled by its own collection reads as a slow call.
+    running: set[asyncio.Task] = set()
+    failures: list[BaseException] = []
+
+    def finished(task: asyncio.Task) -> None:
+        running.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            failures.append(task.exception())
+
     for due in dues:
         if due >= end:
             break
         await asyncio.sleep(max(0.0, due - time.monotonic()))
-        tasks.append(asyncio.create_task(timed(due)))
-    await asyncio.gather(*tasks)
+        task = asyncio.create_task(timed(due))
+        running.add(task)
+        task.add_done_callback(finished)
+    await asyncio.gather(*running)
+    if failures:
+        raise failures[0]
+    if start_at:
+        # A load sharing its window with another leaves only after the window's end: a
+        # background's last call may end some 50 ms before it, and its process's teardown (tens
+        # of ms of CPU) then fell on the other load's last slice: 12 of the 67 slow probe calls
+        # in a traced 60 s window of bench/auth.py.
+        await asyncio.sleep(max(0.0, end + WINDOW_LINGER - time.monotonic()))
     result = summary([latency for _, latency in latencies], duration)
     if slice_s > 0:
         pairs: list[tuple[list, list]] = [
@@ -152,12 +186,12 @@ async def pace(
         for due, latency in latencies:
             index = slice_index(due, measure_from, slice_s)
             if index is not None:
-                pairs[index // 2][index % 2].append(latency)
+                pairs[index // 2][side_of(index)].append(latency)
         counted = duration / 2 * (1 - SLICE_GUARD / slice_s)
-        for parity, name in enumerate(("even", "odd")):
-            side = [latency for pair in pairs for latency in pair[parity]]
-            if side:  # an only_odd load has no even side
-                result[name] = summary(side, counted)
+        for side, name in enumerate(("alone", "loaded")):
+            latencies_of_side = [latency for pair in pairs for latency in pair[side]]
+            if latencies_of_side:  # a loaded_only load has no calls alone
+                result[name] = summary(latencies_of_side, counted)
         result["pairs"] = pairs
     return result
 
@@ -180,7 +214,7 @@ async def grpc_load(
     own client address in X-Forwarded-For (the server trusts it from loopback), so per-IP
     rate limits don't refuse the load. ``refresh_token``: the session of ``metadata`` (then just
     its bearer token), which ``stay_signed_in`` renews, so the load may outlast that token.
-    ``pacing``: ``pace``'s ``start_at``, ``slice_s`` and ``only_odd``."""
+    ``pacing``: ``pace``'s ``start_at``, ``slice_s`` and ``loaded_only``."""
     import grpc
 
     prefix = random.randrange(256)
