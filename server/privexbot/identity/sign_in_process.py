@@ -71,7 +71,7 @@ def _check_password_and_start_session(email: str, password: str, call: tuple) ->
 
 
 class SignInProcesses:
-    """Up to one worker process per core, started on the first log-in (then kept)."""
+    """Up to one worker process per core, each started when log-ins first need it (then kept)."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
