@@ -60,6 +60,11 @@ def side_of(index: int) -> int:
     return second ^ (hashlib.blake2b(pair.to_bytes(8, "little"), digest_size=1).digest()[0] & 1)
 
 
+def loaded_slice(pair: int) -> int:
+    """The index of pair ``pair``'s slice on side 1 (``side_of``)."""
+    return 2 * pair + 1 - side_of(2 * pair)
+
+
 def slice_side(at: float, begin: float, slice_s: float, guard: float = SLICE_GUARD) -> int | None:
     """``side_of`` the slice ``at`` falls in (``slice_index``), or None."""
     index = slice_index(at, begin, slice_s, guard)
@@ -146,7 +151,7 @@ async def pace(
     if loaded_only:  # paced on side 1's slices laid end to end: ``rate`` per second of them
         draw = random.Random(0)
         dues = (
-            measure_from + (2 * pair + 1 - side_of(2 * int(pair))) * slice_s + offset
+            measure_from + loaded_slice(int(pair)) * slice_s + offset
             for pair, offset in (
                 divmod((i + draw.random()) / rate, slice_s) for i in itertools.count()
             )

@@ -35,6 +35,11 @@ def org_id(name: str) -> str:
     return name.split("/")[1]
 
 
+async def user_id_of(platform, email: str) -> str:
+    async with platform.sessions() as session:
+        return (await session.execute(select(User.id).where(User.email == email))).scalar_one()
+
+
 def renaming(workspace: str) -> tenant_pb2.UpdateWorkspaceRequest:
     """An edit that needs workspace admin."""
     return tenant_pb2.UpdateWorkspaceRequest(
@@ -507,8 +512,7 @@ async def test_roles_cached_before_a_lost_stamp_are_never_used_again(client_fact
     b = await join(owner, bob, o.organization, MEMBER, [(o.workspace, WS_ADMIN)])
     edit = renaming(o.workspace)
     platform = stack.running.platform
-    async with platform.sessions() as session:
-        user_id = (await session.execute(select(User.id).where(User.email == b.email))).scalar_one()
+    user_id = await user_id_of(platform, b.email)
     stamps = (f"stamp:user:{user_id}", f"stamp:org:{org_id(o.organization)}")
     await platform.store.delete(*stamps)
     await bob.tenant.UpdateWorkspace(edit)  # allowed, and now cached
@@ -541,9 +545,7 @@ def statements(engine):
 async def stale_caches_of(platform, email: str) -> None:
     """Drop the user's stamp, as a restarted store would: every view and role cached for them
     stops matching, so their next calls all load from the database."""
-    async with platform.sessions() as session:
-        user_id = (await session.execute(select(User.id).where(User.email == email))).scalar_one()
-    await platform.store.delete(f"stamp:user:{user_id}")
+    await platform.store.delete(f"stamp:user:{await user_id_of(platform, email)}")
 
 
 async def test_concurrent_calls_that_miss_the_cached_view_load_it_once(client_factory, stack):
