@@ -26,16 +26,29 @@ from privexbot.interceptors.base import Chain
 from privexbot.interceptors.errors import ErrorsInterceptor
 from privexbot.interceptors.limits import LimitsInterceptor
 from privexbot.interceptors.logging import LoggingInterceptor
+from privexbot.interceptors.wellformed import WellFormedInterceptor, decoder
 from privexbot.platform import Platform
 
 log = logging.getLogger("privexbot.app")
 KNOWLEDGE_SERVICE = "privexbot.v1.KnowledgeService"
 
 
+# The transport's own limits, above the server's (MAX_MESSAGE_BYTES, wellformed.py), so that
+# a request a little over them still reaches the server and is answered INVALID_ARGUMENT;
+# only a message over the transport limit gets grpc's RESOURCE_EXHAUSTED.
+TRANSPORT_MESSAGE_BYTES = 64 * 1024 * 1024
+TRANSPORT_METADATA_BYTES = 64 * 1024
+
+
 def server_options(settings: Settings, reuse_port: bool) -> list[tuple[str, int]]:
     return [
-        ("grpc.max_receive_message_length", settings.max_message_bytes),
+        (
+            "grpc.max_receive_message_length",
+            max(TRANSPORT_MESSAGE_BYTES, settings.max_message_bytes),
+        ),
         ("grpc.max_send_message_length", settings.max_message_bytes),
+        ("grpc.max_metadata_size", TRANSPORT_METADATA_BYTES),
+        ("grpc.absolute_max_metadata_size", TRANSPORT_METADATA_BYTES),
         ("grpc.max_concurrent_streams", settings.max_concurrent_streams),
         # Keepalive: ping idle clients, and refuse clients that ping too often.
         ("grpc.keepalive_time_ms", 60_000),
@@ -71,12 +84,14 @@ def chain(platform: Platform) -> Chain:
         [
             LoggingInterceptor(settings.trusted_proxy_networks),
             ErrorsInterceptor(),
+            WellFormedInterceptor(),
             AuthenticationInterceptor(platform.authenticator),
             # Authorization before field validation (AIP-211): a caller without access learns
             # nothing about what a valid request would look like.
             AuthorizationInterceptor(platform.access),
             LimitsInterceptor(settings.default_deadline_seconds, settings.stream_deadline_seconds),
-        ]
+        ],
+        lambda parse: decoder(parse, settings.max_message_bytes),
     )
 
 

@@ -35,6 +35,9 @@ class MethodSpec:
     # The resource patterns the scope field may hold, from the RPC's HTTP bindings, e.g.
     # ("organizations/*/workspaces/*",); empty when no binding names the field.
     scope_patterns: tuple[str, ...] = ()
+    # (field path, permission) for fields whose ``(rules).permission`` the caller also needs
+    # when the request sets them, e.g. (("organization.billing_email", "organization.billing"),)
+    field_permissions: tuple[tuple[str, str], ...] = ()
 
     def scope_of(self, name: str) -> Scope:
         """The tenant scope of the request's scope field; a name that is not the resource
@@ -50,6 +53,19 @@ class MethodSpec:
                 + " or ".join(p.replace("*", "{id}") for p in self.scope_patterns),
             )
         return scope
+
+    def permissions_for_fields(self, request) -> list[str]:
+        """The field-level permissions ``request`` needs: for an update, fields its mask
+        names; otherwise fields it sets."""
+        needed = []
+        for path, permission in self.field_permissions:
+            field = path.rpartition(".")[2]
+            if "update_mask" in self.input.fields_by_name:
+                if field in request.update_mask.paths:
+                    needed.append(permission)
+            elif field_value(request, path):
+                needed.append(permission)
+        return needed
 
     @property
     def declared(self) -> bool:
@@ -78,6 +94,23 @@ def _scope_patterns(options, field: str) -> tuple[str, ...]:
     return tuple(patterns)
 
 
+def _field_permissions(message: Descriptor, prefix: str = "", depth: int = 2):
+    """(path, permission) of every field with ``(rules).permission`` in ``message`` and the
+    messages it holds directly (a create's or update's resource)."""
+    for field in message.fields:
+        options = field.GetOptions()
+        if options.HasExtension(options_pb2.rules):
+            permission = options.Extensions[options_pb2.rules].permission
+            if permission:
+                yield prefix + field.name, permission
+        if (
+            field.message_type is not None
+            and depth > 1
+            and not field.message_type.GetOptions().map_entry
+        ):
+            yield from _field_permissions(field.message_type, f"{prefix}{field.name}.", depth - 1)
+
+
 def _spec(service: str, method: MethodDescriptor) -> MethodSpec:
     options = method.GetOptions()
     access = options.Extensions[options_pb2.access]
@@ -90,6 +123,7 @@ def _spec(service: str, method: MethodDescriptor) -> MethodSpec:
         client_streaming=method.client_streaming,
         server_streaming=method.server_streaming,
         scope_patterns=_scope_patterns(options, access.scope_field),
+        field_permissions=tuple(_field_permissions(method.input_type)),
     )
 
 

@@ -1,7 +1,9 @@
 """Request validation from the contract: ``(privexbot.v1.rules)`` field options.
 
 A validator is compiled once per message type from its descriptor; it walks set message
-fields recursively and reports every violation at once, with dotted field paths.
+fields recursively and reports every violation at once, with dotted field paths. Every
+string, with rules or not, is refused if it holds a NUL character (PostgreSQL cannot store
+one); no description echoes more than a short prefix of the input.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from functools import cache
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
+from privexbot import emails
 from privexbot.errors import FieldViolation, InvalidArgument
 from privexbot.v1 import options_pb2
 
 _MESSAGE = FieldDescriptor.TYPE_MESSAGE
+_STRING = FieldDescriptor.TYPE_STRING
+_NO_RULES = options_pb2.FieldRules()
+SHOWN_KEY_LENGTH = 32
 _NUMERIC = {
     FieldDescriptor.TYPE_INT32,
     FieldDescriptor.TYPE_INT64,
@@ -33,6 +39,20 @@ _NUMERIC = {
 
 def is_repeated(fd: FieldDescriptor) -> bool:
     return fd.is_repeated if hasattr(fd, "is_repeated") else fd.label == fd.LABEL_REPEATED
+
+
+def shown(key: str) -> str:
+    """A map key as a field path shows it: quoted, and cut short (keys can be huge)."""
+    return repr(key if len(key) <= SHOWN_KEY_LENGTH else key[:SHOWN_KEY_LENGTH] + "…")
+
+
+def _holds_strings(fd: FieldDescriptor) -> bool:
+    if fd.type == _STRING:
+        return True
+    if is_repeated(fd) and fd.type == _MESSAGE and fd.message_type.GetOptions().map_entry:
+        entry = fd.message_type.fields_by_name
+        return _STRING in (entry["key"].type, entry["value"].type)
+    return False
 
 
 def _field_check(fd: FieldDescriptor, rules: options_pb2.FieldRules):
@@ -65,8 +85,8 @@ def _field_check(fd: FieldDescriptor, rules: options_pb2.FieldRules):
                 out.append(FieldViolation(where, f"has more than {rules.max_items} items"))
             elif is_map:
                 for key, item in value.items():
-                    check_value(key, f"{where}[{key!r}] key", out)
-                    check_value(item, f"{where}[{key!r}]", out)
+                    check_value(key, f"{where}[{shown(key)}] key", out)
+                    check_value(item, f"{where}[{shown(key)}]", out)
             elif fd.type != _MESSAGE:
                 for i, item in enumerate(value):
                     check_value(item, f"{where}[{i}]", out)
@@ -80,6 +100,8 @@ def _field_check(fd: FieldDescriptor, rules: options_pb2.FieldRules):
         if enum_values is not None and value not in enum_values:
             out.append(FieldViolation(where, f"has an unknown value {value}"))
         if isinstance(value, str | bytes):
+            if isinstance(value, str) and "\x00" in value:
+                out.append(FieldViolation(where, "contains a NUL character"))
             if rules.max_len and len(value) > rules.max_len:
                 unit = "characters" if isinstance(value, str) else "bytes"
                 out.append(FieldViolation(where, f"is longer than {rules.max_len} {unit}"))
@@ -87,6 +109,10 @@ def _field_check(fd: FieldDescriptor, rules: options_pb2.FieldRules):
                 out.append(FieldViolation(where, f"is shorter than {rules.min_len}"))
             if value and pattern is not None and not pattern.fullmatch(value):
                 out.append(FieldViolation(where, f"must match {rules.pattern}"))
+            if value and rules.email:
+                why = emails.problem(value)
+                if why:
+                    out.append(FieldViolation(where, why))
         elif fd.type in _NUMERIC:
             if rules.HasField("min") and value < rules.min:
                 out.append(FieldViolation(where, f"must be at least {rules.min:g}"))
@@ -133,6 +159,8 @@ def _validator(descriptor: Descriptor, partial: bool = False):
         if options.HasExtension(options_pb2.rules):
             rules = options.Extensions[options_pb2.rules]
             checks.append(_field_check(fd, _partial(rules) if partial else rules))
+        elif _holds_strings(fd):
+            checks.append(_field_check(fd, _NO_RULES))
         if fd.type == _MESSAGE and fd.message_type.full_name.startswith("privexbot."):
             child_partial = partial or (is_update and fd.name != "update_mask")
             nested = _nested_check(
@@ -140,12 +168,45 @@ def _validator(descriptor: Descriptor, partial: bool = False):
             )
             if nested is not None:
                 checks.append(nested)
+    if is_update:
+        checks.extend(_kept_required(descriptor))
 
     def validate(message, path: str, out: list[FieldViolation]) -> None:
         for check in checks:
             check(message, path, out)
 
     return validate
+
+
+def _kept_required(descriptor: Descriptor):
+    """An update may leave a required field of its resource alone, but not clear it: each
+    required field the update mask names must hold a value."""
+    for fd in descriptor.fields:
+        if fd.type != _MESSAGE or fd.name == "update_mask" or is_repeated(fd):
+            continue
+        required = {
+            child.name
+            for child in fd.message_type.fields
+            if child.GetOptions().HasExtension(options_pb2.rules)
+            and child.GetOptions().Extensions[options_pb2.rules].required
+            and not is_repeated(child)
+            and child.type != _MESSAGE
+        }
+        if required:
+            yield _mask_keeps(fd.name, required)
+
+
+def _mask_keeps(resource: str, required: set[str]):
+    def check(message, path, out):
+        named = set(message.update_mask.paths) & required
+        values = getattr(message, resource)
+        for field in sorted(named):
+            if not getattr(values, field):
+                out.append(
+                    FieldViolation(f"{path}{resource}.{field}", "is required; it cannot be cleared")
+                )
+
+    return check
 
 
 def violations(message) -> list[FieldViolation]:

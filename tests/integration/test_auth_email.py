@@ -74,7 +74,7 @@ async def test_a_log_in_is_audited_with_the_callers_address_and_request(client_f
 @pytest.mark.parametrize(
     ("email", "password", "reason", "field"),
     [
-        ("not-an-email", PASSWORD, "INVALID_FIELD", "email"),
+        ("not-an-email", PASSWORD, "INVALID_ARGUMENT", "email"),  # a field rule (email)
         (None, "short pass", "WEAK_PASSWORD", "password"),
         (None, "x" * 129, "PASSWORD_TOO_LONG", "password"),
         (None, "Password123456!", "COMMON_PASSWORD", "password"),

@@ -34,7 +34,8 @@ class Raising(auth_pb2_grpc.AuthServiceServicer):
 async def served():
     servicer = Raising()
     server = grpc.aio.server()
-    add_service(server, "auth", servicer, Chain([LoggingInterceptor(), ErrorsInterceptor()]))
+    chain = Chain([LoggingInterceptor(), ErrorsInterceptor()], lambda parse: parse)
+    add_service(server, "auth", servicer, chain)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     client = Client(f"127.0.0.1:{port}", extra_metadata=(("x-request-id", "req-42"),))
@@ -89,3 +90,24 @@ async def test_timeouts_become_deadline_exceeded(served):
     servicer, client = served
     servicer.error = TimeoutError()
     assert error_details(await call(client)).code == grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+async def test_database_errors_never_carry_the_statements_parameters(tmp_path):
+    """Parameters are user input: an error's text (what the errors interceptor logs) names the
+    statement but not the values."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from privexbot.store.db import create_engine
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/p.db")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (v TEXT NOT NULL UNIQUE)"))
+            await conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": "secret-value-42"})
+            with pytest.raises(DBAPIError) as info:
+                await conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": "secret-value-42"})
+        assert "INSERT INTO t" in str(info.value)
+        assert "secret-value-42" not in str(info.value)
+    finally:
+        await engine.dispose()

@@ -327,8 +327,8 @@ def test_too_much_extracted_text_is_refused(monkeypatch, ext):
 
 @pytest.mark.parametrize("content_type", list(FORMATS.values()))
 @pytest.mark.parametrize("content", [b"", b"  \n\t\n "])
-def test_an_empty_document_is_corrupt(content, content_type):
-    assert rejected(parse, content, content_type) == ("CORRUPT_DOCUMENT", "content")
+def test_an_empty_or_blank_document_is_empty(content, content_type):
+    assert rejected(parse, content, content_type) == ("EMPTY_DOCUMENT", "content")
 
 
 @pytest.mark.parametrize(

@@ -89,3 +89,61 @@ def test_an_update_checks_limits_but_not_required_fields_of_the_resource():
         "workspace": "is required",
         "update_mask": "is required",
     }
+
+
+@pytest.mark.parametrize(
+    ("email", "problem"),
+    [
+        ("ok@example.com", ""),
+        ("Ünïcode@bücher.example", ""),
+        ("x\x00y@example.test", "contains a control, format or space character"),
+        ("x\u202ey@example.test", "contains a control, format or space character"),
+        ("a b@example.test", "contains a control, format or space character"),
+        ("no-at-sign", "is not an email address (name@domain)"),
+        ("a@b@example.test", "is not an email address (name@domain)"),
+        ("a@localhost", "has a domain without a dot"),
+        ("a@-bad-.example", "has a domain that is not a valid internet name"),
+        ("l" * 65 + "@example.com", "has a part before @ longer than 64 characters"),
+    ],
+)
+def test_email_rule(email, problem):
+    from privexbot import emails
+
+    assert emails.problem(email) == problem
+
+
+def test_emails_are_stored_in_one_form():
+    from privexbot import emails
+
+    assert emails.normalize(" Rene\u0301@BÜCHER.example ") == "ren\u00e9@xn--bcher-kva.example"
+    with pytest.raises(InvalidArgument) as info:
+        emails.normalize("bad", "invitation.email")
+    assert (info.value.reason, info.value.violations[0].field) == (
+        "INVALID_EMAIL",
+        "invitation.email",
+    )
+
+
+def test_every_string_is_refused_with_a_nul_whatever_its_rules():
+    org = tenant_pb2.Organization(display_name="o\x00", settings={"k\x00": "v\x00"})
+    assert violated(tenant_pb2.CreateOrganizationRequest(organization=org)) == {
+        "organization.display_name": "contains a NUL character",
+        "organization.settings['k\\x00'] key": "contains a NUL character",
+        "organization.settings['k\\x00']": "contains a NUL character",
+    }
+
+
+def test_a_long_map_key_is_shown_cut_short():
+    org = tenant_pb2.Organization(display_name="o", settings={"k" * 2000: "v"})
+    (field,) = violated(tenant_pb2.CreateOrganizationRequest(organization=org))
+    assert field == "organization.settings['" + "k" * 32 + "…'] key"
+
+
+def test_an_update_cannot_clear_a_required_field_it_names():
+    from google.protobuf import field_mask_pb2
+
+    request = tenant_pb2.UpdateWorkspaceRequest(
+        workspace=tenant_pb2.Workspace(name="organizations/o/workspaces/w"),
+        update_mask=field_mask_pb2.FieldMask(paths=["display_name", "description"]),
+    )
+    assert violated(request) == {"workspace.display_name": "is required; it cannot be cleared"}

@@ -254,7 +254,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         ]
         row, token = await self.tenancy.create_invitation(
             current().scope,
-            i.email.strip().lower(),
+            i.email,
             i.wallet_address.strip(),
             org_role(i.role, "invitation.role"),
             grants,

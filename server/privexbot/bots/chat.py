@@ -14,14 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from privexbot import names, pagination, tasks
+from privexbot import emails, names, pagination, tasks
 from privexbot.bots import analytics, prompt
 from privexbot.bots import config as bot_config
 from privexbot.bots.chatbots import Chatbots
@@ -52,7 +51,6 @@ from privexbot.tenancy.service import messages_this_month
 SESSION = "organizations/*/workspaces/*/chatbots/*/sessions/*"
 TEST_SESSION = "organizations/*/workspaces/*/chatbotDrafts/*/sessions/*"
 MESSAGE = SESSION + "/messages/*"
-_EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 
 
 @dataclass(frozen=True)
@@ -337,8 +335,7 @@ class Conversations:
             return existing
         lead = None
         if given and given.get("email"):
-            if not re.fullmatch(_EMAIL, given["email"]):
-                raise InvalidArgument.field("lead.email", "is not an email address")
+            given = {**given, "email": emails.normalize(given["email"], "lead.email")}
             consented = given.get("consent") or not capture["require_consent"]
             lead = given if consented else None
         required = (

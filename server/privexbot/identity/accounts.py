@@ -8,7 +8,6 @@ only as hashes or single-use keys, and never logged.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from privexbot import names
+from privexbot import emails, names
 from privexbot.caches import Recent, SingleFlight
 from privexbot.calls import current
 from privexbot.config import Settings
@@ -62,7 +61,6 @@ if TYPE_CHECKING:
 CHALLENGE_TTL = timedelta(minutes=5)
 CURRENT_USER_CACHE_SECONDS = 60
 CURRENT_USER_CACHE_SIZE = 10_000
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 DEFAULT_CHAIN_IDS = {
     wallets.Chain.EVM: "1",
     wallets.Chain.SOLANA: "mainnet",
@@ -135,13 +133,6 @@ def _default_context_query():
 
 
 _DEFAULT_CONTEXT = _default_context_query()
-
-
-def normalize_email(email: str, field: str = "email") -> str:
-    email = email.strip().lower()
-    if not _EMAIL.fullmatch(email):
-        raise InvalidArgument.field(field, "is not an email address")
-    return email
 
 
 def identity_name(row: Identity) -> str:
@@ -281,7 +272,7 @@ class Accounts:
     # ---- email ----------------------------------------------------------------------------
 
     async def sign_up_email(self, email: str, password: str, display_name: str) -> Grant:
-        email = normalize_email(email)
+        email = emails.normalize(email)
         passwords.check_policy(password)
         await self._limits.hit(LOGINS_PER_IP, current().client_ip)
         password_hash = await passwords.hash_password(password)
@@ -303,7 +294,7 @@ class Accounts:
         return grant
 
     async def log_in_email(self, email: str, password: str) -> Grant:
-        email = normalize_email(email)
+        email = emails.normalize(email)
         ip = current().client_ip
         await self._limits.hit(LOGINS_PER_IP, ip)
         await self._limits.ensure_below_all(

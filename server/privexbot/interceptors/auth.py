@@ -66,7 +66,8 @@ class _Authorize(Guard):
                 f"a publishable key may call Chat and SubmitFeedback only, not {self.spec.name}",
             )
         if access.permission:
-            name = contract.field_value(await request_message(self.request), access.scope_field)
+            message = await request_message(self.request)
+            name = contract.field_value(message, access.scope_field)
             call.scope = self.spec.scope_of(name)
             try:
                 call.grant = await self.resolver.resolve(call.principal, call.scope, name)
@@ -74,6 +75,9 @@ class _Authorize(Guard):
                 call.authz = "hidden"
                 raise
             self.resolver.require(call.grant.permissions, access.permission)
+            if self.spec.field_permissions:
+                for permission in self.spec.permissions_for_fields(message):
+                    self.resolver.require(call.grant.permissions, permission)
         call.authz = "allowed"
         return self
 

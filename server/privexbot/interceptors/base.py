@@ -21,8 +21,19 @@ import grpc
 from privexbot import contract
 
 
+class Malformed:
+    """A request message that could not be read (it did not decode, or was over the size
+    limit): what the handler's deserializer returns instead of raising (wellformed.py)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
 class FirstMessage:
-    """A client stream whose first message can be read ahead (for authz and validation)."""
+    """A client stream whose first message can be read ahead (for authz and validation).
+    A later message that could not be read ends the stream with its error."""
 
     def __init__(self, stream: AsyncIterator) -> None:
         self._stream = stream.__aiter__()
@@ -44,6 +55,8 @@ class FirstMessage:
             return
         yield first
         async for message in self._stream:
+            if type(message) is Malformed:
+                raise message.error
             yield message
 
 
@@ -137,9 +150,10 @@ def _closed_when_done(behavior):
 
 
 def _wrap(
-    handler: grpc.RpcMethodHandler, spec: contract.MethodSpec, arounds
+    handler: grpc.RpcMethodHandler, spec: contract.MethodSpec, arounds, decoder
 ) -> grpc.RpcMethodHandler:
-    """The handler with every interceptor's guard around it, the first outermost."""
+    """The handler with every interceptor's guard around it, the first outermost, and its
+    request deserializer made by ``decoder`` (one that never raises)."""
     kind = (
         ("stream" if handler.request_streaming else "unary")
         + "_"
@@ -166,7 +180,7 @@ def _wrap(
     if handler.response_streaming:
         behavior = _closed_when_done(behavior)
     make = getattr(grpc, f"{kind}_rpc_method_handler")
-    return make(behavior, handler.request_deserializer, handler.response_serializer)
+    return make(behavior, decoder(handler.request_deserializer), handler.response_serializer)
 
 
 class Guard(AbstractAsyncContextManager):
@@ -223,8 +237,10 @@ class Chain:
     call it accepts, waits on all of them (``asyncio.wait``, ~90 for the six services), which
     measured as a third of a cheap RPC's cost."""
 
-    def __init__(self, interceptors: list[Interceptor]) -> None:
+    def __init__(self, interceptors: list[Interceptor], decoder) -> None:
+        """``decoder(parse)``: the deserializer to serve a message's ``parse`` with."""
         self._arounds = tuple(interceptor.around for interceptor in interceptors)
+        self._decoder = decoder
         self._methods: dict[grpc.aio.Server, _Methods] = {}
 
     def register(
@@ -237,4 +253,4 @@ class Chain:
             server.add_generic_rpc_handlers((registered,))
         for name, handler in handlers.items():
             path = f"/{service}/{name}"
-            registered.handlers[path] = _wrap(handler, methods[path], self._arounds)
+            registered.handlers[path] = _wrap(handler, methods[path], self._arounds, self._decoder)

@@ -141,8 +141,15 @@ def _corrupt(description: str) -> InvalidArgument:
     return InvalidArgument.field("content", description, "CORRUPT_DOCUMENT")
 
 
-def _too_large(description: str) -> InvalidArgument:
-    return InvalidArgument.field("content", description, "DOCUMENT_TOO_LARGE")
+def too_large(
+    description: str, field: str = "content", size_limit: bool = False
+) -> InvalidArgument:
+    """DOCUMENT_TOO_LARGE naming ``field``; ``size_limit``: the byte limit was passed, and
+    the ErrorInfo metadata says it (``limit_bytes``)."""
+    error = InvalidArgument.field(field, description, "DOCUMENT_TOO_LARGE")
+    if size_limit:
+        error.metadata["limit_bytes"] = str(MAX_DOCUMENT_BYTES)
+    return error
 
 
 def _unsupported(content_type: str) -> InvalidArgument:
@@ -251,6 +258,20 @@ def detect_content_type(content: bytes, declared: str, filename: str = "") -> st
     return wanted
 
 
+def check_declared(content_type: str, size_bytes: int, where: str) -> None:
+    """Refuse a file before its bytes arrive: a declared type this module cannot parse, or a
+    declared size over the limit. ``where``: the message holding both (``metadata.``)."""
+    if _canonical(content_type) not in _UNDECLARED | set(SUPPORTED):
+        error = _unsupported(content_type)
+        raise InvalidArgument.field(
+            where + "content_type", error.violations[0].description, error.reason
+        )
+    if size_bytes > MAX_DOCUMENT_BYTES:
+        raise too_large(
+            f"is over the limit of {MAX_DOCUMENT_BYTES} bytes", where + "size_bytes", True
+        )
+
+
 # --- parse ------------------------------------------------------------------------------
 
 
@@ -264,12 +285,13 @@ def parse(content: bytes, content_type: str) -> ParsedDocument:
     if kind not in SUPPORTED:
         raise _unsupported(content_type)
     if len(content) > MAX_DOCUMENT_BYTES:
-        raise _too_large(
+        raise too_large(
             f"is {len(content)} bytes; the limit is {MAX_DOCUMENT_BYTES} bytes "
-            f"({MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB)"
+            f"({MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB)",
+            size_limit=True,
         )
-    if not content.strip():
-        raise _corrupt("is empty")
+    if not content.strip():  # nothing, or only whitespace
+        raise InvalidArgument.field("content", "is empty", "EMPTY_DOCUMENT")
     try:
         return _PARSERS[kind](content)
     except InvalidArgument:
@@ -334,7 +356,7 @@ class _Builder:
         start = self.offset + (2 if self.sections else 0)
         self.offset = start + len(text)
         if self.offset > MAX_TEXT_CHARS:
-            raise _too_large(f"has more than {MAX_TEXT_CHARS} characters of text")
+            raise too_large(f"has more than {MAX_TEXT_CHARS} characters of text")
         self.sections.append(Section(text, start, page, self.path, kind))
 
     def build(self, content_type: str, pages: int | None = None) -> ParsedDocument:
@@ -759,7 +781,7 @@ def _parse_pdf(content: bytes) -> ParsedDocument:
     if count == 0:
         raise _corrupt("is a PDF without pages")
     if count > MAX_PDF_PAGES:
-        raise _too_large(f"has {count} pages; the limit is {MAX_PDF_PAGES}")
+        raise too_large(f"has {count} pages; the limit is {MAX_PDF_PAGES}")
     outline = _pdf_outline(reader)
     builder = _Builder("NFKC")  # NFKC: ligatures (ﬁ) and presentation forms to plain letters
     for index, page in enumerate(reader.pages):
@@ -807,10 +829,10 @@ def _check_zip(content: bytes) -> None:
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_ZIP_ENTRIES:
-            raise _too_large(f"has {len(entries)} parts; the limit is {MAX_ZIP_ENTRIES}")
+            raise too_large(f"has {len(entries)} parts; the limit is {MAX_ZIP_ENTRIES}")
         total = sum(e.file_size for e in entries)
         if total > MAX_DOCX_UNCOMPRESSED_BYTES:
-            raise _too_large(
+            raise too_large(
                 f"expands to {total} bytes when unzipped; the limit is "
                 f"{MAX_DOCX_UNCOMPRESSED_BYTES} bytes"
             )

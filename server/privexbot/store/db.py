@@ -24,9 +24,11 @@ def async_url(url: str) -> str:
 
 
 def create_engine(url: str) -> AsyncEngine:
+    """``hide_parameters``: a database error's text (logged) never carries the statement's
+    parameters, which are user input."""
     url = async_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # foreign keys are off by default in SQLite
@@ -38,7 +40,9 @@ def create_engine(url: str) -> AsyncEngine:
 
         return engine
     # No pre-ping (a round trip per checkout on the hot path); recycle connections instead.
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_recycle=1800, hide_parameters=True
+    )
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

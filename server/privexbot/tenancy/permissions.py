@@ -13,6 +13,8 @@ ORGANIZATION_PERMISSIONS = frozenset(
         "organization.read",
         "organization.update",
         "organization.delete",
+        # Billing fields (billing email, later the plan): owners only.
+        "organization.billing",
         "workspace.create",
         "member.read",
         "member.update",
@@ -86,7 +88,7 @@ WORKSPACE_ROLES: dict[str, frozenset[str]] = {
 
 ORGANIZATION_ROLES: dict[str, frozenset[str]] = {
     "owner": ORGANIZATION_PERMISSIONS,
-    "admin": ORGANIZATION_PERMISSIONS - {"organization.delete"},
+    "admin": ORGANIZATION_PERMISSIONS - {"organization.delete", "organization.billing"},
     "member": frozenset({"organization.read", "member.read"}),
 }
 
