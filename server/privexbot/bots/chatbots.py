@@ -90,8 +90,10 @@ class Chatbots:
     ) -> ChatbotView:
         """The draft as a chatbot with version 1 published, then the draft is gone. Finalizing
         the same draft again (a retry, or a race) returns the one chatbot it became."""
+        # The etag is a precondition, not part of what is made: a retry may leave it out.
+        request = idempotency.fingerprint(scope, draft_id)
         async with self._sessions() as session:
-            earlier = await self._from_draft(session, scope, draft_id, request_id)
+            earlier = await self._from_draft(session, scope, draft_id, request_id, request)
             if earlier is not None:
                 return earlier
         draft = await self._drafts.get(scope, draft_id)
@@ -121,7 +123,7 @@ class Chatbots:
                         publisher_id=bot.creator_id,
                     )
                 )
-                idempotency.remember(session, request_id, chatbot_name(bot))
+                idempotency.remember(session, request_id, request, chatbot_name(bot))
                 audit.record(
                     session,
                     "chatbot.create",
@@ -131,7 +133,7 @@ class Chatbots:
                 )
         except IntegrityError:  # the same draft was finalized concurrently: that one wins
             async with self._sessions() as session:
-                earlier = await self._from_draft(session, scope, draft_id, request_id)
+                earlier = await self._from_draft(session, scope, draft_id, request_id, request)
             if earlier is None:
                 raise
             return earlier
@@ -139,20 +141,22 @@ class Chatbots:
         return ChatbotView(bot, draft.config)
 
     async def _from_draft(
-        self, session, scope: Scope, draft_id: str, request_id: str
+        self, session, scope: Scope, draft_id: str, request_id: str, request: str
     ) -> ChatbotView | None:
-        bot_id = (
-            await session.execute(
-                select(Chatbot.id).where(
-                    Chatbot.draft_id == draft_id,
-                    Chatbot.organization_id == scope.organization_id,
-                    Chatbot.workspace_id == scope.workspace_id,
-                )
-            )
-        ).scalar()
+        """The chatbot this request id, or else this draft, already became (a request id
+        reused for another request is refused first)."""
+        earlier = await idempotency.recall(session, request_id, request)
+        bot_id = earlier.rsplit("/", 1)[1] if earlier else None
         if bot_id is None:
-            earlier = await idempotency.recall(session, request_id)
-            bot_id = earlier.rsplit("/", 1)[1] if earlier else None
+            bot_id = (
+                await session.execute(
+                    select(Chatbot.id).where(
+                        Chatbot.draft_id == draft_id,
+                        Chatbot.organization_id == scope.organization_id,
+                        Chatbot.workspace_id == scope.workspace_id,
+                    )
+                )
+            ).scalar()
         return None if bot_id is None else await self._view(session, scope, bot_id)
 
     async def update(

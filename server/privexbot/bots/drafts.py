@@ -77,14 +77,16 @@ class Drafts:
         await self._references.check(scope, config, "chatbot_draft.config")
         draft_id = new_id()
         if request_id:  # AIP-155 for a resource outside the database: remember it here
-            key = (
-                f"org:{scope.organization_id}:ws:{scope.workspace_id}:draft-request:"
-                f"{idempotency.key(request_id)}"
-            )
-            if not await self._store.set(key, draft_id, self.ttl, only_new=True):
+            key = f"draft-request:{idempotency.key(request_id)}"  # per caller, any workspace
+            request = idempotency.fingerprint(scope, config)
+            remembered = json.dumps({"draft": draft_id, "request": request})
+            if not await self._store.set(key, remembered, self.ttl, only_new=True):
                 earlier = await self._store.get(key)
                 if earlier:
-                    return await self.get(scope, earlier)
+                    earlier = json.loads(earlier)
+                    if earlier["request"] != request:
+                        raise idempotency.reused()
+                    return await self.get(scope, earlier["draft"])
         now = datetime.now(UTC)
         draft = Draft(
             draft_id,

@@ -20,7 +20,7 @@ from privexbot.store import idempotency
 from privexbot.store.ephemeral import EphemeralStore
 from privexbot.store.models import ApiKey
 from privexbot.tenancy import audit
-from privexbot.tenancy.permissions import CATALOG
+from privexbot.tenancy.permissions import CATALOG, WORKSPACE_PERMISSIONS
 
 KEY_PREFIX = "pxb"
 _LAST_USED_RESOLUTION = 300  # write last_used_at at most every 5 minutes per key
@@ -89,6 +89,14 @@ class ApiKeys:
             raise InvalidArgument.field(
                 "api_key.permissions", f"unknown permissions: {', '.join(unknown)}"
             )
+        organization_level = sorted(set(permissions) - WORKSPACE_PERMISSIONS)
+        if organization_level:
+            raise InvalidArgument.field(
+                "api_key.permissions",
+                "an API key acts in one workspace; organization permissions cannot be"
+                f" granted to it: {', '.join(organization_level)}",
+                "ORGANIZATION_PERMISSION_ON_KEY",
+            )
         beyond = sorted(set(permissions) - granted)
         if beyond:
             raise InvalidArgument.field(
@@ -98,8 +106,14 @@ class ApiKeys:
             )
         if expires_at is not None and expires_at <= datetime.now(UTC):
             raise InvalidArgument.field("api_key.expire_time", "must be in the future")
+        request = idempotency.fingerprint(
+            names.workspace(scope.organization_id, scope.workspace_id),
+            display_name,
+            sorted(set(permissions)),
+            expires_at,
+        )
         async with self._sessions() as session, session.begin():
-            earlier = await idempotency.recall(session, request_id)
+            earlier = await idempotency.recall(session, request_id, request)
             if earlier:
                 row = await self._get(session, scope, earlier.rsplit("/", 1)[-1])
                 return row, ""
@@ -116,7 +130,7 @@ class ApiKeys:
             )
             session.add(row)
             await session.flush()
-            idempotency.remember(session, request_id, key_name(row))
+            idempotency.remember(session, request_id, request, key_name(row))
             audit.record(
                 session,
                 "apikey.create",

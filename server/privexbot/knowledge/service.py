@@ -146,8 +146,16 @@ class Knowledge:
     ) -> KnowledgeBaseView:
         chunk_settings = validated_chunking(chunking_settings, "knowledge_base.chunking")
         model = self._check_model(embedding_model)
+        request = idempotency.fingerprint(
+            names.workspace(scope.organization_id, scope.workspace_id),
+            display_name,
+            description,
+            chunk_settings,
+            retrieval,
+            model,
+        )
         async with self._sessions() as session, session.begin():
-            earlier = await idempotency.recall(session, request_id)
+            earlier = await idempotency.recall(session, request_id, request)
             if earlier:
                 return await self._view(
                     session, await self._kb(session, scope, earlier.rsplit("/", 1)[1])
@@ -167,7 +175,7 @@ class Knowledge:
             )
             session.add(kb)
             await session.flush()
-            idempotency.remember(session, request_id, kb_name(kb))
+            idempotency.remember(session, request_id, request, kb_name(kb))
             audit.record(
                 session,
                 "knowledge.create",
@@ -299,8 +307,16 @@ class Knowledge:
             raise InvalidArgument.field("content", "is empty", "EMPTY_DOCUMENT")
         content_type = parsing.detect_content_type(content, content_type, display_name)
         await asyncio.to_thread(parsing.parse, content, content_type)
+        sha256 = hashlib.sha256(content).hexdigest()
+        request = idempotency.fingerprint(
+            f"{names.workspace(scope.organization_id, scope.workspace_id)}/knowledgeBases/{kb_id}",
+            display_name,
+            content_type,
+            labels,
+            sha256,
+        )
         async with self._sessions() as session, session.begin():
-            earlier = await idempotency.recall(session, request_id)
+            earlier = await idempotency.recall(session, request_id, request)
             if earlier:
                 return await self._document(session, scope, kb_id, earlier.rsplit("/", 1)[1])
             kb = await self._kb(session, scope, kb_id)
@@ -312,12 +328,12 @@ class Knowledge:
                 content_type=content_type,
                 labels=dict(labels),
                 size_bytes=len(content),
-                content_sha256=hashlib.sha256(content).hexdigest(),
+                content_sha256=sha256,
             )
             session.add(doc)
             await session.flush()
             session.add(DocumentContent(document_id=doc.id, content=content))
-            idempotency.remember(session, request_id, document_name(doc))
+            idempotency.remember(session, request_id, request, document_name(doc))
             audit.record(
                 session,
                 "document.create",

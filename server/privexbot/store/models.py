@@ -6,6 +6,7 @@ so deleting an organization deletes everything it owns in one statement.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -22,7 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from privexbot.ids import new_id
 
@@ -106,18 +107,31 @@ class Organization(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
+def name_key(display_name: str) -> str:
+    """What two display names that read the same share: NFC, trimmed, case-folded."""
+    return unicodedata.normalize("NFC", display_name.strip()).casefold()
+
+
 class Workspace(Base):
     __tablename__ = "workspaces"
+    # Display names are unique per organization, whatever their case.
+    __table_args__ = (UniqueConstraint("organization_id", "name_key"),)
     id: Mapped[str] = _id()
     organization_id: Mapped[str] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     display_name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(400))
     description: Mapped[str] = mapped_column(Text, default="")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _created()
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @validates("display_name")
+    def _keep_name_key(self, _field: str, value: str) -> str:
+        self.name_key = name_key(value)
+        return value
 
 
 class OrganizationMembership(Base):
@@ -232,6 +246,8 @@ class IdempotencyKey(Base):
 
     __tablename__ = "idempotency_keys"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # idempotency.fingerprint of the request: a reused id with another request is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
     resource: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime] = _created()
 
@@ -304,6 +320,38 @@ class Document(Base):
     updated_at: Mapped[datetime] = _created()
     ready_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Upload(Base):
+    """A resumable upload (knowledge/uploads.py): the declared file and how much of it
+    arrived; ``document_id`` once finished. Expired rows go with their parts."""
+
+    __tablename__ = "uploads"
+    id: Mapped[str] = _id()
+    knowledge_base_id: Mapped[str] = mapped_column(
+        ForeignKey("knowledge_bases.id", ondelete="CASCADE"), index=True
+    )
+    organization_id: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    display_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(128))
+    labels: Mapped[dict] = mapped_column(JSON, default=dict)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    received_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    document_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class UploadPart(Base):
+    """One appended chunk of an upload, at its offset in the file."""
+
+    __tablename__ = "upload_parts"
+    upload_id: Mapped[str] = mapped_column(
+        ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
+    )
+    offset: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class DocumentContent(Base):

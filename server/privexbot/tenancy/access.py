@@ -18,7 +18,7 @@ from privexbot.errors import PermissionDenied, not_found
 from privexbot.identity.principal import Principal
 from privexbot.names import Scope
 from privexbot.store.models import OrganizationMembership, Workspace, WorkspaceMembership
-from privexbot.tenancy.permissions import Grant, granted
+from privexbot.tenancy.permissions import WORKSPACE_PERMISSIONS, Grant, granted
 from privexbot.tenancy.stamps import Stamps
 
 ROLES_CACHE_SIZE = 10_000
@@ -41,12 +41,17 @@ class AccessResolver:
                 raise not_found(name)
             return Grant(principal.permissions)
         if principal.is_api_key:
-            inside = scope.organization_id == principal.organization_id and (
-                scope.workspace_id in (None, principal.workspace_id)
-            )
-            if not inside:
+            if scope.organization_id != principal.organization_id or scope.workspace_id not in (
+                None,
+                principal.workspace_id,
+            ):
                 raise not_found(name)
-            return Grant(principal.permissions)
+            if scope.workspace_id is None:
+                raise PermissionDenied(
+                    "API_KEY_WORKSPACE_ONLY",
+                    "an API key acts in its own workspace only, not on its organization",
+                )
+            return Grant(principal.permissions & WORKSPACE_PERMISSIONS)
         row = await self._member_roles(principal.id, scope)
         if row is None:
             raise not_found(name)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 
-from privexbot import names, pagination
+from privexbot import emails, names, pagination
 from privexbot.calls import current
 from privexbot.errors import (
     Aborted,
@@ -41,6 +41,7 @@ from privexbot.store.models import (
     VectorOutbox,
     Workspace,
     WorkspaceMembership,
+    name_key,
 )
 from privexbot.tenancy import audit, plans
 from privexbot.tenancy.organizations import create_organization
@@ -167,11 +168,18 @@ class Tenancy:
         self, display_name: str, billing_email: str, settings: dict[str, str], request_id: str
     ) -> tuple[Organization, str]:
         principal = current().principal
+        if billing_email:
+            billing_email = emails.normalize(billing_email, "organization.billing_email")
+        request = idempotency.fingerprint(display_name, billing_email, settings)
         async with self._stamps.transaction(self._sessions) as (session, changed):
             changed.users.add(principal.id)
-            earlier = await idempotency.recall(session, request_id)
-            if earlier:
-                return await self._org(session, names.scope_of(earlier)), "owner"
+            earlier = await idempotency.recall(session, request_id, request)
+            if earlier:  # answered as the caller may see it now
+                scope = names.scope_of(earlier)
+                role = await self.org_role(session, scope.organization_id, principal.id)
+                if role is None:
+                    raise not_found(earlier)
+                return await self._org(session, scope), role
             owned = await session.scalar(
                 select(func.count()).where(OrganizationMembership.user_id == principal.id)
             )
@@ -183,7 +191,7 @@ class Tenancy:
             org, _ = await create_organization(session, principal.id, display_name, billing_email)
             org.settings = dict(settings)
             name = names.organization(org.id)
-            idempotency.remember(session, request_id, name)
+            idempotency.remember(session, request_id, request, name)
             audit.record(session, "organization.create", organization_id=org.id, resource=name)
         return org, "owner"
 
@@ -219,6 +227,10 @@ class Tenancy:
         self, scope: Scope, values: dict, paths: list[str], given_etag: str
     ) -> tuple[Organization, str]:
         check_mask(paths, ORGANIZATION_FIELDS)
+        if "billing_email" in paths and values["billing_email"]:
+            values["billing_email"] = emails.normalize(
+                values["billing_email"], "organization.billing_email"
+            )
         async with self._stamps.transaction(self._sessions) as (session, changed):
             changed.organizations.add(scope.organization_id)
             org = await self._org(session, scope)
@@ -281,23 +293,27 @@ class Tenancy:
     async def create_workspace(
         self, scope: Scope, display_name: str, description: str, request_id: str
     ) -> tuple[Workspace, str]:
+        parent = names.organization(scope.organization_id)
+        request = idempotency.fingerprint(parent, display_name, description)
         async with self._stamps.transaction(self._sessions) as (session, changed):
             changed.organizations.add(scope.organization_id)
-            earlier = await idempotency.recall(session, request_id)
-            if earlier:
-                return await self._workspace(session, names.scope_of(earlier)), "admin"
+            earlier = await idempotency.recall(session, request_id, request)
+            if earlier:  # same parent (the fingerprint has it), which the caller may use now
+                ws = await self._workspace(session, names.scope_of(earlier))
+                return ws, self._creator_workspace_role()
             org = await self._org(session, scope)
             usage = await self._usage(session, org)
             plans.ensure_below("workspaces", usage.workspaces, usage.limits.workspaces, org.plan)
+            await self._ensure_name_free(session, org.id, display_name)
             ws = Workspace(
                 organization_id=org.id, display_name=display_name, description=description
             )
             session.add(ws)
             await session.flush()
             name = names.workspace(org.id, ws.id)
-            idempotency.remember(session, request_id, name)
+            idempotency.remember(session, request_id, request, name)
             audit.record(session, "workspace.create", organization_id=org.id, resource=name)
-        return ws, "admin"
+        return ws, self._creator_workspace_role()
 
     async def get_workspace(self, scope: Scope) -> tuple[Workspace, str]:
         async with self._sessions() as session:
@@ -305,8 +321,33 @@ class Tenancy:
             return ws, self._caller_workspace_role()
 
     @staticmethod
+    async def _ensure_name_free(
+        session, org_id: str, display_name: str, renamed: Workspace | None = None
+    ) -> None:
+        """ALREADY_EXISTS when another workspace of the organization has this display name
+        (whatever its case); a unique constraint backs this up against races."""
+        query = select(Workspace.id).where(
+            Workspace.organization_id == org_id, Workspace.name_key == name_key(display_name)
+        )
+        if renamed is not None:
+            query = query.where(Workspace.id != renamed.id)
+        taken = await session.scalar(query)
+        if taken is not None:
+            raise AlreadyExists(
+                "WORKSPACE_NAME_TAKEN",
+                "another workspace of this organization has that display name",
+                {"workspace": names.workspace(org_id, taken)},
+            )
+
+    @staticmethod
     def _caller_workspace_role() -> str:
         return current().grant.workspace_role
+
+    @staticmethod
+    def _creator_workspace_role() -> str:
+        """The caller's role in a workspace they create in the organization of this call:
+        owners and admins are admins of every workspace; others have none until added."""
+        return "admin" if current().grant.organization_role in ("owner", "admin") else ""
 
     async def list_workspaces(
         self, scope: Scope, size: int, token: str
@@ -315,11 +356,7 @@ class Tenancy:
         principal = current().principal
         query_id = ("workspaces", scope.organization_id, principal.resource_name)
         async with self._sessions() as session:
-            org_role = (
-                ""
-                if principal.is_api_key
-                else await self.org_role(session, scope.organization_id, principal.id)
-            )
+            org_role = await self.org_role(session, scope.organization_id, principal.id)
             query = (
                 select(Workspace, WorkspaceMembership.role)
                 .outerjoin(
@@ -329,9 +366,7 @@ class Tenancy:
                 )
                 .where(Workspace.organization_id == scope.organization_id)
             )
-            if principal.is_api_key:
-                query = query.where(Workspace.id == principal.workspace_id)
-            elif org_role not in ("owner", "admin"):
+            if org_role not in ("owner", "admin"):
                 query = query.where(WorkspaceMembership.role.is_not(None))
             rows = (
                 await session.execute(pagination.keyset(query, Workspace.id, size, token, query_id))
@@ -348,6 +383,10 @@ class Tenancy:
             changed.organizations.add(scope.organization_id)
             ws = await self._workspace(session, scope)
             check_etag(given_etag, ws)
+            if "display_name" in paths:
+                await self._ensure_name_free(
+                    session, ws.organization_id, values["display_name"], ws
+                )
             for path in paths:
                 setattr(ws, path, values[path])
             ws.version += 1
@@ -617,8 +656,13 @@ class Tenancy:
             raise InvalidArgument.field(
                 "invitation.email", "set exactly one of email and wallet_address"
             )
+        if email:
+            email = emails.normalize(email, "invitation.email")
+        request = idempotency.fingerprint(
+            names.organization(scope.organization_id), email, wallet_address, role, grants
+        )
         async with self._sessions() as session, session.begin():
-            earlier = await idempotency.recall(session, request_id)
+            earlier = await idempotency.recall(session, request_id, request)
             if earlier:
                 return await self._invitation(session, scope, earlier.rsplit("/", 1)[1]), ""
             actor_rank = ORGANIZATION_ROLE_RANK[
@@ -660,7 +704,7 @@ class Tenancy:
             session.add(invitation)
             await session.flush()
             name = invitation_name(invitation)
-            idempotency.remember(session, request_id, name)
+            idempotency.remember(session, request_id, request, name)
             audit.record(
                 session,
                 "invitation.create",
