@@ -80,6 +80,9 @@ async def start_stack(backend: str, tmp: Path, **overrides) -> Stack:
             "redis_url": redis_url,
             "grpc_address": "127.0.0.1:0",
             "milvus_uri": str(tmp / "milvus.db"),
+            # Tests act as proxies: direct clients name distinct callers in X-Forwarded-For
+            # (conftest.client_factory). The default (Envoy's address only) has its own tests.
+            "trusted_proxies": "127.0.0.0/8",
             **overrides,
         },
     )

@@ -76,8 +76,14 @@ class Settings:
     # Chat through a publishable key (website widget): per key, and per visitor of a key.
     publishable_key_chats_per_minute: int = 600
     visitor_chats_per_minute: int = 20
-    # Peers whose X-Forwarded-For is believed (the edge proxy): comma-separated CIDRs.
-    trusted_proxies: str = "127.0.0.0/8,::1/128"
+    # Resumable uploads (StartUpload…FinishUpload) not finished in this time are discarded.
+    upload_lifetime_seconds: int = 24 * 3600
+    # How often expired uploads and idempotency keys are swept away.
+    housekeeping_interval_seconds: float = 600.0
+    # Peers whose X-Forwarded-For is believed (the edge proxy): comma-separated CIDRs. The
+    # default is the address the local Envoy connects from (edge.DEV_UPSTREAM_SOURCE), so
+    # no other local caller can claim a client address.
+    trusted_proxies: str = "127.0.0.2/32"
 
     @property
     def production(self) -> bool:
@@ -198,6 +204,8 @@ ENVIRONMENT = {
     "CHATBOT_DRAFT_TTL_SECONDS": "chatbot_draft_ttl_seconds",
     "PUBLISHABLE_KEY_CHATS_PER_MINUTE": "publishable_key_chats_per_minute",
     "VISITOR_CHATS_PER_MINUTE": "visitor_chats_per_minute",
+    "UPLOAD_LIFETIME_SECONDS": "upload_lifetime_seconds",
+    "HOUSEKEEPING_INTERVAL_SECONDS": "housekeeping_interval_seconds",
 }
 
 

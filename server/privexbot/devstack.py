@@ -98,6 +98,7 @@ async def _run(settings: Settings, with_envoy: bool, with_enclave: bool) -> int:
                 port=settings.envoy_port,
                 admin_port=settings.envoy_admin_port,
                 cors_origin_regex=settings.cors_allowed_origin_regex,
+                max_message_bytes=settings.max_message_bytes,
             )
             try:
                 children["envoy"] = await envoy.astart()

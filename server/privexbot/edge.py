@@ -35,6 +35,15 @@ TEMPLATE = ROOT / "envoy" / "envoy.yaml"
 DESCRIPTOR = ROOT / "envoy" / "privexbot.binpb"
 CLUSTER = "privexbot_grpc"
 DEV_CORS_ORIGIN_REGEX = ".*"
+# Envoy connects to the server from this address; the server's default TRUSTED_PROXIES.
+DEV_UPSTREAM_SOURCE = "127.0.0.2"
+DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+
+
+def request_body_limit(max_message_bytes: int) -> int:
+    """The largest REST or gRPC-Web body Envoy takes for the server's message limit: REST
+    carries bytes as base64 in JSON (4/3 larger), plus room for the rest of the JSON."""
+    return max_message_bytes * 4 // 3 + 64 * 1024
 
 
 class EdgeError(RuntimeError):
@@ -108,6 +117,8 @@ class Envoy:
         port: int = 8080,
         admin_port: int = 9901,
         cors_origin_regex: str = DEV_CORS_ORIGIN_REGEX,
+        upstream_source: str = DEV_UPSTREAM_SOURCE,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         descriptor: str | os.PathLike = DESCRIPTOR,
         template: str | os.PathLike = TEMPLATE,
         binary: str | None = None,
@@ -119,6 +130,7 @@ class Envoy:
         self.grpc_host, self.grpc_port = grpc_host, grpc_port
         self.address, self.port, self.admin_port = address, port, admin_port
         self.cors_origin_regex = cors_origin_regex
+        self.upstream_source, self.max_message_bytes = upstream_source, max_message_bytes
         self.descriptor, self.template = Path(descriptor), Path(template)
         self.binary = binary
         self.concurrency = concurrency
@@ -172,6 +184,8 @@ class Envoy:
             GRPC_PORT=self.grpc_port,
             DESCRIPTOR_PATH=self.descriptor.resolve(),
             CORS_ALLOWED_ORIGIN_REGEX=self.cors_origin_regex,
+            UPSTREAM_SOURCE_ADDRESS=self.upstream_source,
+            MAX_REQUEST_BODY_BYTES=request_body_limit(self.max_message_bytes),
         )
         admin_file = self._workdir / "admin-address"
         command = [

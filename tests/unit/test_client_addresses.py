@@ -13,10 +13,15 @@ def test_direct_callers_are_their_peer_address_whatever_they_claim():
     assert addresses("ipv4:10.0.0.8:5555", "198.51.100.1") == "10.0.0.8"  # private ≠ trusted
 
 
-def test_behind_a_trusted_proxy_the_last_forwarded_address_counts():
-    assert addresses("ipv4:127.0.0.1:40000", "6.6.6.6, 198.51.100.9") == "198.51.100.9"
-    assert addresses("ipv6:[::1]:40000", "198.51.100.9") == "198.51.100.9"
-    assert addresses("ipv4:127.0.0.1:40000", "") == "127.0.0.1"
+def test_behind_the_local_envoy_the_last_forwarded_address_counts():
+    """By default only the address the local Envoy connects from (127.0.0.2) is a proxy."""
+    assert addresses("ipv4:127.0.0.2:40000", "6.6.6.6, 198.51.100.9") == "198.51.100.9"
+    assert addresses("ipv4:127.0.0.2:40000", "") == "127.0.0.2"
+
+
+def test_other_local_callers_cannot_claim_an_address():
+    assert addresses("ipv4:127.0.0.1:40000", "198.51.100.9") == "127.0.0.1"
+    assert addresses("ipv6:[::1]:40000", "198.51.100.9") == "::1"
 
 
 def test_trusted_proxies_are_configurable():
