@@ -47,12 +47,15 @@ buf-breaking: $(STAMP) $(BUF) ## fail on breaking contract changes against BREAK
 	scripts/buf.sh breaking $(BREAKING_BASE)
 
 TS_SDK := clients/typescript/node_modules/.installed
-$(TS_SDK): clients/typescript/package.json
-	cd clients/typescript && npm install --no-audit --no-fund --loglevel=error
+$(TS_SDK): clients/typescript/package.json clients/typescript/package-lock.json
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-ts-check: $(TS_SDK) ## type-check the TypeScript SDK (generated code + client)
-	cd clients/typescript && npx tsc --noEmit -p .
+ts-check: $(TS_SDK) ## type-check the TypeScript SDK and its tests
+	cd clients/typescript && npm run --silent typecheck
+
+ts-build: $(TS_SDK) ## build the TypeScript SDK (dist/: ESM + .d.ts) and its Node tests (build/)
+	cd clients/typescript && npm run --silent build && npm run --silent build:test
 
 lint: $(STAMP) buf-lint ts-check ## ruff (lint + format), buf lint, TypeScript type-check
 	$(VENV)/bin/ruff check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave scripts
@@ -67,7 +70,7 @@ migrate: $(STAMP) ## apply database migrations (DATABASE_URL, default SQLite in 
 run: $(STAMP) $(ENCLAVE_STAMP) ## start the platform on embedded defaults: gRPC server + Envoy
 	$(VENV)/bin/privexbot serve --migrate --with-envoy --with-enclave
 
-test: install services lint proto-check buf-breaking ## set up and run every test
+test: install services lint proto-check buf-breaking ts-build ## set up and run every test
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 demo: $(STAMP) $(ENCLAVE_STAMP) ## sign up, upload a document, build a chatbot, stream a cited answer via Envoy REST
@@ -79,4 +82,4 @@ bench: $(STAMP) ## run the benchmarks (they print ratios)
 clean: ## remove local state (var/) — not the venv
 	rm -rf var
 
-.PHONY: ts-check help install proto proto-check buf-lint buf-breaking lint services migrate run demo test bench clean
+.PHONY: ts-check ts-build help install proto proto-check buf-lint buf-breaking lint services migrate run demo test bench clean

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -23,8 +24,9 @@ from privexbot.inference.attestation import Attestor
 from privexbot.inference.gateway import InferenceGateway
 from privexbot.knowledge.ingestion import Ingestion
 from privexbot.knowledge.service import Knowledge
+from privexbot.knowledge.uploads import Uploads
 from privexbot.knowledge.vectors import VectorStore
-from privexbot.store import db, ephemeral
+from privexbot.store import db, ephemeral, idempotency
 from privexbot.tenancy.access import AccessResolver
 from privexbot.tenancy.service import Tenancy
 from privexbot.tenancy.stamps import Stamps
@@ -51,6 +53,8 @@ class Platform:
     drafts: Drafts
     chatbots: Chatbots
     conversations: Conversations
+    uploads: Uploads
+    _housekeeping: asyncio.Task | None = None
 
     @classmethod
     async def create(cls, settings: Settings) -> Platform:
@@ -99,6 +103,7 @@ class Platform:
             conversations=Conversations(
                 sessions, store, settings, knowledge, inference, drafts, chatbots
             ),
+            uploads=Uploads(sessions, knowledge, settings.upload_lifetime_seconds),
         )
 
     def servicers(self) -> list[tuple[str, type]]:
@@ -124,10 +129,29 @@ class Platform:
         await self.store.ping()
 
     def start(self) -> None:
-        """Background work: ingestion (resumes whatever a previous process left)."""
+        """Background work: ingestion (resumes whatever a previous process left), and the
+        sweep of expired uploads and idempotency keys."""
         self.knowledge.ingestion.start()
+        self._housekeeping = asyncio.create_task(self._sweep_forever())
+
+    async def sweep(self) -> None:
+        """Discard what has expired: unfinished uploads, idempotency keys."""
+        now = datetime.now(UTC)
+        await self.uploads.expire(now)
+        async with self.sessions() as session, session.begin():
+            await idempotency.forget_expired(session, now)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.housekeeping_interval_seconds)
+            try:
+                await self.sweep()
+            except Exception as exc:  # a dependency is down: the next round tries again
+                log.warning("housekeeping failed: %s", type(exc).__name__)
 
     async def close(self) -> None:
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
         await self.knowledge.ingestion.stop()
         await asyncio.to_thread(self.sign_in.close)
         await self.vectors.close()

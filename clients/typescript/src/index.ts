@@ -1,6 +1,6 @@
-// A thin PrivexBot client for browsers: gRPC-Web through Envoy, one Connect client per
-// service, credentials attached to every call. Messages and services are generated from
-// protos/ into ./gen (`make proto`); this file is the only hand-written part.
+// A thin PrivexBot client for browsers and Node: gRPC-Web through Envoy, one Connect client
+// per service, credentials attached to every call. Messages and services are generated from
+// protos/ into ./gen (`make proto`); the rest of src/ is hand-written.
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 
@@ -18,6 +18,7 @@ export * from "./gen/privexbot/v1/flow_pb.js";
 export * from "./gen/privexbot/v1/inference_pb.js";
 export * from "./gen/privexbot/v1/knowledge_pb.js";
 export * from "./gen/privexbot/v1/tenant_pb.js";
+export { MAX_CHUNK_BYTES, upload, type UploadOptions } from "./upload.js";
 
 export interface Credentials {
   /** An access token (Authorization: Bearer). */
@@ -41,8 +42,17 @@ export interface PrivexBot {
   inference: Client<typeof InferenceService>;
 }
 
+export interface ClientOptions {
+  /** The fetch to send requests with (default: the global one). */
+  fetch?: typeof globalThis.fetch;
+}
+
 /** Clients for the six services at `baseUrl` (Envoy, e.g. http://localhost:8080). */
-export function createPrivexBot(baseUrl: string, credentials: Credentials = {}): PrivexBot {
+export function createPrivexBot(
+  baseUrl: string,
+  credentials: Credentials = {},
+  options: ClientOptions = {},
+): PrivexBot {
   const holder: Credentials = credentials;
   const attach: Interceptor = (next) => (request) => {
     if (holder.accessToken) request.header.set("authorization", `Bearer ${holder.accessToken}`);
@@ -50,7 +60,7 @@ export function createPrivexBot(baseUrl: string, credentials: Credentials = {}):
     else if (holder.publishableKey) request.header.set("x-publishable-key", holder.publishableKey);
     return next(request);
   };
-  const transport = createGrpcWebTransport({ baseUrl, interceptors: [attach] });
+  const transport = createGrpcWebTransport({ baseUrl, interceptors: [attach], fetch: options.fetch });
   return {
     credentials: holder,
     auth: createClient(AuthService, transport),

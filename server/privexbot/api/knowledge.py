@@ -9,13 +9,14 @@ from privexbot.api.convert import timestamp
 from privexbot.api.inference import verdict_message
 from privexbot.calls import current
 from privexbot.errors import InvalidArgument
-from privexbot.knowledge import service
+from privexbot.knowledge import service, uploads
 from privexbot.store import models
 from privexbot.tenancy.service import etag
 from privexbot.v1 import knowledge_pb2, knowledge_pb2_grpc
 
 KB = "organizations/*/workspaces/*/knowledgeBases/*"
 DOCUMENT = KB + "/documents/*"
+UPLOAD = KB + "/uploads/*"
 STRATEGIES = {
     knowledge_pb2.ChunkingSettings.STRATEGY_RECURSIVE: "recursive",
     knowledge_pb2.ChunkingSettings.STRATEGY_HEADING: "heading",
@@ -125,6 +126,25 @@ def document_message(doc: models.Document) -> knowledge_pb2.Document:
     )
 
 
+def upload_message(row: models.Upload) -> knowledge_pb2.Upload:
+    return knowledge_pb2.Upload(
+        name=uploads.upload_name(row),
+        display_name=row.display_name,
+        content_type=row.content_type,
+        labels=row.labels,
+        size_bytes=row.size_bytes,
+        received_bytes=row.received_bytes,
+        state=knowledge_pb2.Upload.STATE_FINISHED
+        if row.document_id
+        else knowledge_pb2.Upload.STATE_ACTIVE,
+        document=f"{uploads.upload_name(row).rsplit('/uploads/', 1)[0]}/documents/{row.document_id}"
+        if row.document_id
+        else "",
+        create_time=timestamp(row.created_at),
+        expire_time=timestamp(row.expires_at),
+    )
+
+
 def inline_content(request, content_type: str) -> tuple[bytes, str]:
     """The bytes of a request's ``text`` or ``content`` (one of them), and their type."""
     source = request.WhichOneof("source")
@@ -151,6 +171,7 @@ def citation(result) -> knowledge_pb2.Citation:
 class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
     def __init__(self, platform) -> None:
         self.knowledge = platform.knowledge
+        self.uploads = platform.uploads
         self.attestor = platform.inference.attestor
 
     async def CreateKnowledgeBase(self, request, context):
@@ -199,30 +220,39 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         return empty_pb2.Empty()
 
     async def UploadDocument(self, request_iterator, context):
-        """Client streaming: a metadata message, then the bytes in chunks (bounded)."""
-        metadata, parts, size = None, [], 0
+        """Client streaming: a metadata message, then the bytes in chunks. The declared type
+        and size are checked on the first message; the bytes, as they arrive."""
+        metadata, parts, size, limit = None, [], 0, service.parsing.MAX_DOCUMENT_BYTES
         async for message in request_iterator:
             if metadata is None:
                 if message.WhichOneof("payload") != "metadata":
                     raise InvalidArgument.field("metadata", "must come first")
                 metadata = message.metadata
+                service.parsing.check_declared(
+                    metadata.content_type, metadata.size_bytes, "metadata."
+                )
+                limit = metadata.size_bytes or limit
                 continue
             if message.WhichOneof("payload") != "chunk":
                 raise InvalidArgument.field("metadata", "may be sent only once")
             size += len(message.chunk)
-            if size > service.parsing.MAX_DOCUMENT_BYTES:
-                raise InvalidArgument.field(
-                    "chunk",
-                    f"the document exceeds {service.parsing.MAX_DOCUMENT_BYTES} bytes",
-                    "DOCUMENT_TOO_LARGE",
+            if size > limit:
+                if metadata.size_bytes:
+                    raise InvalidArgument.field(
+                        "chunk",
+                        f"more bytes arrived than metadata.size_bytes ({limit}) declared",
+                        "UPLOAD_SIZE_MISMATCH",
+                    )
+                raise service.parsing.too_large(
+                    f"the document exceeds {limit} bytes", "chunk", size_limit=True
                 )
             parts.append(message.chunk)
-        if metadata is None:
-            raise InvalidArgument.field("metadata", "is required")
         kb_id = names.parse(metadata.parent, KB, "metadata.parent")[2]
         if metadata.size_bytes and metadata.size_bytes != size:
             raise InvalidArgument.field(
-                "metadata.size_bytes", f"says {metadata.size_bytes} but {size} bytes arrived"
+                "metadata.size_bytes",
+                f"says {metadata.size_bytes} but {size} bytes arrived",
+                "UPLOAD_SIZE_MISMATCH",
             )
         doc = await self.knowledge.create_document(
             current().scope,
@@ -234,6 +264,33 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
             metadata.request_id,
         )
         return document_message(doc)
+
+    async def StartUpload(self, request, context):
+        kb_id = names.parse(request.parent, KB, "parent")[2]
+        u = request.upload
+        file = uploads.Declared(u.display_name, u.content_type, dict(u.labels), u.size_bytes)
+        row = await self.uploads.start(current().scope, kb_id, file, request.request_id)
+        return upload_message(row)
+
+    async def GetUpload(self, request, context):
+        _, _, kb_id, upload_id = names.parse(request.name, UPLOAD)
+        return upload_message(await self.uploads.get(current().scope, kb_id, upload_id))
+
+    async def AppendUpload(self, request, context):
+        _, _, kb_id, upload_id = names.parse(request.name, UPLOAD)
+        row = await self.uploads.append(
+            current().scope, kb_id, upload_id, request.offset, request.data
+        )
+        return upload_message(row)
+
+    async def FinishUpload(self, request, context):
+        _, _, kb_id, upload_id = names.parse(request.name, UPLOAD)
+        return document_message(await self.uploads.finish(current().scope, kb_id, upload_id))
+
+    async def DeleteUpload(self, request, context):
+        _, _, kb_id, upload_id = names.parse(request.name, UPLOAD)
+        await self.uploads.delete(current().scope, kb_id, upload_id)
+        return empty_pb2.Empty()
 
     async def CreateDocument(self, request, context):
         kb_id = names.parse(request.parent, KB, "parent")[2]

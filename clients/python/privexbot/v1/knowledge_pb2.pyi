@@ -325,6 +325,83 @@ class UploadDocumentRequest(_message.Message):
     chunk: bytes
     def __init__(self, metadata: _Optional[_Union[UploadDocumentRequest.Metadata, _Mapping]] = ..., chunk: _Optional[bytes] = ...) -> None: ...
 
+class Upload(_message.Message):
+    __slots__ = ("name", "display_name", "content_type", "labels", "size_bytes", "received_bytes", "state", "document", "create_time", "expire_time")
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATE_UNSPECIFIED: _ClassVar[Upload.State]
+        STATE_ACTIVE: _ClassVar[Upload.State]
+        STATE_FINISHED: _ClassVar[Upload.State]
+    STATE_UNSPECIFIED: Upload.State
+    STATE_ACTIVE: Upload.State
+    STATE_FINISHED: Upload.State
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    display_name: str
+    content_type: str
+    labels: _containers.ScalarMap[str, str]
+    size_bytes: int
+    received_bytes: int
+    state: Upload.State
+    document: str
+    create_time: _timestamp_pb2.Timestamp
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., content_type: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., size_bytes: _Optional[int] = ..., received_bytes: _Optional[int] = ..., state: _Optional[_Union[Upload.State, str]] = ..., document: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class StartUploadRequest(_message.Message):
+    __slots__ = ("parent", "upload", "request_id")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    upload: Upload
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., upload: _Optional[_Union[Upload, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class GetUploadRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class AppendUploadRequest(_message.Message):
+    __slots__ = ("name", "offset", "data")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    offset: int
+    data: bytes
+    def __init__(self, name: _Optional[str] = ..., offset: _Optional[int] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class FinishUploadRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteUploadRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
 class CreateDocumentRequest(_message.Message):
     __slots__ = ("parent", "document", "text", "content", "request_id")
     PARENT_FIELD_NUMBER: _ClassVar[int]

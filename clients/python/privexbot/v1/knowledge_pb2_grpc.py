@@ -67,6 +67,31 @@ class KnowledgeServiceStub:
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.UploadDocumentRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
                 _registered_method=True)
+        self.StartUpload = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/StartUpload',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.StartUploadRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.Upload.FromString,
+                _registered_method=True)
+        self.GetUpload = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/GetUpload',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.GetUploadRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.Upload.FromString,
+                _registered_method=True)
+        self.AppendUpload = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/AppendUpload',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.AppendUploadRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.Upload.FromString,
+                _registered_method=True)
+        self.FinishUpload = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/FinishUpload',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.FinishUploadRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
+                _registered_method=True)
+        self.DeleteUpload = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/DeleteUpload',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.DeleteUploadRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
         self.CreateDocument = channel.unary_unary(
                 '/privexbot.v1.KnowledgeService/CreateDocument',
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.CreateDocumentRequest.SerializeToString,
@@ -156,6 +181,49 @@ class KnowledgeServiceServicer:
         once the last byte is stored; ingestion then runs in the background.
         REST clients should prefer CreateDocument: the path has no variable
         because REST path bindings would be copied into every streamed message.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartUpload(self, request, context):
+        """Starts a resumable upload, for clients that cannot stream a request
+        (browsers): declare the file's name, type and size, send its bytes with
+        AppendUpload in chunks of at most 1 MiB, then FinishUpload. The declared
+        size and type are checked here, before any byte is sent. Unfinished
+        uploads expire (Upload.expire_time).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUpload(self, request, context):
+        """Returns an upload: how many bytes arrived (where to resume).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AppendUpload(self, request, context):
+        """Appends a chunk at `offset`, which must be the number of bytes received
+        so far. Sending a chunk again at its offset (a retry after a dropped
+        connection) is safe: the same bytes are acknowledged, not stored twice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FinishUpload(self, request, context):
+        """Completes an upload of all its declared bytes: the document is created
+        exactly as UploadDocument creates it (parsed first; a bad file is
+        INVALID_ARGUMENT). A retry returns the same document.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteUpload(self, request, context):
+        """Abandons an upload and discards its bytes.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -255,6 +323,31 @@ def add_KnowledgeServiceServicer_to_server(servicer, server):
                     servicer.UploadDocument,
                     request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.UploadDocumentRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_knowledge__pb2.Document.SerializeToString,
+            ),
+            'StartUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartUpload,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.StartUploadRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.Upload.SerializeToString,
+            ),
+            'GetUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUpload,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.GetUploadRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.Upload.SerializeToString,
+            ),
+            'AppendUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppendUpload,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.AppendUploadRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.Upload.SerializeToString,
+            ),
+            'FinishUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.FinishUpload,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.FinishUploadRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.Document.SerializeToString,
+            ),
+            'DeleteUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteUpload,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.DeleteUploadRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
             'CreateDocument': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateDocument,
@@ -461,6 +554,141 @@ class KnowledgeService:
             '/privexbot.v1.KnowledgeService/UploadDocument',
             privexbot_dot_v1_dot_knowledge__pb2.UploadDocumentRequest.SerializeToString,
             privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/StartUpload',
+            privexbot_dot_v1_dot_knowledge__pb2.StartUploadRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.Upload.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/GetUpload',
+            privexbot_dot_v1_dot_knowledge__pb2.GetUploadRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.Upload.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AppendUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/AppendUpload',
+            privexbot_dot_v1_dot_knowledge__pb2.AppendUploadRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.Upload.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FinishUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/FinishUpload',
+            privexbot_dot_v1_dot_knowledge__pb2.FinishUploadRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/DeleteUpload',
+            privexbot_dot_v1_dot_knowledge__pb2.DeleteUploadRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,

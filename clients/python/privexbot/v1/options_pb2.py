@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aprivexbot/v1/options.proto\x12\x0cprivexbot.v1\x1a google/protobuf/descriptor.proto\"m\n\x06\x41\x63\x63\x65ss\x12\x0e\n\x06public\x18\x01 \x01(\x08\x12\x12\n\npermission\x18\x02 \x01(\t\x12\x13\n\x0bscope_field\x18\x03 \x01(\t\x12\x11\n\tuser_only\x18\x04 \x01(\x08\x12\x17\n\x0fpublishable_key\x18\x05 \x01(\x08\"\x98\x01\n\nFieldRules\x12\x10\n\x08required\x18\x01 \x01(\x08\x12\x0f\n\x07min_len\x18\x02 \x01(\r\x12\x0f\n\x07max_len\x18\x03 \x01(\r\x12\x11\n\tmax_items\x18\x04 \x01(\r\x12\x10\n\x03min\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x10\n\x03max\x18\x06 \x01(\x01H\x01\x88\x01\x01\x12\x0f\n\x07pattern\x18\x07 \x01(\tB\x06\n\x04_minB\x06\n\x04_max:F\n\x06\x61\x63\x63\x65ss\x12\x1e.google.protobuf.MethodOptions\x18\xa2\x90\x03 \x01(\x0b\x32\x14.privexbot.v1.Access:H\n\x05rules\x12\x1d.google.protobuf.FieldOptions\x18\xa3\x90\x03 \x01(\x0b\x32\x18.privexbot.v1.FieldRulesBS\n\x0fio.privexbot.v1P\x01Z>github.com/privexbot/privexbot/gen/go/privexbot/v1;privexbotv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aprivexbot/v1/options.proto\x12\x0cprivexbot.v1\x1a google/protobuf/descriptor.proto\"m\n\x06\x41\x63\x63\x65ss\x12\x0e\n\x06public\x18\x01 \x01(\x08\x12\x12\n\npermission\x18\x02 \x01(\t\x12\x13\n\x0bscope_field\x18\x03 \x01(\t\x12\x11\n\tuser_only\x18\x04 \x01(\x08\x12\x17\n\x0fpublishable_key\x18\x05 \x01(\x08\"\xbb\x01\n\nFieldRules\x12\x10\n\x08required\x18\x01 \x01(\x08\x12\x0f\n\x07min_len\x18\x02 \x01(\r\x12\x0f\n\x07max_len\x18\x03 \x01(\r\x12\x11\n\tmax_items\x18\x04 \x01(\r\x12\x10\n\x03min\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x10\n\x03max\x18\x06 \x01(\x01H\x01\x88\x01\x01\x12\x0f\n\x07pattern\x18\x07 \x01(\t\x12\r\n\x05\x65mail\x18\x08 \x01(\x08\x12\x12\n\npermission\x18\t \x01(\tB\x06\n\x04_minB\x06\n\x04_max:F\n\x06\x61\x63\x63\x65ss\x12\x1e.google.protobuf.MethodOptions\x18\xa2\x90\x03 \x01(\x0b\x32\x14.privexbot.v1.Access:H\n\x05rules\x12\x1d.google.protobuf.FieldOptions\x18\xa3\x90\x03 \x01(\x0b\x32\x18.privexbot.v1.FieldRulesBS\n\x0fio.privexbot.v1P\x01Z>github.com/privexbot/privexbot/gen/go/privexbot/v1;privexbotv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,5 +36,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ACCESS']._serialized_start=78
   _globals['_ACCESS']._serialized_end=187
   _globals['_FIELDRULES']._serialized_start=190
-  _globals['_FIELDRULES']._serialized_end=342
+  _globals['_FIELDRULES']._serialized_end=377
 # @@protoc_insertion_point(module_scope)

@@ -24,7 +24,7 @@ class Access(_message.Message):
     def __init__(self, public: _Optional[bool] = ..., permission: _Optional[str] = ..., scope_field: _Optional[str] = ..., user_only: _Optional[bool] = ..., publishable_key: _Optional[bool] = ...) -> None: ...
 
 class FieldRules(_message.Message):
-    __slots__ = ("required", "min_len", "max_len", "max_items", "min", "max", "pattern")
+    __slots__ = ("required", "min_len", "max_len", "max_items", "min", "max", "pattern", "email", "permission")
     REQUIRED_FIELD_NUMBER: _ClassVar[int]
     MIN_LEN_FIELD_NUMBER: _ClassVar[int]
     MAX_LEN_FIELD_NUMBER: _ClassVar[int]
@@ -32,6 +32,8 @@ class FieldRules(_message.Message):
     MIN_FIELD_NUMBER: _ClassVar[int]
     MAX_FIELD_NUMBER: _ClassVar[int]
     PATTERN_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PERMISSION_FIELD_NUMBER: _ClassVar[int]
     required: bool
     min_len: int
     max_len: int
@@ -39,4 +41,6 @@ class FieldRules(_message.Message):
     min: float
     max: float
     pattern: str
-    def __init__(self, required: _Optional[bool] = ..., min_len: _Optional[int] = ..., max_len: _Optional[int] = ..., max_items: _Optional[int] = ..., min: _Optional[float] = ..., max: _Optional[float] = ..., pattern: _Optional[str] = ...) -> None: ...
+    email: bool
+    permission: str
+    def __init__(self, required: _Optional[bool] = ..., min_len: _Optional[int] = ..., max_len: _Optional[int] = ..., max_items: _Optional[int] = ..., min: _Optional[float] = ..., max: _Optional[float] = ..., pattern: _Optional[str] = ..., email: _Optional[bool] = ..., permission: _Optional[str] = ...) -> None: ...

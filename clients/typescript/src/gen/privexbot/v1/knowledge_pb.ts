@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file privexbot/v1/knowledge.proto.
  */
 export const file_privexbot_v1_knowledge: GenFile = /*@__PURE__*/
-  fileDesc("Chxwcml2ZXhib3QvdjEva25vd2xlZGdlLnByb3RvEgxwcml2ZXhib3QudjEi/gIKEENodW5raW5nU2V0dGluZ3MSOQoIc3RyYXRlZ3kYASABKA4yJy5wcml2ZXhib3QudjEuQ2h1bmtpbmdTZXR0aW5ncy5TdHJhdGVneRIvCgpjaHVua19zaXplGAIgASgFQhaaghkSKQAAAAAAAFlAMQAAAAAAQL9ASACIAQESMgoNY2h1bmtfb3ZlcmxhcBgDIAEoBUIWmoIZEikAAAAAAAAAADEAAAAAAECvQEgBiAEBIqgBCghTdHJhdGVneRIYChRTVFJBVEVHWV9VTlNQRUNJRklFRBAAEhYKElNUUkFURUdZX1JFQ1VSU0lWRRABEhQKEFNUUkFURUdZX0hFQURJTkcQAhIWChJTVFJBVEVHWV9QQVJBR1JBUEgQAxIVChFTVFJBVEVHWV9TRU5URU5DRRAEEhIKDlNUUkFURUdZX1RPS0VOEAUSEQoNU1RSQVRFR1lfTk9ORRAGQg0KC19jaHVua19zaXplQhAKDl9jaHVua19vdmVybGFwIpkCChFSZXRyaWV2YWxTZXR0aW5ncxIqCgV0b3BfaxgBIAEoBUIWmoIZEikAAAAAAADwPzEAAAAAAABZQEgAiAEBEjQKD3Njb3JlX3RocmVzaG9sZBgCIAEoAkIWmoIZEikAAAAAAAAAADEAAAAAAADwP0gBiAEBEjIKBG1vZGUYAyABKA4yJC5wcml2ZXhib3QudjEuUmV0cmlldmFsU2V0dGluZ3MuTW9kZSJQCgRNb2RlEhQKEE1PREVfVU5TUEVDSUZJRUQQABIPCgtNT0RFX1ZFQ1RPUhABEhAKDE1PREVfS0VZV09SRBACEg8KC01PREVfSFlCUklEEANCCAoGX3RvcF9rQhIKEF9zY29yZV90aHJlc2hvbGQi5QMKDUtub3dsZWRnZUJhc2USEgoEbmFtZRgBIAEoCUIE4kEBAxIeCgxkaXNwbGF5X25hbWUYAiABKAlCCJqCGQQIARhkEhwKC2Rlc2NyaXB0aW9uGAMgASgJQgeaghkDGOgHEjAKCGNodW5raW5nGAQgASgLMh4ucHJpdmV4Ym90LnYxLkNodW5raW5nU2V0dGluZ3MSIAoPZW1iZWRkaW5nX21vZGVsGAUgASgJQgeaghkDGIABEiIKFGVtYmVkZGluZ19kaW1lbnNpb25zGAYgASgFQgTiQQEDEjIKCXJldHJpZXZhbBgHIAEoCzIfLnByaXZleGJvdC52MS5SZXRyaWV2YWxTZXR0aW5ncxIcCg5kb2N1bWVudF9jb3VudBgIIAEoBUIE4kEBAxIZCgtjaHVua19jb3VudBgJIAEoA0IE4kEBAxIYCgpzaXplX2J5dGVzGAogASgDQgTiQQEDEjUKC2NyZWF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI1Cgt1cGRhdGVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSFQoEZXRhZxgNIAEoCUIHmoIZAxiAASK9AgoRSW5nZXN0aW9uUHJvZ3Jlc3MSNAoFc3RhZ2UYASABKA4yJS5wcml2ZXhib3QudjEuSW5nZXN0aW9uUHJvZ3Jlc3MuU3RhZ2USFAoMY2h1bmtzX3RvdGFsGAIgASgFEhcKD2NodW5rc19lbWJlZGRlZBgDIAEoBRIWCg5jaHVua3NfaW5kZXhlZBgEIAEoBRIYChBwZXJjZW50X2NvbXBsZXRlGAUgASgFIpABCgVTdGFnZRIVChFTVEFHRV9VTlNQRUNJRklFRBAAEhAKDFNUQUdFX1FVRVVFRBABEhEKDVNUQUdFX1BBUlNJTkcQAhISCg5TVEFHRV9DSFVOS0lORxADEhMKD1NUQUdFX0VNQkVERElORxAEEhIKDlNUQUdFX0lOREVYSU5HEAUSDgoKU1RBR0VfRE9ORRAGIv8FCghEb2N1bWVudBISCgRuYW1lGAEgASgJQgTiQQEDEh8KDGRpc3BsYXlfbmFtZRgCIAEoCUIJmoIZBQgBGP8BEh0KDGNvbnRlbnRfdHlwZRgDIAEoCUIHmoIZAxiAARI9CgZsYWJlbHMYBCADKAsyIi5wcml2ZXhib3QudjEuRG9jdW1lbnQuTGFiZWxzRW50cnlCCZqCGQUYgAIgIBIYCgpzaXplX2J5dGVzGAUgASgDQgTiQQEDEhwKDmNvbnRlbnRfc2hhMjU2GAYgASgJQgTiQQEDEjEKBXN0YXRlGAcgASgOMhwucHJpdmV4Ym90LnYxLkRvY3VtZW50LlN0YXRlQgTiQQEDEjcKCHByb2dyZXNzGAggASgLMh8ucHJpdmV4Ym90LnYxLkluZ2VzdGlvblByb2dyZXNzQgTiQQEDEhkKC2NodW5rX2NvdW50GAkgASgFQgTiQQEDEhgKCnBhZ2VfY291bnQYCiABKAVCBOJBAQMSHAoOZmFpbHVyZV9yZWFzb24YCyABKAlCBOJBAQMSNQoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEjUKC3VwZGF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI0CgpyZWFkeV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxIVCgRldGFnGA8gASgJQgeaghkDGIABGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEifwoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIRCg1TVEFURV9QRU5ESU5HEAESFAoQU1RBVEVfUFJPQ0VTU0lORxACEg8KC1NUQVRFX1JFQURZEAMSEAoMU1RBVEVfRkFJTEVEEAQSEwoPU1RBVEVfQ0FOQ0VMTEVEEAUingEKCENpdGF0aW9uEhAKCGRvY3VtZW50GAEgASgJEh0KFWRvY3VtZW50X2Rpc3BsYXlfbmFtZRgCIAEoCRITCgtjaHVua19pbmRleBgDIAEoBRIMCgRwYWdlGAQgASgFEhQKDGhlYWRpbmdfcGF0aBgFIAMoCRIUCgxzdGFydF9vZmZzZXQYBiABKAUSEgoKZW5kX29mZnNldBgHIAEoBSJJCg5TY29yZWRDaXRhdGlvbhIoCghjaXRhdGlvbhgBIAEoCzIWLnByaXZleGJvdC52MS5DaXRhdGlvbhINCgVzY29yZRgCIAEoAiJVCgxTZWFyY2hSZXN1bHQSDAoEdGV4dBgBIAEoCRINCgVzY29yZRgCIAEoAhIoCghjaXRhdGlvbhgDIAEoCzIWLnByaXZleGJvdC52MS5DaXRhdGlvbiKOAQoMQ2h1bmtQcmV2aWV3Eg0KBWluZGV4GAEgASgFEgwKBHRleHQYAiABKAkSDAoEcGFnZRgDIAEoBRIUCgxoZWFkaW5nX3BhdGgYBCADKAkSFAoMc3RhcnRfb2Zmc2V0GAUgASgFEhIKCmVuZF9vZmZzZXQYBiABKAUSEwoLdG9rZW5fY291bnQYByABKAUiygEKDkluZ2VzdGlvbkV2ZW50EhAKCGRvY3VtZW50GAEgASgJEisKBXN0YXRlGAIgASgOMhwucHJpdmV4Ym90LnYxLkRvY3VtZW50LlN0YXRlEjEKCHByb2dyZXNzGAMgASgLMh8ucHJpdmV4Ym90LnYxLkluZ2VzdGlvblByb2dyZXNzEhYKDmZhaWx1cmVfcmVhc29uGAQgASgJEi4KCmV2ZW50X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpABChpDcmVhdGVLbm93bGVkZ2VCYXNlUmVxdWVzdBIZCgZwYXJlbnQYASABKAlCCZqCGQUIARiAAhI7Cg5rbm93bGVkZ2VfYmFzZRgCIAEoCzIbLnByaXZleGJvdC52MS5Lbm93bGVkZ2VCYXNlQgaaghkCCAESGgoKcmVxdWVzdF9pZBgDIAEoCUIGmoIZAhhAIjIKF0dldEtub3dsZWRnZUJhc2VSZXF1ZXN0EhcKBG5hbWUYASABKAlCCZqCGQUIARiAAiJ+ChlMaXN0S25vd2xlZGdlQmFzZXNSZXF1ZXN0EhkKBnBhcmVudBgBIAEoCUIJmoIZBQgBGIACEikKCXBhZ2Vfc2l6ZRgCIAEoBUIWmoIZEikAAAAAAAAAADEAAAAAAECPQBIbCgpwYWdlX3Rva2VuGAMgASgJQgeaghkDGIAEImsKGkxpc3RLbm93bGVkZ2VCYXNlc1Jlc3BvbnNlEjQKD2tub3dsZWRnZV9iYXNlcxgBIAMoCzIbLnByaXZleGJvdC52MS5Lbm93bGVkZ2VCYXNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKSAQoaVXBkYXRlS25vd2xlZGdlQmFzZVJlcXVlc3QSOwoOa25vd2xlZGdlX2Jhc2UYASABKAsyGy5wcml2ZXhib3QudjEuS25vd2xlZGdlQmFzZUIGmoIZAggBEjcKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IGmoIZAggBIkwKGkRlbGV0ZUtub3dsZWRnZUJhc2VSZXF1ZXN0EhcKBG5hbWUYASABKAlCCZqCGQUIARiAAhIVCgRldGFnGAIgASgJQgeaghkDGIABIrUDChVVcGxvYWREb2N1bWVudFJlcXVlc3QSQAoIbWV0YWRhdGEYASABKAsyLC5wcml2ZXhib3QudjEuVXBsb2FkRG9jdW1lbnRSZXF1ZXN0Lk1ldGFkYXRhSAASGQoFY2h1bmsYAiABKAxCCJqCGQQYgIBASAAaswIKCE1ldGFkYXRhEhkKBnBhcmVudBgBIAEoCUIJmoIZBQgBGIACEh8KDGRpc3BsYXlfbmFtZRgCIAEoCUIJmoIZBQgBGP8BEh8KDGNvbnRlbnRfdHlwZRgDIAEoCUIJmoIZBQgBGIABElMKBmxhYmVscxgEIAMoCzI4LnByaXZleGJvdC52MS5VcGxvYWREb2N1bWVudFJlcXVlc3QuTWV0YWRhdGEuTGFiZWxzRW50cnlCCZqCGQUYgAIgIBIqCgpzaXplX2J5dGVzGAUgASgDQhaaghkSKQAAAAAAAAAAMQAAAAAAANBBEhoKCnJlcXVlc3RfaWQYBiABKAlCBpqCGQIYQBotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgkKB3BheWxvYWQiwgEKFUNyZWF0ZURvY3VtZW50UmVxdWVzdBIZCgZwYXJlbnQYASABKAlCCZqCGQUIARiAAhIwCghkb2N1bWVudBgCIAEoCzIWLnByaXZleGJvdC52MS5Eb2N1bWVudEIGmoIZAggBEhgKBHRleHQYAyABKAlCCJqCGQQYwIQ9SAASHAoHY29udGVudBgEIAEoDEIJmoIZBRiAgMABSAASGgoKcmVxdWVzdF9pZBgFIAEoCUIGmoIZAhhAQggKBnNvdXJjZSItChJHZXREb2N1bWVudFJlcXVlc3QSFwoEbmFtZRgBIAEoCUIJmoIZBQgBGIAEInkKFExpc3REb2N1bWVudHNSZXF1ZXN0EhkKBnBhcmVudBgBIAEoCUIJmoIZBQgBGIACEikKCXBhZ2Vfc2l6ZRgCIAEoBUIWmoIZEikAAAAAAAAAADEAAAAAAECPQBIbCgpwYWdlX3Rva2VuGAMgASgJQgeaghkDGIAEIlsKFUxpc3REb2N1bWVudHNSZXNwb25zZRIpCglkb2N1bWVudHMYASADKAsyFi5wcml2ZXhib3QudjEuRG9jdW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIkcKFURlbGV0ZURvY3VtZW50UmVxdWVzdBIXCgRuYW1lGAEgASgJQgmaghkFCAEYgAQSFQoEZXRhZxgCIAEoCUIHmoIZAxiAASIxChZDYW5jZWxJbmdlc3Rpb25SZXF1ZXN0EhcKBG5hbWUYASABKAlCCZqCGQUIARiABCIwChVXYXRjaEluZ2VzdGlvblJlcXVlc3QSFwoEbmFtZRgBIAEoCUIJmoIZBQgBGIAEIqECChpTZWFyY2hLbm93bGVkZ2VCYXNlUmVxdWVzdBIXCgRuYW1lGAEgASgJQgmaghkFCAEYgAISGAoFcXVlcnkYAiABKAlCCZqCGQUIARjQDxIyCglyZXRyaWV2YWwYAyABKAsyHy5wcml2ZXhib3QudjEuUmV0cmlldmFsU2V0dGluZ3MSHAoJZG9jdW1lbnRzGAQgAygJQgmaghkFGIAEIGQSTwoGbGFiZWxzGAUgAygLMjQucHJpdmV4Ym90LnYxLlNlYXJjaEtub3dsZWRnZUJhc2VSZXF1ZXN0LkxhYmVsc0VudHJ5QgmaghkFGIACIBAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKBAQobU2VhcmNoS25vd2xlZGdlQmFzZVJlc3BvbnNlEisKB3Jlc3VsdHMYASADKAsyGi5wcml2ZXhib3QudjEuU2VhcmNoUmVzdWx0EjUKC2F0dGVzdGF0aW9uGAIgASgLMiAucHJpdmV4Ym90LnYxLkF0dGVzdGF0aW9uVmVyZGljdCLGAQoWUHJldmlld0NodW5raW5nUmVxdWVzdBIZCgZwYXJlbnQYASABKAlCCZqCGQUIARiAAhIYCgR0ZXh0GAIgASgJQgiaghkEGMCEPUgAEhwKB2NvbnRlbnQYAyABKAxCCZqCGQUYgIDAAUgAEh0KDGNvbnRlbnRfdHlwZRgEIAEoCUIHmoIZAxiAARIwCghjaHVua2luZxgFIAEoCzIeLnByaXZleGJvdC52MS5DaHVua2luZ1NldHRpbmdzQggKBnNvdXJjZSJFChdQcmV2aWV3Q2h1bmtpbmdSZXNwb25zZRIqCgZjaHVua3MYASADKAsyGi5wcml2ZXhib3QudjEuQ2h1bmtQcmV2aWV3MpwWChBLbm93bGVkZ2VTZXJ2aWNlEswBChNDcmVhdGVLbm93bGVkZ2VCYXNlEigucHJpdmV4Ym90LnYxLkNyZWF0ZUtub3dsZWRnZUJhc2VSZXF1ZXN0GhsucHJpdmV4Ym90LnYxLktub3dsZWRnZUJhc2UibpKCGRoSEGtub3dsZWRnZS5jcmVhdGUaBnBhcmVudILT5JMCSiI4L3YxL3twYXJlbnQ9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKn0va25vd2xlZGdlQmFzZXM6Dmtub3dsZWRnZV9iYXNlErIBChBHZXRLbm93bGVkZ2VCYXNlEiUucHJpdmV4Ym90LnYxLkdldEtub3dsZWRnZUJhc2VSZXF1ZXN0GhsucHJpdmV4Ym90LnYxLktub3dsZWRnZUJhc2UiWpKCGRYSDmtub3dsZWRnZS5yZWFkGgRuYW1lgtPkkwI6EjgvdjEve25hbWU9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKi9rbm93bGVkZ2VCYXNlcy8qfRLFAQoSTGlzdEtub3dsZWRnZUJhc2VzEicucHJpdmV4Ym90LnYxLkxpc3RLbm93bGVkZ2VCYXNlc1JlcXVlc3QaKC5wcml2ZXhib3QudjEuTGlzdEtub3dsZWRnZUJhc2VzUmVzcG9uc2UiXJKCGRgSDmtub3dsZWRnZS5yZWFkGgZwYXJlbnSC0+STAjoSOC92MS97cGFyZW50PW9yZ2FuaXphdGlvbnMvKi93b3Jrc3BhY2VzLyp9L2tub3dsZWRnZUJhc2VzEukBChNVcGRhdGVLbm93bGVkZ2VCYXNlEigucHJpdmV4Ym90LnYxLlVwZGF0ZUtub3dsZWRnZUJhc2VSZXF1ZXN0GhsucHJpdmV4Ym90LnYxLktub3dsZWRnZUJhc2UiigGSghknEhBrbm93bGVkZ2UudXBkYXRlGhNrbm93bGVkZ2VfYmFzZS5uYW1lgtPkkwJZMkcvdjEve2tub3dsZWRnZV9iYXNlLm5hbWU9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKi9rbm93bGVkZ2VCYXNlcy8qfToOa25vd2xlZGdlX2Jhc2UStQEKE0RlbGV0ZUtub3dsZWRnZUJhc2USKC5wcml2ZXhib3QudjEuRGVsZXRlS25vd2xlZGdlQmFzZVJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiXJKCGRgSEGtub3dsZWRnZS5kZWxldGUaBG5hbWWC0+STAjoqOC92MS97bmFtZT1vcmdhbml6YXRpb25zLyovd29ya3NwYWNlcy8qL2tub3dsZWRnZUJhc2VzLyp9EpcBCg5VcGxvYWREb2N1bWVudBIjLnByaXZleGJvdC52MS5VcGxvYWREb2N1bWVudFJlcXVlc3QaFi5wcml2ZXhib3QudjEuRG9jdW1lbnQiRpKCGSMSEGtub3dsZWRnZS51cGRhdGUaD21ldGFkYXRhLnBhcmVudILT5JMCGSIUL3YxL2RvY3VtZW50czp1cGxvYWQ6ASooARK8AQoOQ3JlYXRlRG9jdW1lbnQSIy5wcml2ZXhib3QudjEuQ3JlYXRlRG9jdW1lbnRSZXF1ZXN0GhYucHJpdmV4Ym90LnYxLkRvY3VtZW50Im2SghkaEhBrbm93bGVkZ2UudXBkYXRlGgZwYXJlbnSC0+STAkkiRC92MS97cGFyZW50PW9yZ2FuaXphdGlvbnMvKi93b3Jrc3BhY2VzLyova25vd2xlZGdlQmFzZXMvKn0vZG9jdW1lbnRzOgEqEq8BCgtHZXREb2N1bWVudBIgLnByaXZleGJvdC52MS5HZXREb2N1bWVudFJlcXVlc3QaFi5wcml2ZXhib3QudjEuRG9jdW1lbnQiZpKCGRYSDmtub3dsZWRnZS5yZWFkGgRuYW1lgtPkkwJGEkQvdjEve25hbWU9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKi9rbm93bGVkZ2VCYXNlcy8qL2RvY3VtZW50cy8qfRLCAQoNTGlzdERvY3VtZW50cxIiLnByaXZleGJvdC52MS5MaXN0RG9jdW1lbnRzUmVxdWVzdBojLnByaXZleGJvdC52MS5MaXN0RG9jdW1lbnRzUmVzcG9uc2UiaJKCGRgSDmtub3dsZWRnZS5yZWFkGgZwYXJlbnSC0+STAkYSRC92MS97cGFyZW50PW9yZ2FuaXphdGlvbnMvKi93b3Jrc3BhY2VzLyova25vd2xlZGdlQmFzZXMvKn0vZG9jdW1lbnRzErcBCg5EZWxldGVEb2N1bWVudBIjLnByaXZleGJvdC52MS5EZWxldGVEb2N1bWVudFJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiaJKCGRgSEGtub3dsZWRnZS51cGRhdGUaBG5hbWWC0+STAkYqRC92MS97bmFtZT1vcmdhbml6YXRpb25zLyovd29ya3NwYWNlcy8qL2tub3dsZWRnZUJhc2VzLyovZG9jdW1lbnRzLyp9EswBCg9DYW5jZWxJbmdlc3Rpb24SJC5wcml2ZXhib3QudjEuQ2FuY2VsSW5nZXN0aW9uUmVxdWVzdBoWLnByaXZleGJvdC52MS5Eb2N1bWVudCJ7koIZGBIQa25vd2xlZGdlLnVwZGF0ZRoEbmFtZYLT5JMCWSJUL3YxL3tuYW1lPW9yZ2FuaXphdGlvbnMvKi93b3Jrc3BhY2VzLyova25vd2xlZGdlQmFzZXMvKi9kb2N1bWVudHMvKn06Y2FuY2VsSW5nZXN0aW9uOgEqEpkCCg5XYXRjaEluZ2VzdGlvbhIjLnByaXZleGJvdC52MS5XYXRjaEluZ2VzdGlvblJlcXVlc3QaHC5wcml2ZXhib3QudjEuSW5nZXN0aW9uRXZlbnQiwQGSghkWEg5rbm93bGVkZ2UucmVhZBoEbmFtZYLT5JMCoAESUy92MS97bmFtZT1vcmdhbml6YXRpb25zLyovd29ya3NwYWNlcy8qL2tub3dsZWRnZUJhc2VzLyovZG9jdW1lbnRzLyp9OndhdGNoSW5nZXN0aW9uWkkSRy92MS97bmFtZT1vcmdhbml6YXRpb25zLyovd29ya3NwYWNlcy8qL2tub3dsZWRnZUJhc2VzLyp9OndhdGNoSW5nZXN0aW9uMAES0AEKE1NlYXJjaEtub3dsZWRnZUJhc2USKC5wcml2ZXhib3QudjEuU2VhcmNoS25vd2xlZGdlQmFzZVJlcXVlc3QaKS5wcml2ZXhib3QudjEuU2VhcmNoS25vd2xlZGdlQmFzZVJlc3BvbnNlImSSghkWEg5rbm93bGVkZ2UucmVhZBoEbmFtZYLT5JMCRCI/L3YxL3tuYW1lPW9yZ2FuaXphdGlvbnMvKi93b3Jrc3BhY2VzLyova25vd2xlZGdlQmFzZXMvKn06c2VhcmNoOgEqEs8BCg9QcmV2aWV3Q2h1bmtpbmcSJC5wcml2ZXhib3QudjEuUHJldmlld0NodW5raW5nUmVxdWVzdBolLnByaXZleGJvdC52MS5QcmV2aWV3Q2h1bmtpbmdSZXNwb25zZSJvkoIZGBIOa25vd2xlZGdlLnJlYWQaBnBhcmVudILT5JMCTSJIL3YxL3twYXJlbnQ9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKn0va25vd2xlZGdlQmFzZXM6cHJldmlld0NodW5raW5nOgEqQlMKD2lvLnByaXZleGJvdC52MVABWj5naXRodWIuY29tL3ByaXZleGJvdC9wcml2ZXhib3QvZ2VuL2dvL3ByaXZleGJvdC92MTtwcml2ZXhib3R2MWIGcHJvdG8z", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_privexbot_v1_common, file_privexbot_v1_options]);
+  fileDesc("Chxwcml2ZXhib3QvdjEva25vd2xlZGdlLnByb3RvEgxwcml2ZXhib3QudjEi/gIKEENodW5raW5nU2V0dGluZ3MSOQoIc3RyYXRlZ3kYASABKA4yJy5wcml2ZXhib3QudjEuQ2h1bmtpbmdTZXR0aW5ncy5TdHJhdGVneRIvCgpjaHVua19zaXplGAIgASgFQhaaghkSKQAAAAAAAFlAMQAAAAAAQL9ASACIAQESMgoNY2h1bmtfb3ZlcmxhcBgDIAEoBUIWmoIZEikAAAAAAAAAADEAAAAAAECvQEgBiAEBIqgBCghTdHJhdGVneRIYChRTVFJBVEVHWV9VTlNQRUNJRklFRBAAEhYKElNUUkFURUdZX1JFQ1VSU0lWRRABEhQKEFNUUkFURUdZX0hFQURJTkcQAhIWChJTVFJBVEVHWV9QQVJBR1JBUEgQAxIVChFTVFJBVEVHWV9TRU5URU5DRRAEEhIKDlNUUkFURUdZX1RPS0VOEAUSEQoNU1RSQVRFR1lfTk9ORRAGQg0KC19jaHVua19zaXplQhAKDl9jaHVua19vdmVybGFwIpkCChFSZXRyaWV2YWxTZXR0aW5ncxIqCgV0b3BfaxgBIAEoBUIWmoIZEikAAAAAAADwPzEAAAAAAABZQEgAiAEBEjQKD3Njb3JlX3RocmVzaG9sZBgCIAEoAkIWmoIZEikAAAAAAAAAADEAAAAAAADwP0gBiAEBEjIKBG1vZGUYAyABKA4yJC5wcml2ZXhib3QudjEuUmV0cmlldmFsU2V0dGluZ3MuTW9kZSJQCgRNb2RlEhQKEE1PREVfVU5TUEVDSUZJRUQQABIPCgtNT0RFX1ZFQ1RPUhABEhAKDE1PREVfS0VZV09SRBACEg8KC01PREVfSFlCUklEEANCCAoGX3RvcF9rQhIKEF9zY29yZV90aHJlc2hvbGQi5QMKDUtub3dsZWRnZUJhc2USEgoEbmFtZRgBIAEoCUIE4kEBAxIeCgxkaXNwbGF5X25hbWUYAiABKAlCCJqCGQQIARhkEhwKC2Rlc2NyaXB0aW9uGAMgASgJQgeaghkDGOgHEjAKCGNodW5raW5nGAQgASgLMh4ucHJpdmV4Ym90LnYxLkNodW5raW5nU2V0dGluZ3MSIAoPZW1iZWRkaW5nX21vZGVsGAUgASgJQgeaghkDGIABEiIKFGVtYmVkZGluZ19kaW1lbnNpb25zGAYgASgFQgTiQQEDEjIKCXJldHJpZXZhbBgHIAEoCzIfLnByaXZleGJvdC52MS5SZXRyaWV2YWxTZXR0aW5ncxIcCg5kb2N1bWVudF9jb3VudBgIIAEoBUIE4kEBAxIZCgtjaHVua19jb3VudBgJIAEoA0IE4kEBAxIYCgpzaXplX2J5dGVzGAogASgDQgTiQQEDEjUKC2NyZWF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI1Cgt1cGRhdGVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSFQoEZXRhZxgNIAEoCUIHmoIZAxiAASK9AgoRSW5nZXN0aW9uUHJvZ3Jlc3MSNAoFc3RhZ2UYASABKA4yJS5wcml2ZXhib3QudjEuSW5nZXN0aW9uUHJvZ3Jlc3MuU3RhZ2USFAoMY2h1bmtzX3RvdGFsGAIgASgFEhcKD2NodW5rc19lbWJlZGRlZBgDIAEoBRIWCg5jaHVua3NfaW5kZXhlZBgEIAEoBRIYChBwZXJjZW50X2NvbXBsZXRlGAUgASgFIpABCgVTdGFnZRIVChFTVEFHRV9VTlNQRUNJRklFRBAAEhAKDFNUQUdFX1FVRVVFRBABEhEKDVNUQUdFX1BBUlNJTkcQAhISCg5TVEFHRV9DSFVOS0lORxADEhMKD1NUQUdFX0VNQkVERElORxAEEhIKDlNUQUdFX0lOREVYSU5HEAUSDgoKU1RBR0VfRE9ORRAGIv8FCghEb2N1bWVudBISCgRuYW1lGAEgASgJQgTiQQEDEh8KDGRpc3BsYXlfbmFtZRgCIAEoCUIJmoIZBQgBGP8BEh0KDGNvbnRlbnRfdHlwZRgDIAEoCUIHmoIZAxiAARI9CgZsYWJlbHMYBCADKAsyIi5wcml2ZXhib3QudjEuRG9jdW1lbnQuTGFiZWxzRW50cnlCCZqCGQUYgAIgIBIYCgpzaXplX2J5dGVzGAUgASgDQgTiQQEDEhwKDmNvbnRlbnRfc2hhMjU2GAYgASgJQgTiQQEDEjEKBXN0YXRlGAcgASgOMhwucHJpdmV4Ym90LnYxLkRvY3VtZW50LlN0YXRlQgTiQQEDEjcKCHByb2dyZXNzGAggASgLMh8ucHJpdmV4Ym90LnYxLkluZ2VzdGlvblByb2dyZXNzQgTiQQEDEhkKC2NodW5rX2NvdW50GAkgASgFQgTiQQEDEhgKCnBhZ2VfY291bnQYCiABKAVCBOJBAQMSHAoOZmFpbHVyZV9yZWFzb24YCyABKAlCBOJBAQMSNQoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEjUKC3VwZGF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI0CgpyZWFkeV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxIVCgRldGFnGA8gASgJQgeaghkDGIABGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEifwoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIRCg1TVEFURV9QRU5ESU5HEAESFAoQU1RBVEVfUFJPQ0VTU0lORxACEg8KC1NUQVRFX1JFQURZEAMSEAoMU1RBVEVfRkFJTEVEEAQSEwoPU1RBVEVfQ0FOQ0VMTEVEEAUingEKCENpdGF0aW9uEhAKCGRvY3VtZW50GAEgASgJEh0KFWRvY3VtZW50X2Rpc3BsYXlfbmFtZRgCIAEoCRITCgtjaHVua19pbmRleBgDIAEoBRIMCgRwYWdlGAQgASgFEhQKDGhlYWRpbmdfcGF0aBgFIAMoCRIUCgxzdGFydF9vZmZzZXQYBiABKAUSEgoKZW5kX29mZnNldBgHIAEoBSJJCg5TY29yZWRDaXRhdGlvbhIoCghjaXRhdGlvbhgBIAEoCzIWLnByaXZleGJvdC52MS5DaXRhdGlvbhINCgVzY29yZRgCIAEoAiJVCgxTZWFyY2hSZXN1bHQSDAoEdGV4dBgBIAEoCRINCgVzY29yZRgCIAEoAhIoCghjaXRhdGlvbhgDIAEoCzIWLnByaXZleGJvdC52MS5DaXRhdGlvbiKOAQoMQ2h1bmtQcmV2aWV3Eg0KBWluZGV4GAEgASgFEgwKBHRleHQYAiABKAkSDAoEcGFnZRgDIAEoBRIUCgxoZWFkaW5nX3BhdGgYBCADKAkSFAoMc3RhcnRfb2Zmc2V0GAUgASgFEhIKCmVuZF9vZmZzZXQYBiABKAUSEwoLdG9rZW5fY291bnQYByABKAUiygEKDkluZ2VzdGlvbkV2ZW50EhAKCGRvY3VtZW50GAEgASgJEisKBXN0YXRlGAIgASgOMhwucHJpdmV4Ym90LnYxLkRvY3VtZW50LlN0YXRlEjEKCHByb2dyZXNzGAMgASgLMh8ucHJpdmV4Ym90LnYxLkluZ2VzdGlvblByb2dyZXNzEhYKDmZhaWx1cmVfcmVhc29uGAQgASgJEi4KCmV2ZW50X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpABChpDcmVhdGVLbm93bGVkZ2VCYXNlUmVxdWVzdBIZCgZwYXJlbnQYASABKAlCCZqCGQUIARiAAhI7Cg5rbm93bGVkZ2VfYmFzZRgCIAEoCzIbLnByaXZleGJvdC52MS5Lbm93bGVkZ2VCYXNlQgaaghkCCAESGgoKcmVxdWVzdF9pZBgDIAEoCUIGmoIZAhhAIjIKF0dldEtub3dsZWRnZUJhc2VSZXF1ZXN0EhcKBG5hbWUYASABKAlCCZqCGQUIARiAAiJ+ChlMaXN0S25vd2xlZGdlQmFzZXNSZXF1ZXN0EhkKBnBhcmVudBgBIAEoCUIJmoIZBQgBGIACEikKCXBhZ2Vfc2l6ZRgCIAEoBUIWmoIZEikAAAAAAAAAADEAAAAAAECPQBIbCgpwYWdlX3Rva2VuGAMgASgJQgeaghkDGIAEImsKGkxpc3RLbm93bGVkZ2VCYXNlc1Jlc3BvbnNlEjQKD2tub3dsZWRnZV9iYXNlcxgBIAMoCzIbLnByaXZleGJvdC52MS5Lbm93bGVkZ2VCYXNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKSAQoaVXBkYXRlS25vd2xlZGdlQmFzZVJlcXVlc3QSOwoOa25vd2xlZGdlX2Jhc2UYASABKAsyGy5wcml2ZXhib3QudjEuS25vd2xlZGdlQmFzZUIGmoIZAggBEjcKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IGmoIZAggBIkwKGkRlbGV0ZUtub3dsZWRnZUJhc2VSZXF1ZXN0EhcKBG5hbWUYASABKAlCCZqCGQUIARiAAhIVCgRldGFnGAIgASgJQgeaghkDGIABIrUDChVVcGxvYWREb2N1bWVudFJlcXVlc3QSQAoIbWV0YWRhdGEYASABKAsyLC5wcml2ZXhib3QudjEuVXBsb2FkRG9jdW1lbnRSZXF1ZXN0Lk1ldGFkYXRhSAASGQoFY2h1bmsYAiABKAxCCJqCGQQYgIBASAAaswIKCE1ldGFkYXRhEhkKBnBhcmVudBgBIAEoCUIJmoIZBQgBGIACEh8KDGRpc3BsYXlfbmFtZRgCIAEoCUIJmoIZBQgBGP8BEh8KDGNvbnRlbnRfdHlwZRgDIAEoCUIJmoIZBQgBGIABElMKBmxhYmVscxgEIAMoCzI4LnByaXZleGJvdC52MS5VcGxvYWREb2N1bWVudFJlcXVlc3QuTWV0YWRhdGEuTGFiZWxzRW50cnlCCZqCGQUYgAIgIBIqCgpzaXplX2J5dGVzGAUgASgDQhaaghkSKQAAAAAAAAAAMQAAAAAAANBBEhoKCnJlcXVlc3RfaWQYBiABKAlCBpqCGQIYQBotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgkKB3BheWxvYWQikwQKBlVwbG9hZBISCgRuYW1lGAEgASgJQgTiQQEDEh8KDGRpc3BsYXlfbmFtZRgCIAEoCUIJmoIZBQgBGP8BEh8KDGNvbnRlbnRfdHlwZRgDIAEoCUIJmoIZBQgBGIABEjsKBmxhYmVscxgEIAMoCzIgLnByaXZleGJvdC52MS5VcGxvYWQuTGFiZWxzRW50cnlCCZqCGQUYgAIgIBIsCgpzaXplX2J5dGVzGAUgASgDQhiaghkUCAEpAAAAAAAA8D8xAAAAAAAA0EESHAoOcmVjZWl2ZWRfYnl0ZXMYBiABKANCBOJBAQMSLwoFc3RhdGUYByABKA4yGi5wcml2ZXhib3QudjEuVXBsb2FkLlN0YXRlQgTiQQEDEhYKCGRvY3VtZW50GAggASgJQgTiQQEDEjUKC2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI1CgtleHBpcmVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJECgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhAKDFNUQVRFX0FDVElWRRABEhIKDlNUQVRFX0ZJTklTSEVEEAIieQoSU3RhcnRVcGxvYWRSZXF1ZXN0EhkKBnBhcmVudBgBIAEoCUIJmoIZBQgBGIACEiwKBnVwbG9hZBgCIAEoCzIULnByaXZleGJvdC52MS5VcGxvYWRCBpqCGQIIARIaCgpyZXF1ZXN0X2lkGAMgASgJQgaaghkCGEAiKwoQR2V0VXBsb2FkUmVxdWVzdBIXCgRuYW1lGAEgASgJQgmaghkFCAEYgAIiZwoTQXBwZW5kVXBsb2FkUmVxdWVzdBIXCgRuYW1lGAEgASgJQgmaghkFCAEYgAISHQoGb2Zmc2V0GAIgASgDQg2aghkJKQAAAAAAAAAAEhgKBGRhdGEYAyABKAxCCpqCGQYIARiAgEAiLgoTRmluaXNoVXBsb2FkUmVxdWVzdBIXCgRuYW1lGAEgASgJQgmaghkFCAEYgAIiLgoTRGVsZXRlVXBsb2FkUmVxdWVzdBIXCgRuYW1lGAEgASgJQgmaghkFCAEYgAIiwgEKFUNyZWF0ZURvY3VtZW50UmVxdWVzdBIZCgZwYXJlbnQYASABKAlCCZqCGQUIARiAAhIwCghkb2N1bWVudBgCIAEoCzIWLnByaXZleGJvdC52MS5Eb2N1bWVudEIGmoIZAggBEhgKBHRleHQYAyABKAlCCJqCGQQYwIQ9SAASHAoHY29udGVudBgEIAEoDEIJmoIZBRiAgMABSAASGgoKcmVxdWVzdF9pZBgFIAEoCUIGmoIZAhhAQggKBnNvdXJjZSItChJHZXREb2N1bWVudFJlcXVlc3QSFwoEbmFtZRgBIAEoCUIJmoIZBQgBGIAEInkKFExpc3REb2N1bWVudHNSZXF1ZXN0EhkKBnBhcmVudBgBIAEoCUIJmoIZBQgBGIACEikKCXBhZ2Vfc2l6ZRgCIAEoBUIWmoIZEikAAAAAAAAAADEAAAAAAECPQBIbCgpwYWdlX3Rva2VuGAMgASgJQgeaghkDGIAEIlsKFUxpc3REb2N1bWVudHNSZXNwb25zZRIpCglkb2N1bWVudHMYASADKAsyFi5wcml2ZXhib3QudjEuRG9jdW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIkcKFURlbGV0ZURvY3VtZW50UmVxdWVzdBIXCgRuYW1lGAEgASgJQgmaghkFCAEYgAQSFQoEZXRhZxgCIAEoCUIHmoIZAxiAASIxChZDYW5jZWxJbmdlc3Rpb25SZXF1ZXN0EhcKBG5hbWUYASABKAlCCZqCGQUIARiABCIwChVXYXRjaEluZ2VzdGlvblJlcXVlc3QSFwoEbmFtZRgBIAEoCUIJmoIZBQgBGIAEIqECChpTZWFyY2hLbm93bGVkZ2VCYXNlUmVxdWVzdBIXCgRuYW1lGAEgASgJQgmaghkFCAEYgAISGAoFcXVlcnkYAiABKAlCCZqCGQUIARjQDxIyCglyZXRyaWV2YWwYAyABKAsyHy5wcml2ZXhib3QudjEuUmV0cmlldmFsU2V0dGluZ3MSHAoJZG9jdW1lbnRzGAQgAygJQgmaghkFGIAEIGQSTwoGbGFiZWxzGAUgAygLMjQucHJpdmV4Ym90LnYxLlNlYXJjaEtub3dsZWRnZUJhc2VSZXF1ZXN0LkxhYmVsc0VudHJ5QgmaghkFGIACIBAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKBAQobU2VhcmNoS25vd2xlZGdlQmFzZVJlc3BvbnNlEisKB3Jlc3VsdHMYASADKAsyGi5wcml2ZXhib3QudjEuU2VhcmNoUmVzdWx0EjUKC2F0dGVzdGF0aW9uGAIgASgLMiAucHJpdmV4Ym90LnYxLkF0dGVzdGF0aW9uVmVyZGljdCLGAQoWUHJldmlld0NodW5raW5nUmVxdWVzdBIZCgZwYXJlbnQYASABKAlCCZqCGQUIARiAAhIYCgR0ZXh0GAIgASgJQgiaghkEGMCEPUgAEhwKB2NvbnRlbnQYAyABKAxCCZqCGQUYgIDAAUgAEh0KDGNvbnRlbnRfdHlwZRgEIAEoCUIHmoIZAxiAARIwCghjaHVua2luZxgFIAEoCzIeLnByaXZleGJvdC52MS5DaHVua2luZ1NldHRpbmdzQggKBnNvdXJjZSJFChdQcmV2aWV3Q2h1bmtpbmdSZXNwb25zZRIqCgZjaHVua3MYASADKAsyGi5wcml2ZXhib3QudjEuQ2h1bmtQcmV2aWV3MrAdChBLbm93bGVkZ2VTZXJ2aWNlEswBChNDcmVhdGVLbm93bGVkZ2VCYXNlEigucHJpdmV4Ym90LnYxLkNyZWF0ZUtub3dsZWRnZUJhc2VSZXF1ZXN0GhsucHJpdmV4Ym90LnYxLktub3dsZWRnZUJhc2UibpKCGRoSEGtub3dsZWRnZS5jcmVhdGUaBnBhcmVudILT5JMCSiI4L3YxL3twYXJlbnQ9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKn0va25vd2xlZGdlQmFzZXM6Dmtub3dsZWRnZV9iYXNlErIBChBHZXRLbm93bGVkZ2VCYXNlEiUucHJpdmV4Ym90LnYxLkdldEtub3dsZWRnZUJhc2VSZXF1ZXN0GhsucHJpdmV4Ym90LnYxLktub3dsZWRnZUJhc2UiWpKCGRYSDmtub3dsZWRnZS5yZWFkGgRuYW1lgtPkkwI6EjgvdjEve25hbWU9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKi9rbm93bGVkZ2VCYXNlcy8qfRLFAQoSTGlzdEtub3dsZWRnZUJhc2VzEicucHJpdmV4Ym90LnYxLkxpc3RLbm93bGVkZ2VCYXNlc1JlcXVlc3QaKC5wcml2ZXhib3QudjEuTGlzdEtub3dsZWRnZUJhc2VzUmVzcG9uc2UiXJKCGRgSDmtub3dsZWRnZS5yZWFkGgZwYXJlbnSC0+STAjoSOC92MS97cGFyZW50PW9yZ2FuaXphdGlvbnMvKi93b3Jrc3BhY2VzLyp9L2tub3dsZWRnZUJhc2VzEukBChNVcGRhdGVLbm93bGVkZ2VCYXNlEigucHJpdmV4Ym90LnYxLlVwZGF0ZUtub3dsZWRnZUJhc2VSZXF1ZXN0GhsucHJpdmV4Ym90LnYxLktub3dsZWRnZUJhc2UiigGSghknEhBrbm93bGVkZ2UudXBkYXRlGhNrbm93bGVkZ2VfYmFzZS5uYW1lgtPkkwJZMkcvdjEve2tub3dsZWRnZV9iYXNlLm5hbWU9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKi9rbm93bGVkZ2VCYXNlcy8qfToOa25vd2xlZGdlX2Jhc2UStQEKE0RlbGV0ZUtub3dsZWRnZUJhc2USKC5wcml2ZXhib3QudjEuRGVsZXRlS25vd2xlZGdlQmFzZVJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiXJKCGRgSEGtub3dsZWRnZS5kZWxldGUaBG5hbWWC0+STAjoqOC92MS97bmFtZT1vcmdhbml6YXRpb25zLyovd29ya3NwYWNlcy8qL2tub3dsZWRnZUJhc2VzLyp9EpcBCg5VcGxvYWREb2N1bWVudBIjLnByaXZleGJvdC52MS5VcGxvYWREb2N1bWVudFJlcXVlc3QaFi5wcml2ZXhib3QudjEuRG9jdW1lbnQiRpKCGSMSEGtub3dsZWRnZS51cGRhdGUaD21ldGFkYXRhLnBhcmVudILT5JMCGSIUL3YxL2RvY3VtZW50czp1cGxvYWQ6ASooARK3AQoLU3RhcnRVcGxvYWQSIC5wcml2ZXhib3QudjEuU3RhcnRVcGxvYWRSZXF1ZXN0GhQucHJpdmV4Ym90LnYxLlVwbG9hZCJwkoIZGhIQa25vd2xlZGdlLnVwZGF0ZRoGcGFyZW50gtPkkwJMIkIvdjEve3BhcmVudD1vcmdhbml6YXRpb25zLyovd29ya3NwYWNlcy8qL2tub3dsZWRnZUJhc2VzLyp9L3VwbG9hZHM6BnVwbG9hZBKpAQoJR2V0VXBsb2FkEh4ucHJpdmV4Ym90LnYxLkdldFVwbG9hZFJlcXVlc3QaFC5wcml2ZXhib3QudjEuVXBsb2FkImaSghkYEhBrbm93bGVkZ2UudXBkYXRlGgRuYW1lgtPkkwJEEkIvdjEve25hbWU9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKi9rbm93bGVkZ2VCYXNlcy8qL3VwbG9hZHMvKn0SuQEKDEFwcGVuZFVwbG9hZBIhLnByaXZleGJvdC52MS5BcHBlbmRVcGxvYWRSZXF1ZXN0GhQucHJpdmV4Ym90LnYxLlVwbG9hZCJwkoIZGBIQa25vd2xlZGdlLnVwZGF0ZRoEbmFtZYLT5JMCTiJJL3YxL3tuYW1lPW9yZ2FuaXphdGlvbnMvKi93b3Jrc3BhY2VzLyova25vd2xlZGdlQmFzZXMvKi91cGxvYWRzLyp9OmFwcGVuZDoBKhK7AQoMRmluaXNoVXBsb2FkEiEucHJpdmV4Ym90LnYxLkZpbmlzaFVwbG9hZFJlcXVlc3QaFi5wcml2ZXhib3QudjEuRG9jdW1lbnQicJKCGRgSEGtub3dsZWRnZS51cGRhdGUaBG5hbWWC0+STAk4iSS92MS97bmFtZT1vcmdhbml6YXRpb25zLyovd29ya3NwYWNlcy8qL2tub3dsZWRnZUJhc2VzLyovdXBsb2Fkcy8qfTpmaW5pc2g6ASoSsQEKDERlbGV0ZVVwbG9hZBIhLnByaXZleGJvdC52MS5EZWxldGVVcGxvYWRSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5ImaSghkYEhBrbm93bGVkZ2UudXBkYXRlGgRuYW1lgtPkkwJEKkIvdjEve25hbWU9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKi9rbm93bGVkZ2VCYXNlcy8qL3VwbG9hZHMvKn0SvAEKDkNyZWF0ZURvY3VtZW50EiMucHJpdmV4Ym90LnYxLkNyZWF0ZURvY3VtZW50UmVxdWVzdBoWLnByaXZleGJvdC52MS5Eb2N1bWVudCJtkoIZGhIQa25vd2xlZGdlLnVwZGF0ZRoGcGFyZW50gtPkkwJJIkQvdjEve3BhcmVudD1vcmdhbml6YXRpb25zLyovd29ya3NwYWNlcy8qL2tub3dsZWRnZUJhc2VzLyp9L2RvY3VtZW50czoBKhKvAQoLR2V0RG9jdW1lbnQSIC5wcml2ZXhib3QudjEuR2V0RG9jdW1lbnRSZXF1ZXN0GhYucHJpdmV4Ym90LnYxLkRvY3VtZW50ImaSghkWEg5rbm93bGVkZ2UucmVhZBoEbmFtZYLT5JMCRhJEL3YxL3tuYW1lPW9yZ2FuaXphdGlvbnMvKi93b3Jrc3BhY2VzLyova25vd2xlZGdlQmFzZXMvKi9kb2N1bWVudHMvKn0SwgEKDUxpc3REb2N1bWVudHMSIi5wcml2ZXhib3QudjEuTGlzdERvY3VtZW50c1JlcXVlc3QaIy5wcml2ZXhib3QudjEuTGlzdERvY3VtZW50c1Jlc3BvbnNlImiSghkYEg5rbm93bGVkZ2UucmVhZBoGcGFyZW50gtPkkwJGEkQvdjEve3BhcmVudD1vcmdhbml6YXRpb25zLyovd29ya3NwYWNlcy8qL2tub3dsZWRnZUJhc2VzLyp9L2RvY3VtZW50cxK3AQoORGVsZXRlRG9jdW1lbnQSIy5wcml2ZXhib3QudjEuRGVsZXRlRG9jdW1lbnRSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5ImiSghkYEhBrbm93bGVkZ2UudXBkYXRlGgRuYW1lgtPkkwJGKkQvdjEve25hbWU9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKi9rbm93bGVkZ2VCYXNlcy8qL2RvY3VtZW50cy8qfRLMAQoPQ2FuY2VsSW5nZXN0aW9uEiQucHJpdmV4Ym90LnYxLkNhbmNlbEluZ2VzdGlvblJlcXVlc3QaFi5wcml2ZXhib3QudjEuRG9jdW1lbnQie5KCGRgSEGtub3dsZWRnZS51cGRhdGUaBG5hbWWC0+STAlkiVC92MS97bmFtZT1vcmdhbml6YXRpb25zLyovd29ya3NwYWNlcy8qL2tub3dsZWRnZUJhc2VzLyovZG9jdW1lbnRzLyp9OmNhbmNlbEluZ2VzdGlvbjoBKhKZAgoOV2F0Y2hJbmdlc3Rpb24SIy5wcml2ZXhib3QudjEuV2F0Y2hJbmdlc3Rpb25SZXF1ZXN0GhwucHJpdmV4Ym90LnYxLkluZ2VzdGlvbkV2ZW50IsEBkoIZFhIOa25vd2xlZGdlLnJlYWQaBG5hbWWC0+STAqABElMvdjEve25hbWU9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKi9rbm93bGVkZ2VCYXNlcy8qL2RvY3VtZW50cy8qfTp3YXRjaEluZ2VzdGlvblpJEkcvdjEve25hbWU9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKi9rbm93bGVkZ2VCYXNlcy8qfTp3YXRjaEluZ2VzdGlvbjABEtABChNTZWFyY2hLbm93bGVkZ2VCYXNlEigucHJpdmV4Ym90LnYxLlNlYXJjaEtub3dsZWRnZUJhc2VSZXF1ZXN0GikucHJpdmV4Ym90LnYxLlNlYXJjaEtub3dsZWRnZUJhc2VSZXNwb25zZSJkkoIZFhIOa25vd2xlZGdlLnJlYWQaBG5hbWWC0+STAkQiPy92MS97bmFtZT1vcmdhbml6YXRpb25zLyovd29ya3NwYWNlcy8qL2tub3dsZWRnZUJhc2VzLyp9OnNlYXJjaDoBKhLPAQoPUHJldmlld0NodW5raW5nEiQucHJpdmV4Ym90LnYxLlByZXZpZXdDaHVua2luZ1JlcXVlc3QaJS5wcml2ZXhib3QudjEuUHJldmlld0NodW5raW5nUmVzcG9uc2Uib5KCGRgSDmtub3dsZWRnZS5yZWFkGgZwYXJlbnSC0+STAk0iSC92MS97cGFyZW50PW9yZ2FuaXphdGlvbnMvKi93b3Jrc3BhY2VzLyp9L2tub3dsZWRnZUJhc2VzOnByZXZpZXdDaHVua2luZzoBKkJTCg9pby5wcml2ZXhib3QudjFQAVo+Z2l0aHViLmNvbS9wcml2ZXhib3QvcHJpdmV4Ym90L2dlbi9nby9wcml2ZXhib3QvdjE7cHJpdmV4Ym90djFiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_privexbot_v1_common, file_privexbot_v1_options]);
 
 /**
  * How documents are split into chunks.
@@ -972,6 +972,225 @@ export const UploadDocumentRequest_MetadataSchema: GenMessage<UploadDocumentRequ
   messageDesc(file_privexbot_v1_knowledge, 16, 0);
 
 /**
+ * A resumable upload of one file into a knowledge base.
+ *
+ * @generated from message privexbot.v1.Upload
+ */
+export type Upload = Message<"privexbot.v1.Upload"> & {
+  /**
+   * organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}/uploads/{upload}
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Usually the file name.
+   *
+   * @generated from field: string display_name = 2;
+   */
+  displayName: string;
+
+  /**
+   * MIME type (see Document.content_type); checked against the bytes.
+   *
+   * @generated from field: string content_type = 3;
+   */
+  contentType: string;
+
+  /**
+   * @generated from field: map<string, string> labels = 4;
+   */
+  labels: { [key: string]: string };
+
+  /**
+   * The file's exact size; at most the document limit (20 MiB).
+   *
+   * @generated from field: int64 size_bytes = 5;
+   */
+  sizeBytes: bigint;
+
+  /**
+   * Bytes received so far: the offset of the next AppendUpload.
+   *
+   * @generated from field: int64 received_bytes = 6;
+   */
+  receivedBytes: bigint;
+
+  /**
+   * @generated from field: privexbot.v1.Upload.State state = 7;
+   */
+  state: Upload_State;
+
+  /**
+   * The document FinishUpload made.
+   *
+   * @generated from field: string document = 8;
+   */
+  document: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 9;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * When an unfinished upload and its bytes are discarded.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 10;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message privexbot.v1.Upload.
+ * Use `create(UploadSchema)` to create a new message.
+ */
+export const UploadSchema: GenMessage<Upload> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_knowledge, 17);
+
+/**
+ * @generated from enum privexbot.v1.Upload.State
+ */
+export enum Upload_State {
+  /**
+   * @generated from enum value: STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Receiving bytes.
+   *
+   * @generated from enum value: STATE_ACTIVE = 1;
+   */
+  ACTIVE = 1,
+
+  /**
+   * FinishUpload made the document.
+   *
+   * @generated from enum value: STATE_FINISHED = 2;
+   */
+  FINISHED = 2,
+}
+
+/**
+ * Describes the enum privexbot.v1.Upload.State.
+ */
+export const Upload_StateSchema: GenEnum<Upload_State> = /*@__PURE__*/
+  enumDesc(file_privexbot_v1_knowledge, 17, 0);
+
+/**
+ * @generated from message privexbot.v1.StartUploadRequest
+ */
+export type StartUploadRequest = Message<"privexbot.v1.StartUploadRequest"> & {
+  /**
+   * organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}
+   *
+   * @generated from field: string parent = 1;
+   */
+  parent: string;
+
+  /**
+   * @generated from field: privexbot.v1.Upload upload = 2;
+   */
+  upload?: Upload | undefined;
+
+  /**
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message privexbot.v1.StartUploadRequest.
+ * Use `create(StartUploadRequestSchema)` to create a new message.
+ */
+export const StartUploadRequestSchema: GenMessage<StartUploadRequest> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_knowledge, 18);
+
+/**
+ * @generated from message privexbot.v1.GetUploadRequest
+ */
+export type GetUploadRequest = Message<"privexbot.v1.GetUploadRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message privexbot.v1.GetUploadRequest.
+ * Use `create(GetUploadRequestSchema)` to create a new message.
+ */
+export const GetUploadRequestSchema: GenMessage<GetUploadRequest> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_knowledge, 19);
+
+/**
+ * @generated from message privexbot.v1.AppendUploadRequest
+ */
+export type AppendUploadRequest = Message<"privexbot.v1.AppendUploadRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Where `data` starts in the file: the upload's received_bytes.
+   *
+   * @generated from field: int64 offset = 2;
+   */
+  offset: bigint;
+
+  /**
+   * At most 1 MiB (base64 in JSON).
+   *
+   * @generated from field: bytes data = 3;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message privexbot.v1.AppendUploadRequest.
+ * Use `create(AppendUploadRequestSchema)` to create a new message.
+ */
+export const AppendUploadRequestSchema: GenMessage<AppendUploadRequest> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_knowledge, 20);
+
+/**
+ * @generated from message privexbot.v1.FinishUploadRequest
+ */
+export type FinishUploadRequest = Message<"privexbot.v1.FinishUploadRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message privexbot.v1.FinishUploadRequest.
+ * Use `create(FinishUploadRequestSchema)` to create a new message.
+ */
+export const FinishUploadRequestSchema: GenMessage<FinishUploadRequest> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_knowledge, 21);
+
+/**
+ * @generated from message privexbot.v1.DeleteUploadRequest
+ */
+export type DeleteUploadRequest = Message<"privexbot.v1.DeleteUploadRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message privexbot.v1.DeleteUploadRequest.
+ * Use `create(DeleteUploadRequestSchema)` to create a new message.
+ */
+export const DeleteUploadRequestSchema: GenMessage<DeleteUploadRequest> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_knowledge, 22);
+
+/**
  * @generated from message privexbot.v1.CreateDocumentRequest
  */
 export type CreateDocumentRequest = Message<"privexbot.v1.CreateDocumentRequest"> & {
@@ -1023,7 +1242,7 @@ export type CreateDocumentRequest = Message<"privexbot.v1.CreateDocumentRequest"
  * Use `create(CreateDocumentRequestSchema)` to create a new message.
  */
 export const CreateDocumentRequestSchema: GenMessage<CreateDocumentRequest> = /*@__PURE__*/
-  messageDesc(file_privexbot_v1_knowledge, 17);
+  messageDesc(file_privexbot_v1_knowledge, 23);
 
 /**
  * @generated from message privexbot.v1.GetDocumentRequest
@@ -1040,7 +1259,7 @@ export type GetDocumentRequest = Message<"privexbot.v1.GetDocumentRequest"> & {
  * Use `create(GetDocumentRequestSchema)` to create a new message.
  */
 export const GetDocumentRequestSchema: GenMessage<GetDocumentRequest> = /*@__PURE__*/
-  messageDesc(file_privexbot_v1_knowledge, 18);
+  messageDesc(file_privexbot_v1_knowledge, 24);
 
 /**
  * @generated from message privexbot.v1.ListDocumentsRequest
@@ -1069,7 +1288,7 @@ export type ListDocumentsRequest = Message<"privexbot.v1.ListDocumentsRequest"> 
  * Use `create(ListDocumentsRequestSchema)` to create a new message.
  */
 export const ListDocumentsRequestSchema: GenMessage<ListDocumentsRequest> = /*@__PURE__*/
-  messageDesc(file_privexbot_v1_knowledge, 19);
+  messageDesc(file_privexbot_v1_knowledge, 25);
 
 /**
  * @generated from message privexbot.v1.ListDocumentsResponse
@@ -1091,7 +1310,7 @@ export type ListDocumentsResponse = Message<"privexbot.v1.ListDocumentsResponse"
  * Use `create(ListDocumentsResponseSchema)` to create a new message.
  */
 export const ListDocumentsResponseSchema: GenMessage<ListDocumentsResponse> = /*@__PURE__*/
-  messageDesc(file_privexbot_v1_knowledge, 20);
+  messageDesc(file_privexbot_v1_knowledge, 26);
 
 /**
  * @generated from message privexbot.v1.DeleteDocumentRequest
@@ -1113,7 +1332,7 @@ export type DeleteDocumentRequest = Message<"privexbot.v1.DeleteDocumentRequest"
  * Use `create(DeleteDocumentRequestSchema)` to create a new message.
  */
 export const DeleteDocumentRequestSchema: GenMessage<DeleteDocumentRequest> = /*@__PURE__*/
-  messageDesc(file_privexbot_v1_knowledge, 21);
+  messageDesc(file_privexbot_v1_knowledge, 27);
 
 /**
  * @generated from message privexbot.v1.CancelIngestionRequest
@@ -1132,7 +1351,7 @@ export type CancelIngestionRequest = Message<"privexbot.v1.CancelIngestionReques
  * Use `create(CancelIngestionRequestSchema)` to create a new message.
  */
 export const CancelIngestionRequestSchema: GenMessage<CancelIngestionRequest> = /*@__PURE__*/
-  messageDesc(file_privexbot_v1_knowledge, 22);
+  messageDesc(file_privexbot_v1_knowledge, 28);
 
 /**
  * @generated from message privexbot.v1.WatchIngestionRequest
@@ -1151,7 +1370,7 @@ export type WatchIngestionRequest = Message<"privexbot.v1.WatchIngestionRequest"
  * Use `create(WatchIngestionRequestSchema)` to create a new message.
  */
 export const WatchIngestionRequestSchema: GenMessage<WatchIngestionRequest> = /*@__PURE__*/
-  messageDesc(file_privexbot_v1_knowledge, 23);
+  messageDesc(file_privexbot_v1_knowledge, 29);
 
 /**
  * @generated from message privexbot.v1.SearchKnowledgeBaseRequest
@@ -1196,7 +1415,7 @@ export type SearchKnowledgeBaseRequest = Message<"privexbot.v1.SearchKnowledgeBa
  * Use `create(SearchKnowledgeBaseRequestSchema)` to create a new message.
  */
 export const SearchKnowledgeBaseRequestSchema: GenMessage<SearchKnowledgeBaseRequest> = /*@__PURE__*/
-  messageDesc(file_privexbot_v1_knowledge, 24);
+  messageDesc(file_privexbot_v1_knowledge, 30);
 
 /**
  * @generated from message privexbot.v1.SearchKnowledgeBaseResponse
@@ -1222,7 +1441,7 @@ export type SearchKnowledgeBaseResponse = Message<"privexbot.v1.SearchKnowledgeB
  * Use `create(SearchKnowledgeBaseResponseSchema)` to create a new message.
  */
 export const SearchKnowledgeBaseResponseSchema: GenMessage<SearchKnowledgeBaseResponse> = /*@__PURE__*/
-  messageDesc(file_privexbot_v1_knowledge, 25);
+  messageDesc(file_privexbot_v1_knowledge, 31);
 
 /**
  * @generated from message privexbot.v1.PreviewChunkingRequest
@@ -1272,7 +1491,7 @@ export type PreviewChunkingRequest = Message<"privexbot.v1.PreviewChunkingReques
  * Use `create(PreviewChunkingRequestSchema)` to create a new message.
  */
 export const PreviewChunkingRequestSchema: GenMessage<PreviewChunkingRequest> = /*@__PURE__*/
-  messageDesc(file_privexbot_v1_knowledge, 26);
+  messageDesc(file_privexbot_v1_knowledge, 32);
 
 /**
  * @generated from message privexbot.v1.PreviewChunkingResponse
@@ -1289,7 +1508,7 @@ export type PreviewChunkingResponse = Message<"privexbot.v1.PreviewChunkingRespo
  * Use `create(PreviewChunkingResponseSchema)` to create a new message.
  */
 export const PreviewChunkingResponseSchema: GenMessage<PreviewChunkingResponse> = /*@__PURE__*/
-  messageDesc(file_privexbot_v1_knowledge, 27);
+  messageDesc(file_privexbot_v1_knowledge, 33);
 
 /**
  * Knowledge bases, document ingestion (parse, chunk, embed in the enclave,
@@ -1362,6 +1581,64 @@ export const KnowledgeService: GenService<{
     methodKind: "client_streaming";
     input: typeof UploadDocumentRequestSchema;
     output: typeof DocumentSchema;
+  },
+  /**
+   * Starts a resumable upload, for clients that cannot stream a request
+   * (browsers): declare the file's name, type and size, send its bytes with
+   * AppendUpload in chunks of at most 1 MiB, then FinishUpload. The declared
+   * size and type are checked here, before any byte is sent. Unfinished
+   * uploads expire (Upload.expire_time).
+   *
+   * @generated from rpc privexbot.v1.KnowledgeService.StartUpload
+   */
+  startUpload: {
+    methodKind: "unary";
+    input: typeof StartUploadRequestSchema;
+    output: typeof UploadSchema;
+  },
+  /**
+   * Returns an upload: how many bytes arrived (where to resume).
+   *
+   * @generated from rpc privexbot.v1.KnowledgeService.GetUpload
+   */
+  getUpload: {
+    methodKind: "unary";
+    input: typeof GetUploadRequestSchema;
+    output: typeof UploadSchema;
+  },
+  /**
+   * Appends a chunk at `offset`, which must be the number of bytes received
+   * so far. Sending a chunk again at its offset (a retry after a dropped
+   * connection) is safe: the same bytes are acknowledged, not stored twice.
+   *
+   * @generated from rpc privexbot.v1.KnowledgeService.AppendUpload
+   */
+  appendUpload: {
+    methodKind: "unary";
+    input: typeof AppendUploadRequestSchema;
+    output: typeof UploadSchema;
+  },
+  /**
+   * Completes an upload of all its declared bytes: the document is created
+   * exactly as UploadDocument creates it (parsed first; a bad file is
+   * INVALID_ARGUMENT). A retry returns the same document.
+   *
+   * @generated from rpc privexbot.v1.KnowledgeService.FinishUpload
+   */
+  finishUpload: {
+    methodKind: "unary";
+    input: typeof FinishUploadRequestSchema;
+    output: typeof DocumentSchema;
+  },
+  /**
+   * Abandons an upload and discards its bytes.
+   *
+   * @generated from rpc privexbot.v1.KnowledgeService.DeleteUpload
+   */
+  deleteUpload: {
+    methodKind: "unary";
+    input: typeof DeleteUploadRequestSchema;
+    output: typeof EmptySchema;
   },
   /**
    * Adds a document whose content is inline in the request (REST friendly).

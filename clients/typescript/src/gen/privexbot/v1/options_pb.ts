@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file privexbot/v1/options.proto.
  */
 export const file_privexbot_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("Chpwcml2ZXhib3QvdjEvb3B0aW9ucy5wcm90bxIMcHJpdmV4Ym90LnYxIm0KBkFjY2VzcxIOCgZwdWJsaWMYASABKAgSEgoKcGVybWlzc2lvbhgCIAEoCRITCgtzY29wZV9maWVsZBgDIAEoCRIRCgl1c2VyX29ubHkYBCABKAgSFwoPcHVibGlzaGFibGVfa2V5GAUgASgIIpgBCgpGaWVsZFJ1bGVzEhAKCHJlcXVpcmVkGAEgASgIEg8KB21pbl9sZW4YAiABKA0SDwoHbWF4X2xlbhgDIAEoDRIRCgltYXhfaXRlbXMYBCABKA0SEAoDbWluGAUgASgBSACIAQESEAoDbWF4GAYgASgBSAGIAQESDwoHcGF0dGVybhgHIAEoCUIGCgRfbWluQgYKBF9tYXg6TgoGYWNjZXNzEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYopADIAEoCzIULnByaXZleGJvdC52MS5BY2Nlc3NSBmFjY2VzczpPCgVydWxlcxIdLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE9wdGlvbnMYo5ADIAEoCzIYLnByaXZleGJvdC52MS5GaWVsZFJ1bGVzUgVydWxlc0JTCg9pby5wcml2ZXhib3QudjFQAVo+Z2l0aHViLmNvbS9wcml2ZXhib3QvcHJpdmV4Ym90L2dlbi9nby9wcml2ZXhib3QvdjE7cHJpdmV4Ym90djFiBnByb3RvMw", [file_google_protobuf_descriptor]);
+  fileDesc("Chpwcml2ZXhib3QvdjEvb3B0aW9ucy5wcm90bxIMcHJpdmV4Ym90LnYxIm0KBkFjY2VzcxIOCgZwdWJsaWMYASABKAgSEgoKcGVybWlzc2lvbhgCIAEoCRITCgtzY29wZV9maWVsZBgDIAEoCRIRCgl1c2VyX29ubHkYBCABKAgSFwoPcHVibGlzaGFibGVfa2V5GAUgASgIIrsBCgpGaWVsZFJ1bGVzEhAKCHJlcXVpcmVkGAEgASgIEg8KB21pbl9sZW4YAiABKA0SDwoHbWF4X2xlbhgDIAEoDRIRCgltYXhfaXRlbXMYBCABKA0SEAoDbWluGAUgASgBSACIAQESEAoDbWF4GAYgASgBSAGIAQESDwoHcGF0dGVybhgHIAEoCRINCgVlbWFpbBgIIAEoCBISCgpwZXJtaXNzaW9uGAkgASgJQgYKBF9taW5CBgoEX21heDpOCgZhY2Nlc3MSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxiikAMgASgLMhQucHJpdmV4Ym90LnYxLkFjY2Vzc1IGYWNjZXNzOk8KBXJ1bGVzEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxijkAMgASgLMhgucHJpdmV4Ym90LnYxLkZpZWxkUnVsZXNSBXJ1bGVzQlMKD2lvLnByaXZleGJvdC52MVABWj5naXRodWIuY29tL3ByaXZleGJvdC9wcml2ZXhib3QvZ2VuL2dvL3ByaXZleGJvdC92MTtwcml2ZXhib3R2MWIGcHJvdG8z", [file_google_protobuf_descriptor]);
 
 /**
  * Access declares who may call an RPC. Every RPC carries exactly one; the
@@ -121,6 +121,24 @@ export type FieldRules = Message<"privexbot.v1.FieldRules"> & {
    * @generated from field: string pattern = 7;
    */
   pattern: string;
+
+  /**
+   * An email address (when non-empty): no control or format characters, one
+   * @, a valid IDNA domain. The server stores it normalised (NFC, trimmed,
+   * lower case, ASCII domain).
+   *
+   * @generated from field: bool email = 8;
+   */
+  email: boolean;
+
+  /**
+   * A permission the caller needs, beyond the RPC's own, to set this field
+   * (a create with it non-empty, an update naming it in update_mask), e.g.
+   * billing fields only owners may change.
+   *
+   * @generated from field: string permission = 9;
+   */
+  permission: string;
 };
 
 /**
