@@ -40,8 +40,9 @@ proto-check: proto ## fail if generated files differ from what the protos produc
 	@test -z "$$(git status --porcelain -- clients/python/privexbot/v1 clients/typescript/src/gen)" \
 	  || (echo "untracked generated files: run 'make proto' and commit" && exit 1)
 
-buf-lint: $(STAMP) $(BUF) ## lint the protos (AIP style, buf STANDARD)
+buf-lint: $(STAMP) $(BUF) ## lint the protos (AIP style, buf STANDARD) and check their formatting
 	scripts/buf.sh lint
+	$(BUF) format --diff --exit-code protos
 
 buf-breaking: $(STAMP) $(BUF) ## fail on breaking contract changes against BREAKING_BASE
 	scripts/buf.sh breaking $(BREAKING_BASE)

@@ -122,7 +122,7 @@ async def run(opts) -> int:
 
     from privexbot.bots import config as bot_config
     from privexbot.bots import prompt
-    from privexbot.names import scope_of
+    from privexbot.kernel.resources import scope_of
     from privexbot.v1 import (
         bot_pb2,
         bot_pb2_grpc,

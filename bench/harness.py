@@ -513,7 +513,7 @@ def versions(envoy: bool = True) -> str:
         return line
     import subprocess
 
-    from privexbot.edge import find_binary
+    from privexbot.dev.edge import find_binary
 
     version = "?"
     try:

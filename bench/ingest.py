@@ -10,7 +10,7 @@ Run (about 2 minutes on 2 quiet cores, ~2,300 chunks per side; most of it is emb
 
 Needs the enclave installed (``make install``: privexbot_enclave and its models).
 
-What runs, all on this machine: the real enclave (``privexbot.local_enclave.LocalEnclave``,
+What runs, all on this machine: the real enclave (``privexbot.dev.local_enclave.LocalEnclave``,
 all-MiniLM-L6-v2 through sentence-transformers) on a free port, and the real server in this
 process (``harness.real_server_with``: the embedded defaults, a SQLite file and milvus-lite
 in a temp dir) with ``inference_base_url``/``inference_api_key`` pointing at the enclave.
@@ -395,7 +395,7 @@ def py_spy(path: str | None):
 
 async def main(opts) -> int:
     from privexbot.knowledge.ingestion import EMBED_BATCH
-    from privexbot.local_enclave import LocalEnclave, installed
+    from privexbot.dev.local_enclave import LocalEnclave, installed
 
     if not installed():
         print("the enclave is not installed: run make install", file=sys.stderr)

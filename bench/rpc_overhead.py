@@ -111,7 +111,7 @@ class Row:
 
 
 async def main(opts) -> int:
-    from privexbot.edge import Envoy
+    from privexbot.dev.edge import Envoy
 
     rows: list[Row] = []
     levels = sorted({opts.concurrency, 1}, reverse=True)

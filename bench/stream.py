@@ -27,7 +27,7 @@ Run (from the repository root; about three minutes; loopback only):
   a separate client process: streams, errors (a failed call, or a stream short of its
   tokens or of its finish event) and the error rate; tokens/s relayed, how long a stream
   took against the upstream alone (much longer: the relay is saturated), TTFT and gaps.
-  (c)  the real enclave (``privexbot.local_enclave.LocalEnclave``, SmolLM2-135M on these
+  (c)  the real enclave (``privexbot.dev.local_enclave.LocalEnclave``, SmolLM2-135M on these
        cores) direct vs through a second real server pointed at it: the same TTFT/gap table
        over ``--enclave-samples`` pairs of ``--enclave-tokens``-token completions
        (temperature 0, one seed: both sides generate the same tokens).
@@ -329,7 +329,7 @@ def table(result: dict, direct_label: str, relay_label: str, stamps: bool) -> li
 
 
 async def main(opts) -> int:
-    from privexbot.local_enclave import LocalEnclave, installed
+    from privexbot.dev.local_enclave import LocalEnclave, installed
 
     out: list[str] = [f"PrivexBot streaming — {versions(envoy=False)}"]
     key = "sk-bench-" + secrets.token_hex(8)

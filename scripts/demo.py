@@ -44,8 +44,8 @@ async def own_stack():
     """Enclave + server + Envoy, like `make run`, in a temporary directory."""
     from privexbot import config
     from privexbot.app import create_server
-    from privexbot.edge import Envoy
-    from privexbot.local_enclave import LocalEnclave
+    from privexbot.dev.edge import Envoy
+    from privexbot.dev.local_enclave import LocalEnclave
     from privexbot.store import migrate
 
     with tempfile.TemporaryDirectory(prefix="privexbot-demo-") as tmp:

@@ -45,7 +45,7 @@ def require_enclave_installed() -> None:
 @pytest.fixture(scope="session")
 async def enclave(tmp_path_factory):
     """The real enclave process (real models), once per session, on a free port."""
-    from privexbot.local_enclave import LocalEnclave
+    from privexbot.dev.local_enclave import LocalEnclave
 
     require_enclave_installed()
     local = LocalEnclave(

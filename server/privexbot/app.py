@@ -18,7 +18,6 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
-from privexbot import contract
 from privexbot.api.registry import add_service, complete
 from privexbot.config import Settings
 from privexbot.interceptors.auth import AuthenticationInterceptor, AuthorizationInterceptor
@@ -27,6 +26,7 @@ from privexbot.interceptors.errors import ErrorsInterceptor
 from privexbot.interceptors.limits import LimitsInterceptor
 from privexbot.interceptors.logging import LoggingInterceptor
 from privexbot.interceptors.wellformed import WellFormedInterceptor, decoder
+from privexbot.kernel import contract
 from privexbot.platform import Platform
 
 log = logging.getLogger("privexbot.app")

@@ -26,7 +26,7 @@ def _serve(args) -> int:
 
         migrate.upgrade(settings.database_url)
     if args.with_envoy or args.with_enclave:
-        from privexbot.devstack import run_stack
+        from privexbot.dev.devstack import run_stack
 
         return run_stack(settings, with_envoy=args.with_envoy, with_enclave=args.with_enclave)
     from privexbot.app import run
@@ -47,7 +47,7 @@ def _migrate(args) -> int:
 
 def _enclave(args) -> int:
     """The enclave is its own package (it imports nothing from the server); this is a door."""
-    from privexbot.local_enclave import installed
+    from privexbot.dev.local_enclave import installed
 
     if not installed():
         print(

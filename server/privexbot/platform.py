@@ -14,7 +14,6 @@ from privexbot.bots.chatbots import Chatbots
 from privexbot.bots.config import References
 from privexbot.bots.drafts import Drafts
 from privexbot.config import Settings, attestation_policy
-from privexbot.errors import Unavailable
 from privexbot.identity.accounts import Accounts
 from privexbot.identity.api_keys import ApiKeys
 from privexbot.identity.publishable_keys import PublishableKeys
@@ -22,6 +21,7 @@ from privexbot.identity.sign_in_process import SignInProcesses
 from privexbot.identity.tokens import AccessTokens, Authenticator
 from privexbot.inference.attestation import Attestor
 from privexbot.inference.gateway import InferenceGateway
+from privexbot.kernel.errors import Unavailable
 from privexbot.knowledge.ingestion import Ingestion
 from privexbot.knowledge.service import Knowledge
 from privexbot.knowledge.uploads import Uploads

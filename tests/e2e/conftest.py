@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from privexbot import edge as edge_module
+from privexbot.dev import edge as edge_module
 
 
 def envoy_for(stack) -> edge_module.Envoy:

@@ -18,7 +18,7 @@ import pytest
 from stacks import start_stack, stop_stack
 
 from privexbot import config
-from privexbot import edge as edge_module
+from privexbot.dev import edge as edge_module
 from privexbot.v1 import auth_pb2, common_pb2
 
 pytestmark = pytest.mark.envoy

@@ -28,7 +28,7 @@ from google.rpc import error_details_pb2, status_pb2
 from helpers import PASSWORD, free_port, unique_email
 from stacks import start_stack, stop_stack
 
-from privexbot import edge as edge_module
+from privexbot.dev import edge as edge_module
 from privexbot.v1 import auth_pb2
 
 from .conftest import envoy_for

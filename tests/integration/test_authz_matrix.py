@@ -22,7 +22,7 @@ from google.api import annotations_pb2
 from google.protobuf import message_factory
 from helpers import authz_decision, join, sign_up
 
-from privexbot import contract
+from privexbot.kernel import contract
 from privexbot.v1 import auth_pb2, bot_pb2, common_pb2
 
 ROLES = ("O", "A", "M", "WA", "WE", "WV", "K", "P", "N")

@@ -17,7 +17,7 @@ from sqlalchemy import update
 from test_knowledge import ingest, new_kb
 
 from privexbot.bots import prompt
-from privexbot.ids import new_id
+from privexbot.kernel.ids import new_id
 from privexbot.store.models import ChatMessage, ChatSession, Organization
 from privexbot.v1 import (
     bot_pb2,

@@ -12,7 +12,7 @@ from google.protobuf import field_mask_pb2, message_factory
 from helpers import authz_decision, join, sign_up
 from test_authz_matrix import invoke, scope_pattern
 
-from privexbot import contract
+from privexbot.kernel import contract
 from privexbot.v1 import auth_pb2, bot_pb2, common_pb2, tenant_pb2
 
 SEED = 20261121

@@ -12,7 +12,7 @@ from google.protobuf import field_mask_pb2
 from helpers import PASSWORD, join, raises, sign_up, unique_email
 from sqlalchemy import select
 
-from privexbot.ids import new_id
+from privexbot.kernel.ids import new_id
 from privexbot.store.models import ApiKey
 from privexbot.v1 import auth_pb2, common_pb2, knowledge_pb2, tenant_pb2
 

@@ -10,7 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from helpers import PASSWORD, raises, sign_up
 
-from privexbot import contract
+from privexbot.kernel import contract
 from privexbot.v1 import auth_pb2, bot_pb2, flow_pb2, tenant_pb2
 
 

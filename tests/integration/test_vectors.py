@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from helpers import free_port
 
-from privexbot.errors import FailedPrecondition, InvalidArgument, Unavailable
+from privexbot.kernel.errors import FailedPrecondition, InvalidArgument, Unavailable
 from privexbot.knowledge.vectors import ChunkVector, Hit, VectorStore, vector_id
 
 DIM = 64
@@ -378,7 +378,7 @@ async def test_a_second_process_on_the_same_file_is_unavailable(tmp_path):
             f"""
             import asyncio, sys
             sys.path.insert(0, {str(SERVER)!r})
-            from privexbot.errors import Unavailable
+            from privexbot.kernel.errors import Unavailable
             from privexbot.knowledge.vectors import VectorStore
             async def main():
                 try:

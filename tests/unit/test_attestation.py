@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from helpers import SECRETVM_TESTDATA
 
-from privexbot.errors import FailedPrecondition, Unavailable
 from privexbot.inference import attestation as att
 from privexbot.inference.attestation import (
     ATTESTED,
@@ -40,6 +39,7 @@ from privexbot.inference.attestation import (
     tls_spki_sha256,
     verify_quote_signature,
 )
+from privexbot.kernel.errors import FailedPrecondition, Unavailable
 
 DATA = SECRETVM_TESTDATA
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)

@@ -7,13 +7,13 @@ import asyncio
 
 import pytest
 
-from privexbot import calls, contract
 from privexbot.bots import config, prompt
 from privexbot.bots.drafts import Drafts
-from privexbot.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
-from privexbot.identity.principal import Principal
 from privexbot.inference.gateway import Message
-from privexbot.names import Scope
+from privexbot.kernel import calls, contract
+from privexbot.kernel.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
+from privexbot.kernel.principal import Principal
+from privexbot.kernel.resources import Scope
 from privexbot.store.ephemeral import MemoryStore
 
 SCOPE = Scope("org1", "ws1")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from privexbot.caches import Recent, SingleFlight
+from privexbot.kernel.caches import Recent, SingleFlight
 
 
 def test_the_least_recently_used_entry_goes_first():

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from privexbot.errors import InvalidArgument
+from privexbot.kernel.errors import InvalidArgument
 from privexbot.knowledge.chunking import (
     ATOMIC_FACTOR,
     NONE_MAX_CHARS,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from google.api import annotations_pb2, field_behavior_pb2
 
-from privexbot import contract
-from privexbot.errors import InvalidArgument
-from privexbot.tenancy.permissions import CATALOG
+from privexbot.kernel import contract
+from privexbot.kernel.errors import InvalidArgument
+from privexbot.kernel.permissions import CATALOG
+from privexbot.kernel.validation import is_repeated
 from privexbot.v1 import options_pb2
-from privexbot.validation import is_repeated
 
 METHODS = sorted(contract.methods())
 

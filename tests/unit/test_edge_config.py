@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from privexbot import config, edge
+from privexbot import config
+from privexbot.dev import edge
 
 ROOT = Path(__file__).resolve().parents[2]
 

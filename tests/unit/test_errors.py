@@ -11,12 +11,12 @@ import logging
 import grpc
 import pytest
 
-from privexbot import errors
 from privexbot.api.registry import add_service
 from privexbot.client import Client, error_details
 from privexbot.interceptors.base import Chain
 from privexbot.interceptors.errors import ErrorsInterceptor
 from privexbot.interceptors.logging import LoggingInterceptor
+from privexbot.kernel import errors
 from privexbot.v1 import auth_pb2, auth_pb2_grpc
 
 LEAK = "SELECT password_hash FROM users WHERE email = 'x' -- at /srv/app.py line 12"
@@ -52,7 +52,7 @@ async def call(client):
 
 async def test_unexpected_errors_leak_nothing_but_the_request_id(served, caplog):
     servicer, client = served
-    with caplog.at_level(logging.ERROR, logger="privexbot.errors"):
+    with caplog.at_level(logging.ERROR, logger="privexbot.kernel.errors"):
         error = await call(client)
     details = error_details(error)
     assert details.code == grpc.StatusCode.INTERNAL

@@ -11,8 +11,8 @@ import json
 import httpx
 import pytest
 
-from privexbot.errors import Unavailable
 from privexbot.inference.gateway import Usage, _events, _payloads
+from privexbot.kernel.errors import Unavailable
 
 
 def chunk(text: str | None = None, finish: str | None = None, usage=None) -> dict:

@@ -13,7 +13,7 @@ import docx
 import pypdf
 import pytest
 
-from privexbot.errors import InvalidArgument
+from privexbot.kernel.errors import InvalidArgument
 from privexbot.knowledge import parsing
 from privexbot.knowledge.parsing import (
     DOCX,

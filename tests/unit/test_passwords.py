@@ -1,44 +1,14 @@
-"""Password hashing off the event loop, in threads that yield the core to everything else."""
+"""Password policy and hashing: argon2id PHC strings, in threads that keep their memory."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import resource
-import signal
 import sys
 
 import pytest
 from nacl.pwhash import argon2i, argon2id
 
-from privexbot.identity import passwords, yield_timer
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="SCHED_IDLE is Linux's")
-async def test_hashing_threads_run_under_sched_idle():
-    assert await passwords._off_loop(os.sched_getscheduler, 0) == os.SCHED_IDLE
-    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the event loop's thread keeps its own
-
-
-def _next_yield_signal(timeout: float):
-    """In the calling thread: the next yield signal sent to it within ``timeout`` s, or None."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {yield_timer.SIGNAL})
-    try:
-        return signal.sigtimedwait({yield_timer.SIGNAL}, timeout)
-    finally:  # one still pending goes to the handler: a harmless sched_yield
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {yield_timer.SIGNAL})
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="per-thread POSIX timers are Linux's")
-async def test_a_hashing_thread_is_sent_its_yield_signal_only_while_it_hashes():
-    hashing = await passwords._off_loop(_next_yield_signal, 0.05)
-    assert hashing is not None and hashing.si_signo == yield_timer.SIGNAL
-    assert hashing.si_code == -2  # SI_TIMER: from a POSIX timer
-    idle = await asyncio.get_running_loop().run_in_executor(
-        passwords._hashing, _next_yield_signal, 0.05
-    )
-    assert idle is None  # disarmed once the work is done
-    assert _next_yield_signal(0.01) is None  # and never the event loop's thread
+from privexbot.identity import passwords
 
 
 async def test_a_hash_verifies_and_a_wrong_password_does_not():
@@ -111,5 +81,5 @@ def _page_faults_of_a_second_check(stored: str, password: str) -> int:
 async def test_a_hashing_thread_keeps_its_memory_from_one_hash_to_the_next():
     # A hash in fresh memory faults in all of its 19 MiB (4,864 pages) and zeroes them.
     stored = await passwords.hash_password("correct horse battery staple 42")
-    faults = await passwords._off_loop(_page_faults_of_a_second_check, stored, "wrong pass 123")
+    faults = await passwords._hashing.run(_page_faults_of_a_second_check, stored, "wrong pass 123")
     assert faults < 100

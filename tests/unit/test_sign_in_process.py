@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
 
 import pytest
 
 from privexbot import config
-from privexbot.errors import FieldViolation, InvalidArgument, Unavailable
 from privexbot.identity import passwords
-from privexbot.identity.sign_in_process import SignInProcesses, _IdleSpawnContext
+from privexbot.identity.sign_in_process import SignInProcesses
+from privexbot.kernel.errors import FieldViolation, InvalidArgument, Unavailable
 
 
 @pytest.fixture
@@ -37,17 +36,6 @@ async def test_workers_and_the_threads_they_start_run_under_sched_idle(processes
     assert await processes.run(os.sched_getscheduler, 0) == os.SCHED_IDLE
     assert await processes.run(_policy_of_a_new_thread) == os.SCHED_IDLE
     assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the serving process keeps its own
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="SCHED_IDLE is Linux's")
-def test_a_worker_process_starts_up_under_sched_idle():
-    process = _IdleSpawnContext().Process(target=time.sleep, args=(30,))
-    process.start()
-    try:  # its interpreter is still starting: the worker's initializer has not run yet
-        assert os.sched_getscheduler(process.pid) == os.SCHED_IDLE
-    finally:
-        process.kill()
-        process.join()
 
 
 async def test_an_error_in_a_worker_reaches_the_caller(processes):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from privexbot import validation
-from privexbot.errors import InvalidArgument
+from privexbot.kernel import validation
+from privexbot.kernel.errors import InvalidArgument
 from privexbot.v1 import auth_pb2, tenant_pb2
 
 
@@ -107,13 +107,13 @@ def test_an_update_checks_limits_but_not_required_fields_of_the_resource():
     ],
 )
 def test_email_rule(email, problem):
-    from privexbot import emails
+    from privexbot.kernel import emails
 
     assert emails.problem(email) == problem
 
 
 def test_emails_are_stored_in_one_form():
-    from privexbot import emails
+    from privexbot.kernel import emails
 
     assert emails.normalize(" Rene\u0301@BÜCHER.example ") == "ren\u00e9@xn--bcher-kva.example"
     with pytest.raises(InvalidArgument) as info:

@@ -26,7 +26,6 @@ from signers import (
     solana_signer,
 )
 
-from privexbot.errors import InvalidArgument, Unauthenticated
 from privexbot.identity.wallets import (
     DEFAULT_STATEMENT,
     Chain,
@@ -39,6 +38,7 @@ from privexbot.identity.wallets import (
     solana,
     verify,
 )
+from privexbot.kernel.errors import InvalidArgument, Unauthenticated
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 NONCE = "k3Vb9QzX7mPq2RtY8wLc"  # 20 alphanumerics, > 96 bits

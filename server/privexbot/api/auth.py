@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from google.protobuf import empty_pb2
 
-from privexbot import names, pagination
 from privexbot.api.convert import from_timestamp, timestamp
-from privexbot.caches import Recent
-from privexbot.calls import current
 from privexbot.identity import accounts
 from privexbot.identity.api_keys import key_name
 from privexbot.identity.wallets import Chain
+from privexbot.kernel import pagination, resources
+from privexbot.kernel.caches import Recent
+from privexbot.kernel.calls import current
 from privexbot.store import models
 from privexbot.v1 import auth_pb2, auth_pb2_grpc, common_pb2
 
@@ -26,7 +26,7 @@ WS_ROLES = {"admin": 1, "editor": 2, "viewer": 3}
 
 def user_message(user: models.User) -> auth_pb2.User:
     return auth_pb2.User(
-        name=names.user(user.id),
+        name=resources.USER.name(user.id),
         email=user.email or "",
         display_name=user.display_name,
         create_time=timestamp(user.created_at),
@@ -51,8 +51,10 @@ def session_message(grant: accounts.Grant) -> auth_pb2.AuthSession:
         access_token_expire_time=timestamp(grant.access_expires_at),
         refresh_token=grant.refresh_token,
         refresh_token_expire_time=timestamp(grant.refresh_expires_at),
-        organization=names.organization(grant.organization_id) if grant.organization_id else "",
-        workspace=names.workspace(grant.organization_id, grant.workspace_id)
+        organization=resources.ORGANIZATION.name(grant.organization_id)
+        if grant.organization_id
+        else "",
+        workspace=resources.WORKSPACE.name(grant.organization_id, grant.workspace_id)
         if grant.workspace_id
         else "",
         new_user=grant.new_user,
@@ -66,7 +68,7 @@ def api_key_message(row: models.ApiKey) -> auth_pb2.ApiKey:
         permissions=row.permissions,
         expire_time=timestamp(row.expires_at),
         key_prefix=f"pxb_{row.prefix}",
-        creator=names.user(row.creator_id) if row.creator_id else "",
+        creator=resources.USER.name(row.creator_id) if row.creator_id else "",
         create_time=timestamp(row.created_at),
         revoke_time=timestamp(row.revoked_at),
         last_used_time=timestamp(row.last_used_at),
@@ -79,12 +81,12 @@ def current_user_message(me: accounts.CurrentUser, principal) -> auth_pb2.Curren
         identities=[identity_message(i) for i in me.identities],
         memberships=[
             auth_pb2.OrganizationMembership(
-                organization=names.organization(m.organization.id),
+                organization=resources.ORGANIZATION.name(m.organization.id),
                 organization_display_name=m.organization.display_name,
                 role=ORG_ROLES[m.role],
                 workspaces=[
                     auth_pb2.WorkspaceMembership(
-                        workspace=names.workspace(ws.organization_id, ws.id),
+                        workspace=resources.WORKSPACE.name(ws.organization_id, ws.id),
                         workspace_display_name=ws.display_name,
                         role=WS_ROLES[role],
                     )
@@ -93,10 +95,10 @@ def current_user_message(me: accounts.CurrentUser, principal) -> auth_pb2.Curren
             )
             for m in me.memberships
         ],
-        organization=names.organization(principal.organization_id)
+        organization=resources.ORGANIZATION.name(principal.organization_id)
         if principal.organization_id
         else "",
-        workspace=names.workspace(principal.organization_id, principal.workspace_id)
+        workspace=resources.WORKSPACE.name(principal.organization_id, principal.workspace_id)
         if principal.workspace_id
         else "",
     )
@@ -204,5 +206,5 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         )
 
     async def RevokeApiKey(self, request, context):
-        key_id = names.parse(request.name, "organizations/*/workspaces/*/apiKeys/*")[2]
+        key_id = resources.API_KEY.parse(request.name)[2]
         return api_key_message(await self.api_keys.revoke(current().scope, key_id))

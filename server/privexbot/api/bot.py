@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from google.protobuf import empty_pb2
 
-from privexbot import names, pagination
 from privexbot.api.convert import from_timestamp, timestamp
 from privexbot.api.inference import FINISH, usage_message, verdict_message
 from privexbot.api.knowledge import MODE_ENUMS, retrieval_dict
 from privexbot.bots import analytics, chat
 from privexbot.bots.chatbots import ChatbotView, chatbot_name
 from privexbot.bots.drafts import Draft
-from privexbot.calls import current
-from privexbot.errors import InvalidArgument
 from privexbot.inference import gateway
-from privexbot.names import Scope
+from privexbot.kernel import pagination, resources
+from privexbot.kernel.calls import current
+from privexbot.kernel.errors import InvalidArgument
+from privexbot.kernel.resources import Scope
 from privexbot.store.models import ChatMessage, ChatSession
 from privexbot.tenancy.service import etag
 from privexbot.v1 import bot_pb2, bot_pb2_grpc, inference_pb2, knowledge_pb2
 
-DRAFT = "organizations/*/workspaces/*/chatbotDrafts/*"
-BOT = "organizations/*/workspaces/*/chatbots/*"
-KB = "organizations/*/workspaces/*/knowledgeBases/*"
-ANALYTICS = BOT + "/analytics"
 GROUNDING = {
     bot_pb2.GROUNDING_MODE_STRICT: "strict",
     bot_pb2.GROUNDING_MODE_GUIDED: "guided",
@@ -47,7 +43,7 @@ def config_dict(message: bot_pb2.ChatbotConfig, scope: Scope, field: str) -> dic
     """The domain's configuration from the message; knowledge bases must be in ``scope``."""
     kb_ids = []
     for kb in message.knowledge_bases:
-        org, ws, kb_id = names.parse(kb, KB, f"{field}.knowledge_bases")
+        org, ws, kb_id = resources.KNOWLEDGE_BASE.parse(kb, f"{field}.knowledge_bases")
         if (org, ws) != (scope.organization_id, scope.workspace_id):
             raise InvalidArgument.field(
                 f"{field}.knowledge_bases",
@@ -79,7 +75,7 @@ def config_dict(message: bot_pb2.ChatbotConfig, scope: Scope, field: str) -> dic
 
 
 def config_message(config: dict, organization_id: str, workspace_id: str) -> bot_pb2.ChatbotConfig:
-    workspace = names.workspace(organization_id, workspace_id)
+    workspace = resources.WORKSPACE.name(organization_id, workspace_id)
     retrieval = config["retrieval"]
     lead = config["lead_capture"]
     return bot_pb2.ChatbotConfig(
@@ -131,7 +127,7 @@ def chatbot_message(view: ChatbotView) -> bot_pb2.Chatbot:
         else config_message(published, bot.organization_id, bot.workspace_id),
         publish_time=timestamp(bot.published_at),
         publishable_key_prefix=bot.publishable_key_prefix or "",
-        creator=names.user(bot.creator_id) if bot.creator_id else "",
+        creator=resources.USER.name(bot.creator_id) if bot.creator_id else "",
         create_time=timestamp(bot.created_at),
         update_time=timestamp(bot.updated_at),
         etag=etag(bot),
@@ -234,13 +230,13 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         return draft_message(draft)
 
     async def GetChatbotDraft(self, request, context):
-        draft_id = names.parse(request.name, DRAFT)[2]
+        draft_id = resources.CHATBOT_DRAFT.parse(request.name)[2]
         return draft_message(await self.drafts.get(current().scope, draft_id))
 
     async def UpdateChatbotDraft(self, request, context):
         scope = current().scope
         draft = request.chatbot_draft
-        draft_id = names.parse(draft.name, DRAFT, "chatbot_draft.name")[2]
+        draft_id = resources.CHATBOT_DRAFT.parse(draft.name, "chatbot_draft.name")[2]
         updated = await self.drafts.update(
             scope,
             draft_id,
@@ -251,14 +247,14 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         return draft_message(updated)
 
     async def FinalizeChatbotDraft(self, request, context):
-        draft_id = names.parse(request.name, DRAFT)[2]
+        draft_id = resources.CHATBOT_DRAFT.parse(request.name)[2]
         view = await self.chatbots.finalize(
             current().scope, draft_id, request.etag, request.request_id
         )
         return chatbot_message(view)
 
     async def TestChatbotDraft(self, request, context):
-        draft_id = names.parse(request.name, DRAFT)[2]
+        draft_id = resources.CHATBOT_DRAFT.parse(request.name)[2]
         async for event in self.conversations.test_draft(
             current().scope, draft_id, request.session, request.message
         ):
@@ -267,7 +263,7 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
     # ---- chatbots -------------------------------------------------------------------------
 
     async def GetChatbot(self, request, context):
-        bot_id = names.parse(request.name, BOT)[2]
+        bot_id = resources.CHATBOT.parse(request.name)[2]
         return chatbot_message(await self.chatbots.get(current().scope, bot_id))
 
     async def ListChatbots(self, request, context):
@@ -281,7 +277,7 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
     async def UpdateChatbot(self, request, context):
         scope = current().scope
         bot = request.chatbot
-        bot_id = names.parse(bot.name, BOT, "chatbot.name")[2]
+        bot_id = resources.CHATBOT.parse(bot.name, "chatbot.name")[2]
         view = await self.chatbots.update(
             scope,
             bot_id,
@@ -292,16 +288,16 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         return chatbot_message(view)
 
     async def DeleteChatbot(self, request, context):
-        bot_id = names.parse(request.name, BOT)[2]
+        bot_id = resources.CHATBOT.parse(request.name)[2]
         await self.chatbots.delete(current().scope, bot_id, request.etag)
         return empty_pb2.Empty()
 
     async def PublishChatbot(self, request, context):
-        bot_id = names.parse(request.name, BOT)[2]
+        bot_id = resources.CHATBOT.parse(request.name)[2]
         return chatbot_message(await self.chatbots.publish(current().scope, bot_id, request.etag))
 
     async def RotatePublishableKey(self, request, context):
-        bot_id = names.parse(request.name, BOT)[2]
+        bot_id = resources.CHATBOT.parse(request.name)[2]
         view, key = await self.chatbots.rotate_publishable_key(current().scope, bot_id)
         return bot_pb2.RotatePublishableKeyResponse(
             chatbot=chatbot_message(view), publishable_key=key
@@ -311,7 +307,7 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
 
     async def Chat(self, request, context):
         call = current()
-        bot_id = names.parse(request.name, BOT)[2]
+        bot_id = resources.CHATBOT.parse(request.name)[2]
         async for event in self.conversations.chat(
             call.scope,
             bot_id,
@@ -324,7 +320,7 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
             yield event_message(event)
 
     async def ListChatSessions(self, request, context):
-        bot_id = names.parse(request.parent, BOT, "parent")[2]
+        bot_id = resources.CHATBOT.parse(request.parent, "parent")[2]
         rows, token = await self.conversations.list_sessions(
             current().scope, bot_id, pagination.page_size(request.page_size), request.page_token
         )
@@ -355,7 +351,7 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         return feedback_message(session, message)
 
     async def GetChatbotAnalytics(self, request, context):
-        bot_id = names.parse(request.name, ANALYTICS)[2]
+        bot_id = resources.CHATBOT_ANALYTICS.parse(request.name)[2]
         start, end = analytics.time_range(
             from_timestamp(request, "start_time"), from_timestamp(request, "end_time")
         )

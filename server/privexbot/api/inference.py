@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from privexbot import pagination
 from privexbot.api.convert import timestamp
-from privexbot.calls import current
 from privexbot.inference import gateway
 from privexbot.inference.attestation import Verdict
+from privexbot.kernel import pagination
+from privexbot.kernel.calls import current
 from privexbot.v1 import common_pb2, inference_pb2, inference_pb2_grpc
 
 ROLES = {

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from google.protobuf import empty_pb2
 
-from privexbot import names, pagination
 from privexbot.api.convert import timestamp
 from privexbot.api.inference import verdict_message
-from privexbot.calls import current
-from privexbot.errors import InvalidArgument
+from privexbot.kernel import pagination, resources
+from privexbot.kernel.calls import current
+from privexbot.kernel.errors import InvalidArgument
 from privexbot.knowledge import service, uploads
 from privexbot.store import models
 from privexbot.tenancy.service import etag
 from privexbot.v1 import knowledge_pb2, knowledge_pb2_grpc
 
-KB = "organizations/*/workspaces/*/knowledgeBases/*"
-DOCUMENT = KB + "/documents/*"
-UPLOAD = KB + "/uploads/*"
 STRATEGIES = {
     knowledge_pb2.ChunkingSettings.STRATEGY_RECURSIVE: "recursive",
     knowledge_pb2.ChunkingSettings.STRATEGY_HEADING: "heading",
@@ -188,7 +185,7 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         return kb_message(view)
 
     async def GetKnowledgeBase(self, request, context):
-        kb_id = names.parse(request.name, KB)[2]
+        kb_id = resources.KNOWLEDGE_BASE.parse(request.name)[2]
         return kb_message(await self.knowledge.get_knowledge_base(current().scope, kb_id))
 
     async def ListKnowledgeBases(self, request, context):
@@ -201,7 +198,7 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
 
     async def UpdateKnowledgeBase(self, request, context):
         kb = request.knowledge_base
-        kb_id = names.parse(kb.name, KB, "knowledge_base.name")[2]
+        kb_id = resources.KNOWLEDGE_BASE.parse(kb.name, "knowledge_base.name")[2]
         values = {
             "display_name": kb.display_name,
             "description": kb.description,
@@ -215,7 +212,7 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         return kb_message(view)
 
     async def DeleteKnowledgeBase(self, request, context):
-        kb_id = names.parse(request.name, KB)[2]
+        kb_id = resources.KNOWLEDGE_BASE.parse(request.name)[2]
         await self.knowledge.delete_knowledge_base(current().scope, kb_id, request.etag)
         return empty_pb2.Empty()
 
@@ -247,7 +244,7 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
                     f"the document exceeds {limit} bytes", "chunk", size_limit=True
                 )
             parts.append(message.chunk)
-        kb_id = names.parse(metadata.parent, KB, "metadata.parent")[2]
+        kb_id = resources.KNOWLEDGE_BASE.parse(metadata.parent, "metadata.parent")[2]
         if metadata.size_bytes and metadata.size_bytes != size:
             raise InvalidArgument.field(
                 "metadata.size_bytes",
@@ -266,34 +263,34 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         return document_message(doc)
 
     async def StartUpload(self, request, context):
-        kb_id = names.parse(request.parent, KB, "parent")[2]
+        kb_id = resources.KNOWLEDGE_BASE.parse(request.parent, "parent")[2]
         u = request.upload
         file = uploads.Declared(u.display_name, u.content_type, dict(u.labels), u.size_bytes)
         row = await self.uploads.start(current().scope, kb_id, file, request.request_id)
         return upload_message(row)
 
     async def GetUpload(self, request, context):
-        _, _, kb_id, upload_id = names.parse(request.name, UPLOAD)
+        _, _, kb_id, upload_id = resources.UPLOAD.parse(request.name)
         return upload_message(await self.uploads.get(current().scope, kb_id, upload_id))
 
     async def AppendUpload(self, request, context):
-        _, _, kb_id, upload_id = names.parse(request.name, UPLOAD)
+        _, _, kb_id, upload_id = resources.UPLOAD.parse(request.name)
         row = await self.uploads.append(
             current().scope, kb_id, upload_id, request.offset, request.data
         )
         return upload_message(row)
 
     async def FinishUpload(self, request, context):
-        _, _, kb_id, upload_id = names.parse(request.name, UPLOAD)
+        _, _, kb_id, upload_id = resources.UPLOAD.parse(request.name)
         return document_message(await self.uploads.finish(current().scope, kb_id, upload_id))
 
     async def DeleteUpload(self, request, context):
-        _, _, kb_id, upload_id = names.parse(request.name, UPLOAD)
+        _, _, kb_id, upload_id = resources.UPLOAD.parse(request.name)
         await self.uploads.delete(current().scope, kb_id, upload_id)
         return empty_pb2.Empty()
 
     async def CreateDocument(self, request, context):
-        kb_id = names.parse(request.parent, KB, "parent")[2]
+        kb_id = resources.KNOWLEDGE_BASE.parse(request.parent, "parent")[2]
         content, content_type = inline_content(request, request.document.content_type)
         doc = await self.knowledge.create_document(
             current().scope,
@@ -307,11 +304,11 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         return document_message(doc)
 
     async def GetDocument(self, request, context):
-        _, _, kb_id, doc_id = names.parse(request.name, DOCUMENT)
+        _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)
         return document_message(await self.knowledge.get_document(current().scope, kb_id, doc_id))
 
     async def ListDocuments(self, request, context):
-        kb_id = names.parse(request.parent, KB, "parent")[2]
+        kb_id = resources.KNOWLEDGE_BASE.parse(request.parent, "parent")[2]
         docs, token = await self.knowledge.list_documents(
             current().scope, kb_id, pagination.page_size(request.page_size), request.page_token
         )
@@ -320,21 +317,21 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         )
 
     async def DeleteDocument(self, request, context):
-        _, _, kb_id, doc_id = names.parse(request.name, DOCUMENT)
+        _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)
         await self.knowledge.delete_document(current().scope, kb_id, doc_id, request.etag)
         return empty_pb2.Empty()
 
     async def CancelIngestion(self, request, context):
-        _, _, kb_id, doc_id = names.parse(request.name, DOCUMENT)
+        _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)
         return document_message(
             await self.knowledge.cancel_ingestion(current().scope, kb_id, doc_id)
         )
 
     async def WatchIngestion(self, request, context):
         if "/documents/" in request.name:
-            _, _, kb_id, doc_id = names.parse(request.name, DOCUMENT)
+            _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)
         else:
-            kb_id, doc_id = names.parse(request.name, KB)[2], None
+            kb_id, doc_id = resources.KNOWLEDGE_BASE.parse(request.name)[2], None
         async for doc in self.knowledge.watch(current().scope, kb_id, doc_id):
             yield knowledge_pb2.IngestionEvent(
                 document=service.document_name(doc),
@@ -345,8 +342,8 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
             )
 
     async def SearchKnowledgeBase(self, request, context):
-        kb_id = names.parse(request.name, KB)[2]
-        documents = [names.parse(d, DOCUMENT, "documents")[3] for d in request.documents]
+        kb_id = resources.KNOWLEDGE_BASE.parse(request.name)[2]
+        documents = [resources.DOCUMENT.parse(d, "documents")[3] for d in request.documents]
         results = await self.knowledge.search(
             current().scope,
             kb_id,

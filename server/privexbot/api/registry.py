@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import grpc
 
-from privexbot import contract
-from privexbot.errors import Unimplemented
+from privexbot.kernel import contract
+from privexbot.kernel.errors import Unimplemented
 
 
 def _unimplemented(method: str, server_streaming: bool):

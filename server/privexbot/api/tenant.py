@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from google.protobuf import empty_pb2
 
-from privexbot import names, pagination
 from privexbot.api.convert import from_timestamp, timestamp
-from privexbot.calls import current
-from privexbot.errors import InvalidArgument
+from privexbot.kernel import pagination, resources
+from privexbot.kernel.calls import current
+from privexbot.kernel.errors import InvalidArgument
 from privexbot.store import models
 from privexbot.tenancy import service
 from privexbot.v1 import tenant_pb2, tenant_pb2_grpc
@@ -34,7 +34,7 @@ def ws_role(value: int, field: str) -> str:
 
 def organization_message(org: models.Organization, role: str) -> tenant_pb2.Organization:
     return tenant_pb2.Organization(
-        name=names.organization(org.id),
+        name=resources.ORGANIZATION.name(org.id),
         display_name=org.display_name,
         billing_email=org.billing_email,
         plan=PLANS[org.plan],
@@ -49,7 +49,7 @@ def organization_message(org: models.Organization, role: str) -> tenant_pb2.Orga
 
 def workspace_message(ws: models.Workspace, role: str) -> tenant_pb2.Workspace:
     return tenant_pb2.Workspace(
-        name=names.workspace(ws.organization_id, ws.id),
+        name=resources.WORKSPACE.name(ws.organization_id, ws.id),
         display_name=ws.display_name,
         description=ws.description,
         default=ws.is_default,
@@ -60,10 +60,10 @@ def workspace_message(ws: models.Workspace, role: str) -> tenant_pb2.Workspace:
     )
 
 
-def org_member_message(scope: names.Scope, m: service.Member) -> tenant_pb2.OrganizationMember:
+def org_member_message(scope: resources.Scope, m: service.Member) -> tenant_pb2.OrganizationMember:
     return tenant_pb2.OrganizationMember(
-        name=f"{names.organization(scope.organization_id)}/members/{m.user.id}",
-        user=names.user(m.user.id),
+        name=f"{resources.ORGANIZATION.name(scope.organization_id)}/members/{m.user.id}",
+        user=resources.USER.name(m.user.id),
         email=m.user.email or "",
         display_name=m.user.display_name,
         role=ORG_ROLES[m.role],
@@ -71,10 +71,10 @@ def org_member_message(scope: names.Scope, m: service.Member) -> tenant_pb2.Orga
     )
 
 
-def ws_member_message(scope: names.Scope, m: service.Member) -> tenant_pb2.WorkspaceMember:
+def ws_member_message(scope: resources.Scope, m: service.Member) -> tenant_pb2.WorkspaceMember:
     return tenant_pb2.WorkspaceMember(
-        name=f"{names.workspace(scope.organization_id, scope.workspace_id)}/members/{m.user.id}",
-        user=names.user(m.user.id),
+        name=f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/members/{m.user.id}",
+        user=resources.USER.name(m.user.id),
         email=m.user.email or "",
         display_name=m.user.display_name,
         role=WS_ROLES[m.role],
@@ -90,21 +90,17 @@ def invitation_message(row: models.Invitation, token: str = "") -> tenant_pb2.In
         role=ORG_ROLES[row.role],
         workspaces=[
             tenant_pb2.Invitation.WorkspaceGrant(
-                workspace=names.workspace(row.organization_id, g["workspace_id"]),
+                workspace=resources.WORKSPACE.name(row.organization_id, g["workspace_id"]),
                 role=WS_ROLES[g["role"]],
             )
             for g in row.workspace_grants
         ],
         state=INVITATION_STATES[service.invitation_state(row)],
-        inviter=names.user(row.inviter_id) if row.inviter_id else "",
+        inviter=resources.USER.name(row.inviter_id) if row.inviter_id else "",
         create_time=timestamp(row.created_at),
         expire_time=timestamp(row.expires_at),
         token=token,
     )
-
-
-def member_id(name: str, pattern: str, field: str) -> str:
-    return names.parse(name, pattern, field)[-1]
 
 
 class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
@@ -197,14 +193,14 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         scope = current().scope
         if list(request.update_mask.paths) != ["role"]:
             raise InvalidArgument.field("update_mask", "only role can be changed")
-        user_id = member_id(request.member.name, "organizations/*/members/*", "member.name")
+        user_id = resources.ORGANIZATION_MEMBER.id_of(request.member.name, "member.name")
         member = await self.tenancy.update_organization_member(
             scope, user_id, org_role(request.member.role, "member.role")
         )
         return org_member_message(scope, member)
 
     async def RemoveOrganizationMember(self, request, context):
-        user_id = member_id(request.name, "organizations/*/members/*", "name")
+        user_id = resources.ORGANIZATION_MEMBER.id_of(request.name, "name")
         await self.tenancy.remove_organization_member(current().scope, user_id)
         return empty_pb2.Empty()
 
@@ -221,7 +217,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         scope = current().scope
         if not request.member.user:
             raise InvalidArgument.field("member.user", "is required")
-        user_id = names.parse(request.member.user, "users/*", "member.user")[0]
+        user_id = resources.USER.parse(request.member.user, "member.user")[0]
         member = await self.tenancy.add_workspace_member(
             scope, user_id, ws_role(request.member.role, "member.role")
         )
@@ -231,16 +227,14 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         scope = current().scope
         if list(request.update_mask.paths) != ["role"]:
             raise InvalidArgument.field("update_mask", "only role can be changed")
-        user_id = member_id(
-            request.member.name, "organizations/*/workspaces/*/members/*", "member.name"
-        )
+        user_id = resources.WORKSPACE_MEMBER.id_of(request.member.name, "member.name")
         member = await self.tenancy.update_workspace_member(
             scope, user_id, ws_role(request.member.role, "member.role")
         )
         return ws_member_message(scope, member)
 
     async def RemoveWorkspaceMember(self, request, context):
-        user_id = member_id(request.name, "organizations/*/workspaces/*/members/*", "name")
+        user_id = resources.WORKSPACE_MEMBER.id_of(request.name, "name")
         await self.tenancy.remove_workspace_member(current().scope, user_id)
         return empty_pb2.Empty()
 
@@ -272,10 +266,10 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
 
     async def AcceptInvitation(self, request, context):
         member = await self.tenancy.accept_invitation(request.token)
-        return org_member_message(names.Scope(member.organization_id), member)
+        return org_member_message(resources.Scope(member.organization_id), member)
 
     async def RevokeInvitation(self, request, context):
-        invitation_id = member_id(request.name, "organizations/*/invitations/*", "name")
+        invitation_id = resources.INVITATION.id_of(request.name, "name")
         return invitation_message(
             await self.tenancy.revoke_invitation(current().scope, invitation_id)
         )
@@ -283,12 +277,10 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
     # context, audit, usage
 
     async def SwitchContext(self, request, context):
-        org_id = names.parse(request.organization, "organizations/*", "organization")[0]
+        org_id = resources.ORGANIZATION.parse(request.organization, "organization")[0]
         ws_id = None
         if request.workspace:
-            ws_org, ws_id = names.parse(
-                request.workspace, "organizations/*/workspaces/*", "workspace"
-            )
+            ws_org, ws_id = resources.WORKSPACE.parse(request.workspace, "workspace")
             if ws_org != org_id:
                 raise InvalidArgument.field("workspace", "must be inside the organization")
         token, expires, org_id, ws_id = await self.accounts.switch_context(
@@ -297,8 +289,8 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         return tenant_pb2.SwitchContextResponse(
             access_token=token,
             access_token_expire_time=timestamp(expires),
-            organization=names.organization(org_id),
-            workspace=names.workspace(org_id, ws_id),
+            organization=resources.ORGANIZATION.name(org_id),
+            workspace=resources.WORKSPACE.name(org_id, ws_id),
         )
 
     async def ListAuditEvents(self, request, context):
@@ -315,7 +307,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         return tenant_pb2.ListAuditEventsResponse(
             audit_events=[
                 tenant_pb2.AuditEvent(
-                    name=f"{names.organization(r.organization_id)}/auditEvents/{r.id}",
+                    name=f"{resources.ORGANIZATION.name(r.organization_id)}/auditEvents/{r.id}",
                     actor=r.actor,
                     action=r.action,
                     resource=r.resource,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, func, select
 
-from privexbot.errors import InvalidArgument
-from privexbot.names import Scope
+from privexbot.kernel.errors import InvalidArgument
+from privexbot.kernel.resources import Scope
 from privexbot.store.models import ChatMessage, ChatSession
 
 DEFAULT_RANGE = timedelta(days=30)

@@ -20,25 +20,25 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from privexbot import emails, names, pagination, tasks
 from privexbot.bots import analytics, prompt
 from privexbot.bots import config as bot_config
 from privexbot.bots.chatbots import Chatbots
 from privexbot.bots.drafts import Drafts, test_session_key
-from privexbot.calls import current
-from privexbot.errors import (
+from privexbot.identity.ratelimit import Limit, RateLimiter
+from privexbot.inference import gateway
+from privexbot.inference.attestation import Verdict
+from privexbot.kernel import emails, pagination, resources, tasks
+from privexbot.kernel.calls import current
+from privexbot.kernel.errors import (
     FailedPrecondition,
     InvalidArgument,
     PermissionDenied,
     ResourceExhausted,
     not_found,
 )
-from privexbot.identity.ratelimit import Limit, RateLimiter
-from privexbot.ids import new_id
-from privexbot.inference import gateway
-from privexbot.inference.attestation import Verdict
+from privexbot.kernel.ids import new_id
+from privexbot.kernel.resources import Scope
 from privexbot.knowledge.service import document_name
-from privexbot.names import Scope
 from privexbot.store.models import (
     Chatbot,
     ChatMessage,
@@ -47,10 +47,6 @@ from privexbot.store.models import (
 )
 from privexbot.tenancy import plans
 from privexbot.tenancy.service import messages_this_month
-
-SESSION = "organizations/*/workspaces/*/chatbots/*/sessions/*"
-TEST_SESSION = "organizations/*/workspaces/*/chatbotDrafts/*/sessions/*"
-MESSAGE = SESSION + "/messages/*"
 
 
 @dataclass(frozen=True)
@@ -131,7 +127,7 @@ def verdict_from_record(record: dict | None) -> Verdict | None:
 
 def session_name(row: ChatSession) -> str:
     return (
-        f"{names.workspace(row.organization_id, row.workspace_id)}/chatbots/"
+        f"{resources.WORKSPACE.name(row.organization_id, row.workspace_id)}/chatbots/"
         f"{row.chatbot_id}/sessions/{row.id}"
     )
 
@@ -318,7 +314,7 @@ class Conversations:
     async def _session(
         self, session, scope: Scope, bot_id: str, name: str, visitor: str
     ) -> ChatSession:
-        org, ws, bot, session_id = names.parse(name, SESSION, "session")
+        org, ws, bot, session_id = resources.CHAT_SESSION.parse(name, "session")
         row = await _named_session(session, org, ws, bot, session_id)
         if row is None or (org, ws, bot) != (scope.organization_id, scope.workspace_id, bot_id):
             raise not_found(name)
@@ -487,7 +483,9 @@ class Conversations:
         """Chat with a draft; its test sessions live (and vanish) with the draft."""
         draft = await self._drafts.get(scope, draft_id)
         if session_ref:
-            org, ws, ref_draft, session_id = names.parse(session_ref, TEST_SESSION, "session")
+            org, ws, ref_draft, session_id = resources.DRAFT_CHAT_SESSION.parse(
+                session_ref, "session"
+            )
             if (org, ws, ref_draft) != (scope.organization_id, scope.workspace_id, draft_id):
                 raise not_found(session_ref)
             raw = await self._store.get(test_session_key(scope, draft_id, session_id))
@@ -549,7 +547,7 @@ class Conversations:
     async def get_session(
         self, scope: Scope, name: str, size: int, token: str
     ) -> tuple[ChatSession, list[ChatMessage], str]:
-        org, ws, bot_id, session_id = names.parse(name, SESSION)
+        org, ws, bot_id, session_id = resources.CHAT_SESSION.parse(name)
         async with self._sessions() as session:
             row = await _named_session(session, org, ws, bot_id, session_id)
             if row is None:
@@ -577,7 +575,7 @@ class Conversations:
         self, scope: Scope, name: str, rating: str, comment: str, visitor_id: str
     ) -> tuple[ChatSession, ChatMessage]:
         """Rate an assistant message of one's own session; a second rating replaces it."""
-        org, ws, bot_id, session_id, message_id = names.parse(name, MESSAGE)
+        org, ws, bot_id, session_id, message_id = resources.CHAT_MESSAGE.parse(name)
         principal = current().principal
         visitor = visitor_id if principal.is_publishable_key else principal.resource_name
         async with self._sessions() as session, session.begin():

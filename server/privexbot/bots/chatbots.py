@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, delete, select
 from sqlalchemy.exc import IntegrityError
 
-from privexbot import names, pagination
 from privexbot.bots import config as bot_config
 from privexbot.bots.drafts import Drafts
-from privexbot.calls import current
-from privexbot.errors import not_found
 from privexbot.identity import publishable_keys
-from privexbot.names import Scope
+from privexbot.kernel import pagination, resources
+from privexbot.kernel.calls import current
+from privexbot.kernel.errors import not_found
+from privexbot.kernel.resources import Scope
 from privexbot.store import idempotency
 from privexbot.store.models import Chatbot, ChatbotVersion
 from privexbot.tenancy import audit, plans
@@ -27,7 +27,7 @@ from privexbot.tenancy.service import check_etag
 
 
 def chatbot_name(bot: Chatbot) -> str:
-    return f"{names.workspace(bot.organization_id, bot.workspace_id)}/chatbots/{bot.id}"
+    return f"{resources.WORKSPACE.name(bot.organization_id, bot.workspace_id)}/chatbots/{bot.id}"
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Chatbots:
         row = (await session.execute(self._query(scope).where(Chatbot.id == bot_id))).first()
         if row is None:
             raise not_found(
-                f"{names.workspace(scope.organization_id, scope.workspace_id)}/chatbots/{bot_id}"
+                f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/chatbots/{bot_id}"
             )
         return ChatbotView(*row)
 

@@ -11,9 +11,9 @@ import re
 
 from sqlalchemy import select
 
-from privexbot import names
-from privexbot.errors import FailedPrecondition, InvalidArgument
-from privexbot.names import Scope
+from privexbot.kernel import resources
+from privexbot.kernel.errors import FailedPrecondition, InvalidArgument
+from privexbot.kernel.resources import Scope
 from privexbot.store.models import KnowledgeBase
 
 GROUNDING_MODES = ("strict", "guided", "flexible")
@@ -129,7 +129,7 @@ class References:
                 )
             missing = [k for k in config["knowledge_bases"] if k not in present]
             if missing:
-                workspace = names.workspace(scope.organization_id, scope.workspace_id)
+                workspace = resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)
                 raise InvalidArgument.field(
                     f"{field}.knowledge_bases",
                     f"{workspace}/knowledgeBases/{missing[0]} not found in the workspace",

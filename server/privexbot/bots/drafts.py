@@ -11,12 +11,12 @@ import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from privexbot import names
 from privexbot.bots import config as bot_config
-from privexbot.calls import current
-from privexbot.errors import not_found
-from privexbot.ids import new_id
-from privexbot.names import Scope
+from privexbot.kernel import resources
+from privexbot.kernel.calls import current
+from privexbot.kernel.errors import not_found
+from privexbot.kernel.ids import new_id
+from privexbot.kernel.resources import Scope
 from privexbot.store import idempotency
 from privexbot.store.ephemeral import EphemeralStore
 from privexbot.tenancy.service import check_etag, etag
@@ -36,7 +36,7 @@ class Draft:
 
     @property
     def name(self) -> str:
-        return f"{names.workspace(self.organization_id, self.workspace_id)}/chatbotDrafts/{self.id}"
+        return f"{resources.WORKSPACE.name(self.organization_id, self.workspace_id)}/chatbotDrafts/{self.id}"
 
     @property
     def etag(self) -> str:
@@ -106,7 +106,7 @@ class Drafts:
         raw = await self._store.get(draft_key(scope, draft_id))
         if raw is None:
             raise not_found(
-                f"{names.workspace(scope.organization_id, scope.workspace_id)}/chatbotDrafts/{draft_id}"
+                f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/chatbotDrafts/{draft_id}"
             )
         value = json.loads(raw)
         updated = datetime.fromisoformat(value["updated_at"])

@@ -16,20 +16,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from privexbot import emails, names
-from privexbot.caches import Recent, SingleFlight
-from privexbot.calls import current
 from privexbot.config import Settings
-from privexbot.errors import (
-    AlreadyExists,
-    DomainError,
-    FailedPrecondition,
-    InvalidArgument,
-    Unauthenticated,
-    not_found,
-)
 from privexbot.identity import passwords, wallets
-from privexbot.identity.principal import Principal
 from privexbot.identity.ratelimit import (
     CHALLENGES_PER_ADDRESS,
     CHALLENGES_PER_IP,
@@ -39,7 +27,19 @@ from privexbot.identity.ratelimit import (
     RateLimiter,
 )
 from privexbot.identity.tokens import AccessTokens
-from privexbot.ids import hash_secret, new_id, new_secret
+from privexbot.kernel import emails, resources
+from privexbot.kernel.caches import Recent, SingleFlight
+from privexbot.kernel.calls import current
+from privexbot.kernel.errors import (
+    AlreadyExists,
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    Unauthenticated,
+    not_found,
+)
+from privexbot.kernel.ids import hash_secret, new_id, new_secret
+from privexbot.kernel.principal import Principal
 from privexbot.store.ephemeral import EphemeralStore
 from privexbot.store.models import (
     Identity,
@@ -136,7 +136,7 @@ _DEFAULT_CONTEXT = _default_context_query()
 
 
 def identity_name(row: Identity) -> str:
-    return f"{names.user(row.user_id)}/identities/{row.id}"
+    return f"{resources.USER.name(row.user_id)}/identities/{row.id}"
 
 
 def _login_failed() -> Unauthenticated:
@@ -285,7 +285,10 @@ class Accounts:
                 await session.flush()
                 grant = await self._start_session(session, user, new_user=True)
                 audit.record(
-                    session, "auth.signup", actor=names.user(user.id), resource=names.user(user.id)
+                    session,
+                    "auth.signup",
+                    actor=resources.USER.name(user.id),
+                    resource=resources.USER.name(user.id),
                 )
         except IntegrityError:
             raise AlreadyExists(
@@ -325,7 +328,10 @@ class Accounts:
             )
             grant = await self._start_session(session, user)
             await audit.append(
-                session, "auth.login", actor=names.user(user.id), resource=names.user(user.id)
+                session,
+                "auth.login",
+                actor=resources.USER.name(user.id),
+                resource=resources.USER.name(user.id),
             )
         return grant
 
@@ -357,7 +363,7 @@ class Accounts:
             )
             await self._revoke(session, families, "password_changed")
             grant = await self._start_session(session, user)
-            audit.record(session, "auth.password.change", resource=names.user(user.id))
+            audit.record(session, "auth.password.change", resource=resources.USER.name(user.id))
         return grant
 
     async def _touch_identity(
@@ -459,8 +465,8 @@ class Accounts:
             audit.record(
                 session,
                 "auth.wallet.login",
-                actor=names.user(user.id),
-                resource=names.user(user.id),
+                actor=resources.USER.name(user.id),
+                resource=resources.USER.name(user.id),
                 details={"chain": str(chain), "address": address},
             )
         return grant
@@ -495,7 +501,7 @@ class Accounts:
         return row
 
     async def unlink_identity(self, principal: Principal, name: str) -> None:
-        user_id, identity_id = names.parse(name, "users/*/identities/*")
+        user_id, identity_id = resources.IDENTITY.parse(name)
         async with self._stamps.transaction(self._sessions) as (session, changed):
             changed.users.add(principal.id)
             row = await session.get(Identity, identity_id)
@@ -541,8 +547,8 @@ class Accounts:
                     audit.record(
                         session,
                         "auth.refresh.reuse",
-                        actor=names.user(family.user_id),
-                        resource=names.user(family.user_id),
+                        actor=resources.USER.name(family.user_id),
+                        resource=resources.USER.name(family.user_id),
                     )
                 error = Unauthenticated(
                     "REFRESH_TOKEN_REUSED",
@@ -575,8 +581,8 @@ class Accounts:
                 audit.record(
                     session,
                     "auth.logout",
-                    actor=names.user(family.user_id),
-                    resource=names.user(family.user_id),
+                    actor=resources.USER.name(family.user_id),
+                    resource=resources.USER.name(family.user_id),
                 )
 
     async def switch_context(
@@ -591,7 +597,7 @@ class Accounts:
                 )
             )
             if role is None:
-                raise not_found(names.organization(org_id))
+                raise not_found(resources.ORGANIZATION.name(org_id))
             if ws_id is None:
                 ws_id = await self.default_workspace(session, principal.id, org_id)
             else:
@@ -600,7 +606,7 @@ class Accounts:
                     WorkspaceMembership, (ws_id, principal.id)
                 )
                 if ws is None or ws.organization_id != org_id or not member:
-                    raise not_found(names.workspace(org_id, ws_id))
+                    raise not_found(resources.WORKSPACE.name(org_id, ws_id))
             family = await session.get(Session, principal.session_id)
             if family is not None:  # refreshed tokens keep the chosen context
                 family.organization_id, family.workspace_id = org_id, ws_id

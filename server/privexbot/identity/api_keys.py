@@ -12,22 +12,22 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from privexbot import names, pagination
-from privexbot.errors import InvalidArgument, Unauthenticated, not_found
-from privexbot.identity.principal import Principal
-from privexbot.ids import hash_secret, new_secret, same_secret
+from privexbot.kernel import pagination, resources
+from privexbot.kernel.errors import InvalidArgument, Unauthenticated, not_found
+from privexbot.kernel.ids import hash_secret, new_secret, same_secret
+from privexbot.kernel.permissions import CATALOG, WORKSPACE_PERMISSIONS
+from privexbot.kernel.principal import Principal
 from privexbot.store import idempotency
 from privexbot.store.ephemeral import EphemeralStore
 from privexbot.store.models import ApiKey
 from privexbot.tenancy import audit
-from privexbot.tenancy.permissions import CATALOG, WORKSPACE_PERMISSIONS
 
 KEY_PREFIX = "pxb"
 _LAST_USED_RESOLUTION = 300  # write last_used_at at most every 5 minutes per key
 
 
 def key_name(row: ApiKey) -> str:
-    return f"{names.workspace(row.organization_id, row.workspace_id)}/apiKeys/{row.id}"
+    return f"{resources.WORKSPACE.name(row.organization_id, row.workspace_id)}/apiKeys/{row.id}"
 
 
 def split_key(key: str, scheme: str) -> tuple[str, str]:
@@ -76,7 +76,7 @@ class ApiKeys:
     async def create(
         self,
         creator: Principal,
-        scope: names.Scope,
+        scope: resources.Scope,
         granted: frozenset[str],
         display_name: str,
         permissions: list[str],
@@ -107,7 +107,7 @@ class ApiKeys:
         if expires_at is not None and expires_at <= datetime.now(UTC):
             raise InvalidArgument.field("api_key.expire_time", "must be in the future")
         request = idempotency.fingerprint(
-            names.workspace(scope.organization_id, scope.workspace_id),
+            resources.WORKSPACE.name(scope.organization_id, scope.workspace_id),
             display_name,
             sorted(set(permissions)),
             expires_at,
@@ -141,18 +141,18 @@ class ApiKeys:
         return row, f"{KEY_PREFIX}_{prefix}_{secret}"
 
     @staticmethod
-    async def _get(session, scope: names.Scope, key_id: str) -> ApiKey:
+    async def _get(session, scope: resources.Scope, key_id: str) -> ApiKey:
         row = await session.get(ApiKey, key_id)
         if row is None or (row.organization_id, row.workspace_id) != (
             scope.organization_id,
             scope.workspace_id,
         ):
             raise not_found(
-                f"{names.workspace(scope.organization_id, scope.workspace_id)}/apiKeys/{key_id}"
+                f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/apiKeys/{key_id}"
             )
         return row
 
-    async def list(self, scope: names.Scope, size: int, token: str) -> tuple[list[ApiKey], str]:
+    async def list(self, scope: resources.Scope, size: int, token: str) -> tuple[list[ApiKey], str]:
         query_id = ("api_keys", scope.organization_id, scope.workspace_id)
         query = select(ApiKey).where(
             ApiKey.organization_id == scope.organization_id,
@@ -168,7 +168,7 @@ class ApiKeys:
             )
         return pagination.page(rows, size, lambda r: r.id, query_id)
 
-    async def revoke(self, scope: names.Scope, key_id: str) -> ApiKey:
+    async def revoke(self, scope: resources.Scope, key_id: str) -> ApiKey:
         async with self._sessions() as session, session.begin():
             row = await self._get(session, scope, key_id)
             if row.revoked_at is None:

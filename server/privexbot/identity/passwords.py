@@ -1,43 +1,27 @@
 """Password policy and argon2id hashing (OWASP: m=19 MiB, t=2, p=1), off the event loop.
 
-Hashes are the Argon2 reference implementation's (argon2-cffi-bindings), each thread working
-in its own 19 MiB that stays mapped from one hash to the next. libsodium (PyNaCl), used
-before, maps fresh memory for every hash: 4,864 page faults, 4-7 ms of a 14 ms hash spent in
-the kernel faulting and zeroing pages, whose memory traffic slows whatever runs beside it.
-bench/auth.py, in one 600 s window, background hashes at 5/s taking turns with each other
-(2 AMD EPYC vCPUs): a cheap RPC's p99 rose 19% beside libsodium's and 1% beside these, which
-take ~22 ms of user time each against libsodium's ~8 ms. Hashes are PHC strings as libsodium
-and argon2-cffi write them (either verifies the other's).
-Hashing runs in its own threads (the binding releases the GIL), at most one per core, under
-Linux's SCHED_IDLE policy: a sign-in is memory-hard CPU and can wait, while the cheap RPCs
-served meanwhile should not wait for it (issue 3). Under full load hashes still get a small
-share (CFS weight 3), so logins slow down rather than stop. SCHED_IDLE alone is not enough
-on EEVDF kernels (Linux 6.6+): a preempted thread can wait behind a hash until the next
-tick, so while a thread hashes, a ``YieldTimer`` makes it yield every 400 µs (see
-yield_timer.py). bench/auth.py, the p99 ratio of a cheap RPC beside 5 logins/s, in runs
-taking turns: 1.54-1.73 with SCHED_IDLE alone against 1.27-1.31 with a 200 µs timer; then
-1.19-1.22 at 400 µs against 1.19 at 200 µs.
+Hashes are the Argon2 reference implementation's (argon2-cffi-bindings), working in memory
+each hashing thread keeps (``runtime.KeptMemory``: no page faults after a thread's first
+hash); they are PHC strings as libsodium and argon2-cffi write them (either verifies the
+other's). Hashing runs in low-priority threads (``runtime.IdleThreads``): a sign-in is
+memory-hard CPU that can wait, while the cheap RPCs served meanwhile should not.
+Measurements: bench/README.md ("auth") and docs/decisions/.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import contextlib
 import hmac
-import os
 import re
 import secrets
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from importlib import resources
 
 from _argon2_cffi_bindings import ffi, lib
 
-from privexbot.errors import InvalidArgument
-from privexbot.identity.yield_timer import YieldTimer, lower_priority
+from privexbot import runtime
+from privexbot.kernel.errors import InvalidArgument
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -59,28 +43,8 @@ _TYPES = {"argon2id": lib.Argon2_id, "argon2i": lib.Argon2_i}
 _TRIVIAL_SUFFIX = re.compile(r"[\d\W_]*$")
 
 
-_this_thread = threading.local()
-
-
-def _start_hashing_thread() -> None:
-    _this_thread.yield_timer = YieldTimer.for_this_thread()
-    lower_priority()
-
-
-_hashing = ThreadPoolExecutor(
-    max_workers=os.cpu_count() or 1,
-    thread_name_prefix="argon2",
-    initializer=_start_hashing_thread,
-)
-
-
-def _yielding(fn, *args):
-    with _this_thread.yield_timer or contextlib.nullcontext():
-        return fn(*args)
-
-
-async def _off_loop(fn, *args):
-    return await asyncio.get_running_loop().run_in_executor(_hashing, _yielding, fn, *args)
+_hashing = runtime.IdleThreads("argon2")
+_kept = runtime.KeptMemory(MEMORY_KIB * 1024, lambda size: ffi.new("uint8_t[]", size))
 
 
 @cache
@@ -107,20 +71,14 @@ def check_policy(password: str, field: str = "password") -> None:
 
 @ffi.callback("int(uint8_t **, size_t)", error=lib.ARGON2_MEMORY_ALLOCATION_ERROR)
 def _lend_memory(memory, size: int) -> int:
-    """argon2's allocator: the thread's own memory, mapped once and kept (hashes with
-    more memory than today's get theirs for that hash only)."""
-    kept = getattr(_this_thread, "memory", None)
-    if size > MEMORY_KIB * 1024:
-        kept = _this_thread.oversized = ffi.new("uint8_t[]", size)
-    elif kept is None:
-        kept = _this_thread.memory = ffi.new("uint8_t[]", MEMORY_KIB * 1024)  # zeroed: mapped
-    memory[0] = kept
+    """argon2's allocator: the hashing thread's kept memory."""
+    memory[0] = _kept.lend(size)
     return lib.ARGON2_OK
 
 
 @ffi.callback("void(uint8_t *, size_t)")
 def _take_memory_back(_memory, _size: int) -> None:
-    _this_thread.oversized = None  # argon2 has already wiped it, as it wipes the kept one
+    _kept.give_back()  # argon2 has already wiped it, as it wipes the kept one
 
 
 def _raw_hash(kind, version, memory_kib, time_cost, lanes, salt, password, length) -> bytes:
@@ -192,7 +150,7 @@ def _matches(password_hash: str, password: str) -> bool:
 
 
 async def hash_password(password: str) -> str:
-    return await _off_loop(_hash, password)
+    return await _hashing.run(_hash, password)
 
 
 @cache
@@ -208,4 +166,4 @@ async def verify_password(password_hash: str | None, password: str) -> tuple[boo
             return False, False
         return True, not password_hash.startswith(CURRENT_PARAMETERS)
 
-    return await _off_loop(run)
+    return await _hashing.run(run)

@@ -12,10 +12,10 @@ import secrets
 
 from sqlalchemy import select
 
-from privexbot.errors import Unauthenticated
 from privexbot.identity.api_keys import split_key
-from privexbot.identity.principal import Principal
-from privexbot.ids import hash_secret, new_secret, same_secret
+from privexbot.kernel.errors import Unauthenticated
+from privexbot.kernel.ids import hash_secret, new_secret, same_secret
+from privexbot.kernel.principal import Principal
 from privexbot.store.models import Chatbot
 
 KEY_PREFIX = "pxbpk"

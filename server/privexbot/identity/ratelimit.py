@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from privexbot.errors import ResourceExhausted
+from privexbot.kernel.errors import ResourceExhausted
 from privexbot.store.ephemeral import EphemeralStore
 
 

@@ -1,16 +1,12 @@
-"""Password log-ins, checked in separate processes that give the CPU to everything else.
+"""Password log-ins, checked in separate low-priority processes.
 
-A log-in's own work costs the event loop ~3 ms of CPU (its statements through SQLAlchemy)
-besides its argon2id hash. On the serving process's loop that CPU runs at normal priority,
-between the cheap RPCs the loop serves. Here it runs in spawned worker processes whose
-threads all run under Linux's SCHED_IDLE policy (their hashing threads also yield, see
-passwords.py), so the kernel gives a core to the serving process first. bench/auth.py, on
-one day: the serving loop's CPU per log-in 4.1 -> 0.7-1.1 ms; the p99 ratio of a cheap RPC
-beside 5 logins/s 1.21-1.38 (median 1.29, 8 runs) with log-ins on the serving loop, 1.08-1.23
-(median 1.18, 16 runs) in worker processes. A single worker serving several log-ins at once
-over its stdin and stdout, with no helper threads in the serving process, measured the same
-(1.17-1.21). What needs the ephemeral store (rate limits, failure counts) stays in the
-serving process; a worker only reads and writes the database."""
+A log-in's own work (its statements through SQLAlchemy, besides the hash) would cost the
+serving loop ~3 ms of CPU at normal priority, between the cheap RPCs it serves. Here it runs
+in spawned worker processes under SCHED_IDLE (``runtime.IdleSpawnContext``), so the kernel
+gives a core to the serving process first. What needs the ephemeral store (rate limits,
+failure counts) stays in the serving process; a worker only reads and writes the database.
+Measurements: bench/README.md ("auth").
+"""
 
 from __future__ import annotations
 
@@ -18,33 +14,16 @@ import asyncio
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.context import SpawnContext, SpawnProcess
 
-from privexbot import calls, contract
+from privexbot import runtime
 from privexbot.config import Settings
-from privexbot.errors import Unavailable
 from privexbot.identity.accounts import Accounts, Grant
 from privexbot.identity.tokens import AccessTokens
-from privexbot.identity.yield_timer import lower_priority
+from privexbot.kernel import calls, contract
+from privexbot.kernel.errors import Unavailable
 from privexbot.store import db
 
 _worker: dict = {}  # in a worker process: its event loop and its Accounts
-
-
-class _IdleProcess(SpawnProcess):
-    """A fresh interpreter under SCHED_IDLE from its start, before it has any other thread
-    (they inherit it). Lowered only in the worker's initializer, its start-up ran at normal
-    priority: the interpreter and its imports, 1-2 s of CPU here, spawned when two log-ins
-    first overlap. In a traced bench/auth.py window that spawn made 12 probe calls in a row
-    slower than the alone p99."""
-
-    def start(self) -> None:
-        super().start()
-        lower_priority(self.pid)  # its main thread: nothing else runs in it yet
-
-
-class _IdleSpawnContext(SpawnContext):
-    Process = _IdleProcess
 
 
 def _start_worker(settings: Settings) -> None:
@@ -83,7 +62,7 @@ class SignInProcesses:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=os.cpu_count() or 1,
-                mp_context=_IdleSpawnContext(),  # spawn: no copy of the serving process's threads
+                mp_context=runtime.IdleSpawnContext(),
                 initializer=_start_worker,
                 initargs=(self._settings,),
             )

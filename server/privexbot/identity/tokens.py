@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from privexbot.caches import Recent
 from privexbot.config import Settings
-from privexbot.errors import Unauthenticated
-from privexbot.identity.principal import ANONYMOUS, Principal
+from privexbot.kernel.caches import Recent
+from privexbot.kernel.errors import Unauthenticated
+from privexbot.kernel.principal import ANONYMOUS, Principal
 from privexbot.store.ephemeral import EphemeralStore
 
 _CACHE_SIZE = 10_000

@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from privexbot.errors import FailedPrecondition, Unavailable
+from privexbot.kernel.errors import FailedPrecondition, Unavailable
 
 MODE_OFF = "off"
 MODE_REQUIRED = "required"

@@ -22,14 +22,14 @@ import openai
 import openai.resources.chat  # noqa: F401
 import openai.resources.embeddings  # noqa: F401
 
-from privexbot.errors import (
+from privexbot.inference.attestation import Attestor, Verdict
+from privexbot.kernel.errors import (
     DeadlineExceeded,
     DomainError,
     InvalidArgument,
     ResourceExhausted,
     Unavailable,
 )
-from privexbot.inference.attestation import Attestor, Verdict
 from privexbot.store.models import TokenUsage
 
 log = logging.getLogger("privexbot.inference")

@@ -8,10 +8,10 @@ by a request field; a publishable key may call only RPCs declaring ``publishable
 
 from __future__ import annotations
 
-from privexbot import contract
-from privexbot.calls import current
-from privexbot.errors import NotFound, PermissionDenied, Unauthenticated
 from privexbot.interceptors.base import Guard, Interceptor, request_message
+from privexbot.kernel import contract
+from privexbot.kernel.calls import current
+from privexbot.kernel.errors import NotFound, PermissionDenied, Unauthenticated
 
 
 class _Authenticate(Guard):

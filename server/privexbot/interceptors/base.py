@@ -18,7 +18,7 @@ from contextlib import AbstractAsyncContextManager
 
 import grpc
 
-from privexbot import contract
+from privexbot.kernel import contract
 
 
 class Malformed:

@@ -14,11 +14,11 @@ import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
-from privexbot import errors
-from privexbot.calls import current
 from privexbot.interceptors.base import Guard, Interceptor
+from privexbot.kernel import errors
+from privexbot.kernel.calls import current
 
-log = logging.getLogger("privexbot.errors")
+log = logging.getLogger("privexbot.kernel.errors")
 
 
 def to_status(exc: errors.DomainError) -> status_pb2.Status:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from privexbot import validation
 from privexbot.interceptors.base import Guard, Interceptor, request_message
+from privexbot.kernel import validation
 
 
 class _Limited(Guard):

@@ -8,9 +8,9 @@ import ipaddress
 import re
 import time
 
-from privexbot.calls import Call, begin, end
-from privexbot.ids import new_id
 from privexbot.interceptors.base import Guard, Interceptor
+from privexbot.kernel.calls import Call, begin, end
+from privexbot.kernel.ids import new_id
 from privexbot.logs import rpc_log
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")

@@ -11,9 +11,9 @@ caller meets these answers, not RESOURCE_EXHAUSTED.
 
 from __future__ import annotations
 
-from privexbot.calls import current
-from privexbot.errors import InvalidArgument, Unauthenticated
 from privexbot.interceptors.base import Guard, Interceptor, Malformed, request_message
+from privexbot.kernel.calls import current
+from privexbot.kernel.errors import InvalidArgument, Unauthenticated
 
 CREDENTIAL_HEADERS = ("authorization", "x-api-key", "x-publishable-key")
 MAX_CREDENTIAL_LENGTH = 4096

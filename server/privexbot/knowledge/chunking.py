@@ -46,7 +46,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from privexbot.errors import FieldViolation, InvalidArgument
+from privexbot.kernel.errors import FieldViolation, InvalidArgument
 from privexbot.knowledge.parsing import ParsedDocument, Section
 
 MIN_CHUNK_SIZE = 100

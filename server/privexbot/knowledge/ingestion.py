@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 
-from privexbot.errors import DomainError, InvalidArgument
+from privexbot.kernel.errors import DomainError, InvalidArgument
 from privexbot.knowledge import chunking, parsing
 from privexbot.knowledge.vectors import ChunkVector, VectorStore
 from privexbot.store.models import Chunk, Document, DocumentContent, KnowledgeBase, VectorOutbox

@@ -50,7 +50,7 @@ from bs4 import BeautifulSoup, NavigableString
 from docx.table import Table
 from markdown_it import MarkdownIt
 
-from privexbot.errors import InvalidArgument
+from privexbot.kernel.errors import InvalidArgument
 
 TEXT = "text/plain"
 MARKDOWN = "text/markdown"

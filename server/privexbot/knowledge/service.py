@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
-from privexbot import names, pagination, tasks
-from privexbot.errors import FailedPrecondition, InvalidArgument, not_found
+from privexbot.kernel import pagination, resources, tasks
+from privexbot.kernel.errors import FailedPrecondition, InvalidArgument, not_found
+from privexbot.kernel.resources import Scope
 from privexbot.knowledge import chunking, parsing, search
 from privexbot.knowledge.ingestion import TERMINAL, Ingestion, chunking_config
 from privexbot.knowledge.vectors import VectorStore
-from privexbot.names import Scope
 from privexbot.store import idempotency
 from privexbot.store.models import (
     Chunk,
@@ -50,12 +50,12 @@ def owed_vectors(doc: Document) -> VectorOutbox:
 
 
 def kb_name(kb: KnowledgeBase) -> str:
-    return f"{names.workspace(kb.organization_id, kb.workspace_id)}/knowledgeBases/{kb.id}"
+    return f"{resources.WORKSPACE.name(kb.organization_id, kb.workspace_id)}/knowledgeBases/{kb.id}"
 
 
 def document_name(doc: Document) -> str:
     return (
-        f"{names.workspace(doc.organization_id, doc.workspace_id)}/knowledgeBases/"
+        f"{resources.WORKSPACE.name(doc.organization_id, doc.workspace_id)}/knowledgeBases/"
         f"{doc.knowledge_base_id}/documents/{doc.id}"
     )
 
@@ -110,7 +110,7 @@ class Knowledge:
             scope.workspace_id,
         ):
             raise not_found(
-                f"{names.workspace(scope.organization_id, scope.workspace_id)}/knowledgeBases/{kb_id}"
+                f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/knowledgeBases/{kb_id}"
             )
         return kb
 
@@ -147,7 +147,7 @@ class Knowledge:
         chunk_settings = validated_chunking(chunking_settings, "knowledge_base.chunking")
         model = self._check_model(embedding_model)
         request = idempotency.fingerprint(
-            names.workspace(scope.organization_id, scope.workspace_id),
+            resources.WORKSPACE.name(scope.organization_id, scope.workspace_id),
             display_name,
             description,
             chunk_settings,
@@ -287,7 +287,7 @@ class Knowledge:
             or doc.organization_id != scope.organization_id
         ):
             raise not_found(
-                f"{names.workspace(scope.organization_id, scope.workspace_id)}/knowledgeBases/{kb_id}/documents/{doc_id}"
+                f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/knowledgeBases/{kb_id}/documents/{doc_id}"
             )
         return doc
 
@@ -309,7 +309,7 @@ class Knowledge:
         await asyncio.to_thread(parsing.parse, content, content_type)
         sha256 = hashlib.sha256(content).hexdigest()
         request = idempotency.fingerprint(
-            f"{names.workspace(scope.organization_id, scope.workspace_id)}/knowledgeBases/{kb_id}",
+            f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/knowledgeBases/{kb_id}",
             display_name,
             content_type,
             labels,

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
-from privexbot import names
-from privexbot.errors import FailedPrecondition, InvalidArgument, not_found
+from privexbot.kernel import resources
+from privexbot.kernel.errors import FailedPrecondition, InvalidArgument, not_found
+from privexbot.kernel.resources import Scope
 from privexbot.knowledge import parsing
-from privexbot.names import Scope
 from privexbot.store import idempotency
 from privexbot.store.models import KnowledgeBase, Upload, UploadPart
 
@@ -28,7 +28,7 @@ MAX_CHUNK_BYTES = 1024 * 1024
 
 def upload_name(row: Upload) -> str:
     return (
-        f"{names.workspace(row.organization_id, row.workspace_id)}/knowledgeBases/"
+        f"{resources.WORKSPACE.name(row.organization_id, row.workspace_id)}/knowledgeBases/"
         f"{row.knowledge_base_id}/uploads/{row.id}"
     )
 
@@ -57,16 +57,14 @@ class Uploads:
             or (row.document_id is None and row.expires_at <= datetime.now(UTC))
         ):
             raise not_found(
-                f"{names.workspace(scope.organization_id, scope.workspace_id)}/knowledgeBases/"
+                f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/knowledgeBases/"
                 f"{kb_id}/uploads/{upload_id}"
             )
         return row
 
     async def start(self, scope: Scope, kb_id: str, file: Declared, request_id: str) -> Upload:
         parsing.check_declared(file.content_type, file.size_bytes, "upload.")
-        parent = (
-            f"{names.workspace(scope.organization_id, scope.workspace_id)}/knowledgeBases/{kb_id}"
-        )
+        parent = f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/knowledgeBases/{kb_id}"
         request = idempotency.fingerprint(parent, asdict(file))
         async with self._sessions() as session, session.begin():
             earlier = await idempotency.recall(session, request_id, request)

@@ -52,7 +52,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from privexbot.errors import DomainError, FailedPrecondition, InvalidArgument, Unavailable
+from privexbot.kernel.errors import DomainError, FailedPrecondition, InvalidArgument, Unavailable
 
 log = logging.getLogger("privexbot.knowledge.vectors")
 

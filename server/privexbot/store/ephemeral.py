@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-from privexbot.errors import Unavailable
+from privexbot.kernel.errors import Unavailable
 
 
 class EphemeralStore(Protocol):

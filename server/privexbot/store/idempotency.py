@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privexbot.calls import current
-from privexbot.errors import InvalidArgument
+from privexbot.kernel.calls import current
+from privexbot.kernel.errors import InvalidArgument
 from privexbot.store.models import IdempotencyKey
 
 KEY_LIFETIME = timedelta(hours=24)

@@ -1,6 +1,6 @@
 """SQL schema (SQLAlchemy 2.x). Runs on PostgreSQL (production) and SQLite (embedded).
 
-Rows are keyed by time-ordered string ids (``privexbot.ids.new_id``); foreign keys cascade
+Rows are keyed by time-ordered string ids (``privexbot.kernel.ids.new_id``); foreign keys cascade
 so deleting an organization deletes everything it owns in one statement.
 """
 
@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
-from privexbot.ids import new_id
+from privexbot.kernel.ids import new_id
 
 
 class UTCDateTime(TypeDecorator):

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from sqlalchemy import and_, select
 
-from privexbot.caches import Recent, SingleFlight
-from privexbot.errors import PermissionDenied, not_found
-from privexbot.identity.principal import Principal
-from privexbot.names import Scope
+from privexbot.kernel.caches import Recent, SingleFlight
+from privexbot.kernel.errors import PermissionDenied, not_found
+from privexbot.kernel.permissions import WORKSPACE_PERMISSIONS, Grant
+from privexbot.kernel.principal import Principal
+from privexbot.kernel.resources import Scope
 from privexbot.store.models import OrganizationMembership, Workspace, WorkspaceMembership
-from privexbot.tenancy.permissions import WORKSPACE_PERMISSIONS, Grant, granted
+from privexbot.tenancy.roles import granted
 from privexbot.tenancy.stamps import Stamps
 
 ROLES_CACHE_SIZE = 10_000

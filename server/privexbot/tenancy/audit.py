@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privexbot.calls import current
-from privexbot.ids import new_id
+from privexbot.kernel.calls import current
+from privexbot.kernel.ids import new_id
 from privexbot.store.models import AuditEvent
 
 _INSERT = insert(AuditEvent.__table__)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from privexbot.errors import FailedPrecondition
+from privexbot.kernel.errors import FailedPrecondition
 from privexbot.store.models import Organization
 
 UNLIMITED = -1

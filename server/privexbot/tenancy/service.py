@@ -1,7 +1,7 @@
 """Organizations, workspaces, members, invitations, audit and usage.
 
 Every method takes the scope the authorization interceptor resolved from the request
-(``privexbot.calls.current().scope``) and filters every query by it: a row outside the
+(``privexbot.kernel.calls.current().scope``) and filters every query by it: a row outside the
 caller's tenant is never read, so it can only ever be NOT_FOUND.
 """
 
@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 
-from privexbot import emails, names, pagination
-from privexbot.calls import current
-from privexbot.errors import (
+from privexbot.kernel import emails, pagination, resources
+from privexbot.kernel.calls import current
+from privexbot.kernel.errors import (
     Aborted,
     AlreadyExists,
     FailedPrecondition,
@@ -23,8 +23,8 @@ from privexbot.errors import (
     PermissionDenied,
     not_found,
 )
-from privexbot.ids import hash_secret, new_secret
-from privexbot.names import Scope
+from privexbot.kernel.ids import hash_secret, new_secret
+from privexbot.kernel.resources import Scope
 from privexbot.store import idempotency
 from privexbot.store.ephemeral import EphemeralStore
 from privexbot.store.models import (
@@ -45,7 +45,7 @@ from privexbot.store.models import (
 )
 from privexbot.tenancy import audit, plans
 from privexbot.tenancy.organizations import create_organization
-from privexbot.tenancy.permissions import ORGANIZATION_ROLE_RANK, WORKSPACE_ROLE_RANK
+from privexbot.tenancy.roles import ORGANIZATION_ROLE_RANK, WORKSPACE_ROLE_RANK
 from privexbot.tenancy.stamps import Stamps
 
 INVITATION_TTL = timedelta(days=7)
@@ -122,14 +122,14 @@ class Tenancy:
     async def _org(session, scope: Scope) -> Organization:
         org = await session.get(Organization, scope.organization_id)
         if org is None:
-            raise not_found(names.organization(scope.organization_id))
+            raise not_found(resources.ORGANIZATION.name(scope.organization_id))
         return org
 
     @staticmethod
     async def _workspace(session, scope: Scope) -> Workspace:
         ws = await session.get(Workspace, scope.workspace_id)
         if ws is None or ws.organization_id != scope.organization_id:
-            raise not_found(names.workspace(scope.organization_id, scope.workspace_id))
+            raise not_found(resources.WORKSPACE.name(scope.organization_id, scope.workspace_id))
         return ws
 
     @staticmethod
@@ -175,7 +175,7 @@ class Tenancy:
             changed.users.add(principal.id)
             earlier = await idempotency.recall(session, request_id, request)
             if earlier:  # answered as the caller may see it now
-                scope = names.scope_of(earlier)
+                scope = resources.scope_of(earlier)
                 role = await self.org_role(session, scope.organization_id, principal.id)
                 if role is None:
                     raise not_found(earlier)
@@ -190,7 +190,7 @@ class Tenancy:
                 )
             org, _ = await create_organization(session, principal.id, display_name, billing_email)
             org.settings = dict(settings)
-            name = names.organization(org.id)
+            name = resources.ORGANIZATION.name(org.id)
             idempotency.remember(session, request_id, request, name)
             audit.record(session, "organization.create", organization_id=org.id, resource=name)
         return org, "owner"
@@ -243,7 +243,7 @@ class Tenancy:
                 session,
                 "organization.update",
                 organization_id=org.id,
-                resource=names.organization(org.id),
+                resource=resources.ORGANIZATION.name(org.id),
                 details={"fields": ",".join(sorted(paths))},
             )
             return org, self._caller_org_role()
@@ -260,7 +260,7 @@ class Tenancy:
                 session,
                 "organization.delete",
                 organization_id=org.id,
-                resource=names.organization(org.id),
+                resource=resources.ORGANIZATION.name(org.id),
             )
         await self._store.delete_prefix(f"org:{org.id}:")
         self._vectors_owed()
@@ -293,13 +293,13 @@ class Tenancy:
     async def create_workspace(
         self, scope: Scope, display_name: str, description: str, request_id: str
     ) -> tuple[Workspace, str]:
-        parent = names.organization(scope.organization_id)
+        parent = resources.ORGANIZATION.name(scope.organization_id)
         request = idempotency.fingerprint(parent, display_name, description)
         async with self._stamps.transaction(self._sessions) as (session, changed):
             changed.organizations.add(scope.organization_id)
             earlier = await idempotency.recall(session, request_id, request)
             if earlier:  # same parent (the fingerprint has it), which the caller may use now
-                ws = await self._workspace(session, names.scope_of(earlier))
+                ws = await self._workspace(session, resources.scope_of(earlier))
                 return ws, self._creator_workspace_role()
             org = await self._org(session, scope)
             usage = await self._usage(session, org)
@@ -310,7 +310,7 @@ class Tenancy:
             )
             session.add(ws)
             await session.flush()
-            name = names.workspace(org.id, ws.id)
+            name = resources.WORKSPACE.name(org.id, ws.id)
             idempotency.remember(session, request_id, request, name)
             audit.record(session, "workspace.create", organization_id=org.id, resource=name)
         return ws, self._creator_workspace_role()
@@ -336,7 +336,7 @@ class Tenancy:
             raise AlreadyExists(
                 "WORKSPACE_NAME_TAKEN",
                 "another workspace of this organization has that display name",
-                {"workspace": names.workspace(org_id, taken)},
+                {"workspace": resources.WORKSPACE.name(org_id, taken)},
             )
 
     @staticmethod
@@ -395,7 +395,7 @@ class Tenancy:
                 session,
                 "workspace.update",
                 organization_id=ws.organization_id,
-                resource=names.workspace(ws.organization_id, ws.id),
+                resource=resources.WORKSPACE.name(ws.organization_id, ws.id),
                 details={"fields": ",".join(sorted(paths))},
             )
             return ws, self._caller_workspace_role()
@@ -415,7 +415,7 @@ class Tenancy:
                 session,
                 "workspace.delete",
                 organization_id=ws.organization_id,
-                resource=names.workspace(ws.organization_id, ws.id),
+                resource=resources.WORKSPACE.name(ws.organization_id, ws.id),
             )
         await self._store.delete_prefix(f"org:{scope.organization_id}:ws:{scope.workspace_id}:")
         self._vectors_owed()
@@ -451,7 +451,9 @@ class Tenancy:
             )
         ).first()
         if row is None:
-            raise not_found(f"{names.organization(scope.organization_id)}/members/{user_id}")
+            raise not_found(
+                f"{resources.ORGANIZATION.name(scope.organization_id)}/members/{user_id}"
+            )
         return row[0], row[1]
 
     async def _owners(self, session, org_id: str) -> int:
@@ -488,7 +490,7 @@ class Tenancy:
                 session,
                 "member.update",
                 organization_id=scope.organization_id,
-                resource=f"{names.organization(scope.organization_id)}/members/{user_id}",
+                resource=f"{resources.ORGANIZATION.name(scope.organization_id)}/members/{user_id}",
                 details={"old_role": old, "new_role": role},
             )
             return Member(user, role, membership.created_at)
@@ -539,7 +541,7 @@ class Tenancy:
                 session,
                 "member.leave" if user_id == actor else "member.remove",
                 organization_id=scope.organization_id,
-                resource=f"{names.organization(scope.organization_id)}/members/{user_id}",
+                resource=f"{resources.ORGANIZATION.name(scope.organization_id)}/members/{user_id}",
             )
 
     # ---- workspace members ----------------------------------------------------------------
@@ -576,7 +578,7 @@ class Tenancy:
                 raise FailedPrecondition(
                     "NOT_ORGANIZATION_MEMBER",
                     "only members of the organization can join its workspaces",
-                    {"user": names.user(user_id)},
+                    {"user": resources.USER.name(user_id)},
                 )
             if await session.get(WorkspaceMembership, (scope.workspace_id, user_id)) is not None:
                 raise AlreadyExists(
@@ -594,7 +596,7 @@ class Tenancy:
                 session,
                 "member.add",
                 organization_id=scope.organization_id,
-                resource=f"{names.workspace(scope.organization_id, scope.workspace_id)}/members/{user_id}",
+                resource=f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/members/{user_id}",
                 details={"role": role},
             )
             return Member(user, role, row.created_at)
@@ -606,7 +608,7 @@ class Tenancy:
         row = await session.get(WorkspaceMembership, (scope.workspace_id, user_id))
         if row is None:
             raise not_found(
-                f"{names.workspace(scope.organization_id, scope.workspace_id)}/members/{user_id}"
+                f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/members/{user_id}"
             )
         return row, await session.get(User, user_id)
 
@@ -621,7 +623,7 @@ class Tenancy:
                 session,
                 "member.update",
                 organization_id=scope.organization_id,
-                resource=f"{names.workspace(scope.organization_id, scope.workspace_id)}/members/{user_id}",
+                resource=f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/members/{user_id}",
                 details={"old_role": old, "new_role": role},
             )
             return Member(user, role, row.created_at)
@@ -636,7 +638,7 @@ class Tenancy:
                 session,
                 "member.remove",
                 organization_id=scope.organization_id,
-                resource=f"{names.workspace(scope.organization_id, scope.workspace_id)}/members/{user_id}",
+                resource=f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/members/{user_id}",
             )
 
     # ---- invitations ----------------------------------------------------------------------
@@ -659,7 +661,7 @@ class Tenancy:
         if email:
             email = emails.normalize(email, "invitation.email")
         request = idempotency.fingerprint(
-            names.organization(scope.organization_id), email, wallet_address, role, grants
+            resources.ORGANIZATION.name(scope.organization_id), email, wallet_address, role, grants
         )
         async with self._sessions() as session, session.begin():
             earlier = await idempotency.recall(session, request_id, request)
@@ -672,7 +674,7 @@ class Tenancy:
             workspace_grants = []
             for i, (workspace, ws_role) in enumerate(grants):
                 field = f"invitation.workspaces[{i}].workspace"
-                org_id, ws_id = names.parse(workspace, "organizations/*/workspaces/*", field)
+                org_id, ws_id = resources.WORKSPACE.parse(workspace, field)
                 ws = await session.get(Workspace, ws_id)
                 if org_id != scope.organization_id or ws is None or ws.organization_id != org_id:
                     raise InvalidArgument.field(field, "is not a workspace of this organization")
@@ -719,7 +721,7 @@ class Tenancy:
         row = await session.get(Invitation, invitation_id)
         if row is None or row.organization_id != scope.organization_id:
             raise not_found(
-                f"{names.organization(scope.organization_id)}/invitations/{invitation_id}"
+                f"{resources.ORGANIZATION.name(scope.organization_id)}/invitations/{invitation_id}"
             )
         return row
 
@@ -857,7 +859,7 @@ class Tenancy:
 
 
 def invitation_name(row: Invitation) -> str:
-    return f"{names.organization(row.organization_id)}/invitations/{row.id}"
+    return f"{resources.ORGANIZATION.name(row.organization_id)}/invitations/{row.id}"
 
 
 def invitation_state(row: Invitation) -> str:

@@ -24,13 +24,14 @@ _sym_db = _symbol_database.Default()
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from privexbot.v1 import common_pb2 as privexbot_dot_v1_dot_common__pb2
 from privexbot.v1 import options_pb2 as privexbot_dot_v1_dot_options__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17privexbot/v1/auth.proto\x12\x0cprivexbot.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19privexbot/v1/common.proto\x1a\x1aprivexbot/v1/options.proto\"|\n\x04User\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x13\n\x05\x65mail\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x35\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"\xb4\x02\n\x08Identity\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12)\n\x04kind\x18\x02 \x01(\x0e\x32\x1b.privexbot.v1.Identity.Kind\x12(\n\x05\x63hain\x18\x03 \x01(\x0e\x32\x19.privexbot.v1.WalletChain\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x35\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x38\n\x0elast_used_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"=\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0e\n\nKIND_EMAIL\x10\x01\x12\x0f\n\x0bKIND_WALLET\x10\x02\"\x94\x02\n\x0b\x41uthSession\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.privexbot.v1.User\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\t\x12<\n\x18\x61\x63\x63\x65ss_token_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrefresh_token\x18\x04 \x01(\t\x12=\n\x19refresh_token_expire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0corganization\x18\x06 \x01(\t\x12\x11\n\tworkspace\x18\x07 \x01(\t\x12\x10\n\x08new_user\x18\x08 \x01(\x08\"o\n\x16SignUpWithEmailRequest\x12\x1a\n\x05\x65mail\x18\x01 \x01(\tB\x0b\x9a\x82\x19\x07\x08\x01\x18\xfe\x01@\x01\x12\x1b\n\x08password\x18\x02 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x08\x12\x1c\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\"P\n\x15LogInWithEmailRequest\x12\x1a\n\x05\x65mail\x18\x01 \x01(\tB\x0b\x9a\x82\x19\x07\x08\x01\x18\xfe\x01@\x01\x12\x1b\n\x08password\x18\x02 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x08\"]\n\x15\x43hangePasswordRequest\x12#\n\x10\x63urrent_password\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x08\x12\x1f\n\x0cnew_password\x18\x02 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x08\"\x97\x01\n\x1c\x43reateWalletChallengeRequest\x12\x30\n\x05\x63hain\x18\x01 \x01(\x0e\x32\x19.privexbot.v1.WalletChainB\x06\x9a\x82\x19\x02\x08\x01\x12\x1a\n\x07\x61\x64\x64ress\x18\x02 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x01\x12)\n\x08\x63hain_id\x18\x03 \x01(\tB\x17\x9a\x82\x19\x13\x18@:\x0f[A-Za-z0-9._-]*\"\x9d\x01\n\x0fWalletChallenge\x12(\n\x05\x63hain\x18\x01 \x01(\x0e\x32\x19.privexbot.v1.WalletChain\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\r\n\x05nonce\x18\x04 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa7\x01\n\x1cVerifyWalletSignatureRequest\x12\x30\n\x05\x63hain\x18\x01 \x01(\x0e\x32\x19.privexbot.v1.WalletChainB\x06\x9a\x82\x19\x02\x08\x01\x12\x1a\n\x07message\x18\x02 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80 \x12\x1c\n\tsignature\x18\x03 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x04\x12\x1b\n\npublic_key\x18\x04 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x02\"\x9c\x01\n\x11LinkWalletRequest\x12\x30\n\x05\x63hain\x18\x01 \x01(\x0e\x32\x19.privexbot.v1.WalletChainB\x06\x9a\x82\x19\x02\x08\x01\x12\x1a\n\x07message\x18\x02 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80 \x12\x1c\n\tsignature\x18\x03 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x04\x12\x1b\n\npublic_key\x18\x04 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x02\"0\n\x15UnlinkIdentityRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"7\n\x13RefreshTokenRequest\x12 \n\rrefresh_token\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"1\n\rLogOutRequest\x12 \n\rrefresh_token\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"\x17\n\x15GetCurrentUserRequest\"\xbf\x01\n\x0b\x43urrentUser\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.privexbot.v1.User\x12*\n\nidentities\x18\x02 \x03(\x0b\x32\x16.privexbot.v1.Identity\x12\x39\n\x0bmemberships\x18\x03 \x03(\x0b\x32$.privexbot.v1.OrganizationMembership\x12\x14\n\x0corganization\x18\x04 \x01(\t\x12\x11\n\tworkspace\x18\x05 \x01(\t\"\xb6\x01\n\x16OrganizationMembership\x12\x14\n\x0corganization\x18\x01 \x01(\t\x12!\n\x19organization_display_name\x18\x02 \x01(\t\x12,\n\x04role\x18\x03 \x01(\x0e\x32\x1e.privexbot.v1.OrganizationRole\x12\x35\n\nworkspaces\x18\x04 \x03(\x0b\x32!.privexbot.v1.WorkspaceMembership\"s\n\x13WorkspaceMembership\x12\x11\n\tworkspace\x18\x01 \x01(\t\x12\x1e\n\x16workspace_display_name\x18\x02 \x01(\t\x12)\n\x04role\x18\x03 \x01(\x0e\x32\x1b.privexbot.v1.WorkspaceRole\"\xe7\x02\n\x06\x41piKey\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1e\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18\x64\x12\x1f\n\x0bpermissions\x18\x03 \x03(\tB\n\x9a\x82\x19\x06\x08\x01\x18@ @\x12/\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\nkey_prefix\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x15\n\x07\x63reator\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0brevoke_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x38\n\x0elast_used_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"{\n\x13\x43reateApiKeyRequest\x12\x19\n\x06parent\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12-\n\x07\x61pi_key\x18\x02 \x01(\x0b\x32\x14.privexbot.v1.ApiKeyB\x06\x9a\x82\x19\x02\x08\x01\x12\x1a\n\nrequest_id\x18\x03 \x01(\tB\x06\x9a\x82\x19\x02\x18@\"J\n\x14\x43reateApiKeyResponse\x12%\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x14.privexbot.v1.ApiKey\x12\x0b\n\x03key\x18\x02 \x01(\t\"w\n\x12ListApiKeysRequest\x12\x19\n\x06parent\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"V\n\x13ListApiKeysResponse\x12&\n\x08\x61pi_keys\x18\x01 \x03(\x0b\x32\x14.privexbot.v1.ApiKey\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\".\n\x13RevokeApiKeyRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x32\xe7\r\n\x0b\x41uthService\x12z\n\x0fSignUpWithEmail\x12$.privexbot.v1.SignUpWithEmailRequest\x1a\x19.privexbot.v1.AuthSession\"&\x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x1a\"\x15/v1/auth/email:signUp:\x01*\x12w\n\x0eLogInWithEmail\x12#.privexbot.v1.LogInWithEmailRequest\x1a\x19.privexbot.v1.AuthSession\"%\x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x19\"\x14/v1/auth/email:logIn:\x01*\x12{\n\x0e\x43hangePassword\x12#.privexbot.v1.ChangePasswordRequest\x1a\x19.privexbot.v1.AuthSession\")\x92\x82\x19\x02 \x01\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/auth/password:change:\x01*\x12\x8f\x01\n\x15\x43reateWalletChallenge\x12*.privexbot.v1.CreateWalletChallengeRequest\x1a\x1d.privexbot.v1.WalletChallenge\"+\x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/auth/wallets:challenge:\x01*\x12\x88\x01\n\x15VerifyWalletSignature\x12*.privexbot.v1.VerifyWalletSignatureRequest\x1a\x19.privexbot.v1.AuthSession\"(\x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/auth/wallets:verify:\x01*\x12y\n\nLinkWallet\x12\x1f.privexbot.v1.LinkWalletRequest\x1a\x16.privexbot.v1.Identity\"2\x92\x82\x19\x02 \x01\x82\xd3\xe4\x93\x02&\"!/v1/auth/me/identities:linkWallet:\x01*\x12|\n\x0eUnlinkIdentity\x12#.privexbot.v1.UnlinkIdentityRequest\x1a\x16.google.protobuf.Empty\"-\x92\x82\x19\x02 \x01\x82\xd3\xe4\x93\x02!*\x1f/v1/{name=users/*/identities/*}\x12v\n\x0cRefreshToken\x12!.privexbot.v1.RefreshTokenRequest\x1a\x19.privexbot.v1.AuthSession\"(\x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/auth/tokens:refresh:\x01*\x12_\n\x06LogOut\x12\x1b.privexbot.v1.LogOutRequest\x1a\x16.google.protobuf.Empty\" \x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/auth:logOut:\x01*\x12k\n\x0eGetCurrentUser\x12#.privexbot.v1.GetCurrentUserRequest\x1a\x19.privexbot.v1.CurrentUser\"\x19\x92\x82\x19\x02 \x01\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/auth/me\x12\xb6\x01\n\x0c\x43reateApiKey\x12!.privexbot.v1.CreateApiKeyRequest\x1a\".privexbot.v1.CreateApiKeyResponse\"_\x92\x82\x19\x19\x12\rapikey.create\x1a\x06parent \x01\x82\xd3\xe4\x93\x02<\"1/v1/{parent=organizations/*/workspaces/*}/apiKeys:\x07\x61pi_key\x12\xa6\x01\n\x0bListApiKeys\x12 .privexbot.v1.ListApiKeysRequest\x1a!.privexbot.v1.ListApiKeysResponse\"R\x92\x82\x19\x15\x12\x0b\x61pikey.read\x1a\x06parent\x82\xd3\xe4\x93\x02\x33\x12\x31/v1/{parent=organizations/*/workspaces/*}/apiKeys\x12\xa7\x01\n\x0cRevokeApiKey\x12!.privexbot.v1.RevokeApiKeyRequest\x1a\x14.privexbot.v1.ApiKey\"^\x92\x82\x19\x17\x12\rapikey.revoke\x1a\x04name \x01\x82\xd3\xe4\x93\x02=\"8/v1/{name=organizations/*/workspaces/*/apiKeys/*}:revoke:\x01*BS\n\x0fio.privexbot.v1P\x01Z>github.com/privexbot/privexbot/gen/go/privexbot/v1;privexbotv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17privexbot/v1/auth.proto\x12\x0cprivexbot.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19privexbot/v1/common.proto\x1a\x1aprivexbot/v1/options.proto\"\xa2\x01\n\x04User\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x13\n\x05\x65mail\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x35\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:$\xea\x41!\n\x11privexbot.io/User\x12\x0cusers/{user}\"\xf4\x02\n\x08Identity\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12)\n\x04kind\x18\x02 \x01(\x0e\x32\x1b.privexbot.v1.Identity.Kind\x12(\n\x05\x63hain\x18\x03 \x01(\x0e\x32\x19.privexbot.v1.WalletChain\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x35\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x38\n\x0elast_used_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"=\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0e\n\nKIND_EMAIL\x10\x01\x12\x0f\n\x0bKIND_WALLET\x10\x02:>\xea\x41;\n\x15privexbot.io/Identity\x12\"users/{user}/identities/{identity}\"\x94\x02\n\x0b\x41uthSession\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.privexbot.v1.User\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\t\x12<\n\x18\x61\x63\x63\x65ss_token_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrefresh_token\x18\x04 \x01(\t\x12=\n\x19refresh_token_expire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0corganization\x18\x06 \x01(\t\x12\x11\n\tworkspace\x18\x07 \x01(\t\x12\x10\n\x08new_user\x18\x08 \x01(\x08\"o\n\x16SignUpWithEmailRequest\x12\x1a\n\x05\x65mail\x18\x01 \x01(\tB\x0b\x9a\x82\x19\x07\x08\x01\x18\xfe\x01@\x01\x12\x1b\n\x08password\x18\x02 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x08\x12\x1c\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\"P\n\x15LogInWithEmailRequest\x12\x1a\n\x05\x65mail\x18\x01 \x01(\tB\x0b\x9a\x82\x19\x07\x08\x01\x18\xfe\x01@\x01\x12\x1b\n\x08password\x18\x02 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x08\"]\n\x15\x43hangePasswordRequest\x12#\n\x10\x63urrent_password\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x08\x12\x1f\n\x0cnew_password\x18\x02 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x08\"\x97\x01\n\x1c\x43reateWalletChallengeRequest\x12\x30\n\x05\x63hain\x18\x01 \x01(\x0e\x32\x19.privexbot.v1.WalletChainB\x06\x9a\x82\x19\x02\x08\x01\x12\x1a\n\x07\x61\x64\x64ress\x18\x02 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x01\x12)\n\x08\x63hain_id\x18\x03 \x01(\tB\x17\x9a\x82\x19\x13\x18@:\x0f[A-Za-z0-9._-]*\"\x9d\x01\n\x0fWalletChallenge\x12(\n\x05\x63hain\x18\x01 \x01(\x0e\x32\x19.privexbot.v1.WalletChain\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\r\n\x05nonce\x18\x04 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa7\x01\n\x1cVerifyWalletSignatureRequest\x12\x30\n\x05\x63hain\x18\x01 \x01(\x0e\x32\x19.privexbot.v1.WalletChainB\x06\x9a\x82\x19\x02\x08\x01\x12\x1a\n\x07message\x18\x02 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80 \x12\x1c\n\tsignature\x18\x03 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x04\x12\x1b\n\npublic_key\x18\x04 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x02\"\x9c\x01\n\x11LinkWalletRequest\x12\x30\n\x05\x63hain\x18\x01 \x01(\x0e\x32\x19.privexbot.v1.WalletChainB\x06\x9a\x82\x19\x02\x08\x01\x12\x1a\n\x07message\x18\x02 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80 \x12\x1c\n\tsignature\x18\x03 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x04\x12\x1b\n\npublic_key\x18\x04 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x02\"J\n\x15UnlinkIdentityRequest\x12\x31\n\x04name\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Identity\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"7\n\x13RefreshTokenRequest\x12 \n\rrefresh_token\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"1\n\rLogOutRequest\x12 \n\rrefresh_token\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"\x17\n\x15GetCurrentUserRequest\"\xbf\x01\n\x0b\x43urrentUser\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.privexbot.v1.User\x12*\n\nidentities\x18\x02 \x03(\x0b\x32\x16.privexbot.v1.Identity\x12\x39\n\x0bmemberships\x18\x03 \x03(\x0b\x32$.privexbot.v1.OrganizationMembership\x12\x14\n\x0corganization\x18\x04 \x01(\t\x12\x11\n\tworkspace\x18\x05 \x01(\t\"\xb6\x01\n\x16OrganizationMembership\x12\x14\n\x0corganization\x18\x01 \x01(\t\x12!\n\x19organization_display_name\x18\x02 \x01(\t\x12,\n\x04role\x18\x03 \x01(\x0e\x32\x1e.privexbot.v1.OrganizationRole\x12\x35\n\nworkspaces\x18\x04 \x03(\x0b\x32!.privexbot.v1.WorkspaceMembership\"s\n\x13WorkspaceMembership\x12\x11\n\tworkspace\x18\x01 \x01(\t\x12\x1e\n\x16workspace_display_name\x18\x02 \x01(\t\x12)\n\x04role\x18\x03 \x01(\x0e\x32\x1b.privexbot.v1.WorkspaceRole\"\xc8\x03\n\x06\x41piKey\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1e\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18\x64\x12\x1f\n\x0bpermissions\x18\x03 \x03(\tB\n\x9a\x82\x19\x06\x08\x01\x18@ @\x12/\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\nkey_prefix\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x15\n\x07\x63reator\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0brevoke_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x38\n\x0elast_used_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:_\xea\x41\\\n\x13privexbot.io/ApiKey\x12\x45organizations/{organization}/workspaces/{workspace}/apiKeys/{api_key}\"\x96\x01\n\x13\x43reateApiKeyRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12-\n\x07\x61pi_key\x18\x02 \x01(\x0b\x32\x14.privexbot.v1.ApiKeyB\x06\x9a\x82\x19\x02\x08\x01\x12\x1a\n\nrequest_id\x18\x03 \x01(\tB\x06\x9a\x82\x19\x02\x18@\"J\n\x14\x43reateApiKeyResponse\x12%\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x14.privexbot.v1.ApiKey\x12\x0b\n\x03key\x18\x02 \x01(\t\"\x92\x01\n\x12ListApiKeysRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"V\n\x13ListApiKeysResponse\x12&\n\x08\x61pi_keys\x18\x01 \x03(\x0b\x32\x14.privexbot.v1.ApiKey\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"F\n\x13RevokeApiKeyRequest\x12/\n\x04name\x18\x01 \x01(\tB!\xfa\x41\x15\n\x13privexbot.io/ApiKey\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x32\xe7\r\n\x0b\x41uthService\x12z\n\x0fSignUpWithEmail\x12$.privexbot.v1.SignUpWithEmailRequest\x1a\x19.privexbot.v1.AuthSession\"&\x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x1a\"\x15/v1/auth/email:signUp:\x01*\x12w\n\x0eLogInWithEmail\x12#.privexbot.v1.LogInWithEmailRequest\x1a\x19.privexbot.v1.AuthSession\"%\x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x19\"\x14/v1/auth/email:logIn:\x01*\x12{\n\x0e\x43hangePassword\x12#.privexbot.v1.ChangePasswordRequest\x1a\x19.privexbot.v1.AuthSession\")\x92\x82\x19\x02 \x01\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/auth/password:change:\x01*\x12\x8f\x01\n\x15\x43reateWalletChallenge\x12*.privexbot.v1.CreateWalletChallengeRequest\x1a\x1d.privexbot.v1.WalletChallenge\"+\x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/auth/wallets:challenge:\x01*\x12\x88\x01\n\x15VerifyWalletSignature\x12*.privexbot.v1.VerifyWalletSignatureRequest\x1a\x19.privexbot.v1.AuthSession\"(\x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/auth/wallets:verify:\x01*\x12y\n\nLinkWallet\x12\x1f.privexbot.v1.LinkWalletRequest\x1a\x16.privexbot.v1.Identity\"2\x92\x82\x19\x02 \x01\x82\xd3\xe4\x93\x02&\"!/v1/auth/me/identities:linkWallet:\x01*\x12|\n\x0eUnlinkIdentity\x12#.privexbot.v1.UnlinkIdentityRequest\x1a\x16.google.protobuf.Empty\"-\x92\x82\x19\x02 \x01\x82\xd3\xe4\x93\x02!*\x1f/v1/{name=users/*/identities/*}\x12v\n\x0cRefreshToken\x12!.privexbot.v1.RefreshTokenRequest\x1a\x19.privexbot.v1.AuthSession\"(\x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/auth/tokens:refresh:\x01*\x12_\n\x06LogOut\x12\x1b.privexbot.v1.LogOutRequest\x1a\x16.google.protobuf.Empty\" \x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/auth:logOut:\x01*\x12k\n\x0eGetCurrentUser\x12#.privexbot.v1.GetCurrentUserRequest\x1a\x19.privexbot.v1.CurrentUser\"\x19\x92\x82\x19\x02 \x01\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/auth/me\x12\xb6\x01\n\x0c\x43reateApiKey\x12!.privexbot.v1.CreateApiKeyRequest\x1a\".privexbot.v1.CreateApiKeyResponse\"_\x92\x82\x19\x19\x12\rapikey.create\x1a\x06parent \x01\x82\xd3\xe4\x93\x02<\"1/v1/{parent=organizations/*/workspaces/*}/apiKeys:\x07\x61pi_key\x12\xa6\x01\n\x0bListApiKeys\x12 .privexbot.v1.ListApiKeysRequest\x1a!.privexbot.v1.ListApiKeysResponse\"R\x92\x82\x19\x15\x12\x0b\x61pikey.read\x1a\x06parent\x82\xd3\xe4\x93\x02\x33\x12\x31/v1/{parent=organizations/*/workspaces/*}/apiKeys\x12\xa7\x01\n\x0cRevokeApiKey\x12!.privexbot.v1.RevokeApiKeyRequest\x1a\x14.privexbot.v1.ApiKey\"^\x92\x82\x19\x17\x12\rapikey.revoke\x1a\x04name \x01\x82\xd3\xe4\x93\x02=\"8/v1/{name=organizations/*/workspaces/*/apiKeys/*}:revoke:\x01*BS\n\x0fio.privexbot.v1P\x01Z>github.com/privexbot/privexbot/gen/go/privexbot/v1;privexbotv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,12 +45,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_USER'].fields_by_name['email']._serialized_options = b'\342A\001\003'
   _globals['_USER'].fields_by_name['create_time']._loaded_options = None
   _globals['_USER'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
+  _globals['_USER']._loaded_options = None
+  _globals['_USER']._serialized_options = b'\352A!\n\021privexbot.io/User\022\014users/{user}'
   _globals['_IDENTITY'].fields_by_name['name']._loaded_options = None
   _globals['_IDENTITY'].fields_by_name['name']._serialized_options = b'\342A\001\003'
   _globals['_IDENTITY'].fields_by_name['create_time']._loaded_options = None
   _globals['_IDENTITY'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
   _globals['_IDENTITY'].fields_by_name['last_used_time']._loaded_options = None
   _globals['_IDENTITY'].fields_by_name['last_used_time']._serialized_options = b'\342A\001\003'
+  _globals['_IDENTITY']._loaded_options = None
+  _globals['_IDENTITY']._serialized_options = b'\352A;\n\025privexbot.io/Identity\022\"users/{user}/identities/{identity}'
   _globals['_SIGNUPWITHEMAILREQUEST'].fields_by_name['email']._loaded_options = None
   _globals['_SIGNUPWITHEMAILREQUEST'].fields_by_name['email']._serialized_options = b'\232\202\031\007\010\001\030\376\001@\001'
   _globals['_SIGNUPWITHEMAILREQUEST'].fields_by_name['password']._loaded_options = None
@@ -87,7 +92,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LINKWALLETREQUEST'].fields_by_name['public_key']._loaded_options = None
   _globals['_LINKWALLETREQUEST'].fields_by_name['public_key']._serialized_options = b'\232\202\031\003\030\200\002'
   _globals['_UNLINKIDENTITYREQUEST'].fields_by_name['name']._loaded_options = None
-  _globals['_UNLINKIDENTITYREQUEST'].fields_by_name['name']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_UNLINKIDENTITYREQUEST'].fields_by_name['name']._serialized_options = b'\372A\027\n\025privexbot.io/Identity\232\202\031\005\010\001\030\200\002'
   _globals['_REFRESHTOKENREQUEST'].fields_by_name['refresh_token']._loaded_options = None
   _globals['_REFRESHTOKENREQUEST'].fields_by_name['refresh_token']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
   _globals['_LOGOUTREQUEST'].fields_by_name['refresh_token']._loaded_options = None
@@ -108,20 +113,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APIKEY'].fields_by_name['revoke_time']._serialized_options = b'\342A\001\003'
   _globals['_APIKEY'].fields_by_name['last_used_time']._loaded_options = None
   _globals['_APIKEY'].fields_by_name['last_used_time']._serialized_options = b'\342A\001\003'
+  _globals['_APIKEY']._loaded_options = None
+  _globals['_APIKEY']._serialized_options = b'\352A\\\n\023privexbot.io/ApiKey\022Eorganizations/{organization}/workspaces/{workspace}/apiKeys/{api_key}'
   _globals['_CREATEAPIKEYREQUEST'].fields_by_name['parent']._loaded_options = None
-  _globals['_CREATEAPIKEYREQUEST'].fields_by_name['parent']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_CREATEAPIKEYREQUEST'].fields_by_name['parent']._serialized_options = b'\372A\030\n\026privexbot.io/Workspace\232\202\031\005\010\001\030\200\002'
   _globals['_CREATEAPIKEYREQUEST'].fields_by_name['api_key']._loaded_options = None
   _globals['_CREATEAPIKEYREQUEST'].fields_by_name['api_key']._serialized_options = b'\232\202\031\002\010\001'
   _globals['_CREATEAPIKEYREQUEST'].fields_by_name['request_id']._loaded_options = None
   _globals['_CREATEAPIKEYREQUEST'].fields_by_name['request_id']._serialized_options = b'\232\202\031\002\030@'
   _globals['_LISTAPIKEYSREQUEST'].fields_by_name['parent']._loaded_options = None
-  _globals['_LISTAPIKEYSREQUEST'].fields_by_name['parent']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_LISTAPIKEYSREQUEST'].fields_by_name['parent']._serialized_options = b'\372A\030\n\026privexbot.io/Workspace\232\202\031\005\010\001\030\200\002'
   _globals['_LISTAPIKEYSREQUEST'].fields_by_name['page_size']._loaded_options = None
   _globals['_LISTAPIKEYSREQUEST'].fields_by_name['page_size']._serialized_options = b'\232\202\031\022)\000\000\000\000\000\000\000\0001\000\000\000\000\000@\217@'
   _globals['_LISTAPIKEYSREQUEST'].fields_by_name['page_token']._loaded_options = None
   _globals['_LISTAPIKEYSREQUEST'].fields_by_name['page_token']._serialized_options = b'\232\202\031\003\030\200\004'
   _globals['_REVOKEAPIKEYREQUEST'].fields_by_name['name']._loaded_options = None
-  _globals['_REVOKEAPIKEYREQUEST'].fields_by_name['name']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_REVOKEAPIKEYREQUEST'].fields_by_name['name']._serialized_options = b'\372A\025\n\023privexbot.io/ApiKey\232\202\031\005\010\001\030\200\002'
   _globals['_AUTHSERVICE'].methods_by_name['SignUpWithEmail']._loaded_options = None
   _globals['_AUTHSERVICE'].methods_by_name['SignUpWithEmail']._serialized_options = b'\222\202\031\002\010\001\202\323\344\223\002\032\"\025/v1/auth/email:signUp:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['LogInWithEmail']._loaded_options = None
@@ -148,54 +155,54 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AUTHSERVICE'].methods_by_name['ListApiKeys']._serialized_options = b'\222\202\031\025\022\013apikey.read\032\006parent\202\323\344\223\0023\0221/v1/{parent=organizations/*/workspaces/*}/apiKeys'
   _globals['_AUTHSERVICE'].methods_by_name['RevokeApiKey']._loaded_options = None
   _globals['_AUTHSERVICE'].methods_by_name['RevokeApiKey']._serialized_options = b'\222\202\031\027\022\rapikey.revoke\032\004name \001\202\323\344\223\002=\"8/v1/{name=organizations/*/workspaces/*/apiKeys/*}:revoke:\001*'
-  _globals['_USER']._serialized_start=221
-  _globals['_USER']._serialized_end=345
-  _globals['_IDENTITY']._serialized_start=348
-  _globals['_IDENTITY']._serialized_end=656
-  _globals['_IDENTITY_KIND']._serialized_start=595
-  _globals['_IDENTITY_KIND']._serialized_end=656
-  _globals['_AUTHSESSION']._serialized_start=659
-  _globals['_AUTHSESSION']._serialized_end=935
-  _globals['_SIGNUPWITHEMAILREQUEST']._serialized_start=937
-  _globals['_SIGNUPWITHEMAILREQUEST']._serialized_end=1048
-  _globals['_LOGINWITHEMAILREQUEST']._serialized_start=1050
-  _globals['_LOGINWITHEMAILREQUEST']._serialized_end=1130
-  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=1132
-  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=1225
-  _globals['_CREATEWALLETCHALLENGEREQUEST']._serialized_start=1228
-  _globals['_CREATEWALLETCHALLENGEREQUEST']._serialized_end=1379
-  _globals['_WALLETCHALLENGE']._serialized_start=1382
-  _globals['_WALLETCHALLENGE']._serialized_end=1539
-  _globals['_VERIFYWALLETSIGNATUREREQUEST']._serialized_start=1542
-  _globals['_VERIFYWALLETSIGNATUREREQUEST']._serialized_end=1709
-  _globals['_LINKWALLETREQUEST']._serialized_start=1712
-  _globals['_LINKWALLETREQUEST']._serialized_end=1868
-  _globals['_UNLINKIDENTITYREQUEST']._serialized_start=1870
-  _globals['_UNLINKIDENTITYREQUEST']._serialized_end=1918
-  _globals['_REFRESHTOKENREQUEST']._serialized_start=1920
-  _globals['_REFRESHTOKENREQUEST']._serialized_end=1975
-  _globals['_LOGOUTREQUEST']._serialized_start=1977
-  _globals['_LOGOUTREQUEST']._serialized_end=2026
-  _globals['_GETCURRENTUSERREQUEST']._serialized_start=2028
-  _globals['_GETCURRENTUSERREQUEST']._serialized_end=2051
-  _globals['_CURRENTUSER']._serialized_start=2054
-  _globals['_CURRENTUSER']._serialized_end=2245
-  _globals['_ORGANIZATIONMEMBERSHIP']._serialized_start=2248
-  _globals['_ORGANIZATIONMEMBERSHIP']._serialized_end=2430
-  _globals['_WORKSPACEMEMBERSHIP']._serialized_start=2432
-  _globals['_WORKSPACEMEMBERSHIP']._serialized_end=2547
-  _globals['_APIKEY']._serialized_start=2550
-  _globals['_APIKEY']._serialized_end=2909
-  _globals['_CREATEAPIKEYREQUEST']._serialized_start=2911
-  _globals['_CREATEAPIKEYREQUEST']._serialized_end=3034
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=3036
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=3110
-  _globals['_LISTAPIKEYSREQUEST']._serialized_start=3112
-  _globals['_LISTAPIKEYSREQUEST']._serialized_end=3231
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=3233
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=3319
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=3321
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=3367
-  _globals['_AUTHSERVICE']._serialized_start=3370
-  _globals['_AUTHSERVICE']._serialized_end=5137
+  _globals['_USER']._serialized_start=249
+  _globals['_USER']._serialized_end=411
+  _globals['_IDENTITY']._serialized_start=414
+  _globals['_IDENTITY']._serialized_end=786
+  _globals['_IDENTITY_KIND']._serialized_start=661
+  _globals['_IDENTITY_KIND']._serialized_end=722
+  _globals['_AUTHSESSION']._serialized_start=789
+  _globals['_AUTHSESSION']._serialized_end=1065
+  _globals['_SIGNUPWITHEMAILREQUEST']._serialized_start=1067
+  _globals['_SIGNUPWITHEMAILREQUEST']._serialized_end=1178
+  _globals['_LOGINWITHEMAILREQUEST']._serialized_start=1180
+  _globals['_LOGINWITHEMAILREQUEST']._serialized_end=1260
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=1262
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=1355
+  _globals['_CREATEWALLETCHALLENGEREQUEST']._serialized_start=1358
+  _globals['_CREATEWALLETCHALLENGEREQUEST']._serialized_end=1509
+  _globals['_WALLETCHALLENGE']._serialized_start=1512
+  _globals['_WALLETCHALLENGE']._serialized_end=1669
+  _globals['_VERIFYWALLETSIGNATUREREQUEST']._serialized_start=1672
+  _globals['_VERIFYWALLETSIGNATUREREQUEST']._serialized_end=1839
+  _globals['_LINKWALLETREQUEST']._serialized_start=1842
+  _globals['_LINKWALLETREQUEST']._serialized_end=1998
+  _globals['_UNLINKIDENTITYREQUEST']._serialized_start=2000
+  _globals['_UNLINKIDENTITYREQUEST']._serialized_end=2074
+  _globals['_REFRESHTOKENREQUEST']._serialized_start=2076
+  _globals['_REFRESHTOKENREQUEST']._serialized_end=2131
+  _globals['_LOGOUTREQUEST']._serialized_start=2133
+  _globals['_LOGOUTREQUEST']._serialized_end=2182
+  _globals['_GETCURRENTUSERREQUEST']._serialized_start=2184
+  _globals['_GETCURRENTUSERREQUEST']._serialized_end=2207
+  _globals['_CURRENTUSER']._serialized_start=2210
+  _globals['_CURRENTUSER']._serialized_end=2401
+  _globals['_ORGANIZATIONMEMBERSHIP']._serialized_start=2404
+  _globals['_ORGANIZATIONMEMBERSHIP']._serialized_end=2586
+  _globals['_WORKSPACEMEMBERSHIP']._serialized_start=2588
+  _globals['_WORKSPACEMEMBERSHIP']._serialized_end=2703
+  _globals['_APIKEY']._serialized_start=2706
+  _globals['_APIKEY']._serialized_end=3162
+  _globals['_CREATEAPIKEYREQUEST']._serialized_start=3165
+  _globals['_CREATEAPIKEYREQUEST']._serialized_end=3315
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=3317
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=3391
+  _globals['_LISTAPIKEYSREQUEST']._serialized_start=3394
+  _globals['_LISTAPIKEYSREQUEST']._serialized_end=3540
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=3542
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=3628
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=3630
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=3700
+  _globals['_AUTHSERVICE']._serialized_start=3703
+  _globals['_AUTHSERVICE']._serialized_end=5470
 # @@protoc_insertion_point(module_scope)

@@ -24,6 +24,7 @@ _sym_db = _symbol_database.Default()
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
@@ -35,7 +36,7 @@ from privexbot.v1 import knowledge_pb2 as privexbot_dot_v1_dot_knowledge__pb2
 from privexbot.v1 import options_pb2 as privexbot_dot_v1_dot_options__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17privexbot/v1/flow.proto\x12\x0cprivexbot.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19privexbot/v1/common.proto\x1a\x1cprivexbot/v1/inference.proto\x1a\x1cprivexbot/v1/knowledge.proto\x1a\x1aprivexbot/v1/options.proto\"\x9c\x02\n\x0c\x43hatflowNode\x12$\n\x02id\x18\x01 \x01(\tB\x18\x9a\x82\x19\x14\x08\x01\x18@:\x0e[A-Za-z0-9_-]+\x12\x16\n\x04type\x18\x02 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18@\x12\x1c\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\x12\'\n\x06\x63onfig\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x35\n\x08position\x18\x05 \x01(\x0b\x32#.privexbot.v1.ChatflowNode.Position\x1aP\n\x08Position\x12!\n\x01x\x18\x01 \x01(\x01\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x80\x84.\xc1\x31\x00\x00\x00\x00\x80\x84.A\x12!\n\x01y\x18\x02 \x01(\x01\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x80\x84.\xc1\x31\x00\x00\x00\x00\x80\x84.A\"\xa6\x01\n\x0c\x43hatflowEdge\x12$\n\x02id\x18\x01 \x01(\tB\x18\x9a\x82\x19\x14\x08\x01\x18@:\x0e[A-Za-z0-9_-]+\x12\x18\n\x06source\x18\x02 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18@\x12\x18\n\x06target\x18\x03 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18@\x12\x1d\n\rsource_handle\x18\x04 \x01(\tB\x06\x9a\x82\x19\x02\x18@\x12\x1d\n\rtarget_handle\x18\x05 \x01(\tB\x06\x9a\x82\x19\x02\x18@\"w\n\rChatflowGraph\x12\x32\n\x05nodes\x18\x01 \x03(\x0b\x32\x1a.privexbot.v1.ChatflowNodeB\x07\x9a\x82\x19\x03 \xc8\x01\x12\x32\n\x05\x65\x64ges\x18\x02 \x03(\x0b\x32\x1a.privexbot.v1.ChatflowEdgeB\x07\x9a\x82\x19\x03 \xf4\x03\"\xc7\x02\n\rChatflowDraft\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1c\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\x12\x1c\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\xe8\x07\x12*\n\x05graph\x18\x04 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraph\x12\x35\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x04\x65tag\x18\x08 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\"\xa2\x02\n\x08\x43hatflow\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1c\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\x12\x1c\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\xe8\x07\x12*\n\x05graph\x18\x04 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraph\x12\x15\n\x07\x63reator\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x04\x65tag\x18\x08 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\"\xdd\x01\n\x0fValidationIssue\x12\x38\n\x08severity\x18\x01 \x01(\x0e\x32&.privexbot.v1.ValidationIssue.Severity\x12\x0f\n\x07node_id\x18\x02 \x01(\t\x12\x0f\n\x07\x65\x64ge_id\x18\x03 \x01(\t\x12\r\n\x05\x66ield\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\"N\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEVERITY_ERROR\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02\"\x92\x06\n\x0b\x43hatflowRun\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12.\n\x05state\x18\x02 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\'\n\x06inputs\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06output\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12\x34\n\tnode_runs\x18\x07 \x03(\x0b\x32!.privexbot.v1.ChatflowRun.NodeRun\x12\'\n\x05usage\x18\x08 \x01(\x0b\x32\x18.privexbot.v1.TokenUsage\x12\x35\n\x0b\x61ttestation\x18\t \x01(\x0b\x32 .privexbot.v1.AttestationVerdict\x12.\n\nstart_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07session\x18\x0c \x01(\t\x1a\xf1\x01\n\x07NodeRun\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x11\n\tnode_type\x18\x02 \x01(\t\x12.\n\x05state\x18\x03 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12&\n\x06output\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x08\x64uration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\"m\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n\rSTATE_RUNNING\x10\x01\x12\x13\n\x0fSTATE_SUCCEEDED\x10\x02\x12\x10\n\x0cSTATE_FAILED\x10\x03\x12\x13\n\x0fSTATE_CANCELLED\x10\x04\"\xbb\x07\n\rChatflowEvent\x12=\n\x0brun_started\x18\x01 \x01(\x0b\x32&.privexbot.v1.ChatflowEvent.RunStartedH\x00\x12?\n\x0cnode_started\x18\x02 \x01(\x0b\x32\'.privexbot.v1.ChatflowEvent.NodeStartedH\x00\x12\x41\n\rnode_finished\x18\x03 \x01(\x0b\x32(.privexbot.v1.ChatflowEvent.NodeFinishedH\x00\x12\x32\n\x05\x64\x65lta\x18\x04 \x01(\x0b\x32!.privexbot.v1.ChatflowEvent.DeltaH\x00\x12:\n\tcitations\x18\x05 \x01(\x0b\x32%.privexbot.v1.ChatflowEvent.CitationsH\x00\x12)\n\x05usage\x18\x06 \x01(\x0b\x32\x18.privexbot.v1.TokenUsageH\x00\x12\x37\n\x0b\x61ttestation\x18\x07 \x01(\x0b\x32 .privexbot.v1.AttestationVerdictH\x00\x12?\n\x0crun_finished\x18\x08 \x01(\x0b\x32\'.privexbot.v1.ChatflowEvent.RunFinishedH\x00\x1a*\n\nRunStarted\x12\x0b\n\x03run\x18\x01 \x01(\t\x12\x0f\n\x07session\x18\x02 \x01(\t\x1a\x31\n\x0bNodeStarted\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x11\n\tnode_type\x18\x02 \x01(\t\x1a\xc6\x01\n\x0cNodeFinished\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x11\n\tnode_type\x18\x02 \x01(\t\x12.\n\x05state\x18\x03 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12&\n\x06output\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12+\n\x08\x64uration\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x1a\x15\n\x05\x44\x65lta\x12\x0c\n\x04text\x18\x01 \x01(\t\x1a<\n\tCitations\x12/\n\tcitations\x18\x01 \x03(\x0b\x32\x1c.privexbot.v1.ScoredCitation\x1aL\n\x0bRunFinished\x12.\n\x05state\x18\x01 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12\r\n\x05\x65rror\x18\x02 \x01(\tB\x07\n\x05\x65vent\"\x90\x01\n\x1a\x43reateChatflowDraftRequest\x12\x19\n\x06parent\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12;\n\x0e\x63hatflow_draft\x18\x02 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowDraftB\x06\x9a\x82\x19\x02\x08\x01\x12\x1a\n\nrequest_id\x18\x03 \x01(\tB\x06\x9a\x82\x19\x02\x18@\"2\n\x17GetChatflowDraftRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"\x92\x01\n\x1aUpdateChatflowDraftRequest\x12;\n\x0e\x63hatflow_draft\x18\x01 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowDraftB\x06\x9a\x82\x19\x02\x08\x01\x12\x37\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\x9a\x82\x19\x02\x08\x01\"j\n\x1c\x46inalizeChatflowDraftRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x1a\n\nrequest_id\x18\x02 \x01(\tB\x06\x9a\x82\x19\x02\x18@\x12\x15\n\x04\x65tag\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\"-\n\x12GetChatflowRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"y\n\x14ListChatflowsRequest\x12\x19\n\x06parent\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"[\n\x15ListChatflowsResponse\x12)\n\tchatflows\x18\x01 \x03(\x0b\x32\x16.privexbot.v1.Chatflow\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x82\x01\n\x15UpdateChatflowRequest\x12\x30\n\x08\x63hatflow\x18\x01 \x01(\x0b\x32\x16.privexbot.v1.ChatflowB\x06\x9a\x82\x19\x02\x08\x01\x12\x37\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\x9a\x82\x19\x02\x08\x01\"G\n\x15\x44\x65leteChatflowRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x15\n\x04\x65tag\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\"\x8a\x01\n\x17ValidateChatflowRequest\x12\x19\n\x06parent\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x1b\n\x08\x63hatflow\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x02H\x00\x12,\n\x05graph\x18\x03 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraphH\x00\x42\t\n\x07subject\"X\n\x18ValidateChatflowResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12-\n\x06issues\x18\x02 \x03(\x0b\x32\x1d.privexbot.v1.ValidationIssue\"\x8e\x01\n\x16\x45xecuteChatflowRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x18\n\x07message\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\xa0\x1f\x12\'\n\x06inputs\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x18\n\x07session\x18\x04 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"|\n\x17ListChatflowRunsRequest\x12\x19\n\x06parent\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"e\n\x18ListChatflowRunsResponse\x12\x30\n\rchatflow_runs\x18\x01 \x03(\x0b\x32\x19.privexbot.v1.ChatflowRun\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"0\n\x15GetChatflowRunRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x04\x32\xc3\x12\n\x0b\x46lowService\x12\xcb\x01\n\x13\x43reateChatflowDraft\x12(.privexbot.v1.CreateChatflowDraftRequest\x1a\x1b.privexbot.v1.ChatflowDraft\"m\x92\x82\x19\x19\x12\x0f\x63hatflow.create\x1a\x06parent\x82\xd3\xe4\x93\x02J\"8/v1/{parent=organizations/*/workspaces/*}/chatflowDrafts:\x0e\x63hatflow_draft\x12\xb3\x01\n\x10GetChatflowDraft\x12%.privexbot.v1.GetChatflowDraftRequest\x1a\x1b.privexbot.v1.ChatflowDraft\"[\x92\x82\x19\x17\x12\x0f\x63hatflow.create\x1a\x04name\x82\xd3\xe4\x93\x02:\x12\x38/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}\x12\xe8\x01\n\x13UpdateChatflowDraft\x12(.privexbot.v1.UpdateChatflowDraftRequest\x1a\x1b.privexbot.v1.ChatflowDraft\"\x89\x01\x92\x82\x19&\x12\x0f\x63hatflow.create\x1a\x13\x63hatflow_draft.name\x82\xd3\xe4\x93\x02Y2G/v1/{chatflow_draft.name=organizations/*/workspaces/*/chatflowDrafts/*}:\x0e\x63hatflow_draft\x12\xc4\x01\n\x15\x46inalizeChatflowDraft\x12*.privexbot.v1.FinalizeChatflowDraftRequest\x1a\x16.privexbot.v1.Chatflow\"g\x92\x82\x19\x17\x12\x0f\x63hatflow.create\x1a\x04name\x82\xd3\xe4\x93\x02\x46\"A/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}:finalize:\x01*\x12\x9d\x01\n\x0bGetChatflow\x12 .privexbot.v1.GetChatflowRequest\x1a\x16.privexbot.v1.Chatflow\"T\x92\x82\x19\x15\x12\rchatflow.read\x1a\x04name\x82\xd3\xe4\x93\x02\x35\x12\x33/v1/{name=organizations/*/workspaces/*/chatflows/*}\x12\xb0\x01\n\rListChatflows\x12\".privexbot.v1.ListChatflowsRequest\x1a#.privexbot.v1.ListChatflowsResponse\"V\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02\x35\x12\x33/v1/{parent=organizations/*/workspaces/*}/chatflows\x12\xc1\x01\n\x0eUpdateChatflow\x12#.privexbot.v1.UpdateChatflowRequest\x1a\x16.privexbot.v1.Chatflow\"r\x92\x82\x19 \x12\x0f\x63hatflow.update\x1a\rchatflow.name\x82\xd3\xe4\x93\x02H2</v1/{chatflow.name=organizations/*/workspaces/*/chatflows/*}:\x08\x63hatflow\x12\xa5\x01\n\x0e\x44\x65leteChatflow\x12#.privexbot.v1.DeleteChatflowRequest\x1a\x16.google.protobuf.Empty\"V\x92\x82\x19\x17\x12\x0f\x63hatflow.delete\x1a\x04name\x82\xd3\xe4\x93\x02\x35*3/v1/{name=organizations/*/workspaces/*/chatflows/*}\x12\xc5\x01\n\x10ValidateChatflow\x12%.privexbot.v1.ValidateChatflowRequest\x1a&.privexbot.v1.ValidateChatflowResponse\"b\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02\x41\"</v1/{parent=organizations/*/workspaces/*}/chatflows:validate:\x01*\x12\x83\x02\n\x0f\x45xecuteChatflow\x12$.privexbot.v1.ExecuteChatflowRequest\x1a\x1b.privexbot.v1.ChatflowEvent\"\xaa\x01\x92\x82\x19\x18\x12\x10\x63hatflow.execute\x1a\x04name\x82\xd3\xe4\x93\x02\x87\x01\";/v1/{name=organizations/*/workspaces/*/chatflows/*}:execute:\x01*ZE\"@/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}:execute:\x01*0\x01\x12\xc0\x01\n\x10ListChatflowRuns\x12%.privexbot.v1.ListChatflowRunsRequest\x1a&.privexbot.v1.ListChatflowRunsResponse\"]\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02<\x12:/v1/{parent=organizations/*/workspaces/*/chatflows/*}/runs\x12\xad\x01\n\x0eGetChatflowRun\x12#.privexbot.v1.GetChatflowRunRequest\x1a\x19.privexbot.v1.ChatflowRun\"[\x92\x82\x19\x15\x12\rchatflow.read\x1a\x04name\x82\xd3\xe4\x93\x02<\x12:/v1/{name=organizations/*/workspaces/*/chatflows/*/runs/*}BS\n\x0fio.privexbot.v1P\x01Z>github.com/privexbot/privexbot/gen/go/privexbot/v1;privexbotv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17privexbot/v1/flow.proto\x12\x0cprivexbot.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19privexbot/v1/common.proto\x1a\x1cprivexbot/v1/inference.proto\x1a\x1cprivexbot/v1/knowledge.proto\x1a\x1aprivexbot/v1/options.proto\"\x9c\x02\n\x0c\x43hatflowNode\x12$\n\x02id\x18\x01 \x01(\tB\x18\x9a\x82\x19\x14\x08\x01\x18@:\x0e[A-Za-z0-9_-]+\x12\x16\n\x04type\x18\x02 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18@\x12\x1c\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\x12\'\n\x06\x63onfig\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x35\n\x08position\x18\x05 \x01(\x0b\x32#.privexbot.v1.ChatflowNode.Position\x1aP\n\x08Position\x12!\n\x01x\x18\x01 \x01(\x01\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x80\x84.\xc1\x31\x00\x00\x00\x00\x80\x84.A\x12!\n\x01y\x18\x02 \x01(\x01\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x80\x84.\xc1\x31\x00\x00\x00\x00\x80\x84.A\"\xa6\x01\n\x0c\x43hatflowEdge\x12$\n\x02id\x18\x01 \x01(\tB\x18\x9a\x82\x19\x14\x08\x01\x18@:\x0e[A-Za-z0-9_-]+\x12\x18\n\x06source\x18\x02 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18@\x12\x18\n\x06target\x18\x03 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18@\x12\x1d\n\rsource_handle\x18\x04 \x01(\tB\x06\x9a\x82\x19\x02\x18@\x12\x1d\n\rtarget_handle\x18\x05 \x01(\tB\x06\x9a\x82\x19\x02\x18@\"w\n\rChatflowGraph\x12\x32\n\x05nodes\x18\x01 \x03(\x0b\x32\x1a.privexbot.v1.ChatflowNodeB\x07\x9a\x82\x19\x03 \xc8\x01\x12\x32\n\x05\x65\x64ges\x18\x02 \x03(\x0b\x32\x1a.privexbot.v1.ChatflowEdgeB\x07\x9a\x82\x19\x03 \xf4\x03\"\xbd\x03\n\rChatflowDraft\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1c\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\x12\x1c\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\xe8\x07\x12*\n\x05graph\x18\x04 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraph\x12\x35\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x04\x65tag\x18\x08 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01:t\xea\x41q\n\x1aprivexbot.io/ChatflowDraft\x12Sorganizations/{organization}/workspaces/{workspace}/chatflowDrafts/{chatflow_draft}\"\x88\x03\n\x08\x43hatflow\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1c\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\x12\x1c\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\xe8\x07\x12*\n\x05graph\x18\x04 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraph\x12\x15\n\x07\x63reator\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x04\x65tag\x18\x08 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01:d\xea\x41\x61\n\x15privexbot.io/Chatflow\x12Horganizations/{organization}/workspaces/{workspace}/chatflows/{chatflow}\"\xdd\x01\n\x0fValidationIssue\x12\x38\n\x08severity\x18\x01 \x01(\x0e\x32&.privexbot.v1.ValidationIssue.Severity\x12\x0f\n\x07node_id\x18\x02 \x01(\t\x12\x0f\n\x07\x65\x64ge_id\x18\x03 \x01(\t\x12\r\n\x05\x66ield\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\"N\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEVERITY_ERROR\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02\"\x86\x07\n\x0b\x43hatflowRun\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12.\n\x05state\x18\x02 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\'\n\x06inputs\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06output\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12\x34\n\tnode_runs\x18\x07 \x03(\x0b\x32!.privexbot.v1.ChatflowRun.NodeRun\x12\'\n\x05usage\x18\x08 \x01(\x0b\x32\x18.privexbot.v1.TokenUsage\x12\x35\n\x0b\x61ttestation\x18\t \x01(\x0b\x32 .privexbot.v1.AttestationVerdict\x12.\n\nstart_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07session\x18\x0c \x01(\t\x1a\xf1\x01\n\x07NodeRun\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x11\n\tnode_type\x18\x02 \x01(\t\x12.\n\x05state\x18\x03 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12&\n\x06output\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x08\x64uration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\"m\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n\rSTATE_RUNNING\x10\x01\x12\x13\n\x0fSTATE_SUCCEEDED\x10\x02\x12\x10\n\x0cSTATE_FAILED\x10\x03\x12\x13\n\x0fSTATE_CANCELLED\x10\x04:r\xea\x41o\n\x18privexbot.io/ChatflowRun\x12Sorganizations/{organization}/workspaces/{workspace}/chatflows/{chatflow}/runs/{run}\"\xbb\x07\n\rChatflowEvent\x12=\n\x0brun_started\x18\x01 \x01(\x0b\x32&.privexbot.v1.ChatflowEvent.RunStartedH\x00\x12?\n\x0cnode_started\x18\x02 \x01(\x0b\x32\'.privexbot.v1.ChatflowEvent.NodeStartedH\x00\x12\x41\n\rnode_finished\x18\x03 \x01(\x0b\x32(.privexbot.v1.ChatflowEvent.NodeFinishedH\x00\x12\x32\n\x05\x64\x65lta\x18\x04 \x01(\x0b\x32!.privexbot.v1.ChatflowEvent.DeltaH\x00\x12:\n\tcitations\x18\x05 \x01(\x0b\x32%.privexbot.v1.ChatflowEvent.CitationsH\x00\x12)\n\x05usage\x18\x06 \x01(\x0b\x32\x18.privexbot.v1.TokenUsageH\x00\x12\x37\n\x0b\x61ttestation\x18\x07 \x01(\x0b\x32 .privexbot.v1.AttestationVerdictH\x00\x12?\n\x0crun_finished\x18\x08 \x01(\x0b\x32\'.privexbot.v1.ChatflowEvent.RunFinishedH\x00\x1a*\n\nRunStarted\x12\x0b\n\x03run\x18\x01 \x01(\t\x12\x0f\n\x07session\x18\x02 \x01(\t\x1a\x31\n\x0bNodeStarted\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x11\n\tnode_type\x18\x02 \x01(\t\x1a\xc6\x01\n\x0cNodeFinished\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x11\n\tnode_type\x18\x02 \x01(\t\x12.\n\x05state\x18\x03 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12&\n\x06output\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12+\n\x08\x64uration\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x1a\x15\n\x05\x44\x65lta\x12\x0c\n\x04text\x18\x01 \x01(\t\x1a<\n\tCitations\x12/\n\tcitations\x18\x01 \x03(\x0b\x32\x1c.privexbot.v1.ScoredCitation\x1aL\n\x0bRunFinished\x12.\n\x05state\x18\x01 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12\r\n\x05\x65rror\x18\x02 \x01(\tB\x07\n\x05\x65vent\"\xab\x01\n\x1a\x43reateChatflowDraftRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12;\n\x0e\x63hatflow_draft\x18\x02 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowDraftB\x06\x9a\x82\x19\x02\x08\x01\x12\x1a\n\nrequest_id\x18\x03 \x01(\tB\x06\x9a\x82\x19\x02\x18@\"Q\n\x17GetChatflowDraftRequest\x12\x36\n\x04name\x18\x01 \x01(\tB(\xfa\x41\x1c\n\x1aprivexbot.io/ChatflowDraft\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"\x92\x01\n\x1aUpdateChatflowDraftRequest\x12;\n\x0e\x63hatflow_draft\x18\x01 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowDraftB\x06\x9a\x82\x19\x02\x08\x01\x12\x37\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\x9a\x82\x19\x02\x08\x01\"\x89\x01\n\x1c\x46inalizeChatflowDraftRequest\x12\x36\n\x04name\x18\x01 \x01(\tB(\xfa\x41\x1c\n\x1aprivexbot.io/ChatflowDraft\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x1a\n\nrequest_id\x18\x02 \x01(\tB\x06\x9a\x82\x19\x02\x18@\x12\x15\n\x04\x65tag\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\"G\n\x12GetChatflowRequest\x12\x31\n\x04name\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"\x94\x01\n\x14ListChatflowsRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"[\n\x15ListChatflowsResponse\x12)\n\tchatflows\x18\x01 \x03(\x0b\x32\x16.privexbot.v1.Chatflow\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x82\x01\n\x15UpdateChatflowRequest\x12\x30\n\x08\x63hatflow\x18\x01 \x01(\x0b\x32\x16.privexbot.v1.ChatflowB\x06\x9a\x82\x19\x02\x08\x01\x12\x37\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\x9a\x82\x19\x02\x08\x01\"a\n\x15\x44\x65leteChatflowRequest\x12\x31\n\x04name\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x15\n\x04\x65tag\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\"\xa5\x01\n\x17ValidateChatflowRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x1b\n\x08\x63hatflow\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x02H\x00\x12,\n\x05graph\x18\x03 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraphH\x00\x42\t\n\x07subject\"X\n\x18ValidateChatflowResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12-\n\x06issues\x18\x02 \x03(\x0b\x32\x1d.privexbot.v1.ValidationIssue\"\x8e\x01\n\x16\x45xecuteChatflowRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x18\n\x07message\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\xa0\x1f\x12\'\n\x06inputs\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x18\n\x07session\x18\x04 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"\x96\x01\n\x17ListChatflowRunsRequest\x12\x33\n\x06parent\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"e\n\x18ListChatflowRunsResponse\x12\x30\n\rchatflow_runs\x18\x01 \x03(\x0b\x32\x19.privexbot.v1.ChatflowRun\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"M\n\x15GetChatflowRunRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xfa\x41\x1a\n\x18privexbot.io/ChatflowRun\x9a\x82\x19\x05\x08\x01\x18\x80\x04\x32\xc3\x12\n\x0b\x46lowService\x12\xcb\x01\n\x13\x43reateChatflowDraft\x12(.privexbot.v1.CreateChatflowDraftRequest\x1a\x1b.privexbot.v1.ChatflowDraft\"m\x92\x82\x19\x19\x12\x0f\x63hatflow.create\x1a\x06parent\x82\xd3\xe4\x93\x02J\"8/v1/{parent=organizations/*/workspaces/*}/chatflowDrafts:\x0e\x63hatflow_draft\x12\xb3\x01\n\x10GetChatflowDraft\x12%.privexbot.v1.GetChatflowDraftRequest\x1a\x1b.privexbot.v1.ChatflowDraft\"[\x92\x82\x19\x17\x12\x0f\x63hatflow.create\x1a\x04name\x82\xd3\xe4\x93\x02:\x12\x38/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}\x12\xe8\x01\n\x13UpdateChatflowDraft\x12(.privexbot.v1.UpdateChatflowDraftRequest\x1a\x1b.privexbot.v1.ChatflowDraft\"\x89\x01\x92\x82\x19&\x12\x0f\x63hatflow.create\x1a\x13\x63hatflow_draft.name\x82\xd3\xe4\x93\x02Y2G/v1/{chatflow_draft.name=organizations/*/workspaces/*/chatflowDrafts/*}:\x0e\x63hatflow_draft\x12\xc4\x01\n\x15\x46inalizeChatflowDraft\x12*.privexbot.v1.FinalizeChatflowDraftRequest\x1a\x16.privexbot.v1.Chatflow\"g\x92\x82\x19\x17\x12\x0f\x63hatflow.create\x1a\x04name\x82\xd3\xe4\x93\x02\x46\"A/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}:finalize:\x01*\x12\x9d\x01\n\x0bGetChatflow\x12 .privexbot.v1.GetChatflowRequest\x1a\x16.privexbot.v1.Chatflow\"T\x92\x82\x19\x15\x12\rchatflow.read\x1a\x04name\x82\xd3\xe4\x93\x02\x35\x12\x33/v1/{name=organizations/*/workspaces/*/chatflows/*}\x12\xb0\x01\n\rListChatflows\x12\".privexbot.v1.ListChatflowsRequest\x1a#.privexbot.v1.ListChatflowsResponse\"V\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02\x35\x12\x33/v1/{parent=organizations/*/workspaces/*}/chatflows\x12\xc1\x01\n\x0eUpdateChatflow\x12#.privexbot.v1.UpdateChatflowRequest\x1a\x16.privexbot.v1.Chatflow\"r\x92\x82\x19 \x12\x0f\x63hatflow.update\x1a\rchatflow.name\x82\xd3\xe4\x93\x02H2</v1/{chatflow.name=organizations/*/workspaces/*/chatflows/*}:\x08\x63hatflow\x12\xa5\x01\n\x0e\x44\x65leteChatflow\x12#.privexbot.v1.DeleteChatflowRequest\x1a\x16.google.protobuf.Empty\"V\x92\x82\x19\x17\x12\x0f\x63hatflow.delete\x1a\x04name\x82\xd3\xe4\x93\x02\x35*3/v1/{name=organizations/*/workspaces/*/chatflows/*}\x12\xc5\x01\n\x10ValidateChatflow\x12%.privexbot.v1.ValidateChatflowRequest\x1a&.privexbot.v1.ValidateChatflowResponse\"b\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02\x41\"</v1/{parent=organizations/*/workspaces/*}/chatflows:validate:\x01*\x12\x83\x02\n\x0f\x45xecuteChatflow\x12$.privexbot.v1.ExecuteChatflowRequest\x1a\x1b.privexbot.v1.ChatflowEvent\"\xaa\x01\x92\x82\x19\x18\x12\x10\x63hatflow.execute\x1a\x04name\x82\xd3\xe4\x93\x02\x87\x01\";/v1/{name=organizations/*/workspaces/*/chatflows/*}:execute:\x01*ZE\"@/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}:execute:\x01*0\x01\x12\xc0\x01\n\x10ListChatflowRuns\x12%.privexbot.v1.ListChatflowRunsRequest\x1a&.privexbot.v1.ListChatflowRunsResponse\"]\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02<\x12:/v1/{parent=organizations/*/workspaces/*/chatflows/*}/runs\x12\xad\x01\n\x0eGetChatflowRun\x12#.privexbot.v1.GetChatflowRunRequest\x1a\x19.privexbot.v1.ChatflowRun\"[\x92\x82\x19\x15\x12\rchatflow.read\x1a\x04name\x82\xd3\xe4\x93\x02<\x12:/v1/{name=organizations/*/workspaces/*/chatflows/*/runs/*}BS\n\x0fio.privexbot.v1P\x01Z>github.com/privexbot/privexbot/gen/go/privexbot/v1;privexbotv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -81,6 +82,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHATFLOWDRAFT'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
   _globals['_CHATFLOWDRAFT'].fields_by_name['etag']._loaded_options = None
   _globals['_CHATFLOWDRAFT'].fields_by_name['etag']._serialized_options = b'\232\202\031\003\030\200\001'
+  _globals['_CHATFLOWDRAFT']._loaded_options = None
+  _globals['_CHATFLOWDRAFT']._serialized_options = b'\352Aq\n\032privexbot.io/ChatflowDraft\022Sorganizations/{organization}/workspaces/{workspace}/chatflowDrafts/{chatflow_draft}'
   _globals['_CHATFLOW'].fields_by_name['name']._loaded_options = None
   _globals['_CHATFLOW'].fields_by_name['name']._serialized_options = b'\342A\001\003'
   _globals['_CHATFLOW'].fields_by_name['display_name']._loaded_options = None
@@ -95,30 +98,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHATFLOW'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
   _globals['_CHATFLOW'].fields_by_name['etag']._loaded_options = None
   _globals['_CHATFLOW'].fields_by_name['etag']._serialized_options = b'\232\202\031\003\030\200\001'
+  _globals['_CHATFLOW']._loaded_options = None
+  _globals['_CHATFLOW']._serialized_options = b'\352Aa\n\025privexbot.io/Chatflow\022Horganizations/{organization}/workspaces/{workspace}/chatflows/{chatflow}'
   _globals['_CHATFLOWRUN'].fields_by_name['name']._loaded_options = None
   _globals['_CHATFLOWRUN'].fields_by_name['name']._serialized_options = b'\342A\001\003'
+  _globals['_CHATFLOWRUN']._loaded_options = None
+  _globals['_CHATFLOWRUN']._serialized_options = b'\352Ao\n\030privexbot.io/ChatflowRun\022Sorganizations/{organization}/workspaces/{workspace}/chatflows/{chatflow}/runs/{run}'
   _globals['_CREATECHATFLOWDRAFTREQUEST'].fields_by_name['parent']._loaded_options = None
-  _globals['_CREATECHATFLOWDRAFTREQUEST'].fields_by_name['parent']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_CREATECHATFLOWDRAFTREQUEST'].fields_by_name['parent']._serialized_options = b'\372A\030\n\026privexbot.io/Workspace\232\202\031\005\010\001\030\200\002'
   _globals['_CREATECHATFLOWDRAFTREQUEST'].fields_by_name['chatflow_draft']._loaded_options = None
   _globals['_CREATECHATFLOWDRAFTREQUEST'].fields_by_name['chatflow_draft']._serialized_options = b'\232\202\031\002\010\001'
   _globals['_CREATECHATFLOWDRAFTREQUEST'].fields_by_name['request_id']._loaded_options = None
   _globals['_CREATECHATFLOWDRAFTREQUEST'].fields_by_name['request_id']._serialized_options = b'\232\202\031\002\030@'
   _globals['_GETCHATFLOWDRAFTREQUEST'].fields_by_name['name']._loaded_options = None
-  _globals['_GETCHATFLOWDRAFTREQUEST'].fields_by_name['name']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_GETCHATFLOWDRAFTREQUEST'].fields_by_name['name']._serialized_options = b'\372A\034\n\032privexbot.io/ChatflowDraft\232\202\031\005\010\001\030\200\002'
   _globals['_UPDATECHATFLOWDRAFTREQUEST'].fields_by_name['chatflow_draft']._loaded_options = None
   _globals['_UPDATECHATFLOWDRAFTREQUEST'].fields_by_name['chatflow_draft']._serialized_options = b'\232\202\031\002\010\001'
   _globals['_UPDATECHATFLOWDRAFTREQUEST'].fields_by_name['update_mask']._loaded_options = None
   _globals['_UPDATECHATFLOWDRAFTREQUEST'].fields_by_name['update_mask']._serialized_options = b'\232\202\031\002\010\001'
   _globals['_FINALIZECHATFLOWDRAFTREQUEST'].fields_by_name['name']._loaded_options = None
-  _globals['_FINALIZECHATFLOWDRAFTREQUEST'].fields_by_name['name']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_FINALIZECHATFLOWDRAFTREQUEST'].fields_by_name['name']._serialized_options = b'\372A\034\n\032privexbot.io/ChatflowDraft\232\202\031\005\010\001\030\200\002'
   _globals['_FINALIZECHATFLOWDRAFTREQUEST'].fields_by_name['request_id']._loaded_options = None
   _globals['_FINALIZECHATFLOWDRAFTREQUEST'].fields_by_name['request_id']._serialized_options = b'\232\202\031\002\030@'
   _globals['_FINALIZECHATFLOWDRAFTREQUEST'].fields_by_name['etag']._loaded_options = None
   _globals['_FINALIZECHATFLOWDRAFTREQUEST'].fields_by_name['etag']._serialized_options = b'\232\202\031\003\030\200\001'
   _globals['_GETCHATFLOWREQUEST'].fields_by_name['name']._loaded_options = None
-  _globals['_GETCHATFLOWREQUEST'].fields_by_name['name']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_GETCHATFLOWREQUEST'].fields_by_name['name']._serialized_options = b'\372A\027\n\025privexbot.io/Chatflow\232\202\031\005\010\001\030\200\002'
   _globals['_LISTCHATFLOWSREQUEST'].fields_by_name['parent']._loaded_options = None
-  _globals['_LISTCHATFLOWSREQUEST'].fields_by_name['parent']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_LISTCHATFLOWSREQUEST'].fields_by_name['parent']._serialized_options = b'\372A\030\n\026privexbot.io/Workspace\232\202\031\005\010\001\030\200\002'
   _globals['_LISTCHATFLOWSREQUEST'].fields_by_name['page_size']._loaded_options = None
   _globals['_LISTCHATFLOWSREQUEST'].fields_by_name['page_size']._serialized_options = b'\232\202\031\022)\000\000\000\000\000\000\000\0001\000\000\000\000\000@\217@'
   _globals['_LISTCHATFLOWSREQUEST'].fields_by_name['page_token']._loaded_options = None
@@ -128,11 +135,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UPDATECHATFLOWREQUEST'].fields_by_name['update_mask']._loaded_options = None
   _globals['_UPDATECHATFLOWREQUEST'].fields_by_name['update_mask']._serialized_options = b'\232\202\031\002\010\001'
   _globals['_DELETECHATFLOWREQUEST'].fields_by_name['name']._loaded_options = None
-  _globals['_DELETECHATFLOWREQUEST'].fields_by_name['name']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_DELETECHATFLOWREQUEST'].fields_by_name['name']._serialized_options = b'\372A\027\n\025privexbot.io/Chatflow\232\202\031\005\010\001\030\200\002'
   _globals['_DELETECHATFLOWREQUEST'].fields_by_name['etag']._loaded_options = None
   _globals['_DELETECHATFLOWREQUEST'].fields_by_name['etag']._serialized_options = b'\232\202\031\003\030\200\001'
   _globals['_VALIDATECHATFLOWREQUEST'].fields_by_name['parent']._loaded_options = None
-  _globals['_VALIDATECHATFLOWREQUEST'].fields_by_name['parent']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_VALIDATECHATFLOWREQUEST'].fields_by_name['parent']._serialized_options = b'\372A\030\n\026privexbot.io/Workspace\232\202\031\005\010\001\030\200\002'
   _globals['_VALIDATECHATFLOWREQUEST'].fields_by_name['chatflow']._loaded_options = None
   _globals['_VALIDATECHATFLOWREQUEST'].fields_by_name['chatflow']._serialized_options = b'\232\202\031\003\030\200\002'
   _globals['_EXECUTECHATFLOWREQUEST'].fields_by_name['name']._loaded_options = None
@@ -142,13 +149,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EXECUTECHATFLOWREQUEST'].fields_by_name['session']._loaded_options = None
   _globals['_EXECUTECHATFLOWREQUEST'].fields_by_name['session']._serialized_options = b'\232\202\031\003\030\200\004'
   _globals['_LISTCHATFLOWRUNSREQUEST'].fields_by_name['parent']._loaded_options = None
-  _globals['_LISTCHATFLOWRUNSREQUEST'].fields_by_name['parent']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_LISTCHATFLOWRUNSREQUEST'].fields_by_name['parent']._serialized_options = b'\372A\027\n\025privexbot.io/Chatflow\232\202\031\005\010\001\030\200\002'
   _globals['_LISTCHATFLOWRUNSREQUEST'].fields_by_name['page_size']._loaded_options = None
   _globals['_LISTCHATFLOWRUNSREQUEST'].fields_by_name['page_size']._serialized_options = b'\232\202\031\022)\000\000\000\000\000\000\000\0001\000\000\000\000\000@\217@'
   _globals['_LISTCHATFLOWRUNSREQUEST'].fields_by_name['page_token']._loaded_options = None
   _globals['_LISTCHATFLOWRUNSREQUEST'].fields_by_name['page_token']._serialized_options = b'\232\202\031\003\030\200\004'
   _globals['_GETCHATFLOWRUNREQUEST'].fields_by_name['name']._loaded_options = None
-  _globals['_GETCHATFLOWRUNREQUEST'].fields_by_name['name']._serialized_options = b'\232\202\031\005\010\001\030\200\004'
+  _globals['_GETCHATFLOWRUNREQUEST'].fields_by_name['name']._serialized_options = b'\372A\032\n\030privexbot.io/ChatflowRun\232\202\031\005\010\001\030\200\004'
   _globals['_FLOWSERVICE'].methods_by_name['CreateChatflowDraft']._loaded_options = None
   _globals['_FLOWSERVICE'].methods_by_name['CreateChatflowDraft']._serialized_options = b'\222\202\031\031\022\017chatflow.create\032\006parent\202\323\344\223\002J\"8/v1/{parent=organizations/*/workspaces/*}/chatflowDrafts:\016chatflow_draft'
   _globals['_FLOWSERVICE'].methods_by_name['GetChatflowDraft']._loaded_options = None
@@ -173,72 +180,72 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FLOWSERVICE'].methods_by_name['ListChatflowRuns']._serialized_options = b'\222\202\031\027\022\rchatflow.read\032\006parent\202\323\344\223\002<\022:/v1/{parent=organizations/*/workspaces/*/chatflows/*}/runs'
   _globals['_FLOWSERVICE'].methods_by_name['GetChatflowRun']._loaded_options = None
   _globals['_FLOWSERVICE'].methods_by_name['GetChatflowRun']._serialized_options = b'\222\202\031\025\022\rchatflow.read\032\004name\202\323\344\223\002<\022:/v1/{name=organizations/*/workspaces/*/chatflows/*/runs/*}'
-  _globals['_CHATFLOWNODE']._serialized_start=378
-  _globals['_CHATFLOWNODE']._serialized_end=662
-  _globals['_CHATFLOWNODE_POSITION']._serialized_start=582
-  _globals['_CHATFLOWNODE_POSITION']._serialized_end=662
-  _globals['_CHATFLOWEDGE']._serialized_start=665
-  _globals['_CHATFLOWEDGE']._serialized_end=831
-  _globals['_CHATFLOWGRAPH']._serialized_start=833
-  _globals['_CHATFLOWGRAPH']._serialized_end=952
-  _globals['_CHATFLOWDRAFT']._serialized_start=955
-  _globals['_CHATFLOWDRAFT']._serialized_end=1282
-  _globals['_CHATFLOW']._serialized_start=1285
-  _globals['_CHATFLOW']._serialized_end=1575
-  _globals['_VALIDATIONISSUE']._serialized_start=1578
-  _globals['_VALIDATIONISSUE']._serialized_end=1799
-  _globals['_VALIDATIONISSUE_SEVERITY']._serialized_start=1721
-  _globals['_VALIDATIONISSUE_SEVERITY']._serialized_end=1799
-  _globals['_CHATFLOWRUN']._serialized_start=1802
-  _globals['_CHATFLOWRUN']._serialized_end=2588
-  _globals['_CHATFLOWRUN_NODERUN']._serialized_start=2236
-  _globals['_CHATFLOWRUN_NODERUN']._serialized_end=2477
-  _globals['_CHATFLOWRUN_STATE']._serialized_start=2479
-  _globals['_CHATFLOWRUN_STATE']._serialized_end=2588
-  _globals['_CHATFLOWEVENT']._serialized_start=2591
-  _globals['_CHATFLOWEVENT']._serialized_end=3546
-  _globals['_CHATFLOWEVENT_RUNSTARTED']._serialized_start=3080
-  _globals['_CHATFLOWEVENT_RUNSTARTED']._serialized_end=3122
-  _globals['_CHATFLOWEVENT_NODESTARTED']._serialized_start=3124
-  _globals['_CHATFLOWEVENT_NODESTARTED']._serialized_end=3173
-  _globals['_CHATFLOWEVENT_NODEFINISHED']._serialized_start=3176
-  _globals['_CHATFLOWEVENT_NODEFINISHED']._serialized_end=3374
-  _globals['_CHATFLOWEVENT_DELTA']._serialized_start=3376
-  _globals['_CHATFLOWEVENT_DELTA']._serialized_end=3397
-  _globals['_CHATFLOWEVENT_CITATIONS']._serialized_start=3399
-  _globals['_CHATFLOWEVENT_CITATIONS']._serialized_end=3459
-  _globals['_CHATFLOWEVENT_RUNFINISHED']._serialized_start=3461
-  _globals['_CHATFLOWEVENT_RUNFINISHED']._serialized_end=3537
-  _globals['_CREATECHATFLOWDRAFTREQUEST']._serialized_start=3549
-  _globals['_CREATECHATFLOWDRAFTREQUEST']._serialized_end=3693
-  _globals['_GETCHATFLOWDRAFTREQUEST']._serialized_start=3695
-  _globals['_GETCHATFLOWDRAFTREQUEST']._serialized_end=3745
-  _globals['_UPDATECHATFLOWDRAFTREQUEST']._serialized_start=3748
-  _globals['_UPDATECHATFLOWDRAFTREQUEST']._serialized_end=3894
-  _globals['_FINALIZECHATFLOWDRAFTREQUEST']._serialized_start=3896
-  _globals['_FINALIZECHATFLOWDRAFTREQUEST']._serialized_end=4002
-  _globals['_GETCHATFLOWREQUEST']._serialized_start=4004
-  _globals['_GETCHATFLOWREQUEST']._serialized_end=4049
-  _globals['_LISTCHATFLOWSREQUEST']._serialized_start=4051
-  _globals['_LISTCHATFLOWSREQUEST']._serialized_end=4172
-  _globals['_LISTCHATFLOWSRESPONSE']._serialized_start=4174
-  _globals['_LISTCHATFLOWSRESPONSE']._serialized_end=4265
-  _globals['_UPDATECHATFLOWREQUEST']._serialized_start=4268
-  _globals['_UPDATECHATFLOWREQUEST']._serialized_end=4398
-  _globals['_DELETECHATFLOWREQUEST']._serialized_start=4400
-  _globals['_DELETECHATFLOWREQUEST']._serialized_end=4471
-  _globals['_VALIDATECHATFLOWREQUEST']._serialized_start=4474
-  _globals['_VALIDATECHATFLOWREQUEST']._serialized_end=4612
-  _globals['_VALIDATECHATFLOWRESPONSE']._serialized_start=4614
-  _globals['_VALIDATECHATFLOWRESPONSE']._serialized_end=4702
-  _globals['_EXECUTECHATFLOWREQUEST']._serialized_start=4705
-  _globals['_EXECUTECHATFLOWREQUEST']._serialized_end=4847
-  _globals['_LISTCHATFLOWRUNSREQUEST']._serialized_start=4849
-  _globals['_LISTCHATFLOWRUNSREQUEST']._serialized_end=4973
-  _globals['_LISTCHATFLOWRUNSRESPONSE']._serialized_start=4975
-  _globals['_LISTCHATFLOWRUNSRESPONSE']._serialized_end=5076
-  _globals['_GETCHATFLOWRUNREQUEST']._serialized_start=5078
-  _globals['_GETCHATFLOWRUNREQUEST']._serialized_end=5126
-  _globals['_FLOWSERVICE']._serialized_start=5129
-  _globals['_FLOWSERVICE']._serialized_end=7500
+  _globals['_CHATFLOWNODE']._serialized_start=405
+  _globals['_CHATFLOWNODE']._serialized_end=689
+  _globals['_CHATFLOWNODE_POSITION']._serialized_start=609
+  _globals['_CHATFLOWNODE_POSITION']._serialized_end=689
+  _globals['_CHATFLOWEDGE']._serialized_start=692
+  _globals['_CHATFLOWEDGE']._serialized_end=858
+  _globals['_CHATFLOWGRAPH']._serialized_start=860
+  _globals['_CHATFLOWGRAPH']._serialized_end=979
+  _globals['_CHATFLOWDRAFT']._serialized_start=982
+  _globals['_CHATFLOWDRAFT']._serialized_end=1427
+  _globals['_CHATFLOW']._serialized_start=1430
+  _globals['_CHATFLOW']._serialized_end=1822
+  _globals['_VALIDATIONISSUE']._serialized_start=1825
+  _globals['_VALIDATIONISSUE']._serialized_end=2046
+  _globals['_VALIDATIONISSUE_SEVERITY']._serialized_start=1968
+  _globals['_VALIDATIONISSUE_SEVERITY']._serialized_end=2046
+  _globals['_CHATFLOWRUN']._serialized_start=2049
+  _globals['_CHATFLOWRUN']._serialized_end=2951
+  _globals['_CHATFLOWRUN_NODERUN']._serialized_start=2483
+  _globals['_CHATFLOWRUN_NODERUN']._serialized_end=2724
+  _globals['_CHATFLOWRUN_STATE']._serialized_start=2726
+  _globals['_CHATFLOWRUN_STATE']._serialized_end=2835
+  _globals['_CHATFLOWEVENT']._serialized_start=2954
+  _globals['_CHATFLOWEVENT']._serialized_end=3909
+  _globals['_CHATFLOWEVENT_RUNSTARTED']._serialized_start=3443
+  _globals['_CHATFLOWEVENT_RUNSTARTED']._serialized_end=3485
+  _globals['_CHATFLOWEVENT_NODESTARTED']._serialized_start=3487
+  _globals['_CHATFLOWEVENT_NODESTARTED']._serialized_end=3536
+  _globals['_CHATFLOWEVENT_NODEFINISHED']._serialized_start=3539
+  _globals['_CHATFLOWEVENT_NODEFINISHED']._serialized_end=3737
+  _globals['_CHATFLOWEVENT_DELTA']._serialized_start=3739
+  _globals['_CHATFLOWEVENT_DELTA']._serialized_end=3760
+  _globals['_CHATFLOWEVENT_CITATIONS']._serialized_start=3762
+  _globals['_CHATFLOWEVENT_CITATIONS']._serialized_end=3822
+  _globals['_CHATFLOWEVENT_RUNFINISHED']._serialized_start=3824
+  _globals['_CHATFLOWEVENT_RUNFINISHED']._serialized_end=3900
+  _globals['_CREATECHATFLOWDRAFTREQUEST']._serialized_start=3912
+  _globals['_CREATECHATFLOWDRAFTREQUEST']._serialized_end=4083
+  _globals['_GETCHATFLOWDRAFTREQUEST']._serialized_start=4085
+  _globals['_GETCHATFLOWDRAFTREQUEST']._serialized_end=4166
+  _globals['_UPDATECHATFLOWDRAFTREQUEST']._serialized_start=4169
+  _globals['_UPDATECHATFLOWDRAFTREQUEST']._serialized_end=4315
+  _globals['_FINALIZECHATFLOWDRAFTREQUEST']._serialized_start=4318
+  _globals['_FINALIZECHATFLOWDRAFTREQUEST']._serialized_end=4455
+  _globals['_GETCHATFLOWREQUEST']._serialized_start=4457
+  _globals['_GETCHATFLOWREQUEST']._serialized_end=4528
+  _globals['_LISTCHATFLOWSREQUEST']._serialized_start=4531
+  _globals['_LISTCHATFLOWSREQUEST']._serialized_end=4679
+  _globals['_LISTCHATFLOWSRESPONSE']._serialized_start=4681
+  _globals['_LISTCHATFLOWSRESPONSE']._serialized_end=4772
+  _globals['_UPDATECHATFLOWREQUEST']._serialized_start=4775
+  _globals['_UPDATECHATFLOWREQUEST']._serialized_end=4905
+  _globals['_DELETECHATFLOWREQUEST']._serialized_start=4907
+  _globals['_DELETECHATFLOWREQUEST']._serialized_end=5004
+  _globals['_VALIDATECHATFLOWREQUEST']._serialized_start=5007
+  _globals['_VALIDATECHATFLOWREQUEST']._serialized_end=5172
+  _globals['_VALIDATECHATFLOWRESPONSE']._serialized_start=5174
+  _globals['_VALIDATECHATFLOWRESPONSE']._serialized_end=5262
+  _globals['_EXECUTECHATFLOWREQUEST']._serialized_start=5265
+  _globals['_EXECUTECHATFLOWREQUEST']._serialized_end=5407
+  _globals['_LISTCHATFLOWRUNSREQUEST']._serialized_start=5410
+  _globals['_LISTCHATFLOWRUNSREQUEST']._serialized_end=5560
+  _globals['_LISTCHATFLOWRUNSRESPONSE']._serialized_start=5562
+  _globals['_LISTCHATFLOWRUNSRESPONSE']._serialized_end=5663
+  _globals['_GETCHATFLOWRUNREQUEST']._serialized_start=5665
+  _globals['_GETCHATFLOWRUNREQUEST']._serialized_end=5742
+  _globals['_FLOWSERVICE']._serialized_start=5745
+  _globals['_FLOWSERVICE']._serialized_end=8116
 # @@protoc_insertion_point(module_scope)

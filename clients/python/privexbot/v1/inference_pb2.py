@@ -23,12 +23,13 @@ _sym_db = _symbol_database.Default()
 
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from privexbot.v1 import common_pb2 as privexbot_dot_v1_dot_common__pb2
 from privexbot.v1 import options_pb2 as privexbot_dot_v1_dot_options__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cprivexbot/v1/inference.proto\x12\x0cprivexbot.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19privexbot/v1/common.proto\x1a\x1aprivexbot/v1/options.proto\"\xeb\x01\n\x05Model\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12&\n\x04kind\x18\x03 \x01(\x0e\x32\x18.privexbot.v1.Model.Kind\x12\x10\n\x08owned_by\x18\x04 \x01(\t\x12\x16\n\x0e\x63ontext_window\x18\x05 \x01(\x05\x12\x1c\n\x14\x65mbedding_dimensions\x18\x06 \x01(\x05\x12\x0f\n\x07\x64\x65\x66\x61ult\x18\x07 \x01(\x08\"?\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\r\n\tKIND_CHAT\x10\x01\x12\x12\n\x0eKIND_EMBEDDING\x10\x02\"T\n\nTokenUsage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\x12\x14\n\x0ctotal_tokens\x18\x03 \x01(\x05\"\xc6\x01\n\x15\x43hatCompletionMessage\x12>\n\x04role\x18\x01 \x01(\x0e\x32(.privexbot.v1.ChatCompletionMessage.RoleB\x06\x9a\x82\x19\x02\x08\x01\x12\x1b\n\x07\x63ontent\x18\x02 \x01(\tB\n\x9a\x82\x19\x06\x08\x01\x18\x80\xfa\x01\"P\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_SYSTEM\x10\x01\x12\r\n\tROLE_USER\x10\x02\x12\x12\n\x0eROLE_ASSISTANT\x10\x03\"\xd4\x02\n\x13\x43hatCompletionEvent\x12\x38\n\x05\x64\x65lta\x18\x01 \x01(\x0b\x32\'.privexbot.v1.ChatCompletionEvent.DeltaH\x00\x12)\n\x05usage\x18\x02 \x01(\x0b\x32\x18.privexbot.v1.TokenUsageH\x00\x12:\n\x06\x66inish\x18\x03 \x01(\x0b\x32(.privexbot.v1.ChatCompletionEvent.FinishH\x00\x12\x37\n\x0b\x61ttestation\x18\x04 \x01(\x0b\x32 .privexbot.v1.AttestationVerdictH\x00\x1a\x15\n\x05\x44\x65lta\x12\x0c\n\x04text\x18\x01 \x01(\t\x1a\x43\n\x06\x46inish\x12*\n\x06reason\x18\x01 \x01(\x0e\x32\x1a.privexbot.v1.FinishReason\x12\r\n\x05model\x18\x02 \x01(\tB\x07\n\x05\x65vent\"\xa1\x02\n\x0b\x41ttestation\x12\x31\n\x07verdict\x18\x01 \x01(\x0b\x32 .privexbot.v1.AttestationVerdict\x12\x30\n\x06policy\x18\x02 \x01(\x0e\x32 .privexbot.v1.Attestation.Policy\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\x10\n\x08\x62\x61se_url\x18\x04 \x01(\t\x12\r\n\x05quote\x18\x05 \x01(\t\x12\x33\n\x0fnext_check_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"E\n\x06Policy\x12\x16\n\x12POLICY_UNSPECIFIED\x10\x00\x12\x13\n\x0fPOLICY_REQUIRED\x10\x01\x12\x0e\n\nPOLICY_OFF\x10\x02\"v\n\x11ListModelsRequest\x12\x19\n\x06parent\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"R\n\x12ListModelsResponse\x12#\n\x06models\x18\x01 \x03(\x0b\x32\x13.privexbot.v1.Model\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x96\x03\n\x1bStreamChatCompletionRequest\x12\x19\n\x06parent\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x16\n\x05model\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\x12@\n\x08messages\x18\x03 \x03(\x0b\x32#.privexbot.v1.ChatCompletionMessageB\t\x9a\x82\x19\x05\x08\x01 \xc8\x01\x12\x30\n\x0btemperature\x18\x04 \x01(\x02\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00\x00\x00@H\x00\x88\x01\x01\x12*\n\x05top_p\x18\x05 \x01(\x02\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00\x00\xf0?H\x01\x88\x01\x01\x12/\n\nmax_tokens\x18\x06 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\xf0?1\x00\x00\x00\x00\x00\x00\xc0@H\x02\x88\x01\x01\x12)\n\x04seed\x18\x07 \x01(\x03\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\xe0\xff\xff\xff\xef\x41H\x03\x88\x01\x01\x12\x16\n\x04stop\x18\x08 \x03(\tB\x08\x9a\x82\x19\x04\x18@ \x04\x42\x0e\n\x0c_temperatureB\x08\n\x06_top_pB\r\n\x0b_max_tokensB\x07\n\x05_seed\"\x17\n\x15GetAttestationRequest*\xb7\x01\n\x0c\x46inishReason\x12\x1d\n\x19\x46INISH_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12\x46INISH_REASON_STOP\x10\x01\x12\x18\n\x14\x46INISH_REASON_LENGTH\x10\x02\x12 \n\x1c\x46INISH_REASON_CONTENT_FILTER\x10\x03\x12\x1b\n\x17\x46INISH_REASON_CANCELLED\x10\x04\x12\x17\n\x13\x46INISH_REASON_ERROR\x10\x05\x32\x89\x04\n\x10InferenceService\x12\xb2\x01\n\nListModels\x12\x1f.privexbot.v1.ListModelsRequest\x1a .privexbot.v1.ListModelsResponse\"a\x92\x82\x19\x17\x12\rinference.use\x1a\x06parent\x82\xd3\xe4\x93\x02@\x12\x30/v1/{parent=organizations/*/workspaces/*}/modelsZ\x0c\x12\n/v1/models\x12\xce\x01\n\x14StreamChatCompletion\x12).privexbot.v1.StreamChatCompletionRequest\x1a!.privexbot.v1.ChatCompletionEvent\"f\x92\x82\x19\x17\x12\rinference.use\x1a\x06parent\x82\xd3\xe4\x93\x02\x45\"@/v1/{parent=organizations/*/workspaces/*}/chatCompletions:stream:\x01*0\x01\x12o\n\x0eGetAttestation\x12#.privexbot.v1.GetAttestationRequest\x1a\x19.privexbot.v1.Attestation\"\x1d\x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/attestationBS\n\x0fio.privexbot.v1P\x01Z>github.com/privexbot/privexbot/gen/go/privexbot/v1;privexbotv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cprivexbot/v1/inference.proto\x12\x0cprivexbot.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19privexbot/v1/common.proto\x1a\x1aprivexbot/v1/options.proto\"\xeb\x01\n\x05Model\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12&\n\x04kind\x18\x03 \x01(\x0e\x32\x18.privexbot.v1.Model.Kind\x12\x10\n\x08owned_by\x18\x04 \x01(\t\x12\x16\n\x0e\x63ontext_window\x18\x05 \x01(\x05\x12\x1c\n\x14\x65mbedding_dimensions\x18\x06 \x01(\x05\x12\x0f\n\x07\x64\x65\x66\x61ult\x18\x07 \x01(\x08\"?\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\r\n\tKIND_CHAT\x10\x01\x12\x12\n\x0eKIND_EMBEDDING\x10\x02\"T\n\nTokenUsage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\x12\x14\n\x0ctotal_tokens\x18\x03 \x01(\x05\"\xc6\x01\n\x15\x43hatCompletionMessage\x12>\n\x04role\x18\x01 \x01(\x0e\x32(.privexbot.v1.ChatCompletionMessage.RoleB\x06\x9a\x82\x19\x02\x08\x01\x12\x1b\n\x07\x63ontent\x18\x02 \x01(\tB\n\x9a\x82\x19\x06\x08\x01\x18\x80\xfa\x01\"P\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_SYSTEM\x10\x01\x12\r\n\tROLE_USER\x10\x02\x12\x12\n\x0eROLE_ASSISTANT\x10\x03\"\xd4\x02\n\x13\x43hatCompletionEvent\x12\x38\n\x05\x64\x65lta\x18\x01 \x01(\x0b\x32\'.privexbot.v1.ChatCompletionEvent.DeltaH\x00\x12)\n\x05usage\x18\x02 \x01(\x0b\x32\x18.privexbot.v1.TokenUsageH\x00\x12:\n\x06\x66inish\x18\x03 \x01(\x0b\x32(.privexbot.v1.ChatCompletionEvent.FinishH\x00\x12\x37\n\x0b\x61ttestation\x18\x04 \x01(\x0b\x32 .privexbot.v1.AttestationVerdictH\x00\x1a\x15\n\x05\x44\x65lta\x12\x0c\n\x04text\x18\x01 \x01(\t\x1a\x43\n\x06\x46inish\x12*\n\x06reason\x18\x01 \x01(\x0e\x32\x1a.privexbot.v1.FinishReason\x12\r\n\x05model\x18\x02 \x01(\tB\x07\n\x05\x65vent\"\xa1\x02\n\x0b\x41ttestation\x12\x31\n\x07verdict\x18\x01 \x01(\x0b\x32 .privexbot.v1.AttestationVerdict\x12\x30\n\x06policy\x18\x02 \x01(\x0e\x32 .privexbot.v1.Attestation.Policy\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\x10\n\x08\x62\x61se_url\x18\x04 \x01(\t\x12\r\n\x05quote\x18\x05 \x01(\t\x12\x33\n\x0fnext_check_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"E\n\x06Policy\x12\x16\n\x12POLICY_UNSPECIFIED\x10\x00\x12\x13\n\x0fPOLICY_REQUIRED\x10\x01\x12\x0e\n\nPOLICY_OFF\x10\x02\"\x91\x01\n\x11ListModelsRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"R\n\x12ListModelsResponse\x12#\n\x06models\x18\x01 \x03(\x0b\x32\x13.privexbot.v1.Model\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb1\x03\n\x1bStreamChatCompletionRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x16\n\x05model\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\x12@\n\x08messages\x18\x03 \x03(\x0b\x32#.privexbot.v1.ChatCompletionMessageB\t\x9a\x82\x19\x05\x08\x01 \xc8\x01\x12\x30\n\x0btemperature\x18\x04 \x01(\x02\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00\x00\x00@H\x00\x88\x01\x01\x12*\n\x05top_p\x18\x05 \x01(\x02\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00\x00\xf0?H\x01\x88\x01\x01\x12/\n\nmax_tokens\x18\x06 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\xf0?1\x00\x00\x00\x00\x00\x00\xc0@H\x02\x88\x01\x01\x12)\n\x04seed\x18\x07 \x01(\x03\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\xe0\xff\xff\xff\xef\x41H\x03\x88\x01\x01\x12\x16\n\x04stop\x18\x08 \x03(\tB\x08\x9a\x82\x19\x04\x18@ \x04\x42\x0e\n\x0c_temperatureB\x08\n\x06_top_pB\r\n\x0b_max_tokensB\x07\n\x05_seed\"\x17\n\x15GetAttestationRequest*\xb7\x01\n\x0c\x46inishReason\x12\x1d\n\x19\x46INISH_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12\x46INISH_REASON_STOP\x10\x01\x12\x18\n\x14\x46INISH_REASON_LENGTH\x10\x02\x12 \n\x1c\x46INISH_REASON_CONTENT_FILTER\x10\x03\x12\x1b\n\x17\x46INISH_REASON_CANCELLED\x10\x04\x12\x17\n\x13\x46INISH_REASON_ERROR\x10\x05\x32\x89\x04\n\x10InferenceService\x12\xb2\x01\n\nListModels\x12\x1f.privexbot.v1.ListModelsRequest\x1a .privexbot.v1.ListModelsResponse\"a\x92\x82\x19\x17\x12\rinference.use\x1a\x06parent\x82\xd3\xe4\x93\x02@\x12\x30/v1/{parent=organizations/*/workspaces/*}/modelsZ\x0c\x12\n/v1/models\x12\xce\x01\n\x14StreamChatCompletion\x12).privexbot.v1.StreamChatCompletionRequest\x1a!.privexbot.v1.ChatCompletionEvent\"f\x92\x82\x19\x17\x12\rinference.use\x1a\x06parent\x82\xd3\xe4\x93\x02\x45\"@/v1/{parent=organizations/*/workspaces/*}/chatCompletions:stream:\x01*0\x01\x12o\n\x0eGetAttestation\x12#.privexbot.v1.GetAttestationRequest\x1a\x19.privexbot.v1.Attestation\"\x1d\x92\x82\x19\x02\x08\x01\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/attestationBS\n\x0fio.privexbot.v1P\x01Z>github.com/privexbot/privexbot/gen/go/privexbot/v1;privexbotv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,13 +42,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHATCOMPLETIONMESSAGE'].fields_by_name['content']._loaded_options = None
   _globals['_CHATCOMPLETIONMESSAGE'].fields_by_name['content']._serialized_options = b'\232\202\031\006\010\001\030\200\372\001'
   _globals['_LISTMODELSREQUEST'].fields_by_name['parent']._loaded_options = None
-  _globals['_LISTMODELSREQUEST'].fields_by_name['parent']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_LISTMODELSREQUEST'].fields_by_name['parent']._serialized_options = b'\372A\030\n\026privexbot.io/Workspace\232\202\031\005\010\001\030\200\002'
   _globals['_LISTMODELSREQUEST'].fields_by_name['page_size']._loaded_options = None
   _globals['_LISTMODELSREQUEST'].fields_by_name['page_size']._serialized_options = b'\232\202\031\022)\000\000\000\000\000\000\000\0001\000\000\000\000\000@\217@'
   _globals['_LISTMODELSREQUEST'].fields_by_name['page_token']._loaded_options = None
   _globals['_LISTMODELSREQUEST'].fields_by_name['page_token']._serialized_options = b'\232\202\031\003\030\200\004'
   _globals['_STREAMCHATCOMPLETIONREQUEST'].fields_by_name['parent']._loaded_options = None
-  _globals['_STREAMCHATCOMPLETIONREQUEST'].fields_by_name['parent']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_STREAMCHATCOMPLETIONREQUEST'].fields_by_name['parent']._serialized_options = b'\372A\030\n\026privexbot.io/Workspace\232\202\031\005\010\001\030\200\002'
   _globals['_STREAMCHATCOMPLETIONREQUEST'].fields_by_name['model']._loaded_options = None
   _globals['_STREAMCHATCOMPLETIONREQUEST'].fields_by_name['model']._serialized_options = b'\232\202\031\003\030\200\001'
   _globals['_STREAMCHATCOMPLETIONREQUEST'].fields_by_name['messages']._loaded_options = None
@@ -68,36 +69,36 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INFERENCESERVICE'].methods_by_name['StreamChatCompletion']._serialized_options = b'\222\202\031\027\022\rinference.use\032\006parent\202\323\344\223\002E\"@/v1/{parent=organizations/*/workspaces/*}/chatCompletions:stream:\001*'
   _globals['_INFERENCESERVICE'].methods_by_name['GetAttestation']._loaded_options = None
   _globals['_INFERENCESERVICE'].methods_by_name['GetAttestation']._serialized_options = b'\222\202\031\002\010\001\202\323\344\223\002\021\022\017/v1/attestation'
-  _globals['_FINISHREASON']._serialized_start=1963
-  _globals['_FINISHREASON']._serialized_end=2146
-  _globals['_MODEL']._serialized_start=165
-  _globals['_MODEL']._serialized_end=400
-  _globals['_MODEL_KIND']._serialized_start=337
-  _globals['_MODEL_KIND']._serialized_end=400
-  _globals['_TOKENUSAGE']._serialized_start=402
-  _globals['_TOKENUSAGE']._serialized_end=486
-  _globals['_CHATCOMPLETIONMESSAGE']._serialized_start=489
-  _globals['_CHATCOMPLETIONMESSAGE']._serialized_end=687
-  _globals['_CHATCOMPLETIONMESSAGE_ROLE']._serialized_start=607
-  _globals['_CHATCOMPLETIONMESSAGE_ROLE']._serialized_end=687
-  _globals['_CHATCOMPLETIONEVENT']._serialized_start=690
-  _globals['_CHATCOMPLETIONEVENT']._serialized_end=1030
-  _globals['_CHATCOMPLETIONEVENT_DELTA']._serialized_start=931
-  _globals['_CHATCOMPLETIONEVENT_DELTA']._serialized_end=952
-  _globals['_CHATCOMPLETIONEVENT_FINISH']._serialized_start=954
-  _globals['_CHATCOMPLETIONEVENT_FINISH']._serialized_end=1021
-  _globals['_ATTESTATION']._serialized_start=1033
-  _globals['_ATTESTATION']._serialized_end=1322
-  _globals['_ATTESTATION_POLICY']._serialized_start=1253
-  _globals['_ATTESTATION_POLICY']._serialized_end=1322
-  _globals['_LISTMODELSREQUEST']._serialized_start=1324
-  _globals['_LISTMODELSREQUEST']._serialized_end=1442
-  _globals['_LISTMODELSRESPONSE']._serialized_start=1444
-  _globals['_LISTMODELSRESPONSE']._serialized_end=1526
-  _globals['_STREAMCHATCOMPLETIONREQUEST']._serialized_start=1529
-  _globals['_STREAMCHATCOMPLETIONREQUEST']._serialized_end=1935
-  _globals['_GETATTESTATIONREQUEST']._serialized_start=1937
-  _globals['_GETATTESTATIONREQUEST']._serialized_end=1960
-  _globals['_INFERENCESERVICE']._serialized_start=2149
-  _globals['_INFERENCESERVICE']._serialized_end=2670
+  _globals['_FINISHREASON']._serialized_start=2045
+  _globals['_FINISHREASON']._serialized_end=2228
+  _globals['_MODEL']._serialized_start=192
+  _globals['_MODEL']._serialized_end=427
+  _globals['_MODEL_KIND']._serialized_start=364
+  _globals['_MODEL_KIND']._serialized_end=427
+  _globals['_TOKENUSAGE']._serialized_start=429
+  _globals['_TOKENUSAGE']._serialized_end=513
+  _globals['_CHATCOMPLETIONMESSAGE']._serialized_start=516
+  _globals['_CHATCOMPLETIONMESSAGE']._serialized_end=714
+  _globals['_CHATCOMPLETIONMESSAGE_ROLE']._serialized_start=634
+  _globals['_CHATCOMPLETIONMESSAGE_ROLE']._serialized_end=714
+  _globals['_CHATCOMPLETIONEVENT']._serialized_start=717
+  _globals['_CHATCOMPLETIONEVENT']._serialized_end=1057
+  _globals['_CHATCOMPLETIONEVENT_DELTA']._serialized_start=958
+  _globals['_CHATCOMPLETIONEVENT_DELTA']._serialized_end=979
+  _globals['_CHATCOMPLETIONEVENT_FINISH']._serialized_start=981
+  _globals['_CHATCOMPLETIONEVENT_FINISH']._serialized_end=1048
+  _globals['_ATTESTATION']._serialized_start=1060
+  _globals['_ATTESTATION']._serialized_end=1349
+  _globals['_ATTESTATION_POLICY']._serialized_start=1280
+  _globals['_ATTESTATION_POLICY']._serialized_end=1349
+  _globals['_LISTMODELSREQUEST']._serialized_start=1352
+  _globals['_LISTMODELSREQUEST']._serialized_end=1497
+  _globals['_LISTMODELSRESPONSE']._serialized_start=1499
+  _globals['_LISTMODELSRESPONSE']._serialized_end=1581
+  _globals['_STREAMCHATCOMPLETIONREQUEST']._serialized_start=1584
+  _globals['_STREAMCHATCOMPLETIONREQUEST']._serialized_end=2017
+  _globals['_GETATTESTATIONREQUEST']._serialized_start=2019
+  _globals['_GETATTESTATIONREQUEST']._serialized_end=2042
+  _globals['_INFERENCESERVICE']._serialized_start=2231
+  _globals['_INFERENCESERVICE']._serialized_end=2752
 # @@protoc_insertion_point(module_scope)

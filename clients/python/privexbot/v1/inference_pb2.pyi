@@ -1,6 +1,7 @@
 import datetime
 
 from google.api import annotations_pb2 as _annotations_pb2
+from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from privexbot.v1 import common_pb2 as _common_pb2
 from privexbot.v1 import options_pb2 as _options_pb2

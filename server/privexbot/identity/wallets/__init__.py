@@ -3,17 +3,17 @@
 Pure domain code: no gRPC, database or network. The caller issues a :class:`ChallengeParams`
 (and keeps it, with its single-use nonce), shows ``format_message(params)`` to the wallet, and
 hands the signed result to :func:`verify`, which raises
-:class:`~privexbot.errors.Unauthenticated` with a specific ``WALLET_*`` reason, or
-:class:`~privexbot.errors.InvalidArgument` for inputs that are not even well-formed.
+:class:`~privexbot.kernel.errors.Unauthenticated` with a specific ``WALLET_*`` reason, or
+:class:`~privexbot.kernel.errors.InvalidArgument` for inputs that are not even well-formed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from privexbot.errors import InvalidArgument, Unauthenticated
 from privexbot.identity.wallets import base, cosmos, evm, solana
 from privexbot.identity.wallets.base import DEFAULT_STATEMENT, Chain, ChallengeParams, Wallet
+from privexbot.kernel.errors import InvalidArgument, Unauthenticated
 
 __all__ = [
     "DEFAULT_STATEMENT",

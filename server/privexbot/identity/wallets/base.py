@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from privexbot.errors import InvalidArgument, Unauthenticated
+from privexbot.kernel.errors import InvalidArgument, Unauthenticated
 
 DEFAULT_STATEMENT = (
     "Sign in to PrivexBot. This request will not trigger a blockchain transaction "

@@ -15,8 +15,8 @@ import json
 from bech32 import bech32_decode, bech32_encode, convertbits
 from coincurve import PublicKey
 
-from privexbot.errors import InvalidArgument, Unauthenticated
 from privexbot.identity.wallets.base import NETWORK_ID, Wallet, split_low_s
+from privexbot.kernel.errors import InvalidArgument, Unauthenticated
 
 
 def ripemd160(data: bytes) -> bytes:

@@ -9,8 +9,8 @@ from eth_account.messages import encode_defunct
 from eth_keys.exceptions import BadSignature
 from eth_utils import to_checksum_address
 
-from privexbot.errors import InvalidArgument, Unauthenticated
 from privexbot.identity.wallets.base import Wallet, split_low_s
+from privexbot.kernel.errors import InvalidArgument, Unauthenticated
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")

@@ -9,8 +9,8 @@ import base58
 from nacl.exceptions import CryptoError
 from nacl.signing import VerifyKey
 
-from privexbot.errors import InvalidArgument, Unauthenticated
 from privexbot.identity.wallets.base import NETWORK_ID, Wallet
+from privexbot.kernel.errors import InvalidArgument, Unauthenticated
 
 
 def _public_key(value: str, field: str) -> bytes:

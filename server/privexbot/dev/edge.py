@@ -30,7 +30,7 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "envoy" / "envoy.yaml"
 DESCRIPTOR = ROOT / "envoy" / "privexbot.binpb"
 CLUSTER = "privexbot_grpc"

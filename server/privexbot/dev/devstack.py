@@ -61,8 +61,8 @@ async def _watch(children: dict, stop: asyncio.Event, died: list[str]) -> None:
 
 async def _run(settings: Settings, with_envoy: bool, with_enclave: bool) -> int:
     from privexbot.app import create_server
-    from privexbot.edge import EdgeError, Envoy
-    from privexbot.local_enclave import EnclaveError, LocalEnclave
+    from privexbot.dev.edge import EdgeError, Envoy
+    from privexbot.dev.local_enclave import EnclaveError, LocalEnclave
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

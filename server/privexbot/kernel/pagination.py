@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import json
 
-from privexbot.errors import InvalidArgument
+from privexbot.kernel.errors import InvalidArgument
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000

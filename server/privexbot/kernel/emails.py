@@ -12,7 +12,7 @@ import unicodedata
 
 import idna
 
-from privexbot.errors import InvalidArgument
+from privexbot.kernel.errors import InvalidArgument
 
 MAX_LENGTH = 254
 MAX_LOCAL_LENGTH = 64

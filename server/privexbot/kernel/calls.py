@@ -9,10 +9,10 @@ from __future__ import annotations
 import contextvars
 from dataclasses import dataclass, field
 
-from privexbot import contract
-from privexbot.identity.principal import ANONYMOUS, Principal
-from privexbot.names import Scope
-from privexbot.tenancy.permissions import NO_GRANT, Grant
+from privexbot.kernel import contract
+from privexbot.kernel.permissions import NO_GRANT, Grant
+from privexbot.kernel.principal import ANONYMOUS, Principal
+from privexbot.kernel.resources import Scope
 
 
 @dataclass

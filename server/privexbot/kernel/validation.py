@@ -13,8 +13,8 @@ from functools import cache
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from privexbot import emails
-from privexbot.errors import FieldViolation, InvalidArgument
+from privexbot.kernel import emails
+from privexbot.kernel.errors import FieldViolation, InvalidArgument
 from privexbot.v1 import options_pb2
 
 _MESSAGE = FieldDescriptor.TYPE_MESSAGE

@@ -1,25 +1,19 @@
-"""A timer that makes one thread call ``sched_yield()`` every 400 µs while it is armed.
+"""Runtime tuning, kept apart from what the platform does: low-priority work (SCHED_IDLE
+threads and processes) and the yield timer for threads that hash.
 
-Why: on Linux 6.6 and later (the EEVDF scheduler) a SCHED_IDLE thread is a fair task of
-weight 3, not a task that runs only when nothing else can. When a wakeup preempts a normal
-thread, that thread can be left runnable but not yet eligible, and the scheduler then runs
-the SCHED_IDLE hash instead. Nothing looks again until the next tick (4 ms at HZ=250), even
-while the other core is idle: a ``perf sched`` trace of bench/auth.py showed gRPC threads
-waiting 2.7 ms that way. A yield every 400 µs makes the scheduler pick again, so such a wait
-is bounded by the timer's period. Each expiry costs ~17 µs in this VM: a 16.7 ms hash takes
-17.4 ms (at 200 µs: 18.5 ms, for the same p99 in bench/auth.py; at 100 µs: 21.7 ms).
-
-A per-thread POSIX timer (SIGEV_THREAD_ID) sends a real-time signal to the armed thread
-alone. Its handler is libc's ``sched_yield`` itself: it is async-signal-safe, never fails
-(errno is kept), and the extra int argument is ignored in the C calling convention. No
-Python code runs in the signal's path, so it works while the thread is inside C with the GIL
-released. glibc's ``signal()`` sets SA_RESTART, so an interrupted system call resumes.
-Where any of this is missing (not Linux, no ``timer_create``), ``for_this_thread`` returns
-None and the thread runs without it.
+Sign-in's CPU (argon2id hashes, and the log-in's statements in worker processes) runs under
+Linux's SCHED_IDLE policy, so the kernel gives a core to the RPCs being served first. On
+Linux 6.6+ (EEVDF) a SCHED_IDLE thread is a fair task of weight 3: a preempted normal thread
+can wait behind it until the next tick, so a hashing thread arms a per-thread POSIX timer
+whose handler is libc's ``sched_yield`` (async-signal-safe; no Python runs in the signal's
+path, so it works while the thread is inside C). Where any of this is missing (not Linux,
+not permitted, no ``timer_create``) work runs at normal priority, without the timer.
+Measurements: bench/README.md ("auth").
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import logging
@@ -27,6 +21,8 @@ import os
 import signal
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.context import SpawnContext, SpawnProcess
 
 log = logging.getLogger(__name__)
 
@@ -117,3 +113,68 @@ class YieldTimer:
 
     def __exit__(self, *_exc) -> None:
         self._set(0)
+
+
+class IdleThreads:
+    """Up to one thread per core for CPU work that can wait (argon2id hashes): each runs
+    under SCHED_IDLE, with its yield timer armed while it works (the binding releases the
+    GIL, so the work runs beside the event loop)."""
+
+    def __init__(self, name: str) -> None:
+        self._local = threading.local()
+        self._pool = ThreadPoolExecutor(
+            max_workers=os.cpu_count() or 1, thread_name_prefix=name, initializer=self._start
+        )
+
+    def _start(self) -> None:
+        self._local.timer = YieldTimer.for_this_thread()
+        lower_priority()
+
+    def _yielding(self, fn, *args):
+        with self._local.timer or contextlib.nullcontext():
+            return fn(*args)
+
+    async def run(self, fn, *args):
+        """``fn(*args)`` in one of the threads."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, self._yielding, fn, *args
+        )
+
+
+class _IdleProcess(SpawnProcess):
+    """A fresh interpreter under SCHED_IDLE from its start, before it has any other thread
+    (they inherit it): lowered only later, its start-up (1-2 s of CPU: the interpreter and
+    its imports) would run at normal priority."""
+
+    def start(self) -> None:
+        super().start()
+        lower_priority(self.pid)  # its main thread: nothing else runs in it yet
+
+
+class IdleSpawnContext(SpawnContext):
+    """A multiprocessing context whose processes run under SCHED_IDLE (spawned: no copy of
+    the parent's threads)."""
+
+    Process = _IdleProcess
+
+
+class KeptMemory:
+    """Working memory each thread keeps from one use to the next, for C code that asks an
+    allocator for it (argon2): mapped once, so later uses take no page faults. A request
+    larger than ``size`` gets memory of its own, held until ``give_back``."""
+
+    def __init__(self, size: int, allocate) -> None:
+        self.size, self._allocate = size, allocate
+        self._local = threading.local()
+
+    def lend(self, size: int):
+        if size > self.size:
+            self._local.oversized = self._allocate(size)
+            return self._local.oversized
+        kept = getattr(self._local, "kept", None)
+        if kept is None:
+            kept = self._local.kept = self._allocate(self.size)
+        return kept
+
+    def give_back(self) -> None:
+        self._local.oversized = None

@@ -13,9 +13,9 @@ from functools import cache
 from google.api import annotations_pb2
 from google.protobuf.descriptor import Descriptor, MethodDescriptor
 
-from privexbot import names
-from privexbot.errors import InvalidArgument
-from privexbot.names import Scope
+from privexbot.kernel import resources
+from privexbot.kernel.errors import InvalidArgument
+from privexbot.kernel.resources import Scope
 from privexbot.v1 import options_pb2
 
 PACKAGE = "privexbot.v1"
@@ -32,9 +32,10 @@ class MethodSpec:
     input: Descriptor
     client_streaming: bool
     server_streaming: bool
-    # The resource patterns the scope field may hold, from the RPC's HTTP bindings, e.g.
-    # ("organizations/*/workspaces/*",); empty when no binding names the field.
-    scope_patterns: tuple[str, ...] = ()
+    # The resource patterns the scope field may hold, as the RPC's HTTP bindings name them
+    # (e.g. resources.WORKSPACE); empty when no binding names the field.
+    scope_patterns: tuple[resources.Pattern, ...] = ()
+    scope_templates: tuple[str, ...] = ()
     # (field path, permission) for fields whose ``(rules).permission`` the caller also needs
     # when the request sets them, e.g. (("organization.billing_email", "organization.billing"),)
     field_permissions: tuple[tuple[str, str], ...] = ()
@@ -43,14 +44,12 @@ class MethodSpec:
         """The tenant scope of the request's scope field; a name that is not the resource
         this RPC takes (a workspace where a chatbot is expected) is INVALID_ARGUMENT."""
         field = self.access.scope_field
-        scope = names.scope_of(name, field=field)
-        if self.scope_patterns and not any(
-            names.matches(name, pattern) for pattern in self.scope_patterns
-        ):
+        scope = resources.scope_of(name, field=field)
+        if self.scope_patterns and not any(p.matches(name) for p in self.scope_patterns):
             raise InvalidArgument.field(
                 field,
                 "must be a resource name like "
-                + " or ".join(p.replace("*", "{id}") for p in self.scope_patterns),
+                + " or ".join(p.wildcard.replace("*", "{id}") for p in self.scope_patterns),
             )
         return scope
 
@@ -82,16 +81,23 @@ def pb2_grpc(module: str):
     return importlib.import_module(f"privexbot.v1.{module}_pb2_grpc")
 
 
-def _scope_patterns(options, field: str) -> tuple[str, ...]:
+def http_scope_templates(options, field: str) -> tuple[str, ...]:
+    """The templates the RPC's HTTP bindings give ``field``, e.g. ("organizations/*",)."""
     rule = options.Extensions[annotations_pb2.http]
-    patterns = []
+    templates = []
     for binding in (rule, *rule.additional_bindings):
         kind = binding.WhichOneof("pattern")
         path = getattr(binding, kind) if kind and kind != "custom" else ""
         start = "{" + field + "="
         if field and start in path:
-            patterns.append(path.split(start, 1)[1].split("}", 1)[0])
-    return tuple(patterns)
+            templates.append(path.split(start, 1)[1].split("}", 1)[0])
+    return tuple(templates)
+
+
+def _scope_patterns(templates: tuple[str, ...]) -> tuple[resources.Pattern, ...]:
+    by_wildcard = {p.wildcard: p for p in resources.patterns()}
+    # A template that is no resource's pattern is left out here and reported by problems().
+    return tuple(by_wildcard[t] for t in templates if t in by_wildcard)
 
 
 def _field_permissions(message: Descriptor, prefix: str = "", depth: int = 2):
@@ -114,6 +120,7 @@ def _field_permissions(message: Descriptor, prefix: str = "", depth: int = 2):
 def _spec(service: str, method: MethodDescriptor) -> MethodSpec:
     options = method.GetOptions()
     access = options.Extensions[options_pb2.access]
+    templates = http_scope_templates(options, access.scope_field)
     return MethodSpec(
         path=f"/{PACKAGE}.{service}/{method.name}",
         service=f"{PACKAGE}.{service}",
@@ -122,7 +129,8 @@ def _spec(service: str, method: MethodDescriptor) -> MethodSpec:
         input=method.input_type,
         client_streaming=method.client_streaming,
         server_streaming=method.server_streaming,
-        scope_patterns=_scope_patterns(options, access.scope_field),
+        scope_patterns=_scope_patterns(templates),
+        scope_templates=templates,
         field_permissions=tuple(_field_permissions(method.input_type)),
     )
 
@@ -155,6 +163,8 @@ def problems() -> list[str]:
         if not spec.declared:
             found.append(f"{spec.path}: no (privexbot.v1.access) declaration")
             continue
+        if len(spec.scope_patterns) != len(spec.scope_templates):
+            found.append(f"{spec.path}: an HTTP path names a resource the protos do not declare")
         if spec.access.scope_field:
             descriptor = spec.input
             for part in spec.access.scope_field.split("."):
