@@ -28,8 +28,13 @@ from privexbot.knowledge.uploads import Uploads
 from privexbot.knowledge.vectors import VectorStore
 from privexbot.store import db, ephemeral, idempotency
 from privexbot.tenancy.access import AccessResolver
-from privexbot.tenancy.service import Tenancy
+from privexbot.tenancy.audit_log import AuditLog
+from privexbot.tenancy.invitations import Invitations
+from privexbot.tenancy.members import Members
+from privexbot.tenancy.organizations import Organizations
 from privexbot.tenancy.stamps import Stamps
+from privexbot.tenancy.usage import Usage
+from privexbot.tenancy.workspaces import Workspaces
 
 log = logging.getLogger("privexbot.platform")
 
@@ -44,7 +49,12 @@ class Platform:
     api_keys: ApiKeys
     accounts: Accounts
     sign_in: SignInProcesses
-    tenancy: Tenancy
+    organizations: Organizations
+    workspaces: Workspaces
+    members: Members
+    invitations: Invitations
+    audit_log: AuditLog
+    usage: Usage
     inference: InferenceGateway
     vectors: VectorStore
     knowledge: Knowledge
@@ -61,6 +71,7 @@ class Platform:
         engine = db.create_engine(settings.database_url)
         sessions = db.sessionmaker(engine)
         store = ephemeral.connect(settings.redis_url)
+        stamps = Stamps(store)
         tokens = AccessTokens(settings, store)
         api_keys = ApiKeys(sessions, store)
         sign_in = SignInProcesses(settings)
@@ -91,10 +102,15 @@ class Platform:
             tokens=tokens,
             api_keys=api_keys,
             authenticator=Authenticator(tokens, api_keys, PublishableKeys(sessions)),
-            access=AccessResolver(sessions, Stamps(store)),
+            access=AccessResolver(sessions, stamps),
             accounts=Accounts(settings, sessions, store, tokens, sign_in),
             sign_in=sign_in,
-            tenancy=Tenancy(sessions, store, ingestion.notify),
+            organizations=Organizations(sessions, store, stamps, ingestion.notify),
+            workspaces=Workspaces(sessions, store, stamps, ingestion.notify),
+            members=Members(sessions, stamps),
+            invitations=Invitations(sessions, stamps),
+            audit_log=AuditLog(sessions),
+            usage=Usage(sessions),
             inference=inference,
             vectors=vectors,
             knowledge=knowledge,

@@ -15,8 +15,8 @@ from privexbot.kernel import pagination, resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument
 from privexbot.kernel.resources import Scope
+from privexbot.kernel.standard import etag
 from privexbot.store.models import ChatMessage, ChatSession
-from privexbot.tenancy.service import etag
 from privexbot.v1 import bot_pb2, bot_pb2_grpc, inference_pb2, knowledge_pb2
 
 GROUNDING = {

@@ -9,9 +9,9 @@ from privexbot.api.inference import verdict_message
 from privexbot.kernel import pagination, resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument
+from privexbot.kernel.standard import etag
 from privexbot.knowledge import service, uploads
 from privexbot.store import models
-from privexbot.tenancy.service import etag
 from privexbot.v1 import knowledge_pb2, knowledge_pb2_grpc
 
 STRATEGIES = {

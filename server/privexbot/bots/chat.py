@@ -16,7 +16,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_, select
 
@@ -33,7 +33,6 @@ from privexbot.kernel.errors import (
     FailedPrecondition,
     InvalidArgument,
     PermissionDenied,
-    ResourceExhausted,
     not_found,
 )
 from privexbot.kernel.ids import new_id
@@ -43,10 +42,8 @@ from privexbot.store.models import (
     Chatbot,
     ChatMessage,
     ChatSession,
-    Organization,
 )
-from privexbot.tenancy import plans
-from privexbot.tenancy.service import messages_this_month
+from privexbot.tenancy.usage import ensure_message_quota
 
 
 @dataclass(frozen=True)
@@ -296,21 +293,6 @@ class Conversations:
             )
         return visitor_id
 
-    async def _ensure_quota(self, session, organization_id: str) -> None:
-        org = await session.get(Organization, organization_id)
-        now = datetime.now(UTC)
-        limit = plans.effective_limits(org.plan, org.trial_ends_at, now).messages_per_month
-        used = await messages_this_month(session, organization_id, now)
-        if limit != plans.UNLIMITED and used >= limit:
-            month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-            next_month = (month + timedelta(days=32)).replace(day=1)
-            raise ResourceExhausted(
-                "MESSAGE_QUOTA_EXHAUSTED",
-                f"the {org.plan} plan allows {limit} chat messages a month; upgrade or wait",
-                {"limit": "messages_per_month", "max": str(limit), "plan": org.plan},
-                retry_after_seconds=(next_month - now).total_seconds(),
-            )
-
     async def _session(
         self, session, scope: Scope, bot_id: str, name: str, visitor: str
     ) -> ChatSession:
@@ -395,7 +377,7 @@ class Conversations:
         bot_id = bot.id
         history: list[gateway.Message] = []
         async with self._sessions() as session:
-            await self._ensure_quota(session, scope.organization_id)
+            await ensure_message_quota(session, scope.organization_id)
             existing = (
                 await self._session(session, scope, bot_id, session_ref, visitor)
                 if session_ref

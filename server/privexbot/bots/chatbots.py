@@ -20,10 +20,10 @@ from privexbot.kernel import pagination, resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import not_found
 from privexbot.kernel.resources import Scope
-from privexbot.store import idempotency
+from privexbot.kernel.standard import check_etag
+from privexbot.store import audit, idempotency
 from privexbot.store.models import Chatbot, ChatbotVersion
-from privexbot.tenancy import audit, plans
-from privexbot.tenancy.service import check_etag
+from privexbot.tenancy import plans
 
 
 def chatbot_name(bot: Chatbot) -> str:

@@ -17,9 +17,9 @@ from privexbot.kernel.calls import current
 from privexbot.kernel.errors import not_found
 from privexbot.kernel.ids import new_id
 from privexbot.kernel.resources import Scope
+from privexbot.kernel.standard import check_etag, etag
 from privexbot.store import idempotency
 from privexbot.store.ephemeral import EphemeralStore
-from privexbot.tenancy.service import check_etag, etag
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from privexbot.kernel.errors import (
 )
 from privexbot.kernel.ids import hash_secret, new_id, new_secret
 from privexbot.kernel.principal import Principal
+from privexbot.store import audit
 from privexbot.store.ephemeral import EphemeralStore
 from privexbot.store.models import (
     Identity,
@@ -51,7 +52,6 @@ from privexbot.store.models import (
     Workspace,
     WorkspaceMembership,
 )
-from privexbot.tenancy import audit
 from privexbot.tenancy.organizations import create_organization
 from privexbot.tenancy.stamps import Stamps
 

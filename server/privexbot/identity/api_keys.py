@@ -17,10 +17,9 @@ from privexbot.kernel.errors import InvalidArgument, Unauthenticated, not_found
 from privexbot.kernel.ids import hash_secret, new_secret, same_secret
 from privexbot.kernel.permissions import CATALOG, WORKSPACE_PERMISSIONS
 from privexbot.kernel.principal import Principal
-from privexbot.store import idempotency
+from privexbot.store import audit, idempotency
 from privexbot.store.ephemeral import EphemeralStore
 from privexbot.store.models import ApiKey
-from privexbot.tenancy import audit
 
 KEY_PREFIX = "pxb"
 _LAST_USED_RESOLUTION = 300  # write last_used_at at most every 5 minutes per key

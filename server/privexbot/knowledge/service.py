@@ -20,10 +20,11 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from privexbot.kernel import pagination, resources, tasks
 from privexbot.kernel.errors import FailedPrecondition, InvalidArgument, not_found
 from privexbot.kernel.resources import Scope
+from privexbot.kernel.standard import check_etag, check_mask
 from privexbot.knowledge import chunking, parsing, search
 from privexbot.knowledge.ingestion import TERMINAL, Ingestion, chunking_config
 from privexbot.knowledge.vectors import VectorStore
-from privexbot.store import idempotency
+from privexbot.store import audit, idempotency
 from privexbot.store.models import (
     Chunk,
     Document,
@@ -31,8 +32,7 @@ from privexbot.store.models import (
     KnowledgeBase,
     VectorOutbox,
 )
-from privexbot.tenancy import audit, plans
-from privexbot.tenancy.service import check_etag, check_mask
+from privexbot.tenancy import plans
 
 KB_FIELDS = {"display_name", "description", "chunking", "retrieval", "embedding_model"}
 DEFAULT_RETRIEVAL = {"top_k": 5, "score_threshold": 0.0, "mode": "vector"}

@@ -39,6 +39,18 @@ def effective_limits(plan: str, trial_ends_at: datetime | None, now: datetime) -
     return PLANS[plan]
 
 
+def limits_of(org: Organization) -> Limits:
+    """What the organization's plan (or its trial) allows now."""
+    return effective_limits(org.plan, org.trial_ends_at, datetime.now(UTC))
+
+
+async def count_owned(session, model, organization_id: str) -> int:
+    """How many rows of ``model`` the organization owns."""
+    return await session.scalar(
+        select(func.count()).where(model.organization_id == organization_id)
+    )
+
+
 def ensure_below(resource: str, used: int, limit: int, plan: str) -> None:
     if limit != UNLIMITED and used >= limit:
         raise FailedPrecondition(
@@ -52,8 +64,5 @@ async def ensure_room(session, organization_id: str, resource: str, model) -> No
     """Refuse one more ``resource`` (a ``Limits`` field, counted as rows of ``model``) when
     the organization's plan is already at its limit."""
     org = await session.get(Organization, organization_id)
-    used = await session.scalar(
-        select(func.count()).where(model.organization_id == organization_id)
-    )
-    limits = effective_limits(org.plan, org.trial_ends_at, datetime.now(UTC))
-    ensure_below(resource, used, getattr(limits, resource), org.plan)
+    used = await count_owned(session, model, organization_id)
+    ensure_below(resource, used, getattr(limits_of(org), resource), org.plan)

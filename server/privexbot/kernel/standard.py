@@ -1,0 +1,168 @@
+"""The AIP standard methods over SQL rows, written once: get in a scope (AIP-131), a keyset
+page (AIP-132/158), an update with its mask and etag (AIP-134/154), an idempotent create
+(AIP-133/155) and a delete (AIP-135), each audited in the caller's transaction under the
+organization its resource name is in.
+
+A resource's module says only what differs: its model and pattern, the fields a mask may
+name, what a create makes, what is audited. Rows carry ``id``, ``version`` and
+``updated_at``; scoped rows carry ``organization_id`` (and ``workspace_id``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from privexbot.kernel import pagination, resources
+from privexbot.kernel.errors import Aborted, InvalidArgument, not_found
+from privexbot.kernel.resources import Pattern, Scope
+from privexbot.store import audit, idempotency
+
+Row = TypeVar("Row")
+
+
+def etag(row) -> str:
+    """Opaque and changes on every update (AIP-154)."""
+    return hashlib.sha256(f"{row.id}:{row.version}".encode()).hexdigest()[:16]
+
+
+def check_etag(given: str, row) -> None:
+    if given and given != etag(row):
+        raise Aborted("ETAG_MISMATCH", "the resource changed since you read it; read it again")
+
+
+def check_mask(paths: list[str], allowed: set[str]) -> list[str]:
+    """The update mask's paths, refusing anything that is not user-editable (role, plan,
+    owner, name, times: privileged or output-only fields never change through a mask)."""
+    if not paths:
+        raise InvalidArgument.field("update_mask", "must name the fields to change")
+    refused = sorted(set(paths) - allowed)
+    if refused:
+        shown = ", ".join(path[:64] for path in refused[:10])
+        raise InvalidArgument.field(
+            "update_mask", f"cannot change {shown}; updatable: {', '.join(sorted(allowed))}"
+        )
+    return paths
+
+
+async def get(
+    session, model: type[Row], pattern: Pattern, scope: Scope, *ids: str, **owners
+) -> Row:
+    """The row whose id is ``ids[-1]``, if it lies in ``scope`` (and its ``owners`` columns
+    hold those values, e.g. ``knowledge_base_id``); NOT_FOUND, named by ``pattern``,
+    otherwise: a row in another tenant answers exactly like a missing one."""
+    row = await session.get(model, ids[-1])
+    if (
+        row is None
+        or row.organization_id != scope.organization_id
+        or (scope.workspace_id is not None and row.workspace_id != scope.workspace_id)
+        or any(getattr(row, column) != value for column, value in owners.items())
+    ):
+        raise not_found(pattern.name(*_scope_ids(scope), *ids))
+    return row
+
+
+def _scope_ids(scope: Scope) -> tuple[str, ...]:
+    if scope.workspace_id is None:
+        return (scope.organization_id,)
+    return (scope.organization_id, scope.workspace_id)
+
+
+async def page(
+    session, query, key_column, size: int, token: str, query_id: tuple, *, rows=None
+) -> tuple[list, str]:
+    """One keyset page of ``query`` in ``key_column`` order and the next page's token (bound
+    to ``query_id``). ``rows``: how to read the result (default: the first column's
+    objects); the key is read from each as ``.id`` (or ``[0].id`` for tuples)."""
+    result = await session.execute(pagination.keyset(query, key_column, size, token, query_id))
+    found = list(result.scalars()) if rows is None else rows(result)
+    return pagination.page(found, size, _key, query_id)
+
+
+def _key(row) -> str:
+    return row[0].id if isinstance(row, tuple) else row.id
+
+
+def update(
+    session,
+    row,
+    values: dict[str, Any],
+    paths: list[str],
+    given_etag: str,
+    *,
+    updatable: set[str],
+    action: str,
+    resource: str,
+) -> None:
+    """Apply an update (AIP-134): the mask names only updatable fields, the etag matches,
+    the named fields change, the version moves on, and the change is audited."""
+    check_mask(paths, updatable)
+    check_etag(given_etag, row)
+    for path in paths:
+        setattr(row, path, values[path])
+    row.version += 1
+    row.updated_at = datetime.now(UTC)
+    audit.record(
+        session,
+        action,
+        organization_id=_tenant(resource),
+        resource=resource,
+        details={"fields": ",".join(sorted(paths))},
+    )
+
+
+async def create(
+    session,
+    request_id: str,
+    request: tuple,
+    *,
+    replay: Callable[[str], Awaitable[Row]],
+    make: Callable[[], Awaitable[Row]],
+    name: Callable[[Row], str],
+    action: str,
+    details: Callable[[Row], dict[str, str]] | None = None,
+) -> Row:
+    """An idempotent, audited create (AIP-133/155). ``request``: the parent and fields the
+    request gave (its fingerprint); a retry answers ``replay(earlier name)``, which reads
+    the resource again as the caller may see it now. ``make`` adds the new row."""
+    fingerprint = idempotency.fingerprint(*request)
+    earlier = await idempotency.recall(session, request_id, fingerprint)
+    if earlier:
+        return await replay(earlier)
+    row = await make()
+    await session.flush()
+    resource = name(row)
+    idempotency.remember(session, request_id, fingerprint, resource)
+    audit.record(
+        session,
+        action,
+        organization_id=_tenant(resource),
+        resource=resource,
+        details=details(row) if details else None,
+    )
+    return row
+
+
+async def delete(
+    session,
+    row,
+    given_etag: str,
+    *,
+    action: str,
+    resource: str,
+    refuse: Callable[[Any], None] | None = None,
+) -> None:
+    """Delete a row (AIP-135) whose etag matches, audited. ``refuse(row)`` raises when the
+    resource's own rules keep this row (checked after the etag)."""
+    check_etag(given_etag, row)
+    if refuse is not None:
+        refuse(row)
+    await session.delete(row)
+    audit.record(session, action, organization_id=_tenant(resource), resource=resource)
+
+
+def _tenant(resource: str) -> str:
+    """The organization a resource name is in (where its audit events are listed)."""
+    return resources.scope_of(resource).organization_id

@@ -1,0 +1,95 @@
+"""Usage against the plan (workspaces, chatbots, knowledge bases, chat messages this month),
+and the tokens each completion used, recorded per organization and workspace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from privexbot.kernel.errors import ResourceExhausted
+from privexbot.kernel.resources import Scope
+from privexbot.store.models import Chatbot, ChatMessage, KnowledgeBase, TokenUsage, Workspace
+from privexbot.tenancy import plans
+from privexbot.tenancy.organizations import get_row as get_organization
+
+
+@dataclass(frozen=True)
+class UsageView:
+    plan: str
+    trial_ends_at: datetime | None
+    limits: plans.Limits
+    workspaces: int
+    chatbots: int
+    messages_this_month: int
+    chatflows: int
+    knowledge_bases: int
+
+
+def _month_start(now: datetime) -> datetime:
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+async def messages_this_month(session, organization_id: str, now: datetime) -> int:
+    """Chat messages visitors and members sent this calendar month (UTC): the plan quota."""
+    return await session.scalar(
+        select(func.count()).where(
+            ChatMessage.organization_id == organization_id,
+            ChatMessage.role == "user",
+            ChatMessage.created_at >= _month_start(now),
+        )
+    )
+
+
+async def ensure_message_quota(session, organization_id: str) -> None:
+    """RESOURCE_EXHAUSTED (retry at next month's start) when this month's messages are used up."""
+    org = await get_organization(session, Scope(organization_id))
+    now = datetime.now(UTC)
+    limit = plans.limits_of(org).messages_per_month
+    if (
+        limit != plans.UNLIMITED
+        and await messages_this_month(session, organization_id, now) >= limit
+    ):
+        next_month = (_month_start(now) + timedelta(days=32)).replace(day=1)
+        raise ResourceExhausted(
+            "MESSAGE_QUOTA_EXHAUSTED",
+            f"the {org.plan} plan allows {limit} chat messages a month; upgrade or wait",
+            {"limit": "messages_per_month", "max": str(limit), "plan": org.plan},
+            retry_after_seconds=(next_month - now).total_seconds(),
+        )
+
+
+class Usage:
+    def __init__(self, sessions) -> None:
+        self._sessions = sessions
+
+    async def of(self, scope: Scope) -> UsageView:
+        async with self._sessions() as session:
+            org = await get_organization(session, scope)
+            # Chatflows arrive with FlowService.
+            return UsageView(
+                org.plan,
+                org.trial_ends_at,
+                plans.limits_of(org),
+                await plans.count_owned(session, Workspace, org.id),
+                await plans.count_owned(session, Chatbot, org.id),
+                await messages_this_month(session, org.id, datetime.now(UTC)),
+                0,
+                await plans.count_owned(session, KnowledgeBase, org.id),
+            )
+
+    async def record_tokens(
+        self, scope: Scope, model: str, prompt_tokens: int, completion_tokens: int
+    ) -> None:
+        """The tokens one completion used, counted against the organization and workspace."""
+        async with self._sessions() as session, session.begin():
+            session.add(
+                TokenUsage(
+                    organization_id=scope.organization_id,
+                    workspace_id=scope.workspace_id,
+                    model=model,
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=completion_tokens,
+                )
+            )

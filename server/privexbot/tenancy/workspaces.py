@@ -1,0 +1,195 @@
+"""Workspaces: created within the plan's limit under a display name unique in their
+organization (whatever its case), read, listed as the caller may see them, updated, deleted
+(never the default one) with everything in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from privexbot.kernel import resources, standard
+from privexbot.kernel.calls import current
+from privexbot.kernel.errors import AlreadyExists, FailedPrecondition
+from privexbot.kernel.resources import Scope
+from privexbot.store.models import VectorOutbox, Workspace, WorkspaceMembership, name_key
+from privexbot.tenancy import plans
+from privexbot.tenancy.organizations import get_row as get_organization
+from privexbot.tenancy.organizations import organization_role
+
+UPDATABLE = {"display_name", "description"}
+
+
+@dataclass(frozen=True)
+class WorkspaceView:
+    organization_id: str
+    id: str
+    display_name: str
+    description: str
+    default: bool
+    role: str  # the caller's
+    created_at: datetime
+    updated_at: datetime
+    etag: str
+
+    @property
+    def name(self) -> str:
+        return resources.WORKSPACE.name(self.organization_id, self.id)
+
+
+def _view(ws: Workspace, role: str) -> WorkspaceView:
+    return WorkspaceView(
+        ws.organization_id,
+        ws.id,
+        ws.display_name,
+        ws.description,
+        ws.is_default,
+        role,
+        ws.created_at,
+        ws.updated_at,
+        standard.etag(ws),
+    )
+
+
+async def get_row(session, scope: Scope) -> Workspace:
+    return await standard.get(
+        session, Workspace, resources.WORKSPACE, Scope(scope.organization_id), scope.workspace_id
+    )
+
+
+def _creator_role() -> str:
+    """The caller's role in a workspace they create in the organization of this call:
+    owners and admins are admins of every workspace; others have none until added."""
+    return "admin" if current().grant.organization_role in ("owner", "admin") else ""
+
+
+async def _ensure_name_free(
+    session, org_id: str, display_name: str, renamed: Workspace | None = None
+) -> None:
+    """ALREADY_EXISTS when another workspace of the organization has this display name
+    (whatever its case); a unique constraint backs this up against races."""
+    query = select(Workspace.id).where(
+        Workspace.organization_id == org_id, Workspace.name_key == name_key(display_name)
+    )
+    if renamed is not None:
+        query = query.where(Workspace.id != renamed.id)
+    taken = await session.scalar(query)
+    if taken is not None:
+        raise AlreadyExists(
+            "WORKSPACE_NAME_TAKEN",
+            "another workspace of this organization has that display name",
+            {"workspace": resources.WORKSPACE.name(org_id, taken)},
+        )
+
+
+def _keep_default(ws: Workspace) -> None:
+    if ws.is_default:
+        raise FailedPrecondition("DEFAULT_WORKSPACE", "the default workspace cannot be deleted")
+
+
+class Workspaces:
+    def __init__(self, sessions, store, stamps, vectors_owed) -> None:
+        """``vectors_owed``: called after a delete that owes Milvus vector deletions."""
+        self._sessions, self._store, self._stamps = sessions, store, stamps
+        self._vectors_owed = vectors_owed
+
+    async def create(
+        self, scope: Scope, display_name: str, description: str, request_id: str
+    ) -> WorkspaceView:
+        parent = resources.ORGANIZATION.name(scope.organization_id)
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.organizations.add(scope.organization_id)
+
+            async def replay(name: str) -> Workspace:  # same parent: the fingerprint has it
+                return await get_row(session, resources.scope_of(name))
+
+            async def make() -> Workspace:
+                org = await get_organization(session, scope)
+                used = await plans.count_owned(session, Workspace, org.id)
+                plans.ensure_below("workspaces", used, plans.limits_of(org).workspaces, org.plan)
+                await _ensure_name_free(session, org.id, display_name)
+                ws = Workspace(
+                    organization_id=org.id, display_name=display_name, description=description
+                )
+                session.add(ws)
+                return ws
+
+            ws = await standard.create(
+                session,
+                request_id,
+                (parent, display_name, description),
+                replay=replay,
+                make=make,
+                name=lambda w: resources.WORKSPACE.name(w.organization_id, w.id),
+                action="workspace.create",
+            )
+        return _view(ws, _creator_role())
+
+    async def get(self, scope: Scope) -> WorkspaceView:
+        async with self._sessions() as session:
+            return _view(await get_row(session, scope), current().grant.workspace_role)
+
+    async def list(self, scope: Scope, size: int, token: str) -> tuple[list[WorkspaceView], str]:
+        """Owners and admins see every workspace; members see the ones they belong to."""
+        user_id = current().principal.id
+        async with self._sessions() as session:
+            org_role = await organization_role(session, scope.organization_id, user_id)
+            as_admin = org_role in ("owner", "admin")
+            query = (
+                select(Workspace, WorkspaceMembership.role)
+                .outerjoin(
+                    WorkspaceMembership,
+                    (WorkspaceMembership.workspace_id == Workspace.id)
+                    & (WorkspaceMembership.user_id == user_id),
+                )
+                .where(Workspace.organization_id == scope.organization_id)
+            )
+            if not as_admin:
+                query = query.where(WorkspaceMembership.role.is_not(None))
+            rows, next_token = await standard.page(
+                session,
+                query,
+                Workspace.id,
+                size,
+                token,
+                ("workspaces", scope.organization_id, resources.USER.name(user_id)),
+                rows=lambda result: [tuple(r) for r in result.all()],
+            )
+        return [_view(ws, "admin" if as_admin else (role or "")) for ws, role in rows], next_token
+
+    async def update(
+        self, scope: Scope, values: dict, paths: list[str], given_etag: str
+    ) -> WorkspaceView:
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.organizations.add(scope.organization_id)
+            ws = await get_row(session, scope)
+            if "display_name" in paths:
+                await _ensure_name_free(session, ws.organization_id, values["display_name"], ws)
+            standard.update(
+                session,
+                ws,
+                values,
+                paths,
+                given_etag,
+                updatable=UPDATABLE,
+                action="workspace.update",
+                resource=resources.WORKSPACE.name(ws.organization_id, ws.id),
+            )
+            return _view(ws, current().grant.workspace_role)
+
+    async def delete(self, scope: Scope, given_etag: str) -> None:
+        async with self._stamps.transaction(self._sessions) as (session, changed):
+            changed.organizations.add(scope.organization_id)
+            ws = await get_row(session, scope)
+            session.add(VectorOutbox(organization_id=ws.organization_id, workspace_id=ws.id))
+            await standard.delete(
+                session,
+                ws,
+                given_etag,
+                action="workspace.delete",
+                resource=resources.WORKSPACE.name(ws.organization_id, ws.id),
+                refuse=_keep_default,
+            )
+        await self._store.delete_prefix(f"org:{scope.organization_id}:ws:{scope.workspace_id}:")
+        self._vectors_owed()
