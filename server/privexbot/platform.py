@@ -14,11 +14,14 @@ from privexbot.bots.chatbots import Chatbots
 from privexbot.bots.config import References
 from privexbot.bots.drafts import Drafts
 from privexbot.config import Settings, attestation_policy
-from privexbot.identity.accounts import Accounts
 from privexbot.identity.api_keys import ApiKeys
+from privexbot.identity.current_user import CurrentUsers
+from privexbot.identity.email import EmailSignIn
 from privexbot.identity.publishable_keys import PublishableKeys
+from privexbot.identity.sessions import SignInSessions
 from privexbot.identity.sign_in_process import SignInProcesses
 from privexbot.identity.tokens import AccessTokens, Authenticator
+from privexbot.identity.wallet_sign_in import WalletSignIn
 from privexbot.inference.attestation import Attestor
 from privexbot.inference.gateway import InferenceGateway
 from privexbot.kernel.errors import Unavailable
@@ -27,12 +30,12 @@ from privexbot.knowledge.service import Knowledge
 from privexbot.knowledge.uploads import Uploads
 from privexbot.knowledge.vectors import VectorStore
 from privexbot.store import db, ephemeral, idempotency
+from privexbot.store.stamps import Stamps
 from privexbot.tenancy.access import AccessResolver
 from privexbot.tenancy.audit_log import AuditLog
 from privexbot.tenancy.invitations import Invitations
 from privexbot.tenancy.members import Members
-from privexbot.tenancy.organizations import Organizations
-from privexbot.tenancy.stamps import Stamps
+from privexbot.tenancy.organizations import Organizations, create_organization
 from privexbot.tenancy.usage import Usage
 from privexbot.tenancy.workspaces import Workspaces
 
@@ -47,8 +50,11 @@ class Platform:
     store: ephemeral.EphemeralStore
     tokens: AccessTokens
     api_keys: ApiKeys
-    accounts: Accounts
     sign_in: SignInProcesses
+    sign_in_sessions: SignInSessions
+    email_sign_in: EmailSignIn
+    wallet_sign_in: WalletSignIn
+    current_users: CurrentUsers
     organizations: Organizations
     workspaces: Workspaces
     members: Members
@@ -75,6 +81,7 @@ class Platform:
         tokens = AccessTokens(settings, store)
         api_keys = ApiKeys(sessions, store)
         sign_in = SignInProcesses(settings)
+        families = SignInSessions(sessions, tokens, settings.refresh_token_ttl_seconds)
         inference = InferenceGateway(
             settings,
             Attestor(
@@ -103,8 +110,13 @@ class Platform:
             api_keys=api_keys,
             authenticator=Authenticator(tokens, api_keys, PublishableKeys(sessions)),
             access=AccessResolver(sessions, stamps),
-            accounts=Accounts(settings, sessions, store, tokens, sign_in),
             sign_in=sign_in,
+            sign_in_sessions=families,
+            email_sign_in=EmailSignIn(sessions, store, families, sign_in, create_organization),
+            wallet_sign_in=WalletSignIn(
+                settings, sessions, store, stamps, families, create_organization
+            ),
+            current_users=CurrentUsers(sessions, stamps),
             organizations=Organizations(sessions, store, stamps, ingestion.notify),
             workspaces=Workspaces(sessions, store, stamps, ingestion.notify),
             members=Members(sessions, stamps),

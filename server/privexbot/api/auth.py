@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from google.protobuf import empty_pb2
 
-from privexbot.api.convert import from_timestamp, timestamp
-from privexbot.identity import accounts
-from privexbot.identity.api_keys import key_name
+from privexbot.api.convert import EnumNames, from_timestamp, timestamp
+from privexbot.identity import api_keys, current_user
+from privexbot.identity.sessions import Grant
+from privexbot.identity.users import IdentityView, UserView
 from privexbot.identity.wallets import Chain
 from privexbot.kernel import pagination, resources
 from privexbot.kernel.caches import Recent
 from privexbot.kernel.calls import current
-from privexbot.store import models
 from privexbot.v1 import auth_pb2, auth_pb2_grpc, common_pb2
 
 CHAINS = {
@@ -20,22 +20,22 @@ CHAINS = {
     common_pb2.WALLET_CHAIN_COSMOS: Chain.COSMOS,
 }
 CHAIN_ENUMS = {str(v): k for k, v in CHAINS.items()}
-ORG_ROLES = {"owner": 1, "admin": 2, "member": 3}
-WS_ROLES = {"admin": 1, "editor": 2, "viewer": 3}
+ORGANIZATION_ROLES = EnumNames(common_pb2.OrganizationRole, "ORGANIZATION_ROLE_")
+WORKSPACE_ROLES = EnumNames(common_pb2.WorkspaceRole, "WORKSPACE_ROLE_")
 
 
-def user_message(user: models.User) -> auth_pb2.User:
+def user_message(user: UserView) -> auth_pb2.User:
     return auth_pb2.User(
-        name=resources.USER.name(user.id),
-        email=user.email or "",
+        name=user.name,
+        email=user.email,
         display_name=user.display_name,
         create_time=timestamp(user.created_at),
     )
 
 
-def identity_message(row: models.Identity) -> auth_pb2.Identity:
+def identity_message(row: IdentityView) -> auth_pb2.Identity:
     return auth_pb2.Identity(
-        name=accounts.identity_name(row),
+        name=row.name,
         kind=auth_pb2.Identity.KIND_EMAIL if row.kind == "email" else auth_pb2.Identity.KIND_WALLET,
         chain=CHAIN_ENUMS.get(row.chain, common_pb2.WALLET_CHAIN_UNSPECIFIED),
         subject=row.subject,
@@ -44,7 +44,7 @@ def identity_message(row: models.Identity) -> auth_pb2.Identity:
     )
 
 
-def session_message(grant: accounts.Grant) -> auth_pb2.AuthSession:
+def session_message(grant: Grant) -> auth_pb2.AuthSession:
     return auth_pb2.AuthSession(
         user=user_message(grant.user),
         access_token=grant.access_token,
@@ -61,36 +61,36 @@ def session_message(grant: accounts.Grant) -> auth_pb2.AuthSession:
     )
 
 
-def api_key_message(row: models.ApiKey) -> auth_pb2.ApiKey:
+def api_key_message(key: api_keys.ApiKeyView) -> auth_pb2.ApiKey:
     return auth_pb2.ApiKey(
-        name=key_name(row),
-        display_name=row.display_name,
-        permissions=row.permissions,
-        expire_time=timestamp(row.expires_at),
-        key_prefix=f"pxb_{row.prefix}",
-        creator=resources.USER.name(row.creator_id) if row.creator_id else "",
-        create_time=timestamp(row.created_at),
-        revoke_time=timestamp(row.revoked_at),
-        last_used_time=timestamp(row.last_used_at),
+        name=key.name,
+        display_name=key.display_name,
+        permissions=key.permissions,
+        expire_time=timestamp(key.expires_at),
+        key_prefix=f"{api_keys.KEY_PREFIX}_{key.prefix}",
+        creator=resources.USER.name(key.creator_id) if key.creator_id else "",
+        create_time=timestamp(key.created_at),
+        revoke_time=timestamp(key.revoked_at),
+        last_used_time=timestamp(key.last_used_at),
     )
 
 
-def current_user_message(me: accounts.CurrentUser, principal) -> auth_pb2.CurrentUser:
+def current_user_message(me: current_user.CurrentUser, principal) -> auth_pb2.CurrentUser:
     return auth_pb2.CurrentUser(
         user=user_message(me.user),
         identities=[identity_message(i) for i in me.identities],
         memberships=[
             auth_pb2.OrganizationMembership(
-                organization=resources.ORGANIZATION.name(m.organization.id),
-                organization_display_name=m.organization.display_name,
-                role=ORG_ROLES[m.role],
+                organization=resources.ORGANIZATION.name(m.organization_id),
+                organization_display_name=m.organization_display_name,
+                role=ORGANIZATION_ROLES.number(m.role),
                 workspaces=[
                     auth_pb2.WorkspaceMembership(
-                        workspace=resources.WORKSPACE.name(ws.organization_id, ws.id),
-                        workspace_display_name=ws.display_name,
-                        role=WS_ROLES[role],
+                        workspace=resources.WORKSPACE.name(m.organization_id, ws_id),
+                        workspace_display_name=display_name,
+                        role=WORKSPACE_ROLES.number(role),
                     )
-                    for ws, role in m.workspaces
+                    for ws_id, display_name, role in m.workspaces
                 ],
             )
             for m in me.memberships
@@ -106,28 +106,27 @@ def current_user_message(me: accounts.CurrentUser, principal) -> auth_pb2.Curren
 
 class AuthApi(auth_pb2_grpc.AuthServiceServicer):
     def __init__(self, platform) -> None:
-        self.accounts = platform.accounts
+        self.email, self.wallets = platform.email_sign_in, platform.wallet_sign_in
+        self.sessions, self.current_users = platform.sign_in_sessions, platform.current_users
         self.api_keys = platform.api_keys
         # GetCurrentUser: user id -> (view, organization, workspace, the message built from them)
-        self._current_users = Recent(accounts.CURRENT_USER_CACHE_SIZE)
+        self._current_user_messages = Recent(current_user.CACHE_SIZE)
 
     async def SignUpWithEmail(self, request, context):
-        grant = await self.accounts.sign_up_email(
-            request.email, request.password, request.display_name
-        )
+        grant = await self.email.sign_up(request.email, request.password, request.display_name)
         return session_message(grant)
 
     async def LogInWithEmail(self, request, context):
-        return session_message(await self.accounts.log_in_email(request.email, request.password))
+        return session_message(await self.email.log_in(request.email, request.password))
 
     async def ChangePassword(self, request, context):
-        grant = await self.accounts.change_password(
+        grant = await self.email.change_password(
             current().principal, request.current_password, request.new_password
         )
         return session_message(grant)
 
     async def CreateWalletChallenge(self, request, context):
-        params, message = await self.accounts.create_wallet_challenge(
+        params, message = await self.wallets.create_challenge(
             CHAINS[request.chain], request.address, request.chain_id
         )
         return auth_pb2.WalletChallenge(
@@ -139,38 +138,38 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         )
 
     async def VerifyWalletSignature(self, request, context):
-        grant = await self.accounts.verify_wallet(
+        grant = await self.wallets.verify(
             CHAINS[request.chain], request.message, request.signature, request.public_key
         )
         return session_message(grant)
 
     async def LinkWallet(self, request, context):
-        row = await self.accounts.link_wallet(
+        identity = await self.wallets.link(
             current().principal,
             CHAINS[request.chain],
             request.message,
             request.signature,
             request.public_key,
         )
-        return identity_message(row)
+        return identity_message(identity)
 
     async def UnlinkIdentity(self, request, context):
-        await self.accounts.unlink_identity(current().principal, request.name)
+        await self.wallets.unlink(current().principal, request.name)
         return empty_pb2.Empty()
 
     async def RefreshToken(self, request, context):
-        return session_message(await self.accounts.refresh(request.refresh_token))
+        return session_message(await self.sessions.refresh(request.refresh_token))
 
     async def LogOut(self, request, context):
-        await self.accounts.log_out(request.refresh_token)
+        await self.sessions.log_out(request.refresh_token)
         return empty_pb2.Empty()
 
     async def GetCurrentUser(self, request, context):
         principal = current().principal
-        me = await self.accounts.current_user(principal)
+        me = await self.current_users.of(principal)
         # The message built for this very view (accounts serves the same object until a stamp
         # it depends on changes) and access-token context: reused, not rebuilt.
-        built = self._current_users.get(principal.id)
+        built = self._current_user_messages.get(principal.id)
         if (
             built is not None
             and built[0] is me
@@ -179,14 +178,14 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         ):
             return built[3]
         reply = current_user_message(me, principal)
-        self._current_users.put(
+        self._current_user_messages.put(
             principal.id, (me, principal.organization_id, principal.workspace_id, reply)
         )
         return reply
 
     async def CreateApiKey(self, request, context):
         call = current()
-        row, key = await self.api_keys.create(
+        created, key = await self.api_keys.create(
             call.principal,
             call.scope,
             call.grant.permissions,
@@ -195,16 +194,16 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
             from_timestamp(request.api_key, "expire_time"),
             request.request_id,
         )
-        return auth_pb2.CreateApiKeyResponse(api_key=api_key_message(row), key=key)
+        return auth_pb2.CreateApiKeyResponse(api_key=api_key_message(created), key=key)
 
     async def ListApiKeys(self, request, context):
-        rows, token = await self.api_keys.list(
+        keys, token = await self.api_keys.list(
             current().scope, pagination.page_size(request.page_size), request.page_token
         )
         return auth_pb2.ListApiKeysResponse(
-            api_keys=[api_key_message(r) for r in rows], next_page_token=token
+            api_keys=[api_key_message(k) for k in keys], next_page_token=token
         )
 
     async def RevokeApiKey(self, request, context):
-        key_id = resources.API_KEY.parse(request.name)[2]
+        key_id = resources.API_KEY.id_of(request.name)
         return api_key_message(await self.api_keys.revoke(current().scope, key_id))

@@ -102,7 +102,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         self.organizations, self.workspaces = platform.organizations, platform.workspaces
         self.members, self.invitations = platform.members, platform.invitations
         self.audit_log, self.usage = platform.audit_log, platform.usage
-        self.accounts = platform.accounts
+        self.sign_in_sessions = platform.sign_in_sessions
 
     # organizations
 
@@ -269,7 +269,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             ws_org, ws_id = resources.WORKSPACE.parse(request.workspace, "workspace")
             if ws_org != org_id:
                 raise InvalidArgument.field("workspace", "must be inside the organization")
-        token, expires, org_id, ws_id = await self.accounts.switch_context(
+        token, expires, org_id, ws_id = await self.sign_in_sessions.switch_context(
             current().principal, org_id, ws_id
         )
         return tenant_pb2.SwitchContextResponse(

@@ -8,16 +8,18 @@ fast hash is right). RBAC treats a key as a member holding exactly its permissio
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from privexbot.kernel import pagination, resources
-from privexbot.kernel.errors import InvalidArgument, Unauthenticated, not_found
+from privexbot.kernel import resources, standard
+from privexbot.kernel.errors import InvalidArgument, Unauthenticated
 from privexbot.kernel.ids import hash_secret, new_secret, same_secret
 from privexbot.kernel.permissions import CATALOG, WORKSPACE_PERMISSIONS
 from privexbot.kernel.principal import Principal
-from privexbot.store import audit, idempotency
+from privexbot.kernel.resources import Scope
+from privexbot.store import audit
 from privexbot.store.ephemeral import EphemeralStore
 from privexbot.store.models import ApiKey
 
@@ -26,7 +28,7 @@ _LAST_USED_RESOLUTION = 300  # write last_used_at at most every 5 minutes per ke
 
 
 def key_name(row: ApiKey) -> str:
-    return f"{resources.WORKSPACE.name(row.organization_id, row.workspace_id)}/apiKeys/{row.id}"
+    return resources.API_KEY.name(row.organization_id, row.workspace_id, row.id)
 
 
 def split_key(key: str, scheme: str) -> tuple[str, str]:
@@ -75,14 +77,14 @@ class ApiKeys:
     async def create(
         self,
         creator: Principal,
-        scope: resources.Scope,
+        scope: Scope,
         granted: frozenset[str],
         display_name: str,
         permissions: list[str],
         expires_at: datetime | None,
         request_id: str,
-    ) -> tuple[ApiKey, str]:
-        """The new key row and its secret (shown once). ``granted``: the creator's permissions."""
+    ) -> tuple[ApiKeyView, str]:
+        """The new key and its secret (shown once). ``granted``: the creator's permissions."""
         unknown = sorted(set(permissions) - CATALOG)
         if unknown:
             raise InvalidArgument.field(
@@ -105,71 +107,53 @@ class ApiKeys:
             )
         if expires_at is not None and expires_at <= datetime.now(UTC):
             raise InvalidArgument.field("api_key.expire_time", "must be in the future")
-        request = idempotency.fingerprint(
-            resources.WORKSPACE.name(scope.organization_id, scope.workspace_id),
-            display_name,
-            sorted(set(permissions)),
-            expires_at,
-        )
+        prefix, secret = secrets.token_hex(6), new_secret()
         async with self._sessions() as session, session.begin():
-            earlier = await idempotency.recall(session, request_id, request)
-            if earlier:
-                row = await self._get(session, scope, earlier.rsplit("/", 1)[-1])
-                return row, ""
-            prefix, secret = secrets.token_hex(6), new_secret()
-            row = ApiKey(
-                organization_id=scope.organization_id,
-                workspace_id=scope.workspace_id,
-                display_name=display_name,
-                prefix=prefix,
-                secret_hash=hash_secret(secret),
-                permissions=sorted(set(permissions)),
-                creator_id=creator.id,
-                expires_at=expires_at,
-            )
-            session.add(row)
-            await session.flush()
-            idempotency.remember(session, request_id, request, key_name(row))
-            audit.record(
+
+            async def replay(name: str) -> ApiKey:
+                return await _get(session, scope, resources.API_KEY.id_of(name))
+
+            async def make() -> ApiKey:
+                row = ApiKey(
+                    organization_id=scope.organization_id,
+                    workspace_id=scope.workspace_id,
+                    display_name=display_name,
+                    prefix=prefix,
+                    secret_hash=hash_secret(secret),
+                    permissions=sorted(set(permissions)),
+                    creator_id=creator.id,
+                    expires_at=expires_at,
+                )
+                session.add(row)
+                return row
+
+            row = await standard.create(
                 session,
-                "apikey.create",
-                organization_id=scope.organization_id,
-                resource=key_name(row),
-                details={"permissions": ",".join(row.permissions)},
+                request_id,
+                (resources.workspace_of(scope), display_name, sorted(set(permissions)), expires_at),
+                replay=replay,
+                make=make,
+                name=key_name,
+                action="apikey.create",
+                details=lambda r: {"permissions": ",".join(r.permissions)},
             )
-        return row, f"{KEY_PREFIX}_{prefix}_{secret}"
+        # A replay gets the key without its secret: only the secret's hash was kept.
+        shown = f"{KEY_PREFIX}_{prefix}_{secret}" if row.prefix == prefix else ""
+        return _view(row), shown
 
-    @staticmethod
-    async def _get(session, scope: resources.Scope, key_id: str) -> ApiKey:
-        row = await session.get(ApiKey, key_id)
-        if row is None or (row.organization_id, row.workspace_id) != (
-            scope.organization_id,
-            scope.workspace_id,
-        ):
-            raise not_found(
-                f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/apiKeys/{key_id}"
-            )
-        return row
-
-    async def list(self, scope: resources.Scope, size: int, token: str) -> tuple[list[ApiKey], str]:
-        query_id = ("api_keys", scope.organization_id, scope.workspace_id)
+    async def list(self, scope: Scope, size: int, token: str) -> tuple[list[ApiKeyView], str]:
         query = select(ApiKey).where(
             ApiKey.organization_id == scope.organization_id,
             ApiKey.workspace_id == scope.workspace_id,
         )
+        query_id = ("api_keys", scope.organization_id, scope.workspace_id)
         async with self._sessions() as session:
-            rows = list(
-                (
-                    await session.execute(
-                        pagination.keyset(query, ApiKey.id, size, token, query_id)
-                    )
-                ).scalars()
-            )
-        return pagination.page(rows, size, lambda r: r.id, query_id)
+            rows, next_token = await standard.page(session, query, ApiKey.id, size, token, query_id)
+        return [_view(r) for r in rows], next_token
 
-    async def revoke(self, scope: resources.Scope, key_id: str) -> ApiKey:
+    async def revoke(self, scope: Scope, key_id: str) -> ApiKeyView:
         async with self._sessions() as session, session.begin():
-            row = await self._get(session, scope, key_id)
+            row = await _get(session, scope, key_id)
             if row.revoked_at is None:
                 row.revoked_at = datetime.now(UTC)
                 audit.record(
@@ -178,4 +162,43 @@ class ApiKeys:
                     organization_id=row.organization_id,
                     resource=key_name(row),
                 )
-        return row
+        return _view(row)
+
+
+@dataclass(frozen=True)
+class ApiKeyView:
+    organization_id: str
+    workspace_id: str
+    id: str
+    display_name: str
+    prefix: str
+    permissions: list[str]
+    creator_id: str
+    expires_at: datetime | None
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    @property
+    def name(self) -> str:
+        return resources.API_KEY.name(self.organization_id, self.workspace_id, self.id)
+
+
+def _view(row: ApiKey) -> ApiKeyView:
+    return ApiKeyView(
+        row.organization_id,
+        row.workspace_id,
+        row.id,
+        row.display_name,
+        row.prefix,
+        list(row.permissions),
+        row.creator_id or "",
+        row.expires_at,
+        row.created_at,
+        row.revoked_at,
+        row.last_used_at,
+    )
+
+
+async def _get(session, scope: Scope, key_id: str) -> ApiKey:
+    return await standard.get(session, ApiKey, resources.API_KEY, scope, key_id)

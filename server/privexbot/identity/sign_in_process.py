@@ -17,20 +17,23 @@ from concurrent.futures.process import BrokenProcessPool
 
 from privexbot import runtime
 from privexbot.config import Settings
-from privexbot.identity.accounts import Accounts, Grant
+from privexbot.identity.email import EmailSignIn
+from privexbot.identity.sessions import Grant, SignInSessions
 from privexbot.identity.tokens import AccessTokens
 from privexbot.kernel import calls, contract
 from privexbot.kernel.errors import Unavailable
 from privexbot.store import db
 
-_worker: dict = {}  # in a worker process: its event loop and its Accounts
+_worker: dict = {}  # in a worker process: its event loop and its EmailSignIn
 
 
 def _start_worker(settings: Settings) -> None:
     sessions = db.sessionmaker(db.create_engine(settings.database_url))
     # No ephemeral store: a worker checks a password and writes a session, nothing else.
-    tokens = AccessTokens(settings, store=None)
-    _worker["accounts"] = Accounts(settings, sessions, None, tokens, sign_in=None)
+    families = SignInSessions(
+        sessions, AccessTokens(settings, store=None), settings.refresh_token_ttl_seconds
+    )
+    _worker["email"] = EmailSignIn(sessions, None, families, sign_in=None, new_organization=None)
     _worker["loop"] = asyncio.new_event_loop()
 
 
@@ -44,8 +47,7 @@ async def _in_call(method: str, request_id: str, client_ip: str, work):
 
 
 def _check_password_and_start_session(email: str, password: str, call: tuple) -> Grant | None:
-    accounts = _worker["accounts"]
-    work = accounts.check_password_and_start_session(email, password)
+    work = _worker["email"].check_password_and_start_session(email, password)
     return _worker["loop"].run_until_complete(_in_call(*call, work))
 
 

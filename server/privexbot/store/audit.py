@@ -61,3 +61,10 @@ async def append(
             **_event(action, organization_id, resource, actor, details),
         },
     )
+
+
+async def record_apart(sessions, action: str, *, details: dict[str, str] | None = None) -> None:
+    """Record an event in a transaction of its own: a failed attempt, whose own transaction
+    rolls back, is still on the record."""
+    async with sessions() as session, session.begin():
+        record(session, action, details=details)

@@ -19,8 +19,8 @@ from privexbot.kernel.permissions import WORKSPACE_PERMISSIONS, Grant
 from privexbot.kernel.principal import Principal
 from privexbot.kernel.resources import Scope
 from privexbot.store.models import OrganizationMembership, Workspace, WorkspaceMembership
+from privexbot.store.stamps import Stamps
 from privexbot.tenancy.roles import granted
-from privexbot.tenancy.stamps import Stamps
 
 ROLES_CACHE_SIZE = 10_000
 # Stamps decide validity; the age limit only bounds what a lost stamp update could leave.

@@ -1,0 +1,68 @@
+"""Users and the identities they sign in with (an email with a password, or wallets), as
+identity's views; a new user gets an organization of their own."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from privexbot.kernel import resources
+from privexbot.store.models import Identity, User
+
+# (database session, the new user's id, a display name) -> their first organization,
+# made by tenancy (wired by the platform, so identity does not import tenancy).
+NewOrganization = Callable[[object, str, str], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: str
+    email: str
+    display_name: str
+    created_at: datetime
+
+    @property
+    def name(self) -> str:
+        return resources.USER.name(self.id)
+
+
+@dataclass(frozen=True)
+class IdentityView:
+    user_id: str
+    id: str
+    kind: str  # email | wallet
+    chain: str  # a wallet's chain; "" for email
+    subject: str  # the email or the wallet address
+    created_at: datetime
+    last_used_at: datetime | None
+
+    @property
+    def name(self) -> str:
+        return resources.IDENTITY.name(self.user_id, self.id)
+
+
+def user_view(user: User) -> UserView:
+    return UserView(user.id, user.email or "", user.display_name, user.created_at)
+
+
+def identity_view(row: Identity) -> IdentityView:
+    return IdentityView(
+        row.user_id, row.id, row.kind, row.chain, row.subject, row.created_at, row.last_used_at
+    )
+
+
+async def new_user(
+    session,
+    new_organization: NewOrganization,
+    display_name: str,
+    email: str | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """A user, with an organization of their own."""
+    user = User(email=email, display_name=display_name, password_hash=password_hash)
+    session.add(user)
+    await session.flush()
+    label = (display_name or email or "My") + "'s organization"
+    await new_organization(session, user.id, label[:100])
+    return user
