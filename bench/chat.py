@@ -194,7 +194,7 @@ async def run(opts) -> int:
                         return first * 1000
 
                     async def built_messages(question: str):
-                        results = await running.platform.knowledge.retrieve(
+                        results = await running.platform.retriever.retrieve(
                             scope, [kb_id], question, config["retrieval"]
                         )
                         sources = [

@@ -394,8 +394,8 @@ def py_spy(path: str | None):
 
 
 async def main(opts) -> int:
-    from privexbot.knowledge.ingestion import EMBED_BATCH
     from privexbot.dev.local_enclave import LocalEnclave, installed
+    from privexbot.knowledge.ingestion import EMBED_BATCH
 
     if not installed():
         print("the enclave is not installed: run make install", file=sys.stderr)
@@ -455,7 +455,7 @@ async def measure(opts, rng, running, enclave, load_s: float, embed_batch: int) 
         await pipeline_round(stub, auth, user.session.workspace, warm, platform)
         await raw_round(raw, model, [warm[0].split("\n\n")[:embed_batch]])
 
-        stages.install(platform.knowledge.ingestion)
+        stages.install(platform.ingestion)
         try:
             for r in range(opts.rounds):
                 texts = [

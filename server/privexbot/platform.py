@@ -1,4 +1,6 @@
-"""The platform's shared parts, built once per process and handed to every servicer."""
+"""The platform's parts, built once per process and handed to every servicer: this is where
+the domains are wired to each other (what one needs of another is passed in here, so no
+domain imports another's internals)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from privexbot.bots.chat import Conversations
+from privexbot.bots.analytics import ChatbotAnalytics
+from privexbot.bots.chat import Chat
 from privexbot.bots.chatbots import Chatbots
 from privexbot.bots.config import References
 from privexbot.bots.drafts import Drafts
+from privexbot.bots.exchange import Exchange
+from privexbot.bots.sessions import ChatSessions
+from privexbot.bots.widget import WidgetPolicy
 from privexbot.config import Settings, attestation_policy
 from privexbot.identity.api_keys import ApiKeys
 from privexbot.identity.current_user import CurrentUsers
@@ -25,8 +31,10 @@ from privexbot.identity.wallet_sign_in import WalletSignIn
 from privexbot.inference.attestation import Attestor
 from privexbot.inference.gateway import InferenceGateway
 from privexbot.kernel.errors import Unavailable
+from privexbot.knowledge.documents import Documents
 from privexbot.knowledge.ingestion import Ingestion
-from privexbot.knowledge.service import Knowledge
+from privexbot.knowledge.knowledge_bases import KnowledgeBases
+from privexbot.knowledge.retrieval import Retriever
 from privexbot.knowledge.uploads import Uploads
 from privexbot.knowledge.vectors import VectorStore
 from privexbot.store import db, ephemeral, idempotency
@@ -48,28 +56,36 @@ class Platform:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     store: ephemeral.EphemeralStore
-    tokens: AccessTokens
+    vectors: VectorStore
+    inference: InferenceGateway
+    ingestion: Ingestion
+    # identity
+    authenticator: Authenticator
     api_keys: ApiKeys
     sign_in: SignInProcesses
     sign_in_sessions: SignInSessions
     email_sign_in: EmailSignIn
     wallet_sign_in: WalletSignIn
     current_users: CurrentUsers
+    # tenancy
+    access: AccessResolver
     organizations: Organizations
     workspaces: Workspaces
     members: Members
     invitations: Invitations
     audit_log: AuditLog
     usage: Usage
-    inference: InferenceGateway
-    vectors: VectorStore
-    knowledge: Knowledge
-    authenticator: Authenticator
-    access: AccessResolver
+    # knowledge
+    knowledge_bases: KnowledgeBases
+    documents: Documents
+    retriever: Retriever
+    uploads: Uploads
+    # bots
     drafts: Drafts
     chatbots: Chatbots
-    conversations: Conversations
-    uploads: Uploads
+    chat: Chat
+    chat_sessions: ChatSessions
+    chatbot_analytics: ChatbotAnalytics
     _housekeeping: asyncio.Task | None = None
 
     @classmethod
@@ -82,6 +98,7 @@ class Platform:
         api_keys = ApiKeys(sessions, store)
         sign_in = SignInProcesses(settings)
         families = SignInSessions(sessions, tokens, settings.refresh_token_ttl_seconds)
+        usage = Usage(sessions)
         inference = InferenceGateway(
             settings,
             Attestor(
@@ -89,7 +106,7 @@ class Platform:
                 settings.inference_base_url,
                 attestation_url=settings.attestation_url or None,
             ),
-            sessions,
+            usage.record_tokens,
         )
         vectors = VectorStore(settings.milvus_uri)
         try:
@@ -97,19 +114,25 @@ class Platform:
         except Unavailable as exc:  # health keeps KnowledgeService NOT_SERVING and retries
             log.warning("vector store unavailable at startup: %s", exc)
         ingestion = Ingestion(sessions, vectors, inference.embed)
-        knowledge = Knowledge(sessions, vectors, ingestion, inference.embed, settings)
+        documents = Documents(sessions, ingestion)
+        retriever = Retriever(sessions, vectors, inference.embed)
         references = References(sessions, inference.list_models)
         drafts = Drafts(store, settings.chatbot_draft_ttl_seconds, references)
         chatbots = Chatbots(sessions, drafts, references)
+        chat_sessions = ChatSessions(sessions)
+        widget_policy = WidgetPolicy(
+            store, settings.publishable_key_chats_per_minute, settings.visitor_chats_per_minute
+        )
         return cls(
             settings=settings,
             engine=engine,
             sessions=sessions,
             store=store,
-            tokens=tokens,
-            api_keys=api_keys,
+            vectors=vectors,
+            inference=inference,
+            ingestion=ingestion,
             authenticator=Authenticator(tokens, api_keys, PublishableKeys(sessions)),
-            access=AccessResolver(sessions, stamps),
+            api_keys=api_keys,
             sign_in=sign_in,
             sign_in_sessions=families,
             email_sign_in=EmailSignIn(sessions, store, families, sign_in, create_organization),
@@ -117,21 +140,33 @@ class Platform:
                 settings, sessions, store, stamps, families, create_organization
             ),
             current_users=CurrentUsers(sessions, stamps),
+            access=AccessResolver(sessions, stamps),
             organizations=Organizations(sessions, store, stamps, ingestion.notify),
             workspaces=Workspaces(sessions, store, stamps, ingestion.notify),
             members=Members(sessions, stamps),
             invitations=Invitations(sessions, stamps),
             audit_log=AuditLog(sessions),
-            usage=Usage(sessions),
-            inference=inference,
-            vectors=vectors,
-            knowledge=knowledge,
+            usage=usage,
+            knowledge_bases=KnowledgeBases(
+                sessions, settings.embedding_model, vectors.dimension, ingestion
+            ),
+            documents=documents,
+            retriever=retriever,
+            uploads=Uploads(sessions, documents, settings.upload_lifetime_seconds),
             drafts=drafts,
             chatbots=chatbots,
-            conversations=Conversations(
-                sessions, store, settings, knowledge, inference, drafts, chatbots
+            chat=Chat(
+                sessions,
+                store,
+                Exchange(retriever, inference),
+                chat_sessions,
+                widget_policy,
+                drafts,
+                chatbots,
+                inference.embed,
             ),
-            uploads=Uploads(sessions, knowledge, settings.upload_lifetime_seconds),
+            chat_sessions=chat_sessions,
+            chatbot_analytics=ChatbotAnalytics(sessions),
         )
 
     def servicers(self) -> list[tuple[str, type]]:
@@ -159,7 +194,7 @@ class Platform:
     def start(self) -> None:
         """Background work: ingestion (resumes whatever a previous process left), and the
         sweep of expired uploads and idempotency keys."""
-        self.knowledge.ingestion.start()
+        self.ingestion.start()
         self._housekeeping = asyncio.create_task(self._sweep_forever())
 
     async def sweep(self) -> None:
@@ -180,7 +215,7 @@ class Platform:
     async def close(self) -> None:
         if self._housekeeping is not None:
             self._housekeeping.cancel()
-        await self.knowledge.ingestion.stop()
+        await self.ingestion.stop()
         await asyncio.to_thread(self.sign_in.close)
         await self.vectors.close()
         await self.inference.close()

@@ -145,7 +145,7 @@ async def test_create_ingest_watch_search_delete_leaves_no_vectors(rest, user, s
             break
         await asyncio.sleep(0.1)
     # And nothing is left owed: applying the outbox again changes nothing.
-    await stack.running.platform.knowledge.ingestion.apply_outbox()
+    await stack.running.platform.ingestion.apply_outbox()
     assert await vectors.count(organization_id=org, document_id=document_id) == 0
     assert await vectors.count(organization_id=org, knowledge_base_id=scope["knowledgeBases"]) == 0
 

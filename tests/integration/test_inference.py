@@ -15,6 +15,7 @@ from stacks import start_stack, stop_stack
 from privexbot.client import Client
 from privexbot.inference import gateway
 from privexbot.inference.attestation import parse_quote
+from privexbot.kernel.resources import Scope
 from privexbot.store.models import TokenUsage
 from privexbot.v1 import common_pb2, inference_pb2
 
@@ -166,7 +167,9 @@ async def test_a_second_cancel_during_the_upstream_close_still_stops_generation(
     async def consume() -> None:
         nonlocal deltas
         async for event in inference.stream_chat(
-            "org", "ws", [gateway.Message("user", COUNT)], gateway.Params("", max_tokens=1500)
+            Scope("org", "ws"),
+            [gateway.Message("user", COUNT)],
+            gateway.Params("", max_tokens=1500),
         ):
             deltas += isinstance(event, gateway.Delta)
             if deltas == 5:

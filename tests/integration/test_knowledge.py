@@ -205,14 +205,14 @@ async def test_deletes_leave_no_vectors(client, stack, library):
     )
     await client.knowledge.DeleteDocument(knowledge_pb2.DeleteDocumentRequest(name=doc.name))
     assert await ask(client, kb.name, "office wifi password") == []
-    await stack.running.platform.knowledge.ingestion.apply_outbox()
+    await stack.running.platform.ingestion.apply_outbox()
     assert await vectors.count(organization_id=org, document_id=scope["documents"]) == 0
 
     second = await ingest(client, kb.name, "handbook.txt")
     await client.knowledge.DeleteKnowledgeBase(
         knowledge_pb2.DeleteKnowledgeBaseRequest(name=kb.name)
     )
-    await stack.running.platform.knowledge.ingestion.apply_outbox()
+    await stack.running.platform.ingestion.apply_outbox()
     assert (
         await vectors.count(
             organization_id=org, knowledge_base_id=ids(second.name)["knowledgeBases"]
@@ -228,7 +228,7 @@ async def test_deletes_leave_no_vectors(client, stack, library):
     temp = await new_kb(client, ws.name)
     await ingest(client, temp.name, "handbook.md")
     await client.tenant.DeleteWorkspace(tenant_pb2.DeleteWorkspaceRequest(name=ws.name))
-    await stack.running.platform.knowledge.ingestion.apply_outbox()
+    await stack.running.platform.ingestion.apply_outbox()
     assert await vectors.count(organization_id=org, workspace_id=ids(ws.name)["workspaces"]) == 0
 
     other = await new_kb(client, user.workspace)
@@ -236,14 +236,14 @@ async def test_deletes_leave_no_vectors(client, stack, library):
     await client.tenant.DeleteOrganization(
         tenant_pb2.DeleteOrganizationRequest(name=user.organization)
     )
-    await stack.running.platform.knowledge.ingestion.apply_outbox()
+    await stack.running.platform.ingestion.apply_outbox()
     assert await vectors.count(organization_id=org) == 0
 
 
 async def test_a_crash_mid_delete_is_completed_and_orphans_are_reconciled(client, stack, library):
     user, kb = library
     platform = stack.running.platform
-    ingestion, vectors = platform.knowledge.ingestion, platform.vectors
+    ingestion, vectors = platform.ingestion, platform.vectors
     first = await ingest(client, kb.name, "handbook.md")
     second = await ingest(client, kb.name, "handbook.txt")
     org = ids(first.name)["organizations"]
@@ -274,7 +274,7 @@ async def test_a_crash_mid_delete_is_completed_and_orphans_are_reconciled(client
 async def test_an_interrupted_ingestion_resumes(client, stack, library):
     user, kb = library
     platform = stack.running.platform
-    await platform.knowledge.ingestion.stop()
+    await platform.ingestion.stop()
     try:
         doc = await client.knowledge.CreateDocument(
             knowledge_pb2.CreateDocumentRequest(
@@ -299,7 +299,7 @@ async def test_an_interrupted_ingestion_resumes(client, stack, library):
                 )
             )
     finally:
-        platform.knowledge.ingestion.start()
+        platform.ingestion.start()
     assert (await until_done(client, doc.name))[-1].state == READY
     assert "every 90 days" in (await ask(client, kb.name, "wifi password rotation"))[0].text
 
@@ -307,7 +307,7 @@ async def test_an_interrupted_ingestion_resumes(client, stack, library):
 async def test_cancel_and_reindex(client, stack, library):
     user, kb = library
     platform = stack.running.platform
-    await platform.knowledge.ingestion.stop()
+    await platform.ingestion.stop()
     try:
         doc = await client.knowledge.CreateDocument(
             knowledge_pb2.CreateDocumentRequest(
@@ -323,7 +323,7 @@ async def test_cancel_and_reindex(client, stack, library):
         )
         assert cancelled.state == knowledge_pb2.Document.STATE_CANCELLED
     finally:
-        platform.knowledge.ingestion.start()
+        platform.ingestion.start()
     async with raises(grpc.StatusCode.FAILED_PRECONDITION, "NOT_INGESTING"):
         await client.knowledge.CancelIngestion(knowledge_pb2.CancelIngestionRequest(name=doc.name))
     kept = await ingest(client, kb.name, "handbook.md")

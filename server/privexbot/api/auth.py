@@ -12,6 +12,7 @@ from privexbot.identity.wallets import Chain
 from privexbot.kernel import pagination, resources
 from privexbot.kernel.caches import Recent
 from privexbot.kernel.calls import current
+from privexbot.kernel.ids import API_KEY_SCHEME
 from privexbot.v1 import auth_pb2, auth_pb2_grpc, common_pb2
 
 CHAINS = {
@@ -67,7 +68,7 @@ def api_key_message(key: api_keys.ApiKeyView) -> auth_pb2.ApiKey:
         display_name=key.display_name,
         permissions=key.permissions,
         expire_time=timestamp(key.expires_at),
-        key_prefix=f"{api_keys.KEY_PREFIX}_{key.prefix}",
+        key_prefix=f"{API_KEY_SCHEME}_{key.prefix}",
         creator=resources.USER.name(key.creator_id) if key.creator_id else "",
         create_time=timestamp(key.created_at),
         revoke_time=timestamp(key.revoked_at),

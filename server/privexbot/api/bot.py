@@ -4,53 +4,29 @@ from __future__ import annotations
 
 from google.protobuf import empty_pb2
 
-from privexbot.api.convert import from_timestamp, timestamp
-from privexbot.api.inference import FINISH, usage_message, verdict_message
-from privexbot.api.knowledge import MODE_ENUMS, retrieval_dict
-from privexbot.bots import analytics, chat
-from privexbot.bots.chatbots import ChatbotView, chatbot_name
+from privexbot.api.convert import EnumNames, from_timestamp, timestamp
+from privexbot.api.inference import finish_reason, usage_message, verdict_message
+from privexbot.api.knowledge import MODES, retrieval_dict, scored_citation_message
+from privexbot.bots import analytics, events
+from privexbot.bots.chatbots import ChatbotView
 from privexbot.bots.drafts import Draft
-from privexbot.inference import gateway
+from privexbot.bots.sessions import FeedbackView, MessageView, SessionView
 from privexbot.kernel import pagination, resources
 from privexbot.kernel.calls import current
-from privexbot.kernel.errors import InvalidArgument
-from privexbot.kernel.resources import Scope
-from privexbot.kernel.standard import etag
-from privexbot.store.models import ChatMessage, ChatSession
-from privexbot.v1 import bot_pb2, bot_pb2_grpc, inference_pb2, knowledge_pb2
+from privexbot.v1 import bot_pb2, bot_pb2_grpc, knowledge_pb2
 
-GROUNDING = {
-    bot_pb2.GROUNDING_MODE_STRICT: "strict",
-    bot_pb2.GROUNDING_MODE_GUIDED: "guided",
-    bot_pb2.GROUNDING_MODE_FLEXIBLE: "flexible",
-}
-GROUNDING_ENUMS = {v: k for k, v in GROUNDING.items()}
-LEAD_MODES = {
-    bot_pb2.LeadCapture.MODE_OFF: "off",
-    bot_pb2.LeadCapture.MODE_BEFORE_CHAT: "before_chat",
-    bot_pb2.LeadCapture.MODE_DURING_CHAT: "during_chat",
-}
-LEAD_MODE_ENUMS = {v: k for k, v in LEAD_MODES.items()}
+GROUNDING = EnumNames(bot_pb2.GroundingMode, "GROUNDING_MODE_")
+LEAD_MODES = EnumNames(bot_pb2.LeadCapture.Mode, "MODE_")
 RATINGS = {
     bot_pb2.Feedback.RATING_THUMBS_UP: "up",
     bot_pb2.Feedback.RATING_THUMBS_DOWN: "down",
 }
 RATING_ENUMS = {v: k for k, v in RATINGS.items()}
-ROLES = {"user": bot_pb2.ChatMessage.ROLE_USER, "assistant": bot_pb2.ChatMessage.ROLE_ASSISTANT}
+ROLES = EnumNames(bot_pb2.ChatMessage.Role, "ROLE_")
 
 
-def config_dict(message: bot_pb2.ChatbotConfig, scope: Scope, field: str) -> dict:
-    """The domain's configuration from the message; knowledge bases must be in ``scope``."""
-    kb_ids = []
-    for kb in message.knowledge_bases:
-        org, ws, kb_id = resources.KNOWLEDGE_BASE.parse(kb, f"{field}.knowledge_bases")
-        if (org, ws) != (scope.organization_id, scope.workspace_id):
-            raise InvalidArgument.field(
-                f"{field}.knowledge_bases",
-                f"{kb} is not in the chatbot's workspace",
-                "KNOWLEDGE_BASE_OUTSIDE_WORKSPACE",
-            )
-        kb_ids.append(kb_id)
+def config_dict(message: bot_pb2.ChatbotConfig) -> dict:
+    """The configuration a request gives (knowledge bases as the names it sent)."""
     lead = message.lead_capture
     return {
         "display_name": message.display_name,
@@ -60,14 +36,14 @@ def config_dict(message: bot_pb2.ChatbotConfig, scope: Scope, field: str) -> dic
         "temperature": message.temperature if message.HasField("temperature") else None,
         "max_tokens": message.max_tokens if message.HasField("max_tokens") else None,
         "greeting": message.greeting,
-        "knowledge_bases": kb_ids,
+        "knowledge_bases": list(message.knowledge_bases),
         "retrieval": retrieval_dict(message.retrieval),
-        "grounding_mode": GROUNDING.get(message.grounding_mode, "guided"),
+        "grounding_mode": GROUNDING.names.get(message.grounding_mode, "guided"),
         "memory_window": message.memory_window if message.HasField("memory_window") else None,
         "appearance": dict(message.appearance),
         "allowed_origins": list(message.allowed_origins),
         "lead_capture": {
-            "mode": LEAD_MODES.get(lead.mode, "off"),
+            "mode": LEAD_MODES.names.get(lead.mode, "off"),
             "require_consent": lead.require_consent,
             "consent_text": lead.consent_text,
         },
@@ -75,7 +51,6 @@ def config_dict(message: bot_pb2.ChatbotConfig, scope: Scope, field: str) -> dic
 
 
 def config_message(config: dict, organization_id: str, workspace_id: str) -> bot_pb2.ChatbotConfig:
-    workspace = resources.WORKSPACE.name(organization_id, workspace_id)
     retrieval = config["retrieval"]
     lead = config["lead_capture"]
     return bot_pb2.ChatbotConfig(
@@ -86,18 +61,21 @@ def config_message(config: dict, organization_id: str, workspace_id: str) -> bot
         temperature=config["temperature"],
         max_tokens=config["max_tokens"],
         greeting=config["greeting"],
-        knowledge_bases=[f"{workspace}/knowledgeBases/{k}" for k in config["knowledge_bases"]],
+        knowledge_bases=[
+            resources.KNOWLEDGE_BASE.name(organization_id, workspace_id, kb)
+            for kb in config["knowledge_bases"]
+        ],
         retrieval=knowledge_pb2.RetrievalSettings(
             top_k=retrieval.get("top_k"),
             score_threshold=retrieval.get("score_threshold"),
-            mode=MODE_ENUMS.get(retrieval.get("mode"), 0),
+            mode=MODES.number(retrieval.get("mode", "")),
         ),
-        grounding_mode=GROUNDING_ENUMS[config["grounding_mode"]],
+        grounding_mode=GROUNDING.number(config["grounding_mode"]),
         memory_window=config["memory_window"],
         appearance=config["appearance"],
         allowed_origins=config["allowed_origins"],
         lead_capture=bot_pb2.LeadCapture(
-            mode=LEAD_MODE_ENUMS[lead["mode"]],
+            mode=LEAD_MODES.number(lead["mode"]),
             require_consent=lead["require_consent"],
             consent_text=lead["consent_text"],
         ),
@@ -115,65 +93,52 @@ def draft_message(draft: Draft) -> bot_pb2.ChatbotDraft:
     )
 
 
-def chatbot_message(view: ChatbotView) -> bot_pb2.Chatbot:
-    bot = view.bot
-    published = view.published_config
+def chatbot_message(bot: ChatbotView) -> bot_pb2.Chatbot:
+    published = bot.published_config
     return bot_pb2.Chatbot(
-        name=chatbot_name(bot),
+        name=bot.name,
         config=config_message(bot.config, bot.organization_id, bot.workspace_id),
         published_version=bot.published_version,
         published_config=None
         if published is None
         else config_message(published, bot.organization_id, bot.workspace_id),
         publish_time=timestamp(bot.published_at),
-        publishable_key_prefix=bot.publishable_key_prefix or "",
+        publishable_key_prefix=bot.publishable_key_prefix,
         creator=resources.USER.name(bot.creator_id) if bot.creator_id else "",
         create_time=timestamp(bot.created_at),
         update_time=timestamp(bot.updated_at),
-        etag=etag(bot),
+        etag=bot.etag,
     )
 
 
-def citation_message(record: dict) -> knowledge_pb2.ScoredCitation:
-    fields = {k: v for k, v in record.items() if k != "score"}
-    return knowledge_pb2.ScoredCitation(
-        citation=knowledge_pb2.Citation(**fields), score=record["score"]
+def feedback_message(feedback: FeedbackView) -> bot_pb2.Feedback:
+    return bot_pb2.Feedback(
+        message=feedback.message,
+        rating=RATING_ENUMS[feedback.rating],
+        comment=feedback.comment,
+        create_time=timestamp(feedback.created_at),
     )
 
 
-def finish_reason(reason: str) -> int:
-    return FINISH.get(reason, inference_pb2.FINISH_REASON_ERROR)
-
-
-def chat_message(session: ChatSession, message: ChatMessage) -> bot_pb2.ChatMessage:
-    verdict = chat.verdict_from_record(message.attestation)
+def chat_message(message: MessageView) -> bot_pb2.ChatMessage:
     return bot_pb2.ChatMessage(
-        name=chat.message_name(session, message),
-        role=ROLES[message.role],
+        name=message.name,
+        role=ROLES.number(message.role),
         content=message.content,
-        citations=[citation_message(c) for c in message.citations],
-        usage=usage_message(gateway.Usage(message.prompt_tokens, message.completion_tokens)),
+        citations=[scored_citation_message(c) for c in message.citations],
+        usage=usage_message(message.prompt_tokens, message.completion_tokens),
         finish_reason=finish_reason(message.finish_reason) if message.finish_reason else 0,
         incomplete=message.incomplete,
-        attestation=None if verdict is None else verdict_message(verdict),
+        attestation=None if message.verdict is None else verdict_message(message.verdict),
         chatbot_version=message.chatbot_version,
-        feedback=feedback_message(session, message) if message.feedback_rating else None,
+        feedback=None if message.feedback is None else feedback_message(message.feedback),
         create_time=timestamp(message.created_at),
     )
 
 
-def feedback_message(session: ChatSession, message: ChatMessage) -> bot_pb2.Feedback:
-    return bot_pb2.Feedback(
-        message=chat.message_name(session, message),
-        rating=RATING_ENUMS[message.feedback_rating],
-        comment=message.feedback_comment,
-        create_time=timestamp(message.feedback_at),
-    )
-
-
-def session_message(row: ChatSession) -> bot_pb2.ChatSession:
+def session_message(row: SessionView) -> bot_pb2.ChatSession:
     return bot_pb2.ChatSession(
-        name=chat.session_name(row),
+        name=row.name,
         visitor_id=row.visitor_id,
         lead=bot_pb2.Lead(**row.lead) if row.lead else None,
         message_count=row.message_count,
@@ -182,25 +147,25 @@ def session_message(row: ChatSession) -> bot_pb2.ChatSession:
     )
 
 
-def event_message(event: chat.Event) -> bot_pb2.ChatEvent:
+def event_message(event: events.Event) -> bot_pb2.ChatEvent:
     match event:
-        case chat.SessionStarted(session=session):
+        case events.Delta(text=text):
+            return bot_pb2.ChatEvent(delta=bot_pb2.ChatEvent.Delta(text=text))
+        case events.SessionStarted(session=session):
             return bot_pb2.ChatEvent(
                 session_started=bot_pb2.ChatEvent.SessionStarted(session=session)
             )
-        case gateway.Delta(text=text):
-            return bot_pb2.ChatEvent(delta=bot_pb2.ChatEvent.Delta(text=text))
-        case chat.Cited(citations=citations):
+        case events.Cited(citations=citations):
             return bot_pb2.ChatEvent(
                 citations=bot_pb2.ChatEvent.Citations(
-                    citations=[citation_message(c) for c in citations]
+                    citations=[scored_citation_message(c) for c in citations]
                 )
             )
-        case gateway.Usage():
-            return bot_pb2.ChatEvent(usage=usage_message(event))
-        case gateway.Attested(verdict=verdict):
+        case events.Usage(prompt_tokens=p, completion_tokens=c):
+            return bot_pb2.ChatEvent(usage=usage_message(p, c))
+        case events.Attested(verdict=verdict):
             return bot_pb2.ChatEvent(attestation=verdict_message(verdict))
-        case chat.Done(finish_reason=reason, message=message, incomplete=incomplete):
+        case events.Done(finish_reason=reason, message=message, incomplete=incomplete):
             return bot_pb2.ChatEvent(
                 done=bot_pb2.ChatEvent.Done(
                     finish_reason=finish_reason(reason), message=message, incomplete=incomplete
@@ -219,43 +184,42 @@ def lead_dict(message: bot_pb2.ChatRequest) -> dict | None:
 class BotApi(bot_pb2_grpc.BotServiceServicer):
     def __init__(self, platform) -> None:
         self.drafts, self.chatbots = platform.drafts, platform.chatbots
-        self.conversations = platform.conversations
+        self.chat, self.chat_sessions = platform.chat, platform.chat_sessions
+        self.analytics = platform.chatbot_analytics
 
     # ---- drafts ---------------------------------------------------------------------------
 
     async def CreateChatbotDraft(self, request, context):
-        scope = current().scope
-        config = config_dict(request.chatbot_draft.config, scope, "chatbot_draft.config")
-        draft = await self.drafts.create(scope, config, request.request_id)
+        config = config_dict(request.chatbot_draft.config)
+        draft = await self.drafts.create(current().scope, config, request.request_id)
         return draft_message(draft)
 
     async def GetChatbotDraft(self, request, context):
-        draft_id = resources.CHATBOT_DRAFT.parse(request.name)[2]
+        draft_id = resources.CHATBOT_DRAFT.id_of(request.name)
         return draft_message(await self.drafts.get(current().scope, draft_id))
 
     async def UpdateChatbotDraft(self, request, context):
-        scope = current().scope
         draft = request.chatbot_draft
-        draft_id = resources.CHATBOT_DRAFT.parse(draft.name, "chatbot_draft.name")[2]
+        draft_id = resources.CHATBOT_DRAFT.id_of(draft.name, "chatbot_draft.name")
         updated = await self.drafts.update(
-            scope,
+            current().scope,
             draft_id,
-            config_dict(draft.config, scope, "chatbot_draft.config"),
+            config_dict(draft.config),
             list(request.update_mask.paths),
             draft.etag,
         )
         return draft_message(updated)
 
     async def FinalizeChatbotDraft(self, request, context):
-        draft_id = resources.CHATBOT_DRAFT.parse(request.name)[2]
-        view = await self.chatbots.finalize(
+        draft_id = resources.CHATBOT_DRAFT.id_of(request.name)
+        bot = await self.chatbots.finalize(
             current().scope, draft_id, request.etag, request.request_id
         )
-        return chatbot_message(view)
+        return chatbot_message(bot)
 
     async def TestChatbotDraft(self, request, context):
-        draft_id = resources.CHATBOT_DRAFT.parse(request.name)[2]
-        async for event in self.conversations.test_draft(
+        draft_id = resources.CHATBOT_DRAFT.id_of(request.name)
+        async for event in self.chat.test_draft(
             current().scope, draft_id, request.session, request.message
         ):
             yield event_message(event)
@@ -263,52 +227,51 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
     # ---- chatbots -------------------------------------------------------------------------
 
     async def GetChatbot(self, request, context):
-        bot_id = resources.CHATBOT.parse(request.name)[2]
+        bot_id = resources.CHATBOT.id_of(request.name)
         return chatbot_message(await self.chatbots.get(current().scope, bot_id))
 
     async def ListChatbots(self, request, context):
-        views, token = await self.chatbots.list(
+        bots, token = await self.chatbots.list(
             current().scope, pagination.page_size(request.page_size), request.page_token
         )
         return bot_pb2.ListChatbotsResponse(
-            chatbots=[chatbot_message(v) for v in views], next_page_token=token
+            chatbots=[chatbot_message(b) for b in bots], next_page_token=token
         )
 
     async def UpdateChatbot(self, request, context):
-        scope = current().scope
         bot = request.chatbot
-        bot_id = resources.CHATBOT.parse(bot.name, "chatbot.name")[2]
-        view = await self.chatbots.update(
-            scope,
+        bot_id = resources.CHATBOT.id_of(bot.name, "chatbot.name")
+        updated = await self.chatbots.update(
+            current().scope,
             bot_id,
-            config_dict(bot.config, scope, "chatbot.config"),
+            config_dict(bot.config),
             list(request.update_mask.paths),
             bot.etag,
         )
-        return chatbot_message(view)
+        return chatbot_message(updated)
 
     async def DeleteChatbot(self, request, context):
-        bot_id = resources.CHATBOT.parse(request.name)[2]
+        bot_id = resources.CHATBOT.id_of(request.name)
         await self.chatbots.delete(current().scope, bot_id, request.etag)
         return empty_pb2.Empty()
 
     async def PublishChatbot(self, request, context):
-        bot_id = resources.CHATBOT.parse(request.name)[2]
+        bot_id = resources.CHATBOT.id_of(request.name)
         return chatbot_message(await self.chatbots.publish(current().scope, bot_id, request.etag))
 
     async def RotatePublishableKey(self, request, context):
-        bot_id = resources.CHATBOT.parse(request.name)[2]
-        view, key = await self.chatbots.rotate_publishable_key(current().scope, bot_id)
+        bot_id = resources.CHATBOT.id_of(request.name)
+        bot, key = await self.chatbots.rotate_publishable_key(current().scope, bot_id)
         return bot_pb2.RotatePublishableKeyResponse(
-            chatbot=chatbot_message(view), publishable_key=key
+            chatbot=chatbot_message(bot), publishable_key=key
         )
 
     # ---- chat -----------------------------------------------------------------------------
 
     async def Chat(self, request, context):
         call = current()
-        bot_id = resources.CHATBOT.parse(request.name)[2]
-        async for event in self.conversations.chat(
+        bot_id = resources.CHATBOT.id_of(request.name)
+        async for event in self.chat.chat(
             call.scope,
             bot_id,
             request.session,
@@ -320,42 +283,37 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
             yield event_message(event)
 
     async def ListChatSessions(self, request, context):
-        bot_id = resources.CHATBOT.parse(request.parent, "parent")[2]
-        rows, token = await self.conversations.list_sessions(
+        bot_id = resources.CHATBOT.id_of(request.parent, "parent")
+        found, token = await self.chat_sessions.list(
             current().scope, bot_id, pagination.page_size(request.page_size), request.page_token
         )
         return bot_pb2.ListChatSessionsResponse(
-            chat_sessions=[session_message(r) for r in rows], next_page_token=token
+            chat_sessions=[session_message(s) for s in found], next_page_token=token
         )
 
     async def GetChatSession(self, request, context):
-        row, messages, token = await self.conversations.get_session(
-            current().scope,
+        row, messages, token = await self.chat_sessions.get(
             request.name,
             pagination.page_size(request.message_page_size, "message_page_size"),
             request.message_page_token,
         )
         reply = session_message(row)
-        reply.messages.extend(chat_message(row, m) for m in messages)
+        reply.messages.extend(chat_message(m) for m in messages)
         reply.next_message_page_token = token
         return reply
 
     async def SubmitFeedback(self, request, context):
-        session, message = await self.conversations.submit_feedback(
-            current().scope,
-            request.name,
-            RATINGS[request.rating],
-            request.comment,
-            request.visitor_id,
+        feedback = await self.chat_sessions.submit_feedback(
+            request.name, RATINGS[request.rating], request.comment, request.visitor_id
         )
-        return feedback_message(session, message)
+        return feedback_message(feedback)
 
     async def GetChatbotAnalytics(self, request, context):
         bot_id = resources.CHATBOT_ANALYTICS.parse(request.name)[2]
         start, end = analytics.time_range(
             from_timestamp(request, "start_time"), from_timestamp(request, "end_time")
         )
-        result = await self.conversations.analytics(current().scope, bot_id, start, end)
+        result = await self.analytics.of(current().scope, bot_id, start, end)
         return bot_pb2.ChatbotAnalytics(
             name=request.name,
             start_time=timestamp(result.start),

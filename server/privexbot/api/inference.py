@@ -38,9 +38,16 @@ def verdict_message(verdict: Verdict) -> common_pb2.AttestationVerdict:
     )
 
 
-def usage_message(usage: gateway.Usage) -> inference_pb2.TokenUsage:
-    p, c = usage.prompt_tokens, usage.completion_tokens
-    return inference_pb2.TokenUsage(prompt_tokens=p, completion_tokens=c, total_tokens=p + c)
+def usage_message(prompt_tokens: int, completion_tokens: int) -> inference_pb2.TokenUsage:
+    return inference_pb2.TokenUsage(
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        total_tokens=prompt_tokens + completion_tokens,
+    )
+
+
+def finish_reason(reason: str) -> int:
+    return FINISH.get(reason, inference_pb2.FINISH_REASON_ERROR)
 
 
 def event_message(event: gateway.Event) -> inference_pb2.ChatCompletionEvent:
@@ -49,12 +56,12 @@ def event_message(event: gateway.Event) -> inference_pb2.ChatCompletionEvent:
             return inference_pb2.ChatCompletionEvent(
                 delta=inference_pb2.ChatCompletionEvent.Delta(text=text)
             )
-        case gateway.Usage():
-            return inference_pb2.ChatCompletionEvent(usage=usage_message(event))
+        case gateway.Usage(prompt_tokens=p, completion_tokens=c):
+            return inference_pb2.ChatCompletionEvent(usage=usage_message(p, c))
         case gateway.Finish(reason=reason, model=model):
             return inference_pb2.ChatCompletionEvent(
                 finish=inference_pb2.ChatCompletionEvent.Finish(
-                    reason=FINISH.get(reason, inference_pb2.FINISH_REASON_ERROR), model=model
+                    reason=finish_reason(reason), model=model
                 )
             )
         case gateway.Attested(verdict=verdict):
@@ -90,7 +97,6 @@ class InferenceApi(inference_pb2_grpc.InferenceServiceServicer):
         )
 
     async def StreamChatCompletion(self, request, context):
-        scope = current().scope
         messages = [gateway.Message(ROLES[m.role], m.content) for m in request.messages]
         params = gateway.Params(
             model=request.model,
@@ -100,9 +106,7 @@ class InferenceApi(inference_pb2_grpc.InferenceServiceServicer):
             seed=request.seed if request.HasField("seed") else None,
             stop=tuple(request.stop),
         )
-        async for event in self.gateway.stream_chat(
-            scope.organization_id, scope.workspace_id, messages, params
-        ):
+        async for event in self.gateway.stream_chat(current().scope, messages, params):
             yield event_message(event)
 
     async def GetAttestation(self, request, context):

@@ -2,52 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from google.protobuf import empty_pb2
 
-from privexbot.api.convert import timestamp
+from privexbot.api.convert import EnumNames, timestamp
 from privexbot.api.inference import verdict_message
 from privexbot.kernel import pagination, resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument
-from privexbot.kernel.standard import etag
-from privexbot.knowledge import service, uploads
-from privexbot.store import models
+from privexbot.knowledge import chunking
+from privexbot.knowledge.documents import Declared, DocumentView
+from privexbot.knowledge.knowledge_bases import KnowledgeBaseView
+from privexbot.knowledge.search import Citation, ScoredCitation
+from privexbot.knowledge.uploads import UploadView
 from privexbot.v1 import knowledge_pb2, knowledge_pb2_grpc
 
-STRATEGIES = {
-    knowledge_pb2.ChunkingSettings.STRATEGY_RECURSIVE: "recursive",
-    knowledge_pb2.ChunkingSettings.STRATEGY_HEADING: "heading",
-    knowledge_pb2.ChunkingSettings.STRATEGY_PARAGRAPH: "paragraph",
-    knowledge_pb2.ChunkingSettings.STRATEGY_SENTENCE: "sentence",
-    knowledge_pb2.ChunkingSettings.STRATEGY_TOKEN: "token",
-    knowledge_pb2.ChunkingSettings.STRATEGY_NONE: "none",
-}
-STRATEGY_ENUMS = {v: k for k, v in STRATEGIES.items()}
-MODES = {
-    knowledge_pb2.RetrievalSettings.MODE_VECTOR: "vector",
-    knowledge_pb2.RetrievalSettings.MODE_KEYWORD: "keyword",
-    knowledge_pb2.RetrievalSettings.MODE_HYBRID: "hybrid",
-}
-MODE_ENUMS = {v: k for k, v in MODES.items()}
-STATES = {
-    "pending": knowledge_pb2.Document.STATE_PENDING,
-    "processing": knowledge_pb2.Document.STATE_PROCESSING,
-    "ready": knowledge_pb2.Document.STATE_READY,
-    "failed": knowledge_pb2.Document.STATE_FAILED,
-    "cancelled": knowledge_pb2.Document.STATE_CANCELLED,
-}
-STAGES = {
-    "queued": knowledge_pb2.IngestionProgress.STAGE_QUEUED,
-    "parsing": knowledge_pb2.IngestionProgress.STAGE_PARSING,
-    "chunking": knowledge_pb2.IngestionProgress.STAGE_CHUNKING,
-    "embedding": knowledge_pb2.IngestionProgress.STAGE_EMBEDDING,
-    "indexing": knowledge_pb2.IngestionProgress.STAGE_INDEXING,
-    "done": knowledge_pb2.IngestionProgress.STAGE_DONE,
-}
+STRATEGIES = EnumNames(knowledge_pb2.ChunkingSettings.Strategy, "STRATEGY_")
+MODES = EnumNames(knowledge_pb2.RetrievalSettings.Mode, "MODE_")
+STATES = EnumNames(knowledge_pb2.Document.State, "STATE_")
+STAGES = EnumNames(knowledge_pb2.IngestionProgress.Stage, "STAGE_")
 
 
 def chunking_dict(message: knowledge_pb2.ChunkingSettings) -> dict:
-    values = {"strategy": STRATEGIES.get(message.strategy, "recursive")}
+    values = {"strategy": STRATEGIES.names.get(message.strategy, "recursive")}
     for field in ("chunk_size", "chunk_overlap"):
         if message.HasField(field):
             values[field] = getattr(message, field)
@@ -57,21 +35,20 @@ def chunking_dict(message: knowledge_pb2.ChunkingSettings) -> dict:
 def retrieval_dict(message: knowledge_pb2.RetrievalSettings) -> dict:
     values = {}
     if message.mode:
-        values["mode"] = MODES[message.mode]
+        values["mode"] = MODES.names[message.mode]
     for field in ("top_k", "score_threshold"):
         if message.HasField(field):
             values[field] = getattr(message, field)
     return values
 
 
-def kb_message(view: service.KnowledgeBaseView) -> knowledge_pb2.KnowledgeBase:
-    kb = view.kb
+def kb_message(kb: KnowledgeBaseView) -> knowledge_pb2.KnowledgeBase:
     return knowledge_pb2.KnowledgeBase(
-        name=service.kb_name(kb),
+        name=kb.name,
         display_name=kb.display_name,
         description=kb.description,
         chunking=knowledge_pb2.ChunkingSettings(
-            strategy=STRATEGY_ENUMS[kb.chunking["strategy"]],
+            strategy=STRATEGIES.number(kb.chunking["strategy"]),
             chunk_size=kb.chunking["chunk_size"],
             chunk_overlap=kb.chunking["chunk_overlap"],
         ),
@@ -80,22 +57,22 @@ def kb_message(view: service.KnowledgeBaseView) -> knowledge_pb2.KnowledgeBase:
         retrieval=knowledge_pb2.RetrievalSettings(
             top_k=kb.retrieval["top_k"],
             score_threshold=kb.retrieval["score_threshold"],
-            mode=MODE_ENUMS[kb.retrieval["mode"]],
+            mode=MODES.number(kb.retrieval["mode"]),
         ),
-        document_count=view.document_count,
-        chunk_count=view.chunk_count,
-        size_bytes=view.size_bytes,
+        document_count=kb.document_count,
+        chunk_count=kb.chunk_count,
+        size_bytes=kb.size_bytes,
         create_time=timestamp(kb.created_at),
         update_time=timestamp(kb.updated_at),
-        etag=etag(kb),
+        etag=kb.etag,
     )
 
 
-def progress_message(doc: models.Document) -> knowledge_pb2.IngestionProgress:
+def progress_message(doc: DocumentView) -> knowledge_pb2.IngestionProgress:
     total = doc.chunks_total
     percent = 100 if doc.state == "ready" else (doc.chunks_indexed * 100 // total if total else 0)
     return knowledge_pb2.IngestionProgress(
-        stage=STAGES.get(doc.stage, 0),
+        stage=STAGES.number(doc.stage),
         chunks_total=total,
         chunks_embedded=doc.chunks_embedded,
         chunks_indexed=doc.chunks_indexed,
@@ -103,15 +80,15 @@ def progress_message(doc: models.Document) -> knowledge_pb2.IngestionProgress:
     )
 
 
-def document_message(doc: models.Document) -> knowledge_pb2.Document:
+def document_message(doc: DocumentView) -> knowledge_pb2.Document:
     return knowledge_pb2.Document(
-        name=service.document_name(doc),
+        name=doc.name,
         display_name=doc.display_name,
         content_type=doc.content_type,
         labels=doc.labels,
         size_bytes=doc.size_bytes,
         content_sha256=doc.content_sha256,
-        state=STATES[doc.state],
+        state=STATES.number(doc.state),
         progress=progress_message(doc),
         chunk_count=doc.chunks_total if doc.state == "ready" else 0,
         page_count=doc.page_count,
@@ -119,26 +96,34 @@ def document_message(doc: models.Document) -> knowledge_pb2.Document:
         create_time=timestamp(doc.created_at),
         update_time=timestamp(doc.updated_at),
         ready_time=timestamp(doc.ready_at),
-        etag=etag(doc),
+        etag=doc.etag,
     )
 
 
-def upload_message(row: models.Upload) -> knowledge_pb2.Upload:
+def upload_message(upload: UploadView) -> knowledge_pb2.Upload:
     return knowledge_pb2.Upload(
-        name=uploads.upload_name(row),
-        display_name=row.display_name,
-        content_type=row.content_type,
-        labels=row.labels,
-        size_bytes=row.size_bytes,
-        received_bytes=row.received_bytes,
+        name=upload.name,
+        display_name=upload.display_name,
+        content_type=upload.content_type,
+        labels=upload.labels,
+        size_bytes=upload.size_bytes,
+        received_bytes=upload.received_bytes,
         state=knowledge_pb2.Upload.STATE_FINISHED
-        if row.document_id
+        if upload.document_id
         else knowledge_pb2.Upload.STATE_ACTIVE,
-        document=f"{uploads.upload_name(row).rsplit('/uploads/', 1)[0]}/documents/{row.document_id}"
-        if row.document_id
-        else "",
-        create_time=timestamp(row.created_at),
-        expire_time=timestamp(row.expires_at),
+        document=upload.document,
+        create_time=timestamp(upload.created_at),
+        expire_time=timestamp(upload.expires_at),
+    )
+
+
+def citation_message(citation: Citation) -> knowledge_pb2.Citation:
+    return knowledge_pb2.Citation(**asdict(citation))
+
+
+def scored_citation_message(scored: ScoredCitation) -> knowledge_pb2.ScoredCitation:
+    return knowledge_pb2.ScoredCitation(
+        citation=citation_message(scored.citation), score=scored.score
     )
 
 
@@ -152,28 +137,23 @@ def inline_content(request, content_type: str) -> tuple[bytes, str]:
     return request.content, content_type
 
 
-def citation(result) -> knowledge_pb2.Citation:
-    chunk, doc = result.chunk, result.document
-    return knowledge_pb2.Citation(
-        document=service.document_name(doc),
-        document_display_name=doc.display_name,
-        chunk_index=chunk.index,
-        page=chunk.page or 0,
-        heading_path=chunk.heading_path,
-        start_offset=chunk.start_offset,
-        end_offset=chunk.end_offset,
-    )
+async def _chunks(request_iterator):
+    """The bytes of an upload's messages after its first (the metadata)."""
+    async for message in request_iterator:
+        if message.WhichOneof("payload") != "chunk":
+            raise InvalidArgument.field("metadata", "may be sent only once")
+        yield message.chunk
 
 
 class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
     def __init__(self, platform) -> None:
-        self.knowledge = platform.knowledge
-        self.uploads = platform.uploads
+        self.knowledge_bases, self.documents = platform.knowledge_bases, platform.documents
+        self.retriever, self.uploads = platform.retriever, platform.uploads
         self.attestor = platform.inference.attestor
 
     async def CreateKnowledgeBase(self, request, context):
         kb = request.knowledge_base
-        view = await self.knowledge.create_knowledge_base(
+        view = await self.knowledge_bases.create(
             current().scope,
             kb.display_name,
             kb.description,
@@ -185,11 +165,11 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         return kb_message(view)
 
     async def GetKnowledgeBase(self, request, context):
-        kb_id = resources.KNOWLEDGE_BASE.parse(request.name)[2]
-        return kb_message(await self.knowledge.get_knowledge_base(current().scope, kb_id))
+        kb_id = resources.KNOWLEDGE_BASE.id_of(request.name)
+        return kb_message(await self.knowledge_bases.get(current().scope, kb_id))
 
     async def ListKnowledgeBases(self, request, context):
-        views, token = await self.knowledge.list_knowledge_bases(
+        views, token = await self.knowledge_bases.list(
             current().scope, pagination.page_size(request.page_size), request.page_token
         )
         return knowledge_pb2.ListKnowledgeBasesResponse(
@@ -198,7 +178,7 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
 
     async def UpdateKnowledgeBase(self, request, context):
         kb = request.knowledge_base
-        kb_id = resources.KNOWLEDGE_BASE.parse(kb.name, "knowledge_base.name")[2]
+        kb_id = resources.KNOWLEDGE_BASE.id_of(kb.name, "knowledge_base.name")
         values = {
             "display_name": kb.display_name,
             "description": kb.description,
@@ -206,68 +186,41 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
             "retrieval": retrieval_dict(kb.retrieval),
             "embedding_model": kb.embedding_model,
         }
-        view = await self.knowledge.update_knowledge_base(
+        view = await self.knowledge_bases.update(
             current().scope, kb_id, values, list(request.update_mask.paths), kb.etag
         )
         return kb_message(view)
 
     async def DeleteKnowledgeBase(self, request, context):
-        kb_id = resources.KNOWLEDGE_BASE.parse(request.name)[2]
-        await self.knowledge.delete_knowledge_base(current().scope, kb_id, request.etag)
+        kb_id = resources.KNOWLEDGE_BASE.id_of(request.name)
+        await self.knowledge_bases.delete(current().scope, kb_id, request.etag)
         return empty_pb2.Empty()
 
     async def UploadDocument(self, request_iterator, context):
-        """Client streaming: a metadata message, then the bytes in chunks. The declared type
-        and size are checked on the first message; the bytes, as they arrive."""
-        metadata, parts, size, limit = None, [], 0, service.parsing.MAX_DOCUMENT_BYTES
-        async for message in request_iterator:
-            if metadata is None:
-                if message.WhichOneof("payload") != "metadata":
-                    raise InvalidArgument.field("metadata", "must come first")
-                metadata = message.metadata
-                service.parsing.check_declared(
-                    metadata.content_type, metadata.size_bytes, "metadata."
-                )
-                limit = metadata.size_bytes or limit
-                continue
-            if message.WhichOneof("payload") != "chunk":
-                raise InvalidArgument.field("metadata", "may be sent only once")
-            size += len(message.chunk)
-            if size > limit:
-                if metadata.size_bytes:
-                    raise InvalidArgument.field(
-                        "chunk",
-                        f"more bytes arrived than metadata.size_bytes ({limit}) declared",
-                        "UPLOAD_SIZE_MISMATCH",
-                    )
-                raise service.parsing.too_large(
-                    f"the document exceeds {limit} bytes", "chunk", size_limit=True
-                )
-            parts.append(message.chunk)
-        kb_id = resources.KNOWLEDGE_BASE.parse(metadata.parent, "metadata.parent")[2]
-        if metadata.size_bytes and metadata.size_bytes != size:
-            raise InvalidArgument.field(
-                "metadata.size_bytes",
-                f"says {metadata.size_bytes} but {size} bytes arrived",
-                "UPLOAD_SIZE_MISMATCH",
-            )
-        doc = await self.knowledge.create_document(
-            current().scope,
-            kb_id,
+        """Client streaming: a metadata message, then the bytes in chunks."""
+        messages = aiter(request_iterator)
+        first = await anext(messages)
+        if first.WhichOneof("payload") != "metadata":
+            raise InvalidArgument.field("metadata", "must come first")
+        metadata = first.metadata
+        kb_id = resources.KNOWLEDGE_BASE.id_of(metadata.parent, "metadata.parent")
+        declared = Declared(
             metadata.display_name,
             metadata.content_type,
             dict(metadata.labels),
-            b"".join(parts),
-            metadata.request_id,
+            metadata.size_bytes,
+        )
+        doc = await self.documents.receive(
+            current().scope, kb_id, declared, _chunks(messages), metadata.request_id
         )
         return document_message(doc)
 
     async def StartUpload(self, request, context):
-        kb_id = resources.KNOWLEDGE_BASE.parse(request.parent, "parent")[2]
+        kb_id = resources.KNOWLEDGE_BASE.id_of(request.parent, "parent")
         u = request.upload
-        file = uploads.Declared(u.display_name, u.content_type, dict(u.labels), u.size_bytes)
-        row = await self.uploads.start(current().scope, kb_id, file, request.request_id)
-        return upload_message(row)
+        file = Declared(u.display_name, u.content_type, dict(u.labels), u.size_bytes)
+        upload = await self.uploads.start(current().scope, kb_id, file, request.request_id)
+        return upload_message(upload)
 
     async def GetUpload(self, request, context):
         _, _, kb_id, upload_id = resources.UPLOAD.parse(request.name)
@@ -275,10 +228,10 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
 
     async def AppendUpload(self, request, context):
         _, _, kb_id, upload_id = resources.UPLOAD.parse(request.name)
-        row = await self.uploads.append(
+        upload = await self.uploads.append(
             current().scope, kb_id, upload_id, request.offset, request.data
         )
-        return upload_message(row)
+        return upload_message(upload)
 
     async def FinishUpload(self, request, context):
         _, _, kb_id, upload_id = resources.UPLOAD.parse(request.name)
@@ -290,9 +243,9 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         return empty_pb2.Empty()
 
     async def CreateDocument(self, request, context):
-        kb_id = resources.KNOWLEDGE_BASE.parse(request.parent, "parent")[2]
+        kb_id = resources.KNOWLEDGE_BASE.id_of(request.parent, "parent")
         content, content_type = inline_content(request, request.document.content_type)
-        doc = await self.knowledge.create_document(
+        doc = await self.documents.create(
             current().scope,
             kb_id,
             request.document.display_name,
@@ -305,11 +258,11 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
 
     async def GetDocument(self, request, context):
         _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)
-        return document_message(await self.knowledge.get_document(current().scope, kb_id, doc_id))
+        return document_message(await self.documents.get(current().scope, kb_id, doc_id))
 
     async def ListDocuments(self, request, context):
-        kb_id = resources.KNOWLEDGE_BASE.parse(request.parent, "parent")[2]
-        docs, token = await self.knowledge.list_documents(
+        kb_id = resources.KNOWLEDGE_BASE.id_of(request.parent, "parent")
+        docs, token = await self.documents.list(
             current().scope, kb_id, pagination.page_size(request.page_size), request.page_token
         )
         return knowledge_pb2.ListDocumentsResponse(
@@ -318,33 +271,33 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
 
     async def DeleteDocument(self, request, context):
         _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)
-        await self.knowledge.delete_document(current().scope, kb_id, doc_id, request.etag)
+        await self.documents.delete(current().scope, kb_id, doc_id, request.etag)
         return empty_pb2.Empty()
 
     async def CancelIngestion(self, request, context):
         _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)
         return document_message(
-            await self.knowledge.cancel_ingestion(current().scope, kb_id, doc_id)
+            await self.documents.cancel_ingestion(current().scope, kb_id, doc_id)
         )
 
     async def WatchIngestion(self, request, context):
-        if "/documents/" in request.name:
+        if resources.DOCUMENT.matches(request.name):
             _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)
         else:
-            kb_id, doc_id = resources.KNOWLEDGE_BASE.parse(request.name)[2], None
-        async for doc in self.knowledge.watch(current().scope, kb_id, doc_id):
+            kb_id, doc_id = resources.KNOWLEDGE_BASE.id_of(request.name), None
+        async for doc in self.documents.watch(current().scope, kb_id, doc_id):
             yield knowledge_pb2.IngestionEvent(
-                document=service.document_name(doc),
-                state=STATES[doc.state],
+                document=doc.name,
+                state=STATES.number(doc.state),
                 progress=progress_message(doc),
                 failure_reason=doc.failure_reason,
                 event_time=timestamp(doc.updated_at),
             )
 
     async def SearchKnowledgeBase(self, request, context):
-        kb_id = resources.KNOWLEDGE_BASE.parse(request.name)[2]
-        documents = [resources.DOCUMENT.parse(d, "documents")[3] for d in request.documents]
-        results = await self.knowledge.search(
+        kb_id = resources.KNOWLEDGE_BASE.id_of(request.name)
+        documents = [resources.DOCUMENT.id_of(d, "documents") for d in request.documents]
+        results = await self.retriever.search(
             current().scope,
             kb_id,
             request.query,
@@ -354,7 +307,9 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         )
         return knowledge_pb2.SearchKnowledgeBaseResponse(
             results=[
-                knowledge_pb2.SearchResult(text=r.chunk.text, score=r.score, citation=citation(r))
+                knowledge_pb2.SearchResult(
+                    text=r.text, score=r.score, citation=citation_message(r.citation)
+                )
                 for r in results
             ],
             attestation=verdict_message(await self.attestor.verdict()),
@@ -362,7 +317,7 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
 
     async def PreviewChunking(self, request, context):
         content, content_type = inline_content(request, request.content_type)
-        chunks = await self.knowledge.preview_chunking(
+        chunks = await self.documents.preview_chunking(
             content, content_type, chunking_dict(request.chunking)
         )
         return knowledge_pb2.PreviewChunkingResponse(
@@ -374,7 +329,7 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
                     heading_path=c.heading_path,
                     start_offset=c.start,
                     end_offset=c.end,
-                    token_count=service.chunking.count_tokens(c.text),
+                    token_count=chunking.count_tokens(c.text),
                 )
                 for c in chunks
             ]

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, func, select
 
+from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import InvalidArgument
 from privexbot.kernel.resources import Scope
-from privexbot.store.models import ChatMessage, ChatSession
+from privexbot.store.models import Chatbot, ChatMessage, ChatSession
 
 DEFAULT_RANGE = timedelta(days=30)
 MAX_RANGE = timedelta(days=366)
@@ -42,10 +43,17 @@ def time_range(start: datetime | None, end: datetime | None) -> tuple[datetime, 
     return start, end
 
 
-async def compute(
-    sessions, chatbots, scope: Scope, bot_id: str, start: datetime, end: datetime
-) -> Analytics:
-    await chatbots.get(scope, bot_id)  # NOT_FOUND unless it is in the scope
+class ChatbotAnalytics:
+    def __init__(self, sessions) -> None:
+        self._sessions = sessions
+
+    async def of(self, scope: Scope, bot_id: str, start: datetime, end: datetime) -> Analytics:
+        async with self._sessions() as session:  # NOT_FOUND unless the chatbot is in scope
+            await standard.get(session, Chatbot, resources.CHATBOT, scope, bot_id)
+        return await _compute(self._sessions, bot_id, start, end)
+
+
+async def _compute(sessions, bot_id: str, start: datetime, end: datetime) -> Analytics:
     m = ChatMessage
     in_range = (m.chatbot_id == bot_id, m.created_at >= start, m.created_at < end)
     assistant = m.role == "assistant"

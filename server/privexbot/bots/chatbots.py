@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from privexbot.bots import config as bot_config
 from privexbot.bots.drafts import Drafts
-from privexbot.identity import publishable_keys
-from privexbot.kernel import pagination, resources
+from privexbot.bots.widget import new_publishable_key
+from privexbot.kernel import resources, standard
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import not_found
 from privexbot.kernel.resources import Scope
@@ -27,14 +27,45 @@ from privexbot.tenancy import plans
 
 
 def chatbot_name(bot: Chatbot) -> str:
-    return f"{resources.WORKSPACE.name(bot.organization_id, bot.workspace_id)}/chatbots/{bot.id}"
+    return resources.CHATBOT.name(bot.organization_id, bot.workspace_id, bot.id)
 
 
 @dataclass(frozen=True)
 class ChatbotView:
-    bot: Chatbot
+    organization_id: str
+    workspace_id: str
+    id: str
+    config: dict  # the working configuration (UpdateChatbot edits it)
+    published_version: int
     # The configuration chat uses (the published version's); None before any publish.
     published_config: dict | None
+    published_at: datetime | None
+    publishable_key_prefix: str
+    creator_id: str
+    created_at: datetime
+    updated_at: datetime
+    etag: str
+
+    @property
+    def name(self) -> str:
+        return resources.CHATBOT.name(self.organization_id, self.workspace_id, self.id)
+
+
+def _view(bot: Chatbot, published_config: dict | None) -> ChatbotView:
+    return ChatbotView(
+        bot.organization_id,
+        bot.workspace_id,
+        bot.id,
+        bot.config,
+        bot.published_version,
+        published_config,
+        bot.published_at,
+        bot.publishable_key_prefix or "",
+        bot.creator_id or "",
+        bot.created_at,
+        bot.updated_at,
+        standard.etag(bot),
+    )
 
 
 class Chatbots:
@@ -60,28 +91,32 @@ class Chatbots:
             )
         )
 
-    async def _view(self, session, scope: Scope, bot_id: str) -> ChatbotView:
+    async def _row(self, session, scope: Scope, bot_id: str) -> tuple[Chatbot, dict | None]:
+        """The chatbot and its published configuration (None before any publish)."""
         row = (await session.execute(self._query(scope).where(Chatbot.id == bot_id))).first()
         if row is None:
             raise not_found(
-                f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/chatbots/{bot_id}"
+                resources.CHATBOT.name(scope.organization_id, scope.workspace_id, bot_id)
             )
-        return ChatbotView(*row)
+        return row[0], row[1]
 
     async def get(self, scope: Scope, bot_id: str) -> ChatbotView:
         async with self._sessions() as session:
-            return await self._view(session, scope, bot_id)
+            return _view(*await self._row(session, scope, bot_id))
 
     async def list(self, scope: Scope, size: int, token: str) -> tuple[list[ChatbotView], str]:
         query_id = ("chatbots", scope.organization_id, scope.workspace_id)
         async with self._sessions() as session:
-            rows = (
-                await session.execute(
-                    pagination.keyset(self._query(scope), Chatbot.id, size, token, query_id)
-                )
-            ).all()
-        views = [ChatbotView(*row) for row in rows]
-        return pagination.page(views, size, lambda v: v.bot.id, query_id)
+            rows, next_token = await standard.page(
+                session,
+                self._query(scope),
+                Chatbot.id,
+                size,
+                token,
+                query_id,
+                rows=lambda result: [tuple(r) for r in result.all()],
+            )
+        return [_view(*row) for row in rows], next_token
 
     # ---- writing --------------------------------------------------------------------------
 
@@ -138,7 +173,7 @@ class Chatbots:
                 raise
             return earlier
         await self._drafts.delete(scope, draft_id)
-        return ChatbotView(bot, draft.config)
+        return _view(bot, draft.config)
 
     async def _from_draft(
         self, session, scope: Scope, draft_id: str, request_id: str, request: str
@@ -157,35 +192,38 @@ class Chatbots:
                     )
                 )
             ).scalar()
-        return None if bot_id is None else await self._view(session, scope, bot_id)
+        return None if bot_id is None else _view(*await self._row(session, scope, bot_id))
 
     async def update(
         self, scope: Scope, bot_id: str, given: dict, paths: list[str], given_etag: str
     ) -> ChatbotView:
         async with self._sessions() as session:
-            view = await self._view(session, scope, bot_id)
-        check_etag(given_etag, view.bot)
+            bot, _ = await self._row(session, scope, bot_id)
+        check_etag(given_etag, bot)
+        given = bot_config.from_request(given, scope, "chatbot.config")
         config = bot_config.normalized(
-            bot_config.updated(view.bot.config, given, paths, "chatbot"), "chatbot.config"
+            bot_config.updated(bot.config, given, paths, "chatbot"), "chatbot.config"
         )
         await self._references.check(scope, config, "chatbot.config")
         async with self._sessions() as session, session.begin():
-            view = await self._view(session, scope, bot_id)
-            check_etag(given_etag, view.bot)
-            bot = view.bot
-            bot.config, bot.version, bot.updated_at = config, bot.version + 1, datetime.now(UTC)
-            audit.record(
+            bot, published = await self._row(session, scope, bot_id)
+            # The mask's paths (config.<field>) were checked by bot_config.updated above.
+            standard.update(
                 session,
-                "chatbot.update",
-                organization_id=bot.organization_id,
+                bot,
+                {"config": config},
+                ["config"],
+                given_etag,
+                updatable={"config"},
+                action="chatbot.update",
                 resource=chatbot_name(bot),
-                details={"fields": ",".join(sorted(paths))},
+                audited=paths,
             )
-        return ChatbotView(bot, view.published_config)
+        return _view(bot, published)
 
     async def publish(self, scope: Scope, bot_id: str, given_etag: str) -> ChatbotView:
         async with self._sessions() as session, session.begin():
-            bot = (await self._view(session, scope, bot_id)).bot
+            bot, _ = await self._row(session, scope, bot_id)
             check_etag(given_etag, bot)
             bot_config.ensure_complete(bot.config)
             now = datetime.now(UTC)
@@ -207,14 +245,13 @@ class Chatbots:
                 resource=chatbot_name(bot),
                 details={"version": str(number)},
             )
-        return ChatbotView(bot, bot.config)
+        return _view(bot, bot.config)
 
     async def rotate_publishable_key(self, scope: Scope, bot_id: str) -> tuple[ChatbotView, str]:
         """A new key (returned once); the previous one stops working at once."""
-        key, prefix, secret_hash = publishable_keys.new_key()
+        key, prefix, secret_hash = new_publishable_key()
         async with self._sessions() as session, session.begin():
-            view = await self._view(session, scope, bot_id)
-            bot = view.bot
+            bot, published = await self._row(session, scope, bot_id)
             bot.publishable_key_prefix, bot.publishable_key_hash = prefix, secret_hash
             bot.version, bot.updated_at = bot.version + 1, datetime.now(UTC)
             audit.record(
@@ -223,17 +260,12 @@ class Chatbots:
                 organization_id=bot.organization_id,
                 resource=chatbot_name(bot),
             )
-        return view, key
+        return _view(bot, published), key
 
     async def delete(self, scope: Scope, bot_id: str, given_etag: str) -> None:
         """The chatbot with its versions, sessions, messages and publishable key."""
         async with self._sessions() as session, session.begin():
-            bot = (await self._view(session, scope, bot_id)).bot
-            check_etag(given_etag, bot)
-            await session.execute(delete(Chatbot).where(Chatbot.id == bot.id))
-            audit.record(
-                session,
-                "chatbot.delete",
-                organization_id=bot.organization_id,
-                resource=chatbot_name(bot),
+            bot, _ = await self._row(session, scope, bot_id)
+            await standard.delete(
+                session, bot, given_etag, action="chatbot.delete", resource=chatbot_name(bot)
             )

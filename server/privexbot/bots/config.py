@@ -2,7 +2,8 @@
 every field present, checked here whichever way it arrives (draft, update, finalize).
 
 Keys are the ChatbotConfig field names; ``knowledge_bases`` holds ids in the chatbot's
-workspace; enums are lower-case words.
+workspace (requests name them; ``from_request`` checks and converts); enums are lower-case
+words.
 """
 
 from __future__ import annotations
@@ -40,6 +41,22 @@ DEFAULTS: dict = {
 }
 FIELDS = frozenset(DEFAULTS)
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def from_request(given: dict, scope: Scope, field: str) -> dict:
+    """The configuration as a request gave it, with its knowledge bases (resource names) as
+    ids: each must be in the chatbot's workspace."""
+    ids = []
+    for kb in given.get("knowledge_bases", ()):
+        org, ws, kb_id = resources.KNOWLEDGE_BASE.parse(kb, f"{field}.knowledge_bases")
+        if (org, ws) != (scope.organization_id, scope.workspace_id):
+            raise InvalidArgument.field(
+                f"{field}.knowledge_bases",
+                f"{kb} is not in the chatbot's workspace",
+                "KNOWLEDGE_BASE_OUTSIDE_WORKSPACE",
+            )
+        ids.append(kb_id)
+    return {**given, "knowledge_bases": ids}
 
 
 def updated(current: dict, given: dict, paths: list[str], prefix: str) -> dict:
@@ -129,10 +146,12 @@ class References:
                 )
             missing = [k for k in config["knowledge_bases"] if k not in present]
             if missing:
-                workspace = resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)
+                name = resources.KNOWLEDGE_BASE.name(
+                    scope.organization_id, scope.workspace_id, missing[0]
+                )
                 raise InvalidArgument.field(
                     f"{field}.knowledge_bases",
-                    f"{workspace}/knowledgeBases/{missing[0]} not found in the workspace",
+                    f"{name} not found in the workspace",
                     "KNOWLEDGE_BASE_NOT_FOUND",
                 )
         if config["model"]:

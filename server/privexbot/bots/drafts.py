@@ -36,7 +36,7 @@ class Draft:
 
     @property
     def name(self) -> str:
-        return f"{resources.WORKSPACE.name(self.organization_id, self.workspace_id)}/chatbotDrafts/{self.id}"
+        return resources.CHATBOT_DRAFT.name(self.organization_id, self.workspace_id, self.id)
 
     @property
     def etag(self) -> str:
@@ -73,7 +73,10 @@ class Drafts:
 
     async def create(self, scope: Scope, config: dict, request_id: str) -> Draft:
         """A new draft; a retry with the same ``request_id`` returns the first one."""
-        config = bot_config.normalized(config, "chatbot_draft.config")
+        config = bot_config.normalized(
+            bot_config.from_request(config, scope, "chatbot_draft.config"),
+            "chatbot_draft.config",
+        )
         await self._references.check(scope, config, "chatbot_draft.config")
         draft_id = new_id()
         if request_id:  # AIP-155 for a resource outside the database: remember it here
@@ -106,7 +109,7 @@ class Drafts:
         raw = await self._store.get(draft_key(scope, draft_id))
         if raw is None:
             raise not_found(
-                f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/chatbotDrafts/{draft_id}"
+                resources.CHATBOT_DRAFT.name(scope.organization_id, scope.workspace_id, draft_id)
             )
         value = json.loads(raw)
         updated = datetime.fromisoformat(value["updated_at"])
@@ -127,6 +130,7 @@ class Drafts:
     ) -> Draft:
         draft = await self.get(scope, draft_id)
         check_etag(given_etag, draft)
+        given = bot_config.from_request(given, scope, "chatbot_draft.config")
         config = bot_config.normalized(
             bot_config.updated(draft.config, given, paths, "chatbot_draft"),
             "chatbot_draft.config",

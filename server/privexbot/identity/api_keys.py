@@ -7,7 +7,6 @@ fast hash is right). RBAC treats a key as a member holding exactly its permissio
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,7 +14,7 @@ from sqlalchemy import select
 
 from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import InvalidArgument, Unauthenticated
-from privexbot.kernel.ids import hash_secret, new_secret, same_secret
+from privexbot.kernel.ids import API_KEY_SCHEME, hash_secret, new_key, same_secret, split_key
 from privexbot.kernel.permissions import CATALOG, WORKSPACE_PERMISSIONS
 from privexbot.kernel.principal import Principal
 from privexbot.kernel.resources import Scope
@@ -23,21 +22,11 @@ from privexbot.store import audit
 from privexbot.store.ephemeral import EphemeralStore
 from privexbot.store.models import ApiKey
 
-KEY_PREFIX = "pxb"
 _LAST_USED_RESOLUTION = 300  # write last_used_at at most every 5 minutes per key
 
 
 def key_name(row: ApiKey) -> str:
     return resources.API_KEY.name(row.organization_id, row.workspace_id, row.id)
-
-
-def split_key(key: str, scheme: str) -> tuple[str, str]:
-    """(prefix, secret) of a ``<scheme>_<prefix>_<secret>`` key; ("", "") if it is not one."""
-    given_scheme, _, rest = key.partition("_")
-    prefix, _, secret = rest.partition("_")
-    if given_scheme != scheme or not prefix or not secret or len(key) > 128:
-        return "", ""
-    return prefix, secret
 
 
 def _invalid() -> Unauthenticated:
@@ -49,7 +38,7 @@ class ApiKeys:
         self._sessions, self._store = sessions, store
 
     async def authenticate(self, key: str) -> Principal:
-        prefix, secret = split_key(key, KEY_PREFIX)
+        prefix, secret = split_key(key, API_KEY_SCHEME)
         if not secret:
             raise _invalid()
         async with self._sessions() as session:
@@ -107,7 +96,7 @@ class ApiKeys:
             )
         if expires_at is not None and expires_at <= datetime.now(UTC):
             raise InvalidArgument.field("api_key.expire_time", "must be in the future")
-        prefix, secret = secrets.token_hex(6), new_secret()
+        key, prefix, secret_hash = new_key(API_KEY_SCHEME)
         async with self._sessions() as session, session.begin():
 
             async def replay(name: str) -> ApiKey:
@@ -119,7 +108,7 @@ class ApiKeys:
                     workspace_id=scope.workspace_id,
                     display_name=display_name,
                     prefix=prefix,
-                    secret_hash=hash_secret(secret),
+                    secret_hash=secret_hash,
                     permissions=sorted(set(permissions)),
                     creator_id=creator.id,
                     expires_at=expires_at,
@@ -138,7 +127,7 @@ class ApiKeys:
                 details=lambda r: {"permissions": ",".join(r.permissions)},
             )
         # A replay gets the key without its secret: only the secret's hash was kept.
-        shown = f"{KEY_PREFIX}_{prefix}_{secret}" if row.prefix == prefix else ""
+        shown = key if row.prefix == prefix else ""
         return _view(row), shown
 
     async def list(self, scope: Scope, size: int, token: str) -> tuple[list[ApiKeyView], str]:

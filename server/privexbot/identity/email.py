@@ -10,12 +10,6 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from privexbot.identity import passwords
-from privexbot.identity.ratelimit import (
-    FAILED_LOGINS_PER_ACCOUNT,
-    FAILED_LOGINS_PER_IP,
-    LOGINS_PER_IP,
-    RateLimiter,
-)
 from privexbot.identity.sessions import Grant, SignInSessions
 from privexbot.identity.users import NewOrganization, new_user
 from privexbot.kernel import emails, resources
@@ -27,8 +21,14 @@ from privexbot.kernel.errors import (
     Unauthenticated,
 )
 from privexbot.kernel.principal import Principal
+from privexbot.kernel.ratelimit import Limit, RateLimiter
 from privexbot.store import audit
 from privexbot.store.models import Identity, User
+
+# ≤ 100 failed logins per hour per account; generous per-address ceilings for shared NATs.
+FAILED_LOGINS_PER_ACCOUNT = Limit("failed-login-account", 100, 3600)
+FAILED_LOGINS_PER_IP = Limit("failed-login-ip", 300, 3600)
+LOGINS_PER_IP = Limit("login-ip", 60, 60)
 
 _USER_BY_EMAIL = select(User).where(User.email == bindparam("email"))
 _identities = Identity.__table__

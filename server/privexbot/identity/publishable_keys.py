@@ -1,6 +1,6 @@
 """Publishable keys: what a website widget sends to chat with one chatbot.
 
-A key reads ``pxbpk_<prefix>_<secret>``. It sits in public web pages, so it grants almost
+A key reads ``pxbpk_<prefix>_<secret>`` (minted by bots/widget.py). It sits in public web pages, so it grants almost
 nothing: Chat and SubmitFeedback of its one chatbot (RPCs that declare
 ``publishable_key: true``), from the chatbot's allowed origins, rate limited per key and
 per visitor. Still only its SHA-256 is stored, and rotating it revokes the old one at once.
@@ -8,24 +8,14 @@ per visitor. Still only its SHA-256 is stored, and rotating it revokes the old o
 
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy import select
 
-from privexbot.identity.api_keys import split_key
 from privexbot.kernel.errors import Unauthenticated
-from privexbot.kernel.ids import hash_secret, new_secret, same_secret
+from privexbot.kernel.ids import PUBLISHABLE_KEY_SCHEME, hash_secret, same_secret, split_key
 from privexbot.kernel.principal import Principal
 from privexbot.store.models import Chatbot
 
-KEY_PREFIX = "pxbpk"
 PERMISSIONS = frozenset({"chatbot.chat"})
-
-
-def new_key() -> tuple[str, str, str]:
-    """(key, its visible prefix, the hash to store)."""
-    prefix, secret = secrets.token_hex(6), new_secret()
-    return f"{KEY_PREFIX}_{prefix}_{secret}", prefix, hash_secret(secret)
 
 
 class PublishableKeys:
@@ -33,7 +23,7 @@ class PublishableKeys:
         self._sessions = sessions
 
     async def authenticate(self, key: str) -> Principal:
-        prefix, secret = split_key(key, KEY_PREFIX)
+        prefix, secret = split_key(key, PUBLISHABLE_KEY_SCHEME)
         if not secret:
             raise _invalid()
         async with self._sessions() as session:

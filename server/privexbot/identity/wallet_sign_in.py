@@ -11,17 +11,19 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from privexbot.identity import wallets
-from privexbot.identity.ratelimit import CHALLENGES_PER_ADDRESS, CHALLENGES_PER_IP, RateLimiter
 from privexbot.identity.sessions import Grant, SignInSessions
 from privexbot.identity.users import IdentityView, NewOrganization, identity_view, new_user
 from privexbot.kernel import resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import AlreadyExists, FailedPrecondition, Unauthenticated, not_found
 from privexbot.kernel.principal import Principal
+from privexbot.kernel.ratelimit import Limit, RateLimiter
 from privexbot.store import audit
 from privexbot.store.models import Identity, User
 
 CHALLENGE_TTL = timedelta(minutes=5)
+CHALLENGES_PER_IP = Limit("challenge-ip", 30, 60)
+CHALLENGES_PER_ADDRESS = Limit("challenge-address", 10, 60)
 DEFAULT_CHAIN_IDS = {
     wallets.Chain.EVM: "1",
     wallets.Chain.SOLANA: "mainnet",

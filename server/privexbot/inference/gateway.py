@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
@@ -30,7 +30,7 @@ from privexbot.kernel.errors import (
     ResourceExhausted,
     Unavailable,
 )
-from privexbot.store.models import TokenUsage
+from privexbot.kernel.resources import Scope
 
 log = logging.getLogger("privexbot.inference")
 
@@ -199,9 +199,14 @@ async def _pump(open_stream, chunks: asyncio.Queue) -> None:
         await response.aclose()
 
 
+# (scope, model, prompt tokens, completion tokens) -> recorded (tenancy's usage).
+RecordUsage = Callable[[Scope, str, int, int], Awaitable[None]]
+
+
 class InferenceGateway:
-    def __init__(self, settings, attestor: Attestor, sessions) -> None:
-        self._settings, self.attestor, self._sessions = settings, attestor, sessions
+    def __init__(self, settings, attestor: Attestor, record_usage: RecordUsage) -> None:
+        """``record_usage``: told the tokens of every completion that reported them."""
+        self._settings, self.attestor, self._record_usage = settings, attestor, record_usage
         self.default_model = settings.inference_model
         self.base_url = settings.inference_base_url
         self._client: openai.AsyncOpenAI | None = None
@@ -238,8 +243,9 @@ class InferenceGateway:
         return [ModelInfo(m.id, m.owned_by or "", m.id == embedding) for m in page.data]
 
     async def stream_chat(
-        self, organization_id: str, workspace_id: str, messages: list[Message], params: Params
+        self, scope: Scope, messages: list[Message], params: Params
     ) -> AsyncIterator[Event]:
+        """The completion's events, its tokens counted against ``scope`` (a workspace)."""
         verdict, client = await self._ready()
         model = params.model or self.default_model
         request = {
@@ -290,7 +296,7 @@ class InferenceGateway:
             yield usage
         yield Finish(finish, model)
         if usage is not None:  # after the caller has its last event: no commit in its way
-            await self._record(organization_id, workspace_id, model, usage)
+            await self._record_usage(scope, model, usage.prompt_tokens, usage.completion_tokens)
 
     async def _opened(self, client: openai.AsyncOpenAI, request: dict) -> httpx.Response:
         """The upstream's streaming response, its status checked (an error status raises as
@@ -324,20 +330,6 @@ class InferenceGateway:
             lambda: client.embeddings.create(model=self._settings.embedding_model, input=texts)
         )
         return [item.embedding for item in sorted(reply.data, key=lambda d: d.index)]
-
-    async def _record(
-        self, organization_id: str, workspace_id: str, model: str, usage: Usage
-    ) -> None:
-        async with self._sessions() as session, session.begin():
-            session.add(
-                TokenUsage(
-                    organization_id=organization_id,
-                    workspace_id=workspace_id,
-                    model=model,
-                    prompt_tokens=usage.prompt_tokens,
-                    completion_tokens=usage.completion_tokens,
-                )
-            )
 
     async def close(self) -> None:
         if self._client is not None:

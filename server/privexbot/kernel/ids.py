@@ -29,3 +29,25 @@ def hash_secret(secret: str) -> str:
 
 def same_secret(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+# Key schemes: the text before a key's first "_" says what kind of key it is.
+API_KEY_SCHEME = "pxb"
+PUBLISHABLE_KEY_SCHEME = "pxbpk"
+
+
+def new_key(scheme: str) -> tuple[str, str, str]:
+    """A ``<scheme>_<prefix>_<secret>`` key: (the key, its visible prefix, the hash to store).
+    The prefix finds the row and lets people recognise their keys; only the secret's hash
+    is kept."""
+    prefix, secret = secrets.token_hex(6), new_secret()
+    return f"{scheme}_{prefix}_{secret}", prefix, hash_secret(secret)
+
+
+def split_key(key: str, scheme: str) -> tuple[str, str]:
+    """(prefix, secret) of a ``<scheme>_<prefix>_<secret>`` key; ("", "") if it is not one."""
+    given_scheme, _, rest = key.partition("_")
+    prefix, _, secret = rest.partition("_")
+    if given_scheme != scheme or not prefix or not secret or len(key) > 128:
+        return "", ""
+    return prefix, secret

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from privexbot.kernel import resources
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -37,17 +39,11 @@ class Principal:
     @property
     def resource_name(self) -> str:
         if self.is_user:
-            return f"users/{self.id}"
+            return resources.USER.name(self.id)
         if self.is_api_key:
-            return (
-                f"organizations/{self.organization_id}/workspaces/{self.workspace_id}"
-                f"/apiKeys/{self.id}"
-            )
+            return resources.API_KEY.name(self.organization_id, self.workspace_id, self.id)
         if self.is_publishable_key:  # the chatbot itself: the key can act for nothing else
-            return (
-                f"organizations/{self.organization_id}/workspaces/{self.workspace_id}"
-                f"/chatbots/{self.id}"
-            )
+            return resources.CHATBOT.name(self.organization_id, self.workspace_id, self.id)
         return ""
 
 

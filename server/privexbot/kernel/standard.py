@@ -95,9 +95,12 @@ def update(
     updatable: set[str],
     action: str,
     resource: str,
+    audited: list[str] | None = None,
+    details: dict[str, str] | None = None,
 ) -> None:
     """Apply an update (AIP-134): the mask names only updatable fields, the etag matches,
-    the named fields change, the version moves on, and the change is audited."""
+    the named fields change, the version moves on, and the change is audited (naming
+    ``audited`` as the fields changed, by default the paths, with any other ``details``)."""
     check_mask(paths, updatable)
     check_etag(given_etag, row)
     for path in paths:
@@ -109,7 +112,7 @@ def update(
         action,
         organization_id=_tenant(resource),
         resource=resource,
-        details={"fields": ",".join(sorted(paths))},
+        details={"fields": ",".join(sorted(audited or paths)), **(details or {})},
     )
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, or_, select
 
+from privexbot.kernel import resources
 from privexbot.knowledge.vectors import VectorStore
 from privexbot.store.models import Chunk, Document
 
@@ -21,10 +22,59 @@ BM25_K1, BM25_B = 1.2, 0.75
 
 
 @dataclass(frozen=True)
-class Result:
-    document: Document
-    chunk: Chunk
+class Citation:
+    """Where a chunk comes from, as an answer cites it."""
+
+    document: str  # the document's resource name
+    document_display_name: str
+    chunk_index: int
+    page: int
+    heading_path: tuple[str, ...]
+    start_offset: int
+    end_offset: int
+
+
+@dataclass(frozen=True)
+class ScoredCitation:
+    citation: Citation
     score: float
+
+    def record(self) -> dict:
+        """As stored with a chat message (JSON)."""
+        return {
+            **asdict(self.citation),
+            "heading_path": list(self.citation.heading_path),
+            "score": self.score,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict) -> ScoredCitation:
+        fields = {k: v for k, v in record.items() if k != "score"}
+        fields["heading_path"] = tuple(fields["heading_path"])
+        return cls(Citation(**fields), record["score"])
+
+
+@dataclass(frozen=True)
+class Result:
+    """A retrieved chunk: its text, how well it matched, and its citation."""
+
+    text: str
+    score: float
+    citation: Citation
+
+
+def citation_of(chunk: Chunk, document: Document) -> Citation:
+    return Citation(
+        resources.DOCUMENT.name(
+            document.organization_id, document.workspace_id, document.knowledge_base_id, document.id
+        ),
+        document.display_name,
+        chunk.index,
+        chunk.page or 0,
+        tuple(chunk.heading_path),
+        chunk.start_offset,
+        chunk.end_offset,
+    )
 
 
 def terms(text: str) -> list[str]:

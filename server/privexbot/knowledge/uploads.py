@@ -16,95 +16,136 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
-from privexbot.kernel import resources
+from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import FailedPrecondition, InvalidArgument, not_found
 from privexbot.kernel.resources import Scope
 from privexbot.knowledge import parsing
-from privexbot.store import idempotency
-from privexbot.store.models import KnowledgeBase, Upload, UploadPart
+from privexbot.knowledge.documents import Declared, DocumentView
+from privexbot.knowledge.knowledge_bases import get_row as get_knowledge_base
+from privexbot.store.models import Upload, UploadPart
 
 MAX_CHUNK_BYTES = 1024 * 1024
 
 
 def upload_name(row: Upload) -> str:
-    return (
-        f"{resources.WORKSPACE.name(row.organization_id, row.workspace_id)}/knowledgeBases/"
-        f"{row.knowledge_base_id}/uploads/{row.id}"
+    return resources.UPLOAD.name(
+        row.organization_id, row.workspace_id, row.knowledge_base_id, row.id
     )
 
 
 @dataclass(frozen=True)
-class Declared:
+class UploadView:
+    organization_id: str
+    workspace_id: str
+    knowledge_base_id: str
+    id: str
     display_name: str
     content_type: str
     labels: dict[str, str]
     size_bytes: int
+    received_bytes: int
+    document_id: str  # "" until finished
+    created_at: datetime
+    expires_at: datetime
+
+    @property
+    def name(self) -> str:
+        return resources.UPLOAD.name(
+            self.organization_id, self.workspace_id, self.knowledge_base_id, self.id
+        )
+
+    @property
+    def document(self) -> str:
+        """The document it became ("" while unfinished)."""
+        if not self.document_id:
+            return ""
+        return resources.DOCUMENT.name(
+            self.organization_id, self.workspace_id, self.knowledge_base_id, self.document_id
+        )
+
+
+def _view(row: Upload) -> UploadView:
+    return UploadView(
+        row.organization_id,
+        row.workspace_id,
+        row.knowledge_base_id,
+        row.id,
+        row.display_name,
+        row.content_type,
+        dict(row.labels),
+        row.size_bytes,
+        row.received_bytes,
+        row.document_id or "",
+        row.created_at,
+        row.expires_at,
+    )
+
+
+async def _get(session, scope: Scope, kb_id: str, upload_id: str) -> Upload:
+    """The upload, if it is in ``scope``'s knowledge base and not expired."""
+    row = await standard.get(
+        session, Upload, resources.UPLOAD, scope, kb_id, upload_id, knowledge_base_id=kb_id
+    )
+    if row.document_id is None and row.expires_at <= datetime.now(UTC):
+        raise not_found(upload_name(row))
+    return row
 
 
 class Uploads:
-    def __init__(self, sessions, knowledge, lifetime_seconds: float) -> None:
-        """``knowledge``: creates the finished document (``Knowledge.create_document``)."""
-        self._sessions, self._knowledge = sessions, knowledge
+    def __init__(self, sessions, documents, lifetime_seconds: float) -> None:
+        """``documents``: creates the finished document (``Documents.create``)."""
+        self._sessions, self._documents = sessions, documents
         self.lifetime = timedelta(seconds=lifetime_seconds)
 
-    async def _upload(self, session, scope: Scope, kb_id: str, upload_id: str) -> Upload:
-        """The upload, if it is in ``scope``'s knowledge base and not expired."""
-        row = await session.get(Upload, upload_id)
-        if (
-            row is None
-            or (row.organization_id, row.workspace_id, row.knowledge_base_id)
-            != (scope.organization_id, scope.workspace_id, kb_id)
-            or (row.document_id is None and row.expires_at <= datetime.now(UTC))
-        ):
-            raise not_found(
-                f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/knowledgeBases/"
-                f"{kb_id}/uploads/{upload_id}"
-            )
-        return row
-
-    async def start(self, scope: Scope, kb_id: str, file: Declared, request_id: str) -> Upload:
+    async def start(self, scope: Scope, kb_id: str, file: Declared, request_id: str) -> UploadView:
         parsing.check_declared(file.content_type, file.size_bytes, "upload.")
-        parent = f"{resources.WORKSPACE.name(scope.organization_id, scope.workspace_id)}/knowledgeBases/{kb_id}"
-        request = idempotency.fingerprint(parent, asdict(file))
+        parent = resources.KNOWLEDGE_BASE.name(scope.organization_id, scope.workspace_id, kb_id)
         async with self._sessions() as session, session.begin():
-            earlier = await idempotency.recall(session, request_id, request)
-            if earlier:
-                return await self._upload(session, scope, kb_id, earlier.rsplit("/", 1)[1])
-            kb = await session.get(KnowledgeBase, kb_id)
-            if kb is None or (kb.organization_id, kb.workspace_id) != (
-                scope.organization_id,
-                scope.workspace_id,
-            ):
-                raise not_found(parent)
-            row = Upload(
-                knowledge_base_id=kb_id,
-                organization_id=scope.organization_id,
-                workspace_id=scope.workspace_id,
-                display_name=file.display_name,
-                content_type=file.content_type,
-                labels=dict(file.labels),
-                size_bytes=file.size_bytes,
-                received_bytes=0,
-                expires_at=datetime.now(UTC) + self.lifetime,
-            )
-            session.add(row)
-            await session.flush()
-            idempotency.remember(session, request_id, request, upload_name(row))
-        return row
 
-    async def get(self, scope: Scope, kb_id: str, upload_id: str) -> Upload:
+            async def replay(name: str) -> Upload:
+                return await _get(session, scope, kb_id, resources.UPLOAD.id_of(name))
+
+            async def make() -> Upload:
+                await get_knowledge_base(session, scope, kb_id)
+                row = Upload(
+                    knowledge_base_id=kb_id,
+                    organization_id=scope.organization_id,
+                    workspace_id=scope.workspace_id,
+                    display_name=file.display_name,
+                    content_type=file.content_type,
+                    labels=dict(file.labels),
+                    size_bytes=file.size_bytes,
+                    received_bytes=0,
+                    expires_at=datetime.now(UTC) + self.lifetime,
+                )
+                session.add(row)
+                return row
+
+            row = await standard.create(
+                session,
+                request_id,
+                (parent, asdict(file)),
+                replay=replay,
+                make=make,
+                name=upload_name,
+                action="upload.start",
+            )
+            return _view(row)
+
+    async def get(self, scope: Scope, kb_id: str, upload_id: str) -> UploadView:
         async with self._sessions() as session:
-            return await self._upload(session, scope, kb_id, upload_id)
+            return _view(await _get(session, scope, kb_id, upload_id))
 
     async def append(
         self, scope: Scope, kb_id: str, upload_id: str, offset: int, data: bytes
-    ) -> Upload:
+    ) -> UploadView:
         if len(data) > MAX_CHUNK_BYTES:
             raise InvalidArgument.field("data", f"is longer than {MAX_CHUNK_BYTES} bytes")
         async with self._sessions() as session, session.begin():
-            row = await self._upload(session, scope, kb_id, upload_id)
+            row = await _get(session, scope, kb_id, upload_id)
             if offset < row.received_bytes:
-                return await self._acknowledge_again(session, row, offset, data)
+                await _acknowledge_again(session, row, offset, data)
+                return _view(row)
             _check_fits(row, offset, data)
             # Compare-and-set on the received count: of two appends racing for one offset,
             # exactly one moves it; the other sees the part and is answered as a retry.
@@ -115,29 +156,17 @@ class Uploads:
             )
             if moved.rowcount != 1:
                 await session.refresh(row)
-                return await self._acknowledge_again(session, row, offset, data)
+                await _acknowledge_again(session, row, offset, data)
+                return _view(row)
             session.add(UploadPart(upload_id=row.id, offset=offset, data=data))
             await session.flush()
             await session.refresh(row)
-        return row
+            return _view(row)
 
-    @staticmethod
-    async def _acknowledge_again(session, row: Upload, offset: int, data: bytes) -> Upload:
-        """A chunk at an offset already filled: fine when it is the same chunk again."""
-        stored = await session.get(UploadPart, (row.id, offset))
-        if stored is None or stored.data != data:
-            raise FailedPrecondition(
-                "UPLOAD_OFFSET_MISMATCH",
-                f"bytes up to {row.received_bytes} were received, and a different chunk"
-                f" starts at {offset}; append at offset {row.received_bytes}",
-                {"received_bytes": str(row.received_bytes)},
-            )
-        return row
-
-    async def finish(self, scope: Scope, kb_id: str, upload_id: str):
+    async def finish(self, scope: Scope, kb_id: str, upload_id: str) -> DocumentView:
         """The document the upload became (made now, or by an earlier finish)."""
         async with self._sessions() as session:
-            row = await self._upload(session, scope, kb_id, upload_id)
+            row = await _get(session, scope, kb_id, upload_id)
             if row.document_id is None:
                 if row.received_bytes != row.size_bytes:
                     raise FailedPrecondition(
@@ -152,8 +181,8 @@ class Uploads:
                 )
                 content = b"".join(parts)
         if row.document_id is not None:
-            return await self._knowledge.get_document(scope, kb_id, row.document_id)
-        document = await self._knowledge.create_document(
+            return await self._documents.get(scope, kb_id, row.document_id)
+        document = await self._documents.create(
             scope,
             kb_id,
             row.display_name,
@@ -172,8 +201,7 @@ class Uploads:
 
     async def delete(self, scope: Scope, kb_id: str, upload_id: str) -> None:
         async with self._sessions() as session, session.begin():
-            row = await self._upload(session, scope, kb_id, upload_id)
-            await session.delete(row)
+            await session.delete(await _get(session, scope, kb_id, upload_id))
 
     async def expire(self, now: datetime) -> int:
         """Discard uploads past their lifetime (finished ones too: their record was only for
@@ -181,6 +209,18 @@ class Uploads:
         async with self._sessions() as session, session.begin():
             result = await session.execute(delete(Upload).where(Upload.expires_at <= now))
         return result.rowcount or 0
+
+
+async def _acknowledge_again(session, row: Upload, offset: int, data: bytes) -> None:
+    """A chunk at an offset already filled: fine when it is the same chunk again."""
+    stored = await session.get(UploadPart, (row.id, offset))
+    if stored is None or stored.data != data:
+        raise FailedPrecondition(
+            "UPLOAD_OFFSET_MISMATCH",
+            f"bytes up to {row.received_bytes} were received, and a different chunk"
+            f" starts at {offset}; append at offset {row.received_bytes}",
+            {"received_bytes": str(row.received_bytes)},
+        )
 
 
 def _check_fits(row: Upload, offset: int, data: bytes) -> None:

@@ -15,14 +15,6 @@ class Limit:
     window_seconds: int
 
 
-# ≤ 100 failed logins per hour per account; generous per-address ceilings for shared NATs.
-FAILED_LOGINS_PER_ACCOUNT = Limit("failed-login-account", 100, 3600)
-FAILED_LOGINS_PER_IP = Limit("failed-login-ip", 300, 3600)
-LOGINS_PER_IP = Limit("login-ip", 60, 60)
-CHALLENGES_PER_IP = Limit("challenge-ip", 30, 60)
-CHALLENGES_PER_ADDRESS = Limit("challenge-address", 10, 60)
-
-
 class RateLimiter:
     def __init__(self, store: EphemeralStore) -> None:
         self._store = store

@@ -1,0 +1,290 @@
+"""Documents: parsed before anything is stored (a corrupt or unsupported file is
+INVALID_ARGUMENT and leaves nothing behind), then ingested by a durable job (ingestion.py)
+whose state lives on the row; watched as they change, cancelled, deleted with their vectors
+(owed to Milvus through the outbox in the same transaction)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+
+from privexbot.kernel import resources, standard
+from privexbot.kernel.errors import FailedPrecondition, InvalidArgument
+from privexbot.kernel.resources import Scope
+from privexbot.knowledge import chunking, parsing
+from privexbot.knowledge.ingestion import TERMINAL, chunking_config
+from privexbot.knowledge.knowledge_bases import get_row as get_knowledge_base
+from privexbot.knowledge.knowledge_bases import validated_chunking
+from privexbot.store.models import Chunk, Document, DocumentContent, VectorOutbox
+
+WATCH_INTERVAL = 0.2
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    organization_id: str
+    workspace_id: str
+    knowledge_base_id: str
+    id: str
+    display_name: str
+    content_type: str
+    labels: dict[str, str]
+    size_bytes: int
+    content_sha256: str
+    state: str  # pending | processing | ready | failed | cancelled
+    stage: str  # queued | parsing | chunking | embedding | indexing | done
+    chunks_total: int
+    chunks_embedded: int
+    chunks_indexed: int
+    page_count: int
+    failure_reason: str
+    created_at: datetime
+    updated_at: datetime
+    ready_at: datetime | None
+    etag: str
+
+    @property
+    def name(self) -> str:
+        return resources.DOCUMENT.name(
+            self.organization_id, self.workspace_id, self.knowledge_base_id, self.id
+        )
+
+
+def _view(doc: Document) -> DocumentView:
+    return DocumentView(
+        doc.organization_id,
+        doc.workspace_id,
+        doc.knowledge_base_id,
+        doc.id,
+        doc.display_name,
+        doc.content_type,
+        dict(doc.labels),
+        doc.size_bytes,
+        doc.content_sha256,
+        doc.state,
+        doc.stage,
+        doc.chunks_total,
+        doc.chunks_embedded,
+        doc.chunks_indexed,
+        doc.page_count,
+        doc.failure_reason,
+        doc.created_at,
+        doc.updated_at,
+        doc.ready_at,
+        standard.etag(doc),
+    )
+
+
+def document_name(doc: Document) -> str:
+    return resources.DOCUMENT.name(
+        doc.organization_id, doc.workspace_id, doc.knowledge_base_id, doc.id
+    )
+
+
+def owed_vectors(doc: Document) -> VectorOutbox:
+    """The outbox entry that deletes ``doc``'s vectors once the transaction commits."""
+    return VectorOutbox(
+        organization_id=doc.organization_id,
+        workspace_id=doc.workspace_id,
+        knowledge_base_id=doc.knowledge_base_id,
+        document_id=doc.id,
+    )
+
+
+async def _get(session, scope: Scope, kb_id: str, doc_id: str) -> Document:
+    return await standard.get(
+        session, Document, resources.DOCUMENT, scope, kb_id, doc_id, knowledge_base_id=kb_id
+    )
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What a client says of a file before its bytes arrive."""
+
+    display_name: str
+    content_type: str
+    labels: dict[str, str]
+    size_bytes: int  # 0: not said
+
+
+class Documents:
+    def __init__(self, sessions, ingestion) -> None:
+        """``ingestion``: told when a document waits to be processed or its vectors deleted."""
+        self._sessions, self._ingestion = sessions, ingestion
+
+    async def create(
+        self,
+        scope: Scope,
+        kb_id: str,
+        display_name: str,
+        content_type: str,
+        labels: dict[str, str],
+        content: bytes,
+        request_id: str,
+    ) -> DocumentView:
+        """Check, store and queue a document. Parsing runs here too, so a bad file is refused
+        at once and nothing of it is stored."""
+        if not content:
+            raise InvalidArgument.field("content", "is empty", "EMPTY_DOCUMENT")
+        content_type = parsing.detect_content_type(content, content_type, display_name)
+        await asyncio.to_thread(parsing.parse, content, content_type)
+        sha256 = hashlib.sha256(content).hexdigest()
+        parent = resources.KNOWLEDGE_BASE.name(scope.organization_id, scope.workspace_id, kb_id)
+        async with self._sessions() as session, session.begin():
+
+            async def replay(name: str) -> Document:
+                return await _get(session, scope, kb_id, resources.DOCUMENT.id_of(name))
+
+            async def make() -> Document:
+                kb = await get_knowledge_base(session, scope, kb_id)
+                doc = Document(
+                    knowledge_base_id=kb.id,
+                    organization_id=kb.organization_id,
+                    workspace_id=kb.workspace_id,
+                    display_name=display_name,
+                    content_type=content_type,
+                    labels=dict(labels),
+                    size_bytes=len(content),
+                    content_sha256=sha256,
+                )
+                session.add(doc)
+                await session.flush()
+                session.add(DocumentContent(document_id=doc.id, content=content))
+                return doc
+
+            doc = await standard.create(
+                session,
+                request_id,
+                (parent, display_name, content_type, labels, sha256),
+                replay=replay,
+                make=make,
+                name=document_name,
+                action="document.create",
+                details=lambda d: {"content_type": d.content_type, "size_bytes": str(d.size_bytes)},
+            )
+        self._ingestion.notify()
+        return _view(doc)
+
+    async def receive(self, scope: Scope, kb_id: str, declared: Declared, parts, request_id: str):
+        """A document sent as a stream of ``parts`` (UploadDocument): the declared type and
+        size are checked before the first part is read, the declared size as parts arrive."""
+        parsing.check_declared(declared.content_type, declared.size_bytes, "metadata.")
+        limit = declared.size_bytes or parsing.MAX_DOCUMENT_BYTES
+        received, size = [], 0
+        async for part in parts:
+            size += len(part)
+            if size > limit:
+                if declared.size_bytes:
+                    raise InvalidArgument.field(
+                        "chunk",
+                        f"more bytes arrived than metadata.size_bytes ({limit}) declared",
+                        "UPLOAD_SIZE_MISMATCH",
+                    )
+                raise parsing.too_large(
+                    f"the document exceeds {limit} bytes", "chunk", size_limit=True
+                )
+            received.append(part)
+        if declared.size_bytes and declared.size_bytes != size:
+            raise InvalidArgument.field(
+                "metadata.size_bytes",
+                f"says {declared.size_bytes} but {size} bytes arrived",
+                "UPLOAD_SIZE_MISMATCH",
+            )
+        return await self.create(
+            scope,
+            kb_id,
+            declared.display_name,
+            declared.content_type,
+            declared.labels,
+            b"".join(received),
+            request_id,
+        )
+
+    async def get(self, scope: Scope, kb_id: str, doc_id: str) -> DocumentView:
+        async with self._sessions() as session:
+            return _view(await _get(session, scope, kb_id, doc_id))
+
+    async def list(
+        self, scope: Scope, kb_id: str, size: int, token: str
+    ) -> tuple[list[DocumentView], str]:
+        query = select(Document).where(Document.knowledge_base_id == kb_id)
+        async with self._sessions() as session:
+            await get_knowledge_base(session, scope, kb_id)
+            rows, next_token = await standard.page(
+                session, query, Document.id, size, token, ("documents", kb_id)
+            )
+        return [_view(d) for d in rows], next_token
+
+    async def delete(self, scope: Scope, kb_id: str, doc_id: str, given_etag: str) -> None:
+        async with self._sessions() as session, session.begin():
+            doc = await _get(session, scope, kb_id, doc_id)
+            session.add(owed_vectors(doc))
+            await standard.delete(
+                session, doc, given_etag, action="document.delete", resource=document_name(doc)
+            )
+        self._ingestion.notify()
+
+    async def cancel_ingestion(self, scope: Scope, kb_id: str, doc_id: str) -> DocumentView:
+        async with self._sessions() as session, session.begin():
+            doc = await _get(session, scope, kb_id, doc_id)
+            if doc.state not in ("pending", "processing"):
+                raise FailedPrecondition(
+                    "NOT_INGESTING", f"the document is {doc.state}, not being ingested"
+                )
+            doc.state, doc.lease_until, doc.version = "cancelled", None, doc.version + 1
+            doc.updated_at = datetime.now(UTC)
+            session.add(owed_vectors(doc))
+            await session.execute(delete(Chunk).where(Chunk.document_id == doc.id))
+        self._ingestion.notify()
+        return _view(doc)
+
+    async def watch(
+        self, scope: Scope, kb_id: str, doc_id: str | None
+    ) -> AsyncIterator[DocumentView]:
+        """Snapshots of a document (or of every document of a knowledge base) whenever they
+        change, until all are ready, failed or cancelled. Polls the row, so it follows work
+        done by any worker process."""
+        last: dict[str, tuple] = {}
+        while True:
+            async with self._sessions() as session:
+                if doc_id is not None:
+                    docs = [await _get(session, scope, kb_id, doc_id)]
+                else:
+                    await get_knowledge_base(session, scope, kb_id)
+                    docs = list(
+                        (
+                            await session.execute(
+                                select(Document)
+                                .where(Document.knowledge_base_id == kb_id)
+                                .order_by(Document.id)
+                            )
+                        ).scalars()
+                    )
+            for doc in docs:
+                key = (
+                    doc.state,
+                    doc.stage,
+                    doc.chunks_total,
+                    doc.chunks_embedded,
+                    doc.chunks_indexed,
+                )
+                if last.get(doc.id) != key:
+                    last[doc.id] = key
+                    yield _view(doc)
+            if all(doc.state in TERMINAL for doc in docs):
+                return
+            await asyncio.sleep(WATCH_INTERVAL)
+
+    @staticmethod
+    async def preview_chunking(
+        content: bytes, content_type: str, settings: dict
+    ) -> list[chunking.Chunk]:
+        config = chunking_config(validated_chunking(settings, "chunking"))
+        content_type = parsing.detect_content_type(content, content_type)
+        parsed = await asyncio.to_thread(parsing.parse, content, content_type)
+        return chunking.chunk(parsed, config)
