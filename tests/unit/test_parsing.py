@@ -292,7 +292,7 @@ def test_a_docx_with_broken_xml_is_corrupt():
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(monkeypatch):
-    monkeypatch.setattr(parsing, "MAX_DOCX_UNCOMPRESSED_BYTES", 4 * 1024 * 1024)
+    monkeypatch.setattr(parsing.docx, "MAX_DOCX_UNCOMPRESSED_BYTES", 4 * 1024 * 1024)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("word/document.xml", "<w:document/>")
@@ -302,7 +302,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(monkeypatch):
 
 
 def test_too_many_zip_entries_are_refused(monkeypatch):
-    monkeypatch.setattr(parsing, "MAX_ZIP_ENTRIES", 10)
+    monkeypatch.setattr(parsing.docx, "MAX_ZIP_ENTRIES", 10)
     assert rejected(parse, read("handbook.docx"), DOCX) == ("DOCUMENT_TOO_LARGE", "content")
 
 
@@ -312,13 +312,13 @@ def test_a_document_over_the_byte_limit_is_refused():
 
 
 def test_too_many_pdf_pages_are_refused(monkeypatch):
-    monkeypatch.setattr(parsing, "MAX_PDF_PAGES", 2)
+    monkeypatch.setattr(parsing.pdf, "MAX_PDF_PAGES", 2)
     assert rejected(parse, read("handbook.pdf"), PDF) == ("DOCUMENT_TOO_LARGE", "content")
 
 
 @pytest.mark.parametrize("ext", list(FORMATS))
 def test_too_much_extracted_text_is_refused(monkeypatch, ext):
-    monkeypatch.setattr(parsing, "MAX_TEXT_CHARS", 500)
+    monkeypatch.setattr(parsing.document, "MAX_TEXT_CHARS", 500)
     assert rejected(parse, read(f"handbook.{ext}"), FORMATS[ext]) == (
         "DOCUMENT_TOO_LARGE",
         "content",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from google.protobuf import empty_pb2
 
-from privexbot.api.convert import EnumNames, from_timestamp, timestamp
+from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
 from privexbot.identity import api_keys, current_user
 from privexbot.identity.sessions import Grant
 from privexbot.identity.users import IdentityView, UserView
@@ -20,29 +20,16 @@ CHAINS = {
     common_pb2.WALLET_CHAIN_SOLANA: Chain.SOLANA,
     common_pb2.WALLET_CHAIN_COSMOS: Chain.COSMOS,
 }
-CHAIN_ENUMS = {str(v): k for k, v in CHAINS.items()}
-ORGANIZATION_ROLES = EnumNames(common_pb2.OrganizationRole, "ORGANIZATION_ROLE_")
-WORKSPACE_ROLES = EnumNames(common_pb2.WorkspaceRole, "WORKSPACE_ROLE_")
+ORGANIZATION_ROLES = enum_names(common_pb2.OrganizationRole)
+WORKSPACE_ROLES = enum_names(common_pb2.WorkspaceRole)
 
 
 def user_message(user: UserView) -> auth_pb2.User:
-    return auth_pb2.User(
-        name=user.name,
-        email=user.email,
-        display_name=user.display_name,
-        create_time=timestamp(user.created_at),
-    )
+    return pack(auth_pb2.User, user)
 
 
-def identity_message(row: IdentityView) -> auth_pb2.Identity:
-    return auth_pb2.Identity(
-        name=row.name,
-        kind=auth_pb2.Identity.KIND_EMAIL if row.kind == "email" else auth_pb2.Identity.KIND_WALLET,
-        chain=CHAIN_ENUMS.get(row.chain, common_pb2.WALLET_CHAIN_UNSPECIFIED),
-        subject=row.subject,
-        create_time=timestamp(row.created_at),
-        last_used_time=timestamp(row.last_used_at),
-    )
+def identity_message(identity: IdentityView) -> auth_pb2.Identity:
+    return pack(auth_pb2.Identity, identity)
 
 
 def session_message(grant: Grant) -> auth_pb2.AuthSession:
@@ -63,16 +50,11 @@ def session_message(grant: Grant) -> auth_pb2.AuthSession:
 
 
 def api_key_message(key: api_keys.ApiKeyView) -> auth_pb2.ApiKey:
-    return auth_pb2.ApiKey(
-        name=key.name,
-        display_name=key.display_name,
-        permissions=key.permissions,
-        expire_time=timestamp(key.expires_at),
+    return pack(
+        auth_pb2.ApiKey,
+        key,
         key_prefix=f"{API_KEY_SCHEME}_{key.prefix}",
         creator=resources.USER.name(key.creator_id) if key.creator_id else "",
-        create_time=timestamp(key.created_at),
-        revoke_time=timestamp(key.revoked_at),
-        last_used_time=timestamp(key.last_used_at),
     )
 
 

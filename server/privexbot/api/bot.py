@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from google.protobuf import empty_pb2
 
-from privexbot.api.convert import EnumNames, from_timestamp, timestamp
+from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
 from privexbot.api.inference import finish_reason, usage_message, verdict_message
 from privexbot.api.knowledge import MODES, retrieval_dict, scored_citation_message
 from privexbot.bots import analytics, events
@@ -15,14 +15,13 @@ from privexbot.kernel import pagination, resources
 from privexbot.kernel.calls import current
 from privexbot.v1 import bot_pb2, bot_pb2_grpc, knowledge_pb2
 
-GROUNDING = EnumNames(bot_pb2.GroundingMode, "GROUNDING_MODE_")
-LEAD_MODES = EnumNames(bot_pb2.LeadCapture.Mode, "MODE_")
+GROUNDING = enum_names(bot_pb2.GroundingMode)
+LEAD_MODES = enum_names(bot_pb2.LeadCapture.Mode)
 RATINGS = {
     bot_pb2.Feedback.RATING_THUMBS_UP: "up",
     bot_pb2.Feedback.RATING_THUMBS_DOWN: "down",
 }
 RATING_ENUMS = {v: k for k, v in RATINGS.items()}
-ROLES = EnumNames(bot_pb2.ChatMessage.Role, "ROLE_")
 
 
 def config_dict(message: bot_pb2.ChatbotConfig) -> dict:
@@ -83,67 +82,42 @@ def config_message(config: dict, organization_id: str, workspace_id: str) -> bot
 
 
 def draft_message(draft: Draft) -> bot_pb2.ChatbotDraft:
-    return bot_pb2.ChatbotDraft(
-        name=draft.name,
-        config=config_message(draft.config, draft.organization_id, draft.workspace_id),
-        expire_time=timestamp(draft.expires_at),
-        create_time=timestamp(draft.created_at),
-        update_time=timestamp(draft.updated_at),
-        etag=draft.etag,
-    )
+    config = config_message(draft.config, draft.organization_id, draft.workspace_id)
+    return pack(bot_pb2.ChatbotDraft, draft, config=config)
 
 
 def chatbot_message(bot: ChatbotView) -> bot_pb2.Chatbot:
     published = bot.published_config
-    return bot_pb2.Chatbot(
-        name=bot.name,
+    return pack(
+        bot_pb2.Chatbot,
+        bot,
         config=config_message(bot.config, bot.organization_id, bot.workspace_id),
-        published_version=bot.published_version,
         published_config=None
         if published is None
         else config_message(published, bot.organization_id, bot.workspace_id),
-        publish_time=timestamp(bot.published_at),
-        publishable_key_prefix=bot.publishable_key_prefix,
         creator=resources.USER.name(bot.creator_id) if bot.creator_id else "",
-        create_time=timestamp(bot.created_at),
-        update_time=timestamp(bot.updated_at),
-        etag=bot.etag,
     )
 
 
 def feedback_message(feedback: FeedbackView) -> bot_pb2.Feedback:
-    return bot_pb2.Feedback(
-        message=feedback.message,
-        rating=RATING_ENUMS[feedback.rating],
-        comment=feedback.comment,
-        create_time=timestamp(feedback.created_at),
-    )
+    return pack(bot_pb2.Feedback, feedback, rating=RATING_ENUMS[feedback.rating])
 
 
 def chat_message(message: MessageView) -> bot_pb2.ChatMessage:
-    return bot_pb2.ChatMessage(
-        name=message.name,
-        role=ROLES.number(message.role),
-        content=message.content,
+    return pack(
+        bot_pb2.ChatMessage,
+        message,
         citations=[scored_citation_message(c) for c in message.citations],
         usage=usage_message(message.prompt_tokens, message.completion_tokens),
         finish_reason=finish_reason(message.finish_reason) if message.finish_reason else 0,
-        incomplete=message.incomplete,
         attestation=None if message.verdict is None else verdict_message(message.verdict),
-        chatbot_version=message.chatbot_version,
         feedback=None if message.feedback is None else feedback_message(message.feedback),
-        create_time=timestamp(message.created_at),
     )
 
 
-def session_message(row: SessionView) -> bot_pb2.ChatSession:
-    return bot_pb2.ChatSession(
-        name=row.name,
-        visitor_id=row.visitor_id,
-        lead=bot_pb2.Lead(**row.lead) if row.lead else None,
-        message_count=row.message_count,
-        create_time=timestamp(row.created_at),
-        update_time=timestamp(row.updated_at),
+def session_message(session: SessionView) -> bot_pb2.ChatSession:
+    return pack(
+        bot_pb2.ChatSession, session, lead=bot_pb2.Lead(**session.lead) if session.lead else None
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from google.protobuf import empty_pb2
 
-from privexbot.api.convert import EnumNames, timestamp
+from privexbot.api.convert import enum_names, pack, timestamp
 from privexbot.api.inference import verdict_message
 from privexbot.kernel import pagination, resources
 from privexbot.kernel.calls import current
@@ -18,10 +18,9 @@ from privexbot.knowledge.search import Citation, ScoredCitation
 from privexbot.knowledge.uploads import UploadView
 from privexbot.v1 import knowledge_pb2, knowledge_pb2_grpc
 
-STRATEGIES = EnumNames(knowledge_pb2.ChunkingSettings.Strategy, "STRATEGY_")
-MODES = EnumNames(knowledge_pb2.RetrievalSettings.Mode, "MODE_")
-STATES = EnumNames(knowledge_pb2.Document.State, "STATE_")
-STAGES = EnumNames(knowledge_pb2.IngestionProgress.Stage, "STAGE_")
+STRATEGIES = enum_names(knowledge_pb2.ChunkingSettings.Strategy)
+MODES = enum_names(knowledge_pb2.RetrievalSettings.Mode)
+STATES = enum_names(knowledge_pb2.Document.State)
 
 
 def chunking_dict(message: knowledge_pb2.ChunkingSettings) -> dict:
@@ -43,78 +42,39 @@ def retrieval_dict(message: knowledge_pb2.RetrievalSettings) -> dict:
 
 
 def kb_message(kb: KnowledgeBaseView) -> knowledge_pb2.KnowledgeBase:
-    return knowledge_pb2.KnowledgeBase(
-        name=kb.name,
-        display_name=kb.display_name,
-        description=kb.description,
+    return pack(
+        knowledge_pb2.KnowledgeBase,
+        kb,
         chunking=knowledge_pb2.ChunkingSettings(
             strategy=STRATEGIES.number(kb.chunking["strategy"]),
             chunk_size=kb.chunking["chunk_size"],
             chunk_overlap=kb.chunking["chunk_overlap"],
         ),
-        embedding_model=kb.embedding_model,
-        embedding_dimensions=kb.embedding_dimensions,
         retrieval=knowledge_pb2.RetrievalSettings(
             top_k=kb.retrieval["top_k"],
             score_threshold=kb.retrieval["score_threshold"],
             mode=MODES.number(kb.retrieval["mode"]),
         ),
-        document_count=kb.document_count,
-        chunk_count=kb.chunk_count,
-        size_bytes=kb.size_bytes,
-        create_time=timestamp(kb.created_at),
-        update_time=timestamp(kb.updated_at),
-        etag=kb.etag,
     )
 
 
 def progress_message(doc: DocumentView) -> knowledge_pb2.IngestionProgress:
     total = doc.chunks_total
     percent = 100 if doc.state == "ready" else (doc.chunks_indexed * 100 // total if total else 0)
-    return knowledge_pb2.IngestionProgress(
-        stage=STAGES.number(doc.stage),
-        chunks_total=total,
-        chunks_embedded=doc.chunks_embedded,
-        chunks_indexed=doc.chunks_indexed,
-        percent_complete=percent,
-    )
+    return pack(knowledge_pb2.IngestionProgress, doc, percent_complete=percent)
 
 
 def document_message(doc: DocumentView) -> knowledge_pb2.Document:
-    return knowledge_pb2.Document(
-        name=doc.name,
-        display_name=doc.display_name,
-        content_type=doc.content_type,
-        labels=doc.labels,
-        size_bytes=doc.size_bytes,
-        content_sha256=doc.content_sha256,
-        state=STATES.number(doc.state),
+    return pack(
+        knowledge_pb2.Document,
+        doc,
         progress=progress_message(doc),
         chunk_count=doc.chunks_total if doc.state == "ready" else 0,
-        page_count=doc.page_count,
-        failure_reason=doc.failure_reason,
-        create_time=timestamp(doc.created_at),
-        update_time=timestamp(doc.updated_at),
-        ready_time=timestamp(doc.ready_at),
-        etag=doc.etag,
     )
 
 
 def upload_message(upload: UploadView) -> knowledge_pb2.Upload:
-    return knowledge_pb2.Upload(
-        name=upload.name,
-        display_name=upload.display_name,
-        content_type=upload.content_type,
-        labels=upload.labels,
-        size_bytes=upload.size_bytes,
-        received_bytes=upload.received_bytes,
-        state=knowledge_pb2.Upload.STATE_FINISHED
-        if upload.document_id
-        else knowledge_pb2.Upload.STATE_ACTIVE,
-        document=upload.document,
-        create_time=timestamp(upload.created_at),
-        expire_time=timestamp(upload.expires_at),
-    )
+    return pack(knowledge_pb2.Upload, upload, state="finished" if upload.document_id else "active")
 
 
 def citation_message(citation: Citation) -> knowledge_pb2.Citation:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from google.protobuf import empty_pb2
 
-from privexbot.api.convert import EnumNames, from_timestamp, timestamp
+from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
 from privexbot.kernel import pagination, resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument
@@ -15,68 +15,28 @@ from privexbot.tenancy.organizations import OrganizationView
 from privexbot.tenancy.workspaces import WorkspaceView
 from privexbot.v1 import common_pb2, tenant_pb2, tenant_pb2_grpc
 
-ORGANIZATION_ROLES = EnumNames(common_pb2.OrganizationRole, "ORGANIZATION_ROLE_")
-WORKSPACE_ROLES = EnumNames(common_pb2.WorkspaceRole, "WORKSPACE_ROLE_")
-PLANS = EnumNames(common_pb2.Plan, "PLAN_")
-INVITATION_STATES = EnumNames(tenant_pb2.Invitation.State, "STATE_")
+ORGANIZATION_ROLES = enum_names(common_pb2.OrganizationRole)
+WORKSPACE_ROLES = enum_names(common_pb2.WorkspaceRole)
+PLANS = enum_names(common_pb2.Plan)
 
 
 def organization_message(org: OrganizationView) -> tenant_pb2.Organization:
-    return tenant_pb2.Organization(
-        name=org.name,
-        display_name=org.display_name,
-        billing_email=org.billing_email,
-        plan=PLANS.number(org.plan),
-        trial_end_time=timestamp(org.trial_ends_at),
-        settings=org.settings,
-        role=ORGANIZATION_ROLES.number(org.role),
-        create_time=timestamp(org.created_at),
-        update_time=timestamp(org.updated_at),
-        etag=org.etag,
-    )
+    return pack(tenant_pb2.Organization, org)
 
 
 def workspace_message(ws: WorkspaceView) -> tenant_pb2.Workspace:
-    return tenant_pb2.Workspace(
-        name=ws.name,
-        display_name=ws.display_name,
-        description=ws.description,
-        default=ws.default,
-        role=WORKSPACE_ROLES.number(ws.role),
-        create_time=timestamp(ws.created_at),
-        update_time=timestamp(ws.updated_at),
-        etag=ws.etag,
-    )
+    return pack(tenant_pb2.Workspace, ws)
 
 
-def organization_member_message(m: MemberView) -> tenant_pb2.OrganizationMember:
-    return tenant_pb2.OrganizationMember(
-        name=m.name,
-        user=resources.USER.name(m.user_id),
-        email=m.email,
-        display_name=m.display_name,
-        role=ORGANIZATION_ROLES.number(m.role),
-        create_time=timestamp(m.created_at),
-    )
-
-
-def workspace_member_message(m: MemberView) -> tenant_pb2.WorkspaceMember:
-    return tenant_pb2.WorkspaceMember(
-        name=m.name,
-        user=resources.USER.name(m.user_id),
-        email=m.email,
-        display_name=m.display_name,
-        role=WORKSPACE_ROLES.number(m.role),
-        create_time=timestamp(m.created_at),
-    )
+def member_message(message_type, m: MemberView):
+    """An OrganizationMember or a WorkspaceMember."""
+    return pack(message_type, m, user=resources.USER.name(m.user_id))
 
 
 def invitation_message(i: InvitationView) -> tenant_pb2.Invitation:
-    return tenant_pb2.Invitation(
-        name=i.name,
-        email=i.email,
-        wallet_address=i.wallet_address,
-        role=ORGANIZATION_ROLES.number(i.role),
+    return pack(
+        tenant_pb2.Invitation,
+        i,
         workspaces=[
             tenant_pb2.Invitation.WorkspaceGrant(
                 workspace=resources.WORKSPACE.name(i.organization_id, workspace_id),
@@ -84,11 +44,7 @@ def invitation_message(i: InvitationView) -> tenant_pb2.Invitation:
             )
             for workspace_id, role in i.workspace_grants
         ],
-        state=INVITATION_STATES.number(i.state),
         inviter=resources.USER.name(i.inviter_id) if i.inviter_id else "",
-        create_time=timestamp(i.created_at),
-        expire_time=timestamp(i.expires_at),
-        token=i.token,
     )
 
 
@@ -181,7 +137,8 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             current().scope, pagination.page_size(request.page_size), request.page_token
         )
         return tenant_pb2.ListOrganizationMembersResponse(
-            members=[organization_member_message(m) for m in found], next_page_token=token
+            members=[member_message(tenant_pb2.OrganizationMember, m) for m in found],
+            next_page_token=token,
         )
 
     async def UpdateOrganizationMember(self, request, context):
@@ -190,7 +147,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         member = await self.members.update_organization_member(
             current().scope, user_id, ORGANIZATION_ROLES.name(request.member.role, "member.role")
         )
-        return organization_member_message(member)
+        return member_message(tenant_pb2.OrganizationMember, member)
 
     async def RemoveOrganizationMember(self, request, context):
         user_id = resources.ORGANIZATION_MEMBER.id_of(request.name)
@@ -202,7 +159,8 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             current().scope, pagination.page_size(request.page_size), request.page_token
         )
         return tenant_pb2.ListWorkspaceMembersResponse(
-            members=[workspace_member_message(m) for m in found], next_page_token=token
+            members=[member_message(tenant_pb2.WorkspaceMember, m) for m in found],
+            next_page_token=token,
         )
 
     async def AddWorkspaceMember(self, request, context):
@@ -212,7 +170,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         member = await self.members.add_workspace_member(
             current().scope, user_id, WORKSPACE_ROLES.name(request.member.role, "member.role")
         )
-        return workspace_member_message(member)
+        return member_message(tenant_pb2.WorkspaceMember, member)
 
     async def UpdateWorkspaceMember(self, request, context):
         only_role(request.update_mask)
@@ -220,7 +178,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         member = await self.members.update_workspace_member(
             current().scope, user_id, WORKSPACE_ROLES.name(request.member.role, "member.role")
         )
-        return workspace_member_message(member)
+        return member_message(tenant_pb2.WorkspaceMember, member)
 
     async def RemoveWorkspaceMember(self, request, context):
         user_id = resources.WORKSPACE_MEMBER.id_of(request.name)
@@ -254,7 +212,9 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         )
 
     async def AcceptInvitation(self, request, context):
-        return organization_member_message(await self.invitations.accept(request.token))
+        return member_message(
+            tenant_pb2.OrganizationMember, await self.invitations.accept(request.token)
+        )
 
     async def RevokeInvitation(self, request, context):
         invitation_id = resources.INVITATION.id_of(request.name)
@@ -291,19 +251,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             current().scope, only, pagination.page_size(request.page_size), request.page_token
         )
         return tenant_pb2.ListAuditEventsResponse(
-            audit_events=[
-                tenant_pb2.AuditEvent(
-                    name=e.name,
-                    actor=e.actor,
-                    action=e.action,
-                    resource=e.resource,
-                    event_time=timestamp(e.created_at),
-                    client_ip=e.client_ip,
-                    request_id=e.request_id,
-                    details=e.details,
-                )
-                for e in events
-            ],
+            audit_events=[pack(tenant_pb2.AuditEvent, e) for e in events],
             next_page_token=token,
         )
 

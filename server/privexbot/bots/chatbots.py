@@ -21,6 +21,7 @@ from privexbot.kernel.calls import current
 from privexbot.kernel.errors import not_found
 from privexbot.kernel.resources import Scope
 from privexbot.kernel.standard import check_etag
+from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.store import audit, idempotency
 from privexbot.store.models import Chatbot, ChatbotVersion
 from privexbot.tenancy import plans
@@ -31,10 +32,7 @@ def chatbot_name(bot: Chatbot) -> str:
 
 
 @dataclass(frozen=True)
-class ChatbotView:
-    organization_id: str
-    workspace_id: str
-    id: str
+class ChatbotView(InWorkspace, pattern=resources.CHATBOT):
     config: dict  # the working configuration (UpdateChatbot edits it)
     published_version: int
     # The configuration chat uses (the published version's); None before any publish.
@@ -46,25 +44,15 @@ class ChatbotView:
     updated_at: datetime
     etag: str
 
-    @property
-    def name(self) -> str:
-        return resources.CHATBOT.name(self.organization_id, self.workspace_id, self.id)
-
 
 def _view(bot: Chatbot, published_config: dict | None) -> ChatbotView:
-    return ChatbotView(
-        bot.organization_id,
-        bot.workspace_id,
-        bot.id,
-        bot.config,
-        bot.published_version,
-        published_config,
-        bot.published_at,
-        bot.publishable_key_prefix or "",
-        bot.creator_id or "",
-        bot.created_at,
-        bot.updated_at,
-        standard.etag(bot),
+    return from_row(
+        ChatbotView,
+        bot,
+        published_config=published_config,
+        publishable_key_prefix=bot.publishable_key_prefix or "",
+        creator_id=bot.creator_id or "",
+        etag=standard.etag(bot),
     )
 
 

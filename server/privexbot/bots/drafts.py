@@ -18,25 +18,19 @@ from privexbot.kernel.errors import not_found
 from privexbot.kernel.ids import new_id
 from privexbot.kernel.resources import Scope
 from privexbot.kernel.standard import check_etag, etag
+from privexbot.kernel.views import InWorkspace
 from privexbot.store import idempotency
 from privexbot.store.ephemeral import EphemeralStore
 
 
 @dataclass(frozen=True)
-class Draft:
-    id: str
-    organization_id: str
-    workspace_id: str
+class Draft(InWorkspace, pattern=resources.CHATBOT_DRAFT):
     config: dict
     creator_id: str
     created_at: datetime
     updated_at: datetime
     expires_at: datetime
     version: int
-
-    @property
-    def name(self) -> str:
-        return resources.CHATBOT_DRAFT.name(self.organization_id, self.workspace_id, self.id)
 
     @property
     def etag(self) -> str:
@@ -92,9 +86,9 @@ class Drafts:
                     return await self.get(scope, earlier["draft"])
         now = datetime.now(UTC)
         draft = Draft(
-            draft_id,
             scope.organization_id,
             scope.workspace_id,
+            draft_id,
             config,
             current().principal.id,
             now,
@@ -114,9 +108,9 @@ class Drafts:
         value = json.loads(raw)
         updated = datetime.fromisoformat(value["updated_at"])
         return Draft(
-            draft_id,
             scope.organization_id,
             scope.workspace_id,
+            draft_id,
             value["config"],
             value["creator_id"],
             datetime.fromisoformat(value["created_at"]),

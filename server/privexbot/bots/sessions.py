@@ -22,27 +22,19 @@ from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument, PermissionDenied, not_found
 from privexbot.kernel.ids import new_id
 from privexbot.kernel.resources import Scope
+from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.knowledge.search import ScoredCitation
 from privexbot.store.models import Chatbot, ChatMessage, ChatSession
 
 
 @dataclass(frozen=True)
-class SessionView:
-    organization_id: str
-    workspace_id: str
+class SessionView(InWorkspace, pattern=resources.CHAT_SESSION):
     chatbot_id: str
-    id: str
     visitor_id: str
     lead: dict | None
     message_count: int
     created_at: datetime
     updated_at: datetime
-
-    @property
-    def name(self) -> str:
-        return resources.CHAT_SESSION.name(
-            self.organization_id, self.workspace_id, self.chatbot_id, self.id
-        )
 
 
 @dataclass(frozen=True)
@@ -70,17 +62,7 @@ class MessageView:
 
 
 def _session_view(row: ChatSession) -> SessionView:
-    return SessionView(
-        row.organization_id,
-        row.workspace_id,
-        row.chatbot_id,
-        row.id,
-        row.visitor_id,
-        row.lead,
-        row.message_count,
-        row.created_at,
-        row.updated_at,
-    )
+    return from_row(SessionView, row)
 
 
 def _message_name(session: ChatSession, message: ChatMessage) -> str:
@@ -99,19 +81,13 @@ def _feedback_view(session: ChatSession, message: ChatMessage) -> FeedbackView:
 
 
 def _message_view(session: ChatSession, message: ChatMessage) -> MessageView:
-    return MessageView(
-        _message_name(session, message),
-        message.role,
-        message.content,
-        tuple(ScoredCitation.from_record(c) for c in message.citations),
-        message.prompt_tokens,
-        message.completion_tokens,
-        message.finish_reason,
-        message.incomplete,
-        verdict_from_record(message.attestation),
-        message.chatbot_version,
-        _feedback_view(session, message) if message.feedback_rating else None,
-        message.created_at,
+    return from_row(
+        MessageView,
+        message,
+        name=_message_name(session, message),
+        citations=tuple(ScoredCitation.from_record(c) for c in message.citations),
+        verdict=verdict_from_record(message.attestation),
+        feedback=_feedback_view(session, message) if message.feedback_rating else None,
     )
 
 

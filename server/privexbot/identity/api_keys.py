@@ -18,6 +18,7 @@ from privexbot.kernel.ids import API_KEY_SCHEME, hash_secret, new_key, same_secr
 from privexbot.kernel.permissions import CATALOG, WORKSPACE_PERMISSIONS
 from privexbot.kernel.principal import Principal
 from privexbot.kernel.resources import Scope
+from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.store import audit
 from privexbot.store.ephemeral import EphemeralStore
 from privexbot.store.models import ApiKey
@@ -155,10 +156,7 @@ class ApiKeys:
 
 
 @dataclass(frozen=True)
-class ApiKeyView:
-    organization_id: str
-    workspace_id: str
-    id: str
+class ApiKeyView(InWorkspace, pattern=resources.API_KEY):
     display_name: str
     prefix: str
     permissions: list[str]
@@ -168,24 +166,10 @@ class ApiKeyView:
     revoked_at: datetime | None
     last_used_at: datetime | None
 
-    @property
-    def name(self) -> str:
-        return resources.API_KEY.name(self.organization_id, self.workspace_id, self.id)
-
 
 def _view(row: ApiKey) -> ApiKeyView:
-    return ApiKeyView(
-        row.organization_id,
-        row.workspace_id,
-        row.id,
-        row.display_name,
-        row.prefix,
-        list(row.permissions),
-        row.creator_id or "",
-        row.expires_at,
-        row.created_at,
-        row.revoked_at,
-        row.last_used_at,
+    return from_row(
+        ApiKeyView, row, permissions=list(row.permissions), creator_id=row.creator_id or ""
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from privexbot.kernel import resources
+from privexbot.kernel.views import Named, from_row
 from privexbot.store.models import Identity, User
 
 # (database session, the new user's id, a display name) -> their first organization,
@@ -16,19 +17,15 @@ NewOrganization = Callable[[object, str, str], Awaitable[object]]
 
 
 @dataclass(frozen=True)
-class UserView:
+class UserView(Named, pattern=resources.USER):
     id: str
     email: str
     display_name: str
     created_at: datetime
 
-    @property
-    def name(self) -> str:
-        return resources.USER.name(self.id)
-
 
 @dataclass(frozen=True)
-class IdentityView:
+class IdentityView(Named, pattern=resources.IDENTITY):
     user_id: str
     id: str
     kind: str  # email | wallet
@@ -37,19 +34,13 @@ class IdentityView:
     created_at: datetime
     last_used_at: datetime | None
 
-    @property
-    def name(self) -> str:
-        return resources.IDENTITY.name(self.user_id, self.id)
-
 
 def user_view(user: User) -> UserView:
-    return UserView(user.id, user.email or "", user.display_name, user.created_at)
+    return from_row(UserView, user, email=user.email or "")
 
 
 def identity_view(row: Identity) -> IdentityView:
-    return IdentityView(
-        row.user_id, row.id, row.kind, row.chain, row.subject, row.created_at, row.last_used_at
-    )
+    return from_row(IdentityView, row)
 
 
 async def new_user(

@@ -1,30 +1,11 @@
 """The attestation policy: may the platform send a prompt or document to this inference endpoint?
 
-A SecretVM (Intel TDX) serves its quote as hex at ``https://<host>:29343/cpu``. The policy
-reads the quote and checks, all offline:
-
-* ``report_data[0:32]`` equals SHA-256 of the TLS public key (SubjectPublicKeyInfo DER) of the
-  endpoint we talk to — the quote speaks for that key, and we pin it for the inference channel;
-* MRTD and RTMR0-2 (firmware, kernel, initrd/cmdline of the VM image) are in the operator's
-  allowlists;
-* RTMR3 replays, from the expected docker-compose bytes and the image's rootfs measurement
-  (secretvm-verify's bundled registry of SecretVM images), to the value in the quote — the VM
-  booted exactly that docker-compose — on an image of an allowed environment (``prod`` only by
-  default: dev images are for debugging);
-* the TD is not a debug TD.
-
-What the measurements do **not** prove on their own: that the quote came from real TDX
-hardware. Only the quote's signature does (Intel DCAP: PCK certificate chain to Intel's root,
-QE identity, CRLs, TCB info). That check needs collateral from a PCCS over the network;
-:func:`verify_quote_signature` runs it (secretvm-verify's collateral fetch + ``dcap-qvl``) and
-the :class:`Attestor` passes its outcome to :func:`evaluate`. When the PCCS cannot be reached
-the verdict says so: with ``Policy.require_quote_signature`` (the default) it is FAILED; with it
-off, the endpoint may be ATTESTED on measurements alone and the reason says plainly that the
-signature was NOT verified. A SecretVM quote carries no verifier nonce (it is made at boot), so
-freshness rests on the TLS binding: a replayed quote is useless without the TLS private key.
-
-Nothing here imports grpc. :func:`evaluate` is pure; :func:`fetch_quote`,
-:func:`fetch_tls_certificate`, :func:`verify_quote_signature` and :class:`Attestor` do the I/O.
+A SecretVM (Intel TDX) serves its quote at ``https://<host>:29343/cpu``. The policy checks
+that ``report_data[0:32]`` is the SHA-256 of the endpoint's TLS public key (then pinned for
+the inference channel), MRTD and RTMR0-2 against allowlists, that RTMR3 replays from the
+expected docker-compose, that the TD is not a debug TD, and the quote's Intel DCAP signature
+(needs a PCCS). What each check proves and does not: docs/decisions/0006-attestation.md.
+:func:`evaluate` is pure; the fetches, the signature check and :class:`Attestor` do I/O.
 """
 
 from __future__ import annotations

@@ -37,10 +37,8 @@ class Recent:
 
 
 class SingleFlight:
-    """Concurrent calls for one key share one run of its work. When a hot entry expires, every
-    call that misses it before it is back would otherwise load it itself: a user's cached view
-    expiring under 200 GetCurrentUser/s began nine database loads at once, and their calls
-    and those behind them waited up to 90 ms (a traced bench/auth.py window)."""
+    """Concurrent calls for one key share one run of its work: when a hot entry expires, the
+    calls that miss it before it is back would otherwise each load it (a stampede)."""
 
     def __init__(self) -> None:
         self._running: dict[Any, asyncio.Task] = {}

@@ -50,52 +50,30 @@ class InvalidArgument(DomainError):
         return cls(reason, f"{name}: {description}", violations=[FieldViolation(name, description)])
 
 
-class NotFound(DomainError):
-    code = "NOT_FOUND"
+def _status(name: str, code: str, doc: str) -> type[DomainError]:
+    """An error whose gRPC status is ``code`` and that carries nothing beyond the base's."""
+    return type(name, (DomainError,), {"code": code, "__doc__": doc})
 
 
-class AlreadyExists(DomainError):
-    code = "ALREADY_EXISTS"
-
-
-class Unauthenticated(DomainError):
-    code = "UNAUTHENTICATED"
-
-
-class PermissionDenied(DomainError):
-    code = "PERMISSION_DENIED"
-
-
-class FailedPrecondition(DomainError):
-    code = "FAILED_PRECONDITION"
-
-
-class Aborted(DomainError):
-    code = "ABORTED"
+NotFound = _status("NotFound", "NOT_FOUND", "Missing, or in a tenant the caller cannot see.")
+AlreadyExists = _status("AlreadyExists", "ALREADY_EXISTS", "The resource exists already.")
+Unauthenticated = _status("Unauthenticated", "UNAUTHENTICATED", "No valid credentials.")
+PermissionDenied = _status("PermissionDenied", "PERMISSION_DENIED", "Seen, but not allowed.")
+FailedPrecondition = _status(
+    "FailedPrecondition", "FAILED_PRECONDITION", "The resource's state refuses the call."
+)
+Aborted = _status("Aborted", "ABORTED", "A concurrent change won (a stale etag).")
+Unavailable = _status("Unavailable", "UNAVAILABLE", "A dependency is down; retrying may work.")
+Unimplemented = _status("Unimplemented", "UNIMPLEMENTED", "In the contract, not served yet.")
+DeadlineExceeded = _status("DeadlineExceeded", "DEADLINE_EXCEEDED", "Ran out of time.")
+# Only the errors interceptor raises this, for failures it must not describe.
+Internal = _status("Internal", "INTERNAL", "A failure the caller is told nothing about.")
 
 
 @dataclass
 class ResourceExhausted(DomainError):
     retry_after_seconds: float = 0.0
     code = "RESOURCE_EXHAUSTED"
-
-
-class Unavailable(DomainError):
-    code = "UNAVAILABLE"
-
-
-class Unimplemented(DomainError):
-    code = "UNIMPLEMENTED"
-
-
-class DeadlineExceeded(DomainError):
-    code = "DEADLINE_EXCEEDED"
-
-
-class Internal(DomainError):
-    """Only the errors interceptor raises this, for failures it must not describe."""
-
-    code = "INTERNAL"
 
 
 def not_found(name: str) -> NotFound:

@@ -36,13 +36,16 @@ class Scope:
 class Pattern:
     """One resource name pattern, e.g. ``organizations/{organization}/workspaces/{workspace}``."""
 
-    __slots__ = ("type", "template", "_parts", "_example")
+    __slots__ = ("type", "template", "_parts", "_example", "id_fields")
 
     def __init__(self, type_: str, template: str) -> None:
         self.type, self.template = type_, template
         # A segment is a literal collection name, or None where an id goes.
         self._parts = tuple(None if _VARIABLE.fullmatch(p) else p for p in template.split("/"))
         self._example = _VARIABLE.sub("{id}", template)
+        # How a view names its ids: ``{variable}_id`` for each but the last, ``id``.
+        variables = [p.strip("{}") for p in template.split("/") if _VARIABLE.fullmatch(p)]
+        self.id_fields = (*(f"{v}_id" for v in variables[:-1]), "id")
 
     def __repr__(self) -> str:
         return f"Pattern({self.template!r})"

@@ -1,40 +1,12 @@
 """Parsed documents → chunks for embedding, each with its source position for citations.
 
-Every chunk is a contiguous span of ``ParsedDocument.text``: ``chunk.text ==
-doc.text[chunk.start:chunk.end]``, trimmed of surrounding whitespace. Consecutive chunks may
-overlap (``chunk_overlap``). ``page`` and ``heading_path`` are those of the section where
-the chunk starts. Output is deterministic: the same document and config give the same
-chunks.
-
-How a document is cut, for every strategy:
-
-1. The document is cut into *pieces*, none larger than ``chunk_size``. A code block or
-   table is one *atomic* piece when it is at most 1.5 × ``chunk_size``; only beyond that is
-   it split (by blank lines, then lines…) like any text.
-2. Pieces are merged greedily into chunks of at most ``chunk_size``; an atomic piece larger
-   than ``chunk_size`` is a chunk of its own. A heading that would end a chunk moves to the
-   next one, with what it introduces.
-3. Each chunk after the first starts with up to ``chunk_overlap`` of the end of the
-   previous chunk, begun at a piece boundary, else a sentence, else a word (see
-   :func:`_overlap_start`); an overlap never starts inside a code block or table.
-
-The strategies differ in the pieces (and the overlap's boundaries):
-
-* ``recursive`` (default, 1000/200): sections; one too large is split by blank lines, then
-  lines, then sentences, then words, then characters, like LangChain's
-  ``RecursiveCharacterTextSplitter``.
-* ``heading``: one chunk per heading and the content up to the next heading; a part larger
-  than ``chunk_size`` is split as ``recursive``, within the part.
-* ``paragraph``: sections (paragraphs, lists, code, tables, headings) merged; overlap only
-  in whole paragraphs.
-* ``sentence``: sentences (see :func:`sentence_starts`) merged; overlap in whole sentences.
-* ``token``: ``recursive`` with sizes in tokens: the regex ``\\w+|[^\\w\\s]`` (a word, or one
-  punctuation character), a word of more than 32 characters counting one token per 32.
-  That approximates model tokenizers (which split long or rare words further) without
-  downloading one.
-* ``none``: the whole document as one chunk, up to :data:`NONE_MAX_CHARS`; a larger
-  document is split (as ``recursive`` at that size, no overlap) rather than refused, so
-  switching a knowledge base to ``none`` never makes an indexed document fail.
+Every chunk is a contiguous span of ``ParsedDocument.text`` (trimmed), no larger than
+``chunk_size``; consecutive chunks may overlap (``chunk_overlap``); ``page`` and
+``heading_path`` are those of the section where the chunk starts; the output is
+deterministic. A code block or table stays whole up to 1.5 × ``chunk_size``; a heading that
+would end a chunk moves to the next one. Strategies: ``recursive`` (default, 1000/200),
+``heading``, ``paragraph``, ``sentence``, ``token`` and ``none``; how each cuts a document:
+docs/decisions/0005-chunking.md.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import FailedPrecondition, InvalidArgument
 from privexbot.kernel.resources import Scope
+from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.knowledge import chunking, parsing
 from privexbot.knowledge.ingestion import TERMINAL, chunking_config
 from privexbot.knowledge.knowledge_bases import get_row as get_knowledge_base
@@ -26,11 +27,8 @@ WATCH_INTERVAL = 0.2
 
 
 @dataclass(frozen=True)
-class DocumentView:
-    organization_id: str
-    workspace_id: str
+class DocumentView(InWorkspace, pattern=resources.DOCUMENT):
     knowledge_base_id: str
-    id: str
     display_name: str
     content_type: str
     labels: dict[str, str]
@@ -48,36 +46,9 @@ class DocumentView:
     ready_at: datetime | None
     etag: str
 
-    @property
-    def name(self) -> str:
-        return resources.DOCUMENT.name(
-            self.organization_id, self.workspace_id, self.knowledge_base_id, self.id
-        )
-
 
 def _view(doc: Document) -> DocumentView:
-    return DocumentView(
-        doc.organization_id,
-        doc.workspace_id,
-        doc.knowledge_base_id,
-        doc.id,
-        doc.display_name,
-        doc.content_type,
-        dict(doc.labels),
-        doc.size_bytes,
-        doc.content_sha256,
-        doc.state,
-        doc.stage,
-        doc.chunks_total,
-        doc.chunks_embedded,
-        doc.chunks_indexed,
-        doc.page_count,
-        doc.failure_reason,
-        doc.created_at,
-        doc.updated_at,
-        doc.ready_at,
-        standard.etag(doc),
-    )
+    return from_row(DocumentView, doc, labels=dict(doc.labels), etag=standard.etag(doc))
 
 
 def document_name(doc: Document) -> str:

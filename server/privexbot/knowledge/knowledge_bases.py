@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import InvalidArgument
 from privexbot.kernel.resources import Scope
+from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.knowledge.ingestion import chunking_config
 from privexbot.store.models import Chunk, Document, KnowledgeBase, VectorOutbox
 from privexbot.tenancy import plans
@@ -22,10 +23,7 @@ DEFAULT_RETRIEVAL = {"top_k": 5, "score_threshold": 0.0, "mode": "vector"}
 
 
 @dataclass(frozen=True)
-class KnowledgeBaseView:
-    organization_id: str
-    workspace_id: str
-    id: str
+class KnowledgeBaseView(InWorkspace, pattern=resources.KNOWLEDGE_BASE):
     display_name: str
     description: str
     chunking: dict  # strategy, chunk_size, chunk_overlap
@@ -38,10 +36,6 @@ class KnowledgeBaseView:
     created_at: datetime
     updated_at: datetime
     etag: str
-
-    @property
-    def name(self) -> str:
-        return resources.KNOWLEDGE_BASE.name(self.organization_id, self.workspace_id, self.id)
 
 
 def knowledge_base_name(kb: KnowledgeBase) -> str:
@@ -84,22 +78,15 @@ async def _view(session, kb: KnowledgeBase, counted: bool = True) -> KnowledgeBa
             )
         ).one()
         chunks = await session.scalar(select(func.count()).where(Chunk.knowledge_base_id == kb.id))
-    return KnowledgeBaseView(
-        kb.organization_id,
-        kb.workspace_id,
-        kb.id,
-        kb.display_name,
-        kb.description,
-        dict(kb.chunking),
-        dict(kb.retrieval),
-        kb.embedding_model,
-        kb.embedding_dimensions,
-        documents,
-        chunks,
-        size,
-        kb.created_at,
-        kb.updated_at,
-        standard.etag(kb),
+    return from_row(
+        KnowledgeBaseView,
+        kb,
+        chunking=dict(kb.chunking),
+        retrieval=dict(kb.retrieval),
+        document_count=documents,
+        chunk_count=chunks,
+        size_bytes=size,
+        etag=standard.etag(kb),
     )
 
 

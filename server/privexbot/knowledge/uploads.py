@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import FailedPrecondition, InvalidArgument, not_found
 from privexbot.kernel.resources import Scope
+from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.knowledge import parsing
 from privexbot.knowledge.documents import Declared, DocumentView
 from privexbot.knowledge.knowledge_bases import get_row as get_knowledge_base
@@ -34,11 +35,8 @@ def upload_name(row: Upload) -> str:
 
 
 @dataclass(frozen=True)
-class UploadView:
-    organization_id: str
-    workspace_id: str
+class UploadView(InWorkspace, pattern=resources.UPLOAD):
     knowledge_base_id: str
-    id: str
     display_name: str
     content_type: str
     labels: dict[str, str]
@@ -47,12 +45,6 @@ class UploadView:
     document_id: str  # "" until finished
     created_at: datetime
     expires_at: datetime
-
-    @property
-    def name(self) -> str:
-        return resources.UPLOAD.name(
-            self.organization_id, self.workspace_id, self.knowledge_base_id, self.id
-        )
 
     @property
     def document(self) -> str:
@@ -65,20 +57,7 @@ class UploadView:
 
 
 def _view(row: Upload) -> UploadView:
-    return UploadView(
-        row.organization_id,
-        row.workspace_id,
-        row.knowledge_base_id,
-        row.id,
-        row.display_name,
-        row.content_type,
-        dict(row.labels),
-        row.size_bytes,
-        row.received_bytes,
-        row.document_id or "",
-        row.created_at,
-        row.expires_at,
-    )
+    return from_row(UploadView, row, labels=dict(row.labels), document_id=row.document_id or "")
 
 
 async def _get(session, scope: Scope, kb_id: str, upload_id: str) -> Upload:

@@ -1,38 +1,12 @@
 """The vector store: chunk embeddings in Milvus, tenant-isolated by construction.
 
-One collection holds every tenant's vectors. Each row carries its organization, workspace,
-knowledge base and document ids, and :meth:`VectorStore.search` cannot be called without
-an organization, a workspace and the knowledge bases to search: every search filters by
-all three. Ids are checked against :data:`ID_PATTERN` (letters, digits, ``-``) before they
-are written into a filter expression, so no id can change what a filter means.
-
-Backends (``uri``): a file path ending in ``.db`` is milvus-lite (embedded; one process per
-file: it holds a file lock), ``http(s)://host:19530`` is a Milvus server. pymilvus is
-synchronous, so every call runs in a worker thread; calls to milvus-lite are serialized.
-
-Choices, measured on this workplace's 2-core machines (``bench/search.py``):
-
-* milvus-lite 2.5.1 (a native server process), not 3.x (a Python rewrite): at 10k×384
-  FLAT, 2.5.1 answers a filtered top-10 search in ~3–5 ms, 3.2.2 in ~20–47 ms.
-* ``FLAT`` (exact) index: recall 1.0. milvus-lite 2.5.1 offers only FLAT, IVF_FLAT and
-  AUTOINDEX; IVF_FLAT and AUTOINDEX returned recall@10 ≈ 0.12 on random vectors at 100k
-  whatever ``nprobe``, and partition keys fail in its expression parser.
-* Metric ``IP`` on vectors normalized here (so the score *is* the cosine similarity):
-  the same ranking as ``COSINE`` but about half the latency at 100k (Milvus' COSINE
-  re-normalizes stored vectors on every search).
-* Consistency level ``Strong`` on every read: a search, count or query sees every upsert
-  and delete that returned before it (read-after-write; see the tests).
-* Upserts go in batches of :data:`UPSERT_BATCH` rows: milvus-lite 2.5.1 slows down
-  superlinearly with large requests (10k rows: ~1 s in batches of 250, ~50 s in batches of
-  5,000).
-
-Vector ids are deterministic — a hash of (organization, workspace, knowledge base,
-document, chunk index) — so re-upserting a chunk replaces it, and two tenants can never
-share (and overwrite) a row even if their document ids collide.
-
-milvus-lite 2.5.1 imports ``pkg_resources`` (removed in setuptools 81) once, for its own
-version string; :func:`_import_milvus_lite` gives it a stand-in for that one import, so
-the environment's setuptools need not be pinned.
+One collection holds every tenant's vectors; each row carries its organization, workspace,
+knowledge base and document ids, and a search cannot be made without an organization, a
+workspace and the knowledge bases to search. Ids are checked against :data:`ID_PATTERN`
+before they are written into a filter expression, so no id can change what a filter means.
+A ``.db`` path is milvus-lite (one process per file: it holds a file lock), an
+``http(s)://`` URI a Milvus server; pymilvus is synchronous, so calls run in a worker
+thread. Why FLAT, IP, Strong and batches of 250: docs/decisions/0003-vectors-milvus-lite.md.
 """
 
 from __future__ import annotations

@@ -15,7 +15,12 @@ _INSERT = insert(AuditEvent.__table__)
 
 
 def _event(
-    action: str, organization_id: str, resource: str, actor: str | None, details: dict | None
+    action: str,
+    *,
+    organization_id: str = "",
+    resource: str = "",
+    actor: str | None = None,
+    details: dict[str, str] | None = None,
 ) -> dict:
     call = current()
     return {
@@ -29,37 +34,17 @@ def _event(
     }
 
 
-def record(
-    session: AsyncSession,
-    action: str,
-    *,
-    organization_id: str = "",
-    resource: str = "",
-    actor: str | None = None,
-    details: dict[str, str] | None = None,
-) -> None:
-    """Append an event in the caller's transaction, so it commits with the change it records."""
-    session.add(AuditEvent(**_event(action, organization_id, resource, actor, details)))
+def record(session: AsyncSession, action: str, **event) -> None:
+    """Append an event in the caller's transaction, so it commits with the change it records.
+    ``event``: organization_id, resource, actor (default: the caller), details."""
+    session.add(AuditEvent(**_event(action, **event)))
 
 
-async def append(
-    session: AsyncSession,
-    action: str,
-    *,
-    organization_id: str = "",
-    resource: str = "",
-    actor: str | None = None,
-    details: dict[str, str] | None = None,
-) -> None:
+async def append(session: AsyncSession, action: str, **event) -> None:
     """``record``, as one Core INSERT now (no ORM object to track and flush), for hot paths
     such as sign-in; still in the caller's transaction."""
     await session.execute(
-        _INSERT,
-        {
-            "id": new_id(),
-            "created_at": datetime.now(UTC),
-            **_event(action, organization_id, resource, actor, details),
-        },
+        _INSERT, {"id": new_id(), "created_at": datetime.now(UTC), **_event(action, **event)}
     )
 
 

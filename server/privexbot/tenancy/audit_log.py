@@ -9,11 +9,12 @@ from sqlalchemy import or_, select
 
 from privexbot.kernel import pagination, resources
 from privexbot.kernel.resources import Scope
+from privexbot.kernel.views import Named
 from privexbot.store.models import AuditEvent
 
 
 @dataclass(frozen=True)
-class AuditEventView:
+class AuditEventView(Named, pattern=resources.AUDIT_EVENT):
     organization_id: str
     id: str
     actor: str
@@ -23,10 +24,6 @@ class AuditEventView:
     client_ip: str
     request_id: str
     details: dict[str, str]
-
-    @property
-    def name(self) -> str:
-        return resources.AUDIT_EVENT.name(self.organization_id, self.id)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from privexbot.kernel.errors import (
 )
 from privexbot.kernel.ids import hash_secret, new_secret
 from privexbot.kernel.resources import Scope
+from privexbot.kernel.views import Named, from_row
 from privexbot.store import audit
 from privexbot.store.models import (
     Identity,
@@ -37,7 +38,7 @@ INVITATION_TTL = timedelta(days=7)
 
 
 @dataclass(frozen=True)
-class InvitationView:
+class InvitationView(Named, pattern=resources.INVITATION):
     organization_id: str
     id: str
     email: str
@@ -50,10 +51,6 @@ class InvitationView:
     expires_at: datetime
     token: str = ""  # only when just created
 
-    @property
-    def name(self) -> str:
-        return resources.INVITATION.name(self.organization_id, self.id)
-
 
 def _state(row: Invitation) -> str:
     if row.state == "pending" and row.expires_at <= datetime.now(UTC):
@@ -62,18 +59,13 @@ def _state(row: Invitation) -> str:
 
 
 def _view(row: Invitation, token: str = "") -> InvitationView:
-    return InvitationView(
-        row.organization_id,
-        row.id,
-        row.email,
-        row.wallet_address,
-        row.role,
-        tuple((g["workspace_id"], g["role"]) for g in row.workspace_grants),
-        _state(row),
-        row.inviter_id or "",
-        row.created_at,
-        row.expires_at,
-        token,
+    return from_row(
+        InvitationView,
+        row,
+        workspace_grants=tuple((g["workspace_id"], g["role"]) for g in row.workspace_grants),
+        state=_state(row),
+        inviter_id=row.inviter_id or "",
+        token=token,
     )
 
 

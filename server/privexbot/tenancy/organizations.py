@@ -13,6 +13,7 @@ from privexbot.kernel import emails, resources, standard
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import FailedPrecondition, not_found
 from privexbot.kernel.resources import Scope
+from privexbot.kernel.views import Named, from_row
 from privexbot.store.models import (
     Organization,
     OrganizationMembership,
@@ -27,7 +28,7 @@ UPDATABLE = {"display_name", "billing_email", "settings"}
 
 
 @dataclass(frozen=True)
-class OrganizationView:
+class OrganizationView(Named, pattern=resources.ORGANIZATION):
     id: str
     display_name: str
     billing_email: str
@@ -39,23 +40,10 @@ class OrganizationView:
     updated_at: datetime
     etag: str
 
-    @property
-    def name(self) -> str:
-        return resources.ORGANIZATION.name(self.id)
-
 
 def _view(org: Organization, role: str) -> OrganizationView:
-    return OrganizationView(
-        org.id,
-        org.display_name,
-        org.billing_email,
-        org.plan,
-        org.trial_ends_at,
-        dict(org.settings),
-        role,
-        org.created_at,
-        org.updated_at,
-        standard.etag(org),
+    return from_row(
+        OrganizationView, org, settings=dict(org.settings), role=role, etag=standard.etag(org)
     )
 
 

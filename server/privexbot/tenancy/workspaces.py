@@ -13,6 +13,7 @@ from privexbot.kernel import resources, standard
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import AlreadyExists, FailedPrecondition
 from privexbot.kernel.resources import Scope
+from privexbot.kernel.views import Named, from_row
 from privexbot.store.models import VectorOutbox, Workspace, WorkspaceMembership, name_key
 from privexbot.tenancy import plans
 from privexbot.tenancy.organizations import get_row as get_organization
@@ -22,7 +23,7 @@ UPDATABLE = {"display_name", "description"}
 
 
 @dataclass(frozen=True)
-class WorkspaceView:
+class WorkspaceView(Named, pattern=resources.WORKSPACE):
     organization_id: str
     id: str
     display_name: str
@@ -33,23 +34,9 @@ class WorkspaceView:
     updated_at: datetime
     etag: str
 
-    @property
-    def name(self) -> str:
-        return resources.WORKSPACE.name(self.organization_id, self.id)
-
 
 def _view(ws: Workspace, role: str) -> WorkspaceView:
-    return WorkspaceView(
-        ws.organization_id,
-        ws.id,
-        ws.display_name,
-        ws.description,
-        ws.is_default,
-        role,
-        ws.created_at,
-        ws.updated_at,
-        standard.etag(ws),
-    )
+    return from_row(WorkspaceView, ws, default=ws.is_default, role=role, etag=standard.etag(ws))
 
 
 async def get_row(session, scope: Scope) -> Workspace:
