@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Generates everything derived from protos/: Python messages + gRPC stubs (clients/python),
 # TypeScript messages + service descriptors (clients/typescript, protoc-gen-es from npm) and
-# the descriptor set Envoy transcodes with (envoy/privexbot.binpb). Deterministic, so CI can
+# the descriptor set Envoy transcodes with (envoy/privexbot.binpb) and the OpenAPI document
+# of the REST API read from it (envoy/openapi.json). Deterministic, so CI can
 # regenerate and diff (`make proto-check`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,4 +26,6 @@ $PY -m grpc_tools.protoc -Iprotos -I"$GOOGLE" --plugin=protoc-gen-es=node_module
 # details in grpc-status-details-bin convert to JSON.
 $PY -m grpc_tools.protoc -Iprotos -I"$GOOGLE" --include_imports --include_source_info \
   --descriptor_set_out=envoy/privexbot.binpb $PROTOS google/rpc/status.proto google/rpc/error_details.proto
-echo "generated: $OUT/privexbot/v1, $TS, envoy/privexbot.binpb"
+# From the descriptor set (its comments and http rules): the OpenAPI document Envoy serves.
+$PY scripts/openapi.py
+echo "generated: $OUT/privexbot/v1, $TS, envoy/privexbot.binpb, envoy/openapi.json"
