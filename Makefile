@@ -34,7 +34,8 @@ install: $(STAMP) $(ENCLAVE_STAMP) $(BUF) ## create .venv and install Python, th
 proto: $(STAMP) $(BUF) ## regenerate code (Python, TypeScript), the Envoy descriptor set, OpenAPI
 	PYTHON=$(PY) scripts/protoc.sh
 
-GENERATED := clients/python/privexbot/v1 clients/typescript/src/gen envoy/privexbot.binpb envoy/openapi.json
+GENERATED := clients/python/privexbot/v1 clients/python/privexbot/client/_services.py \
+  clients/typescript/src/gen envoy/privexbot.binpb envoy/openapi.json
 proto-check: proto ## fail if generated files differ from what the protos produce
 	@git diff --exit-code --stat -- $(GENERATED) \
 	  || (echo "generated code drifted from protos/: run 'make proto' and commit" && exit 1)
