@@ -3,8 +3,6 @@ a request, which channels may carry call credentials, and the generated services
 
 from __future__ import annotations
 
-import random
-
 import grpc
 import pytest
 
@@ -23,7 +21,6 @@ from privexbot.v1 import (
 
 
 def test_backoff_is_jittered_exponential_and_capped():
-    random.seed(7)
     retry = Retry(initial=0.1, multiplier=2, maximum=1.0, attempts=10)
     waits = {n: [retry.delay(n, Unavailable(), 60) for _ in range(200)] for n in (1, 3, 8)}
     assert all(0 <= w <= 0.1 for w in waits[1]) and max(waits[1]) > 0.05
