@@ -31,13 +31,15 @@ $(BUF): package.json
 
 install: $(STAMP) $(ENCLAVE_STAMP) $(BUF) ## create .venv and install Python, the enclave, Node tools
 
-proto: $(STAMP) $(BUF) ## regenerate code (Python, TypeScript) and the Envoy descriptor set
+proto: $(STAMP) $(BUF) ## regenerate code (Python, TypeScript), the Envoy descriptor set, OpenAPI
 	PYTHON=$(PY) scripts/protoc.sh
 
+GENERATED := clients/python/privexbot/v1 clients/python/privexbot/client/_services.py \
+  clients/typescript/src/gen envoy/privexbot.binpb envoy/openapi.json
 proto-check: proto ## fail if generated files differ from what the protos produce
-	@git diff --exit-code --stat -- clients/python/privexbot/v1 clients/typescript/src/gen envoy/privexbot.binpb \
+	@git diff --exit-code --stat -- $(GENERATED) \
 	  || (echo "generated code drifted from protos/: run 'make proto' and commit" && exit 1)
-	@test -z "$$(git status --porcelain -- clients/python/privexbot/v1 clients/typescript/src/gen)" \
+	@test -z "$$(git status --porcelain -- $(GENERATED))" \
 	  || (echo "untracked generated files: run 'make proto' and commit" && exit 1)
 
 buf-lint: $(STAMP) $(BUF) ## lint the protos (AIP style, buf STANDARD) and check their formatting

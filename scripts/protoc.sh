@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Generates everything derived from protos/: Python messages + gRPC stubs (clients/python),
 # TypeScript messages + service descriptors (clients/typescript, protoc-gen-es from npm) and
-# the descriptor set Envoy transcodes with (envoy/privexbot.binpb). Deterministic, so CI can
-# regenerate and diff (`make proto-check`).
+# the descriptor set Envoy transcodes with (envoy/privexbot.binpb), and from that set the
+# OpenAPI document (envoy/openapi.json) and the Python SDK's services
+# (clients/python/privexbot/client/_services.py). Deterministic, so CI can regenerate and
+# diff (`make proto-check`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
@@ -25,4 +27,8 @@ $PY -m grpc_tools.protoc -Iprotos -I"$GOOGLE" --plugin=protoc-gen-es=node_module
 # details in grpc-status-details-bin convert to JSON.
 $PY -m grpc_tools.protoc -Iprotos -I"$GOOGLE" --include_imports --include_source_info \
   --descriptor_set_out=envoy/privexbot.binpb $PROTOS google/rpc/status.proto google/rpc/error_details.proto
-echo "generated: $OUT/privexbot/v1, $TS, envoy/privexbot.binpb"
+# From the descriptor set (its comments and http rules): the OpenAPI document Envoy serves
+# and the Python SDK's service methods.
+$PY scripts/openapi.py
+$PY scripts/python_sdk.py
+echo "generated: $OUT/privexbot/v1, $TS, envoy/privexbot.binpb, envoy/openapi.json, $OUT/privexbot/client/_services.py"

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import logging
 import os
 import secrets
@@ -18,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from helpers import RpcLines, free_port  # noqa: E402
+from helpers import RpcLines, caller_address, free_port  # noqa: E402
 from stacks import BACKENDS, start_stack, stop_stack  # noqa: E402
 
 
@@ -70,9 +69,6 @@ async def stack(request, tmp_path_factory, enclave):
     await stop_stack(stack)
 
 
-_addresses = itertools.count(1)
-
-
 @pytest.fixture
 async def client_factory(stack):
     """Clients that look like distinct callers (own X-Forwarded-For), so per-IP limits of one
@@ -82,8 +78,7 @@ async def client_factory(stack):
     made = []
 
     def make(**credentials) -> Client:
-        n = next(_addresses)
-        address = f"198.18.{n // 250 % 250}.{n % 250 + 1}"
+        address = caller_address()
         client = Client(stack.target, extra_metadata=(("x-forwarded-for", address),), **credentials)
         made.append(client)
         return client

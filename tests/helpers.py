@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,16 @@ class SignedUp:
     @property
     def workspace(self) -> str:
         return self.session.workspace
+
+
+_callers = itertools.count(1)
+
+
+def caller_address() -> str:
+    """An address no other caller of this test run has (the server trusts the tests'
+    X-Forwarded-For), so per-IP limits of one test do not leak into the next."""
+    n = next(_callers)
+    return f"198.18.{n // 250 % 250}.{n % 250 + 1}"
 
 
 def unique_email(tag: str = "user") -> str:

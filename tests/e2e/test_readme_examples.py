@@ -1,5 +1,6 @@
-"""The README's SDK examples, run as written: the Python one against the gRPC port, the
-TypeScript one in Node through Envoy (importing the built package by its name)."""
+"""The README's examples, run as written: the Python SDK's against the gRPC port, the
+TypeScript SDK's in Node through Envoy (importing the built package by its name), and the
+buf curl commands against the gRPC port and through Envoy in gRPC-Web."""
 
 from __future__ import annotations
 
@@ -42,8 +43,19 @@ async def test_the_python_example_runs(stack, tmp_path):
     script = tmp_path / "example.py"
     script.write_text(example("python-sdk"))
     output = await run(sys.executable, str(script), cwd=tmp_path, PRIVEXBOT_TARGET=stack.target)
-    assert re.search(r"created organizations/\S+/knowledgeBases/\S+", output), output
+    listed = re.findall(r"^knowledge base (.+)$", output, re.M)
+    assert sorted(listed) == ["Handbook", "Policies", "Pricing"], output
     assert "NOT_FOUND RESOURCE_NOT_FOUND" in output
+
+
+async def test_the_buf_curl_examples_run(stack, edge):
+    output = await run(
+        "bash", "-euo", "pipefail", "-c", example("buf-curl"),
+        cwd=ROOT, GRPC=f"http://{stack.target}", EDGE=edge,
+    )  # fmt: skip
+    assert re.search(r"^privexbot\.v1\.KnowledgeService$", output, re.M), output  # reflection
+    assert '"state": "STATE_UNATTESTED_DEVELOPMENT"' in output, output  # over gRPC
+    assert re.search(r'"accessToken": "[\w.-]+"', output), output  # gRPC-Web through Envoy
 
 
 async def test_the_typescript_example_runs(edge):

@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "envoy" / "envoy.yaml"
 DESCRIPTOR = ROOT / "envoy" / "privexbot.binpb"
+OPENAPI = ROOT / "envoy" / "openapi.json"
 CLUSTER = "privexbot_grpc"
 DEV_CORS_ORIGIN_REGEX = ".*"
 # Envoy connects to the server from this address; the server's default TRUSTED_PROXIES.
@@ -183,6 +184,7 @@ class Envoy:
             GRPC_HOST=self.grpc_host,
             GRPC_PORT=self.grpc_port,
             DESCRIPTOR_PATH=self.descriptor.resolve(),
+            OPENAPI_PATH=OPENAPI,
             CORS_ALLOWED_ORIGIN_REGEX=self.cors_origin_regex,
             UPSTREAM_SOURCE_ADDRESS=self.upstream_source,
             MAX_REQUEST_BODY_BYTES=request_body_limit(self.max_message_bytes),

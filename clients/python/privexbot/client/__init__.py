@@ -1,149 +1,63 @@
-"""A thin asyncio client for PrivexBot over the generated stubs (``privexbot.v1``).
+"""The PrivexBot Python SDK over the generated stubs (``privexbot.v1``).
 
-    async with Client("localhost:50051") as px:
-        session = await px.auth.LogInWithEmail(auth_pb2.LogInWithEmailRequest(...))
-        px.access_token = session.access_token
-        me = await px.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest())
-
-Credentials set on the client are attached to every call; ``error_details`` decodes the
-``google.rpc.Status`` details (ErrorInfo, BadRequest, RetryInfo) of a failed call.
+``PrivexBot`` (blocking) and ``AsyncPrivexBot`` (asyncio): the six services with a
+snake_case method per RPC, documented by the protos' comments; credentials as gRPC call
+credentials (``AccessToken``, refreshed as it expires, or ``ApiKey``); per-method
+deadlines and retries (``policy``); pagers over List RPCs; typed errors (``errors``).
+``Client`` is the low-level asyncio client over the raw stubs.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
-
-import grpc
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
-
-from privexbot.v1 import (
-    auth_pb2_grpc,
-    bot_pb2_grpc,
-    flow_pb2_grpc,
-    inference_pb2_grpc,
-    knowledge_pb2_grpc,
-    tenant_pb2_grpc,
+from privexbot.client.aio import AsyncPager, AsyncPrivexBot
+from privexbot.client.credentials import AccessToken, ApiKey
+from privexbot.client.errors import (
+    Aborted,
+    AlreadyExists,
+    Cancelled,
+    DataLoss,
+    DeadlineExceeded,
+    FailedPrecondition,
+    Internal,
+    InvalidArgument,
+    NotFound,
+    OutOfRange,
+    PermissionDenied,
+    PrivexBotError,
+    ResourceExhausted,
+    Unauthenticated,
+    Unavailable,
+    Unimplemented,
+    Unknown,
+    error_details,
 )
+from privexbot.client.policy import Retry
+from privexbot.client.stubs import Client
+from privexbot.client.sync import Pager, PrivexBot
 
-__all__ = ["Client", "ErrorDetails", "error_details"]
-
-
-class _Credentials:
-    """Attaches the client's credentials to every call. grpc.aio registers a channel
-    interceptor under one kind only, so there is one subclass per kind of call."""
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def _details(self, details):
-        extra = self._client.metadata()
-        if not extra:
-            return details
-        return details._replace(metadata=(*(details.metadata or ()), *extra))
-
-
-class _UnaryUnary(_Credentials, grpc.aio.UnaryUnaryClientInterceptor):
-    async def intercept_unary_unary(self, continuation, details, request):
-        return await continuation(self._details(details), request)
-
-
-class _UnaryStream(_Credentials, grpc.aio.UnaryStreamClientInterceptor):
-    async def intercept_unary_stream(self, continuation, details, request):
-        return await continuation(self._details(details), request)
-
-
-class _StreamUnary(_Credentials, grpc.aio.StreamUnaryClientInterceptor):
-    async def intercept_stream_unary(self, continuation, details, request_iterator):
-        return await continuation(self._details(details), request_iterator)
-
-
-class _StreamStream(_Credentials, grpc.aio.StreamStreamClientInterceptor):
-    async def intercept_stream_stream(self, continuation, details, request_iterator):
-        return await continuation(self._details(details), request_iterator)
-
-
-class Client:
-    """One channel, six service stubs, and the caller's credentials."""
-
-    def __init__(
-        self,
-        target: str,
-        *,
-        access_token: str = "",
-        api_key: str = "",
-        publishable_key: str = "",
-        credentials: grpc.ChannelCredentials | None = None,
-        extra_metadata: tuple[tuple[str, str], ...] = (),
-    ) -> None:
-        self.access_token, self.api_key, self.extra_metadata = access_token, api_key, extra_metadata
-        # A chatbot's publishable key (website widget): Chat and SubmitFeedback of that bot.
-        self.publishable_key = publishable_key
-        interceptors = [
-            kind(self) for kind in (_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream)
-        ]
-        self.channel = (
-            grpc.aio.secure_channel(target, credentials, interceptors=interceptors)
-            if credentials
-            else grpc.aio.insecure_channel(target, interceptors=interceptors)
-        )
-        self.auth = auth_pb2_grpc.AuthServiceStub(self.channel)
-        self.tenant = tenant_pb2_grpc.TenantServiceStub(self.channel)
-        self.bot = bot_pb2_grpc.BotServiceStub(self.channel)
-        self.flow = flow_pb2_grpc.FlowServiceStub(self.channel)
-        self.knowledge = knowledge_pb2_grpc.KnowledgeServiceStub(self.channel)
-        self.inference = inference_pb2_grpc.InferenceServiceStub(self.channel)
-
-    def metadata(self) -> tuple[tuple[str, str], ...]:
-        creds: tuple[tuple[str, str], ...] = ()
-        if self.access_token:
-            creds = (("authorization", f"Bearer {self.access_token}"),)
-        elif self.api_key:
-            creds = (("x-api-key", self.api_key),)
-        elif self.publishable_key:
-            creds = (("x-publishable-key", self.publishable_key),)
-        return creds + self.extra_metadata
-
-    async def close(self) -> None:
-        await self.channel.close()
-
-    async def __aenter__(self) -> Client:
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.close()
-
-
-@dataclass
-class ErrorDetails:
-    code: grpc.StatusCode
-    message: str
-    reason: str = ""
-    domain: str = ""
-    metadata: dict[str, str] = field(default_factory=dict)
-    field_violations: dict[str, str] = field(default_factory=dict)
-    retry_delay_seconds: float | None = None
-
-
-def error_details(error: grpc.aio.AioRpcError) -> ErrorDetails:
-    """The rich error model (AIP-193) of a failed call."""
-    result = ErrorDetails(error.code(), error.details() or "")
-    status = rpc_status.from_call(error)
-    for detail in status.details if status else ():
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            result.reason, result.domain, result.metadata = (
-                info.reason,
-                info.domain,
-                dict(info.metadata),
-            )
-        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            result.field_violations = {v.field: v.description for v in bad.field_violations}
-        elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
-            retry = error_details_pb2.RetryInfo()
-            detail.Unpack(retry)
-            result.retry_delay_seconds = retry.retry_delay.ToTimedelta().total_seconds()
-    return result
+__all__ = [
+    "Aborted",
+    "AccessToken",
+    "AlreadyExists",
+    "ApiKey",
+    "AsyncPager",
+    "AsyncPrivexBot",
+    "Cancelled",
+    "Client",
+    "DataLoss",
+    "DeadlineExceeded",
+    "FailedPrecondition",
+    "Internal",
+    "InvalidArgument",
+    "NotFound",
+    "OutOfRange",
+    "Pager",
+    "PermissionDenied",
+    "PrivexBot",
+    "PrivexBotError",
+    "ResourceExhausted",
+    "Retry",
+    "Unauthenticated",
+    "Unavailable",
+    "Unimplemented",
+    "Unknown",
+    "error_details",
+]

@@ -1,0 +1,1376 @@
+"""The services of privexbot.v1 as Python methods, documented by the protos' comments.
+
+Generated from protos/ by scripts/python_sdk.py (make proto); do not edit.
+"""
+
+from __future__ import annotations
+
+from privexbot.client._rpc import Kind, Rpc, Service
+from privexbot.v1 import (
+    auth_pb2,
+    auth_pb2_grpc,
+    bot_pb2,
+    bot_pb2_grpc,
+    flow_pb2,
+    flow_pb2_grpc,
+    inference_pb2,
+    inference_pb2_grpc,
+    knowledge_pb2,
+    knowledge_pb2_grpc,
+    tenant_pb2,
+    tenant_pb2_grpc,
+)
+
+
+class AuthService(Service):
+    """Sign-in (email and wallets), tokens, linked identities and API keys."""
+
+    stub_class = auth_pb2_grpc.AuthServiceStub
+    rpcs = {
+        "SignUpWithEmail": Rpc(Kind.UNARY, auth_pb2.SignUpWithEmailRequest),
+        "LogInWithEmail": Rpc(Kind.UNARY, auth_pb2.LogInWithEmailRequest),
+        "ChangePassword": Rpc(Kind.UNARY, auth_pb2.ChangePasswordRequest),
+        "CreateWalletChallenge": Rpc(Kind.UNARY, auth_pb2.CreateWalletChallengeRequest),
+        "VerifyWalletSignature": Rpc(Kind.UNARY, auth_pb2.VerifyWalletSignatureRequest),
+        "LinkWallet": Rpc(Kind.UNARY, auth_pb2.LinkWalletRequest),
+        "UnlinkIdentity": Rpc(Kind.UNARY, auth_pb2.UnlinkIdentityRequest, resource="name"),
+        "RefreshToken": Rpc(Kind.UNARY, auth_pb2.RefreshTokenRequest),
+        "LogOut": Rpc(Kind.UNARY, auth_pb2.LogOutRequest),
+        "GetCurrentUser": Rpc(Kind.UNARY, auth_pb2.GetCurrentUserRequest),
+        "CreateApiKey": Rpc(Kind.UNARY, auth_pb2.CreateApiKeyRequest, resource="parent", request_id=True),
+        "ListApiKeys": Rpc(Kind.PAGED, auth_pb2.ListApiKeysRequest, resource="parent", items="api_keys"),
+        "RevokeApiKey": Rpc(Kind.UNARY, auth_pb2.RevokeApiKeyRequest, resource="name"),
+    }
+
+    def sign_up_with_email(self, request=None, /, **arguments):
+        """Creates a user with a password, plus a default organization and workspace.
+
+        Args:
+            request: a SignUpWithEmailRequest; or give its fields:
+            email (str)
+            password (str): 12 to 128 characters, not a common password.
+            display_name (str)
+
+        Returns:
+            AuthSession
+        """
+        return self._call("SignUpWithEmail", request, arguments)
+
+    def log_in_with_email(self, request=None, /, **arguments):
+        """Signs in with email and password.
+
+        Args:
+            request: a LogInWithEmailRequest; or give its fields:
+            email (str)
+            password (str)
+
+        Returns:
+            AuthSession
+        """
+        return self._call("LogInWithEmail", request, arguments)
+
+    def change_password(self, request=None, /, **arguments):
+        """Changes the caller's password and signs out every other session.
+
+        Args:
+            request: a ChangePasswordRequest; or give its fields:
+            current_password (str)
+            new_password (str)
+
+        Returns:
+            AuthSession
+        """
+        return self._call("ChangePassword", request, arguments)
+
+    def create_wallet_challenge(self, request=None, /, **arguments):
+        """Returns the exact message a wallet must sign, with a single-use nonce.
+
+        Args:
+            request: a CreateWalletChallengeRequest; or give its fields:
+            chain (WalletChain)
+            address (str): The wallet address that will sign.
+            chain_id (str): EVM: decimal chain id (default "1"); Solana: cluster (default
+                "mainnet"); Cosmos: chain id (default "secret-4").
+
+        Returns:
+            WalletChallenge
+        """
+        return self._call("CreateWalletChallenge", request, arguments)
+
+    def verify_wallet_signature(self, request=None, /, **arguments):
+        """Signs in with a signed challenge; creates the user on first sign-in.
+
+        Args:
+            request: a VerifyWalletSignatureRequest; or give its fields:
+            chain (WalletChain)
+            message (str): The challenge message exactly as signed.
+            signature (str): EVM: 0x-prefixed hex (65 bytes); Solana: base58; Cosmos: base64 (64 bytes r||s).
+            public_key (str): Cosmos only: the base64 compressed secp256k1 public key.
+
+        Returns:
+            AuthSession
+        """
+        return self._call("VerifyWalletSignature", request, arguments)
+
+    def link_wallet(self, request=None, /, **arguments):
+        """Adds a wallet (a signed challenge) to the signed-in user.
+
+        Args:
+            request: a LinkWalletRequest; or give its fields:
+            chain (WalletChain)
+            message (str)
+            signature (str)
+            public_key (str)
+
+        Returns:
+            Identity
+        """
+        return self._call("LinkWallet", request, arguments)
+
+    def unlink_identity(self, request=None, /, **arguments):
+        """Removes one of the caller's identities; never the last way to sign in.
+
+        Args:
+            request: a UnlinkIdentityRequest, or its ``name``; or give its fields:
+            name (str): users/{user}/identities/{identity}
+
+        Returns:
+            Empty
+        """
+        return self._call("UnlinkIdentity", request, arguments)
+
+    def refresh_token(self, request=None, /, **arguments):
+        """Exchanges a refresh token for new tokens. The presented refresh token is
+        rotated; presenting a rotated one again revokes its whole family.
+
+        Args:
+            request: a RefreshTokenRequest; or give its fields:
+            refresh_token (str)
+
+        Returns:
+            AuthSession
+        """
+        return self._call("RefreshToken", request, arguments)
+
+    def log_out(self, request=None, /, **arguments):
+        """Revokes the session a refresh token belongs to.
+
+        Args:
+            request: a LogOutRequest; or give its fields:
+            refresh_token (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("LogOut", request, arguments)
+
+    def get_current_user(self, request=None, /, **arguments):
+        """The caller: profile, linked identities, memberships, current context.
+
+        Args:
+            request: a GetCurrentUserRequest; or give its fields:
+
+        Returns:
+            CurrentUser
+        """
+        return self._call("GetCurrentUser", request, arguments)
+
+    def create_api_key(self, request=None, /, **arguments):
+        """Creates an API key for backend clients; the secret is shown only here.
+
+        Args:
+            request: a CreateApiKeyRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            api_key (ApiKey)
+            request_id (str): Idempotency key (AIP-155): a retry with the same id returns the same
+                ApiKey, without the secret (only its hash was kept).
+                Set to a random UUID when empty.
+
+        Returns:
+            CreateApiKeyResponse
+        """
+        return self._call("CreateApiKey", request, arguments)
+
+    def list_api_keys(self, request=None, /, **arguments):
+        """Lists a workspace's API keys (never their secrets).
+
+        Args:
+            request: a ListApiKeysRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int): At most 1000; 50 when unset.
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every ApiKey, fetching pages as needed; ``pages()`` yields each ListApiKeysResponse.
+        """
+        return self._call("ListApiKeys", request, arguments)
+
+    def revoke_api_key(self, request=None, /, **arguments):
+        """Revokes an API key; it stops working on the next request.
+
+        Args:
+            request: a RevokeApiKeyRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            ApiKey
+        """
+        return self._call("RevokeApiKey", request, arguments)
+
+
+class InferenceService(Service):
+    """Models served by the enclave (a Secret VM), token-by-token completions and
+    the attestation of where they run."""
+
+    stub_class = inference_pb2_grpc.InferenceServiceStub
+    rpcs = {
+        "ListModels": Rpc(Kind.PAGED, inference_pb2.ListModelsRequest, resource="parent", items="models"),
+        "StreamChatCompletion": Rpc(Kind.SERVER_STREAM, inference_pb2.StreamChatCompletionRequest, resource="parent"),
+        "GetAttestation": Rpc(Kind.UNARY, inference_pb2.GetAttestationRequest),
+    }
+
+    def list_models(self, request=None, /, **arguments):
+        """Lists the chat and embedding models the enclave serves. Also served at
+        GET /v1/models?parent=organizations/{org}/workspaces/{ws}.
+
+        Args:
+            request: a ListModelsRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every Model, fetching pages as needed; ``pages()`` yields each ListModelsResponse.
+        """
+        return self._call("ListModels", request, arguments)
+
+    def stream_chat_completion(self, request=None, /, **arguments):
+        """Streams a chat completion token by token. Cancelling the call (or its
+        deadline) stops generation upstream. Tokens count against the
+        workspace's organization.
+
+        Args:
+            request: a StreamChatCompletionRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}: whose quota the tokens count against.
+            model (str): A chat model id from ListModels; the default chat model when empty.
+            messages (list[ChatCompletionMessage]): The conversation so far, oldest first.
+            temperature (float): Sampling temperature; the model's default when unset.
+            top_p (float)
+            max_tokens (int): Most tokens to generate; the model's default when unset.
+            seed (int): Same seed and temperature 0: same output.
+            stop (list[str]): Sequences that end generation, each at most 64 characters.
+
+        Returns:
+            An iterator of ChatCompletionEvent, each as it arrives (async: an async iterator).
+        """
+        return self._call("StreamChatCompletion", request, arguments)
+
+    def get_attestation(self, request=None, /, **arguments):
+        """The current attestation of the inference enclave, for anyone to check.
+
+        Args:
+            request: a GetAttestationRequest; or give its fields:
+
+        Returns:
+            Attestation
+        """
+        return self._call("GetAttestation", request, arguments)
+
+
+class KnowledgeService(Service):
+    """Knowledge bases, document ingestion (parse, chunk, embed in the enclave,
+    index) and retrieval with citations."""
+
+    stub_class = knowledge_pb2_grpc.KnowledgeServiceStub
+    rpcs = {
+        "CreateKnowledgeBase": Rpc(Kind.UNARY, knowledge_pb2.CreateKnowledgeBaseRequest, resource="parent", request_id=True),
+        "GetKnowledgeBase": Rpc(Kind.UNARY, knowledge_pb2.GetKnowledgeBaseRequest, resource="name"),
+        "ListKnowledgeBases": Rpc(Kind.PAGED, knowledge_pb2.ListKnowledgeBasesRequest, resource="parent", items="knowledge_bases"),
+        "UpdateKnowledgeBase": Rpc(Kind.UNARY, knowledge_pb2.UpdateKnowledgeBaseRequest),
+        "DeleteKnowledgeBase": Rpc(Kind.UNARY, knowledge_pb2.DeleteKnowledgeBaseRequest, resource="name"),
+        "UploadDocument": Rpc(Kind.CLIENT_STREAM, knowledge_pb2.UploadDocumentRequest),
+        "StartUpload": Rpc(Kind.UNARY, knowledge_pb2.StartUploadRequest, resource="parent", request_id=True),
+        "GetUpload": Rpc(Kind.UNARY, knowledge_pb2.GetUploadRequest, resource="name"),
+        "AppendUpload": Rpc(Kind.UNARY, knowledge_pb2.AppendUploadRequest, resource="name"),
+        "FinishUpload": Rpc(Kind.UNARY, knowledge_pb2.FinishUploadRequest, resource="name"),
+        "DeleteUpload": Rpc(Kind.UNARY, knowledge_pb2.DeleteUploadRequest, resource="name"),
+        "CreateDocument": Rpc(Kind.UNARY, knowledge_pb2.CreateDocumentRequest, resource="parent", request_id=True),
+        "GetDocument": Rpc(Kind.UNARY, knowledge_pb2.GetDocumentRequest, resource="name"),
+        "ListDocuments": Rpc(Kind.PAGED, knowledge_pb2.ListDocumentsRequest, resource="parent", items="documents"),
+        "DeleteDocument": Rpc(Kind.UNARY, knowledge_pb2.DeleteDocumentRequest, resource="name"),
+        "CancelIngestion": Rpc(Kind.UNARY, knowledge_pb2.CancelIngestionRequest, resource="name"),
+        "WatchIngestion": Rpc(Kind.SERVER_STREAM, knowledge_pb2.WatchIngestionRequest, resource="name"),
+        "SearchKnowledgeBase": Rpc(Kind.UNARY, knowledge_pb2.SearchKnowledgeBaseRequest, resource="name"),
+        "PreviewChunking": Rpc(Kind.UNARY, knowledge_pb2.PreviewChunkingRequest, resource="parent"),
+    }
+
+    def create_knowledge_base(self, request=None, /, **arguments):
+        """Creates an empty knowledge base in a workspace.
+
+        Args:
+            request: a CreateKnowledgeBaseRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            knowledge_base (KnowledgeBase)
+            request_id (str): Idempotency key (AIP-155): a retry with the same id returns the same
+                knowledge base.
+                Set to a random UUID when empty.
+
+        Returns:
+            KnowledgeBase
+        """
+        return self._call("CreateKnowledgeBase", request, arguments)
+
+    def get_knowledge_base(self, request=None, /, **arguments):
+        """Returns a knowledge base with its settings and counts.
+
+        Args:
+            request: a GetKnowledgeBaseRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            KnowledgeBase
+        """
+        return self._call("GetKnowledgeBase", request, arguments)
+
+    def list_knowledge_bases(self, request=None, /, **arguments):
+        """Lists a workspace's knowledge bases.
+
+        Args:
+            request: a ListKnowledgeBasesRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int): At most 1000; 50 when unset.
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every KnowledgeBase, fetching pages as needed; ``pages()`` yields each ListKnowledgeBasesResponse.
+        """
+        return self._call("ListKnowledgeBases", request, arguments)
+
+    def update_knowledge_base(self, request=None, /, **arguments):
+        """Updates a knowledge base. Changing chunking or embedding_model re-indexes
+        every document (watch it with WatchIngestion on the knowledge base).
+
+        Args:
+            request: a UpdateKnowledgeBaseRequest; or give its fields:
+            knowledge_base (KnowledgeBase)
+            update_mask (FieldMask): Fields to change: display_name, description, chunking, embedding_model,
+                retrieval (and their subfields).
+
+        Returns:
+            KnowledgeBase
+        """
+        return self._call("UpdateKnowledgeBase", request, arguments)
+
+    def delete_knowledge_base(self, request=None, /, **arguments):
+        """Deletes a knowledge base, its documents and all their vectors.
+
+        Args:
+            request: a DeleteKnowledgeBaseRequest, or its ``name``; or give its fields:
+            name (str)
+            etag (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteKnowledgeBase", request, arguments)
+
+    def upload_document(self, request=None, /, **arguments):
+        """Uploads a file as a stream: the first message carries the metadata, the
+        following ones the bytes in order. Returns the document (state PENDING)
+        once the last byte is stored; ingestion then runs in the background.
+        REST clients should prefer CreateDocument: the path has no variable
+        because REST path bindings would be copied into every streamed message.
+
+        Args:
+            request: an iterable of UploadDocumentRequest (async: or an async iterable).
+
+        Returns:
+            Document
+        """
+        return self._call("UploadDocument", request, arguments)
+
+    def start_upload(self, request=None, /, **arguments):
+        """Starts a resumable upload, for clients that cannot stream a request
+        (browsers): declare the file's name, type and size, send its bytes with
+        AppendUpload in chunks of at most 1 MiB, then FinishUpload. The declared
+        size and type are checked here, before any byte is sent. Unfinished
+        uploads expire (Upload.expire_time).
+
+        Args:
+            request: a StartUploadRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}
+            upload (Upload)
+            request_id (str): Set to a random UUID when empty.
+
+        Returns:
+            Upload
+        """
+        return self._call("StartUpload", request, arguments)
+
+    def get_upload(self, request=None, /, **arguments):
+        """Returns an upload: how many bytes arrived (where to resume).
+
+        Args:
+            request: a GetUploadRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Upload
+        """
+        return self._call("GetUpload", request, arguments)
+
+    def append_upload(self, request=None, /, **arguments):
+        """Appends a chunk at `offset`, which must be the number of bytes received
+        so far. Sending a chunk again at its offset (a retry after a dropped
+        connection) is safe: the same bytes are acknowledged, not stored twice.
+
+        Args:
+            request: a AppendUploadRequest, or its ``name``; or give its fields:
+            name (str)
+            offset (int): Where `data` starts in the file: the upload's received_bytes.
+            data (bytes): At most 1 MiB (base64 in JSON).
+
+        Returns:
+            Upload
+        """
+        return self._call("AppendUpload", request, arguments)
+
+    def finish_upload(self, request=None, /, **arguments):
+        """Completes an upload of all its declared bytes: the document is created
+        exactly as UploadDocument creates it (parsed first; a bad file is
+        INVALID_ARGUMENT). A retry returns the same document.
+
+        Args:
+            request: a FinishUploadRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Document
+        """
+        return self._call("FinishUpload", request, arguments)
+
+    def delete_upload(self, request=None, /, **arguments):
+        """Abandons an upload and discards its bytes.
+
+        Args:
+            request: a DeleteUploadRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteUpload", request, arguments)
+
+    def create_document(self, request=None, /, **arguments):
+        """Adds a document whose content is inline in the request (REST friendly).
+
+        Args:
+            request: a CreateDocumentRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}
+            document (Document): display_name, content_type, labels.
+            text (str): Plain text or Markdown, as is.
+            content (bytes): A file's bytes (base64 in JSON); larger files: UploadDocument.
+            request_id (str): Set to a random UUID when empty.
+
+        Returns:
+            Document
+        """
+        return self._call("CreateDocument", request, arguments)
+
+    def get_document(self, request=None, /, **arguments):
+        """Returns a document with its ingestion state.
+
+        Args:
+            request: a GetDocumentRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Document
+        """
+        return self._call("GetDocument", request, arguments)
+
+    def list_documents(self, request=None, /, **arguments):
+        """Lists a knowledge base's documents, newest first.
+
+        Args:
+            request: a ListDocumentsRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every Document, fetching pages as needed; ``pages()`` yields each ListDocumentsResponse.
+        """
+        return self._call("ListDocuments", request, arguments)
+
+    def delete_document(self, request=None, /, **arguments):
+        """Deletes a document and all its vectors (cancelling its ingestion if running).
+
+        Args:
+            request: a DeleteDocumentRequest, or its ``name``; or give its fields:
+            name (str)
+            etag (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteDocument", request, arguments)
+
+    def cancel_ingestion(self, request=None, /, **arguments):
+        """Stops a document's pending or running ingestion; the document ends
+        CANCELLED with none of its chunks searchable.
+
+        Args:
+            request: a CancelIngestionRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}/documents/{doc}
+
+        Returns:
+            Document
+        """
+        return self._call("CancelIngestion", request, arguments)
+
+    def watch_ingestion(self, request=None, /, **arguments):
+        """Streams ingestion progress of one document, or of every document in a
+        knowledge base. The first event is the current state; a document's
+        stream ends when it reaches a final state (READY, FAILED, CANCELLED), a
+        knowledge base's when none of its documents is pending or processing.
+
+        Args:
+            request: a WatchIngestionRequest, or its ``name``; or give its fields:
+            name (str): A document, or a knowledge base to watch all its documents.
+
+        Returns:
+            An iterator of IngestionEvent, each as it arrives (async: an async iterator).
+        """
+        return self._call("WatchIngestion", request, arguments)
+
+    def search_knowledge_base(self, request=None, /, **arguments):
+        """Retrieves the chunks that best match a query, with citations. The query
+        is embedded in the enclave.
+
+        Args:
+            request: a SearchKnowledgeBaseRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}
+            query (str)
+            retrieval (RetrievalSettings): Overrides of the knowledge base's retrieval defaults; unset fields keep them.
+            documents (list[str]): Only these documents, when set.
+            labels (dict[str, str]): Only documents carrying all these labels, when set.
+
+        Returns:
+            SearchKnowledgeBaseResponse
+        """
+        return self._call("SearchKnowledgeBase", request, arguments)
+
+    def preview_chunking(self, request=None, /, **arguments):
+        """Parses and chunks content with the given settings and returns the
+        chunks; stores nothing and embeds nothing.
+
+        Args:
+            request: a PreviewChunkingRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            text (str)
+            content (bytes)
+            content_type (str): MIME type of the source; text/plain when empty.
+            chunking (ChunkingSettings)
+
+        Returns:
+            PreviewChunkingResponse
+        """
+        return self._call("PreviewChunking", request, arguments)
+
+
+class BotService(Service):
+    """Chatbots from draft to deployment, streaming grounded chat with citations,
+    sessions, feedback and analytics."""
+
+    stub_class = bot_pb2_grpc.BotServiceStub
+    rpcs = {
+        "CreateChatbotDraft": Rpc(Kind.UNARY, bot_pb2.CreateChatbotDraftRequest, resource="parent", request_id=True),
+        "GetChatbotDraft": Rpc(Kind.UNARY, bot_pb2.GetChatbotDraftRequest, resource="name"),
+        "UpdateChatbotDraft": Rpc(Kind.UNARY, bot_pb2.UpdateChatbotDraftRequest),
+        "FinalizeChatbotDraft": Rpc(Kind.UNARY, bot_pb2.FinalizeChatbotDraftRequest, resource="name", request_id=True),
+        "TestChatbotDraft": Rpc(Kind.SERVER_STREAM, bot_pb2.TestChatbotDraftRequest, resource="name"),
+        "GetChatbot": Rpc(Kind.UNARY, bot_pb2.GetChatbotRequest, resource="name"),
+        "ListChatbots": Rpc(Kind.PAGED, bot_pb2.ListChatbotsRequest, resource="parent", items="chatbots"),
+        "UpdateChatbot": Rpc(Kind.UNARY, bot_pb2.UpdateChatbotRequest),
+        "DeleteChatbot": Rpc(Kind.UNARY, bot_pb2.DeleteChatbotRequest, resource="name"),
+        "PublishChatbot": Rpc(Kind.UNARY, bot_pb2.PublishChatbotRequest, resource="name"),
+        "RotatePublishableKey": Rpc(Kind.UNARY, bot_pb2.RotatePublishableKeyRequest, resource="name"),
+        "Chat": Rpc(Kind.SERVER_STREAM, bot_pb2.ChatRequest, resource="name"),
+        "ListChatSessions": Rpc(Kind.PAGED, bot_pb2.ListChatSessionsRequest, resource="parent", items="chat_sessions"),
+        "GetChatSession": Rpc(Kind.UNARY, bot_pb2.GetChatSessionRequest, resource="name"),
+        "SubmitFeedback": Rpc(Kind.UNARY, bot_pb2.SubmitFeedbackRequest, resource="name"),
+        "GetChatbotAnalytics": Rpc(Kind.UNARY, bot_pb2.GetChatbotAnalyticsRequest, resource="name"),
+    }
+
+    def create_chatbot_draft(self, request=None, /, **arguments):
+        """Starts a draft. Drafts live in the ephemeral store and vanish at
+        expire_time unless updated or finalized.
+
+        Args:
+            request: a CreateChatbotDraftRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            chatbot_draft (ChatbotDraft)
+            request_id (str): Idempotency key (AIP-155).
+                Set to a random UUID when empty.
+
+        Returns:
+            ChatbotDraft
+        """
+        return self._call("CreateChatbotDraft", request, arguments)
+
+    def get_chatbot_draft(self, request=None, /, **arguments):
+        """Returns a draft.
+
+        Args:
+            request: a GetChatbotDraftRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            ChatbotDraft
+        """
+        return self._call("GetChatbotDraft", request, arguments)
+
+    def update_chatbot_draft(self, request=None, /, **arguments):
+        """Updates a draft and extends its expire_time.
+
+        Args:
+            request: a UpdateChatbotDraftRequest; or give its fields:
+            chatbot_draft (ChatbotDraft)
+            update_mask (FieldMask): Fields to change, e.g. "config.system_prompt"; "config" replaces it all.
+
+        Returns:
+            ChatbotDraft
+        """
+        return self._call("UpdateChatbotDraft", request, arguments)
+
+    def finalize_chatbot_draft(self, request=None, /, **arguments):
+        """Writes the draft as a chatbot (plan limits checked), publishes its first
+        version and deletes the draft, atomically.
+
+        Args:
+            request: a FinalizeChatbotDraftRequest, or its ``name``; or give its fields:
+            name (str)
+            request_id (str): Idempotency key: a retry after the draft is gone returns the same chatbot.
+                Set to a random UUID when empty.
+            etag (str): The draft's etag, to finalize exactly what was reviewed.
+
+        Returns:
+            Chatbot
+        """
+        return self._call("FinalizeChatbotDraft", request, arguments)
+
+    def test_chatbot_draft(self, request=None, /, **arguments):
+        """Chats with a draft before it exists; test sessions vanish with the draft.
+
+        Args:
+            request: a TestChatbotDraftRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatbotDrafts/{draft}
+            session (str): A test session from an earlier session_started; a new one when empty.
+            message (str)
+
+        Returns:
+            An iterator of ChatEvent, each as it arrives (async: an async iterator).
+        """
+        return self._call("TestChatbotDraft", request, arguments)
+
+    def get_chatbot(self, request=None, /, **arguments):
+        """Returns a chatbot.
+
+        Args:
+            request: a GetChatbotRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Chatbot
+        """
+        return self._call("GetChatbot", request, arguments)
+
+    def list_chatbots(self, request=None, /, **arguments):
+        """Lists a workspace's chatbots.
+
+        Args:
+            request: a ListChatbotsRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int): At most 1000; 50 when unset.
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every Chatbot, fetching pages as needed; ``pages()`` yields each ListChatbotsResponse.
+        """
+        return self._call("ListChatbots", request, arguments)
+
+    def update_chatbot(self, request=None, /, **arguments):
+        """Updates a chatbot's working configuration; chat keeps using the
+        published version until PublishChatbot.
+
+        Args:
+            request: a UpdateChatbotRequest; or give its fields:
+            chatbot (Chatbot)
+            update_mask (FieldMask): Fields to change, e.g. "config.temperature"; "config" replaces it all.
+
+        Returns:
+            Chatbot
+        """
+        return self._call("UpdateChatbot", request, arguments)
+
+    def delete_chatbot(self, request=None, /, **arguments):
+        """Deletes a chatbot with its versions, sessions and publishable key.
+
+        Args:
+            request: a DeleteChatbotRequest, or its ``name``; or give its fields:
+            name (str)
+            etag (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteChatbot", request, arguments)
+
+    def publish_chatbot(self, request=None, /, **arguments):
+        """Freezes the working configuration as a new immutable version that chat
+        then uses.
+
+        Args:
+            request: a PublishChatbotRequest, or its ``name``; or give its fields:
+            name (str)
+            etag (str): The chatbot's etag, to publish exactly the configuration reviewed.
+
+        Returns:
+            Chatbot
+        """
+        return self._call("PublishChatbot", request, arguments)
+
+    def rotate_publishable_key(self, request=None, /, **arguments):
+        """Issues a new publishable key for the website widget and revokes the
+        previous one. The key is shown only here.
+
+        Args:
+            request: a RotatePublishableKeyRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            RotatePublishableKeyResponse
+        """
+        return self._call("RotatePublishableKey", request, arguments)
+
+    def chat(self, request=None, /, **arguments):
+        """Sends a message and streams the reply, grounded in the chatbot's
+        knowledge bases. Callable with the chatbot's publishable key. Cancelling
+        stops generation; what was produced is stored, marked incomplete.
+
+        Args:
+            request: a ChatRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}
+            session (str): A session from an earlier session_started, to continue it; a new
+                session when empty. With a publishable key, only the visitor's own.
+            message (str)
+            visitor_id (str): An opaque id the widget keeps per visitor (rate limits, session
+                ownership). Ignored for signed-in members.
+            lead (Lead): Contact details, when the chatbot captures leads.
+
+        Returns:
+            An iterator of ChatEvent, each as it arrives (async: an async iterator).
+        """
+        return self._call("Chat", request, arguments)
+
+    def list_chat_sessions(self, request=None, /, **arguments):
+        """Lists a chatbot's sessions, most recently active first (without messages).
+
+        Args:
+            request: a ListChatSessionsRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every ChatSession, fetching pages as needed; ``pages()`` yields each ListChatSessionsResponse.
+        """
+        return self._call("ListChatSessions", request, arguments)
+
+    def get_chat_session(self, request=None, /, **arguments):
+        """Returns a session with one page of its messages, oldest first.
+
+        Args:
+            request: a GetChatSessionRequest, or its ``name``; or give its fields:
+            name (str)
+            message_page_size (int): Messages per page: at most 1000; 50 when unset.
+            message_page_token (str)
+
+        Returns:
+            ChatSession
+        """
+        return self._call("GetChatSession", request, arguments)
+
+    def submit_feedback(self, request=None, /, **arguments):
+        """Rates an assistant message; a second call replaces the rating. Callable
+        with the chatbot's publishable key.
+
+        Args:
+            request: a SubmitFeedbackRequest, or its ``name``; or give its fields:
+            name (str): An assistant message:
+                organizations/{org}/workspaces/{ws}/chatbots/{bot}/sessions/{session}/messages/{message}
+            rating (Feedback.Rating)
+            comment (str)
+            visitor_id (str): With a publishable key: must match the session's visitor.
+
+        Returns:
+            Feedback
+        """
+        return self._call("SubmitFeedback", request, arguments)
+
+    def get_chatbot_analytics(self, request=None, /, **arguments):
+        """Aggregates a chatbot's stored conversations over a time range.
+
+        Args:
+            request: a GetChatbotAnalyticsRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}/analytics
+            start_time (Timestamp): The last 30 days when both are unset; end_time defaults to now.
+            end_time (Timestamp)
+
+        Returns:
+            ChatbotAnalytics
+        """
+        return self._call("GetChatbotAnalytics", request, arguments)
+
+
+class FlowService(Service):
+    """Chatflows: graphs of nodes (trigger, LLM, knowledge retrieval, condition,
+    HTTP request, response) edited as drafts and run by the flow engine."""
+
+    stub_class = flow_pb2_grpc.FlowServiceStub
+    rpcs = {
+        "CreateChatflowDraft": Rpc(Kind.UNARY, flow_pb2.CreateChatflowDraftRequest, resource="parent", request_id=True),
+        "GetChatflowDraft": Rpc(Kind.UNARY, flow_pb2.GetChatflowDraftRequest, resource="name"),
+        "UpdateChatflowDraft": Rpc(Kind.UNARY, flow_pb2.UpdateChatflowDraftRequest),
+        "FinalizeChatflowDraft": Rpc(Kind.UNARY, flow_pb2.FinalizeChatflowDraftRequest, resource="name", request_id=True),
+        "GetChatflow": Rpc(Kind.UNARY, flow_pb2.GetChatflowRequest, resource="name"),
+        "ListChatflows": Rpc(Kind.PAGED, flow_pb2.ListChatflowsRequest, resource="parent", items="chatflows"),
+        "UpdateChatflow": Rpc(Kind.UNARY, flow_pb2.UpdateChatflowRequest),
+        "DeleteChatflow": Rpc(Kind.UNARY, flow_pb2.DeleteChatflowRequest, resource="name"),
+        "ValidateChatflow": Rpc(Kind.UNARY, flow_pb2.ValidateChatflowRequest, resource="parent"),
+        "ExecuteChatflow": Rpc(Kind.SERVER_STREAM, flow_pb2.ExecuteChatflowRequest, resource="name"),
+        "ListChatflowRuns": Rpc(Kind.PAGED, flow_pb2.ListChatflowRunsRequest, resource="parent", items="chatflow_runs"),
+        "GetChatflowRun": Rpc(Kind.UNARY, flow_pb2.GetChatflowRunRequest, resource="name"),
+    }
+
+    def create_chatflow_draft(self, request=None, /, **arguments):
+        """Starts a draft. Drafts live in the ephemeral store and vanish at
+        expire_time unless updated or finalized.
+
+        Args:
+            request: a CreateChatflowDraftRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            chatflow_draft (ChatflowDraft)
+            request_id (str): Idempotency key (AIP-155).
+                Set to a random UUID when empty.
+
+        Returns:
+            ChatflowDraft
+        """
+        return self._call("CreateChatflowDraft", request, arguments)
+
+    def get_chatflow_draft(self, request=None, /, **arguments):
+        """Returns a draft.
+
+        Args:
+            request: a GetChatflowDraftRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            ChatflowDraft
+        """
+        return self._call("GetChatflowDraft", request, arguments)
+
+    def update_chatflow_draft(self, request=None, /, **arguments):
+        """Updates a draft and extends its expire_time.
+
+        Args:
+            request: a UpdateChatflowDraftRequest; or give its fields:
+            chatflow_draft (ChatflowDraft)
+            update_mask (FieldMask): Fields to change: display_name, description, graph.
+
+        Returns:
+            ChatflowDraft
+        """
+        return self._call("UpdateChatflowDraft", request, arguments)
+
+    def finalize_chatflow_draft(self, request=None, /, **arguments):
+        """Validates the draft, writes it as a chatflow (plan limits checked) and
+        deletes the draft, atomically. A graph with errors answers
+        FAILED_PRECONDITION; use ValidateChatflow to see the issues.
+
+        Args:
+            request: a FinalizeChatflowDraftRequest, or its ``name``; or give its fields:
+            name (str)
+            request_id (str): Idempotency key: a retry after the draft is gone returns the same chatflow.
+                Set to a random UUID when empty.
+            etag (str): The draft's etag, to finalize exactly what was reviewed.
+
+        Returns:
+            Chatflow
+        """
+        return self._call("FinalizeChatflowDraft", request, arguments)
+
+    def get_chatflow(self, request=None, /, **arguments):
+        """Returns a chatflow.
+
+        Args:
+            request: a GetChatflowRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Chatflow
+        """
+        return self._call("GetChatflow", request, arguments)
+
+    def list_chatflows(self, request=None, /, **arguments):
+        """Lists a workspace's chatflows.
+
+        Args:
+            request: a ListChatflowsRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int): At most 1000; 50 when unset.
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every Chatflow, fetching pages as needed; ``pages()`` yields each ListChatflowsResponse.
+        """
+        return self._call("ListChatflows", request, arguments)
+
+    def update_chatflow(self, request=None, /, **arguments):
+        """Updates a chatflow; a graph with errors answers FAILED_PRECONDITION.
+
+        Args:
+            request: a UpdateChatflowRequest; or give its fields:
+            chatflow (Chatflow)
+            update_mask (FieldMask): Fields to change: display_name, description, graph.
+
+        Returns:
+            Chatflow
+        """
+        return self._call("UpdateChatflow", request, arguments)
+
+    def delete_chatflow(self, request=None, /, **arguments):
+        """Deletes a chatflow and its runs.
+
+        Args:
+            request: a DeleteChatflowRequest, or its ``name``; or give its fields:
+            name (str)
+            etag (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteChatflow", request, arguments)
+
+    def validate_chatflow(self, request=None, /, **arguments):
+        """Checks a stored chatflow or draft, or an inline graph, and lists every
+        issue found (unknown node types, bad configs, dangling edges, cycles,
+        unreachable nodes, missing trigger or response).
+
+        Args:
+            request: a ValidateChatflowRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            chatflow (str): A chatflow or chatflow draft in parent.
+            graph (ChatflowGraph): An unsaved graph.
+
+        Returns:
+            ValidateChatflowResponse
+        """
+        return self._call("ValidateChatflow", request, arguments)
+
+    def execute_chatflow(self, request=None, /, **arguments):
+        """Runs a chatflow (or a draft, to test it) and streams node and text
+        events. Cancelling the call stops the run.
+
+        Args:
+            request: a ExecuteChatflowRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatflows/{flow}, or a chatflow draft.
+            message (str): The user message the trigger node receives.
+            inputs (Struct): Named inputs for the trigger node, e.g. {"locale": "en"}.
+            session (str): An earlier run's session (RunStarted.session), to continue that
+                conversation; a new one when empty.
+
+        Returns:
+            An iterator of ChatflowEvent, each as it arrives (async: an async iterator).
+        """
+        return self._call("ExecuteChatflow", request, arguments)
+
+    def list_chatflow_runs(self, request=None, /, **arguments):
+        """Lists a chatflow's runs, newest first (without node details).
+
+        Args:
+            request: a ListChatflowRunsRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/chatflows/{flow}
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every ChatflowRun, fetching pages as needed; ``pages()`` yields each ListChatflowRunsResponse.
+        """
+        return self._call("ListChatflowRuns", request, arguments)
+
+    def get_chatflow_run(self, request=None, /, **arguments):
+        """Returns a run with each node's output.
+
+        Args:
+            request: a GetChatflowRunRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            ChatflowRun
+        """
+        return self._call("GetChatflowRun", request, arguments)
+
+
+class TenantService(Service):
+    """Organizations, workspaces, members, invitations, context, audit and usage."""
+
+    stub_class = tenant_pb2_grpc.TenantServiceStub
+    rpcs = {
+        "CreateOrganization": Rpc(Kind.UNARY, tenant_pb2.CreateOrganizationRequest, request_id=True),
+        "GetOrganization": Rpc(Kind.UNARY, tenant_pb2.GetOrganizationRequest, resource="name"),
+        "ListOrganizations": Rpc(Kind.PAGED, tenant_pb2.ListOrganizationsRequest, items="organizations"),
+        "UpdateOrganization": Rpc(Kind.UNARY, tenant_pb2.UpdateOrganizationRequest),
+        "DeleteOrganization": Rpc(Kind.UNARY, tenant_pb2.DeleteOrganizationRequest, resource="name"),
+        "CreateWorkspace": Rpc(Kind.UNARY, tenant_pb2.CreateWorkspaceRequest, resource="parent", request_id=True),
+        "GetWorkspace": Rpc(Kind.UNARY, tenant_pb2.GetWorkspaceRequest, resource="name"),
+        "ListWorkspaces": Rpc(Kind.PAGED, tenant_pb2.ListWorkspacesRequest, resource="parent", items="workspaces"),
+        "UpdateWorkspace": Rpc(Kind.UNARY, tenant_pb2.UpdateWorkspaceRequest),
+        "DeleteWorkspace": Rpc(Kind.UNARY, tenant_pb2.DeleteWorkspaceRequest, resource="name"),
+        "ListOrganizationMembers": Rpc(Kind.PAGED, tenant_pb2.ListOrganizationMembersRequest, resource="parent", items="members"),
+        "UpdateOrganizationMember": Rpc(Kind.UNARY, tenant_pb2.UpdateOrganizationMemberRequest),
+        "RemoveOrganizationMember": Rpc(Kind.UNARY, tenant_pb2.RemoveOrganizationMemberRequest, resource="name"),
+        "ListWorkspaceMembers": Rpc(Kind.PAGED, tenant_pb2.ListWorkspaceMembersRequest, resource="parent", items="members"),
+        "AddWorkspaceMember": Rpc(Kind.UNARY, tenant_pb2.AddWorkspaceMemberRequest, resource="parent"),
+        "UpdateWorkspaceMember": Rpc(Kind.UNARY, tenant_pb2.UpdateWorkspaceMemberRequest),
+        "RemoveWorkspaceMember": Rpc(Kind.UNARY, tenant_pb2.RemoveWorkspaceMemberRequest, resource="name"),
+        "CreateInvitation": Rpc(Kind.UNARY, tenant_pb2.CreateInvitationRequest, resource="parent", request_id=True),
+        "ListInvitations": Rpc(Kind.PAGED, tenant_pb2.ListInvitationsRequest, resource="parent", items="invitations"),
+        "AcceptInvitation": Rpc(Kind.UNARY, tenant_pb2.AcceptInvitationRequest),
+        "RevokeInvitation": Rpc(Kind.UNARY, tenant_pb2.RevokeInvitationRequest, resource="name"),
+        "SwitchContext": Rpc(Kind.UNARY, tenant_pb2.SwitchContextRequest),
+        "ListAuditEvents": Rpc(Kind.PAGED, tenant_pb2.ListAuditEventsRequest, resource="parent", items="audit_events"),
+        "GetUsage": Rpc(Kind.UNARY, tenant_pb2.GetUsageRequest, resource="name"),
+    }
+
+    def create_organization(self, request=None, /, **arguments):
+        """Creates an organization owned by the caller, with a default workspace.
+
+        Args:
+            request: a CreateOrganizationRequest; or give its fields:
+            organization (Organization)
+            request_id (str): Set to a random UUID when empty.
+
+        Returns:
+            Organization
+        """
+        return self._call("CreateOrganization", request, arguments)
+
+    def get_organization(self, request=None, /, **arguments):
+        """Calls TenantService.GetOrganization.
+
+        Args:
+            request: a GetOrganizationRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Organization
+        """
+        return self._call("GetOrganization", request, arguments)
+
+    def list_organizations(self, request=None, /, **arguments):
+        """Lists the organizations the caller belongs to, with the caller's role.
+
+        Args:
+            request: a ListOrganizationsRequest; or give its fields:
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every Organization, fetching pages as needed; ``pages()`` yields each ListOrganizationsResponse.
+        """
+        return self._call("ListOrganizations", request, arguments)
+
+    def update_organization(self, request=None, /, **arguments):
+        """Calls TenantService.UpdateOrganization.
+
+        Args:
+            request: a UpdateOrganizationRequest; or give its fields:
+            organization (Organization)
+            update_mask (FieldMask): Fields to change: display_name, billing_email, settings.
+
+        Returns:
+            Organization
+        """
+        return self._call("UpdateOrganization", request, arguments)
+
+    def delete_organization(self, request=None, /, **arguments):
+        """Deletes an organization and everything it owns.
+
+        Args:
+            request: a DeleteOrganizationRequest, or its ``name``; or give its fields:
+            name (str)
+            etag (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteOrganization", request, arguments)
+
+    def create_workspace(self, request=None, /, **arguments):
+        """Calls TenantService.CreateWorkspace.
+
+        Args:
+            request: a CreateWorkspaceRequest, or its ``parent``; or give its fields:
+            parent (str)
+            workspace (Workspace)
+            request_id (str): Set to a random UUID when empty.
+
+        Returns:
+            Workspace
+        """
+        return self._call("CreateWorkspace", request, arguments)
+
+    def get_workspace(self, request=None, /, **arguments):
+        """Calls TenantService.GetWorkspace.
+
+        Args:
+            request: a GetWorkspaceRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Workspace
+        """
+        return self._call("GetWorkspace", request, arguments)
+
+    def list_workspaces(self, request=None, /, **arguments):
+        """Lists the workspaces of an organization the caller can see.
+
+        Args:
+            request: a ListWorkspacesRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every Workspace, fetching pages as needed; ``pages()`` yields each ListWorkspacesResponse.
+        """
+        return self._call("ListWorkspaces", request, arguments)
+
+    def update_workspace(self, request=None, /, **arguments):
+        """Calls TenantService.UpdateWorkspace.
+
+        Args:
+            request: a UpdateWorkspaceRequest; or give its fields:
+            workspace (Workspace)
+            update_mask (FieldMask): Fields to change: display_name, description.
+
+        Returns:
+            Workspace
+        """
+        return self._call("UpdateWorkspace", request, arguments)
+
+    def delete_workspace(self, request=None, /, **arguments):
+        """Deletes a workspace and everything in it; never the default workspace.
+
+        Args:
+            request: a DeleteWorkspaceRequest, or its ``name``; or give its fields:
+            name (str)
+            etag (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteWorkspace", request, arguments)
+
+    def list_organization_members(self, request=None, /, **arguments):
+        """Calls TenantService.ListOrganizationMembers.
+
+        Args:
+            request: a ListOrganizationMembersRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every OrganizationMember, fetching pages as needed; ``pages()`` yields each ListOrganizationMembersResponse.
+        """
+        return self._call("ListOrganizationMembers", request, arguments)
+
+    def update_organization_member(self, request=None, /, **arguments):
+        """Changes a member's organization role (update_mask: "role").
+
+        Args:
+            request: a UpdateOrganizationMemberRequest; or give its fields:
+            member (OrganizationMember)
+            update_mask (FieldMask)
+
+        Returns:
+            OrganizationMember
+        """
+        return self._call("UpdateOrganizationMember", request, arguments)
+
+    def remove_organization_member(self, request=None, /, **arguments):
+        """Removes a member from the organization and all its workspaces. Members
+        may remove themselves (leave); the last owner cannot.
+
+        Args:
+            request: a RemoveOrganizationMemberRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/members/{user}
+
+        Returns:
+            Empty
+        """
+        return self._call("RemoveOrganizationMember", request, arguments)
+
+    def list_workspace_members(self, request=None, /, **arguments):
+        """Calls TenantService.ListWorkspaceMembers.
+
+        Args:
+            request: a ListWorkspaceMembersRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every WorkspaceMember, fetching pages as needed; ``pages()`` yields each ListWorkspaceMembersResponse.
+        """
+        return self._call("ListWorkspaceMembers", request, arguments)
+
+    def add_workspace_member(self, request=None, /, **arguments):
+        """Adds an organization member to a workspace.
+
+        Args:
+            request: a AddWorkspaceMemberRequest, or its ``parent``; or give its fields:
+            parent (str)
+            member (WorkspaceMember)
+
+        Returns:
+            WorkspaceMember
+        """
+        return self._call("AddWorkspaceMember", request, arguments)
+
+    def update_workspace_member(self, request=None, /, **arguments):
+        """Calls TenantService.UpdateWorkspaceMember.
+
+        Args:
+            request: a UpdateWorkspaceMemberRequest; or give its fields:
+            member (WorkspaceMember)
+            update_mask (FieldMask)
+
+        Returns:
+            WorkspaceMember
+        """
+        return self._call("UpdateWorkspaceMember", request, arguments)
+
+    def remove_workspace_member(self, request=None, /, **arguments):
+        """Calls TenantService.RemoveWorkspaceMember.
+
+        Args:
+            request: a RemoveWorkspaceMemberRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("RemoveWorkspaceMember", request, arguments)
+
+    def create_invitation(self, request=None, /, **arguments):
+        """Invites a person by email or wallet address. The token in the response
+        is shown once; deliver it to the invitee.
+
+        Args:
+            request: a CreateInvitationRequest, or its ``parent``; or give its fields:
+            parent (str)
+            invitation (Invitation)
+            request_id (str): Set to a random UUID when empty.
+
+        Returns:
+            Invitation
+        """
+        return self._call("CreateInvitation", request, arguments)
+
+    def list_invitations(self, request=None, /, **arguments):
+        """Calls TenantService.ListInvitations.
+
+        Args:
+            request: a ListInvitationsRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every Invitation, fetching pages as needed; ``pages()`` yields each ListInvitationsResponse.
+        """
+        return self._call("ListInvitations", request, arguments)
+
+    def accept_invitation(self, request=None, /, **arguments):
+        """Accepts an invitation addressed to the caller's email or wallet.
+
+        Args:
+            request: a AcceptInvitationRequest; or give its fields:
+            token (str)
+
+        Returns:
+            OrganizationMember
+        """
+        return self._call("AcceptInvitation", request, arguments)
+
+    def revoke_invitation(self, request=None, /, **arguments):
+        """Calls TenantService.RevokeInvitation.
+
+        Args:
+            request: a RevokeInvitationRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Invitation
+        """
+        return self._call("RevokeInvitation", request, arguments)
+
+    def switch_context(self, request=None, /, **arguments):
+        """Issues an access token for another organization/workspace the caller
+        belongs to (the default workspace when none is named).
+
+        Args:
+            request: a SwitchContextRequest; or give its fields:
+            organization (str): organizations/{org}
+            workspace (str): organizations/{org}/workspaces/{ws}; the default workspace when empty.
+
+        Returns:
+            SwitchContextResponse
+        """
+        return self._call("SwitchContext", request, arguments)
+
+    def list_audit_events(self, request=None, /, **arguments):
+        """The organization's audit log, newest first. Owners and admins only.
+
+        Args:
+            request: a ListAuditEventsRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int)
+            page_token (str)
+            actor (str): Filters; each applies when set.
+            action (str)
+            resource (str)
+            start_time (Timestamp)
+            end_time (Timestamp)
+
+        Returns:
+            A pager: iterating it yields every AuditEvent, fetching pages as needed; ``pages()`` yields each ListAuditEventsResponse.
+        """
+        return self._call("ListAuditEvents", request, arguments)
+
+    def get_usage(self, request=None, /, **arguments):
+        """Counts against the plan's limits.
+
+        Args:
+            request: a GetUsageRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/usage
+
+        Returns:
+            Usage
+        """
+        return self._call("GetUsage", request, arguments)
