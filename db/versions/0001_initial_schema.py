@@ -8,7 +8,7 @@ Create Date: 2026-11-21
 import sqlalchemy as sa
 from alembic import op
 
-import privexbot.store.models
+import privexbot.store.base
 
 revision = "0001"
 down_revision = None
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(length=256), nullable=False),
         sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("resource", sa.String(length=512), nullable=False),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("client_ip", sa.String(length=64), nullable=False),
         sa.Column("request_id", sa.String(length=64), nullable=False),
         sa.Column("details", sa.JSON(), nullable=False),
@@ -38,7 +38,7 @@ def upgrade() -> None:
         "idempotency_keys",
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("resource", sa.String(length=512), nullable=False),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_idempotency_keys")),
     )
     op.create_table(
@@ -48,11 +48,11 @@ def upgrade() -> None:
         sa.Column("billing_email", sa.String(length=254), nullable=False),
         sa.Column("plan", sa.String(length=16), nullable=False),
         sa.Column(
-            "trial_ends_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=True
+            "trial_ends_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("settings", sa.JSON(), nullable=False),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organizations")),
     )
@@ -62,7 +62,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("display_name", sa.String(length=100), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=True),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
@@ -73,8 +73,8 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("chain", sa.String(length=16), nullable=False),
         sa.Column("subject", sa.String(length=254), nullable=False),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_identities_user_id_users"), ondelete="CASCADE"
         ),
@@ -95,8 +95,8 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("inviter_id", sa.String(length=32), nullable=True),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["inviter_id"],
             ["users.id"],
@@ -122,7 +122,7 @@ def upgrade() -> None:
         sa.Column("organization_id", sa.String(length=32), nullable=False),
         sa.Column("user_id", sa.String(length=32), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organizations.id"],
@@ -150,9 +150,9 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=32), nullable=False),
         sa.Column("organization_id", sa.String(length=32), nullable=True),
         sa.Column("workspace_id", sa.String(length=32), nullable=True),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("revoke_reason", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_sessions_user_id_users"), ondelete="CASCADE"
@@ -169,8 +169,8 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(length=100), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("is_default", sa.Boolean(), nullable=False),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["organization_id"],
@@ -195,10 +195,10 @@ def upgrade() -> None:
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
         sa.Column("permissions", sa.JSON(), nullable=False),
         sa.Column("creator_id", sa.String(length=32), nullable=True),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_used_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_used_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["creator_id"],
             ["users.id"],
@@ -232,8 +232,8 @@ def upgrade() -> None:
         "refresh_tokens",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("session_id", sa.String(length=32), nullable=False),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["sessions.id"],
@@ -253,7 +253,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=32), nullable=False),
         sa.Column("organization_id", sa.String(length=32), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organizations.id"],

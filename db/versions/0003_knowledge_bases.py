@@ -8,7 +8,7 @@ Create Date: 2026-11-21
 import sqlalchemy as sa
 from alembic import op
 
-import privexbot.store.models
+import privexbot.store.base
 
 revision = "0003"
 down_revision = "0002"
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("workspace_id", sa.String(length=32), nullable=True),
         sa.Column("knowledge_base_id", sa.String(length=32), nullable=True),
         sa.Column("document_id", sa.String(length=32), nullable=True),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vector_outbox")),
     )
     op.create_table(
@@ -39,8 +39,8 @@ def upgrade() -> None:
         sa.Column("retrieval", sa.JSON(), nullable=False),
         sa.Column("embedding_model", sa.String(length=128), nullable=False),
         sa.Column("embedding_dimensions", sa.Integer(), nullable=False),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["organization_id"],
@@ -82,11 +82,11 @@ def upgrade() -> None:
         sa.Column("chunks_indexed", sa.Integer(), nullable=False),
         sa.Column("page_count", sa.Integer(), nullable=False),
         sa.Column("failure_reason", sa.Text(), nullable=False),
-        sa.Column("lease_until", privexbot.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lease_until", privexbot.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ready_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ready_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["knowledge_base_id"],

@@ -8,7 +8,7 @@ Create Date: 2026-11-22
 import sqlalchemy as sa
 from alembic import op
 
-import privexbot.store.models
+import privexbot.store.base
 
 revision = "0004"
 down_revision = "0003"
@@ -26,12 +26,12 @@ def upgrade() -> None:
         sa.Column("draft_id", sa.String(length=32), nullable=True),
         sa.Column("config", sa.JSON(), nullable=False),
         sa.Column("published_version", sa.Integer(), nullable=False),
-        sa.Column("published_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("publishable_key_prefix", sa.String(length=32), nullable=True),
         sa.Column("publishable_key_hash", sa.String(length=64), nullable=False),
         sa.Column("creator_id", sa.String(length=32), nullable=True),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["creator_id"],
@@ -74,8 +74,8 @@ def upgrade() -> None:
         sa.Column("visitor_id", sa.String(length=160), nullable=False),
         sa.Column("lead", sa.JSON(), nullable=True),
         sa.Column("message_count", sa.Integer(), nullable=False),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["chatbot_id"],
             ["chatbots.id"],
@@ -95,7 +95,7 @@ def upgrade() -> None:
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("config", sa.JSON(), nullable=False),
         sa.Column("publisher_id", sa.String(length=32), nullable=True),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["chatbot_id"],
             ["chatbots.id"],
@@ -129,8 +129,8 @@ def upgrade() -> None:
         sa.Column("chatbot_version", sa.Integer(), nullable=False),
         sa.Column("feedback_rating", sa.String(length=8), nullable=False),
         sa.Column("feedback_comment", sa.Text(), nullable=False),
-        sa.Column("feedback_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("feedback_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["chat_sessions.id"],

@@ -8,7 +8,7 @@ Create Date: 2026-12-04
 import sqlalchemy as sa
 from alembic import op
 
-import privexbot.store.models
+import privexbot.store.base
 
 revision = "0006"
 down_revision = "0005"
@@ -29,8 +29,8 @@ def upgrade() -> None:
         sa.Column("size_bytes", sa.Integer(), nullable=False),
         sa.Column("received_bytes", sa.Integer(), nullable=False),
         sa.Column("document_id", sa.String(length=32), nullable=True),
-        sa.Column("created_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", privexbot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["knowledge_base_id"],
             ["knowledge_bases.id"],

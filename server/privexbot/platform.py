@@ -28,7 +28,7 @@ from privexbot.identity.sessions import SignInSessions
 from privexbot.identity.sign_in_process import SignInProcesses
 from privexbot.identity.tokens import AccessTokens, Authenticator
 from privexbot.identity.wallet_sign_in import WalletSignIn
-from privexbot.inference.attestation import Attestor
+from privexbot.inference.attestor import Attestor
 from privexbot.inference.gateway import InferenceGateway
 from privexbot.kernel.errors import Unavailable
 from privexbot.knowledge.documents import Documents

@@ -14,7 +14,7 @@ from stacks import start_stack, stop_stack
 
 from privexbot.client import Client
 from privexbot.inference import gateway
-from privexbot.inference.attestation import parse_quote
+from privexbot.inference.tdx import parse_quote
 from privexbot.kernel.resources import Scope
 from privexbot.store.models import TokenUsage
 from privexbot.v1 import common_pb2, inference_pb2

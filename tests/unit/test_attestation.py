@@ -23,22 +23,18 @@ from cryptography.x509.oid import NameOID
 from helpers import SECRETVM_TESTDATA
 
 from privexbot.inference import attestation as att
+from privexbot.inference import tdx
 from privexbot.inference.attestation import (
     ATTESTED,
     FAILED,
     UNATTESTED_DEVELOPMENT,
-    Attestor,
-    PinMismatch,
     Policy,
     QuoteSignature,
     evaluate,
-    fetch_quote,
-    parse_quote,
-    pinned_ssl_context,
     require,
-    tls_spki_sha256,
-    verify_quote_signature,
 )
+from privexbot.inference.attestor import Attestor, fetch_quote, verify_quote_signature
+from privexbot.inference.tdx import PinMismatch, parse_quote, pinned_ssl_context, tls_spki_sha256
 from privexbot.kernel.errors import FailedPrecondition, Unavailable
 
 DATA = SECRETVM_TESTDATA
@@ -78,7 +74,7 @@ def flip_byte(quote_hex: str, offset: int) -> str:
     return patch_quote(quote_hex, offset, bytes([raw[offset] ^ 0x01]))
 
 
-def policy_for(quote: att.TdxQuote = QUOTE, **overrides) -> Policy:
+def policy_for(quote: tdx.TdxQuote = QUOTE, **overrides) -> Policy:
     """Allowlists built from the quote's own measurements, the real compose, measurements only."""
     fields = {
         "mode": "required",
@@ -304,7 +300,7 @@ def test_other_quotes_parse_and_expose_measurements(name):
         assert len(value) == 96 and int(value, 16) != 0
     assert len(quote.report_data) == 128
     assert not quote.debug
-    images = att.secretvm_images(quote)
+    images = tdx.secretvm_images(quote)
     assert {(i["template_name"], i["artifacts_ver"]) for i in images} == {
         ("4xlarge_256gb_gpu", "v0.0.21")
     }

@@ -24,7 +24,6 @@ from privexbot.knowledge.chunking import (
     Strategy,
     chunk,
     count_tokens,
-    sentence_starts,
 )
 from privexbot.knowledge.parsing import (
     DOCX,
@@ -36,6 +35,7 @@ from privexbot.knowledge.parsing import (
     Section,
     parse,
 )
+from privexbot.knowledge.spans import sentence_starts
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "knowledge"
 FORMATS = {"md": MARKDOWN, "html": HTML, "txt": TEXT, "pdf": PDF, "docx": DOCX}

@@ -5,23 +5,17 @@ that ``report_data[0:32]`` is the SHA-256 of the endpoint's TLS public key (then
 the inference channel), MRTD and RTMR0-2 against allowlists, that RTMR3 replays from the
 expected docker-compose, that the TD is not a debug TD, and the quote's Intel DCAP signature
 (needs a PCCS). What each check proves and does not: docs/decisions/0006-attestation.md.
-:func:`evaluate` is pure; the fetches, the signature check and :class:`Attestor` do I/O.
+:func:`evaluate` is pure; the quote is parsed in tdx, fetched and checked by attestor.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import ssl
-import struct
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urlsplit
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from privexbot.kernel.errors import FailedPrecondition, Unavailable
+from privexbot.inference.tdx import TdxQuote, parse_quote, replay_rtmr3, secretvm_images, short
+from privexbot.kernel.errors import FailedPrecondition
 
 MODE_OFF = "off"
 MODE_REQUIRED = "required"
@@ -174,92 +168,6 @@ def development_verdict(now: datetime) -> Verdict:
     )
 
 
-# --- the quote ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TdxQuote:
-    """The measured fields of a TDX v4 quote (hex strings)."""
-
-    mrtd: str
-    rtmr0: str
-    rtmr1: str
-    rtmr2: str
-    rtmr3: str
-    report_data: str
-    td_attributes: str
-
-    @property
-    def rtmrs(self) -> tuple[str, str, str, str]:
-        return (self.rtmr0, self.rtmr1, self.rtmr2, self.rtmr3)
-
-    @property
-    def debug(self) -> bool:
-        """TUD.DEBUG (bit 0 of TD attributes): the host can read the TD's memory."""
-        return bool(bytes.fromhex(self.td_attributes)[0] & 0x01)
-
-
-def parse_quote(quote_hex: str) -> TdxQuote:
-    """Parse a hex TDX quote with secretvm-verify's parser (ValueError when it is not one)."""
-    from secretvm.verify.tdx import _tdx_parse_quote  # pinned: secretvm-verify==0.12.0
-
-    try:
-        raw = bytes.fromhex(quote_hex.strip())
-    except ValueError as exc:
-        raise ValueError("quote is not hex") from exc
-    try:
-        td = _tdx_parse_quote(raw)["td"]
-    except (ValueError, IndexError, struct.error) as exc:
-        raise ValueError(f"not a TDX v4 quote: {exc}") from exc
-    return TdxQuote(
-        mrtd=td["mr_td"].hex(),
-        rtmr0=td["rt_mr0"].hex(),
-        rtmr1=td["rt_mr1"].hex(),
-        rtmr2=td["rt_mr2"].hex(),
-        rtmr3=td["rt_mr3"].hex(),
-        report_data=td["report_data"].hex(),
-        td_attributes=td["td_attributes"].hex(),
-    )
-
-
-def secretvm_images(quote: TdxQuote) -> list[dict[str, str]]:
-    """The SecretVM images (secretvm-verify's bundled registry) with this MRTD/RTMR0-2.
-
-    Offline on purpose: unlike ``verify_tdx_workload``, a registry miss does not download a
-    new registry from GitHub (which would also rewrite files in site-packages).
-    """
-    from secretvm.verify.workload import _find_matching_artifacts
-
-    return _find_matching_artifacts(quote.mrtd, quote.rtmr0, quote.rtmr1, quote.rtmr2)
-
-
-def replay_rtmr3(
-    compose: str | bytes, rootfs_data: str, docker_files_sha256: str | None = None
-) -> str:
-    """RTMR3 as a SecretVM extends it: SHA-256(compose bytes), rootfs, [docker-files digest].
-
-    Exactly the given bytes: secretvm-verify's ``verify_workload`` also accepts the compose
-    stripped and HTML-unescaped (for old attest-rest pages); a policy should not.
-    """
-    from secretvm.verify.workload import _calculate_rtmr3
-
-    return _calculate_rtmr3(compose, rootfs_data, docker_files_sha256)
-
-
-def tls_spki_sha256(cert_der: bytes) -> str:
-    """SHA-256 (hex) over the certificate's SubjectPublicKeyInfo DER — what report_data binds."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    cert = x509.load_der_x509_certificate(cert_der)
-    spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(spki).hexdigest()
-
-
-def _short(value: str) -> str:
-    return f"{value[:16]}…"
-
-
 # --- the policy -----------------------------------------------------------------------------
 
 
@@ -323,8 +231,8 @@ def evaluate(
     if bound != tls_hash:
         return failed(
             CHECK_TLS,
-            f"report_data[0:32] ({_short(bound)}) is not the SHA-256 of the endpoint's TLS "
-            f"public key ({_short(tls_hash)}): the quote does not speak for this TLS key",
+            f"report_data[0:32] ({short(bound)}) is not the SHA-256 of the endpoint's TLS "
+            f"public key ({short(tls_hash)}): the quote does not speak for this TLS key",
         )
 
     for label, value, allowed in (
@@ -334,7 +242,7 @@ def evaluate(
         ("RTMR2", quote.rtmr2, policy.allowed_rtmr2),
     ):
         if value not in allowed:
-            return failed(label, f"{label} {_short(value)} is not in the allowlist")
+            return failed(label, f"{label} {short(value)} is not in the allowlist")
 
     images = secretvm_images(quote)
     if not images:
@@ -355,8 +263,8 @@ def evaluate(
     if not matched:
         return failed(
             CHECK_RTMR3,
-            f"RTMR3 {_short(quote.rtmr3)} does not replay from the expected docker-compose "
-            f"(sha256 {_short(compose_sha)}) on any matching SecretVM image: "
+            f"RTMR3 {short(quote.rtmr3)} does not replay from the expected docker-compose "
+            f"(sha256 {short(compose_sha)}) on any matching SecretVM image: "
             "the VM runs a different workload",
         )
     allowed_images = [m for m in matched if m["vm_type"] in policy.allowed_environments]
@@ -382,8 +290,8 @@ def evaluate(
         attested=True,
         state=ATTESTED,
         reason=(
-            f"attested: SecretVM {name}, docker-compose sha256 {_short(compose_sha)}, "
-            f"TLS key {_short(tls_hash)} bound in report_data; {sig_text}"
+            f"attested: SecretVM {name}, docker-compose sha256 {short(compose_sha)}, "
+            f"TLS key {short(tls_hash)} bound in report_data; {sig_text}"
         ),
         checked_at=now,
         tls_public_key_sha256=tls_hash,
@@ -403,315 +311,3 @@ def require(verdict: Verdict) -> None:
         f"the inference endpoint failed attestation: {verdict.reason}",
         verdict.metadata,
     )
-
-
-# --- I/O ------------------------------------------------------------------------------------
-
-
-def attestation_url_for(inference_base_url: str, port: int = ATTESTATION_PORT) -> str:
-    """``https://host:29343`` for an inference base URL on that host."""
-    host = urlsplit(inference_base_url).hostname
-    if not host:
-        raise ValueError(f"no host in {inference_base_url!r}")
-    host = f"[{host}]" if ":" in host else host
-    return f"https://{host}:{port}"
-
-
-async def fetch_quote(
-    attestation_url: str, *, timeout_seconds: float, verify: ssl.SSLContext | bool = True
-) -> str:
-    """GET the SecretVM quote (hex) from ``<attestation_url>/cpu``.
-
-    ``attestation_url`` is the service base (``https://host:29343``); a URL already ending in
-    ``/cpu`` is used as is. Raises Unavailable("ATTESTATION_UNREACHABLE") when the endpoint
-    cannot be reached or does not answer 200 with a quote.
-    """
-    import httpx
-
-    url = attestation_url.rstrip("/")
-    url = url if url.endswith("/cpu") else f"{url}/cpu"
-    try:
-        async with httpx.AsyncClient(timeout=timeout_seconds, verify=verify) as client:
-            response = await client.get(url)
-    except httpx.HTTPError as exc:
-        raise Unavailable(
-            "ATTESTATION_UNREACHABLE",
-            f"the attestation endpoint {url} could not be reached: {type(exc).__name__}",
-            {"url": url},
-        ) from exc
-    if response.status_code != 200:
-        raise Unavailable(
-            "ATTESTATION_UNREACHABLE",
-            f"the attestation endpoint {url} answered HTTP {response.status_code}",
-            {"url": url},
-        )
-    text = response.text.strip()
-    if not text or len(text) > MAX_QUOTE_CHARS:
-        raise Unavailable(
-            "ATTESTATION_UNREACHABLE", f"the attestation endpoint {url} sent no quote", {"url": url}
-        )
-    return text
-
-
-async def fetch_tls_certificate(
-    host: str, port: int, *, timeout_seconds: float, ssl_context: ssl.SSLContext | None = None
-) -> bytes:
-    """The DER certificate ``host:port`` presents in a TLS handshake.
-
-    ``ssl_context`` defaults to the platform trust store with hostname checks; the attested
-    key, not the CA, is what the pin trusts, so a context without CA checks is acceptable for
-    endpoints with self-signed certificates.
-    """
-    context = ssl_context or ssl.create_default_context()
-    try:
-        _, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=context, server_hostname=host),
-            timeout_seconds,
-        )
-    except (OSError, TimeoutError, ssl.SSLError) as exc:
-        raise Unavailable(
-            "ATTESTATION_UNREACHABLE",
-            f"TLS handshake with {host}:{port} failed: {type(exc).__name__}: {exc}",
-            {"host": host, "port": str(port)},
-        ) from exc
-    try:
-        der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
-    finally:
-        writer.close()
-        try:
-            await asyncio.wait_for(writer.wait_closed(), timeout_seconds)
-        except (OSError, TimeoutError, ssl.SSLError):
-            pass
-    if not der:
-        raise Unavailable("ATTESTATION_UNREACHABLE", f"{host}:{port} presented no certificate")
-    return der
-
-
-CollateralFetcher = Callable[[bytes], Awaitable[Any]]
-
-
-async def _pccs_collateral(raw_quote: bytes) -> Any:
-    # secretvm-verify's fetch: PCCS from SECRETVM_PCCS_URL (default pccs.scrtlabs.com),
-    # with its fix-up for that PCCS's hex-encoded root CA CRL.
-    from secretvm.verify.tdx import _tdx_fetch_collateral
-
-    return await _tdx_fetch_collateral(raw_quote)
-
-
-async def verify_quote_signature(
-    quote_hex: str,
-    *,
-    timeout_seconds: float,
-    now: datetime | None = None,
-    fetch_collateral: CollateralFetcher = _pccs_collateral,
-) -> QuoteSignature:
-    """Intel DCAP verification of the quote's signature; never raises.
-
-    Fetching collateral needs the network (a PCCS); with it in hand ``dcap_qvl.verify`` is
-    offline: PCK chain to the pinned Intel SGX root CA, CRLs, TCB info and QE identity
-    signatures, the quote signature over the TD report, TCB status. "unavailable" when the
-    collateral could not be fetched, "invalid" when verification rejected the quote.
-    """
-    import dcap_qvl
-
-    try:
-        raw = bytes.fromhex(quote_hex.strip())
-    except ValueError:
-        return QuoteSignature(SIGNATURE_INVALID, "quote is not hex")
-    try:
-        collateral = await asyncio.wait_for(fetch_collateral(raw), timeout_seconds)
-    except Exception as exc:  # the PCCS client raises ValueError/RuntimeError/OSError
-        return QuoteSignature(
-            SIGNATURE_UNAVAILABLE, f"no DCAP collateral (PCCS unreachable?): {exc}"
-        )
-    seconds = int((now or datetime.now(UTC)).timestamp())
-    try:
-        report = await asyncio.to_thread(dcap_qvl.verify, raw, collateral, seconds)
-    except Exception as exc:  # dcap-qvl raises ValueError with the failed step
-        return QuoteSignature(SIGNATURE_INVALID, f"DCAP verification failed: {exc}")
-    return QuoteSignature(SIGNATURE_VERIFIED, "Intel DCAP verification passed", report.status)
-
-
-# --- the TLS pin ----------------------------------------------------------------------------
-
-
-class PinMismatch(ssl.SSLError):
-    """The peer's TLS key is not the attested one (raised during the handshake)."""
-
-
-def _check_pin(expected_sha256: str, cert_der: bytes | None) -> None:
-    actual = tls_spki_sha256(cert_der) if cert_der else ""
-    if actual != expected_sha256:
-        raise PinMismatch(
-            f"TLS public key {_short(actual) if actual else '(none)'} is not the attested key "
-            f"{_short(expected_sha256)}"
-        )
-
-
-def pinned_ssl_context(
-    expected_spki_sha256: str, base: ssl.SSLContext | None = None
-) -> ssl.SSLContext:
-    """An SSLContext whose handshakes fail unless the peer's SPKI SHA-256 is the pinned one.
-
-    ``base`` (default: the platform trust store) is modified and returned; pass a fresh one.
-    The check runs inside the handshake, before any request byte (a prompt) is written. Works
-    with asyncio streams, anyio/httpx (``httpx.AsyncClient(verify=ctx)``, which AsyncOpenAI
-    accepts through ``http_client``) and blocking sockets. The failure is :class:`PinMismatch`
-    (an ``ssl.SSLError``; httpx wraps it in ``ConnectError``).
-    """
-    context = base or ssl.create_default_context()
-    pin = expected_spki_sha256.lower()
-
-    class PinnedSSLObject(ssl.SSLObject):
-        def do_handshake(self) -> None:
-            super().do_handshake()
-            _check_pin(pin, self.getpeercert(binary_form=True))
-
-    class PinnedSSLSocket(ssl.SSLSocket):
-        def do_handshake(self, block: bool = False) -> None:
-            super().do_handshake(block)
-            _check_pin(pin, self.getpeercert(binary_form=True))
-
-    context.sslobject_class = PinnedSSLObject
-    context.sslsocket_class = PinnedSSLSocket
-    return context
-
-
-# --- the attestor ---------------------------------------------------------------------------
-
-
-@dataclass
-class Attestor:
-    """Attests the inference endpoint, caches the verdict, and pins its TLS key.
-
-    Given the policy and the inference base URL (``https://host:port/v1``) it fetches the quote
-    from ``attestation_url`` (default ``https://host:29343``) and the certificate the inference
-    host:port presents, runs the DCAP signature check, and evaluates. ATTESTED verdicts are
-    cached for ``ttl`` seconds, FAILED ones for ``failure_ttl``; an unreachable endpoint raises
-    Unavailable and is not cached. With mode "off" nothing touches the network.
-    """
-
-    policy: Policy
-    inference_base_url: str
-    attestation_url: str | None = None
-    ttl: float = 300.0
-    failure_ttl: float = 30.0
-    timeout_seconds: float = 10.0
-    ssl_context: ssl.SSLContext | None = None  # for the certificate and quote fetches
-    clock: Callable[[], float] = time.monotonic
-    wall_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    quote_fetcher: Callable[..., Awaitable[str]] = fetch_quote
-    cert_fetcher: Callable[..., Awaitable[bytes]] = fetch_tls_certificate
-    signature_checker: Callable[..., Awaitable[QuoteSignature]] = verify_quote_signature
-
-    def __post_init__(self) -> None:
-        self._verdict: Verdict | None = None
-        self._expires = 0.0
-        self._lock = asyncio.Lock()
-        if self.policy.mode == MODE_REQUIRED and self.attestation_url is None:
-            self.attestation_url = attestation_url_for(self.inference_base_url)
-
-    async def verdict(self) -> Verdict:
-        """The current verdict (cached); Unavailable when the endpoint cannot be reached."""
-        if self.policy.mode == MODE_OFF:
-            return development_verdict(self.wall_clock())
-        if self._verdict is not None and self.clock() < self._expires:
-            return self._verdict
-        async with self._lock:
-            if self._verdict is not None and self.clock() < self._expires:
-                return self._verdict
-            verdict = await self._attest()
-            self._verdict = verdict
-            self._expires = self.clock() + (self.ttl if verdict.attested else self.failure_ttl)
-            return verdict
-
-    async def ensure(self) -> Verdict:
-        """The verdict, or FailedPrecondition("ATTESTATION_FAILED") if data must not be sent."""
-        verdict = await self.verdict()
-        require(verdict)
-        return verdict
-
-    def invalidate(self) -> None:
-        """Forget the cached verdict (e.g. after a PinMismatch: the endpoint changed its key)."""
-        self._verdict = None
-        self._expires = 0.0
-
-    @property
-    def pinned_spki_sha256(self) -> str | None:
-        """The attested TLS key (hex SHA-256 of its SPKI), while an ATTESTED verdict is cached."""
-        if self._verdict is not None and self._verdict.attested and self.clock() < self._expires:
-            return self._verdict.tls_public_key_sha256
-        return None
-
-    def pinned_ssl_context(self, base: ssl.SSLContext | None = None) -> ssl.SSLContext | None:
-        """An SSLContext pinned to the attested key; None with mode off. Call after ensure()."""
-        if self.policy.mode == MODE_OFF:
-            return None
-        pin = self.pinned_spki_sha256
-        if pin is None:
-            raise FailedPrecondition(
-                "ATTESTATION_FAILED", "no attested TLS key to pin: call ensure() first"
-            )
-        return pinned_ssl_context(pin, base)
-
-    def check_peer_certificate(self, cert_der: bytes) -> None:
-        """FailedPrecondition("ATTESTATION_FAILED") unless ``cert_der`` carries the attested key."""
-        if self.policy.mode == MODE_OFF:
-            return
-        pin = self.pinned_spki_sha256
-        try:
-            if pin is None:
-                raise PinMismatch("no attested TLS key")
-            _check_pin(pin, cert_der)
-        except PinMismatch as exc:
-            self.invalidate()
-            raise FailedPrecondition(
-                "ATTESTATION_FAILED",
-                f"the inference endpoint's TLS key changed since attestation: {exc}",
-                {"check": CHECK_TLS},
-            ) from exc
-
-    async def _attest(self) -> Verdict:
-        now = self.wall_clock()
-        target = urlsplit(self.inference_base_url)
-        if target.scheme != "https" or not target.hostname:
-            return Verdict(
-                attested=False,
-                state=FAILED,
-                reason=(
-                    f"the inference endpoint {self.inference_base_url} is not https: "
-                    "there is no TLS key for a quote to bind"
-                ),
-                checked_at=now,
-                failed_check=CHECK_ENDPOINT,
-            )
-        assert self.attestation_url is not None
-        verify: ssl.SSLContext | bool = self.ssl_context or True
-        quote_hex, cert_der = await asyncio.gather(
-            self.quote_fetcher(
-                self.attestation_url, timeout_seconds=self.timeout_seconds, verify=verify
-            ),
-            self.cert_fetcher(
-                target.hostname,
-                target.port or 443,
-                timeout_seconds=self.timeout_seconds,
-                ssl_context=self.ssl_context,
-            ),
-            return_exceptions=True,
-        )
-        for outcome in (quote_hex, cert_der):
-            if isinstance(outcome, BaseException):
-                raise outcome
-        assert isinstance(quote_hex, str) and isinstance(cert_der, bytes)
-        signature = await self.signature_checker(
-            quote_hex, timeout_seconds=self.timeout_seconds, now=now
-        )
-        spki_sha256 = tls_spki_sha256(cert_der)
-        return evaluate(
-            self.policy,
-            quote_hex,
-            None,
-            now,
-            tls_public_key_sha256=spki_sha256,
-            signature=signature,
-        )

@@ -22,7 +22,8 @@ import openai
 import openai.resources.chat  # noqa: F401
 import openai.resources.embeddings  # noqa: F401
 
-from privexbot.inference.attestation import Attestor, Verdict
+from privexbot.inference.attestation import Verdict
+from privexbot.inference.attestor import Attestor
 from privexbot.kernel.errors import (
     DeadlineExceeded,
     DomainError,

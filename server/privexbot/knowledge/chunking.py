@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from privexbot.kernel.errors import FieldViolation, InvalidArgument
+from privexbot.knowledge import spans as text_spans
 from privexbot.knowledge.parsing import ParsedDocument, Section
 
 MIN_CHUNK_SIZE = 100
@@ -109,7 +110,7 @@ class _Chars:
         return max(0, end - n)
 
     def cut(self, a: int, b: int, limit: int) -> list[tuple[int, int]]:
-        return _trimmed(self.text, ((x, min(x + limit, b)) for x in range(a, b, limit)))
+        return text_spans.trimmed(self.text, ((x, min(x + limit, b)) for x in range(a, b, limit)))
 
 
 class _Tokens:
@@ -128,7 +129,7 @@ class _Tokens:
         first, last = bisect_left(self.starts, a), bisect_left(self.starts, b)
         bounds = [self.starts[k] for k in range(first, last, limit)] + [b]
         bounds[0] = a
-        return _trimmed(self.text, zip(bounds, bounds[1:], strict=False))
+        return text_spans.trimmed(self.text, zip(bounds, bounds[1:], strict=False))
 
 
 _Measure = _Chars | _Tokens
@@ -136,86 +137,13 @@ _Measure = _Chars | _Tokens
 
 # --- splitting ---------------------------------------------------------------------------
 
-
-def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
-
-
-def _trimmed(text: str, spans) -> list[tuple[int, int]]:
-    out = []
-    for a, b in spans:
-        a, b = _trim(text, a, b)
-        if a < b:
-            out.append((a, b))
-    return out
-
-
-def _between(pattern: re.Pattern[str]) -> Callable[[str, int, int], list[tuple[int, int]]]:
-    def split(text: str, a: int, b: int) -> list[tuple[int, int]]:
-        spans, pos = [], a
-        for match in pattern.finditer(text, a, b):
-            spans.append((pos, match.start()))
-            pos = match.end()
-        spans.append((pos, b))
-        return _trimmed(text, spans)
-
-    return split
-
-
-_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+")
-_OPENERS = "\"'\u201c\u2018(["
-ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st mt ft vs etc e.g i.e cf al inc ltd co corp dept est approx "
-    "no nos fig figs vol pp ed eds gen col lt sgt capt rev hon jan feb mar apr jun jul aug "
-    "sep sept oct nov dec".split()
-)
-
-
-def sentence_starts(text: str, a: int, b: int) -> list[int]:
-    """Where sentences start inside ``text[a:b]`` (not counting ``a``).
-
-    A sentence ends at ``.``, ``!``, ``?`` or ``…`` (closing quotes and brackets may follow)
-    followed by whitespace and then a capital letter or digit (perhaps after an opening
-    quote), unless the word ending in ``.`` is a common abbreviation (:data:`ABBREVIATIONS`,
-    "e.g.", "Dr.") or a single letter (an initial: "J. Smith").
-    """
-    starts = []
-    for match in _SENTENCE_END.finditer(text, a, b):
-        nxt = match.end()
-        if nxt >= b:
-            break
-        head = text[nxt]
-        if head in _OPENERS and nxt + 1 < b:
-            head = text[nxt + 1]
-        if not (head.isupper() or head.isdigit()):
-            continue
-        if text[match.start()] == ".":
-            w = match.start()
-            s = w
-            while s > a and not text[s - 1].isspace():
-                s -= 1
-            word = text[s:w].lstrip(_OPENERS).lower()
-            if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-                continue
-        starts.append(nxt)
-    return starts
-
-
-def _sentences(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    bounds = [a, *sentence_starts(text, a, b), b]
-    return _trimmed(text, zip(bounds, bounds[1:], strict=False))
-
-
-_paragraphs = _between(re.compile(r"\n[ \t]*\n"))
-_lines = _between(re.compile(r"\n"))
-_words = _between(re.compile(r"\s+"))
-
 _Level = Callable[[str, int, int], list[tuple[int, int]]]
-RECURSIVE_LEVELS: tuple[_Level, ...] = (_paragraphs, _lines, _sentences, _words)
+RECURSIVE_LEVELS: tuple[_Level, ...] = (
+    text_spans.paragraphs,
+    text_spans.lines,
+    text_spans.sentences,
+    text_spans.words,
+)
 
 
 def _split(
@@ -252,7 +180,7 @@ def _pieces(
 ) -> list[_Piece]:
     out: list[_Piece] = []
     for section in sections:
-        a, b = _trim(text, section.start, section.end)
+        a, b = text_spans.trim(text, section.start, section.end)
         if a >= b:
             continue
         size = measure.size(a, b)
@@ -300,7 +228,7 @@ def _overlap_start(
 
     levels: list[list[int]] = [[p.start for p in chunk]]
     if fine:
-        levels.append(sentence_starts(text, max(start, lo - 64), end))
+        levels.append(text_spans.sentence_starts(text, max(start, lo - 64), end))
         levels.append([m.end() for m in _SPACE_RUN.finditer(text, max(start, lo - 1), end)])
     best: int | None = None
     for candidates in levels:
@@ -381,7 +309,7 @@ def _by_heading(doc, sections, size, overlap, measure) -> list[tuple[int, int]]:
         groups[-1].append(section)
     spans: list[tuple[int, int]] = []
     for group in groups:
-        a, b = _trim(doc.text, group[0].start, group[-1].end)
+        a, b = text_spans.trim(doc.text, group[0].start, group[-1].end)
         if measure.size(a, b) <= size:
             spans.append((a, b))
         else:
@@ -390,7 +318,7 @@ def _by_heading(doc, sections, size, overlap, measure) -> list[tuple[int, int]]:
 
 
 def _by_paragraph(doc, sections, size, overlap, measure) -> list[tuple[int, int]]:
-    levels = (_lines, _sentences, _words)
+    levels = (text_spans.lines, text_spans.sentences, text_spans.words)
     pieces = _pieces(doc.text, sections, size, measure, levels)
     return _merge(doc.text, pieces, size, overlap, measure, fine_overlap=False)
 
@@ -400,15 +328,17 @@ def _by_sentence(doc, sections, size, overlap, measure) -> list[tuple[int, int]]
 
     def sentences(section: Section, a: int, b: int) -> list[tuple[int, int]]:
         # Lists and tables: each line is a unit; prose: sentences across wrapped lines.
-        lines = _lines(text, a, b) if section.kind in ("list", "table", "code") else [(a, b)]
-        return [s for x, y in lines for s in _sentences(text, x, y)]
+        lines = (
+            text_spans.lines(text, a, b) if section.kind in ("list", "table", "code") else [(a, b)]
+        )
+        return [s for x, y in lines for s in text_spans.sentences(text, x, y)]
 
-    pieces = _pieces(text, sections, size, measure, (_words,), by_section=sentences)
+    pieces = _pieces(text, sections, size, measure, (text_spans.words,), by_section=sentences)
     return _merge(text, pieces, size, overlap, measure, fine_overlap=False)
 
 
 def _none(doc, sections, size, overlap, measure) -> list[tuple[int, int]]:
-    a, b = _trim(doc.text, 0, len(doc.text))
+    a, b = text_spans.trim(doc.text, 0, len(doc.text))
     if b - a <= NONE_MAX_CHARS:
         return [(a, b)] if a < b else []
     return _recursive(doc, sections, NONE_MAX_CHARS, 0, _Chars(doc.text))
@@ -439,7 +369,7 @@ def chunk(doc: ParsedDocument, config: ChunkingConfig | None = None) -> list[Chu
     starts = [s.start for s in doc.sections]
     chunks: list[Chunk] = []
     for a, b in spans:
-        a, b = _trim(doc.text, a, b)
+        a, b = text_spans.trim(doc.text, a, b)
         if a >= b:
             continue
         page, path = _position(doc.sections, starts, a, b)

@@ -2,8 +2,8 @@
 
 One collection holds every tenant's vectors; each row carries its organization, workspace,
 knowledge base and document ids, and a search cannot be made without an organization, a
-workspace and the knowledge bases to search. Ids are checked against :data:`ID_PATTERN`
-before they are written into a filter expression, so no id can change what a filter means.
+workspace and the knowledge bases to search. Ids are checked before they
+are written into a filter expression (vector_filters).
 A ``.db`` path is milvus-lite (one process per file: it holds a file lock), an
 ``http(s)://`` URI a Milvus server; pymilvus is synchronous, so calls run in a worker
 thread. Why FLAT, IP, Strong and batches of 250: docs/decisions/0003-vectors-milvus-lite.md.
@@ -13,37 +13,38 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
-import os
 import re
-import sys
-import threading
-import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
-
 from privexbot.kernel.errors import DomainError, FailedPrecondition, InvalidArgument, Unavailable
+from privexbot.knowledge.milvus import (
+    LITE_GRPC_OPTIONS,
+    LITE_USERS,
+    import_milvus_lite,
+    import_pymilvus,
+    is_backend_error,
+    is_server_uri,
+    log,
+    quiet_pymilvus_iterator,
+)
+from privexbot.knowledge.vector_filters import (
+    SCOPE_FIELDS,
+    check_id,
+    check_ids,
+    normalized,
+    scope_filter,
+    string_list,
+)
 
-log = logging.getLogger("privexbot.knowledge.vectors")
-
-ID_PATTERN = re.compile(r"[A-Za-z0-9-]{1,64}")
 ID_MAX_LENGTH = 64
 MAX_TOP_K = 16_384  # Milvus' limit for top-k (and offset + limit of a query)
 UPSERT_BATCH = 256
 ITERATOR_BATCH = 4_096
 INDEX_TYPES = ("FLAT", "IVF_FLAT", "AUTOINDEX", "HNSW")
 METRICS = ("IP", "COSINE")
-SCOPE_FIELDS = ("organization_id", "workspace_id", "knowledge_base_id", "document_id")
-SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")
-# pymilvus pings every 10 s even with no call in flight; milvus-lite's gRPC server counts
-# those as strikes and, a minute or two into an idle spell, drops the connection with
-# GOAWAY "too_many_pings" (logged as an error on stderr). Its socket is local: ping only
-# while a call runs.
-LITE_GRPC_OPTIONS = {"grpc.keepalive_permit_without_calls": False}
 
 T = TypeVar("T")
 
@@ -90,10 +91,6 @@ def vector_id(
     """The row's primary key: 32 hex characters, the same for the same chunk of a tenant."""
     key = f"{organization_id}/{workspace_id}/{knowledge_base_id}/{document_id}/{chunk_index}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
-def is_server_uri(uri: str) -> bool:
-    return uri.startswith(SERVER_SCHEMES)
 
 
 class VectorStore:
@@ -177,7 +174,7 @@ class VectorStore:
         for i, chunk in enumerate(vectors):
             where = f"vectors[{i}]"
             for name in SCOPE_FIELDS:
-                _check_id(f"{where}.{name}", getattr(chunk, name))
+                check_id(f"{where}.{name}", getattr(chunk, name))
             if (
                 not isinstance(chunk.chunk_index, int)
                 or isinstance(chunk.chunk_index, bool)
@@ -188,7 +185,7 @@ class VectorStore:
         if not latest:
             return
         keep = sorted(latest.values())
-        unit = _normalized("vectors", [vectors[i].vector for i in keep], self.dimension)
+        unit = normalized("vectors", [vectors[i].vector for i in keep], self.dimension)
         rows = [
             {
                 "id": vectors[i].id,
@@ -214,7 +211,7 @@ class VectorStore:
         document_id: str | None = None,
     ) -> int:
         """Delete every vector in the scope; returns how many there were."""
-        expr = _scope_filter(organization_id, workspace_id, knowledge_base_id, document_id)
+        expr = scope_filter(organization_id, workspace_id, knowledge_base_id, document_id)
 
         def run(client: Any) -> int:
             before = self._count(client, expr)
@@ -247,22 +244,22 @@ class VectorStore:
         (and of ``document_ids`` when given) can be returned. An empty list of knowledge
         bases or documents finds nothing.
         """
-        _check_id("organization_id", organization_id)
-        _check_id("workspace_id", workspace_id)
-        _check_ids("knowledge_base_ids", knowledge_base_ids)
+        check_id("organization_id", organization_id)
+        check_id("workspace_id", workspace_id)
+        check_ids("knowledge_base_ids", knowledge_base_ids)
         if document_ids is not None:
-            _check_ids("document_ids", document_ids)
+            check_ids("document_ids", document_ids)
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
             raise InvalidArgument.field("top_k", f"must be 1..{MAX_TOP_K}")
-        query = _normalized("vector", [vector], self.dimension)[0]
+        query = normalized("vector", [vector], self.dimension)[0]
         if not knowledge_base_ids or document_ids == []:
             return []
         expr = (
             f'organization_id == "{organization_id}" and workspace_id == "{workspace_id}"'
-            f" and knowledge_base_id in {_string_list(knowledge_base_ids)}"
+            f" and knowledge_base_id in {string_list(knowledge_base_ids)}"
         )
         if document_ids is not None:
-            expr += f" and document_id in {_string_list(document_ids)}"
+            expr += f" and document_id in {string_list(document_ids)}"
 
         def run(client: Any) -> list[Hit]:
             result = client.search(
@@ -295,7 +292,7 @@ class VectorStore:
         document_id: str | None = None,
     ) -> int:
         """The exact number of vectors in the scope."""
-        expr = _scope_filter(organization_id, workspace_id, knowledge_base_id, document_id)
+        expr = scope_filter(organization_id, workspace_id, knowledge_base_id, document_id)
         return await self._call("count", lambda c: self._count(c, expr))
 
     async def document_ids(
@@ -306,7 +303,7 @@ class VectorStore:
         knowledge_base_id: str | None = None,
     ) -> set[str]:
         """The ids of the documents that have at least one vector in the scope."""
-        expr = _scope_filter(organization_id, workspace_id, knowledge_base_id, None)
+        expr = scope_filter(organization_id, workspace_id, knowledge_base_id, None)
 
         def run(client: Any) -> set[str]:
             found: set[str] = set()
@@ -338,10 +335,10 @@ class VectorStore:
         return int(rows[0]["count(*)"])
 
     def _connect(self, _: Any = None) -> Any:
-        _import_pymilvus()
+        import_pymilvus()
         if self._lite:
-            _import_milvus_lite()
-        _quiet_pymilvus_iterator()
+            import_milvus_lite()
+        quiet_pymilvus_iterator()
         from pymilvus import MilvusClient
 
         client = MilvusClient(
@@ -351,7 +348,7 @@ class VectorStore:
             grpc_options=LITE_GRPC_OPTIONS if self._lite else {},
         )
         if self._lite:
-            _LITE_USERS.acquire(self._lite_path)
+            LITE_USERS.acquire(self._lite_path)
         return client
 
     def _disconnect(self, client: Any) -> None:
@@ -360,7 +357,7 @@ class VectorStore:
         except Exception:  # closing is best effort
             log.debug("closing the Milvus client failed", exc_info=True)
         if self._lite:
-            _LITE_USERS.release(self._lite_path)
+            LITE_USERS.release(self._lite_path)
 
     def _ensure_collection(self, client: Any) -> None:
         from pymilvus import DataType, MilvusClient
@@ -426,7 +423,7 @@ class VectorStore:
         except DomainError:
             raise
         except Exception as exc:
-            if not _is_backend_error(exc):
+            if not is_backend_error(exc):
                 raise
             log.warning("vector store: %s failed: %s", what, exc)
             where = f"milvus-lite file {self._lite_path}" if self._lite else "the Milvus server"
@@ -436,186 +433,3 @@ class VectorStore:
                 f"the vector store could not {what}: {where} is unavailable{hint}",
                 {"operation": what},
             ) from exc
-
-
-# -- validation and filter expressions --------------------------------------------------
-
-
-def _check_id(name: str, value: object) -> None:
-    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        raise InvalidArgument.field(
-            name, "must be 1–64 letters, digits or '-'", reason="INVALID_IDENTIFIER"
-        )
-
-
-def _check_ids(name: str, values: object) -> None:
-    if isinstance(values, str) or not isinstance(values, Iterable):
-        raise InvalidArgument.field(name, "must be a list of ids")
-    for i, value in enumerate(values):
-        _check_id(f"{name}[{i}]", value)
-
-
-def _string_list(values: list[str]) -> str:
-    """``["a", "b"]`` for ids already checked against ID_PATTERN (no quotes, no escapes)."""
-    return "[" + ", ".join(f'"{value}"' for value in dict.fromkeys(values)) + "]"
-
-
-def _scope_filter(
-    organization_id: str,
-    workspace_id: str | None,
-    knowledge_base_id: str | None,
-    document_id: str | None,
-) -> str:
-    """``organization_id == "…"`` and each narrower scope given; the organization is required."""
-    parts = []
-    for name, value in zip(
-        SCOPE_FIELDS,
-        (organization_id, workspace_id, knowledge_base_id, document_id),
-        strict=True,
-    ):
-        if value is None and name != "organization_id":
-            continue
-        _check_id(name, value)
-        parts.append(f'{name} == "{value}"')
-    return " and ".join(parts)
-
-
-def _normalized(name: str, vectors: list[Any], dimension: int) -> list[list[float]]:
-    """Each vector scaled to unit length, so inner product is cosine similarity."""
-    try:
-        matrix = np.asarray(vectors, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InvalidArgument.field(name, "must be lists of numbers") from None
-    if matrix.ndim != 2 or matrix.shape[1] != dimension:
-        raise InvalidArgument.field(name, f"must have {dimension} dimensions")
-    norms = np.linalg.norm(matrix, axis=1)
-    bad = np.flatnonzero(~np.isfinite(norms) | (norms == 0.0))
-    if bad.size:
-        raise InvalidArgument.field(name, f"must be finite and not all zeros (item {bad[0]})")
-    return (matrix / norms[:, None]).astype(np.float32).tolist()
-
-
-# -- milvus-lite plumbing ---------------------------------------------------------------
-
-
-def _is_backend_error(exc: BaseException) -> bool:
-    """Errors from Milvus, the connection or grpc (checked by module: no grpc import here)."""
-    from pymilvus.exceptions import MilvusException
-
-    if isinstance(exc, (MilvusException, OSError)):
-        return True
-    return any(cls.__module__.split(".")[0] == "grpc" for cls in type(exc).__mro__)
-
-
-_IMPORT_LOCK = threading.Lock()
-
-
-def _import_milvus_lite() -> None:
-    """Import milvus_lite, standing in for the one ``pkg_resources`` call it makes.
-
-    milvus-lite 2.5.1 runs ``from pkg_resources import DistributionNotFound,
-    get_distribution`` at import, for its version string only. setuptools ≥ 81 has no
-    ``pkg_resources`` (and in older ones importing it is slow and warns): unless it is
-    already imported, a stand-in backed by importlib.metadata is placed for that one
-    import and removed right after, so nothing else ever sees it.
-    """
-    with _IMPORT_LOCK:
-        if "milvus_lite.server_manager" in sys.modules or "pkg_resources" in sys.modules:
-            import milvus_lite.server_manager  # noqa: F401
-
-            return
-        sys.modules["pkg_resources"] = _pkg_resources_stand_in()
-        try:
-            import milvus_lite.server_manager  # noqa: F401
-        finally:
-            sys.modules.pop("pkg_resources", None)
-
-
-def _import_pymilvus() -> None:
-    """Import pymilvus with our MILVUS_URI hidden when it names a milvus-lite file.
-
-    pymilvus reads the environment variable MILVUS_URI (the same name as our setting) when it
-    is imported, for its default connection, and rejects a file path there as an "Illegal
-    uri" on every later connect. Our setting is passed to the client explicitly instead.
-    """
-    with _IMPORT_LOCK:
-        if "pymilvus" in sys.modules:
-            return
-        value = os.environ.get("MILVUS_URI")
-        hide = value is not None and not is_server_uri(value)
-        if hide:
-            del os.environ["MILVUS_URI"]
-        try:
-            import pymilvus  # noqa: F401
-        finally:
-            if hide:
-                os.environ["MILVUS_URI"] = value
-
-
-def _pkg_resources_stand_in() -> types.ModuleType:
-    import importlib.metadata
-
-    module = types.ModuleType("pkg_resources")
-
-    class DistributionNotFound(Exception):
-        pass
-
-    def get_distribution(name: str) -> types.SimpleNamespace:
-        try:
-            return types.SimpleNamespace(version=importlib.metadata.version(name))
-        except importlib.metadata.PackageNotFoundError as exc:
-            raise DistributionNotFound(name) from exc
-
-    module.DistributionNotFound = DistributionNotFound  # type: ignore[attr-defined]
-    module.get_distribution = get_distribution  # type: ignore[attr-defined]
-    return module
-
-
-class _MvccWarningFilter(logging.Filter):
-    """milvus-lite has no MVCC timestamp for query iterators; pymilvus warns each time."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "failed to get mvccTs" not in record.getMessage()
-
-
-_QUIET = False
-
-
-def _quiet_pymilvus_iterator() -> None:
-    global _QUIET
-    if not _QUIET:
-        logging.getLogger("pymilvus.orm.iterator").addFilter(_MvccWarningFilter())
-        _QUIET = True
-
-
-class _LiteUsers:
-    """Stores open per milvus-lite file: its server process stops when the last closes.
-
-    pymilvus starts one milvus-lite process per file and keeps it for the life of the
-    Python process; stopping it releases the file's lock for another process.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._count: dict[str, int] = {}
-
-    def acquire(self, path: str) -> None:
-        with self._lock:
-            self._count[path] = self._count.get(path, 0) + 1
-
-    def release(self, path: str) -> None:
-        with self._lock:
-            left = self._count.get(path, 0) - 1
-            if left > 0:
-                self._count[path] = left
-                return
-            self._count.pop(path, None)
-            try:
-                from milvus_lite.server_manager import server_manager_instance
-
-                server_manager_instance.release_server(path)
-            except Exception:  # the process exits with ours anyway
-                log.debug("stopping milvus-lite for %s failed", path, exc_info=True)
-
-
-_LITE_USERS = _LiteUsers()

@@ -7,76 +7,30 @@ so deleting an organization deletes everything it owns in one statement.
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from privexbot.kernel.ids import new_id
-
-
-class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime")
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "ck": "ck_%(table_name)s_%(constraint_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
-    type_annotation_map = {datetime: UTCDateTime}
-
-
-def _id() -> Mapped[str]:
-    return mapped_column(String(32), primary_key=True, default=new_id)
-
-
-def _created() -> Mapped[datetime]:
-    return mapped_column(default=utcnow)
+from privexbot.store.base import Base, created, made_by, parent, primary_id, version_counter
 
 
 class User(Base):
     __tablename__ = "users"
-    id: Mapped[str] = _id()
+    id: Mapped[str] = primary_id()
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(100), default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created()
 
 
 class Identity(Base):
@@ -84,27 +38,26 @@ class Identity(Base):
 
     __tablename__ = "identities"
     __table_args__ = (UniqueConstraint("kind", "chain", "subject", name="uq_identities_subject"),)
-    id: Mapped[str] = _id()
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[str] = primary_id()
+    user_id: Mapped[str] = parent("users", index=True)
     kind: Mapped[str] = mapped_column(String(16))
     chain: Mapped[str] = mapped_column(String(16), default="")
     subject: Mapped[str] = mapped_column(String(254))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created()
     last_used_at: Mapped[datetime | None]
 
 
 class Organization(Base):
     __tablename__ = "organizations"
-    id: Mapped[str] = _id()
+    id: Mapped[str] = primary_id()
     display_name: Mapped[str] = mapped_column(String(100))
     billing_email: Mapped[str] = mapped_column(String(254), default="")
     plan: Mapped[str] = mapped_column(String(16), default="free")
     trial_ends_at: Mapped[datetime | None]
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = _created()
-    # Bumped on every change; the etag is derived from it (AIP-154).
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+    version: Mapped[int] = version_counter()
 
 
 def name_key(display_name: str) -> str:
@@ -116,17 +69,15 @@ class Workspace(Base):
     __tablename__ = "workspaces"
     # Display names are unique per organization, whatever their case.
     __table_args__ = (UniqueConstraint("organization_id", "name_key"),)
-    id: Mapped[str] = _id()
-    organization_id: Mapped[str] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[str] = primary_id()
+    organization_id: Mapped[str] = parent("organizations", index=True)
     display_name: Mapped[str] = mapped_column(String(100))
     name_key: Mapped[str] = mapped_column(String(400))
     description: Mapped[str] = mapped_column(Text, default="")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = _created()
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+    version: Mapped[int] = version_counter()
 
     @validates("display_name")
     def _keep_name_key(self, _field: str, value: str) -> str:
@@ -136,37 +87,25 @@ class Workspace(Base):
 
 class OrganizationMembership(Base):
     __tablename__ = "organization_memberships"
-    organization_id: Mapped[str] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    organization_id: Mapped[str] = parent("organizations", primary_key=True)
+    user_id: Mapped[str] = parent("users", primary_key=True, index=True)
     role: Mapped[str] = mapped_column(String(16))  # owner | admin | member
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created()
 
 
 class WorkspaceMembership(Base):
     __tablename__ = "workspace_memberships"
-    workspace_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    organization_id: Mapped[str] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
-    )
+    workspace_id: Mapped[str] = parent("workspaces", primary_key=True)
+    user_id: Mapped[str] = parent("users", primary_key=True, index=True)
+    organization_id: Mapped[str] = parent("organizations", index=True)
     role: Mapped[str] = mapped_column(String(16))  # admin | editor | viewer
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created()
 
 
 class Invitation(Base):
     __tablename__ = "invitations"
-    id: Mapped[str] = _id()
-    organization_id: Mapped[str] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[str] = primary_id()
+    organization_id: Mapped[str] = parent("organizations", index=True)
     email: Mapped[str] = mapped_column(String(254), default="")
     wallet_address: Mapped[str] = mapped_column(String(128), default="")
     role: Mapped[str] = mapped_column(String(16))
@@ -174,27 +113,23 @@ class Invitation(Base):
     workspace_grants: Mapped[list] = mapped_column(JSON, default=list)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     state: Mapped[str] = mapped_column(String(16), default="pending")
-    inviter_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = _created()
+    inviter_id: Mapped[str | None] = made_by()
+    created_at: Mapped[datetime] = created()
     expires_at: Mapped[datetime]
 
 
 class ApiKey(Base):
     __tablename__ = "api_keys"
-    id: Mapped[str] = _id()
-    organization_id: Mapped[str] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
-    )
-    workspace_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[str] = primary_id()
+    organization_id: Mapped[str] = parent("organizations", index=True)
+    workspace_id: Mapped[str] = parent("workspaces", index=True)
     display_name: Mapped[str] = mapped_column(String(100))
     # The visible part of the key; the secret part is kept only as a SHA-256 hash.
     prefix: Mapped[str] = mapped_column(String(32), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     permissions: Mapped[list] = mapped_column(JSON, default=list)
-    creator_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = _created()
+    creator_id: Mapped[str | None] = made_by()
+    created_at: Mapped[datetime] = created()
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
@@ -204,11 +139,11 @@ class Session(Base):
     """A sign-in: the family of refresh tokens rotated from one login."""
 
     __tablename__ = "sessions"
-    id: Mapped[str] = _id()
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[str] = primary_id()
+    user_id: Mapped[str] = parent("users", index=True)
     organization_id: Mapped[str | None] = mapped_column(String(32))
     workspace_id: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created()
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str] = mapped_column(String(32), default="")
@@ -219,23 +154,21 @@ class RefreshToken(Base):
 
     __tablename__ = "refresh_tokens"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    session_id: Mapped[str] = mapped_column(
-        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
-    )
-    created_at: Mapped[datetime] = _created()
+    session_id: Mapped[str] = parent("sessions", index=True)
+    created_at: Mapped[datetime] = created()
     used_at: Mapped[datetime | None]
 
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_org_id", "organization_id", "id"),)
-    id: Mapped[str] = _id()
+    id: Mapped[str] = primary_id()
     # Empty for events outside any organization (e.g. a failed login).
     organization_id: Mapped[str] = mapped_column(String(32), default="")
     actor: Mapped[str] = mapped_column(String(256), default="")
     action: Mapped[str] = mapped_column(String(64))
     resource: Mapped[str] = mapped_column(String(512), default="")
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created()
     client_ip: Mapped[str] = mapped_column(String(64), default="")
     request_id: Mapped[str] = mapped_column(String(64), default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -249,7 +182,7 @@ class IdempotencyKey(Base):
     # idempotency.fingerprint of the request: a reused id with another request is refused.
     fingerprint: Mapped[str] = mapped_column(String(64), default="")
     resource: Mapped[str] = mapped_column(String(512))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created()
 
 
 class TokenUsage(Base):
@@ -257,26 +190,20 @@ class TokenUsage(Base):
 
     __tablename__ = "token_usage"
     __table_args__ = (Index("ix_token_usage_org_time", "organization_id", "created_at"),)
-    id: Mapped[str] = _id()
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    workspace_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[str] = primary_id()
+    organization_id: Mapped[str] = parent("organizations")
+    workspace_id: Mapped[str] = parent("workspaces", index=True)
     model: Mapped[str] = mapped_column(String(128))
     prompt_tokens: Mapped[int] = mapped_column(Integer)
     completion_tokens: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created()
 
 
 class KnowledgeBase(Base):
     __tablename__ = "knowledge_bases"
-    id: Mapped[str] = _id()
-    organization_id: Mapped[str] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
-    )
-    workspace_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[str] = primary_id()
+    organization_id: Mapped[str] = parent("organizations", index=True)
+    workspace_id: Mapped[str] = parent("workspaces", index=True)
     display_name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     # {"strategy", "chunk_size", "chunk_overlap"} and {"top_k", "score_threshold", "mode"}
@@ -284,9 +211,9 @@ class KnowledgeBase(Base):
     retrieval: Mapped[dict] = mapped_column(JSON, default=dict)
     embedding_model: Mapped[str] = mapped_column(String(128))
     embedding_dimensions: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = _created()
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+    version: Mapped[int] = version_counter()
 
 
 class Document(Base):
@@ -295,10 +222,8 @@ class Document(Base):
 
     __tablename__ = "documents"
     __table_args__ = (Index("ix_documents_state", "state", "lease_until"),)
-    id: Mapped[str] = _id()
-    knowledge_base_id: Mapped[str] = mapped_column(
-        ForeignKey("knowledge_bases.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[str] = primary_id()
+    knowledge_base_id: Mapped[str] = parent("knowledge_bases", index=True)
     organization_id: Mapped[str] = mapped_column(String(32))
     workspace_id: Mapped[str] = mapped_column(String(32))
     display_name: Mapped[str] = mapped_column(String(255))
@@ -316,10 +241,10 @@ class Document(Base):
     failure_reason: Mapped[str] = mapped_column(Text, default="")
     lease_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
     ready_at: Mapped[datetime | None]
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = version_counter()
 
 
 class Upload(Base):
@@ -327,10 +252,8 @@ class Upload(Base):
     arrived; ``document_id`` once finished. Expired rows go with their parts."""
 
     __tablename__ = "uploads"
-    id: Mapped[str] = _id()
-    knowledge_base_id: Mapped[str] = mapped_column(
-        ForeignKey("knowledge_bases.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[str] = primary_id()
+    knowledge_base_id: Mapped[str] = parent("knowledge_bases", index=True)
     organization_id: Mapped[str] = mapped_column(String(32))
     workspace_id: Mapped[str] = mapped_column(String(32))
     display_name: Mapped[str] = mapped_column(String(255))
@@ -339,7 +262,7 @@ class Upload(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     received_bytes: Mapped[int] = mapped_column(Integer, default=0)
     document_id: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created()
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
@@ -347,9 +270,7 @@ class UploadPart(Base):
     """One appended chunk of an upload, at its offset in the file."""
 
     __tablename__ = "upload_parts"
-    upload_id: Mapped[str] = mapped_column(
-        ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
-    )
+    upload_id: Mapped[str] = parent("uploads", primary_key=True)
     offset: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
@@ -358,9 +279,7 @@ class DocumentContent(Base):
     """The uploaded bytes, kept apart from the row so listing documents never loads them."""
 
     __tablename__ = "document_contents"
-    document_id: Mapped[str] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
-    )
+    document_id: Mapped[str] = parent("documents", primary_key=True)
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
@@ -369,9 +288,7 @@ class Chunk(Base):
     under the id ``{document_id}:{index}``."""
 
     __tablename__ = "chunks"
-    document_id: Mapped[str] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
-    )
+    document_id: Mapped[str] = parent("documents", primary_key=True)
     index: Mapped[int] = mapped_column(Integer, primary_key=True)
     knowledge_base_id: Mapped[str] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)
@@ -386,12 +303,12 @@ class VectorOutbox(Base):
     and applied after it; a crash in between leaves the row here to be applied on restart."""
 
     __tablename__ = "vector_outbox"
-    id: Mapped[str] = _id()
+    id: Mapped[str] = primary_id()
     organization_id: Mapped[str] = mapped_column(String(32))
     workspace_id: Mapped[str | None] = mapped_column(String(32))
     knowledge_base_id: Mapped[str | None] = mapped_column(String(32))
     document_id: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created()
 
 
 class Chatbot(Base):
@@ -399,13 +316,9 @@ class Chatbot(Base):
     immutable version chat uses. The publishable key's secret is kept only as a hash."""
 
     __tablename__ = "chatbots"
-    id: Mapped[str] = _id()
-    organization_id: Mapped[str] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
-    )
-    workspace_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[str] = primary_id()
+    organization_id: Mapped[str] = parent("organizations", index=True)
+    workspace_id: Mapped[str] = parent("workspaces", index=True)
     # The draft it was finalized from: finalizing a draft twice finds this chatbot.
     draft_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     config: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -413,30 +326,28 @@ class Chatbot(Base):
     published_at: Mapped[datetime | None]
     publishable_key_prefix: Mapped[str | None] = mapped_column(String(32), unique=True)
     publishable_key_hash: Mapped[str] = mapped_column(String(64), default="")
-    creator_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = _created()
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    creator_id: Mapped[str | None] = made_by()
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+    version: Mapped[int] = version_counter()
 
 
 class ChatbotVersion(Base):
     """A published configuration; never changed once written."""
 
     __tablename__ = "chatbot_versions"
-    chatbot_id: Mapped[str] = mapped_column(
-        ForeignKey("chatbots.id", ondelete="CASCADE"), primary_key=True
-    )
+    chatbot_id: Mapped[str] = parent("chatbots", primary_key=True)
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     config: Mapped[dict] = mapped_column(JSON)
-    publisher_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = _created()
+    publisher_id: Mapped[str | None] = made_by()
+    created_at: Mapped[datetime] = created()
 
 
 class ChatSession(Base):
     __tablename__ = "chat_sessions"
     __table_args__ = (Index("ix_chat_sessions_bot_updated", "chatbot_id", "updated_at", "id"),)
-    id: Mapped[str] = _id()
-    chatbot_id: Mapped[str] = mapped_column(ForeignKey("chatbots.id", ondelete="CASCADE"))
+    id: Mapped[str] = primary_id()
+    chatbot_id: Mapped[str] = parent("chatbots")
     organization_id: Mapped[str] = mapped_column(String(32))
     workspace_id: Mapped[str] = mapped_column(String(32))
     # The widget's visitor id, or users/{id} for a signed-in member.
@@ -444,8 +355,8 @@ class ChatSession(Base):
     # {"email", "display_name", "consent"} once a visitor left contact details.
     lead: Mapped[dict | None] = mapped_column(JSON)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
 
 
 class ChatMessage(Base):
@@ -458,8 +369,8 @@ class ChatMessage(Base):
         Index("ix_chat_messages_bot_time", "chatbot_id", "created_at"),
         Index("ix_chat_messages_org_time", "organization_id", "role", "created_at"),
     )
-    id: Mapped[str] = _id()
-    session_id: Mapped[str] = mapped_column(ForeignKey("chat_sessions.id", ondelete="CASCADE"))
+    id: Mapped[str] = primary_id()
+    session_id: Mapped[str] = parent("chat_sessions")
     chatbot_id: Mapped[str] = mapped_column(String(32))
     organization_id: Mapped[str] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(16))  # user | assistant
@@ -481,4 +392,4 @@ class ChatMessage(Base):
     feedback_rating: Mapped[str] = mapped_column(String(8), default="")  # up | down
     feedback_comment: Mapped[str] = mapped_column(Text, default="")
     feedback_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = created()
