@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from google.protobuf import empty_pb2
 
+from privexbot.api import standard
 from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
 from privexbot.identity import api_keys, current_user
 from privexbot.identity.sessions import Grant
 from privexbot.identity.users import IdentityView, UserView
 from privexbot.identity.wallets import Chain
-from privexbot.kernel import pagination, resources
+from privexbot.kernel import resources
 from privexbot.kernel.caches import Recent
 from privexbot.kernel.calls import current
 from privexbot.kernel.ids import API_KEY_SCHEME
@@ -179,13 +180,7 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         )
         return auth_pb2.CreateApiKeyResponse(api_key=api_key_message(created), key=key)
 
-    async def ListApiKeys(self, request, context):
-        keys, token = await self.api_keys.list(
-            current().scope, pagination.page_size(request.page_size), request.page_token
-        )
-        return auth_pb2.ListApiKeysResponse(
-            api_keys=[api_key_message(k) for k in keys], next_page_token=token
-        )
+    ListApiKeys = standard.list_(auth_pb2.ListApiKeysResponse, "api_keys", api_key_message)
 
     async def RevokeApiKey(self, request, context):
         key_id = resources.API_KEY.id_of(request.name)

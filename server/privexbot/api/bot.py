@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from google.protobuf import empty_pb2
-
+from privexbot.api import standard
 from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
 from privexbot.api.inference import finish_reason, usage_message, verdict_message
 from privexbot.api.knowledge import MODES, retrieval_dict, scored_citation_message
@@ -168,9 +167,7 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         draft = await self.drafts.create(current().scope, config, request.request_id)
         return draft_message(draft)
 
-    async def GetChatbotDraft(self, request, context):
-        draft_id = resources.CHATBOT_DRAFT.id_of(request.name)
-        return draft_message(await self.drafts.get(current().scope, draft_id))
+    GetChatbotDraft = standard.get("drafts", draft_message, resources.CHATBOT_DRAFT)
 
     async def UpdateChatbotDraft(self, request, context):
         draft = request.chatbot_draft
@@ -200,17 +197,9 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
 
     # ---- chatbots -------------------------------------------------------------------------
 
-    async def GetChatbot(self, request, context):
-        bot_id = resources.CHATBOT.id_of(request.name)
-        return chatbot_message(await self.chatbots.get(current().scope, bot_id))
+    GetChatbot = standard.get("chatbots", chatbot_message, resources.CHATBOT)
 
-    async def ListChatbots(self, request, context):
-        bots, token = await self.chatbots.list(
-            current().scope, pagination.page_size(request.page_size), request.page_token
-        )
-        return bot_pb2.ListChatbotsResponse(
-            chatbots=[chatbot_message(b) for b in bots], next_page_token=token
-        )
+    ListChatbots = standard.list_(bot_pb2.ListChatbotsResponse, "chatbots", chatbot_message)
 
     async def UpdateChatbot(self, request, context):
         bot = request.chatbot
@@ -224,10 +213,7 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         )
         return chatbot_message(updated)
 
-    async def DeleteChatbot(self, request, context):
-        bot_id = resources.CHATBOT.id_of(request.name)
-        await self.chatbots.delete(current().scope, bot_id, request.etag)
-        return empty_pb2.Empty()
+    DeleteChatbot = standard.delete("chatbots", resources.CHATBOT)
 
     async def PublishChatbot(self, request, context):
         bot_id = resources.CHATBOT.id_of(request.name)
@@ -256,14 +242,9 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         ):
             yield event_message(event)
 
-    async def ListChatSessions(self, request, context):
-        bot_id = resources.CHATBOT.id_of(request.parent, "parent")
-        found, token = await self.chat_sessions.list(
-            current().scope, bot_id, pagination.page_size(request.page_size), request.page_token
-        )
-        return bot_pb2.ListChatSessionsResponse(
-            chat_sessions=[session_message(s) for s in found], next_page_token=token
-        )
+    ListChatSessions = standard.list_(
+        bot_pb2.ListChatSessionsResponse, "chat_sessions", session_message, resources.CHATBOT
+    )
 
     async def GetChatSession(self, request, context):
         row, messages, token = await self.chat_sessions.get(

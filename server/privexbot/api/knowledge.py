@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from google.protobuf import empty_pb2
-
+from privexbot.api import standard
 from privexbot.api.convert import enum_names, pack, timestamp
 from privexbot.api.inference import verdict_message
-from privexbot.kernel import pagination, resources
+from privexbot.kernel import resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument
 from privexbot.knowledge import chunking
@@ -124,17 +123,11 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         )
         return kb_message(view)
 
-    async def GetKnowledgeBase(self, request, context):
-        kb_id = resources.KNOWLEDGE_BASE.id_of(request.name)
-        return kb_message(await self.knowledge_bases.get(current().scope, kb_id))
+    GetKnowledgeBase = standard.get("knowledge_bases", kb_message, resources.KNOWLEDGE_BASE)
 
-    async def ListKnowledgeBases(self, request, context):
-        views, token = await self.knowledge_bases.list(
-            current().scope, pagination.page_size(request.page_size), request.page_token
-        )
-        return knowledge_pb2.ListKnowledgeBasesResponse(
-            knowledge_bases=[kb_message(v) for v in views], next_page_token=token
-        )
+    ListKnowledgeBases = standard.list_(
+        knowledge_pb2.ListKnowledgeBasesResponse, "knowledge_bases", kb_message
+    )
 
     async def UpdateKnowledgeBase(self, request, context):
         kb = request.knowledge_base
@@ -151,10 +144,7 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         )
         return kb_message(view)
 
-    async def DeleteKnowledgeBase(self, request, context):
-        kb_id = resources.KNOWLEDGE_BASE.id_of(request.name)
-        await self.knowledge_bases.delete(current().scope, kb_id, request.etag)
-        return empty_pb2.Empty()
+    DeleteKnowledgeBase = standard.delete("knowledge_bases", resources.KNOWLEDGE_BASE)
 
     async def UploadDocument(self, request_iterator, context):
         """Client streaming: a metadata message, then the bytes in chunks."""
@@ -182,9 +172,7 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         upload = await self.uploads.start(current().scope, kb_id, file, request.request_id)
         return upload_message(upload)
 
-    async def GetUpload(self, request, context):
-        _, _, kb_id, upload_id = resources.UPLOAD.parse(request.name)
-        return upload_message(await self.uploads.get(current().scope, kb_id, upload_id))
+    GetUpload = standard.get("uploads", upload_message, resources.UPLOAD)
 
     async def AppendUpload(self, request, context):
         _, _, kb_id, upload_id = resources.UPLOAD.parse(request.name)
@@ -197,10 +185,7 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         _, _, kb_id, upload_id = resources.UPLOAD.parse(request.name)
         return document_message(await self.uploads.finish(current().scope, kb_id, upload_id))
 
-    async def DeleteUpload(self, request, context):
-        _, _, kb_id, upload_id = resources.UPLOAD.parse(request.name)
-        await self.uploads.delete(current().scope, kb_id, upload_id)
-        return empty_pb2.Empty()
+    DeleteUpload = standard.delete("uploads", resources.UPLOAD)
 
     async def CreateDocument(self, request, context):
         kb_id = resources.KNOWLEDGE_BASE.id_of(request.parent, "parent")
@@ -216,23 +201,13 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         )
         return document_message(doc)
 
-    async def GetDocument(self, request, context):
-        _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)
-        return document_message(await self.documents.get(current().scope, kb_id, doc_id))
+    GetDocument = standard.get("documents", document_message, resources.DOCUMENT)
 
-    async def ListDocuments(self, request, context):
-        kb_id = resources.KNOWLEDGE_BASE.id_of(request.parent, "parent")
-        docs, token = await self.documents.list(
-            current().scope, kb_id, pagination.page_size(request.page_size), request.page_token
-        )
-        return knowledge_pb2.ListDocumentsResponse(
-            documents=[document_message(d) for d in docs], next_page_token=token
-        )
+    ListDocuments = standard.list_(
+        knowledge_pb2.ListDocumentsResponse, "documents", document_message, resources.KNOWLEDGE_BASE
+    )
 
-    async def DeleteDocument(self, request, context):
-        _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)
-        await self.documents.delete(current().scope, kb_id, doc_id, request.etag)
-        return empty_pb2.Empty()
+    DeleteDocument = standard.delete("documents", resources.DOCUMENT)
 
     async def CancelIngestion(self, request, context):
         _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)

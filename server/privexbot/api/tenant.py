@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from google.protobuf import empty_pb2
 
+from privexbot.api import standard
 from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
-from privexbot.kernel import pagination, resources
+from privexbot.kernel import resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument
 from privexbot.tenancy.audit_log import AuditFilter
@@ -69,15 +72,14 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         )
         return organization_message(org)
 
-    async def GetOrganization(self, request, context):
-        return organization_message(await self.organizations.get(current().scope))
+    GetOrganization = standard.get("organizations", organization_message, resources.ORGANIZATION)
 
     async def ListOrganizations(self, request, context):
-        orgs, token = await self.organizations.list(
-            pagination.page_size(request.page_size), request.page_token
-        )
-        return tenant_pb2.ListOrganizationsResponse(
-            organizations=[organization_message(o) for o in orgs], next_page_token=token
+        return await standard.listed(
+            tenant_pb2.ListOrganizationsResponse,
+            organization_message,
+            self.organizations.list,
+            request,
         )
 
     async def UpdateOrganization(self, request, context):
@@ -92,9 +94,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         )
         return organization_message(org)
 
-    async def DeleteOrganization(self, request, context):
-        await self.organizations.delete(current().scope, request.etag)
-        return empty_pb2.Empty()
+    DeleteOrganization = standard.delete("organizations", resources.ORGANIZATION)
 
     # workspaces
 
@@ -105,16 +105,11 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         )
         return workspace_message(ws)
 
-    async def GetWorkspace(self, request, context):
-        return workspace_message(await self.workspaces.get(current().scope))
+    GetWorkspace = standard.get("workspaces", workspace_message, resources.WORKSPACE)
 
-    async def ListWorkspaces(self, request, context):
-        found, token = await self.workspaces.list(
-            current().scope, pagination.page_size(request.page_size), request.page_token
-        )
-        return tenant_pb2.ListWorkspacesResponse(
-            workspaces=[workspace_message(w) for w in found], next_page_token=token
-        )
+    ListWorkspaces = standard.list_(
+        tenant_pb2.ListWorkspacesResponse, "workspaces", workspace_message
+    )
 
     async def UpdateWorkspace(self, request, context):
         w = request.workspace
@@ -126,20 +121,16 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         )
         return workspace_message(ws)
 
-    async def DeleteWorkspace(self, request, context):
-        await self.workspaces.delete(current().scope, request.etag)
-        return empty_pb2.Empty()
+    DeleteWorkspace = standard.delete("workspaces", resources.WORKSPACE)
 
     # members
 
-    async def ListOrganizationMembers(self, request, context):
-        found, token = await self.members.list_organization(
-            current().scope, pagination.page_size(request.page_size), request.page_token
-        )
-        return tenant_pb2.ListOrganizationMembersResponse(
-            members=[member_message(tenant_pb2.OrganizationMember, m) for m in found],
-            next_page_token=token,
-        )
+    ListOrganizationMembers = standard.list_(
+        tenant_pb2.ListOrganizationMembersResponse,
+        "members",
+        partial(member_message, tenant_pb2.OrganizationMember),
+        lister="list_organization",
+    )
 
     async def UpdateOrganizationMember(self, request, context):
         only_role(request.update_mask)
@@ -154,14 +145,12 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         await self.members.remove_organization_member(current().scope, user_id)
         return empty_pb2.Empty()
 
-    async def ListWorkspaceMembers(self, request, context):
-        found, token = await self.members.list_workspace(
-            current().scope, pagination.page_size(request.page_size), request.page_token
-        )
-        return tenant_pb2.ListWorkspaceMembersResponse(
-            members=[member_message(tenant_pb2.WorkspaceMember, m) for m in found],
-            next_page_token=token,
-        )
+    ListWorkspaceMembers = standard.list_(
+        tenant_pb2.ListWorkspaceMembersResponse,
+        "members",
+        partial(member_message, tenant_pb2.WorkspaceMember),
+        lister="list_workspace",
+    )
 
     async def AddWorkspaceMember(self, request, context):
         if not request.member.user:
@@ -203,13 +192,9 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         )
         return invitation_message(invitation)
 
-    async def ListInvitations(self, request, context):
-        found, token = await self.invitations.list(
-            current().scope, pagination.page_size(request.page_size), request.page_token
-        )
-        return tenant_pb2.ListInvitationsResponse(
-            invitations=[invitation_message(i) for i in found], next_page_token=token
-        )
+    ListInvitations = standard.list_(
+        tenant_pb2.ListInvitationsResponse, "invitations", invitation_message
+    )
 
     async def AcceptInvitation(self, request, context):
         return member_message(
@@ -247,12 +232,13 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             from_timestamp(request, "start_time"),
             from_timestamp(request, "end_time"),
         )
-        events, token = await self.audit_log.list(
-            current().scope, only, pagination.page_size(request.page_size), request.page_token
-        )
-        return tenant_pb2.ListAuditEventsResponse(
-            audit_events=[pack(tenant_pb2.AuditEvent, e) for e in events],
-            next_page_token=token,
+        return await standard.listed(
+            tenant_pb2.ListAuditEventsResponse,
+            partial(pack, tenant_pb2.AuditEvent),
+            self.audit_log.list,
+            request,
+            current().scope,
+            only,
         )
 
     async def GetUsage(self, request, context):

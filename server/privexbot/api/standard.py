@@ -1,0 +1,70 @@
+"""Standard methods (AIP-131, 132, 135) declared on a servicer rather than written out:
+
+    GetChatbot = standard.get("chatbots", chatbot_message, resources.CHATBOT)
+
+makes ``GetChatbot`` call ``self.chatbots.get(scope, *ids)`` and convert what it returns.
+``ids`` are the request name's ids below the caller's scope: the access check has already
+confined the name to that organization (and workspace), which the domain takes as ``scope``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from google.protobuf import empty_pb2
+
+from privexbot.kernel import pagination
+from privexbot.kernel.calls import current
+from privexbot.kernel.resources import Pattern
+
+
+def ids_below_scope(pattern: Pattern, name: str, field: str = "name") -> tuple[str, ...]:
+    """The ids in ``name`` after its organization (and workspace, when the scope has one)."""
+    ids = pattern.parse(name, field)
+    return ids[1 if current().scope.workspace_id is None else 2 :]
+
+
+def get(domain: str, convert, pattern: Pattern):
+    async def method(self, request, context):
+        ids = ids_below_scope(pattern, request.name)
+        return convert(await getattr(self, domain).get(current().scope, *ids))
+
+    return method
+
+
+def delete(domain: str, pattern: Pattern):
+    """Passes the request's etag on when the request has one (AIP-154)."""
+
+    async def method(self, request, context):
+        ids = ids_below_scope(pattern, request.name)
+        etag = (request.etag,) if "etag" in request.DESCRIPTOR.fields_by_name else ()
+        await getattr(self, domain).delete(current().scope, *ids, *etag)
+        return empty_pb2.Empty()
+
+    return method
+
+
+def list_(response_type, domain: str, convert, parent: Pattern | None = None, lister: str = "list"):
+    """``parent`` names the collection's owner below the scope (a chatbot's sessions); without
+    it the collection is the scope's own."""
+
+    async def method(self, request, context):
+        ids = ids_below_scope(parent, request.parent, "parent") if parent else ()
+        lister_method = getattr(getattr(self, domain), lister)
+        return await listed(response_type, convert, lister_method, request, current().scope, *ids)
+
+    return method
+
+
+async def listed(response_type, convert, lister, request, *args):
+    """A List response: the page ``lister(*args, page_size, page_token)`` returns, each view
+    converted, in the response's one repeated field, with the next page's token."""
+    views, token = await lister(*args, pagination.page_size(request.page_size), request.page_token)
+    items = [convert(v) for v in views]
+    return response_type(**{_items_field(response_type): items}, next_page_token=token)
+
+
+@cache
+def _items_field(response_type) -> str:
+    (name,) = (f.name for f in response_type.DESCRIPTOR.fields if f.name != "next_page_token")
+    return name
