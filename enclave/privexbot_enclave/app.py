@@ -435,7 +435,11 @@ class State:
         s = self.settings
         try:
             chat = ChatEngine(
-                find_chat_model(s.chat_model_path), n_ctx=s.n_ctx, n_threads=s.n_threads
+                find_chat_model(s.chat_model_path),
+                n_ctx=s.n_ctx,
+                n_threads=s.n_threads,
+                prefill_batch=s.prefill_batch,
+                prompt_cache=s.prompt_cache,
             )
             chat.load()
             log.info("chat model %s loaded in %.2f s", CHAT_MODEL_ID, chat.load_seconds)
