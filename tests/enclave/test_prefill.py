@@ -1,11 +1,12 @@
 """Prompt evaluation in the REAL chat engine (SmolLM2-135M in llama.cpp, in this process):
-a prompt prefix shared with the previous request is not evaluated again (and changes no
-output), a cancel interrupts a batch being evaluated."""
+the re-encoded weights are made once, a prompt prefix shared with the previous request is
+not evaluated again (and changes no output), a cancel interrupts a batch being evaluated."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
@@ -30,13 +31,31 @@ LONG = [{"role": "user", "content": "Summarize: " + "the quick brown fox " * 240
 
 
 @pytest.fixture(scope="module")
-def engine():
+def weights_dir(tmp_path_factory) -> Path:
     from conftest import require_enclave_installed  # tests/conftest.py
 
     require_enclave_installed()
-    from privexbot_enclave.models import ChatEngine, find_chat_model
+    return tmp_path_factory.mktemp("weights")
 
-    engine = ChatEngine(find_chat_model())
+
+@pytest.fixture(scope="module")
+def made(weights_dir: Path) -> dict:
+    """The packaged weights re-encoded in a fresh directory that holds a file made from
+    "previous" weights (same name pattern, another hash)."""
+    from privexbot_enclave.models import find_chat_model, prefill_weights, prefill_weights_type
+
+    wtype = prefill_weights_type()
+    stale = weights_dir / f"SmolLM2-135M-Instruct.{wtype}.0000000000000000.gguf"
+    stale.write_bytes(b"made from older weights")
+    path = prefill_weights(find_chat_model(), weights_dir)
+    return {"path": path, "type": wtype, "stale": stale, "stat": path.stat()}
+
+
+@pytest.fixture(scope="module")
+def engine(made: dict):
+    from privexbot_enclave.models import ChatEngine
+
+    engine = ChatEngine(made["path"])
     engine.load()
     yield engine
     engine._llm.close()
@@ -57,6 +76,34 @@ async def complete(engine, messages, **params) -> tuple[str, dict]:
             assert isinstance(event, Finished), event
     after = engine.counters.snapshot()
     return "".join(parts), {k: after[k] - before[k] for k in after if isinstance(after[k], int)}
+
+
+def test_weights_are_made_once_then_reused(made: dict, weights_dir: Path):
+    from privexbot_enclave.models import find_chat_model, prefill_weights
+
+    path, source = made["path"], find_chat_model()
+    assert path.parent == weights_dir and path.name.startswith(
+        f"SmolLM2-135M-Instruct.{made['type']}."
+    )
+    assert made["type"] in ("F16", "BF16")
+    # Every Q4_1 value as 16 bits: about 2 bytes per parameter (the Q4_1 file: ~0.7).
+    assert path.stat().st_size > 2.5 * source.stat().st_size
+    assert not made["stale"].exists()  # the file made from the previous weights is gone
+    assert sorted(p.name for p in weights_dir.iterdir()) == [path.name]  # no partial file
+
+    again = prefill_weights(source, weights_dir)
+    assert again == path
+    stat = again.stat()
+    assert (stat.st_ino, stat.st_mtime_ns) == (made["stat"].st_ino, made["stat"].st_mtime_ns)
+
+
+def test_unwritable_directory_falls_back_to_the_packaged_weights(tmp_path: Path, made: dict):
+    from privexbot_enclave.models import find_chat_model, resolve_chat_model
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert resolve_chat_model("", blocker / "models") == find_chat_model()
+    assert resolve_chat_model(str(made["path"]), blocker) == made["path"]  # as given
 
 
 async def test_second_request_evaluates_only_what_follows_the_shared_prefix(engine):
@@ -98,13 +145,13 @@ async def test_cache_and_batch_size_change_no_output(engine):
     assert warm == cold == small_batches
 
 
-async def test_cancel_interrupts_a_batch_being_evaluated(engine):
+async def test_cancel_interrupts_a_batch_being_evaluated(made: dict):
     """One 1,024-token batch takes a second or more here; a cancel during it returns within
     a few graph nodes (llama.cpp's abort callback), with no token sampled, and the context
     is usable at once."""
     from privexbot_enclave.models import Cancelled, ChatEngine, SamplingParams
 
-    engine = ChatEngine(engine.model_path, prefill_batch=1024, prompt_cache=True)
+    engine = ChatEngine(made["path"], prefill_batch=1024, prompt_cache=True)
     engine.load()
     try:
         prompt = engine.prompt_tokens(LONG)
