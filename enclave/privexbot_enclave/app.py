@@ -37,8 +37,8 @@ from .models import (
     Failed,
     Finished,
     SamplingParams,
-    find_chat_model,
     find_embedding_model,
+    resolve_chat_model,
 )
 
 log = logging.getLogger("privexbot_enclave")
@@ -435,10 +435,19 @@ class State:
         s = self.settings
         try:
             chat = ChatEngine(
-                find_chat_model(s.chat_model_path), n_ctx=s.n_ctx, n_threads=s.n_threads
+                resolve_chat_model(s.chat_model_path),
+                n_ctx=s.n_ctx,
+                n_threads=s.n_threads,
+                prefill_batch=s.prefill_batch,
+                prompt_cache=s.prompt_cache,
             )
             chat.load()
-            log.info("chat model %s loaded in %.2f s", CHAT_MODEL_ID, chat.load_seconds)
+            log.info(
+                "chat model %s (%s) loaded in %.2f s",
+                CHAT_MODEL_ID,
+                chat.model_path.name,
+                chat.load_seconds,
+            )
             self.chat = chat
             emb = EmbeddingEngine(
                 find_embedding_model(s.embedding_model_path), n_threads=s.n_threads

