@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from privexbot.api import standard
-from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
+from privexbot.api.convert import enum_names, from_timestamp, pack
 from privexbot.api.inference import finish_reason, usage_message, verdict_message
 from privexbot.api.knowledge import MODES, retrieval_dict, scored_citation_message
 from privexbot.bots import analytics, events
@@ -154,6 +154,10 @@ def lead_dict(message: bot_pb2.ChatRequest) -> dict | None:
     return {"email": lead.email, "display_name": lead.display_name, "consent": lead.consent}
 
 
+def _config(resource) -> dict:
+    return config_dict(resource.config)
+
+
 class BotApi(bot_pb2_grpc.BotServiceServicer):
     def __init__(self, platform) -> None:
         self.drafts, self.chatbots = platform.drafts, platform.chatbots
@@ -169,17 +173,9 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
 
     GetChatbotDraft = standard.get("drafts", draft_message, resources.CHATBOT_DRAFT)
 
-    async def UpdateChatbotDraft(self, request, context):
-        draft = request.chatbot_draft
-        draft_id = resources.CHATBOT_DRAFT.id_of(draft.name, "chatbot_draft.name")
-        updated = await self.drafts.update(
-            current().scope,
-            draft_id,
-            config_dict(draft.config),
-            list(request.update_mask.paths),
-            draft.etag,
-        )
-        return draft_message(updated)
+    UpdateChatbotDraft = standard.update(
+        "chatbot_draft", "drafts", draft_message, resources.CHATBOT_DRAFT, _config
+    )
 
     async def FinalizeChatbotDraft(self, request, context):
         draft_id = resources.CHATBOT_DRAFT.id_of(request.name)
@@ -201,17 +197,9 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
 
     ListChatbots = standard.list_(bot_pb2.ListChatbotsResponse, "chatbots", chatbot_message)
 
-    async def UpdateChatbot(self, request, context):
-        bot = request.chatbot
-        bot_id = resources.CHATBOT.id_of(bot.name, "chatbot.name")
-        updated = await self.chatbots.update(
-            current().scope,
-            bot_id,
-            config_dict(bot.config),
-            list(request.update_mask.paths),
-            bot.etag,
-        )
-        return chatbot_message(updated)
+    UpdateChatbot = standard.update(
+        "chatbot", "chatbots", chatbot_message, resources.CHATBOT, _config
+    )
 
     DeleteChatbot = standard.delete("chatbots", resources.CHATBOT)
 
@@ -269,17 +257,10 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
             from_timestamp(request, "start_time"), from_timestamp(request, "end_time")
         )
         result = await self.analytics.of(current().scope, bot_id, start, end)
-        return bot_pb2.ChatbotAnalytics(
+        return pack(
+            bot_pb2.ChatbotAnalytics,
+            result,
             name=request.name,
-            start_time=timestamp(result.start),
-            end_time=timestamp(result.end),
-            conversations=result.conversations,
-            messages=result.messages,
-            unique_visitors=result.unique_visitors,
-            prompt_tokens=result.prompt_tokens,
-            completion_tokens=result.completion_tokens,
-            feedback_up=result.feedback_up,
-            feedback_down=result.feedback_down,
-            knowledge_hit_rate=result.knowledge_hit_rate,
-            unanswered_questions=result.unanswered_questions,
+            start_time=result.start,
+            end_time=result.end,
         )

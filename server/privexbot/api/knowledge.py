@@ -104,6 +104,16 @@ async def _chunks(request_iterator):
         yield message.chunk
 
 
+def _kb_values(kb) -> dict:
+    return {
+        "display_name": kb.display_name,
+        "description": kb.description,
+        "chunking": chunking_dict(kb.chunking),
+        "retrieval": retrieval_dict(kb.retrieval),
+        "embedding_model": kb.embedding_model,
+    }
+
+
 class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
     def __init__(self, platform) -> None:
         self.knowledge_bases, self.documents = platform.knowledge_bases, platform.documents
@@ -129,20 +139,9 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         knowledge_pb2.ListKnowledgeBasesResponse, "knowledge_bases", kb_message
     )
 
-    async def UpdateKnowledgeBase(self, request, context):
-        kb = request.knowledge_base
-        kb_id = resources.KNOWLEDGE_BASE.id_of(kb.name, "knowledge_base.name")
-        values = {
-            "display_name": kb.display_name,
-            "description": kb.description,
-            "chunking": chunking_dict(kb.chunking),
-            "retrieval": retrieval_dict(kb.retrieval),
-            "embedding_model": kb.embedding_model,
-        }
-        view = await self.knowledge_bases.update(
-            current().scope, kb_id, values, list(request.update_mask.paths), kb.etag
-        )
-        return kb_message(view)
+    UpdateKnowledgeBase = standard.update(
+        "knowledge_base", "knowledge_bases", kb_message, resources.KNOWLEDGE_BASE, _kb_values
+    )
 
     DeleteKnowledgeBase = standard.delete("knowledge_bases", resources.KNOWLEDGE_BASE)
 

@@ -32,13 +32,29 @@ def get(domain: str, convert, pattern: Pattern):
     return method
 
 
-def delete(domain: str, pattern: Pattern):
+def update(field: str, domain: str, convert, pattern: Pattern, values):
+    """The request's ``field`` (the resource) under its update mask and etag (AIP-134);
+    ``values(resource)`` is what the domain takes from it."""
+
+    async def method(self, request, context):
+        resource = getattr(request, field)
+        ids = ids_below_scope(pattern, resource.name, f"{field}.name")
+        mask = list(request.update_mask.paths)
+        domain_update = getattr(self, domain).update
+        return convert(
+            await domain_update(current().scope, *ids, values(resource), mask, resource.etag)
+        )
+
+    return method
+
+
+def delete(domain: str, pattern: Pattern, deleter: str = "delete"):
     """Passes the request's etag on when the request has one (AIP-154)."""
 
     async def method(self, request, context):
         ids = ids_below_scope(pattern, request.name)
         etag = (request.etag,) if "etag" in request.DESCRIPTOR.fields_by_name else ()
-        await getattr(self, domain).delete(current().scope, *ids, *etag)
+        await getattr(getattr(self, domain), deleter)(current().scope, *ids, *etag)
         return empty_pb2.Empty()
 
     return method

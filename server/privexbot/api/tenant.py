@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from google.protobuf import empty_pb2
-
 from privexbot.api import standard
 from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
 from privexbot.kernel import resources
@@ -51,9 +49,18 @@ def invitation_message(i: InvitationView) -> tenant_pb2.Invitation:
     )
 
 
-def only_role(update_mask) -> None:
-    if list(update_mask.paths) != ["role"]:
-        raise InvalidArgument.field("update_mask", "only role can be changed")
+def _update_member(pattern, roles, message_type, kind: str):
+    """UpdateOrganizationMember or UpdateWorkspaceMember: only the role changes."""
+
+    async def method(self, request, context):
+        if list(request.update_mask.paths) != ["role"]:
+            raise InvalidArgument.field("update_mask", "only role can be changed")
+        user_id = pattern.id_of(request.member.name, "member.name")
+        role = roles.name(request.member.role, "member.role")
+        update = getattr(self.members, f"update_{kind}_member")
+        return member_message(message_type, await update(current().scope, user_id, role))
+
+    return method
 
 
 class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
@@ -82,17 +89,17 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             request,
         )
 
-    async def UpdateOrganization(self, request, context):
-        o = request.organization
-        values = {
+    UpdateOrganization = standard.update(
+        "organization",
+        "organizations",
+        organization_message,
+        resources.ORGANIZATION,
+        lambda o: {
             "display_name": o.display_name,
             "billing_email": o.billing_email,
             "settings": dict(o.settings),
-        }
-        org = await self.organizations.update(
-            current().scope, values, list(request.update_mask.paths), o.etag
-        )
-        return organization_message(org)
+        },
+    )
 
     DeleteOrganization = standard.delete("organizations", resources.ORGANIZATION)
 
@@ -111,15 +118,13 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         tenant_pb2.ListWorkspacesResponse, "workspaces", workspace_message
     )
 
-    async def UpdateWorkspace(self, request, context):
-        w = request.workspace
-        ws = await self.workspaces.update(
-            current().scope,
-            {"display_name": w.display_name, "description": w.description},
-            list(request.update_mask.paths),
-            w.etag,
-        )
-        return workspace_message(ws)
+    UpdateWorkspace = standard.update(
+        "workspace",
+        "workspaces",
+        workspace_message,
+        resources.WORKSPACE,
+        lambda w: {"display_name": w.display_name, "description": w.description},
+    )
 
     DeleteWorkspace = standard.delete("workspaces", resources.WORKSPACE)
 
@@ -132,18 +137,16 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         lister="list_organization",
     )
 
-    async def UpdateOrganizationMember(self, request, context):
-        only_role(request.update_mask)
-        user_id = resources.ORGANIZATION_MEMBER.id_of(request.member.name, "member.name")
-        member = await self.members.update_organization_member(
-            current().scope, user_id, ORGANIZATION_ROLES.name(request.member.role, "member.role")
-        )
-        return member_message(tenant_pb2.OrganizationMember, member)
+    UpdateOrganizationMember = _update_member(
+        resources.ORGANIZATION_MEMBER,
+        ORGANIZATION_ROLES,
+        tenant_pb2.OrganizationMember,
+        "organization",
+    )
 
-    async def RemoveOrganizationMember(self, request, context):
-        user_id = resources.ORGANIZATION_MEMBER.id_of(request.name)
-        await self.members.remove_organization_member(current().scope, user_id)
-        return empty_pb2.Empty()
+    RemoveOrganizationMember = standard.delete(
+        "members", resources.ORGANIZATION_MEMBER, deleter="remove_organization_member"
+    )
 
     ListWorkspaceMembers = standard.list_(
         tenant_pb2.ListWorkspaceMembersResponse,
@@ -161,18 +164,13 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         )
         return member_message(tenant_pb2.WorkspaceMember, member)
 
-    async def UpdateWorkspaceMember(self, request, context):
-        only_role(request.update_mask)
-        user_id = resources.WORKSPACE_MEMBER.id_of(request.member.name, "member.name")
-        member = await self.members.update_workspace_member(
-            current().scope, user_id, WORKSPACE_ROLES.name(request.member.role, "member.role")
-        )
-        return member_message(tenant_pb2.WorkspaceMember, member)
+    UpdateWorkspaceMember = _update_member(
+        resources.WORKSPACE_MEMBER, WORKSPACE_ROLES, tenant_pb2.WorkspaceMember, "workspace"
+    )
 
-    async def RemoveWorkspaceMember(self, request, context):
-        user_id = resources.WORKSPACE_MEMBER.id_of(request.name)
-        await self.members.remove_workspace_member(current().scope, user_id)
-        return empty_pb2.Empty()
+    RemoveWorkspaceMember = standard.delete(
+        "members", resources.WORKSPACE_MEMBER, deleter="remove_workspace_member"
+    )
 
     # invitations
 

@@ -84,19 +84,30 @@ class Members:
         self, scope: Scope, size: int, token: str
     ) -> tuple[list[MemberView], str]:
         om = OrganizationMembership
+        where = om.organization_id == scope.organization_id
+        return await self._list(
+            scope, om, where, ("org-members", scope.organization_id), size, token
+        )
+
+    async def _list(
+        self, scope: Scope, membership, where, query_key: tuple, size: int, token: str
+    ) -> tuple[list[MemberView], str]:
+        """One page of the members of an organization or workspace (``membership``)."""
         query = (
-            select(User, om.role, om.created_at)
-            .join(om, om.user_id == User.id)
-            .where(om.organization_id == scope.organization_id)
+            select(User, membership.role, membership.created_at)
+            .join(membership, membership.user_id == User.id)
+            .where(where)
         )
         async with self._sessions() as session:
+            if scope.workspace_id is not None:
+                await get_workspace(session, scope)
             rows, next_token = await standard.page(
                 session,
                 query,
                 User.id,
                 size,
                 token,
-                ("org-members", scope.organization_id),
+                query_key,
                 rows=lambda result: [tuple(r) for r in result.all()],
             )
         return [member_view(*row, scope) for row in rows], next_token
@@ -211,23 +222,8 @@ class Members:
         self, scope: Scope, size: int, token: str
     ) -> tuple[list[MemberView], str]:
         wm = WorkspaceMembership
-        query = (
-            select(User, wm.role, wm.created_at)
-            .join(wm, wm.user_id == User.id)
-            .where(wm.workspace_id == scope.workspace_id)
-        )
-        async with self._sessions() as session:
-            await get_workspace(session, scope)
-            rows, next_token = await standard.page(
-                session,
-                query,
-                User.id,
-                size,
-                token,
-                ("ws-members", scope.workspace_id),
-                rows=lambda result: [tuple(r) for r in result.all()],
-            )
-        return [member_view(*row, scope) for row in rows], next_token
+        where = wm.workspace_id == scope.workspace_id
+        return await self._list(scope, wm, where, ("ws-members", scope.workspace_id), size, token)
 
     @staticmethod
     async def _check_workspace_grant(session, scope: Scope, role: str) -> None:
