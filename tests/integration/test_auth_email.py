@@ -129,9 +129,10 @@ async def test_wrong_password_and_unknown_email_look_the_same(client_factory, st
             )
         timings[email] = time.perf_counter() - started
         assert info.details.message == "email or password is wrong"
-    # Both paths run a full argon2id check: neither answers faster than one hash takes.
+    # Both paths run a full argon2id check: neither answers in much less than one hash takes
+    # (a skipped hash answers in about a millisecond; half a hash leaves room for noise).
     one_hash = min(_seconds(passwords._hash, PASSWORD) for _ in range(3))
-    assert min(timings.values()) > 0.9 * one_hash, (timings, one_hash)
+    assert min(timings.values()) > 0.5 * one_hash, (timings, one_hash)
     async with stack.running.platform.sessions() as session:
         failed = await session.scalar(
             select(AuditEvent).where(AuditEvent.action == "auth.login.failed").limit(1)

@@ -27,10 +27,6 @@ from privexbot.store.models import Chatbot, ChatbotVersion
 from privexbot.tenancy import plans
 
 
-def chatbot_name(bot: Chatbot) -> str:
-    return resources.CHATBOT.name(bot.organization_id, bot.workspace_id, bot.id)
-
-
 @dataclass(frozen=True)
 class ChatbotView(InWorkspace, pattern=resources.CHATBOT):
     config: dict  # the working configuration (UpdateChatbot edits it)
@@ -102,7 +98,6 @@ class Chatbots:
                 size,
                 token,
                 query_id,
-                rows=lambda result: [tuple(r) for r in result.all()],
             )
         return [_view(*row) for row in rows], next_token
 
@@ -146,12 +141,12 @@ class Chatbots:
                         publisher_id=bot.creator_id,
                     )
                 )
-                idempotency.remember(session, request_id, request, chatbot_name(bot))
+                idempotency.remember(session, request_id, request, resources.CHATBOT.name_of(bot))
                 audit.record(
                     session,
                     "chatbot.create",
                     organization_id=bot.organization_id,
-                    resource=chatbot_name(bot),
+                    resource=resources.CHATBOT.name_of(bot),
                     details={"draft": draft.name},
                 )
         except IntegrityError:  # the same draft was finalized concurrently: that one wins
@@ -204,7 +199,7 @@ class Chatbots:
                 given_etag,
                 updatable={"config"},
                 action="chatbot.update",
-                resource=chatbot_name(bot),
+                resource=resources.CHATBOT.name_of(bot),
                 audited=paths,
             )
         return _view(bot, published)
@@ -230,7 +225,7 @@ class Chatbots:
                 session,
                 "chatbot.publish",
                 organization_id=bot.organization_id,
-                resource=chatbot_name(bot),
+                resource=resources.CHATBOT.name_of(bot),
                 details={"version": str(number)},
             )
         return _view(bot, bot.config)
@@ -246,7 +241,7 @@ class Chatbots:
                 session,
                 "chatbot.rotate_publishable_key",
                 organization_id=bot.organization_id,
-                resource=chatbot_name(bot),
+                resource=resources.CHATBOT.name_of(bot),
             )
         return _view(bot, published), key
 
@@ -255,5 +250,9 @@ class Chatbots:
         async with self._sessions() as session, session.begin():
             bot, _ = await self._row(session, scope, bot_id)
             await standard.delete(
-                session, bot, given_etag, action="chatbot.delete", resource=chatbot_name(bot)
+                session,
+                bot,
+                given_etag,
+                action="chatbot.delete",
+                resource=resources.CHATBOT.name_of(bot),
             )

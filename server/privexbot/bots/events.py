@@ -1,12 +1,13 @@
 """What a chat streams to its caller, in order: ``SessionStarted``, the reply's ``Delta``s,
-``Cited``, ``Usage``, ``Attested``, then ``Done`` once the reply is stored. Bots' own
-events: the exchange turns the inference gateway's into these."""
+``Cited``, ``Usage``, ``Attested``, then ``Done`` once the reply is stored. ``Delta``,
+``Usage`` and ``Attested`` are the inference gateway's, relayed as they come; the rest are
+the chat's own."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from privexbot.inference.attestation import Verdict
+from privexbot.inference.gateway import Attested, Delta, Usage
 
 
 @dataclass(frozen=True)
@@ -15,24 +16,8 @@ class SessionStarted:
 
 
 @dataclass(frozen=True)
-class Delta:
-    text: str
-
-
-@dataclass(frozen=True)
 class Cited:
     citations: list[dict]
-
-
-@dataclass(frozen=True)
-class Usage:
-    prompt_tokens: int
-    completion_tokens: int
-
-
-@dataclass(frozen=True)
-class Attested:
-    verdict: Verdict
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ class Reply:
     retrieval: dict | None = None
     citations: list[ScoredCitation] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
-    usage: events.Usage | None = None
+    usage: gateway.Usage | None = None
     verdict: Verdict | None = None
     finish: str = "error"
     complete: bool = False
@@ -89,7 +89,7 @@ class Exchange:
                 yield _Ready()
                 reply.parts.append(prompt.STRICT_REFUSAL)
                 reply.finish = "stop"
-                yield events.Delta(prompt.STRICT_REFUSAL)
+                yield gateway.Delta(prompt.STRICT_REFUSAL)
                 return
         params = gateway.Params(
             model=config["model"],
@@ -104,16 +104,16 @@ class Exchange:
                     yield _Ready()
                 case gateway.Delta(text=text):
                     reply.parts.append(text)
-                    yield events.Delta(text)
-                case gateway.Usage(prompt_tokens=p, completion_tokens=c):
-                    reply.usage = events.Usage(p, c)
+                    yield event
+                case gateway.Usage():
+                    reply.usage = event
                 case gateway.Finish(reason=reason):
                     reply.finish = reason
                     if reply.citations:
                         yield events.Cited(reply.citations)
                     if reply.usage is not None:
                         yield reply.usage
-                    yield events.Attested(reply.verdict)
+                    yield gateway.Attested(reply.verdict)
 
     async def converse(
         self,

@@ -26,10 +26,6 @@ from privexbot.store.models import ApiKey
 _LAST_USED_RESOLUTION = 300  # write last_used_at at most every 5 minutes per key
 
 
-def key_name(row: ApiKey) -> str:
-    return resources.API_KEY.name(row.organization_id, row.workspace_id, row.id)
-
-
 def _invalid() -> Unauthenticated:
     return Unauthenticated("API_KEY_INVALID", "the API key is not valid")
 
@@ -123,7 +119,7 @@ class ApiKeys:
                 (resources.workspace_of(scope), display_name, sorted(set(permissions)), expires_at),
                 replay=replay,
                 make=make,
-                name=key_name,
+                pattern=resources.API_KEY,
                 action="apikey.create",
                 details=lambda r: {"permissions": ",".join(r.permissions)},
             )
@@ -150,7 +146,7 @@ class ApiKeys:
                     session,
                     "apikey.revoke",
                     organization_id=row.organization_id,
-                    resource=key_name(row),
+                    resource=resources.API_KEY.name_of(row),
                 )
         return _view(row)
 

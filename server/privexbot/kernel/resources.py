@@ -78,6 +78,11 @@ class Pattern:
         ids_left = iter(ids)
         return "/".join(next(ids_left) if part is None else part for part in self._parts)
 
+    def name_of(self, holder) -> str:
+        """The name of a row or view holding this pattern's ids as attributes (``id_fields``:
+        ``organization_id``, ``workspace_id``… and its own ``id``)."""
+        return self.name(*(getattr(holder, field) for field in self.id_fields))
+
     def parent(self, name: str, field: str = "name") -> str:
         """The name of the resource ``name`` is in (its last collection and id dropped)."""
         self.parse(name, field)

@@ -71,13 +71,16 @@ def _scope_ids(scope: Scope) -> tuple[str, ...]:
 
 
 async def page(
-    session, query, key_column, size: int, token: str, query_id: tuple, *, rows=None
+    session, query, key_column, size: int, token: str, query_id: tuple
 ) -> tuple[list, str]:
     """One keyset page of ``query`` in ``key_column`` order and the next page's token (bound
-    to ``query_id``). ``rows``: how to read the result (default: the first column's
-    objects); the key is read from each as ``.id`` (or ``[0].id`` for tuples)."""
+    to ``query_id``): rows when the query selects one thing, else tuples; the key is read
+    from each as ``.id`` (or ``[0].id`` for tuples)."""
     result = await session.execute(pagination.keyset(query, key_column, size, token, query_id))
-    found = list(result.scalars()) if rows is None else rows(result)
+    if len(query.column_descriptions) == 1:
+        found = list(result.scalars())
+    else:
+        found = [tuple(row) for row in result.all()]
     return pagination.page(found, size, _key, query_id)
 
 
@@ -123,20 +126,21 @@ async def create(
     *,
     replay: Callable[[str], Awaitable[Row]],
     make: Callable[[], Awaitable[Row]],
-    name: Callable[[Row], str],
+    pattern: Pattern,
     action: str,
     details: Callable[[Row], dict[str, str]] | None = None,
 ) -> Row:
     """An idempotent, audited create (AIP-133/155). ``request``: the parent and fields the
     request gave (its fingerprint); a retry answers ``replay(earlier name)``, which reads
-    the resource again as the caller may see it now. ``make`` adds the new row."""
+    the resource again as the caller may see it now. ``make`` adds the new row, named by
+    ``pattern``."""
     fingerprint = idempotency.fingerprint(*request)
     earlier = await idempotency.recall(session, request_id, fingerprint)
     if earlier:
         return await replay(earlier)
     row = await make()
     await session.flush()
-    resource = name(row)
+    resource = pattern.name_of(row)
     idempotency.remember(session, request_id, fingerprint, resource)
     audit.record(
         session,

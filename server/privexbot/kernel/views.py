@@ -42,7 +42,7 @@ class Named:
 
     @property
     def name(self) -> str:
-        return self.pattern.name(*(getattr(self, field) for field in self.pattern.id_fields))
+        return self.pattern.name_of(self)
 
 
 @dataclass(frozen=True)

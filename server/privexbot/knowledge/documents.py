@@ -27,12 +27,18 @@ WATCH_INTERVAL = 0.2
 
 
 @dataclass(frozen=True)
-class DocumentView(InWorkspace, pattern=resources.DOCUMENT):
+class FileView(InWorkspace):
+    """A file in a knowledge base: a document, or an upload on its way to being one."""
+
     knowledge_base_id: str
     display_name: str
     content_type: str
     labels: dict[str, str]
     size_bytes: int
+
+
+@dataclass(frozen=True)
+class DocumentView(FileView, pattern=resources.DOCUMENT):
     content_sha256: str
     state: str  # pending | processing | ready | failed | cancelled
     stage: str  # queued | parsing | chunking | embedding | indexing | done
@@ -49,12 +55,6 @@ class DocumentView(InWorkspace, pattern=resources.DOCUMENT):
 
 def _view(doc: Document) -> DocumentView:
     return from_row(DocumentView, doc, labels=dict(doc.labels), etag=standard.etag(doc))
-
-
-def document_name(doc: Document) -> str:
-    return resources.DOCUMENT.name(
-        doc.organization_id, doc.workspace_id, doc.knowledge_base_id, doc.id
-    )
 
 
 def owed_vectors(doc: Document) -> VectorOutbox:
@@ -134,7 +134,7 @@ class Documents:
                 (parent, display_name, content_type, labels, sha256),
                 replay=replay,
                 make=make,
-                name=document_name,
+                pattern=resources.DOCUMENT,
                 action="document.create",
                 details=lambda d: {"content_type": d.content_type, "size_bytes": str(d.size_bytes)},
             )
@@ -196,7 +196,11 @@ class Documents:
             doc = await _get(session, scope, kb_id, doc_id)
             session.add(owed_vectors(doc))
             await standard.delete(
-                session, doc, given_etag, action="document.delete", resource=document_name(doc)
+                session,
+                doc,
+                given_etag,
+                action="document.delete",
+                resource=resources.DOCUMENT.name_of(doc),
             )
         self._ingestion.notify()
 

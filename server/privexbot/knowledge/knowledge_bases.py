@@ -38,10 +38,6 @@ class KnowledgeBaseView(InWorkspace, pattern=resources.KNOWLEDGE_BASE):
     etag: str
 
 
-def knowledge_base_name(kb: KnowledgeBase) -> str:
-    return resources.KNOWLEDGE_BASE.name(kb.organization_id, kb.workspace_id, kb.id)
-
-
 async def get_row(session, scope: Scope, kb_id: str) -> KnowledgeBase:
     return await standard.get(session, KnowledgeBase, resources.KNOWLEDGE_BASE, scope, kb_id)
 
@@ -153,7 +149,7 @@ class KnowledgeBases:
                 ),
                 replay=replay,
                 make=make,
-                name=knowledge_base_name,
+                pattern=resources.KNOWLEDGE_BASE,
                 action="knowledge.create",
             )
             return await _view(session, kb)
@@ -203,7 +199,7 @@ class KnowledgeBases:
                 given_etag,
                 updatable=UPDATABLE,
                 action="knowledge.update",
-                resource=knowledge_base_name(kb),
+                resource=resources.KNOWLEDGE_BASE.name_of(kb),
                 details={"reindex": str(reindex).lower()},
             )
             if reindex:  # every document goes back through the pipeline with the new settings
@@ -237,6 +233,10 @@ class KnowledgeBases:
                 )
             )
             await standard.delete(
-                session, kb, given_etag, action="knowledge.delete", resource=knowledge_base_name(kb)
+                session,
+                kb,
+                given_etag,
+                action="knowledge.delete",
+                resource=resources.KNOWLEDGE_BASE.name_of(kb),
             )
         self._ingestion.notify()

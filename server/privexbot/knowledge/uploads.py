@@ -19,28 +19,17 @@ from sqlalchemy import delete, select, update
 from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import FailedPrecondition, InvalidArgument, not_found
 from privexbot.kernel.resources import Scope
-from privexbot.kernel.views import InWorkspace, from_row
+from privexbot.kernel.views import from_row
 from privexbot.knowledge import parsing
-from privexbot.knowledge.documents import Declared, DocumentView
+from privexbot.knowledge.documents import Declared, DocumentView, FileView
 from privexbot.knowledge.knowledge_bases import get_row as get_knowledge_base
 from privexbot.store.models import Upload, UploadPart
 
 MAX_CHUNK_BYTES = 1024 * 1024
 
 
-def upload_name(row: Upload) -> str:
-    return resources.UPLOAD.name(
-        row.organization_id, row.workspace_id, row.knowledge_base_id, row.id
-    )
-
-
 @dataclass(frozen=True)
-class UploadView(InWorkspace, pattern=resources.UPLOAD):
-    knowledge_base_id: str
-    display_name: str
-    content_type: str
-    labels: dict[str, str]
-    size_bytes: int
+class UploadView(FileView, pattern=resources.UPLOAD):
     received_bytes: int
     document_id: str  # "" until finished
     created_at: datetime
@@ -66,7 +55,7 @@ async def _get(session, scope: Scope, kb_id: str, upload_id: str) -> Upload:
         session, Upload, resources.UPLOAD, scope, kb_id, upload_id, knowledge_base_id=kb_id
     )
     if row.document_id is None and row.expires_at <= datetime.now(UTC):
-        raise not_found(upload_name(row))
+        raise not_found(resources.UPLOAD.name_of(row))
     return row
 
 
@@ -106,7 +95,7 @@ class Uploads:
                 (parent, asdict(file)),
                 replay=replay,
                 make=make,
-                name=upload_name,
+                pattern=resources.UPLOAD,
                 action="upload.start",
             )
             return _view(row)

@@ -130,7 +130,7 @@ class Invitations:
                 (parent, email, wallet_address, role, grants),
                 replay=replay,
                 make=make,
-                name=lambda i: resources.INVITATION.name(i.organization_id, i.id),
+                pattern=resources.INVITATION,
                 action="invitation.create",
                 details=lambda i: {"role": role, "workspaces": str(len(i.workspace_grants))},
             )

@@ -108,7 +108,6 @@ class Members:
                 size,
                 token,
                 query_key,
-                rows=lambda result: [tuple(r) for r in result.all()],
             )
         return [member_view(*row, scope) for row in rows], next_token
 

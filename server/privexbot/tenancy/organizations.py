@@ -129,7 +129,7 @@ class Organizations:
                 (display_name, billing_email, settings),
                 replay=replay,
                 make=make,
-                name=lambda o: resources.ORGANIZATION.name(o.id),
+                pattern=resources.ORGANIZATION,
                 action="organization.create",
             )
             return _view(org, await organization_role(session, org.id, user_id))
@@ -154,7 +154,6 @@ class Organizations:
                 size,
                 token,
                 ("organizations", user_id),
-                rows=lambda result: [tuple(r) for r in result.all()],
             )
         return [_view(org, role) for org, role in rows], next_token
 

@@ -108,7 +108,7 @@ class Workspaces:
                 (parent, display_name, description),
                 replay=replay,
                 make=make,
-                name=lambda w: resources.WORKSPACE.name(w.organization_id, w.id),
+                pattern=resources.WORKSPACE,
                 action="workspace.create",
             )
         return _view(ws, _creator_role())
@@ -141,7 +141,6 @@ class Workspaces:
                 size,
                 token,
                 ("workspaces", scope.organization_id, resources.USER.name(user_id)),
-                rows=lambda result: [tuple(r) for r in result.all()],
             )
         return [_view(ws, "admin" if as_admin else (role or "")) for ws, role in rows], next_token
 
