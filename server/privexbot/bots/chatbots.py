@@ -199,7 +199,7 @@ class Chatbots:
                 given_etag,
                 updatable={"config"},
                 action="chatbot.update",
-                resource=resources.CHATBOT.name_of(bot),
+                pattern=resources.CHATBOT,
                 audited=paths,
             )
         return _view(bot, published)
@@ -249,10 +249,4 @@ class Chatbots:
         """The chatbot with its versions, sessions, messages and publishable key."""
         async with self._sessions() as session, session.begin():
             bot, _ = await self._row(session, scope, bot_id)
-            await standard.delete(
-                session,
-                bot,
-                given_etag,
-                action="chatbot.delete",
-                resource=resources.CHATBOT.name_of(bot),
-            )
+            await standard.delete(session, bot, given_etag, resources.CHATBOT, "chatbot.delete")

@@ -96,8 +96,8 @@ def update(
     given_etag: str,
     *,
     updatable: set[str],
+    pattern: Pattern,
     action: str,
-    resource: str,
     audited: list[str] | None = None,
     details: dict[str, str] | None = None,
 ) -> None:
@@ -110,6 +110,7 @@ def update(
         setattr(row, path, values[path])
     row.version += 1
     row.updated_at = datetime.now(UTC)
+    resource = pattern.name_of(row)
     audit.record(
         session,
         action,
@@ -156,9 +157,9 @@ async def delete(
     session,
     row,
     given_etag: str,
-    *,
+    pattern: Pattern,
     action: str,
-    resource: str,
+    *,
     refuse: Callable[[Any], None] | None = None,
 ) -> None:
     """Delete a row (AIP-135) whose etag matches, audited. ``refuse(row)`` raises when the
@@ -167,6 +168,7 @@ async def delete(
     if refuse is not None:
         refuse(row)
     await session.delete(row)
+    resource = pattern.name_of(row)
     audit.record(session, action, organization_id=_tenant(resource), resource=resource)
 
 

@@ -195,13 +195,7 @@ class Documents:
         async with self._sessions() as session, session.begin():
             doc = await _get(session, scope, kb_id, doc_id)
             session.add(owed_vectors(doc))
-            await standard.delete(
-                session,
-                doc,
-                given_etag,
-                action="document.delete",
-                resource=resources.DOCUMENT.name_of(doc),
-            )
+            await standard.delete(session, doc, given_etag, resources.DOCUMENT, "document.delete")
         self._ingestion.notify()
 
     async def cancel_ingestion(self, scope: Scope, kb_id: str, doc_id: str) -> DocumentView:

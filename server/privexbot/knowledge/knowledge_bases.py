@@ -199,7 +199,7 @@ class KnowledgeBases:
                 given_etag,
                 updatable=UPDATABLE,
                 action="knowledge.update",
-                resource=resources.KNOWLEDGE_BASE.name_of(kb),
+                pattern=resources.KNOWLEDGE_BASE,
                 details={"reindex": str(reindex).lower()},
             )
             if reindex:  # every document goes back through the pipeline with the new settings
@@ -233,10 +233,6 @@ class KnowledgeBases:
                 )
             )
             await standard.delete(
-                session,
-                kb,
-                given_etag,
-                action="knowledge.delete",
-                resource=resources.KNOWLEDGE_BASE.name_of(kb),
+                session, kb, given_etag, resources.KNOWLEDGE_BASE, "knowledge.delete"
             )
         self._ingestion.notify()

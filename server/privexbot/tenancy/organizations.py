@@ -175,7 +175,7 @@ class Organizations:
                 given_etag,
                 updatable=UPDATABLE,
                 action="organization.update",
-                resource=resources.ORGANIZATION.name(org.id),
+                pattern=resources.ORGANIZATION,
             )
             return _view(org, current().grant.organization_role)
 
@@ -186,11 +186,7 @@ class Organizations:
             org = await get_row(session, scope)
             session.add(VectorOutbox(organization_id=org.id))  # its vectors go too, even on a crash
             await standard.delete(
-                session,
-                org,
-                given_etag,
-                action="organization.delete",
-                resource=resources.ORGANIZATION.name(org.id),
+                session, org, given_etag, resources.ORGANIZATION, "organization.delete"
             )
         await self._store.delete_prefix(f"org:{org.id}:")
         self._vectors_owed()

@@ -160,7 +160,7 @@ class Workspaces:
                 given_etag,
                 updatable=UPDATABLE,
                 action="workspace.update",
-                resource=resources.WORKSPACE.name(ws.organization_id, ws.id),
+                pattern=resources.WORKSPACE,
             )
             return _view(ws, current().grant.workspace_role)
 
@@ -173,8 +173,8 @@ class Workspaces:
                 session,
                 ws,
                 given_etag,
-                action="workspace.delete",
-                resource=resources.WORKSPACE.name(ws.organization_id, ws.id),
+                resources.WORKSPACE,
+                "workspace.delete",
                 refuse=_keep_default,
             )
         await self._store.delete_prefix(f"org:{scope.organization_id}:ws:{scope.workspace_id}:")
