@@ -5,7 +5,13 @@ from __future__ import annotations
 from google.protobuf import empty_pb2
 
 from privexbot.api import standard
-from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
+from privexbot.api.convert import (
+    ORGANIZATION_ROLES,
+    WORKSPACE_ROLES,
+    from_timestamp,
+    pack,
+    timestamp,
+)
 from privexbot.identity import api_keys, current_user
 from privexbot.identity.sessions import Grant
 from privexbot.identity.users import IdentityView, UserView
@@ -21,8 +27,16 @@ CHAINS = {
     common_pb2.WALLET_CHAIN_SOLANA: Chain.SOLANA,
     common_pb2.WALLET_CHAIN_COSMOS: Chain.COSMOS,
 }
-ORGANIZATION_ROLES = enum_names(common_pb2.OrganizationRole)
-WORKSPACE_ROLES = enum_names(common_pb2.WorkspaceRole)
+
+
+def _context(organization_id: str | None, workspace_id: str | None) -> dict[str, str]:
+    """The organization and workspace names a session is in ("" for none)."""
+    return {
+        "organization": resources.ORGANIZATION.name(organization_id) if organization_id else "",
+        "workspace": resources.WORKSPACE.name(organization_id, workspace_id)
+        if workspace_id
+        else "",
+    }
 
 
 def user_message(user: UserView) -> auth_pb2.User:
@@ -40,13 +54,8 @@ def session_message(grant: Grant) -> auth_pb2.AuthSession:
         access_token_expire_time=timestamp(grant.access_expires_at),
         refresh_token=grant.refresh_token,
         refresh_token_expire_time=timestamp(grant.refresh_expires_at),
-        organization=resources.ORGANIZATION.name(grant.organization_id)
-        if grant.organization_id
-        else "",
-        workspace=resources.WORKSPACE.name(grant.organization_id, grant.workspace_id)
-        if grant.workspace_id
-        else "",
         new_user=grant.new_user,
+        **_context(grant.organization_id, grant.workspace_id),
     )
 
 
@@ -79,12 +88,7 @@ def current_user_message(me: current_user.CurrentUser, principal) -> auth_pb2.Cu
             )
             for m in me.memberships
         ],
-        organization=resources.ORGANIZATION.name(principal.organization_id)
-        if principal.organization_id
-        else "",
-        workspace=resources.WORKSPACE.name(principal.organization_id, principal.workspace_id)
-        if principal.workspace_id
-        else "",
+        **_context(principal.organization_id, principal.workspace_id),
     )
 
 

@@ -10,6 +10,7 @@ from functools import cache
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from privexbot.kernel.errors import InvalidArgument
+from privexbot.v1 import common_pb2
 
 
 def timestamp(value: datetime | None) -> Timestamp | None:
@@ -52,6 +53,8 @@ class EnumNames:
 
 
 enum_names = cache(EnumNames)
+ORGANIZATION_ROLES = enum_names(common_pb2.OrganizationRole)
+WORKSPACE_ROLES = enum_names(common_pb2.WorkspaceRole)
 
 # AIP time fields and the domain's names for the same moments.
 TIMES = {

@@ -5,7 +5,14 @@ from __future__ import annotations
 from functools import partial
 
 from privexbot.api import standard
-from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
+from privexbot.api.convert import (
+    ORGANIZATION_ROLES,
+    WORKSPACE_ROLES,
+    enum_names,
+    from_timestamp,
+    pack,
+    timestamp,
+)
 from privexbot.kernel import resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument
@@ -16,8 +23,6 @@ from privexbot.tenancy.organizations import OrganizationView
 from privexbot.tenancy.workspaces import WorkspaceView
 from privexbot.v1 import common_pb2, tenant_pb2, tenant_pb2_grpc
 
-ORGANIZATION_ROLES = enum_names(common_pb2.OrganizationRole)
-WORKSPACE_ROLES = enum_names(common_pb2.WorkspaceRole)
 PLANS = enum_names(common_pb2.Plan)
 
 

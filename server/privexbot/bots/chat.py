@@ -13,7 +13,7 @@ from privexbot.bots import config as bot_config
 from privexbot.bots import events, widget
 from privexbot.bots.chatbots import Chatbots, ChatbotView
 from privexbot.bots.drafts import Drafts, test_session_key
-from privexbot.bots.exchange import Exchange, Reply
+from privexbot.bots.exchange import Exchange, Reply, Turn
 from privexbot.bots.sessions import ChatSessions
 from privexbot.inference.gateway import Message
 from privexbot.kernel import resources, tasks
@@ -91,9 +91,8 @@ class Chat:
             async def finish(reply: Reply) -> str:
                 return await self._chat_sessions.store_reply(bot, continued.id, reply)
 
-            async for event in self._exchange.converse(
-                scope, config, continued.history, question, retrieval, begin, finish
-            ):
+            turn = Turn(scope, config, continued.history, question, retrieval)
+            async for event in self._exchange.converse(turn, begin, finish):
                 yield event
         finally:  # never awaited when chat was refused before generation
             tasks.discard(embedding)
@@ -138,7 +137,6 @@ class Chat:
             return ""
 
         retrieval = self._exchange.retrieve(scope, config, question)
-        async for event in self._exchange.converse(
-            scope, config, history, question, retrieval, begin, finish
-        ):
+        turn = Turn(scope, config, history, question, retrieval)
+        async for event in self._exchange.converse(turn, begin, finish):
             yield event

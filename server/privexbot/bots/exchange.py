@@ -43,6 +43,18 @@ class Reply:
         return "".join(self.parts)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One question to answer in a chatbot's scope and configuration, after ``history``;
+    ``retrieval``: the knowledge search for it, already under way."""
+
+    scope: Scope
+    config: dict
+    history: list[gateway.Message]
+    question: str
+    retrieval: Awaitable[list | None]
+
+
 class _Ready:
     """Marks the point where retrieval is done and the upstream stream is open."""
 
@@ -63,17 +75,10 @@ class Exchange:
             scope, config["knowledge_bases"], question, config["retrieval"], embedding
         )
 
-    async def _answer(
-        self,
-        scope: Scope,
-        config: dict,
-        history: list[gateway.Message],
-        question: str,
-        retrieval: Awaitable[list | None],
-        reply: Reply,
-    ) -> AsyncIterator:
+    async def _answer(self, turn: Turn, reply: Reply) -> AsyncIterator:
+        config = turn.config
         sources = []
-        results = await retrieval
+        results = await turn.retrieval
         if results is not None:
             relevant = [r for r in results if r.score >= prompt.RELEVANT_SCORE]
             if config["grounding_mode"] == "strict":  # weak matches are no grounds to answer
@@ -96,8 +101,8 @@ class Exchange:
             temperature=config["temperature"],
             max_tokens=config["max_tokens"] or bot_config.DEFAULT_MAX_TOKENS,
         )
-        messages = prompt.build(config, history, question, sources)
-        async for event in self._inference.stream_chat(scope, messages, params):
+        messages = prompt.build(config, turn.history, turn.question, sources)
+        async for event in self._inference.stream_chat(turn.scope, messages, params):
             match event:
                 case gateway.Attested(verdict=verdict):
                     reply.verdict = verdict
@@ -117,11 +122,7 @@ class Exchange:
 
     async def converse(
         self,
-        scope: Scope,
-        config: dict,
-        history: list[gateway.Message],
-        question: str,
-        retrieval: Awaitable[list | None],
+        turn: Turn,
         begin: Callable[[Reply], Awaitable[str]],
         finish: Callable[[Reply], Awaitable[str]],
     ) -> AsyncIterator[events.Event]:
@@ -129,9 +130,7 @@ class Exchange:
         stores the reply, whole or partial (returns the message name)."""
         reply, started = Reply(), False
         try:
-            async with contextlib.aclosing(
-                self._answer(scope, config, history, question, retrieval, reply)
-            ) as answer:
+            async with contextlib.aclosing(self._answer(turn, reply)) as answer:
                 await anext(answer)  # retrieval done, upstream open: nothing stored before
                 session = await begin(reply)
                 started = True

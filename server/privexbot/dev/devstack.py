@@ -48,6 +48,16 @@ async def _wait_serving(target: str, within: float = 10.0) -> None:
             await asyncio.sleep(0.1)
 
 
+async def _started(children: dict, name: str, start, error: type[Exception]) -> bool:
+    """Start a child process as ``children[name]``; False (said why) when it did not."""
+    try:
+        children[name] = await start()
+    except error as exc:
+        _say(f"{name} did not start: {exc}")
+        return False
+    return True
+
+
 async def _watch(children: dict, stop: asyncio.Event, died: list[str]) -> None:
     """Stop the stack when a supervised child (Envoy, the enclave) exits on its own."""
     while not stop.is_set():
@@ -75,10 +85,7 @@ async def _run(settings: Settings, with_envoy: bool, with_enclave: bool) -> int:
         if with_enclave:  # first: the server's inference calls go to it
             enclave = LocalEnclave(settings.inference_base_url, settings.inference_api_key)
             _say(f"enclave         starting (real models; log: {enclave.log_path})")
-            try:
-                children["enclave"] = await enclave.start()
-            except EnclaveError as exc:
-                _say(f"enclave did not start: {exc}")
+            if not await _started(children, "enclave", enclave.start, EnclaveError):
                 return 2
             _say(f"enclave         {settings.inference_base_url} (not attested: development)")
         running = await create_server(settings)
@@ -100,10 +107,7 @@ async def _run(settings: Settings, with_envoy: bool, with_enclave: bool) -> int:
                 cors_origin_regex=settings.cors_allowed_origin_regex,
                 max_message_bytes=settings.max_message_bytes,
             )
-            try:
-                children["envoy"] = await envoy.astart()
-            except EdgeError as exc:
-                _say(f"envoy did not start: {exc}")
+            if not await _started(children, "envoy", envoy.astart, EdgeError):
                 return 2
             _say(f"REST, gRPC-Web  {envoy.url}")
             _say(f"Envoy admin     {envoy.admin_url} (log: {envoy.log_path})")

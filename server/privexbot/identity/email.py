@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from privexbot.identity import passwords
 from privexbot.identity.sessions import Grant, SignInSessions
-from privexbot.identity.users import NewOrganization, new_user
+from privexbot.identity.users import NewOrganization, new_user, own_event
 from privexbot.kernel import emails, resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import (
@@ -78,8 +78,7 @@ class EmailSignIn:
                 audit.record(
                     session,
                     "auth.signup",
-                    actor=resources.USER.name(user.id),
-                    resource=resources.USER.name(user.id),
+                    **own_event(user.id),
                 )
         except IntegrityError:
             raise AlreadyExists(
@@ -121,8 +120,7 @@ class EmailSignIn:
             await audit.append(
                 session,
                 "auth.login",
-                actor=resources.USER.name(user.id),
-                resource=resources.USER.name(user.id),
+                **own_event(user.id),
             )
         return grant
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 
 from privexbot.identity.tokens import AccessTokens
-from privexbot.identity.users import UserView, user_view
+from privexbot.identity.users import UserView, own_event, user_view
 from privexbot.kernel import resources
 from privexbot.kernel.errors import Unauthenticated, not_found
 from privexbot.kernel.ids import hash_secret, new_id, new_secret
@@ -192,8 +192,7 @@ class SignInSessions:
                     audit.record(
                         session,
                         "auth.refresh.reuse",
-                        actor=resources.USER.name(family.user_id),
-                        resource=resources.USER.name(family.user_id),
+                        **own_event(family.user_id),
                     )
                 error = Unauthenticated(
                     "REFRESH_TOKEN_REUSED",
@@ -226,8 +225,7 @@ class SignInSessions:
                 audit.record(
                     session,
                     "auth.logout",
-                    actor=resources.USER.name(family.user_id),
-                    resource=resources.USER.name(family.user_id),
+                    **own_event(family.user_id),
                 )
 
     async def switch_context(

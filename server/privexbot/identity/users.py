@@ -16,6 +16,12 @@ from privexbot.store.models import Identity, User
 NewOrganization = Callable[[object, str, str], Awaitable[object]]
 
 
+def own_event(user_id: str) -> dict[str, str]:
+    """An audit event's actor and resource when a user acts on their own account."""
+    name = resources.USER.name(user_id)
+    return {"actor": name, "resource": name}
+
+
 @dataclass(frozen=True)
 class UserView(Named, pattern=resources.USER):
     id: str

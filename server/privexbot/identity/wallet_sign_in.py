@@ -12,7 +12,13 @@ from sqlalchemy import func, select
 
 from privexbot.identity import wallets
 from privexbot.identity.sessions import Grant, SignInSessions
-from privexbot.identity.users import IdentityView, NewOrganization, identity_view, new_user
+from privexbot.identity.users import (
+    IdentityView,
+    NewOrganization,
+    identity_view,
+    new_user,
+    own_event,
+)
 from privexbot.kernel import resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import AlreadyExists, FailedPrecondition, Unauthenticated, not_found
@@ -146,8 +152,7 @@ class WalletSignIn:
             audit.record(
                 session,
                 "auth.wallet.login",
-                actor=resources.USER.name(user.id),
-                resource=resources.USER.name(user.id),
+                **own_event(user.id),
                 details={"chain": str(chain), "address": address},
             )
         return grant

@@ -24,6 +24,14 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 from privexbot.store.base import Base, created, made_by, parent, primary_id, version_counter
 
 
+class OwnedByWorkspace:
+    """Columns of a row that lives in a workspace and is deleted with it."""
+
+    id: Mapped[str] = primary_id()
+    organization_id: Mapped[str] = parent("organizations", index=True)
+    workspace_id: Mapped[str] = parent("workspaces", index=True)
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[str] = primary_id()
@@ -118,11 +126,8 @@ class Invitation(Base):
     expires_at: Mapped[datetime]
 
 
-class ApiKey(Base):
+class ApiKey(OwnedByWorkspace, Base):
     __tablename__ = "api_keys"
-    id: Mapped[str] = primary_id()
-    organization_id: Mapped[str] = parent("organizations", index=True)
-    workspace_id: Mapped[str] = parent("workspaces", index=True)
     display_name: Mapped[str] = mapped_column(String(100))
     # The visible part of the key; the secret part is kept only as a SHA-256 hash.
     prefix: Mapped[str] = mapped_column(String(32), unique=True)
@@ -199,11 +204,8 @@ class TokenUsage(Base):
     created_at: Mapped[datetime] = created()
 
 
-class KnowledgeBase(Base):
+class KnowledgeBase(OwnedByWorkspace, Base):
     __tablename__ = "knowledge_bases"
-    id: Mapped[str] = primary_id()
-    organization_id: Mapped[str] = parent("organizations", index=True)
-    workspace_id: Mapped[str] = parent("workspaces", index=True)
     display_name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     # {"strategy", "chunk_size", "chunk_overlap"} and {"top_k", "score_threshold", "mode"}
@@ -311,14 +313,11 @@ class VectorOutbox(Base):
     created_at: Mapped[datetime] = created()
 
 
-class Chatbot(Base):
+class Chatbot(OwnedByWorkspace, Base):
     """A deployed chatbot: its working configuration (edited by UpdateChatbot) and which
     immutable version chat uses. The publishable key's secret is kept only as a hash."""
 
     __tablename__ = "chatbots"
-    id: Mapped[str] = primary_id()
-    organization_id: Mapped[str] = parent("organizations", index=True)
-    workspace_id: Mapped[str] = parent("workspaces", index=True)
     # The draft it was finalized from: finalizing a draft twice finds this chatbot.
     draft_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     config: Mapped[dict] = mapped_column(JSON, default=dict)
