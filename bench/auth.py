@@ -20,20 +20,6 @@ ephemeral store by default), with the per-RPC JSON log line on (to /dev/null), m
         neither row: a login of the slice before may still be running. ``--background cheap``
         makes the second process's calls GetCurrentUser (as the login user), paced the same:
         what any second client's calls do, against which a login's own cost shows.
-Figures (2 AMD EPYC vCPUs, 600 s windows, SQLite + in-process store): p99 ratio 1.05
-(90% interval 1.01-1.09) and 1.04 (1.00-1.08), goal met in both, once a traced window had
-shown four things that were not the logins' own cost: a 60 s cache expiry that began nine
-database loads at once (caches.SingleFlight), a sign-in worker's start-up at normal priority
-(identity/sign_in_process.py), the background's teardown on the last slice, and periodic
-work falling on one side only (``harness.side_of``). Before those, windows of 600-2,400 s
-read 1.06-1.10 with upper ends 1.13-1.23: never a verdict. Over PostgreSQL and Redis
-(``--database-url``, ``--redis-url``), one 600 s window: 1.09 (1.07-1.11), the probe's p99
-lower (4.5 ms against 7-8.4), a log-in's two Redis round trips on the loop (2.3 ms of loop
-CPU per log-in against 0.5-0.7).
-Interleaving puts the machine's drift on both sides alike: this machine is small and shared,
-and two windows measured one after the other gave p99 ratios from 1.1 to 1.8 for the same
-code. With nothing in the loaded slices, 20 s windows of 1 s slices still gave 0.97 and 1.23
-(p99 rests on the slowest 1%), 60 s of 0.5 s slices 1.05 and 0.97: hence the defaults.
 Every login claims its own client address in X-Forwarded-For (trusted from loopback), so the
 per-IP login limit (60/min) doesn't refuse the benchmark. Each load runs in its own
 fresh process; the server runs in this one, after a full garbage collection and one log-in
@@ -42,9 +28,8 @@ Prints QPS and p50/p99 per row, the server's full (generation 2) garbage collect
 the row and their longest pause (one such pause can decide a p99), the background login rate
 achieved in the loaded slices, and ``p99 (iii)/(ii)`` (goal <= 1.10: p99 rises by at most 10%)
 with its 90% interval (``p99_ratio_interval``) and what that says of the goal: met (all of the
-interval at or under it), missed (all over) or not told apart by this window. One window's
-ratio alone can mislead where the host is busy: eight 60 s windows of the same code on one
-machine (2 AMD EPYC vCPUs, 0.6-10% of their time stolen by the host) gave 0.63 to 1.54.
+interval at or under it), missed (all over) or not told apart by this window (figures and
+how they were reached: bench/README.md).
 Also, per row, the CPU time of the server's event-loop thread (ms per second) and the share of
 the row's time in which some runnable task on the machine waited for a CPU (Linux PSI,
 /proc/pressure/cpu). From (ii) and (iii): the event-loop CPU time one background login adds,

@@ -182,7 +182,7 @@ async def run(opts) -> int:
                         bot_pb2.FinalizeChatbotDraftRequest(name=draft.name), metadata=user.auth
                     )
                     bot_id = bot.name.rsplit("/", 1)[1]
-                    config = (await running.platform.chatbots.get(scope, bot_id)).bot.config
+                    config = (await running.platform.chatbots.get(scope, bot_id)).config
                     config = bot_config.normalized(config, "config")
 
                     async def ttft_of(stream) -> float:

@@ -22,8 +22,7 @@ Each load runs in its own fresh process (so the client never shares the server's
 loop), with N concurrent in-flight calls for a fixed time after a warm-up; then again with
 one call in flight, which is the per-hop latency Envoy adds. Servers run in this process.
 At N in flight, (a), (b0), (b) and (b') take ``--rounds`` turns, so that the machine's drift
-falls on all of them alike (one run of each measured b/a from 0.56 to 0.73 on different
-days); their rows give QPS over all rounds and the median round's p50/p99.
+falls on all of them alike; their rows give QPS over all rounds and the median round's p50/p99.
 Prints a table and the ratios: ``b/a`` (goal >= 0.7), ``b0/a`` (the interceptors alone)
 and ``Envoy adds p50`` (c - b, goal <= 1 ms; and c0 - b0). The ``loop us`` column is the CPU
 time this process's event-loop thread (every server here) spent per call: on a shared
