@@ -482,3 +482,7 @@ class ChatMessage(Base):
     feedback_comment: Mapped[str] = mapped_column(Text, default="")
     feedback_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = _created()
+
+
+# Chatflows' tables live in their own module, on this metadata (imported last: it needs Base).
+from privexbot.store import flow_models  # noqa: E402, F401
