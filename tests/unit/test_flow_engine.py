@@ -97,8 +97,6 @@ async def test_a_join_after_an_exclusive_branch_runs_once_and_never_stalls():
 
 
 async def test_converging_check_fails_on_a_naive_engine(monkeypatch):
-    original = engine.Run._resolve
-
     def no_skip_propagation(self, state, node_id, handles):
         if handles is None:
             return  # naive: a skipped node tells its successors nothing; they wait forever
@@ -356,7 +354,7 @@ async def test_a_retry_waits_in_its_own_task_while_the_run_goes_on():
 
 async def test_retry_check_fails_on_a_naive_engine(monkeypatch):
     async def sleep_on_the_dispatcher(delay):
-        time.sleep(delay)  # naive: the whole run waits for one node's backoff
+        time.sleep(delay)  # noqa: ASYNC251 - naive: the whole run waits for one backoff
 
     monkeypatch.setattr(engine.asyncio, "sleep", sleep_on_the_dispatcher)
     with pytest.raises(AssertionError):
