@@ -92,6 +92,7 @@ def from_record(record: dict | None, field: str = "graph") -> Graph:
             raise InvalidArgument.field(
                 f"{where}.config", f"node {node['id']}: is larger than {MAX_CONFIG_BYTES} bytes"
             )
+        config = _plain(config)
         position = node.get("position") or (0.0, 0.0)
         parsed.append(
             Node(
@@ -121,3 +122,14 @@ def from_record(record: dict | None, field: str = "graph") -> Graph:
             )
         )
     return Graph(tuple(parsed), tuple(parsed_edges))
+
+
+def _plain(value):
+    """JSON as the builder meant it: Struct numbers are doubles, but 16.0 tokens is 16."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
