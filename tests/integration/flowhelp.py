@@ -74,8 +74,8 @@ async def new_flow(client, workspace: str, g=None, name: str = "Flow") -> flow_p
     )
 
 
-async def execute(client, name: str, message: str = "hi", timeout: float = 120, **fields):
-    async with asyncio.timeout(timeout):
+async def execute(client, name: str, message: str = "hi", seconds: float = 120, **fields):
+    async with asyncio.timeout(seconds):
         return [
             e
             async for e in client.flow.ExecuteChatflow(
