@@ -96,6 +96,14 @@ class Executor:
             k: v.get("default") for k, v in plan.conversation_variables.items()
         } | conversation.variables
         redactor = Redactor()
+        # Every secret the graph names is known before anything is shown: a run's message
+        # or an early node's output that happens to hold one is redacted too.
+        for node in plan.nodes.values():
+            auth = node.config.get("auth") if node.type == "http" else None
+            if isinstance(auth, dict) and auth.get("secret"):
+                value = await self._services.secrets(scope, auth["secret"])
+                if value:
+                    redactor.add(value)
         if flow_id is None:
             run_name, session = f"{name}/runs/{new_id()}", ""
         else:

@@ -35,6 +35,9 @@ globalThis.__run = function (source, inputsJson) {
   const inputs = JSON.parse(inputsJson);
   const main = new Function('inputs', source + '\\n;return typeof main === "function" ? main(inputs) : undefined;');
   const result = main(inputs);
+  if (result && typeof result.then === 'function') {
+    throw new Error('main must return a value, not a promise: nothing asynchronous runs here');
+  }
   return JSON.stringify(result === undefined ? null : result);
 };
 """

@@ -162,13 +162,24 @@ def pick(categories: list[dict], reply: str, text: str) -> dict:
     named = [c for c in categories if c["name"].lower() in said]
     if len(named) == 1:
         return named[0]
-    words = set(WORD.findall(text.lower()))
+    words = _stems(text)
 
     def overlap(category: dict) -> int:
-        described = f"{category['name']} {category.get('description', '')}".lower()
-        return len(words & set(WORD.findall(described)))
+        return len(words & _stems(f"{category['name']} {category.get('description', '')}"))
 
     best = max(categories, key=overlap)
     if overlap(best) == 0:
         raise NodeError("model", "the model's reply names no category")
     return best
+
+
+def _stems(text: str) -> set[str]:
+    """Words cut to a crude stem (refunds, refund -> refund; charges -> charg)."""
+    stems = set()
+    for word in WORD.findall(text.lower()):
+        for suffix in ("ing", "es", "ed", "s", "e"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
+        stems.add(word)
+    return stems
