@@ -84,6 +84,8 @@ class Services:
     sandbox: object = None  # run(source, inputs, timeout_ms, memory_mb)
     http: object = None  # http.Fetcher
     history: list = field(default_factory=list)  # the session's recent messages
+    # query -> its embedding, already under way (started with the run)
+    embeddings: dict = field(default_factory=dict)
 
 
 @dataclass

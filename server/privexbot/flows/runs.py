@@ -80,11 +80,12 @@ class Runs:
 
     async def start(
         self, scope: Scope, flow_id: str, version: int, session_id: str, message: str,
-        inputs: dict, redactor: Redactor,
-    ) -> str:  # fmt: skip
-        """A new run's id, its row written (state running)."""
+        inputs: dict, redactor: Redactor, run_id: str,
+    ) -> None:  # fmt: skip
+        """The run's row, written (state running)."""
         async with self._sessions() as session, session.begin():
             row = ChatflowRun(
+                id=run_id,
                 chatflow_id=flow_id,
                 organization_id=scope.organization_id,
                 workspace_id=scope.workspace_id,
@@ -94,8 +95,6 @@ class Runs:
                 inputs=redactor.shown(inputs),
             )
             session.add(row)
-            await session.flush()
-            return row.id
 
     async def finish(
         self,

@@ -48,7 +48,9 @@ class Knowledge(NodeType):
             k: ctx.config[k] for k in ("top_k", "score_threshold", "mode") if k in ctx.config
         }
         try:
-            results = await ctx.services.retriever.retrieve(scope, ids, query, override)
+            results = await ctx.services.retriever.retrieve(
+                scope, ids, query, override, ctx.services.embeddings.get(query)
+            )
         except DomainError as exc:
             raise NodeError("knowledge", exc.message) from None
         context = "\n\n".join(
