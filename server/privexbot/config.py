@@ -147,6 +147,8 @@ class Settings:
                 raise ConfigError("production needs REDIS_URL")
             if self.cors_allowed_origin_regex in ("", ".*"):
                 raise ConfigError("production needs CORS_ALLOWED_ORIGIN_REGEX (your site's origin)")
+            if self.chatflow_secrets_key == Settings.chatflow_secrets_key:
+                raise ConfigError("production refuses the development CHATFLOW_SECRETS_KEY")
         if self.workers > 1:
             missing = [
                 name
