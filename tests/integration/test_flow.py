@@ -6,15 +6,16 @@ shown, sessions, feedback and analytics, publishable keys, and cross-tenant NOT_
 
 from __future__ import annotations
 
-import asyncio
-
 import grpc
 from flowhelp import execute, finished_nodes, graph, kinds, new_flow, new_flow_draft, simple_graph
 from flowhelp import text as text_of
 from google.protobuf import field_mask_pb2
 from helpers import raises, sign_up
+from sqlalchemy import update
 
-from privexbot.v1 import bot_pb2, flow_pb2
+from privexbot.store.flow_models import Chatflow, ChatflowMessage, ChatflowSession
+from privexbot.store.models import Organization
+from privexbot.v1 import bot_pb2, flow_pb2, tenant_pb2
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 
@@ -404,10 +405,51 @@ async def test_node_events_stream_in_order_and_outputs_are_redacted_and_truncate
     assert "hunter2" not in str(stored)
 
 
-async def test_a_run_without_a_published_version_or_quota_is_refused(client):
-    me = await sign_up(client, "refused")
+async def test_chatflow_messages_count_against_the_monthly_quota_and_plan(client, stack):
+    me = await sign_up(client, "flowquota")
     flow = await new_flow(client, me.workspace)
-    bad = flow.name + "x"
-    async with raises(grpc.StatusCode.NOT_FOUND):
-        await execute(client, bad)
-    await asyncio.sleep(0)
+    org_id = me.organization.split("/")[1]
+    async with stack.running.platform.sessions() as session, session.begin():
+        # The Free plan after its trial: 100 messages a month, 2 chatflows. 99 were sent.
+        await session.execute(
+            update(Organization).where(Organization.id == org_id).values(trial_ends_at=None)
+        )
+        row = ChatflowSession(
+            chatflow_id=flow.name.split("/")[-1],
+            organization_id=org_id,
+            workspace_id=me.workspace.split("/")[-1],
+            visitor_id="seed",
+        )
+        session.add(row)
+        await session.flush()
+        session.add_all(
+            ChatflowMessage(
+                session_id=row.id,
+                chatflow_id=row.chatflow_id,
+                organization_id=org_id,
+                role="user",
+                content="earlier",
+            )  # fmt: skip
+            for _ in range(99)
+        )
+    await execute(client, flow.name, "the 100th")
+    usage = await client.tenant.GetUsage(
+        tenant_pb2.GetUsageRequest(name=me.organization + "/usage")
+    )
+    assert usage.messages_this_month.used == 100 and usage.chatflows.used == 1
+    async with raises(grpc.StatusCode.RESOURCE_EXHAUSTED, "MESSAGE_QUOTA_EXHAUSTED"):
+        await execute(client, flow.name, "one more")
+    await new_flow(client, me.workspace, name="Second")
+    async with raises(grpc.StatusCode.FAILED_PRECONDITION, "PLAN_LIMIT_REACHED"):
+        await new_flow(client, me.workspace, name="Third")
+    draft = await new_flow_draft(client, me.workspace)
+    async with raises(grpc.StatusCode.FAILED_PRECONDITION, "NOT_PUBLISHED"):
+        # Unpublished: a chatflow whose published version is gone (written directly).
+        async with stack.running.platform.sessions() as session, session.begin():
+            await session.execute(
+                update(Chatflow)
+                .where(Chatflow.id == flow.name.split("/")[-1])
+                .values(published_version=0)
+            )
+        await execute(client, flow.name)
+    assert draft.name

@@ -103,6 +103,7 @@ async def test_the_http_node_reaches_an_allowed_server_and_is_refused_elsewhere(
         "redirect to private": local_api.url("/redirect?to=http://10.0.0.7/x"),
         "redirect to metadata": local_api.url("/redirect?to=http://169.254.169.254/"),
         "v4-mapped v6": "http://[::ffff:127.0.0.1]:80/",
+        "over the size cap": local_api.url("/big"),
     }
     for why, url in refused.items():
         flow = await new_flow(

@@ -210,9 +210,6 @@ class Executor:
         self, scope, flow_id, conversation, visitor, message, run: Run, outcome, run_name, version
     ) -> None:
         totals, redactor = run.totals, run.redactor
-        await self._runs.finish(
-            resources.CHATFLOW_RUN.id_of(run_name), outcome, run.node_runs, totals, redactor
-        )
         cited = []
         for node in run.node_runs:
             if node.node_type == "knowledge" and isinstance(node.output, dict):
@@ -237,4 +234,8 @@ class Executor:
         }
         await self._conversations.store(
             scope, flow_id, conversation, visitor, message, answer, run.conversation
+        )
+        # Last: a run that shows how it ended has its conversation stored already.
+        await self._runs.finish(
+            resources.CHATFLOW_RUN.id_of(run_name), outcome, run.node_runs, totals, redactor
         )
