@@ -79,10 +79,13 @@ test: install services lint proto-check buf-breaking ts-build ## set up and run 
 demo: $(STAMP) $(ENCLAVE_STAMP) ## sign up, upload a document, build a chatbot, stream a cited answer via Envoy REST
 	$(PY) scripts/demo.py
 
+demo-flow: $(STAMP) $(ENCLAVE_STAMP) ## the same stack, then build and run a chatflow (knowledge -> llm -> answer) via Envoy REST
+	$(PY) scripts/demo_flow.py
+
 bench: $(STAMP) ## run the benchmarks (they print ratios)
 	$(PY) bench/rpc_overhead.py
 
 clean: ## remove local state (var/) — not the venv
 	rm -rf var
 
-.PHONY: ts-check ts-build help install proto proto-check buf-lint buf-breaking lint services migrate run demo test bench clean
+.PHONY: ts-check ts-build help install proto proto-check buf-lint buf-breaking lint services migrate run demo demo-flow test bench clean

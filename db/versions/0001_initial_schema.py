@@ -47,9 +47,7 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(length=100), nullable=False),
         sa.Column("billing_email", sa.String(length=254), nullable=False),
         sa.Column("plan", sa.String(length=16), nullable=False),
-        sa.Column(
-            "trial_ends_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("trial_ends_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),

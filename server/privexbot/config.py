@@ -84,6 +84,14 @@ class Settings:
     # default is the address the local Envoy connects from (edge.DEV_UPSTREAM_SOURCE), so
     # no other local caller can claim a client address.
     trusted_proxies: str = "127.0.0.2/32"
+    # Chatflows: drafts' lifetime; a run's deadline and step cap; HTTP nodes may reach these
+    # literal host:port pairs although their addresses are private (comma-separated; for
+    # internal services and tests; empty: none); the key chatflow secrets are sealed with.
+    chatflow_draft_ttl_seconds: int = 7 * 24 * 3600
+    chatflow_run_deadline_seconds: float = 120.0
+    chatflow_max_steps: int = 1000
+    chatflow_http_allow: str = ""
+    chatflow_secrets_key: str = "dev-chatflow-secrets-key-change-me"
 
     @property
     def production(self) -> bool:
@@ -139,6 +147,8 @@ class Settings:
                 raise ConfigError("production needs REDIS_URL")
             if self.cors_allowed_origin_regex in ("", ".*"):
                 raise ConfigError("production needs CORS_ALLOWED_ORIGIN_REGEX (your site's origin)")
+            if self.chatflow_secrets_key == Settings.chatflow_secrets_key:
+                raise ConfigError("production refuses the development CHATFLOW_SECRETS_KEY")
         if self.workers > 1:
             missing = [
                 name
@@ -206,6 +216,11 @@ ENVIRONMENT = {
     "VISITOR_CHATS_PER_MINUTE": "visitor_chats_per_minute",
     "UPLOAD_LIFETIME_SECONDS": "upload_lifetime_seconds",
     "HOUSEKEEPING_INTERVAL_SECONDS": "housekeeping_interval_seconds",
+    "CHATFLOW_DRAFT_TTL_SECONDS": "chatflow_draft_ttl_seconds",
+    "CHATFLOW_RUN_DEADLINE_SECONDS": "chatflow_run_deadline_seconds",
+    "CHATFLOW_MAX_STEPS": "chatflow_max_steps",
+    "CHATFLOW_HTTP_ALLOW": "chatflow_http_allow",
+    "CHATFLOW_SECRETS_KEY": "chatflow_secrets_key",
 }
 
 

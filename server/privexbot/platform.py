@@ -20,6 +20,16 @@ from privexbot.bots.exchange import Exchange
 from privexbot.bots.sessions import ChatSessions
 from privexbot.bots.widget import WidgetPolicy
 from privexbot.config import Settings, attestation_policy
+from privexbot.flows.analytics import ChatflowAnalytics
+from privexbot.flows.chatflows import Chatflows
+from privexbot.flows.drafts import FlowDrafts
+from privexbot.flows.engine import Services as FlowServices
+from privexbot.flows.execute import Executor, Limits
+from privexbot.flows.runs import Runs
+from privexbot.flows.sandbox import Sandbox
+from privexbot.flows.secrets import Secrets
+from privexbot.flows.sessions import FlowSessions
+from privexbot.flows.ssrf import Fetcher
 from privexbot.identity.api_keys import ApiKeys
 from privexbot.identity.current_user import CurrentUsers
 from privexbot.identity.email import EmailSignIn
@@ -86,6 +96,15 @@ class Platform:
     chat: Chat
     chat_sessions: ChatSessions
     chatbot_analytics: ChatbotAnalytics
+    # flows
+    flow_drafts: FlowDrafts
+    chatflows: Chatflows
+    flow_runs: Runs
+    flow_sessions: FlowSessions
+    flow_analytics: ChatflowAnalytics
+    flow_secrets: Secrets
+    flow_sandbox: Sandbox
+    flow_executor: Executor
     _housekeeping: asyncio.Task | None = None
 
     @classmethod
@@ -122,6 +141,27 @@ class Platform:
         chat_sessions = ChatSessions(sessions)
         widget_policy = WidgetPolicy(
             store, settings.publishable_key_chats_per_minute, settings.visitor_chats_per_minute
+        )
+        flow_drafts = FlowDrafts(store, settings.chatflow_draft_ttl_seconds)
+        chatflows = Chatflows(sessions, flow_drafts)
+        flow_runs, flow_sessions = Runs(sessions), FlowSessions(sessions)
+        flow_secrets = Secrets(sessions, settings.chatflow_secrets_key)
+        flow_sandbox = Sandbox()
+        flow_executor = Executor(
+            sessions,
+            chatflows,
+            flow_drafts,
+            flow_runs,
+            flow_sessions,
+            widget_policy,
+            FlowServices(
+                inference=inference,
+                retriever=retriever,
+                secrets=flow_secrets.value,
+                sandbox=flow_sandbox,
+                http=Fetcher(settings.chatflow_http_allow),
+            ),
+            Limits(settings.chatflow_run_deadline_seconds, settings.chatflow_max_steps),
         )
         return cls(
             settings=settings,
@@ -167,16 +207,24 @@ class Platform:
             ),
             chat_sessions=chat_sessions,
             chatbot_analytics=ChatbotAnalytics(sessions),
+            flow_drafts=flow_drafts,
+            chatflows=chatflows,
+            flow_runs=flow_runs,
+            flow_sessions=flow_sessions,
+            flow_analytics=ChatflowAnalytics(sessions),
+            flow_secrets=flow_secrets,
+            flow_sandbox=flow_sandbox,
+            flow_executor=flow_executor,
         )
 
     def servicers(self) -> list[tuple[str, type]]:
         """(generated module, servicer class) for each of the six services."""
         from privexbot.api.auth import AuthApi
         from privexbot.api.bot import BotApi
+        from privexbot.api.flow import FlowApi
         from privexbot.api.inference import InferenceApi
         from privexbot.api.knowledge import KnowledgeApi
         from privexbot.api.tenant import TenantApi
-        from privexbot.api.unimplemented import FlowApi
 
         return [
             ("auth", AuthApi),
@@ -216,6 +264,7 @@ class Platform:
         if self._housekeeping is not None:
             self._housekeeping.cancel()
         await self.ingestion.stop()
+        await self.flow_sandbox.close()
         await asyncio.to_thread(self.sign_in.close)
         await self.vectors.close()
         await self.inference.close()

@@ -81,9 +81,10 @@ async def test_malformed_resource_name_is_invalid_argument(client):
         await client.bot.GetChatbot(bot_pb2.GetChatbotRequest(name="chatbots/../../etc"))
 
 
-async def test_a_later_issue_rpc_answers_unimplemented_with_error_info(client):
+async def test_every_service_is_served_now(client):
+    """FlowService was the last UNIMPLEMENTED one (issue 23): a missing chatflow is NOT_FOUND."""
     user = await sign_up(client)
-    async with raises(grpc.StatusCode.UNIMPLEMENTED, "NOT_IMPLEMENTED_YET"):
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
         await client.flow.GetChatflow(
             flow_pb2.GetChatflowRequest(name=f"{user.workspace}/chatflows/f1")
         )

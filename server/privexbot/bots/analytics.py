@@ -53,9 +53,18 @@ class ChatbotAnalytics:
         return await _compute(self._sessions, bot_id, start, end)
 
 
-async def _compute(sessions, bot_id: str, start: datetime, end: datetime) -> Analytics:
-    m = ChatMessage
-    in_range = (m.chatbot_id == bot_id, m.created_at >= start, m.created_at < end)
+async def _compute(
+    sessions,
+    bot_id: str,
+    start: datetime,
+    end: datetime,
+    m=ChatMessage,
+    conversations=ChatSession,
+    owner: str = "chatbot_id",
+) -> Analytics:
+    """The aggregates over ``m`` (messages with the columns of ``ChatMessage``, e.g. a
+    chatflow's) whose ``owner`` column is ``bot_id``."""
+    in_range = (getattr(m, owner) == bot_id, m.created_at >= start, m.created_at < end)
     assistant = m.role == "assistant"
     async with sessions() as session:
         totals = (
@@ -73,9 +82,9 @@ async def _compute(sessions, bot_id: str, start: datetime, end: datetime) -> Ana
             )
         ).one()
         visitors = await session.scalar(
-            select(func.count(func.distinct(ChatSession.visitor_id)))
+            select(func.count(func.distinct(conversations.visitor_id)))
             .select_from(m)
-            .join(ChatSession, ChatSession.id == m.session_id)
+            .join(conversations, conversations.id == m.session_id)
             .where(*in_range)
         )
         unanswered = list(
@@ -102,3 +111,6 @@ async def _compute(sessions, bot_id: str, start: datetime, end: datetime) -> Ana
         hits / retrieved if retrieved else 0.0,
         unanswered,
     )
+
+
+aggregate = _compute  # chatflows' analytics, over their own messages

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from privexbot.kernel import resources
 from privexbot.kernel.errors import Unauthenticated
 from privexbot.kernel.ids import PUBLISHABLE_KEY_SCHEME, hash_secret, same_secret, split_key
 from privexbot.kernel.principal import Principal
+from privexbot.store.flow_models import Chatflow
 from privexbot.store.models import Chatbot
 
 PERMISSIONS = frozenset({"chatbot.chat"})
+# A chatflow's key: ExecuteChatflow and SubmitChatflowFeedback of that chatflow.
+FLOW_PERMISSIONS = frozenset({"chatflow.execute"})
 
 
 class PublishableKeys:
@@ -37,7 +41,9 @@ class PublishableKeys:
                     ).where(Chatbot.publishable_key_prefix == prefix)
                 )
             ).first()
-        if bot is None or not same_secret(bot.publishable_key_hash, hash_secret(secret)):
+            if bot is None:
+                return await self._chatflow(session, prefix, secret)
+        if not same_secret(bot.publishable_key_hash, hash_secret(secret)):
             raise _invalid()
         return Principal(
             "publishable_key",
@@ -45,6 +51,29 @@ class PublishableKeys:
             organization_id=bot.organization_id,
             workspace_id=bot.workspace_id,
             permissions=PERMISSIONS,
+        )
+
+    @staticmethod
+    async def _chatflow(session, prefix: str, secret: str) -> Principal:
+        flow = (
+            await session.execute(
+                select(
+                    Chatflow.id,
+                    Chatflow.organization_id,
+                    Chatflow.workspace_id,
+                    Chatflow.publishable_key_hash,
+                ).where(Chatflow.publishable_key_prefix == prefix)
+            )
+        ).first()
+        if flow is None or not same_secret(flow.publishable_key_hash, hash_secret(secret)):
+            raise _invalid()
+        return Principal(
+            "publishable_key",
+            flow.id,
+            organization_id=flow.organization_id,
+            workspace_id=flow.workspace_id,
+            permissions=FLOW_PERMISSIONS,
+            resource=resources.CHATFLOW.name(flow.organization_id, flow.workspace_id, flow.id),
         )
 
 

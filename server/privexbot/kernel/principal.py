@@ -19,6 +19,9 @@ class Principal:
     workspace_id: str = ""
     # Keys only: exactly what the key may do.
     permissions: frozenset[str] = frozenset()
+    # Publishable keys of a chatflow: its name (the key acts for it alone); empty for a
+    # chatbot's key, whose name the ids make.
+    resource: str = ""
 
     @property
     def is_user(self) -> bool:
@@ -43,6 +46,8 @@ class Principal:
         if self.is_api_key:
             return resources.API_KEY.name(self.organization_id, self.workspace_id, self.id)
         if self.is_publishable_key:  # the chatbot itself: the key can act for nothing else
+            if self.resource:
+                return self.resource
             return resources.CHATBOT.name(self.organization_id, self.workspace_id, self.id)
         return ""
 

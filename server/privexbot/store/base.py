@@ -65,3 +65,11 @@ def parent(table: str, **column) -> Mapped[str]:
 def made_by() -> Mapped[str | None]:
     """The user who made this row; kept as null when that user is deleted."""
     return mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class OwnedByWorkspace:
+    """Columns of a row that lives in a workspace and is deleted with it."""
+
+    id: Mapped[str] = primary_id()
+    organization_id: Mapped[str] = parent("organizations", index=True)
+    workspace_id: Mapped[str] = parent("workspaces", index=True)

@@ -21,15 +21,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from privexbot.store.base import Base, created, made_by, parent, primary_id, version_counter
-
-
-class OwnedByWorkspace:
-    """Columns of a row that lives in a workspace and is deleted with it."""
-
-    id: Mapped[str] = primary_id()
-    organization_id: Mapped[str] = parent("organizations", index=True)
-    workspace_id: Mapped[str] = parent("workspaces", index=True)
+from privexbot.store.base import (
+    Base,
+    OwnedByWorkspace,
+    created,
+    made_by,
+    parent,
+    primary_id,
+    version_counter,
+)
 
 
 class User(Base):
@@ -392,3 +392,8 @@ class ChatMessage(Base):
     feedback_comment: Mapped[str] = mapped_column(Text, default="")
     feedback_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created()
+
+
+# Chatflows' tables live in their own module; imported here so that Base.metadata, wherever
+# it is read (migrations, the schema test), holds them too.
+from privexbot.store import flow_models  # noqa: E402, F401

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from privexbot.kernel.errors import ResourceExhausted
 from privexbot.kernel.resources import Scope
+from privexbot.store.flow_models import Chatflow, ChatflowMessage
 from privexbot.store.models import Chatbot, ChatMessage, KnowledgeBase, TokenUsage, Workspace
 from privexbot.tenancy import plans
 from privexbot.tenancy.organizations import get_row as get_organization
@@ -32,14 +33,18 @@ def _month_start(now: datetime) -> datetime:
 
 
 async def messages_this_month(session, organization_id: str, now: datetime) -> int:
-    """Chat messages visitors and members sent this calendar month (UTC): the plan quota."""
-    return await session.scalar(
-        select(func.count()).where(
-            ChatMessage.organization_id == organization_id,
-            ChatMessage.role == "user",
-            ChatMessage.created_at >= _month_start(now),
+    """Chat messages visitors and members sent this calendar month (UTC), to chatbots and
+    chatflows alike: the plan quota."""
+    total = 0
+    for model in (ChatMessage, ChatflowMessage):
+        total += await session.scalar(
+            select(func.count()).where(
+                model.organization_id == organization_id,
+                model.role == "user",
+                model.created_at >= _month_start(now),
+            )
         )
-    )
+    return total
 
 
 async def ensure_message_quota(session, organization_id: str) -> None:
@@ -67,7 +72,6 @@ class Usage:
     async def of(self, scope: Scope) -> UsageView:
         async with self._sessions() as session:
             org = await get_organization(session, scope)
-            # Chatflows arrive with FlowService.
             return UsageView(
                 org.plan,
                 org.trial_ends_at,
@@ -75,7 +79,7 @@ class Usage:
                 await plans.count_owned(session, Workspace, org.id),
                 await plans.count_owned(session, Chatbot, org.id),
                 await messages_this_month(session, org.id, datetime.now(UTC)),
-                0,
+                await plans.count_owned(session, Chatflow, org.id),
                 await plans.count_owned(session, KnowledgeBase, org.id),
             )
 

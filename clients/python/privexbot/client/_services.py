@@ -835,8 +835,11 @@ class BotService(Service):
 
 
 class FlowService(Service):
-    """Chatflows: graphs of nodes (trigger, LLM, knowledge retrieval, condition,
-    HTTP request, response) edited as drafts and run by the flow engine."""
+    """Chatflows: graphs of nodes (start, LLM, classifier, condition, knowledge
+    retrieval, HTTP request, code, template, variables, memory, iteration, loop,
+    answer) edited as drafts, published as immutable versions and run by the
+    flow engine; deployed like chatbots (members, publishable keys, sessions,
+    feedback, analytics)."""
 
     stub_class = flow_pb2_grpc.FlowServiceStub
     rpcs = {
@@ -852,6 +855,17 @@ class FlowService(Service):
         "ExecuteChatflow": Rpc(Kind.SERVER_STREAM, flow_pb2.ExecuteChatflowRequest, resource="name"),
         "ListChatflowRuns": Rpc(Kind.PAGED, flow_pb2.ListChatflowRunsRequest, resource="parent", items="chatflow_runs"),
         "GetChatflowRun": Rpc(Kind.UNARY, flow_pb2.GetChatflowRunRequest, resource="name"),
+        "PublishChatflow": Rpc(Kind.UNARY, flow_pb2.PublishChatflowRequest, resource="name"),
+        "ListChatflowVersions": Rpc(Kind.PAGED, flow_pb2.ListChatflowVersionsRequest, resource="parent", items="chatflow_versions"),
+        "RollbackChatflow": Rpc(Kind.UNARY, flow_pb2.RollbackChatflowRequest, resource="name"),
+        "RotateChatflowPublishableKey": Rpc(Kind.UNARY, flow_pb2.RotateChatflowPublishableKeyRequest, resource="name"),
+        "ListChatflowSessions": Rpc(Kind.PAGED, flow_pb2.ListChatflowSessionsRequest, resource="parent", items="chat_sessions"),
+        "GetChatflowSession": Rpc(Kind.UNARY, flow_pb2.GetChatflowSessionRequest, resource="name"),
+        "SubmitChatflowFeedback": Rpc(Kind.UNARY, flow_pb2.SubmitChatflowFeedbackRequest, resource="name"),
+        "GetChatflowAnalytics": Rpc(Kind.UNARY, flow_pb2.GetChatflowAnalyticsRequest, resource="name"),
+        "CreateChatflowSecret": Rpc(Kind.UNARY, flow_pb2.CreateChatflowSecretRequest, resource="parent"),
+        "ListChatflowSecrets": Rpc(Kind.PAGED, flow_pb2.ListChatflowSecretsRequest, resource="parent", items="chatflow_secrets"),
+        "DeleteChatflowSecret": Rpc(Kind.UNARY, flow_pb2.DeleteChatflowSecretRequest, resource="name"),
     }
 
     def create_chatflow_draft(self, request=None, /, **arguments):
@@ -991,6 +1005,8 @@ class FlowService(Service):
             inputs (Struct): Named inputs for the trigger node, e.g. {"locale": "en"}.
             session (str): An earlier run's session (RunStarted.session), to continue that
                 conversation; a new one when empty.
+            visitor_id (str): An opaque id the widget keeps per visitor (rate limits, session
+                ownership); required with a publishable key, ignored for members.
 
         Returns:
             An iterator of ChatflowEvent, each as it arrives (async: an async iterator).
@@ -1022,6 +1038,161 @@ class FlowService(Service):
             ChatflowRun
         """
         return self._call("GetChatflowRun", request, arguments)
+
+    def publish_chatflow(self, request=None, /, **arguments):
+        """Freezes the chatflow's graph as its next immutable version, which runs
+        then use. The graph must compile (FAILED_PRECONDITION otherwise).
+
+        Args:
+            request: a PublishChatflowRequest, or its ``name``; or give its fields:
+            name (str)
+            etag (str): The chatflow's etag, to publish exactly the graph reviewed.
+
+        Returns:
+            Chatflow
+        """
+        return self._call("PublishChatflow", request, arguments)
+
+    def list_chatflow_versions(self, request=None, /, **arguments):
+        """Lists a chatflow's published versions, newest first.
+
+        Args:
+            request: a ListChatflowVersionsRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every ChatflowVersion, fetching pages as needed; ``pages()`` yields each ListChatflowVersionsResponse.
+        """
+        return self._call("ListChatflowVersions", request, arguments)
+
+    def rollback_chatflow(self, request=None, /, **arguments):
+        """Makes an earlier published version the one runs use again (the versions
+        themselves never change).
+
+        Args:
+            request: a RollbackChatflowRequest, or its ``name``; or give its fields:
+            name (str)
+            version (int): The published version to use again.
+            etag (str)
+
+        Returns:
+            Chatflow
+        """
+        return self._call("RollbackChatflow", request, arguments)
+
+    def rotate_chatflow_publishable_key(self, request=None, /, **arguments):
+        """Issues a new publishable key for the website widget and revokes the
+        previous one. The key is shown only here.
+
+        Args:
+            request: a RotateChatflowPublishableKeyRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            RotateChatflowPublishableKeyResponse
+        """
+        return self._call("RotateChatflowPublishableKey", request, arguments)
+
+    def list_chatflow_sessions(self, request=None, /, **arguments):
+        """Lists a chatflow's sessions, most recently active first (without messages).
+
+        Args:
+            request: a ListChatflowSessionsRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/chatflows/{flow}
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every ChatSession, fetching pages as needed; ``pages()`` yields each ListChatSessionsResponse.
+        """
+        return self._call("ListChatflowSessions", request, arguments)
+
+    def get_chatflow_session(self, request=None, /, **arguments):
+        """Returns a chatflow session with one page of its messages, oldest first.
+
+        Args:
+            request: a GetChatflowSessionRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatflows/{flow}/sessions/{session}
+            message_page_size (int)
+            message_page_token (str)
+
+        Returns:
+            ChatSession
+        """
+        return self._call("GetChatflowSession", request, arguments)
+
+    def submit_chatflow_feedback(self, request=None, /, **arguments):
+        """Rates an answer of a chatflow session; a second call replaces the rating.
+        Callable with the chatflow's publishable key.
+
+        Args:
+            request: a SubmitChatflowFeedbackRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatflows/{flow}/sessions/{session}/messages/{message}
+            rating (Feedback.Rating)
+            comment (str)
+            visitor_id (str): With a publishable key: must match the session's visitor.
+
+        Returns:
+            Feedback
+        """
+        return self._call("SubmitChatflowFeedback", request, arguments)
+
+    def get_chatflow_analytics(self, request=None, /, **arguments):
+        """Aggregates a chatflow's stored conversations over a time range.
+
+        Args:
+            request: a GetChatflowAnalyticsRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatflows/{flow}/analytics
+            start_time (Timestamp): The last 30 days when both are unset; end_time defaults to now.
+            end_time (Timestamp)
+
+        Returns:
+            ChatbotAnalytics
+        """
+        return self._call("GetChatflowAnalytics", request, arguments)
+
+    def create_chatflow_secret(self, request=None, /, **arguments):
+        """Stores a secret (an API token, a password) that HTTP nodes name by id;
+        its value is never returned, logged or kept in a run.
+
+        Args:
+            request: a CreateChatflowSecretRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            chatflow_secret_id (str): The id nodes name it by: lower case letters, digits and hyphens.
+            chatflow_secret (ChatflowSecret)
+
+        Returns:
+            ChatflowSecret
+        """
+        return self._call("CreateChatflowSecret", request, arguments)
+
+    def list_chatflow_secrets(self, request=None, /, **arguments):
+        """Lists a workspace's chatflow secrets (names only, never values).
+
+        Args:
+            request: a ListChatflowSecretsRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every ChatflowSecret, fetching pages as needed; ``pages()`` yields each ListChatflowSecretsResponse.
+        """
+        return self._call("ListChatflowSecrets", request, arguments)
+
+    def delete_chatflow_secret(self, request=None, /, **arguments):
+        """Deletes a secret; nodes naming it fail until it is created again.
+
+        Args:
+            request: a DeleteChatflowSecretRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteChatflowSecret", request, arguments)
 
 
 class TenantService(Service):

@@ -30,13 +30,14 @@ from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from privexbot.v1 import bot_pb2 as privexbot_dot_v1_dot_bot__pb2
 from privexbot.v1 import common_pb2 as privexbot_dot_v1_dot_common__pb2
 from privexbot.v1 import inference_pb2 as privexbot_dot_v1_dot_inference__pb2
 from privexbot.v1 import knowledge_pb2 as privexbot_dot_v1_dot_knowledge__pb2
 from privexbot.v1 import options_pb2 as privexbot_dot_v1_dot_options__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17privexbot/v1/flow.proto\x12\x0cprivexbot.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19privexbot/v1/common.proto\x1a\x1cprivexbot/v1/inference.proto\x1a\x1cprivexbot/v1/knowledge.proto\x1a\x1aprivexbot/v1/options.proto\"\x9c\x02\n\x0c\x43hatflowNode\x12$\n\x02id\x18\x01 \x01(\tB\x18\x9a\x82\x19\x14\x08\x01\x18@:\x0e[A-Za-z0-9_-]+\x12\x16\n\x04type\x18\x02 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18@\x12\x1c\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\x12\'\n\x06\x63onfig\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x35\n\x08position\x18\x05 \x01(\x0b\x32#.privexbot.v1.ChatflowNode.Position\x1aP\n\x08Position\x12!\n\x01x\x18\x01 \x01(\x01\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x80\x84.\xc1\x31\x00\x00\x00\x00\x80\x84.A\x12!\n\x01y\x18\x02 \x01(\x01\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x80\x84.\xc1\x31\x00\x00\x00\x00\x80\x84.A\"\xa6\x01\n\x0c\x43hatflowEdge\x12$\n\x02id\x18\x01 \x01(\tB\x18\x9a\x82\x19\x14\x08\x01\x18@:\x0e[A-Za-z0-9_-]+\x12\x18\n\x06source\x18\x02 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18@\x12\x18\n\x06target\x18\x03 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18@\x12\x1d\n\rsource_handle\x18\x04 \x01(\tB\x06\x9a\x82\x19\x02\x18@\x12\x1d\n\rtarget_handle\x18\x05 \x01(\tB\x06\x9a\x82\x19\x02\x18@\"w\n\rChatflowGraph\x12\x32\n\x05nodes\x18\x01 \x03(\x0b\x32\x1a.privexbot.v1.ChatflowNodeB\x07\x9a\x82\x19\x03 \xc8\x01\x12\x32\n\x05\x65\x64ges\x18\x02 \x03(\x0b\x32\x1a.privexbot.v1.ChatflowEdgeB\x07\x9a\x82\x19\x03 \xf4\x03\"\xbd\x03\n\rChatflowDraft\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1c\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\x12\x1c\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\xe8\x07\x12*\n\x05graph\x18\x04 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraph\x12\x35\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x04\x65tag\x18\x08 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01:t\xea\x41q\n\x1aprivexbot.io/ChatflowDraft\x12Sorganizations/{organization}/workspaces/{workspace}/chatflowDrafts/{chatflow_draft}\"\x88\x03\n\x08\x43hatflow\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1c\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\x12\x1c\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\xe8\x07\x12*\n\x05graph\x18\x04 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraph\x12\x15\n\x07\x63reator\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x04\x65tag\x18\x08 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01:d\xea\x41\x61\n\x15privexbot.io/Chatflow\x12Horganizations/{organization}/workspaces/{workspace}/chatflows/{chatflow}\"\xdd\x01\n\x0fValidationIssue\x12\x38\n\x08severity\x18\x01 \x01(\x0e\x32&.privexbot.v1.ValidationIssue.Severity\x12\x0f\n\x07node_id\x18\x02 \x01(\t\x12\x0f\n\x07\x65\x64ge_id\x18\x03 \x01(\t\x12\r\n\x05\x66ield\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\"N\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEVERITY_ERROR\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02\"\x86\x07\n\x0b\x43hatflowRun\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12.\n\x05state\x18\x02 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\'\n\x06inputs\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06output\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12\x34\n\tnode_runs\x18\x07 \x03(\x0b\x32!.privexbot.v1.ChatflowRun.NodeRun\x12\'\n\x05usage\x18\x08 \x01(\x0b\x32\x18.privexbot.v1.TokenUsage\x12\x35\n\x0b\x61ttestation\x18\t \x01(\x0b\x32 .privexbot.v1.AttestationVerdict\x12.\n\nstart_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07session\x18\x0c \x01(\t\x1a\xf1\x01\n\x07NodeRun\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x11\n\tnode_type\x18\x02 \x01(\t\x12.\n\x05state\x18\x03 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12&\n\x06output\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x08\x64uration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\"m\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n\rSTATE_RUNNING\x10\x01\x12\x13\n\x0fSTATE_SUCCEEDED\x10\x02\x12\x10\n\x0cSTATE_FAILED\x10\x03\x12\x13\n\x0fSTATE_CANCELLED\x10\x04:r\xea\x41o\n\x18privexbot.io/ChatflowRun\x12Sorganizations/{organization}/workspaces/{workspace}/chatflows/{chatflow}/runs/{run}\"\xbb\x07\n\rChatflowEvent\x12=\n\x0brun_started\x18\x01 \x01(\x0b\x32&.privexbot.v1.ChatflowEvent.RunStartedH\x00\x12?\n\x0cnode_started\x18\x02 \x01(\x0b\x32\'.privexbot.v1.ChatflowEvent.NodeStartedH\x00\x12\x41\n\rnode_finished\x18\x03 \x01(\x0b\x32(.privexbot.v1.ChatflowEvent.NodeFinishedH\x00\x12\x32\n\x05\x64\x65lta\x18\x04 \x01(\x0b\x32!.privexbot.v1.ChatflowEvent.DeltaH\x00\x12:\n\tcitations\x18\x05 \x01(\x0b\x32%.privexbot.v1.ChatflowEvent.CitationsH\x00\x12)\n\x05usage\x18\x06 \x01(\x0b\x32\x18.privexbot.v1.TokenUsageH\x00\x12\x37\n\x0b\x61ttestation\x18\x07 \x01(\x0b\x32 .privexbot.v1.AttestationVerdictH\x00\x12?\n\x0crun_finished\x18\x08 \x01(\x0b\x32\'.privexbot.v1.ChatflowEvent.RunFinishedH\x00\x1a*\n\nRunStarted\x12\x0b\n\x03run\x18\x01 \x01(\t\x12\x0f\n\x07session\x18\x02 \x01(\t\x1a\x31\n\x0bNodeStarted\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x11\n\tnode_type\x18\x02 \x01(\t\x1a\xc6\x01\n\x0cNodeFinished\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x11\n\tnode_type\x18\x02 \x01(\t\x12.\n\x05state\x18\x03 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12&\n\x06output\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12+\n\x08\x64uration\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x1a\x15\n\x05\x44\x65lta\x12\x0c\n\x04text\x18\x01 \x01(\t\x1a<\n\tCitations\x12/\n\tcitations\x18\x01 \x03(\x0b\x32\x1c.privexbot.v1.ScoredCitation\x1aL\n\x0bRunFinished\x12.\n\x05state\x18\x01 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12\r\n\x05\x65rror\x18\x02 \x01(\tB\x07\n\x05\x65vent\"\xab\x01\n\x1a\x43reateChatflowDraftRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12;\n\x0e\x63hatflow_draft\x18\x02 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowDraftB\x06\x9a\x82\x19\x02\x08\x01\x12\x1a\n\nrequest_id\x18\x03 \x01(\tB\x06\x9a\x82\x19\x02\x18@\"Q\n\x17GetChatflowDraftRequest\x12\x36\n\x04name\x18\x01 \x01(\tB(\xfa\x41\x1c\n\x1aprivexbot.io/ChatflowDraft\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"\x92\x01\n\x1aUpdateChatflowDraftRequest\x12;\n\x0e\x63hatflow_draft\x18\x01 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowDraftB\x06\x9a\x82\x19\x02\x08\x01\x12\x37\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\x9a\x82\x19\x02\x08\x01\"\x89\x01\n\x1c\x46inalizeChatflowDraftRequest\x12\x36\n\x04name\x18\x01 \x01(\tB(\xfa\x41\x1c\n\x1aprivexbot.io/ChatflowDraft\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x1a\n\nrequest_id\x18\x02 \x01(\tB\x06\x9a\x82\x19\x02\x18@\x12\x15\n\x04\x65tag\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\"G\n\x12GetChatflowRequest\x12\x31\n\x04name\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"\x94\x01\n\x14ListChatflowsRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"[\n\x15ListChatflowsResponse\x12)\n\tchatflows\x18\x01 \x03(\x0b\x32\x16.privexbot.v1.Chatflow\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x82\x01\n\x15UpdateChatflowRequest\x12\x30\n\x08\x63hatflow\x18\x01 \x01(\x0b\x32\x16.privexbot.v1.ChatflowB\x06\x9a\x82\x19\x02\x08\x01\x12\x37\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\x9a\x82\x19\x02\x08\x01\"a\n\x15\x44\x65leteChatflowRequest\x12\x31\n\x04name\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x15\n\x04\x65tag\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\"\xa5\x01\n\x17ValidateChatflowRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x1b\n\x08\x63hatflow\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x02H\x00\x12,\n\x05graph\x18\x03 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraphH\x00\x42\t\n\x07subject\"X\n\x18ValidateChatflowResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12-\n\x06issues\x18\x02 \x03(\x0b\x32\x1d.privexbot.v1.ValidationIssue\"\x8e\x01\n\x16\x45xecuteChatflowRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x18\n\x07message\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\xa0\x1f\x12\'\n\x06inputs\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x18\n\x07session\x18\x04 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"\x96\x01\n\x17ListChatflowRunsRequest\x12\x33\n\x06parent\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"e\n\x18ListChatflowRunsResponse\x12\x30\n\rchatflow_runs\x18\x01 \x03(\x0b\x32\x19.privexbot.v1.ChatflowRun\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"M\n\x15GetChatflowRunRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xfa\x41\x1a\n\x18privexbot.io/ChatflowRun\x9a\x82\x19\x05\x08\x01\x18\x80\x04\x32\xc3\x12\n\x0b\x46lowService\x12\xcb\x01\n\x13\x43reateChatflowDraft\x12(.privexbot.v1.CreateChatflowDraftRequest\x1a\x1b.privexbot.v1.ChatflowDraft\"m\x92\x82\x19\x19\x12\x0f\x63hatflow.create\x1a\x06parent\x82\xd3\xe4\x93\x02J\"8/v1/{parent=organizations/*/workspaces/*}/chatflowDrafts:\x0e\x63hatflow_draft\x12\xb3\x01\n\x10GetChatflowDraft\x12%.privexbot.v1.GetChatflowDraftRequest\x1a\x1b.privexbot.v1.ChatflowDraft\"[\x92\x82\x19\x17\x12\x0f\x63hatflow.create\x1a\x04name\x82\xd3\xe4\x93\x02:\x12\x38/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}\x12\xe8\x01\n\x13UpdateChatflowDraft\x12(.privexbot.v1.UpdateChatflowDraftRequest\x1a\x1b.privexbot.v1.ChatflowDraft\"\x89\x01\x92\x82\x19&\x12\x0f\x63hatflow.create\x1a\x13\x63hatflow_draft.name\x82\xd3\xe4\x93\x02Y2G/v1/{chatflow_draft.name=organizations/*/workspaces/*/chatflowDrafts/*}:\x0e\x63hatflow_draft\x12\xc4\x01\n\x15\x46inalizeChatflowDraft\x12*.privexbot.v1.FinalizeChatflowDraftRequest\x1a\x16.privexbot.v1.Chatflow\"g\x92\x82\x19\x17\x12\x0f\x63hatflow.create\x1a\x04name\x82\xd3\xe4\x93\x02\x46\"A/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}:finalize:\x01*\x12\x9d\x01\n\x0bGetChatflow\x12 .privexbot.v1.GetChatflowRequest\x1a\x16.privexbot.v1.Chatflow\"T\x92\x82\x19\x15\x12\rchatflow.read\x1a\x04name\x82\xd3\xe4\x93\x02\x35\x12\x33/v1/{name=organizations/*/workspaces/*/chatflows/*}\x12\xb0\x01\n\rListChatflows\x12\".privexbot.v1.ListChatflowsRequest\x1a#.privexbot.v1.ListChatflowsResponse\"V\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02\x35\x12\x33/v1/{parent=organizations/*/workspaces/*}/chatflows\x12\xc1\x01\n\x0eUpdateChatflow\x12#.privexbot.v1.UpdateChatflowRequest\x1a\x16.privexbot.v1.Chatflow\"r\x92\x82\x19 \x12\x0f\x63hatflow.update\x1a\rchatflow.name\x82\xd3\xe4\x93\x02H2</v1/{chatflow.name=organizations/*/workspaces/*/chatflows/*}:\x08\x63hatflow\x12\xa5\x01\n\x0e\x44\x65leteChatflow\x12#.privexbot.v1.DeleteChatflowRequest\x1a\x16.google.protobuf.Empty\"V\x92\x82\x19\x17\x12\x0f\x63hatflow.delete\x1a\x04name\x82\xd3\xe4\x93\x02\x35*3/v1/{name=organizations/*/workspaces/*/chatflows/*}\x12\xc5\x01\n\x10ValidateChatflow\x12%.privexbot.v1.ValidateChatflowRequest\x1a&.privexbot.v1.ValidateChatflowResponse\"b\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02\x41\"</v1/{parent=organizations/*/workspaces/*}/chatflows:validate:\x01*\x12\x83\x02\n\x0f\x45xecuteChatflow\x12$.privexbot.v1.ExecuteChatflowRequest\x1a\x1b.privexbot.v1.ChatflowEvent\"\xaa\x01\x92\x82\x19\x18\x12\x10\x63hatflow.execute\x1a\x04name\x82\xd3\xe4\x93\x02\x87\x01\";/v1/{name=organizations/*/workspaces/*/chatflows/*}:execute:\x01*ZE\"@/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}:execute:\x01*0\x01\x12\xc0\x01\n\x10ListChatflowRuns\x12%.privexbot.v1.ListChatflowRunsRequest\x1a&.privexbot.v1.ListChatflowRunsResponse\"]\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02<\x12:/v1/{parent=organizations/*/workspaces/*/chatflows/*}/runs\x12\xad\x01\n\x0eGetChatflowRun\x12#.privexbot.v1.GetChatflowRunRequest\x1a\x19.privexbot.v1.ChatflowRun\"[\x92\x82\x19\x15\x12\rchatflow.read\x1a\x04name\x82\xd3\xe4\x93\x02<\x12:/v1/{name=organizations/*/workspaces/*/chatflows/*/runs/*}BS\n\x0fio.privexbot.v1P\x01Z>github.com/privexbot/privexbot/gen/go/privexbot/v1;privexbotv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17privexbot/v1/flow.proto\x12\x0cprivexbot.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16privexbot/v1/bot.proto\x1a\x19privexbot/v1/common.proto\x1a\x1cprivexbot/v1/inference.proto\x1a\x1cprivexbot/v1/knowledge.proto\x1a\x1aprivexbot/v1/options.proto\"\xb7\x02\n\x0c\x43hatflowNode\x12$\n\x02id\x18\x01 \x01(\tB\x18\x9a\x82\x19\x14\x08\x01\x18@:\x0e[A-Za-z0-9_-]+\x12\x16\n\x04type\x18\x02 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18@\x12\x1c\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\x12\'\n\x06\x63onfig\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x35\n\x08position\x18\x05 \x01(\x0b\x32#.privexbot.v1.ChatflowNode.Position\x12\x19\n\tparent_id\x18\x06 \x01(\tB\x06\x9a\x82\x19\x02\x18@\x1aP\n\x08Position\x12!\n\x01x\x18\x01 \x01(\x01\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x80\x84.\xc1\x31\x00\x00\x00\x00\x80\x84.A\x12!\n\x01y\x18\x02 \x01(\x01\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x80\x84.\xc1\x31\x00\x00\x00\x00\x80\x84.A\"\xa6\x01\n\x0c\x43hatflowEdge\x12$\n\x02id\x18\x01 \x01(\tB\x18\x9a\x82\x19\x14\x08\x01\x18@:\x0e[A-Za-z0-9_-]+\x12\x18\n\x06source\x18\x02 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18@\x12\x18\n\x06target\x18\x03 \x01(\tB\x08\x9a\x82\x19\x04\x08\x01\x18@\x12\x1d\n\rsource_handle\x18\x04 \x01(\tB\x06\x9a\x82\x19\x02\x18@\x12\x1d\n\rtarget_handle\x18\x05 \x01(\tB\x06\x9a\x82\x19\x02\x18@\"w\n\rChatflowGraph\x12\x32\n\x05nodes\x18\x01 \x03(\x0b\x32\x1a.privexbot.v1.ChatflowNodeB\x07\x9a\x82\x19\x03 \xc8\x01\x12\x32\n\x05\x65\x64ges\x18\x02 \x03(\x0b\x32\x1a.privexbot.v1.ChatflowEdgeB\x07\x9a\x82\x19\x03 \xf4\x03\"\xbd\x03\n\rChatflowDraft\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1c\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\x12\x1c\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\xe8\x07\x12*\n\x05graph\x18\x04 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraph\x12\x35\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x04\x65tag\x18\x08 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01:t\xea\x41q\n\x1aprivexbot.io/ChatflowDraft\x12Sorganizations/{organization}/workspaces/{workspace}/chatflowDrafts/{chatflow_draft}\"\xe7\x04\n\x08\x43hatflow\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1c\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x06\x9a\x82\x19\x02\x18\x64\x12\x1c\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\xe8\x07\x12*\n\x05graph\x18\x04 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraph\x12\x15\n\x07\x63reator\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x04\x65tag\x18\x08 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\x12\x1f\n\x11published_version\x18\t \x01(\x05\x42\x04\xe2\x41\x01\x03\x12:\n\x0fpublished_graph\x18\n \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraphB\x04\xe2\x41\x01\x03\x12\x36\n\x0cpublish_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12$\n\x16publishable_key_prefix\x18\x0c \x01(\tB\x04\xe2\x41\x01\x03\x12\"\n\x0f\x61llowed_origins\x18\r \x03(\tB\t\x9a\x82\x19\x05\x18\x80\x02 2:d\xea\x41\x61\n\x15privexbot.io/Chatflow\x12Horganizations/{organization}/workspaces/{workspace}/chatflows/{chatflow}\"\xa5\x02\n\x0f\x43hatflowVersion\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x0e\n\x06number\x18\x02 \x01(\x05\x12*\n\x05graph\x18\x03 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraph\x12\x11\n\tpublisher\x18\x04 \x01(\t\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:~\xea\x41{\n\x1cprivexbot.io/ChatflowVersion\x12[organizations/{organization}/workspaces/{workspace}/chatflows/{chatflow}/versions/{version}\"\xf0\x01\n\x0e\x43hatflowSecret\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1a\n\x05value\x18\x02 \x01(\tB\x0b\xe2\x41\x01\x04\x9a\x82\x19\x03\x18\x80 \x12\x35\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:w\xea\x41t\n\x1bprivexbot.io/ChatflowSecret\x12Uorganizations/{organization}/workspaces/{workspace}/chatflowSecrets/{chatflow_secret}\"\xeb\x01\n\x0fValidationIssue\x12\x38\n\x08severity\x18\x01 \x01(\x0e\x32&.privexbot.v1.ValidationIssue.Severity\x12\x0f\n\x07node_id\x18\x02 \x01(\t\x12\x0f\n\x07\x65\x64ge_id\x18\x03 \x01(\t\x12\r\n\x05\x66ield\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x0c\n\x04\x63ode\x18\x06 \x01(\t\"N\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEVERITY_ERROR\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02\"\xc7\x07\n\x0b\x43hatflowRun\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12.\n\x05state\x18\x02 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\'\n\x06inputs\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06output\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12\x34\n\tnode_runs\x18\x07 \x03(\x0b\x32!.privexbot.v1.ChatflowRun.NodeRun\x12\'\n\x05usage\x18\x08 \x01(\x0b\x32\x18.privexbot.v1.TokenUsage\x12\x35\n\x0b\x61ttestation\x18\t \x01(\x0b\x32 .privexbot.v1.AttestationVerdict\x12.\n\nstart_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07session\x18\x0c \x01(\t\x12\x0f\n\x07version\x18\r \x01(\x05\x1a\xa1\x02\n\x07NodeRun\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x11\n\tnode_type\x18\x02 \x01(\t\x12.\n\x05state\x18\x03 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12&\n\x06output\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x08\x64uration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x10\n\x08\x61ttempts\x18\x08 \x01(\x05\x12\x0e\n\x06handle\x18\t \x01(\t\x12\x0c\n\x04path\x18\n \x01(\t\"m\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n\rSTATE_RUNNING\x10\x01\x12\x13\n\x0fSTATE_SUCCEEDED\x10\x02\x12\x10\n\x0cSTATE_FAILED\x10\x03\x12\x13\n\x0fSTATE_CANCELLED\x10\x04:r\xea\x41o\n\x18privexbot.io/ChatflowRun\x12Sorganizations/{organization}/workspaces/{workspace}/chatflows/{chatflow}/runs/{run}\"\xac\x0c\n\rChatflowEvent\x12=\n\x0brun_started\x18\x01 \x01(\x0b\x32&.privexbot.v1.ChatflowEvent.RunStartedH\x00\x12?\n\x0cnode_started\x18\x02 \x01(\x0b\x32\'.privexbot.v1.ChatflowEvent.NodeStartedH\x00\x12\x41\n\rnode_finished\x18\x03 \x01(\x0b\x32(.privexbot.v1.ChatflowEvent.NodeFinishedH\x00\x12\x32\n\x05\x64\x65lta\x18\x04 \x01(\x0b\x32!.privexbot.v1.ChatflowEvent.DeltaH\x00\x12:\n\tcitations\x18\x05 \x01(\x0b\x32%.privexbot.v1.ChatflowEvent.CitationsH\x00\x12)\n\x05usage\x18\x06 \x01(\x0b\x32\x18.privexbot.v1.TokenUsageH\x00\x12\x37\n\x0b\x61ttestation\x18\x07 \x01(\x0b\x32 .privexbot.v1.AttestationVerdictH\x00\x12?\n\x0crun_finished\x18\x08 \x01(\x0b\x32\'.privexbot.v1.ChatflowEvent.RunFinishedH\x00\x12;\n\nnode_retry\x18\t \x01(\x0b\x32%.privexbot.v1.ChatflowEvent.NodeRetryH\x00\x12J\n\x12loop_round_started\x18\n \x01(\x0b\x32,.privexbot.v1.ChatflowEvent.LoopRoundStartedH\x00\x12L\n\x13loop_round_finished\x18\x0b \x01(\x0b\x32-.privexbot.v1.ChatflowEvent.LoopRoundFinishedH\x00\x1a;\n\nRunStarted\x12\x0b\n\x03run\x18\x01 \x01(\t\x12\x0f\n\x07session\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x05\x1a?\n\x0bNodeStarted\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x11\n\tnode_type\x18\x02 \x01(\t\x12\x0c\n\x04path\x18\x03 \x01(\t\x1a\xf6\x01\n\x0cNodeFinished\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x11\n\tnode_type\x18\x02 \x01(\t\x12.\n\x05state\x18\x03 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12&\n\x06output\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12+\n\x08\x64uration\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0e\n\x06handle\x18\x07 \x01(\t\x12\x0c\n\x04path\x18\x08 \x01(\t\x12\x10\n\x08\x61ttempts\x18\t \x01(\x05\x1a\x87\x01\n\tNodeRetry\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x11\n\tnode_type\x18\x02 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x03 \x01(\x05\x12\r\n\x05\x65rror\x18\x04 \x01(\t\x12(\n\x05\x64\x65lay\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0c\n\x04path\x18\x06 \x01(\t\x1a@\n\x10LoopRoundStarted\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\r\n\x05round\x18\x02 \x01(\x05\x12\x0c\n\x04path\x18\x03 \x01(\t\x1am\n\x11LoopRoundFinished\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\r\n\x05round\x18\x02 \x01(\x05\x12*\n\tvariables\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0c\n\x04path\x18\x04 \x01(\t\x1a\x15\n\x05\x44\x65lta\x12\x0c\n\x04text\x18\x01 \x01(\t\x1a<\n\tCitations\x12/\n\tcitations\x18\x01 \x03(\x0b\x32\x1c.privexbot.v1.ScoredCitation\x1a\\\n\x0bRunFinished\x12.\n\x05state\x18\x01 \x01(\x0e\x32\x1f.privexbot.v1.ChatflowRun.State\x12\r\n\x05\x65rror\x18\x02 \x01(\t\x12\x0e\n\x06output\x18\x03 \x01(\tB\x07\n\x05\x65vent\"\xab\x01\n\x1a\x43reateChatflowDraftRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12;\n\x0e\x63hatflow_draft\x18\x02 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowDraftB\x06\x9a\x82\x19\x02\x08\x01\x12\x1a\n\nrequest_id\x18\x03 \x01(\tB\x06\x9a\x82\x19\x02\x18@\"Q\n\x17GetChatflowDraftRequest\x12\x36\n\x04name\x18\x01 \x01(\tB(\xfa\x41\x1c\n\x1aprivexbot.io/ChatflowDraft\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"\x92\x01\n\x1aUpdateChatflowDraftRequest\x12;\n\x0e\x63hatflow_draft\x18\x01 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowDraftB\x06\x9a\x82\x19\x02\x08\x01\x12\x37\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\x9a\x82\x19\x02\x08\x01\"\x89\x01\n\x1c\x46inalizeChatflowDraftRequest\x12\x36\n\x04name\x18\x01 \x01(\tB(\xfa\x41\x1c\n\x1aprivexbot.io/ChatflowDraft\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x1a\n\nrequest_id\x18\x02 \x01(\tB\x06\x9a\x82\x19\x02\x18@\x12\x15\n\x04\x65tag\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\"G\n\x12GetChatflowRequest\x12\x31\n\x04name\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"\x94\x01\n\x14ListChatflowsRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"[\n\x15ListChatflowsResponse\x12)\n\tchatflows\x18\x01 \x03(\x0b\x32\x16.privexbot.v1.Chatflow\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x82\x01\n\x15UpdateChatflowRequest\x12\x30\n\x08\x63hatflow\x18\x01 \x01(\x0b\x32\x16.privexbot.v1.ChatflowB\x06\x9a\x82\x19\x02\x08\x01\x12\x37\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\x9a\x82\x19\x02\x08\x01\"a\n\x15\x44\x65leteChatflowRequest\x12\x31\n\x04name\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x15\n\x04\x65tag\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\"\xa5\x01\n\x17ValidateChatflowRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x1b\n\x08\x63hatflow\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x02H\x00\x12,\n\x05graph\x18\x03 \x01(\x0b\x32\x1b.privexbot.v1.ChatflowGraphH\x00\x42\t\n\x07subject\"X\n\x18ValidateChatflowResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12-\n\x06issues\x18\x02 \x03(\x0b\x32\x1d.privexbot.v1.ValidationIssue\"\xbc\x01\n\x16\x45xecuteChatflowRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x18\n\x07message\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\xa0\x1f\x12\'\n\x06inputs\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x18\n\x07session\x18\x04 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\x12,\n\nvisitor_id\x18\x05 \x01(\tB\x18\x9a\x82\x19\x14\x18\x80\x01:\x0f[A-Za-z0-9._-]*\"\x96\x01\n\x17ListChatflowRunsRequest\x12\x33\n\x06parent\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"e\n\x18ListChatflowRunsResponse\x12\x30\n\rchatflow_runs\x18\x01 \x03(\x0b\x32\x19.privexbot.v1.ChatflowRun\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"M\n\x15GetChatflowRunRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xfa\x41\x1a\n\x18privexbot.io/ChatflowRun\x9a\x82\x19\x05\x08\x01\x18\x80\x04\"b\n\x16PublishChatflowRequest\x12\x31\n\x04name\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x15\n\x04\x65tag\x18\x02 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\"\x9a\x01\n\x1bListChatflowVersionsRequest\x12\x33\n\x06parent\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"q\n\x1cListChatflowVersionsResponse\x12\x38\n\x11\x63hatflow_versions\x18\x01 \x03(\x0b\x32\x1d.privexbot.v1.ChatflowVersion\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x85\x01\n\x17RollbackChatflowRequest\x12\x31\n\x04name\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12 \n\x07version\x18\x02 \x01(\x05\x42\x0f\x9a\x82\x19\x0b\x08\x01)\x00\x00\x00\x00\x00\x00\xf0?\x12\x15\n\x04\x65tag\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x01\"X\n#RotateChatflowPublishableKeyRequest\x12\x31\n\x04name\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\"i\n$RotateChatflowPublishableKeyResponse\x12(\n\x08\x63hatflow\x18\x01 \x01(\x0b\x32\x16.privexbot.v1.Chatflow\x12\x17\n\x0fpublishable_key\x18\x02 \x01(\t\"\x9a\x01\n\x1bListChatflowSessionsRequest\x12\x33\n\x06parent\x18\x01 \x01(\tB#\xfa\x41\x17\n\x15privexbot.io/Chatflow\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"\x8c\x01\n\x19GetChatflowSessionRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x04\x12\x31\n\x11message_page_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12#\n\x12message_page_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"\xb7\x01\n\x1dSubmitChatflowFeedbackRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x06\x12\x35\n\x06rating\x18\x02 \x01(\x0e\x32\x1d.privexbot.v1.Feedback.RatingB\x06\x9a\x82\x19\x02\x08\x01\x12\x18\n\x07\x63omment\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\xd0\x0f\x12,\n\nvisitor_id\x18\x04 \x01(\tB\x18\x9a\x82\x19\x14\x18\x80\x01:\x0f[A-Za-z0-9._-]*\"\x94\x01\n\x1bGetChatflowAnalyticsRequest\x12\x17\n\x04name\x18\x01 \x01(\tB\t\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xcc\x01\n\x1b\x43reateChatflowSecretRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12\x38\n\x12\x63hatflow_secret_id\x18\x02 \x01(\tB\x1c\x9a\x82\x19\x18\x08\x01\x18?:\x12[a-z0-9][a-z0-9-]*\x12=\n\x0f\x63hatflow_secret\x18\x03 \x01(\x0b\x32\x1c.privexbot.v1.ChatflowSecretB\x06\x9a\x82\x19\x02\x08\x01\"\x9a\x01\n\x1aListChatflowSecretsRequest\x12\x34\n\x06parent\x18\x01 \x01(\tB$\xfa\x41\x18\n\x16privexbot.io/Workspace\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x12)\n\tpage_size\x18\x02 \x01(\x05\x42\x16\x9a\x82\x19\x12)\x00\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\x00@\x8f@\x12\x1b\n\npage_token\x18\x03 \x01(\tB\x07\x9a\x82\x19\x03\x18\x80\x04\"n\n\x1bListChatflowSecretsResponse\x12\x36\n\x10\x63hatflow_secrets\x18\x01 \x03(\x0b\x32\x1c.privexbot.v1.ChatflowSecret\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"V\n\x1b\x44\x65leteChatflowSecretRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xfa\x41\x1d\n\x1bprivexbot.io/ChatflowSecret\x9a\x82\x19\x05\x08\x01\x18\x80\x02\x32\x89$\n\x0b\x46lowService\x12\xcb\x01\n\x13\x43reateChatflowDraft\x12(.privexbot.v1.CreateChatflowDraftRequest\x1a\x1b.privexbot.v1.ChatflowDraft\"m\x92\x82\x19\x19\x12\x0f\x63hatflow.create\x1a\x06parent\x82\xd3\xe4\x93\x02J\"8/v1/{parent=organizations/*/workspaces/*}/chatflowDrafts:\x0e\x63hatflow_draft\x12\xb3\x01\n\x10GetChatflowDraft\x12%.privexbot.v1.GetChatflowDraftRequest\x1a\x1b.privexbot.v1.ChatflowDraft\"[\x92\x82\x19\x17\x12\x0f\x63hatflow.create\x1a\x04name\x82\xd3\xe4\x93\x02:\x12\x38/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}\x12\xe8\x01\n\x13UpdateChatflowDraft\x12(.privexbot.v1.UpdateChatflowDraftRequest\x1a\x1b.privexbot.v1.ChatflowDraft\"\x89\x01\x92\x82\x19&\x12\x0f\x63hatflow.create\x1a\x13\x63hatflow_draft.name\x82\xd3\xe4\x93\x02Y2G/v1/{chatflow_draft.name=organizations/*/workspaces/*/chatflowDrafts/*}:\x0e\x63hatflow_draft\x12\xc4\x01\n\x15\x46inalizeChatflowDraft\x12*.privexbot.v1.FinalizeChatflowDraftRequest\x1a\x16.privexbot.v1.Chatflow\"g\x92\x82\x19\x17\x12\x0f\x63hatflow.create\x1a\x04name\x82\xd3\xe4\x93\x02\x46\"A/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}:finalize:\x01*\x12\x9d\x01\n\x0bGetChatflow\x12 .privexbot.v1.GetChatflowRequest\x1a\x16.privexbot.v1.Chatflow\"T\x92\x82\x19\x15\x12\rchatflow.read\x1a\x04name\x82\xd3\xe4\x93\x02\x35\x12\x33/v1/{name=organizations/*/workspaces/*/chatflows/*}\x12\xb0\x01\n\rListChatflows\x12\".privexbot.v1.ListChatflowsRequest\x1a#.privexbot.v1.ListChatflowsResponse\"V\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02\x35\x12\x33/v1/{parent=organizations/*/workspaces/*}/chatflows\x12\xc1\x01\n\x0eUpdateChatflow\x12#.privexbot.v1.UpdateChatflowRequest\x1a\x16.privexbot.v1.Chatflow\"r\x92\x82\x19 \x12\x0f\x63hatflow.update\x1a\rchatflow.name\x82\xd3\xe4\x93\x02H2</v1/{chatflow.name=organizations/*/workspaces/*/chatflows/*}:\x08\x63hatflow\x12\xa5\x01\n\x0e\x44\x65leteChatflow\x12#.privexbot.v1.DeleteChatflowRequest\x1a\x16.google.protobuf.Empty\"V\x92\x82\x19\x17\x12\x0f\x63hatflow.delete\x1a\x04name\x82\xd3\xe4\x93\x02\x35*3/v1/{name=organizations/*/workspaces/*/chatflows/*}\x12\xc5\x01\n\x10ValidateChatflow\x12%.privexbot.v1.ValidateChatflowRequest\x1a&.privexbot.v1.ValidateChatflowResponse\"b\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02\x41\"</v1/{parent=organizations/*/workspaces/*}/chatflows:validate:\x01*\x12\x85\x02\n\x0f\x45xecuteChatflow\x12$.privexbot.v1.ExecuteChatflowRequest\x1a\x1b.privexbot.v1.ChatflowEvent\"\xac\x01\x92\x82\x19\x1a\x12\x10\x63hatflow.execute\x1a\x04name(\x01\x82\xd3\xe4\x93\x02\x87\x01\";/v1/{name=organizations/*/workspaces/*/chatflows/*}:execute:\x01*ZE\"@/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}:execute:\x01*0\x01\x12\xc0\x01\n\x10ListChatflowRuns\x12%.privexbot.v1.ListChatflowRunsRequest\x1a&.privexbot.v1.ListChatflowRunsResponse\"]\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02<\x12:/v1/{parent=organizations/*/workspaces/*/chatflows/*}/runs\x12\xad\x01\n\x0eGetChatflowRun\x12#.privexbot.v1.GetChatflowRunRequest\x1a\x19.privexbot.v1.ChatflowRun\"[\x92\x82\x19\x15\x12\rchatflow.read\x1a\x04name\x82\xd3\xe4\x93\x02<\x12:/v1/{name=organizations/*/workspaces/*/chatflows/*/runs/*}\x12\xb2\x01\n\x0fPublishChatflow\x12$.privexbot.v1.PublishChatflowRequest\x1a\x16.privexbot.v1.Chatflow\"a\x92\x82\x19\x17\x12\x0f\x63hatflow.update\x1a\x04name\x82\xd3\xe4\x93\x02@\";/v1/{name=organizations/*/workspaces/*/chatflows/*}:publish:\x01*\x12\xd0\x01\n\x14ListChatflowVersions\x12).privexbot.v1.ListChatflowVersionsRequest\x1a*.privexbot.v1.ListChatflowVersionsResponse\"a\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02@\x12>/v1/{parent=organizations/*/workspaces/*/chatflows/*}/versions\x12\xb5\x01\n\x10RollbackChatflow\x12%.privexbot.v1.RollbackChatflowRequest\x1a\x16.privexbot.v1.Chatflow\"b\x92\x82\x19\x17\x12\x0f\x63hatflow.update\x1a\x04name\x82\xd3\xe4\x93\x02\x41\"</v1/{name=organizations/*/workspaces/*/chatflows/*}:rollback:\x01*\x12\xf5\x01\n\x1cRotateChatflowPublishableKey\x12\x31.privexbot.v1.RotateChatflowPublishableKeyRequest\x1a\x32.privexbot.v1.RotateChatflowPublishableKeyResponse\"n\x92\x82\x19\x17\x12\x0f\x63hatflow.update\x1a\x04name\x82\xd3\xe4\x93\x02M\"H/v1/{name=organizations/*/workspaces/*/chatflows/*}:rotatePublishableKey:\x01*\x12\xcc\x01\n\x14ListChatflowSessions\x12).privexbot.v1.ListChatflowSessionsRequest\x1a&.privexbot.v1.ListChatSessionsResponse\"a\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02@\x12>/v1/{parent=organizations/*/workspaces/*/chatflows/*}/sessions\x12\xb9\x01\n\x12GetChatflowSession\x12\'.privexbot.v1.GetChatflowSessionRequest\x1a\x19.privexbot.v1.ChatSession\"_\x92\x82\x19\x15\x12\rchatflow.read\x1a\x04name\x82\xd3\xe4\x93\x02@\x12>/v1/{name=organizations/*/workspaces/*/chatflows/*/sessions/*}\x12\xe1\x01\n\x16SubmitChatflowFeedback\x12+.privexbot.v1.SubmitChatflowFeedbackRequest\x1a\x16.privexbot.v1.Feedback\"\x81\x01\x92\x82\x19\x1a\x12\x10\x63hatflow.execute\x1a\x04name(\x01\x82\xd3\xe4\x93\x02]\"X/v1/{name=organizations/*/workspaces/*/chatflows/*/sessions/*/messages/*}:submitFeedback:\x01*\x12\xc2\x01\n\x14GetChatflowAnalytics\x12).privexbot.v1.GetChatflowAnalyticsRequest\x1a\x1e.privexbot.v1.ChatbotAnalytics\"_\x92\x82\x19\x16\x12\x0e\x61nalytics.read\x1a\x04name\x82\xd3\xe4\x93\x02?\x12=/v1/{name=organizations/*/workspaces/*/chatflows/*/analytics}\x12\xd0\x01\n\x14\x43reateChatflowSecret\x12).privexbot.v1.CreateChatflowSecretRequest\x1a\x1c.privexbot.v1.ChatflowSecret\"o\x92\x82\x19\x19\x12\x0f\x63hatflow.update\x1a\x06parent\x82\xd3\xe4\x93\x02L\"9/v1/{parent=organizations/*/workspaces/*}/chatflowSecrets:\x0f\x63hatflow_secret\x12\xc8\x01\n\x13ListChatflowSecrets\x12(.privexbot.v1.ListChatflowSecretsRequest\x1a).privexbot.v1.ListChatflowSecretsResponse\"\\\x92\x82\x19\x17\x12\rchatflow.read\x1a\x06parent\x82\xd3\xe4\x93\x02;\x12\x39/v1/{parent=organizations/*/workspaces/*}/chatflowSecrets\x12\xb7\x01\n\x14\x44\x65leteChatflowSecret\x12).privexbot.v1.DeleteChatflowSecretRequest\x1a\x16.google.protobuf.Empty\"\\\x92\x82\x19\x17\x12\x0f\x63hatflow.update\x1a\x04name\x82\xd3\xe4\x93\x02;*9/v1/{name=organizations/*/workspaces/*/chatflowSecrets/*}BS\n\x0fio.privexbot.v1P\x01Z>github.com/privexbot/privexbot/gen/go/privexbot/v1;privexbotv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -54,6 +55,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHATFLOWNODE'].fields_by_name['type']._serialized_options = b'\232\202\031\004\010\001\030@'
   _globals['_CHATFLOWNODE'].fields_by_name['display_name']._loaded_options = None
   _globals['_CHATFLOWNODE'].fields_by_name['display_name']._serialized_options = b'\232\202\031\002\030d'
+  _globals['_CHATFLOWNODE'].fields_by_name['parent_id']._loaded_options = None
+  _globals['_CHATFLOWNODE'].fields_by_name['parent_id']._serialized_options = b'\232\202\031\002\030@'
   _globals['_CHATFLOWEDGE'].fields_by_name['id']._loaded_options = None
   _globals['_CHATFLOWEDGE'].fields_by_name['id']._serialized_options = b'\232\202\031\024\010\001\030@:\016[A-Za-z0-9_-]+'
   _globals['_CHATFLOWEDGE'].fields_by_name['source']._loaded_options = None
@@ -98,8 +101,30 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHATFLOW'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
   _globals['_CHATFLOW'].fields_by_name['etag']._loaded_options = None
   _globals['_CHATFLOW'].fields_by_name['etag']._serialized_options = b'\232\202\031\003\030\200\001'
+  _globals['_CHATFLOW'].fields_by_name['published_version']._loaded_options = None
+  _globals['_CHATFLOW'].fields_by_name['published_version']._serialized_options = b'\342A\001\003'
+  _globals['_CHATFLOW'].fields_by_name['published_graph']._loaded_options = None
+  _globals['_CHATFLOW'].fields_by_name['published_graph']._serialized_options = b'\342A\001\003'
+  _globals['_CHATFLOW'].fields_by_name['publish_time']._loaded_options = None
+  _globals['_CHATFLOW'].fields_by_name['publish_time']._serialized_options = b'\342A\001\003'
+  _globals['_CHATFLOW'].fields_by_name['publishable_key_prefix']._loaded_options = None
+  _globals['_CHATFLOW'].fields_by_name['publishable_key_prefix']._serialized_options = b'\342A\001\003'
+  _globals['_CHATFLOW'].fields_by_name['allowed_origins']._loaded_options = None
+  _globals['_CHATFLOW'].fields_by_name['allowed_origins']._serialized_options = b'\232\202\031\005\030\200\002 2'
   _globals['_CHATFLOW']._loaded_options = None
   _globals['_CHATFLOW']._serialized_options = b'\352Aa\n\025privexbot.io/Chatflow\022Horganizations/{organization}/workspaces/{workspace}/chatflows/{chatflow}'
+  _globals['_CHATFLOWVERSION'].fields_by_name['name']._loaded_options = None
+  _globals['_CHATFLOWVERSION'].fields_by_name['name']._serialized_options = b'\342A\001\003'
+  _globals['_CHATFLOWVERSION']._loaded_options = None
+  _globals['_CHATFLOWVERSION']._serialized_options = b'\352A{\n\034privexbot.io/ChatflowVersion\022[organizations/{organization}/workspaces/{workspace}/chatflows/{chatflow}/versions/{version}'
+  _globals['_CHATFLOWSECRET'].fields_by_name['name']._loaded_options = None
+  _globals['_CHATFLOWSECRET'].fields_by_name['name']._serialized_options = b'\342A\001\003'
+  _globals['_CHATFLOWSECRET'].fields_by_name['value']._loaded_options = None
+  _globals['_CHATFLOWSECRET'].fields_by_name['value']._serialized_options = b'\342A\001\004\232\202\031\003\030\200 '
+  _globals['_CHATFLOWSECRET'].fields_by_name['create_time']._loaded_options = None
+  _globals['_CHATFLOWSECRET'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
+  _globals['_CHATFLOWSECRET']._loaded_options = None
+  _globals['_CHATFLOWSECRET']._serialized_options = b'\352At\n\033privexbot.io/ChatflowSecret\022Uorganizations/{organization}/workspaces/{workspace}/chatflowSecrets/{chatflow_secret}'
   _globals['_CHATFLOWRUN'].fields_by_name['name']._loaded_options = None
   _globals['_CHATFLOWRUN'].fields_by_name['name']._serialized_options = b'\342A\001\003'
   _globals['_CHATFLOWRUN']._loaded_options = None
@@ -148,6 +173,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EXECUTECHATFLOWREQUEST'].fields_by_name['message']._serialized_options = b'\232\202\031\003\030\240\037'
   _globals['_EXECUTECHATFLOWREQUEST'].fields_by_name['session']._loaded_options = None
   _globals['_EXECUTECHATFLOWREQUEST'].fields_by_name['session']._serialized_options = b'\232\202\031\003\030\200\004'
+  _globals['_EXECUTECHATFLOWREQUEST'].fields_by_name['visitor_id']._loaded_options = None
+  _globals['_EXECUTECHATFLOWREQUEST'].fields_by_name['visitor_id']._serialized_options = b'\232\202\031\024\030\200\001:\017[A-Za-z0-9._-]*'
   _globals['_LISTCHATFLOWRUNSREQUEST'].fields_by_name['parent']._loaded_options = None
   _globals['_LISTCHATFLOWRUNSREQUEST'].fields_by_name['parent']._serialized_options = b'\372A\027\n\025privexbot.io/Chatflow\232\202\031\005\010\001\030\200\002'
   _globals['_LISTCHATFLOWRUNSREQUEST'].fields_by_name['page_size']._loaded_options = None
@@ -156,6 +183,60 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTCHATFLOWRUNSREQUEST'].fields_by_name['page_token']._serialized_options = b'\232\202\031\003\030\200\004'
   _globals['_GETCHATFLOWRUNREQUEST'].fields_by_name['name']._loaded_options = None
   _globals['_GETCHATFLOWRUNREQUEST'].fields_by_name['name']._serialized_options = b'\372A\032\n\030privexbot.io/ChatflowRun\232\202\031\005\010\001\030\200\004'
+  _globals['_PUBLISHCHATFLOWREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_PUBLISHCHATFLOWREQUEST'].fields_by_name['name']._serialized_options = b'\372A\027\n\025privexbot.io/Chatflow\232\202\031\005\010\001\030\200\002'
+  _globals['_PUBLISHCHATFLOWREQUEST'].fields_by_name['etag']._loaded_options = None
+  _globals['_PUBLISHCHATFLOWREQUEST'].fields_by_name['etag']._serialized_options = b'\232\202\031\003\030\200\001'
+  _globals['_LISTCHATFLOWVERSIONSREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_LISTCHATFLOWVERSIONSREQUEST'].fields_by_name['parent']._serialized_options = b'\372A\027\n\025privexbot.io/Chatflow\232\202\031\005\010\001\030\200\002'
+  _globals['_LISTCHATFLOWVERSIONSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTCHATFLOWVERSIONSREQUEST'].fields_by_name['page_size']._serialized_options = b'\232\202\031\022)\000\000\000\000\000\000\000\0001\000\000\000\000\000@\217@'
+  _globals['_LISTCHATFLOWVERSIONSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTCHATFLOWVERSIONSREQUEST'].fields_by_name['page_token']._serialized_options = b'\232\202\031\003\030\200\004'
+  _globals['_ROLLBACKCHATFLOWREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_ROLLBACKCHATFLOWREQUEST'].fields_by_name['name']._serialized_options = b'\372A\027\n\025privexbot.io/Chatflow\232\202\031\005\010\001\030\200\002'
+  _globals['_ROLLBACKCHATFLOWREQUEST'].fields_by_name['version']._loaded_options = None
+  _globals['_ROLLBACKCHATFLOWREQUEST'].fields_by_name['version']._serialized_options = b'\232\202\031\013\010\001)\000\000\000\000\000\000\360?'
+  _globals['_ROLLBACKCHATFLOWREQUEST'].fields_by_name['etag']._loaded_options = None
+  _globals['_ROLLBACKCHATFLOWREQUEST'].fields_by_name['etag']._serialized_options = b'\232\202\031\003\030\200\001'
+  _globals['_ROTATECHATFLOWPUBLISHABLEKEYREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_ROTATECHATFLOWPUBLISHABLEKEYREQUEST'].fields_by_name['name']._serialized_options = b'\372A\027\n\025privexbot.io/Chatflow\232\202\031\005\010\001\030\200\002'
+  _globals['_LISTCHATFLOWSESSIONSREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_LISTCHATFLOWSESSIONSREQUEST'].fields_by_name['parent']._serialized_options = b'\372A\027\n\025privexbot.io/Chatflow\232\202\031\005\010\001\030\200\002'
+  _globals['_LISTCHATFLOWSESSIONSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTCHATFLOWSESSIONSREQUEST'].fields_by_name['page_size']._serialized_options = b'\232\202\031\022)\000\000\000\000\000\000\000\0001\000\000\000\000\000@\217@'
+  _globals['_LISTCHATFLOWSESSIONSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTCHATFLOWSESSIONSREQUEST'].fields_by_name['page_token']._serialized_options = b'\232\202\031\003\030\200\004'
+  _globals['_GETCHATFLOWSESSIONREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_GETCHATFLOWSESSIONREQUEST'].fields_by_name['name']._serialized_options = b'\232\202\031\005\010\001\030\200\004'
+  _globals['_GETCHATFLOWSESSIONREQUEST'].fields_by_name['message_page_size']._loaded_options = None
+  _globals['_GETCHATFLOWSESSIONREQUEST'].fields_by_name['message_page_size']._serialized_options = b'\232\202\031\022)\000\000\000\000\000\000\000\0001\000\000\000\000\000@\217@'
+  _globals['_GETCHATFLOWSESSIONREQUEST'].fields_by_name['message_page_token']._loaded_options = None
+  _globals['_GETCHATFLOWSESSIONREQUEST'].fields_by_name['message_page_token']._serialized_options = b'\232\202\031\003\030\200\004'
+  _globals['_SUBMITCHATFLOWFEEDBACKREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_SUBMITCHATFLOWFEEDBACKREQUEST'].fields_by_name['name']._serialized_options = b'\232\202\031\005\010\001\030\200\006'
+  _globals['_SUBMITCHATFLOWFEEDBACKREQUEST'].fields_by_name['rating']._loaded_options = None
+  _globals['_SUBMITCHATFLOWFEEDBACKREQUEST'].fields_by_name['rating']._serialized_options = b'\232\202\031\002\010\001'
+  _globals['_SUBMITCHATFLOWFEEDBACKREQUEST'].fields_by_name['comment']._loaded_options = None
+  _globals['_SUBMITCHATFLOWFEEDBACKREQUEST'].fields_by_name['comment']._serialized_options = b'\232\202\031\003\030\320\017'
+  _globals['_SUBMITCHATFLOWFEEDBACKREQUEST'].fields_by_name['visitor_id']._loaded_options = None
+  _globals['_SUBMITCHATFLOWFEEDBACKREQUEST'].fields_by_name['visitor_id']._serialized_options = b'\232\202\031\024\030\200\001:\017[A-Za-z0-9._-]*'
+  _globals['_GETCHATFLOWANALYTICSREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_GETCHATFLOWANALYTICSREQUEST'].fields_by_name['name']._serialized_options = b'\232\202\031\005\010\001\030\200\002'
+  _globals['_CREATECHATFLOWSECRETREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_CREATECHATFLOWSECRETREQUEST'].fields_by_name['parent']._serialized_options = b'\372A\030\n\026privexbot.io/Workspace\232\202\031\005\010\001\030\200\002'
+  _globals['_CREATECHATFLOWSECRETREQUEST'].fields_by_name['chatflow_secret_id']._loaded_options = None
+  _globals['_CREATECHATFLOWSECRETREQUEST'].fields_by_name['chatflow_secret_id']._serialized_options = b'\232\202\031\030\010\001\030?:\022[a-z0-9][a-z0-9-]*'
+  _globals['_CREATECHATFLOWSECRETREQUEST'].fields_by_name['chatflow_secret']._loaded_options = None
+  _globals['_CREATECHATFLOWSECRETREQUEST'].fields_by_name['chatflow_secret']._serialized_options = b'\232\202\031\002\010\001'
+  _globals['_LISTCHATFLOWSECRETSREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_LISTCHATFLOWSECRETSREQUEST'].fields_by_name['parent']._serialized_options = b'\372A\030\n\026privexbot.io/Workspace\232\202\031\005\010\001\030\200\002'
+  _globals['_LISTCHATFLOWSECRETSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTCHATFLOWSECRETSREQUEST'].fields_by_name['page_size']._serialized_options = b'\232\202\031\022)\000\000\000\000\000\000\000\0001\000\000\000\000\000@\217@'
+  _globals['_LISTCHATFLOWSECRETSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTCHATFLOWSECRETSREQUEST'].fields_by_name['page_token']._serialized_options = b'\232\202\031\003\030\200\004'
+  _globals['_DELETECHATFLOWSECRETREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_DELETECHATFLOWSECRETREQUEST'].fields_by_name['name']._serialized_options = b'\372A\035\n\033privexbot.io/ChatflowSecret\232\202\031\005\010\001\030\200\002'
   _globals['_FLOWSERVICE'].methods_by_name['CreateChatflowDraft']._loaded_options = None
   _globals['_FLOWSERVICE'].methods_by_name['CreateChatflowDraft']._serialized_options = b'\222\202\031\031\022\017chatflow.create\032\006parent\202\323\344\223\002J\"8/v1/{parent=organizations/*/workspaces/*}/chatflowDrafts:\016chatflow_draft'
   _globals['_FLOWSERVICE'].methods_by_name['GetChatflowDraft']._loaded_options = None
@@ -175,77 +256,137 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FLOWSERVICE'].methods_by_name['ValidateChatflow']._loaded_options = None
   _globals['_FLOWSERVICE'].methods_by_name['ValidateChatflow']._serialized_options = b'\222\202\031\027\022\rchatflow.read\032\006parent\202\323\344\223\002A\"</v1/{parent=organizations/*/workspaces/*}/chatflows:validate:\001*'
   _globals['_FLOWSERVICE'].methods_by_name['ExecuteChatflow']._loaded_options = None
-  _globals['_FLOWSERVICE'].methods_by_name['ExecuteChatflow']._serialized_options = b'\222\202\031\030\022\020chatflow.execute\032\004name\202\323\344\223\002\207\001\";/v1/{name=organizations/*/workspaces/*/chatflows/*}:execute:\001*ZE\"@/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}:execute:\001*'
+  _globals['_FLOWSERVICE'].methods_by_name['ExecuteChatflow']._serialized_options = b'\222\202\031\032\022\020chatflow.execute\032\004name(\001\202\323\344\223\002\207\001\";/v1/{name=organizations/*/workspaces/*/chatflows/*}:execute:\001*ZE\"@/v1/{name=organizations/*/workspaces/*/chatflowDrafts/*}:execute:\001*'
   _globals['_FLOWSERVICE'].methods_by_name['ListChatflowRuns']._loaded_options = None
   _globals['_FLOWSERVICE'].methods_by_name['ListChatflowRuns']._serialized_options = b'\222\202\031\027\022\rchatflow.read\032\006parent\202\323\344\223\002<\022:/v1/{parent=organizations/*/workspaces/*/chatflows/*}/runs'
   _globals['_FLOWSERVICE'].methods_by_name['GetChatflowRun']._loaded_options = None
   _globals['_FLOWSERVICE'].methods_by_name['GetChatflowRun']._serialized_options = b'\222\202\031\025\022\rchatflow.read\032\004name\202\323\344\223\002<\022:/v1/{name=organizations/*/workspaces/*/chatflows/*/runs/*}'
-  _globals['_CHATFLOWNODE']._serialized_start=405
-  _globals['_CHATFLOWNODE']._serialized_end=689
-  _globals['_CHATFLOWNODE_POSITION']._serialized_start=609
-  _globals['_CHATFLOWNODE_POSITION']._serialized_end=689
-  _globals['_CHATFLOWEDGE']._serialized_start=692
-  _globals['_CHATFLOWEDGE']._serialized_end=858
-  _globals['_CHATFLOWGRAPH']._serialized_start=860
-  _globals['_CHATFLOWGRAPH']._serialized_end=979
-  _globals['_CHATFLOWDRAFT']._serialized_start=982
-  _globals['_CHATFLOWDRAFT']._serialized_end=1427
-  _globals['_CHATFLOW']._serialized_start=1430
-  _globals['_CHATFLOW']._serialized_end=1822
-  _globals['_VALIDATIONISSUE']._serialized_start=1825
-  _globals['_VALIDATIONISSUE']._serialized_end=2046
-  _globals['_VALIDATIONISSUE_SEVERITY']._serialized_start=1968
-  _globals['_VALIDATIONISSUE_SEVERITY']._serialized_end=2046
-  _globals['_CHATFLOWRUN']._serialized_start=2049
-  _globals['_CHATFLOWRUN']._serialized_end=2951
-  _globals['_CHATFLOWRUN_NODERUN']._serialized_start=2483
-  _globals['_CHATFLOWRUN_NODERUN']._serialized_end=2724
-  _globals['_CHATFLOWRUN_STATE']._serialized_start=2726
-  _globals['_CHATFLOWRUN_STATE']._serialized_end=2835
-  _globals['_CHATFLOWEVENT']._serialized_start=2954
-  _globals['_CHATFLOWEVENT']._serialized_end=3909
-  _globals['_CHATFLOWEVENT_RUNSTARTED']._serialized_start=3443
-  _globals['_CHATFLOWEVENT_RUNSTARTED']._serialized_end=3485
-  _globals['_CHATFLOWEVENT_NODESTARTED']._serialized_start=3487
-  _globals['_CHATFLOWEVENT_NODESTARTED']._serialized_end=3536
-  _globals['_CHATFLOWEVENT_NODEFINISHED']._serialized_start=3539
-  _globals['_CHATFLOWEVENT_NODEFINISHED']._serialized_end=3737
-  _globals['_CHATFLOWEVENT_DELTA']._serialized_start=3739
-  _globals['_CHATFLOWEVENT_DELTA']._serialized_end=3760
-  _globals['_CHATFLOWEVENT_CITATIONS']._serialized_start=3762
-  _globals['_CHATFLOWEVENT_CITATIONS']._serialized_end=3822
-  _globals['_CHATFLOWEVENT_RUNFINISHED']._serialized_start=3824
-  _globals['_CHATFLOWEVENT_RUNFINISHED']._serialized_end=3900
-  _globals['_CREATECHATFLOWDRAFTREQUEST']._serialized_start=3912
-  _globals['_CREATECHATFLOWDRAFTREQUEST']._serialized_end=4083
-  _globals['_GETCHATFLOWDRAFTREQUEST']._serialized_start=4085
-  _globals['_GETCHATFLOWDRAFTREQUEST']._serialized_end=4166
-  _globals['_UPDATECHATFLOWDRAFTREQUEST']._serialized_start=4169
-  _globals['_UPDATECHATFLOWDRAFTREQUEST']._serialized_end=4315
-  _globals['_FINALIZECHATFLOWDRAFTREQUEST']._serialized_start=4318
-  _globals['_FINALIZECHATFLOWDRAFTREQUEST']._serialized_end=4455
-  _globals['_GETCHATFLOWREQUEST']._serialized_start=4457
-  _globals['_GETCHATFLOWREQUEST']._serialized_end=4528
-  _globals['_LISTCHATFLOWSREQUEST']._serialized_start=4531
-  _globals['_LISTCHATFLOWSREQUEST']._serialized_end=4679
-  _globals['_LISTCHATFLOWSRESPONSE']._serialized_start=4681
-  _globals['_LISTCHATFLOWSRESPONSE']._serialized_end=4772
-  _globals['_UPDATECHATFLOWREQUEST']._serialized_start=4775
-  _globals['_UPDATECHATFLOWREQUEST']._serialized_end=4905
-  _globals['_DELETECHATFLOWREQUEST']._serialized_start=4907
-  _globals['_DELETECHATFLOWREQUEST']._serialized_end=5004
-  _globals['_VALIDATECHATFLOWREQUEST']._serialized_start=5007
-  _globals['_VALIDATECHATFLOWREQUEST']._serialized_end=5172
-  _globals['_VALIDATECHATFLOWRESPONSE']._serialized_start=5174
-  _globals['_VALIDATECHATFLOWRESPONSE']._serialized_end=5262
-  _globals['_EXECUTECHATFLOWREQUEST']._serialized_start=5265
-  _globals['_EXECUTECHATFLOWREQUEST']._serialized_end=5407
-  _globals['_LISTCHATFLOWRUNSREQUEST']._serialized_start=5410
-  _globals['_LISTCHATFLOWRUNSREQUEST']._serialized_end=5560
-  _globals['_LISTCHATFLOWRUNSRESPONSE']._serialized_start=5562
-  _globals['_LISTCHATFLOWRUNSRESPONSE']._serialized_end=5663
-  _globals['_GETCHATFLOWRUNREQUEST']._serialized_start=5665
-  _globals['_GETCHATFLOWRUNREQUEST']._serialized_end=5742
-  _globals['_FLOWSERVICE']._serialized_start=5745
-  _globals['_FLOWSERVICE']._serialized_end=8116
+  _globals['_FLOWSERVICE'].methods_by_name['PublishChatflow']._loaded_options = None
+  _globals['_FLOWSERVICE'].methods_by_name['PublishChatflow']._serialized_options = b'\222\202\031\027\022\017chatflow.update\032\004name\202\323\344\223\002@\";/v1/{name=organizations/*/workspaces/*/chatflows/*}:publish:\001*'
+  _globals['_FLOWSERVICE'].methods_by_name['ListChatflowVersions']._loaded_options = None
+  _globals['_FLOWSERVICE'].methods_by_name['ListChatflowVersions']._serialized_options = b'\222\202\031\027\022\rchatflow.read\032\006parent\202\323\344\223\002@\022>/v1/{parent=organizations/*/workspaces/*/chatflows/*}/versions'
+  _globals['_FLOWSERVICE'].methods_by_name['RollbackChatflow']._loaded_options = None
+  _globals['_FLOWSERVICE'].methods_by_name['RollbackChatflow']._serialized_options = b'\222\202\031\027\022\017chatflow.update\032\004name\202\323\344\223\002A\"</v1/{name=organizations/*/workspaces/*/chatflows/*}:rollback:\001*'
+  _globals['_FLOWSERVICE'].methods_by_name['RotateChatflowPublishableKey']._loaded_options = None
+  _globals['_FLOWSERVICE'].methods_by_name['RotateChatflowPublishableKey']._serialized_options = b'\222\202\031\027\022\017chatflow.update\032\004name\202\323\344\223\002M\"H/v1/{name=organizations/*/workspaces/*/chatflows/*}:rotatePublishableKey:\001*'
+  _globals['_FLOWSERVICE'].methods_by_name['ListChatflowSessions']._loaded_options = None
+  _globals['_FLOWSERVICE'].methods_by_name['ListChatflowSessions']._serialized_options = b'\222\202\031\027\022\rchatflow.read\032\006parent\202\323\344\223\002@\022>/v1/{parent=organizations/*/workspaces/*/chatflows/*}/sessions'
+  _globals['_FLOWSERVICE'].methods_by_name['GetChatflowSession']._loaded_options = None
+  _globals['_FLOWSERVICE'].methods_by_name['GetChatflowSession']._serialized_options = b'\222\202\031\025\022\rchatflow.read\032\004name\202\323\344\223\002@\022>/v1/{name=organizations/*/workspaces/*/chatflows/*/sessions/*}'
+  _globals['_FLOWSERVICE'].methods_by_name['SubmitChatflowFeedback']._loaded_options = None
+  _globals['_FLOWSERVICE'].methods_by_name['SubmitChatflowFeedback']._serialized_options = b'\222\202\031\032\022\020chatflow.execute\032\004name(\001\202\323\344\223\002]\"X/v1/{name=organizations/*/workspaces/*/chatflows/*/sessions/*/messages/*}:submitFeedback:\001*'
+  _globals['_FLOWSERVICE'].methods_by_name['GetChatflowAnalytics']._loaded_options = None
+  _globals['_FLOWSERVICE'].methods_by_name['GetChatflowAnalytics']._serialized_options = b'\222\202\031\026\022\016analytics.read\032\004name\202\323\344\223\002?\022=/v1/{name=organizations/*/workspaces/*/chatflows/*/analytics}'
+  _globals['_FLOWSERVICE'].methods_by_name['CreateChatflowSecret']._loaded_options = None
+  _globals['_FLOWSERVICE'].methods_by_name['CreateChatflowSecret']._serialized_options = b'\222\202\031\031\022\017chatflow.update\032\006parent\202\323\344\223\002L\"9/v1/{parent=organizations/*/workspaces/*}/chatflowSecrets:\017chatflow_secret'
+  _globals['_FLOWSERVICE'].methods_by_name['ListChatflowSecrets']._loaded_options = None
+  _globals['_FLOWSERVICE'].methods_by_name['ListChatflowSecrets']._serialized_options = b'\222\202\031\027\022\rchatflow.read\032\006parent\202\323\344\223\002;\0229/v1/{parent=organizations/*/workspaces/*}/chatflowSecrets'
+  _globals['_FLOWSERVICE'].methods_by_name['DeleteChatflowSecret']._loaded_options = None
+  _globals['_FLOWSERVICE'].methods_by_name['DeleteChatflowSecret']._serialized_options = b'\222\202\031\027\022\017chatflow.update\032\004name\202\323\344\223\002;*9/v1/{name=organizations/*/workspaces/*/chatflowSecrets/*}'
+  _globals['_CHATFLOWNODE']._serialized_start=429
+  _globals['_CHATFLOWNODE']._serialized_end=740
+  _globals['_CHATFLOWNODE_POSITION']._serialized_start=660
+  _globals['_CHATFLOWNODE_POSITION']._serialized_end=740
+  _globals['_CHATFLOWEDGE']._serialized_start=743
+  _globals['_CHATFLOWEDGE']._serialized_end=909
+  _globals['_CHATFLOWGRAPH']._serialized_start=911
+  _globals['_CHATFLOWGRAPH']._serialized_end=1030
+  _globals['_CHATFLOWDRAFT']._serialized_start=1033
+  _globals['_CHATFLOWDRAFT']._serialized_end=1478
+  _globals['_CHATFLOW']._serialized_start=1481
+  _globals['_CHATFLOW']._serialized_end=2096
+  _globals['_CHATFLOWVERSION']._serialized_start=2099
+  _globals['_CHATFLOWVERSION']._serialized_end=2392
+  _globals['_CHATFLOWSECRET']._serialized_start=2395
+  _globals['_CHATFLOWSECRET']._serialized_end=2635
+  _globals['_VALIDATIONISSUE']._serialized_start=2638
+  _globals['_VALIDATIONISSUE']._serialized_end=2873
+  _globals['_VALIDATIONISSUE_SEVERITY']._serialized_start=2795
+  _globals['_VALIDATIONISSUE_SEVERITY']._serialized_end=2873
+  _globals['_CHATFLOWRUN']._serialized_start=2876
+  _globals['_CHATFLOWRUN']._serialized_end=3843
+  _globals['_CHATFLOWRUN_NODERUN']._serialized_start=3327
+  _globals['_CHATFLOWRUN_NODERUN']._serialized_end=3616
+  _globals['_CHATFLOWRUN_STATE']._serialized_start=3618
+  _globals['_CHATFLOWRUN_STATE']._serialized_end=3727
+  _globals['_CHATFLOWEVENT']._serialized_start=3846
+  _globals['_CHATFLOWEVENT']._serialized_end=5426
+  _globals['_CHATFLOWEVENT_RUNSTARTED']._serialized_start=4550
+  _globals['_CHATFLOWEVENT_RUNSTARTED']._serialized_end=4609
+  _globals['_CHATFLOWEVENT_NODESTARTED']._serialized_start=4611
+  _globals['_CHATFLOWEVENT_NODESTARTED']._serialized_end=4674
+  _globals['_CHATFLOWEVENT_NODEFINISHED']._serialized_start=4677
+  _globals['_CHATFLOWEVENT_NODEFINISHED']._serialized_end=4923
+  _globals['_CHATFLOWEVENT_NODERETRY']._serialized_start=4926
+  _globals['_CHATFLOWEVENT_NODERETRY']._serialized_end=5061
+  _globals['_CHATFLOWEVENT_LOOPROUNDSTARTED']._serialized_start=5063
+  _globals['_CHATFLOWEVENT_LOOPROUNDSTARTED']._serialized_end=5127
+  _globals['_CHATFLOWEVENT_LOOPROUNDFINISHED']._serialized_start=5129
+  _globals['_CHATFLOWEVENT_LOOPROUNDFINISHED']._serialized_end=5238
+  _globals['_CHATFLOWEVENT_DELTA']._serialized_start=5240
+  _globals['_CHATFLOWEVENT_DELTA']._serialized_end=5261
+  _globals['_CHATFLOWEVENT_CITATIONS']._serialized_start=5263
+  _globals['_CHATFLOWEVENT_CITATIONS']._serialized_end=5323
+  _globals['_CHATFLOWEVENT_RUNFINISHED']._serialized_start=5325
+  _globals['_CHATFLOWEVENT_RUNFINISHED']._serialized_end=5417
+  _globals['_CREATECHATFLOWDRAFTREQUEST']._serialized_start=5429
+  _globals['_CREATECHATFLOWDRAFTREQUEST']._serialized_end=5600
+  _globals['_GETCHATFLOWDRAFTREQUEST']._serialized_start=5602
+  _globals['_GETCHATFLOWDRAFTREQUEST']._serialized_end=5683
+  _globals['_UPDATECHATFLOWDRAFTREQUEST']._serialized_start=5686
+  _globals['_UPDATECHATFLOWDRAFTREQUEST']._serialized_end=5832
+  _globals['_FINALIZECHATFLOWDRAFTREQUEST']._serialized_start=5835
+  _globals['_FINALIZECHATFLOWDRAFTREQUEST']._serialized_end=5972
+  _globals['_GETCHATFLOWREQUEST']._serialized_start=5974
+  _globals['_GETCHATFLOWREQUEST']._serialized_end=6045
+  _globals['_LISTCHATFLOWSREQUEST']._serialized_start=6048
+  _globals['_LISTCHATFLOWSREQUEST']._serialized_end=6196
+  _globals['_LISTCHATFLOWSRESPONSE']._serialized_start=6198
+  _globals['_LISTCHATFLOWSRESPONSE']._serialized_end=6289
+  _globals['_UPDATECHATFLOWREQUEST']._serialized_start=6292
+  _globals['_UPDATECHATFLOWREQUEST']._serialized_end=6422
+  _globals['_DELETECHATFLOWREQUEST']._serialized_start=6424
+  _globals['_DELETECHATFLOWREQUEST']._serialized_end=6521
+  _globals['_VALIDATECHATFLOWREQUEST']._serialized_start=6524
+  _globals['_VALIDATECHATFLOWREQUEST']._serialized_end=6689
+  _globals['_VALIDATECHATFLOWRESPONSE']._serialized_start=6691
+  _globals['_VALIDATECHATFLOWRESPONSE']._serialized_end=6779
+  _globals['_EXECUTECHATFLOWREQUEST']._serialized_start=6782
+  _globals['_EXECUTECHATFLOWREQUEST']._serialized_end=6970
+  _globals['_LISTCHATFLOWRUNSREQUEST']._serialized_start=6973
+  _globals['_LISTCHATFLOWRUNSREQUEST']._serialized_end=7123
+  _globals['_LISTCHATFLOWRUNSRESPONSE']._serialized_start=7125
+  _globals['_LISTCHATFLOWRUNSRESPONSE']._serialized_end=7226
+  _globals['_GETCHATFLOWRUNREQUEST']._serialized_start=7228
+  _globals['_GETCHATFLOWRUNREQUEST']._serialized_end=7305
+  _globals['_PUBLISHCHATFLOWREQUEST']._serialized_start=7307
+  _globals['_PUBLISHCHATFLOWREQUEST']._serialized_end=7405
+  _globals['_LISTCHATFLOWVERSIONSREQUEST']._serialized_start=7408
+  _globals['_LISTCHATFLOWVERSIONSREQUEST']._serialized_end=7562
+  _globals['_LISTCHATFLOWVERSIONSRESPONSE']._serialized_start=7564
+  _globals['_LISTCHATFLOWVERSIONSRESPONSE']._serialized_end=7677
+  _globals['_ROLLBACKCHATFLOWREQUEST']._serialized_start=7680
+  _globals['_ROLLBACKCHATFLOWREQUEST']._serialized_end=7813
+  _globals['_ROTATECHATFLOWPUBLISHABLEKEYREQUEST']._serialized_start=7815
+  _globals['_ROTATECHATFLOWPUBLISHABLEKEYREQUEST']._serialized_end=7903
+  _globals['_ROTATECHATFLOWPUBLISHABLEKEYRESPONSE']._serialized_start=7905
+  _globals['_ROTATECHATFLOWPUBLISHABLEKEYRESPONSE']._serialized_end=8010
+  _globals['_LISTCHATFLOWSESSIONSREQUEST']._serialized_start=8013
+  _globals['_LISTCHATFLOWSESSIONSREQUEST']._serialized_end=8167
+  _globals['_GETCHATFLOWSESSIONREQUEST']._serialized_start=8170
+  _globals['_GETCHATFLOWSESSIONREQUEST']._serialized_end=8310
+  _globals['_SUBMITCHATFLOWFEEDBACKREQUEST']._serialized_start=8313
+  _globals['_SUBMITCHATFLOWFEEDBACKREQUEST']._serialized_end=8496
+  _globals['_GETCHATFLOWANALYTICSREQUEST']._serialized_start=8499
+  _globals['_GETCHATFLOWANALYTICSREQUEST']._serialized_end=8647
+  _globals['_CREATECHATFLOWSECRETREQUEST']._serialized_start=8650
+  _globals['_CREATECHATFLOWSECRETREQUEST']._serialized_end=8854
+  _globals['_LISTCHATFLOWSECRETSREQUEST']._serialized_start=8857
+  _globals['_LISTCHATFLOWSECRETSREQUEST']._serialized_end=9011
+  _globals['_LISTCHATFLOWSECRETSRESPONSE']._serialized_start=9013
+  _globals['_LISTCHATFLOWSECRETSRESPONSE']._serialized_end=9123
+  _globals['_DELETECHATFLOWSECRETREQUEST']._serialized_start=9125
+  _globals['_DELETECHATFLOWSECRETREQUEST']._serialized_end=9211
+  _globals['_FLOWSERVICE']._serialized_start=9214
+  _globals['_FLOWSERVICE']._serialized_end=13831
 # @@protoc_insertion_point(module_scope)

@@ -8,6 +8,7 @@ from google.protobuf import empty_pb2 as _empty_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from privexbot.v1 import bot_pb2 as _bot_pb2
 from privexbot.v1 import common_pb2 as _common_pb2
 from privexbot.v1 import inference_pb2 as _inference_pb2
 from privexbot.v1 import knowledge_pb2 as _knowledge_pb2
@@ -22,7 +23,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ChatflowNode(_message.Message):
-    __slots__ = ("id", "type", "display_name", "config", "position")
+    __slots__ = ("id", "type", "display_name", "config", "position", "parent_id")
     class Position(_message.Message):
         __slots__ = ("x", "y")
         X_FIELD_NUMBER: _ClassVar[int]
@@ -35,12 +36,14 @@ class ChatflowNode(_message.Message):
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
+    PARENT_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     type: str
     display_name: str
     config: _struct_pb2.Struct
     position: ChatflowNode.Position
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., display_name: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., position: _Optional[_Union[ChatflowNode.Position, _Mapping]] = ...) -> None: ...
+    parent_id: str
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., display_name: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., position: _Optional[_Union[ChatflowNode.Position, _Mapping]] = ..., parent_id: _Optional[str] = ...) -> None: ...
 
 class ChatflowEdge(_message.Message):
     __slots__ = ("id", "source", "target", "source_handle", "target_handle")
@@ -85,7 +88,7 @@ class ChatflowDraft(_message.Message):
     def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., description: _Optional[str] = ..., graph: _Optional[_Union[ChatflowGraph, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class Chatflow(_message.Message):
-    __slots__ = ("name", "display_name", "description", "graph", "creator", "create_time", "update_time", "etag")
+    __slots__ = ("name", "display_name", "description", "graph", "creator", "create_time", "update_time", "etag", "published_version", "published_graph", "publish_time", "publishable_key_prefix", "allowed_origins")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -94,6 +97,11 @@ class Chatflow(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_GRAPH_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_TIME_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHABLE_KEY_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_ORIGINS_FIELD_NUMBER: _ClassVar[int]
     name: str
     display_name: str
     description: str
@@ -102,10 +110,39 @@ class Chatflow(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., description: _Optional[str] = ..., graph: _Optional[_Union[ChatflowGraph, _Mapping]] = ..., creator: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    published_version: int
+    published_graph: ChatflowGraph
+    publish_time: _timestamp_pb2.Timestamp
+    publishable_key_prefix: str
+    allowed_origins: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., description: _Optional[str] = ..., graph: _Optional[_Union[ChatflowGraph, _Mapping]] = ..., creator: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., published_version: _Optional[int] = ..., published_graph: _Optional[_Union[ChatflowGraph, _Mapping]] = ..., publish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., publishable_key_prefix: _Optional[str] = ..., allowed_origins: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ChatflowVersion(_message.Message):
+    __slots__ = ("name", "number", "graph", "publisher", "create_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    GRAPH_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHER_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    number: int
+    graph: ChatflowGraph
+    publisher: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., number: _Optional[int] = ..., graph: _Optional[_Union[ChatflowGraph, _Mapping]] = ..., publisher: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ChatflowSecret(_message.Message):
+    __slots__ = ("name", "value", "create_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    value: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ValidationIssue(_message.Message):
-    __slots__ = ("severity", "node_id", "edge_id", "field", "message")
+    __slots__ = ("severity", "node_id", "edge_id", "field", "message", "code")
     class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         SEVERITY_UNSPECIFIED: _ClassVar[ValidationIssue.Severity]
@@ -119,15 +156,17 @@ class ValidationIssue(_message.Message):
     EDGE_ID_FIELD_NUMBER: _ClassVar[int]
     FIELD_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
     severity: ValidationIssue.Severity
     node_id: str
     edge_id: str
     field: str
     message: str
-    def __init__(self, severity: _Optional[_Union[ValidationIssue.Severity, str]] = ..., node_id: _Optional[str] = ..., edge_id: _Optional[str] = ..., field: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+    code: str
+    def __init__(self, severity: _Optional[_Union[ValidationIssue.Severity, str]] = ..., node_id: _Optional[str] = ..., edge_id: _Optional[str] = ..., field: _Optional[str] = ..., message: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
 
 class ChatflowRun(_message.Message):
-    __slots__ = ("name", "state", "message", "inputs", "output", "error", "node_runs", "usage", "attestation", "start_time", "end_time", "session")
+    __slots__ = ("name", "state", "message", "inputs", "output", "error", "node_runs", "usage", "attestation", "start_time", "end_time", "session", "version")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[ChatflowRun.State]
@@ -141,7 +180,7 @@ class ChatflowRun(_message.Message):
     STATE_FAILED: ChatflowRun.State
     STATE_CANCELLED: ChatflowRun.State
     class NodeRun(_message.Message):
-        __slots__ = ("node_id", "node_type", "state", "output", "error", "start_time", "duration")
+        __slots__ = ("node_id", "node_type", "state", "output", "error", "start_time", "duration", "attempts", "handle", "path")
         NODE_ID_FIELD_NUMBER: _ClassVar[int]
         NODE_TYPE_FIELD_NUMBER: _ClassVar[int]
         STATE_FIELD_NUMBER: _ClassVar[int]
@@ -149,6 +188,9 @@ class ChatflowRun(_message.Message):
         ERROR_FIELD_NUMBER: _ClassVar[int]
         START_TIME_FIELD_NUMBER: _ClassVar[int]
         DURATION_FIELD_NUMBER: _ClassVar[int]
+        ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+        HANDLE_FIELD_NUMBER: _ClassVar[int]
+        PATH_FIELD_NUMBER: _ClassVar[int]
         node_id: str
         node_type: str
         state: ChatflowRun.State
@@ -156,7 +198,10 @@ class ChatflowRun(_message.Message):
         error: str
         start_time: _timestamp_pb2.Timestamp
         duration: _duration_pb2.Duration
-        def __init__(self, node_id: _Optional[str] = ..., node_type: _Optional[str] = ..., state: _Optional[_Union[ChatflowRun.State, str]] = ..., output: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., error: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+        attempts: int
+        handle: str
+        path: str
+        def __init__(self, node_id: _Optional[str] = ..., node_type: _Optional[str] = ..., state: _Optional[_Union[ChatflowRun.State, str]] = ..., output: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., error: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., attempts: _Optional[int] = ..., handle: _Optional[str] = ..., path: _Optional[str] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
@@ -169,6 +214,7 @@ class ChatflowRun(_message.Message):
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     SESSION_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
     name: str
     state: ChatflowRun.State
     message: str
@@ -181,39 +227,85 @@ class ChatflowRun(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     session: str
-    def __init__(self, name: _Optional[str] = ..., state: _Optional[_Union[ChatflowRun.State, str]] = ..., message: _Optional[str] = ..., inputs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., output: _Optional[str] = ..., error: _Optional[str] = ..., node_runs: _Optional[_Iterable[_Union[ChatflowRun.NodeRun, _Mapping]]] = ..., usage: _Optional[_Union[_inference_pb2.TokenUsage, _Mapping]] = ..., attestation: _Optional[_Union[_common_pb2.AttestationVerdict, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., session: _Optional[str] = ...) -> None: ...
+    version: int
+    def __init__(self, name: _Optional[str] = ..., state: _Optional[_Union[ChatflowRun.State, str]] = ..., message: _Optional[str] = ..., inputs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., output: _Optional[str] = ..., error: _Optional[str] = ..., node_runs: _Optional[_Iterable[_Union[ChatflowRun.NodeRun, _Mapping]]] = ..., usage: _Optional[_Union[_inference_pb2.TokenUsage, _Mapping]] = ..., attestation: _Optional[_Union[_common_pb2.AttestationVerdict, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., session: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class ChatflowEvent(_message.Message):
-    __slots__ = ("run_started", "node_started", "node_finished", "delta", "citations", "usage", "attestation", "run_finished")
+    __slots__ = ("run_started", "node_started", "node_finished", "delta", "citations", "usage", "attestation", "run_finished", "node_retry", "loop_round_started", "loop_round_finished")
     class RunStarted(_message.Message):
-        __slots__ = ("run", "session")
+        __slots__ = ("run", "session", "version")
         RUN_FIELD_NUMBER: _ClassVar[int]
         SESSION_FIELD_NUMBER: _ClassVar[int]
+        VERSION_FIELD_NUMBER: _ClassVar[int]
         run: str
         session: str
-        def __init__(self, run: _Optional[str] = ..., session: _Optional[str] = ...) -> None: ...
+        version: int
+        def __init__(self, run: _Optional[str] = ..., session: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
     class NodeStarted(_message.Message):
-        __slots__ = ("node_id", "node_type")
+        __slots__ = ("node_id", "node_type", "path")
         NODE_ID_FIELD_NUMBER: _ClassVar[int]
         NODE_TYPE_FIELD_NUMBER: _ClassVar[int]
+        PATH_FIELD_NUMBER: _ClassVar[int]
         node_id: str
         node_type: str
-        def __init__(self, node_id: _Optional[str] = ..., node_type: _Optional[str] = ...) -> None: ...
+        path: str
+        def __init__(self, node_id: _Optional[str] = ..., node_type: _Optional[str] = ..., path: _Optional[str] = ...) -> None: ...
     class NodeFinished(_message.Message):
-        __slots__ = ("node_id", "node_type", "state", "output", "error", "duration")
+        __slots__ = ("node_id", "node_type", "state", "output", "error", "duration", "handle", "path", "attempts")
         NODE_ID_FIELD_NUMBER: _ClassVar[int]
         NODE_TYPE_FIELD_NUMBER: _ClassVar[int]
         STATE_FIELD_NUMBER: _ClassVar[int]
         OUTPUT_FIELD_NUMBER: _ClassVar[int]
         ERROR_FIELD_NUMBER: _ClassVar[int]
         DURATION_FIELD_NUMBER: _ClassVar[int]
+        HANDLE_FIELD_NUMBER: _ClassVar[int]
+        PATH_FIELD_NUMBER: _ClassVar[int]
+        ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
         node_id: str
         node_type: str
         state: ChatflowRun.State
         output: _struct_pb2.Value
         error: str
         duration: _duration_pb2.Duration
-        def __init__(self, node_id: _Optional[str] = ..., node_type: _Optional[str] = ..., state: _Optional[_Union[ChatflowRun.State, str]] = ..., output: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., error: _Optional[str] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+        handle: str
+        path: str
+        attempts: int
+        def __init__(self, node_id: _Optional[str] = ..., node_type: _Optional[str] = ..., state: _Optional[_Union[ChatflowRun.State, str]] = ..., output: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., error: _Optional[str] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., handle: _Optional[str] = ..., path: _Optional[str] = ..., attempts: _Optional[int] = ...) -> None: ...
+    class NodeRetry(_message.Message):
+        __slots__ = ("node_id", "node_type", "attempt", "error", "delay", "path")
+        NODE_ID_FIELD_NUMBER: _ClassVar[int]
+        NODE_TYPE_FIELD_NUMBER: _ClassVar[int]
+        ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+        ERROR_FIELD_NUMBER: _ClassVar[int]
+        DELAY_FIELD_NUMBER: _ClassVar[int]
+        PATH_FIELD_NUMBER: _ClassVar[int]
+        node_id: str
+        node_type: str
+        attempt: int
+        error: str
+        delay: _duration_pb2.Duration
+        path: str
+        def __init__(self, node_id: _Optional[str] = ..., node_type: _Optional[str] = ..., attempt: _Optional[int] = ..., error: _Optional[str] = ..., delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., path: _Optional[str] = ...) -> None: ...
+    class LoopRoundStarted(_message.Message):
+        __slots__ = ("node_id", "round", "path")
+        NODE_ID_FIELD_NUMBER: _ClassVar[int]
+        ROUND_FIELD_NUMBER: _ClassVar[int]
+        PATH_FIELD_NUMBER: _ClassVar[int]
+        node_id: str
+        round: int
+        path: str
+        def __init__(self, node_id: _Optional[str] = ..., round: _Optional[int] = ..., path: _Optional[str] = ...) -> None: ...
+    class LoopRoundFinished(_message.Message):
+        __slots__ = ("node_id", "round", "variables", "path")
+        NODE_ID_FIELD_NUMBER: _ClassVar[int]
+        ROUND_FIELD_NUMBER: _ClassVar[int]
+        VARIABLES_FIELD_NUMBER: _ClassVar[int]
+        PATH_FIELD_NUMBER: _ClassVar[int]
+        node_id: str
+        round: int
+        variables: _struct_pb2.Struct
+        path: str
+        def __init__(self, node_id: _Optional[str] = ..., round: _Optional[int] = ..., variables: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., path: _Optional[str] = ...) -> None: ...
     class Delta(_message.Message):
         __slots__ = ("text",)
         TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -225,12 +317,14 @@ class ChatflowEvent(_message.Message):
         citations: _containers.RepeatedCompositeFieldContainer[_knowledge_pb2.ScoredCitation]
         def __init__(self, citations: _Optional[_Iterable[_Union[_knowledge_pb2.ScoredCitation, _Mapping]]] = ...) -> None: ...
     class RunFinished(_message.Message):
-        __slots__ = ("state", "error")
+        __slots__ = ("state", "error", "output")
         STATE_FIELD_NUMBER: _ClassVar[int]
         ERROR_FIELD_NUMBER: _ClassVar[int]
+        OUTPUT_FIELD_NUMBER: _ClassVar[int]
         state: ChatflowRun.State
         error: str
-        def __init__(self, state: _Optional[_Union[ChatflowRun.State, str]] = ..., error: _Optional[str] = ...) -> None: ...
+        output: str
+        def __init__(self, state: _Optional[_Union[ChatflowRun.State, str]] = ..., error: _Optional[str] = ..., output: _Optional[str] = ...) -> None: ...
     RUN_STARTED_FIELD_NUMBER: _ClassVar[int]
     NODE_STARTED_FIELD_NUMBER: _ClassVar[int]
     NODE_FINISHED_FIELD_NUMBER: _ClassVar[int]
@@ -239,6 +333,9 @@ class ChatflowEvent(_message.Message):
     USAGE_FIELD_NUMBER: _ClassVar[int]
     ATTESTATION_FIELD_NUMBER: _ClassVar[int]
     RUN_FINISHED_FIELD_NUMBER: _ClassVar[int]
+    NODE_RETRY_FIELD_NUMBER: _ClassVar[int]
+    LOOP_ROUND_STARTED_FIELD_NUMBER: _ClassVar[int]
+    LOOP_ROUND_FINISHED_FIELD_NUMBER: _ClassVar[int]
     run_started: ChatflowEvent.RunStarted
     node_started: ChatflowEvent.NodeStarted
     node_finished: ChatflowEvent.NodeFinished
@@ -247,7 +344,10 @@ class ChatflowEvent(_message.Message):
     usage: _inference_pb2.TokenUsage
     attestation: _common_pb2.AttestationVerdict
     run_finished: ChatflowEvent.RunFinished
-    def __init__(self, run_started: _Optional[_Union[ChatflowEvent.RunStarted, _Mapping]] = ..., node_started: _Optional[_Union[ChatflowEvent.NodeStarted, _Mapping]] = ..., node_finished: _Optional[_Union[ChatflowEvent.NodeFinished, _Mapping]] = ..., delta: _Optional[_Union[ChatflowEvent.Delta, _Mapping]] = ..., citations: _Optional[_Union[ChatflowEvent.Citations, _Mapping]] = ..., usage: _Optional[_Union[_inference_pb2.TokenUsage, _Mapping]] = ..., attestation: _Optional[_Union[_common_pb2.AttestationVerdict, _Mapping]] = ..., run_finished: _Optional[_Union[ChatflowEvent.RunFinished, _Mapping]] = ...) -> None: ...
+    node_retry: ChatflowEvent.NodeRetry
+    loop_round_started: ChatflowEvent.LoopRoundStarted
+    loop_round_finished: ChatflowEvent.LoopRoundFinished
+    def __init__(self, run_started: _Optional[_Union[ChatflowEvent.RunStarted, _Mapping]] = ..., node_started: _Optional[_Union[ChatflowEvent.NodeStarted, _Mapping]] = ..., node_finished: _Optional[_Union[ChatflowEvent.NodeFinished, _Mapping]] = ..., delta: _Optional[_Union[ChatflowEvent.Delta, _Mapping]] = ..., citations: _Optional[_Union[ChatflowEvent.Citations, _Mapping]] = ..., usage: _Optional[_Union[_inference_pb2.TokenUsage, _Mapping]] = ..., attestation: _Optional[_Union[_common_pb2.AttestationVerdict, _Mapping]] = ..., run_finished: _Optional[_Union[ChatflowEvent.RunFinished, _Mapping]] = ..., node_retry: _Optional[_Union[ChatflowEvent.NodeRetry, _Mapping]] = ..., loop_round_started: _Optional[_Union[ChatflowEvent.LoopRoundStarted, _Mapping]] = ..., loop_round_finished: _Optional[_Union[ChatflowEvent.LoopRoundFinished, _Mapping]] = ...) -> None: ...
 
 class CreateChatflowDraftRequest(_message.Message):
     __slots__ = ("parent", "chatflow_draft", "request_id")
@@ -342,16 +442,18 @@ class ValidateChatflowResponse(_message.Message):
     def __init__(self, valid: _Optional[bool] = ..., issues: _Optional[_Iterable[_Union[ValidationIssue, _Mapping]]] = ...) -> None: ...
 
 class ExecuteChatflowRequest(_message.Message):
-    __slots__ = ("name", "message", "inputs", "session")
+    __slots__ = ("name", "message", "inputs", "session", "visitor_id")
     NAME_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
     SESSION_FIELD_NUMBER: _ClassVar[int]
+    VISITOR_ID_FIELD_NUMBER: _ClassVar[int]
     name: str
     message: str
     inputs: _struct_pb2.Struct
     session: str
-    def __init__(self, name: _Optional[str] = ..., message: _Optional[str] = ..., inputs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., session: _Optional[str] = ...) -> None: ...
+    visitor_id: str
+    def __init__(self, name: _Optional[str] = ..., message: _Optional[str] = ..., inputs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., session: _Optional[str] = ..., visitor_id: _Optional[str] = ...) -> None: ...
 
 class ListChatflowRunsRequest(_message.Message):
     __slots__ = ("parent", "page_size", "page_token")
@@ -372,6 +474,132 @@ class ListChatflowRunsResponse(_message.Message):
     def __init__(self, chatflow_runs: _Optional[_Iterable[_Union[ChatflowRun, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class GetChatflowRunRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class PublishChatflowRequest(_message.Message):
+    __slots__ = ("name", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class ListChatflowVersionsRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListChatflowVersionsResponse(_message.Message):
+    __slots__ = ("chatflow_versions", "next_page_token")
+    CHATFLOW_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    chatflow_versions: _containers.RepeatedCompositeFieldContainer[ChatflowVersion]
+    next_page_token: str
+    def __init__(self, chatflow_versions: _Optional[_Iterable[_Union[ChatflowVersion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RollbackChatflowRequest(_message.Message):
+    __slots__ = ("name", "version", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: int
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class RotateChatflowPublishableKeyRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class RotateChatflowPublishableKeyResponse(_message.Message):
+    __slots__ = ("chatflow", "publishable_key")
+    CHATFLOW_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHABLE_KEY_FIELD_NUMBER: _ClassVar[int]
+    chatflow: Chatflow
+    publishable_key: str
+    def __init__(self, chatflow: _Optional[_Union[Chatflow, _Mapping]] = ..., publishable_key: _Optional[str] = ...) -> None: ...
+
+class ListChatflowSessionsRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class GetChatflowSessionRequest(_message.Message):
+    __slots__ = ("name", "message_page_size", "message_page_token")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    message_page_size: int
+    message_page_token: str
+    def __init__(self, name: _Optional[str] = ..., message_page_size: _Optional[int] = ..., message_page_token: _Optional[str] = ...) -> None: ...
+
+class SubmitChatflowFeedbackRequest(_message.Message):
+    __slots__ = ("name", "rating", "comment", "visitor_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    VISITOR_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    rating: _bot_pb2.Feedback.Rating
+    comment: str
+    visitor_id: str
+    def __init__(self, name: _Optional[str] = ..., rating: _Optional[_Union[_bot_pb2.Feedback.Rating, str]] = ..., comment: _Optional[str] = ..., visitor_id: _Optional[str] = ...) -> None: ...
+
+class GetChatflowAnalyticsRequest(_message.Message):
+    __slots__ = ("name", "start_time", "end_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateChatflowSecretRequest(_message.Message):
+    __slots__ = ("parent", "chatflow_secret_id", "chatflow_secret")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    CHATFLOW_SECRET_ID_FIELD_NUMBER: _ClassVar[int]
+    CHATFLOW_SECRET_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    chatflow_secret_id: str
+    chatflow_secret: ChatflowSecret
+    def __init__(self, parent: _Optional[str] = ..., chatflow_secret_id: _Optional[str] = ..., chatflow_secret: _Optional[_Union[ChatflowSecret, _Mapping]] = ...) -> None: ...
+
+class ListChatflowSecretsRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListChatflowSecretsResponse(_message.Message):
+    __slots__ = ("chatflow_secrets", "next_page_token")
+    CHATFLOW_SECRETS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    chatflow_secrets: _containers.RepeatedCompositeFieldContainer[ChatflowSecret]
+    next_page_token: str
+    def __init__(self, chatflow_secrets: _Optional[_Iterable[_Union[ChatflowSecret, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DeleteChatflowSecretRequest(_message.Message):
     __slots__ = ("name",)
     NAME_FIELD_NUMBER: _ClassVar[int]
     name: str

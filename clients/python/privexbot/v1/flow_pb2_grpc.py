@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
+from privexbot.v1 import bot_pb2 as privexbot_dot_v1_dot_bot__pb2
 from privexbot.v1 import flow_pb2 as privexbot_dot_v1_dot_flow__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -27,8 +28,11 @@ if _version_not_supported:
 
 
 class FlowServiceStub:
-    """Chatflows: graphs of nodes (trigger, LLM, knowledge retrieval, condition,
-    HTTP request, response) edited as drafts and run by the flow engine.
+    """Chatflows: graphs of nodes (start, LLM, classifier, condition, knowledge
+    retrieval, HTTP request, code, template, variables, memory, iteration, loop,
+    answer) edited as drafts, published as immutable versions and run by the
+    flow engine; deployed like chatbots (members, publishable keys, sessions,
+    feedback, analytics).
     """
 
     def __init__(self, channel):
@@ -97,11 +101,69 @@ class FlowServiceStub:
                 request_serializer=privexbot_dot_v1_dot_flow__pb2.GetChatflowRunRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_flow__pb2.ChatflowRun.FromString,
                 _registered_method=True)
+        self.PublishChatflow = channel.unary_unary(
+                '/privexbot.v1.FlowService/PublishChatflow',
+                request_serializer=privexbot_dot_v1_dot_flow__pb2.PublishChatflowRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_flow__pb2.Chatflow.FromString,
+                _registered_method=True)
+        self.ListChatflowVersions = channel.unary_unary(
+                '/privexbot.v1.FlowService/ListChatflowVersions',
+                request_serializer=privexbot_dot_v1_dot_flow__pb2.ListChatflowVersionsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_flow__pb2.ListChatflowVersionsResponse.FromString,
+                _registered_method=True)
+        self.RollbackChatflow = channel.unary_unary(
+                '/privexbot.v1.FlowService/RollbackChatflow',
+                request_serializer=privexbot_dot_v1_dot_flow__pb2.RollbackChatflowRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_flow__pb2.Chatflow.FromString,
+                _registered_method=True)
+        self.RotateChatflowPublishableKey = channel.unary_unary(
+                '/privexbot.v1.FlowService/RotateChatflowPublishableKey',
+                request_serializer=privexbot_dot_v1_dot_flow__pb2.RotateChatflowPublishableKeyRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_flow__pb2.RotateChatflowPublishableKeyResponse.FromString,
+                _registered_method=True)
+        self.ListChatflowSessions = channel.unary_unary(
+                '/privexbot.v1.FlowService/ListChatflowSessions',
+                request_serializer=privexbot_dot_v1_dot_flow__pb2.ListChatflowSessionsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.ListChatSessionsResponse.FromString,
+                _registered_method=True)
+        self.GetChatflowSession = channel.unary_unary(
+                '/privexbot.v1.FlowService/GetChatflowSession',
+                request_serializer=privexbot_dot_v1_dot_flow__pb2.GetChatflowSessionRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.ChatSession.FromString,
+                _registered_method=True)
+        self.SubmitChatflowFeedback = channel.unary_unary(
+                '/privexbot.v1.FlowService/SubmitChatflowFeedback',
+                request_serializer=privexbot_dot_v1_dot_flow__pb2.SubmitChatflowFeedbackRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.Feedback.FromString,
+                _registered_method=True)
+        self.GetChatflowAnalytics = channel.unary_unary(
+                '/privexbot.v1.FlowService/GetChatflowAnalytics',
+                request_serializer=privexbot_dot_v1_dot_flow__pb2.GetChatflowAnalyticsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.ChatbotAnalytics.FromString,
+                _registered_method=True)
+        self.CreateChatflowSecret = channel.unary_unary(
+                '/privexbot.v1.FlowService/CreateChatflowSecret',
+                request_serializer=privexbot_dot_v1_dot_flow__pb2.CreateChatflowSecretRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_flow__pb2.ChatflowSecret.FromString,
+                _registered_method=True)
+        self.ListChatflowSecrets = channel.unary_unary(
+                '/privexbot.v1.FlowService/ListChatflowSecrets',
+                request_serializer=privexbot_dot_v1_dot_flow__pb2.ListChatflowSecretsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_flow__pb2.ListChatflowSecretsResponse.FromString,
+                _registered_method=True)
+        self.DeleteChatflowSecret = channel.unary_unary(
+                '/privexbot.v1.FlowService/DeleteChatflowSecret',
+                request_serializer=privexbot_dot_v1_dot_flow__pb2.DeleteChatflowSecretRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
 
 
 class FlowServiceServicer:
-    """Chatflows: graphs of nodes (trigger, LLM, knowledge retrieval, condition,
-    HTTP request, response) edited as drafts and run by the flow engine.
+    """Chatflows: graphs of nodes (start, LLM, classifier, condition, knowledge
+    retrieval, HTTP request, code, template, variables, memory, iteration, loop,
+    answer) edited as drafts, published as immutable versions and run by the
+    flow engine; deployed like chatbots (members, publishable keys, sessions,
+    feedback, analytics).
     """
 
     def CreateChatflowDraft(self, request, context):
@@ -194,6 +256,88 @@ class FlowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PublishChatflow(self, request, context):
+        """Freezes the chatflow's graph as its next immutable version, which runs
+        then use. The graph must compile (FAILED_PRECONDITION otherwise).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChatflowVersions(self, request, context):
+        """Lists a chatflow's published versions, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RollbackChatflow(self, request, context):
+        """Makes an earlier published version the one runs use again (the versions
+        themselves never change).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateChatflowPublishableKey(self, request, context):
+        """Issues a new publishable key for the website widget and revokes the
+        previous one. The key is shown only here.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChatflowSessions(self, request, context):
+        """Lists a chatflow's sessions, most recently active first (without messages).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetChatflowSession(self, request, context):
+        """Returns a chatflow session with one page of its messages, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitChatflowFeedback(self, request, context):
+        """Rates an answer of a chatflow session; a second call replaces the rating.
+        Callable with the chatflow's publishable key.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetChatflowAnalytics(self, request, context):
+        """Aggregates a chatflow's stored conversations over a time range.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateChatflowSecret(self, request, context):
+        """Stores a secret (an API token, a password) that HTTP nodes name by id;
+        its value is never returned, logged or kept in a run.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChatflowSecrets(self, request, context):
+        """Lists a workspace's chatflow secrets (names only, never values).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteChatflowSecret(self, request, context):
+        """Deletes a secret; nodes naming it fail until it is created again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FlowServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -257,6 +401,61 @@ def add_FlowServiceServicer_to_server(servicer, server):
                     request_deserializer=privexbot_dot_v1_dot_flow__pb2.GetChatflowRunRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_flow__pb2.ChatflowRun.SerializeToString,
             ),
+            'PublishChatflow': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublishChatflow,
+                    request_deserializer=privexbot_dot_v1_dot_flow__pb2.PublishChatflowRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_flow__pb2.Chatflow.SerializeToString,
+            ),
+            'ListChatflowVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChatflowVersions,
+                    request_deserializer=privexbot_dot_v1_dot_flow__pb2.ListChatflowVersionsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_flow__pb2.ListChatflowVersionsResponse.SerializeToString,
+            ),
+            'RollbackChatflow': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollbackChatflow,
+                    request_deserializer=privexbot_dot_v1_dot_flow__pb2.RollbackChatflowRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_flow__pb2.Chatflow.SerializeToString,
+            ),
+            'RotateChatflowPublishableKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateChatflowPublishableKey,
+                    request_deserializer=privexbot_dot_v1_dot_flow__pb2.RotateChatflowPublishableKeyRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_flow__pb2.RotateChatflowPublishableKeyResponse.SerializeToString,
+            ),
+            'ListChatflowSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChatflowSessions,
+                    request_deserializer=privexbot_dot_v1_dot_flow__pb2.ListChatflowSessionsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.ListChatSessionsResponse.SerializeToString,
+            ),
+            'GetChatflowSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChatflowSession,
+                    request_deserializer=privexbot_dot_v1_dot_flow__pb2.GetChatflowSessionRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.ChatSession.SerializeToString,
+            ),
+            'SubmitChatflowFeedback': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitChatflowFeedback,
+                    request_deserializer=privexbot_dot_v1_dot_flow__pb2.SubmitChatflowFeedbackRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.Feedback.SerializeToString,
+            ),
+            'GetChatflowAnalytics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChatflowAnalytics,
+                    request_deserializer=privexbot_dot_v1_dot_flow__pb2.GetChatflowAnalyticsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.ChatbotAnalytics.SerializeToString,
+            ),
+            'CreateChatflowSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateChatflowSecret,
+                    request_deserializer=privexbot_dot_v1_dot_flow__pb2.CreateChatflowSecretRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_flow__pb2.ChatflowSecret.SerializeToString,
+            ),
+            'ListChatflowSecrets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChatflowSecrets,
+                    request_deserializer=privexbot_dot_v1_dot_flow__pb2.ListChatflowSecretsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_flow__pb2.ListChatflowSecretsResponse.SerializeToString,
+            ),
+            'DeleteChatflowSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteChatflowSecret,
+                    request_deserializer=privexbot_dot_v1_dot_flow__pb2.DeleteChatflowSecretRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'privexbot.v1.FlowService', rpc_method_handlers)
@@ -266,8 +465,11 @@ def add_FlowServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class FlowService:
-    """Chatflows: graphs of nodes (trigger, LLM, knowledge retrieval, condition,
-    HTTP request, response) edited as drafts and run by the flow engine.
+    """Chatflows: graphs of nodes (start, LLM, classifier, condition, knowledge
+    retrieval, HTTP request, code, template, variables, memory, iteration, loop,
+    answer) edited as drafts, published as immutable versions and run by the
+    flow engine; deployed like chatbots (members, publishable keys, sessions,
+    feedback, analytics).
     """
 
     @staticmethod
@@ -584,6 +786,303 @@ class FlowService:
             '/privexbot.v1.FlowService/GetChatflowRun',
             privexbot_dot_v1_dot_flow__pb2.GetChatflowRunRequest.SerializeToString,
             privexbot_dot_v1_dot_flow__pb2.ChatflowRun.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PublishChatflow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.FlowService/PublishChatflow',
+            privexbot_dot_v1_dot_flow__pb2.PublishChatflowRequest.SerializeToString,
+            privexbot_dot_v1_dot_flow__pb2.Chatflow.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChatflowVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.FlowService/ListChatflowVersions',
+            privexbot_dot_v1_dot_flow__pb2.ListChatflowVersionsRequest.SerializeToString,
+            privexbot_dot_v1_dot_flow__pb2.ListChatflowVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollbackChatflow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.FlowService/RollbackChatflow',
+            privexbot_dot_v1_dot_flow__pb2.RollbackChatflowRequest.SerializeToString,
+            privexbot_dot_v1_dot_flow__pb2.Chatflow.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateChatflowPublishableKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.FlowService/RotateChatflowPublishableKey',
+            privexbot_dot_v1_dot_flow__pb2.RotateChatflowPublishableKeyRequest.SerializeToString,
+            privexbot_dot_v1_dot_flow__pb2.RotateChatflowPublishableKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChatflowSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.FlowService/ListChatflowSessions',
+            privexbot_dot_v1_dot_flow__pb2.ListChatflowSessionsRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.ListChatSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetChatflowSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.FlowService/GetChatflowSession',
+            privexbot_dot_v1_dot_flow__pb2.GetChatflowSessionRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.ChatSession.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitChatflowFeedback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.FlowService/SubmitChatflowFeedback',
+            privexbot_dot_v1_dot_flow__pb2.SubmitChatflowFeedbackRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.Feedback.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetChatflowAnalytics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.FlowService/GetChatflowAnalytics',
+            privexbot_dot_v1_dot_flow__pb2.GetChatflowAnalyticsRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.ChatbotAnalytics.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateChatflowSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.FlowService/CreateChatflowSecret',
+            privexbot_dot_v1_dot_flow__pb2.CreateChatflowSecretRequest.SerializeToString,
+            privexbot_dot_v1_dot_flow__pb2.ChatflowSecret.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChatflowSecrets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.FlowService/ListChatflowSecrets',
+            privexbot_dot_v1_dot_flow__pb2.ListChatflowSecretsRequest.SerializeToString,
+            privexbot_dot_v1_dot_flow__pb2.ListChatflowSecretsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteChatflowSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.FlowService/DeleteChatflowSecret',
+            privexbot_dot_v1_dot_flow__pb2.DeleteChatflowSecretRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,1 @@
+"""Chatflows: graphs compiled and run by an asyncio engine."""

@@ -1,0 +1,1 @@
+"""Node types: schema, handles, outputs and run of each."""

@@ -1,0 +1,171 @@
+"""SQL schema of chatflows: the chatflow and its immutable published versions, its runs and
+what each node did in them, its conversations (sessions and messages, shaped like a
+chatbot's so quotas and analytics read them alike), and the workspace's secrets that HTTP
+nodes name by reference.
+
+Registered on ``Base.metadata`` (``models.py`` imports this module at its end), so migrations
+and the schema-drift test see these tables with the rest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from privexbot.store.base import (
+    Base,
+    OwnedByWorkspace,
+    created,
+    made_by,
+    parent,
+    primary_id,
+    version_counter,
+)
+
+
+class Chatflow(OwnedByWorkspace, Base):
+    """A chatflow: its working graph (UpdateChatflow edits it) and which immutable version
+    runs use. The publishable key's secret is kept only as a hash."""
+
+    __tablename__ = "chatflows"
+    # The draft it was finalized from: finalizing a draft twice finds this chatflow.
+    draft_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    graph: Mapped[dict] = mapped_column(JSON, default=dict)
+    allowed_origins: Mapped[list] = mapped_column(JSON, default=list)
+    published_version: Mapped[int] = mapped_column(Integer, default=0)
+    published_at: Mapped[datetime | None]
+    publishable_key_prefix: Mapped[str | None] = mapped_column(String(32), unique=True)
+    publishable_key_hash: Mapped[str] = mapped_column(String(64), default="")
+    creator_id: Mapped[str | None] = made_by()
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+    version: Mapped[int] = version_counter()
+
+
+class ChatflowVersion(Base):
+    """A published graph; never changed once written."""
+
+    __tablename__ = "chatflow_versions"
+    chatflow_id: Mapped[str] = parent("chatflows", primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    graph: Mapped[dict] = mapped_column(JSON)
+    publisher_id: Mapped[str | None] = made_by()
+    created_at: Mapped[datetime] = created()
+
+
+class ChatflowRun(Base):
+    """One execution of a published version: inputs and outputs redacted and truncated."""
+
+    __tablename__ = "chatflow_runs"
+    __table_args__ = (Index("ix_chatflow_runs_flow", "chatflow_id", "id"),)
+    id: Mapped[str] = primary_id()
+    chatflow_id: Mapped[str] = parent("chatflows")
+    organization_id: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    session_id: Mapped[str] = mapped_column(String(32), default="")
+    # running | succeeded | failed | cancelled
+    state: Mapped[str] = mapped_column(String(16), default="running")
+    message: Mapped[str] = mapped_column(Text, default="")
+    inputs: Mapped[dict] = mapped_column(JSON, default=dict)
+    output: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    attestation: Mapped[dict | None] = mapped_column(JSON)
+    started_at: Mapped[datetime] = created()
+    ended_at: Mapped[datetime | None]
+
+
+class ChatflowNodeRun(Base):
+    """What one node did in a run, in the order nodes finished."""
+
+    __tablename__ = "chatflow_node_runs"
+    run_id: Mapped[str] = parent("chatflow_runs", primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    node_id: Mapped[str] = mapped_column(String(64))
+    node_type: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(256), default="")
+    state: Mapped[str] = mapped_column(String(16))
+    output: Mapped[dict | list | str | None] = mapped_column(JSON)
+    error: Mapped[str] = mapped_column(Text, default="")
+    handle: Mapped[str] = mapped_column(String(64), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[datetime] = created()
+    duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ChatflowSession(Base):
+    """A conversation with a chatflow; ``variables`` are its conversation variables."""
+
+    __tablename__ = "chatflow_sessions"
+    __table_args__ = (
+        Index("ix_chatflow_sessions_flow_updated", "chatflow_id", "updated_at", "id"),
+    )
+    id: Mapped[str] = primary_id()
+    chatflow_id: Mapped[str] = parent("chatflows")
+    organization_id: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    visitor_id: Mapped[str] = mapped_column(String(160))
+    variables: Mapped[dict] = mapped_column(JSON, default=dict)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+
+
+class ChatflowMessage(Base):
+    """One message of a chatflow session (the columns of a chatbot's ``ChatMessage``)."""
+
+    __tablename__ = "chatflow_messages"
+    __table_args__ = (
+        Index("ix_chatflow_messages_session", "session_id", "id"),
+        Index("ix_chatflow_messages_flow_time", "chatflow_id", "created_at"),
+        Index("ix_chatflow_messages_org_time", "organization_id", "role", "created_at"),
+    )
+    id: Mapped[str] = primary_id()
+    session_id: Mapped[str] = parent("chatflow_sessions")
+    chatflow_id: Mapped[str] = mapped_column(String(32))
+    organization_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))  # user | assistant
+    content: Mapped[str] = mapped_column(Text)
+    citations: Mapped[list] = mapped_column(JSON, default=list)
+    retrieval: Mapped[dict | None] = mapped_column(JSON)
+    knowledge_hit: Mapped[bool | None] = mapped_column(Boolean)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    finish_reason: Mapped[str] = mapped_column(String(16), default="")
+    incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    attestation: Mapped[dict | None] = mapped_column(JSON)
+    chatflow_version: Mapped[int] = mapped_column(Integer, default=0)
+    run_id: Mapped[str] = mapped_column(String(32), default="")
+    feedback_rating: Mapped[str] = mapped_column(String(8), default="")  # up | down
+    feedback_comment: Mapped[str] = mapped_column(Text, default="")
+    feedback_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created()
+
+
+class ChatflowSecret(Base):
+    """A workspace's credential for HTTP nodes, named by ``secret_id``; the value is kept
+    encrypted (flows/secrets.py) and never returned."""
+
+    __tablename__ = "chatflow_secrets"
+    __table_args__ = (UniqueConstraint("workspace_id", "secret_id"),)
+    id: Mapped[str] = primary_id()
+    organization_id: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str] = parent("workspaces", index=True)
+    secret_id: Mapped[str] = mapped_column(String(63))
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = created()
