@@ -198,7 +198,7 @@ async def run(opts) -> int:
                             scope, [kb_id], question, config["retrieval"]
                         )
                         sources = [
-                            prompt.Source(r.document.display_name, r.chunk.text) for r in results
+                            prompt.Source(r.citation.document_display_name, r.text) for r in results
                         ]
                         return [
                             inference_pb2.ChatCompletionMessage(
