@@ -9,8 +9,9 @@ from privexbot.api.bot import chat_message
 from privexbot.api.convert import pack, timestamp
 from privexbot.api.inference import usage_message, verdict_message
 from privexbot.api.knowledge import scored_citation_message
+from privexbot.bots.published import VersionView
 from privexbot.flows import events
-from privexbot.flows.chatflows import ChatflowView, VersionView
+from privexbot.flows.chatflows import ChatflowView
 from privexbot.flows.compiler import Issue
 from privexbot.flows.drafts import FlowDraft
 from privexbot.flows.runs import RunView
@@ -95,7 +96,7 @@ def version_message(version: VersionView) -> flow_pb2.ChatflowVersion:
     return flow_pb2.ChatflowVersion(
         name=version.name,
         number=version.number,
-        graph=graph_message(version.graph),
+        graph=graph_message(version.content),
         publisher=resources.USER.name(version.publisher_id) if version.publisher_id else "",
         create_time=timestamp(version.created_at),
     )

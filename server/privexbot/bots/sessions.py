@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from privexbot.bots.chatbots import ChatbotView
 from privexbot.bots.exchange import Reply
@@ -21,7 +21,7 @@ from privexbot.kernel import pagination, resources, standard
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument, PermissionDenied, not_found
 from privexbot.kernel.ids import new_id
-from privexbot.kernel.resources import Scope
+from privexbot.kernel.resources import Pattern, Scope
 from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.knowledge.search import ScoredCitation
 from privexbot.store.models import Chatbot, ChatMessage, ChatSession
@@ -61,36 +61,6 @@ class MessageView:
     created_at: datetime
 
 
-def _session_view(row: ChatSession) -> SessionView:
-    return from_row(SessionView, row)
-
-
-def _message_name(session: ChatSession, message: ChatMessage) -> str:
-    return resources.CHAT_MESSAGE.name(
-        session.organization_id, session.workspace_id, session.chatbot_id, session.id, message.id
-    )
-
-
-def _feedback_view(session: ChatSession, message: ChatMessage) -> FeedbackView:
-    return FeedbackView(
-        _message_name(session, message),
-        message.feedback_rating,
-        message.feedback_comment,
-        message.feedback_at,
-    )
-
-
-def _message_view(session: ChatSession, message: ChatMessage) -> MessageView:
-    return from_row(
-        MessageView,
-        message,
-        name=_message_name(session, message),
-        citations=tuple(ScoredCitation.from_record(c) for c in message.citations),
-        verdict=verdict_from_record(message.attestation),
-        feedback=_feedback_view(session, message) if message.feedback_rating else None,
-    )
-
-
 def verdict_record(verdict: Verdict | None) -> dict | None:
     if verdict is None:
         return None
@@ -112,16 +82,6 @@ def verdict_from_record(record: dict | None) -> Verdict | None:
     )
 
 
-async def _named(session, name: str, pattern=resources.CHAT_SESSION) -> ChatSession | None:
-    """The session ``name`` points at, or None: its own row must say it belongs to that
-    organization, workspace and chatbot (the name alone proves nothing)."""
-    org, ws, bot_id, session_id = pattern.parse(name)[:4]
-    row = await session.get(ChatSession, session_id)
-    if row is None or (org, ws, bot_id) != (row.organization_id, row.workspace_id, row.chatbot_id):
-        return None
-    return row
-
-
 def _ensure_own(row: ChatSession, visitor: str, name: str) -> None:
     if row.visitor_id == visitor:
         return
@@ -130,6 +90,135 @@ def _ensure_own(row: ChatSession, visitor: str, name: str) -> None:
     raise PermissionDenied(
         "NOT_YOUR_SESSION", "only the session's own visitor can continue or rate it"
     )
+
+
+class Transcripts:
+    """Sessions of one kind (a chatbot's or a chatflow's) and their messages: found by name
+    and checked against their own row, continued by their own visitor only, listed most
+    recently active first, read with their messages, rated."""
+
+    session_model: type
+    message_model: type
+    owner: str  # "chatbot": the sessions' chatbot_id, the messages' chatbot_version
+    owner_model: type
+    owner_pattern: Pattern
+    session_view: type
+    message_pattern: Pattern
+
+    def __init__(self, sessions) -> None:
+        self._sessions = sessions
+
+    def _message_name(self, row, message) -> str:
+        owner_id = getattr(row, f"{self.owner}_id")
+        return self.message_pattern.name(
+            row.organization_id, row.workspace_id, owner_id, row.id, message.id
+        )
+
+    def _feedback_view(self, row, message) -> FeedbackView:
+        return FeedbackView(
+            self._message_name(row, message),
+            message.feedback_rating,
+            message.feedback_comment,
+            message.feedback_at,
+        )
+
+    def _message_view(self, row, message) -> MessageView:
+        return from_row(
+            MessageView,
+            message,
+            name=self._message_name(row, message),
+            citations=tuple(ScoredCitation.from_record(c) for c in message.citations),
+            verdict=verdict_from_record(message.attestation),
+            chatbot_version=getattr(message, f"{self.owner}_version"),
+            feedback=self._feedback_view(row, message) if message.feedback_rating else None,
+        )
+
+    async def _named(self, session, name: str):
+        """The session ``name`` points at, or None: its own row must say it belongs to that
+        organization, workspace and owner (the name alone proves nothing)."""
+        org, ws, owner_id, session_id = self.session_view.pattern.parse(name)[:4]
+        row = await session.get(self.session_model, session_id)
+        if row is None or (org, ws, owner_id) != (
+            row.organization_id,
+            row.workspace_id,
+            getattr(row, f"{self.owner}_id"),
+        ):
+            return None
+        return row
+
+    async def _visitors(self, session, scope: Scope, owner_id: str, name: str, visitor: str):
+        """The session ``name`` of this owner in scope, if it is ``visitor``'s."""
+        org, ws, owner, _ = self.session_view.pattern.parse(name, "session")
+        row = await self._named(session, name)
+        if row is None or (org, ws, owner) != (scope.organization_id, scope.workspace_id, owner_id):
+            raise not_found(name)
+        _ensure_own(row, visitor, name)
+        return row
+
+    async def _history(self, session, session_id: str, window: int) -> list[Message]:
+        """The last ``window`` messages, oldest first."""
+        messages = self.message_model
+        rows = (
+            await session.execute(
+                select(messages.role, messages.content)
+                .where(messages.session_id == session_id)
+                .order_by(messages.id.desc())
+                .limit(window)
+            )
+        ).all()
+        return [Message(role, content) for role, content in reversed(rows)]
+
+    async def list(self, scope: Scope, owner_id: str, size: int, token: str) -> tuple[list, str]:
+        """Most recently active first."""
+        model = self.session_model
+        query_id = (model.__tablename__, owner_id)
+        async with self._sessions() as session:  # NOT_FOUND unless the owner is in scope
+            await standard.get(session, self.owner_model, self.owner_pattern, scope, owner_id)
+            query = select(model).where(getattr(model, f"{self.owner}_id") == owner_id)
+            rows, next_token = await standard.recent_page(
+                session, query, model, size, token, query_id
+            )
+        return [from_row(self.session_view, r) for r in rows], next_token
+
+    async def get(self, name: str, size: int, token: str) -> tuple[object, list[MessageView], str]:
+        """The session and a page of its messages, oldest first."""
+        messages = self.message_model
+        async with self._sessions() as session:
+            row = await self._named(session, name)
+            if row is None:
+                raise not_found(name)
+            query_id = (messages.__tablename__, row.id)
+            query = pagination.keyset(
+                select(messages).where(messages.session_id == row.id),
+                messages.id,
+                size,
+                token,
+                query_id,
+                "message_page_token",
+            )
+            found = list((await session.execute(query)).scalars())
+        page, next_token = pagination.page(found, size, lambda m: m.id, query_id)
+        view = from_row(self.session_view, row)
+        return view, [self._message_view(row, m) for m in page], next_token
+
+    async def submit_feedback(
+        self, name: str, rating: str, comment: str, visitor_id: str
+    ) -> FeedbackView:
+        """Rate an assistant message of one's own session; a second rating replaces it."""
+        message_id = self.message_pattern.id_of(name)
+        principal = current().principal
+        visitor = visitor_id if principal.is_publishable_key else principal.resource_name
+        async with self._sessions() as session, session.begin():
+            row = await self._named(session, self.message_pattern.parent(name))
+            message = await session.get(self.message_model, message_id)
+            if row is None or message is None or message.session_id != row.id:
+                raise not_found(name)
+            _ensure_own(row, visitor, name)
+            if message.role != "assistant":
+                raise InvalidArgument.field("name", "must name an assistant message")
+            message.feedback_rating, message.feedback_comment = rating, comment
+            message.feedback_at = datetime.now(UTC)
+            return self._feedback_view(row, message)
 
 
 @dataclass(frozen=True)
@@ -141,9 +230,10 @@ class Continued:
     history: list[Message]
 
 
-class ChatSessions:
-    def __init__(self, sessions) -> None:
-        self._sessions = sessions
+class ChatSessions(Transcripts):
+    session_model, message_model, session_view = ChatSession, ChatMessage, SessionView
+    owner, owner_model, owner_pattern = "chatbot", Chatbot, resources.CHATBOT
+    message_pattern = resources.CHAT_MESSAGE
 
     async def continued(
         self, session, scope: Scope, bot_id: str, name: str, visitor: str, window: int
@@ -152,22 +242,8 @@ class ChatSessions:
         ``window`` messages."""
         if not name:
             return Continued(new_id(), None, [])
-        org, ws, bot, _ = resources.CHAT_SESSION.parse(name, "session")
-        row = await _named(session, name)
-        if row is None or (org, ws, bot) != (scope.organization_id, scope.workspace_id, bot_id):
-            raise not_found(name)
-        _ensure_own(row, visitor, name)
-        history = []
-        if window:
-            rows = (
-                await session.execute(
-                    select(ChatMessage.role, ChatMessage.content)
-                    .where(ChatMessage.session_id == row.id)
-                    .order_by(ChatMessage.id.desc())
-                    .limit(window)
-                )
-            ).all()
-            history = [Message(role, content) for role, content in reversed(rows)]
+        row = await self._visitors(session, scope, bot_id, name, visitor)
+        history = await self._history(session, row.id, window) if window else []
         return Continued(row.id, row.lead, history)
 
     async def store_question(
@@ -209,7 +285,7 @@ class ChatSessions:
                     chatbot_version=bot.published_version,
                 )
             )
-            return _session_view(row).name
+            return from_row(SessionView, row).name
 
     async def store_reply(self, bot: ChatbotView, session_id: str, reply: Reply) -> str:
         """The reply, whole or in part; its message's name."""
@@ -234,70 +310,4 @@ class ChatSessions:
             )
             session.add(message)
             await session.flush()
-            return _message_name(row, message)
-
-    async def list(
-        self, scope: Scope, bot_id: str, size: int, token: str
-    ) -> tuple[list[SessionView], str]:
-        """Most recently active first; the token holds the last row's (time, id)."""
-        async with self._sessions() as session:  # NOT_FOUND unless the chatbot is in scope
-            await standard.get(session, Chatbot, resources.CHATBOT, scope, bot_id)
-        query_id = ("chat_sessions", bot_id)
-        after = pagination.decode(token, query_id)
-        query = select(ChatSession).where(ChatSession.chatbot_id == bot_id)
-        if after:
-            time, _, last_id = after.partition("|")
-            at = datetime.fromisoformat(time)
-            query = query.where(
-                or_(
-                    ChatSession.updated_at < at,
-                    and_(ChatSession.updated_at == at, ChatSession.id < last_id),
-                )
-            )
-        query = query.order_by(ChatSession.updated_at.desc(), ChatSession.id.desc())
-        async with self._sessions() as session:
-            rows = list((await session.execute(query.limit(size + 1))).scalars())
-        page, next_token = pagination.page(
-            rows, size, lambda r: f"{r.updated_at.isoformat()}|{r.id}", query_id
-        )
-        return [_session_view(r) for r in page], next_token
-
-    async def get(
-        self, name: str, size: int, token: str
-    ) -> tuple[SessionView, list[MessageView], str]:
-        async with self._sessions() as session:
-            row = await _named(session, name)
-            if row is None:
-                raise not_found(name)
-            query_id = ("chat_messages", row.id)
-            query = select(ChatMessage).where(ChatMessage.session_id == row.id)
-            messages = list(
-                (
-                    await session.execute(
-                        pagination.keyset(
-                            query, ChatMessage.id, size, token, query_id, "message_page_token"
-                        )
-                    )
-                ).scalars()
-            )
-        page, next_token = pagination.page(messages, size, lambda m: m.id, query_id)
-        return _session_view(row), [_message_view(row, m) for m in page], next_token
-
-    async def submit_feedback(
-        self, name: str, rating: str, comment: str, visitor_id: str
-    ) -> FeedbackView:
-        """Rate an assistant message of one's own session; a second rating replaces it."""
-        message_id = resources.CHAT_MESSAGE.id_of(name)
-        principal = current().principal
-        visitor = visitor_id if principal.is_publishable_key else principal.resource_name
-        async with self._sessions() as session, session.begin():
-            row = await _named(session, resources.CHAT_MESSAGE.parent(name))
-            message = await session.get(ChatMessage, message_id)
-            if row is None or message is None or message.session_id != row.id:
-                raise not_found(name)
-            _ensure_own(row, visitor, name)
-            if message.role != "assistant":
-                raise InvalidArgument.field("name", "must name an assistant message")
-            message.feedback_rating, message.feedback_comment = rating, comment
-            message.feedback_at = datetime.now(UTC)
-            return _feedback_view(row, message)
+            return self._message_name(row, message)

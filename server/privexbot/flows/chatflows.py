@@ -1,36 +1,25 @@
 """Chatflows: finalized from drafts, edited, published as immutable versions (listed, rolled
-back to), deleted. Runs always use the published version. A graph with errors is refused
-before anything is written: INVALID_ARGUMENT with a field violation per issue, naming the
-node, when the request carries it (UpdateChatflow); FAILED_PRECONDITION (GRAPH_INVALID)
-when it was stored before (finalize, publish)."""
+back to), deleted (``bots.published`` holds what chatbots share). Runs always use the
+published version. A graph with errors is refused before anything is written:
+INVALID_ARGUMENT with a field violation per issue, naming the node, when the request carries
+it (UpdateChatflow); FAILED_PRECONDITION (GRAPH_INVALID) when it was stored before
+(finalize, publish)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
-
-from privexbot.bots.widget import new_publishable_key
+from privexbot.bots.published import Published
 from privexbot.flows import compiler
 from privexbot.flows import graph as graphs
-from privexbot.flows.drafts import FlowDrafts
-from privexbot.kernel import pagination, resources, standard
-from privexbot.kernel.calls import current
-from privexbot.kernel.errors import (
-    FailedPrecondition,
-    FieldViolation,
-    InvalidArgument,
-    not_found,
-)
+from privexbot.flows.drafts import FlowDraft
+from privexbot.kernel import resources, standard
+from privexbot.kernel.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from privexbot.kernel.resources import Scope
-from privexbot.kernel.standard import check_etag
 from privexbot.kernel.views import InWorkspace, from_row
-from privexbot.store import audit, idempotency
 from privexbot.store.flow_models import Chatflow, ChatflowVersion
-from privexbot.tenancy import plans
 
 UPDATABLE = {"display_name", "description", "graph", "allowed_origins"}
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
@@ -50,15 +39,6 @@ class ChatflowView(InWorkspace, pattern=resources.CHATFLOW):
     created_at: datetime
     updated_at: datetime
     etag: str
-
-
-@dataclass(frozen=True)
-class VersionView:
-    name: str
-    number: int
-    graph: dict
-    publisher_id: str
-    created_at: datetime
 
 
 def _view(flow: Chatflow, published: dict | None) -> ChatflowView:
@@ -115,59 +95,14 @@ def check_origins(origins: list, field: str) -> list:
     return list(dict.fromkeys(origins))
 
 
-class Chatflows:
-    def __init__(self, sessions, drafts: FlowDrafts) -> None:
-        self._sessions, self._drafts = sessions, drafts
+class Chatflows(Published):
+    model, version_model, content = Chatflow, ChatflowVersion, "graph"
+    pattern, kind = resources.CHATFLOW, "chatflow"
 
-    @staticmethod
-    def _query(scope: Scope):
-        return (
-            select(Chatflow, ChatflowVersion.graph)
-            .outerjoin(
-                ChatflowVersion,
-                and_(
-                    ChatflowVersion.chatflow_id == Chatflow.id,
-                    ChatflowVersion.number == Chatflow.published_version,
-                ),
-            )
-            .where(
-                Chatflow.organization_id == scope.organization_id,
-                Chatflow.workspace_id == scope.workspace_id,
-            )
-        )
+    def _view(self, row: Chatflow, published: dict | None) -> ChatflowView:
+        return _view(row, published)
 
-    async def _row(self, session, scope: Scope, flow_id: str) -> tuple[Chatflow, dict | None]:
-        row = (await session.execute(self._query(scope).where(Chatflow.id == flow_id))).first()
-        if row is None:
-            raise not_found(
-                resources.CHATFLOW.name(scope.organization_id, scope.workspace_id, flow_id)
-            )
-        return row[0], row[1]
-
-    async def get(self, scope: Scope, flow_id: str) -> ChatflowView:
-        async with self._sessions() as session:
-            return _view(*await self._row(session, scope, flow_id))
-
-    async def list(self, scope: Scope, size: int, token: str) -> tuple[list[ChatflowView], str]:
-        query_id = ("chatflows", scope.organization_id, scope.workspace_id)
-        async with self._sessions() as session:
-            rows, next_token = await standard.page(
-                session, self._query(scope), Chatflow.id, size, token, query_id,
-            )  # fmt: skip
-        return [_view(*row) for row in rows], next_token
-
-    async def finalize(
-        self, scope: Scope, draft_id: str, given_etag: str, request_id: str
-    ) -> ChatflowView:
-        """The draft as a chatflow with version 1 published, then the draft is gone; the same
-        draft finalized again returns the one chatflow."""
-        request = idempotency.fingerprint(scope, draft_id)
-        async with self._sessions() as session:
-            earlier = await self._from_draft(session, scope, draft_id, request_id, request)
-            if earlier is not None:
-                return earlier
-        draft = await self._drafts.get(scope, draft_id)
-        check_etag(given_etag, draft)
+    async def _check_draft(self, scope: Scope, draft: FlowDraft) -> None:
         if not draft.display_name.strip():
             raise FailedPrecondition(
                 "DRAFT_INCOMPLETE",
@@ -175,63 +110,12 @@ class Chatflows:
                 {"field": "chatflow_draft.display_name"},
             )
         compiled(draft.graph, "chatflow_draft.graph", stored=True)
-        now = datetime.now(UTC)
-        try:
-            async with self._sessions() as session, session.begin():
-                await plans.ensure_room(session, scope.organization_id, "chatflows", Chatflow)
-                flow = Chatflow(
-                    organization_id=scope.organization_id,
-                    workspace_id=scope.workspace_id,
-                    draft_id=draft_id,
-                    display_name=draft.display_name,
-                    description=draft.description,
-                    graph=draft.graph,
-                    allowed_origins=[],
-                    published_version=1,
-                    published_at=now,
-                    creator_id=current().principal.id or None,
-                )
-                session.add(flow)
-                await session.flush()
-                session.add(
-                    ChatflowVersion(
-                        chatflow_id=flow.id,
-                        number=1,
-                        graph=draft.graph,
-                        publisher_id=flow.creator_id,
-                    )  # fmt: skip
-                )
-                idempotency.remember(session, request_id, request, resources.CHATFLOW.name_of(flow))
-                audit.record(
-                    session,
-                    "chatflow.create",
-                    organization_id=flow.organization_id,
-                    resource=resources.CHATFLOW.name_of(flow),
-                    details={"draft": draft.name},
-                )
-        except IntegrityError:  # finalized concurrently: that one wins
-            async with self._sessions() as session:
-                earlier = await self._from_draft(session, scope, draft_id, request_id, request)
-            if earlier is None:
-                raise
-            return earlier
-        await self._drafts.delete(scope, draft_id)
-        return _view(flow, draft.graph)
 
-    async def _from_draft(self, session, scope, draft_id, request_id, request):
-        earlier = await idempotency.recall(session, request_id, request)
-        flow_id = earlier.rsplit("/", 1)[1] if earlier else None
-        if flow_id is None:
-            flow_id = (
-                await session.execute(
-                    select(Chatflow.id).where(
-                        Chatflow.draft_id == draft_id,
-                        Chatflow.organization_id == scope.organization_id,
-                        Chatflow.workspace_id == scope.workspace_id,
-                    )
-                )
-            ).scalar()
-        return None if flow_id is None else _view(*await self._row(session, scope, flow_id))
+    def _check_publishable(self, row: Chatflow) -> None:
+        compiled(row.graph, "chatflow.graph", stored=True)
+
+    def _fields_from(self, draft: FlowDraft) -> dict:
+        return {"display_name": draft.display_name, "description": draft.description}
 
     async def update(
         self, scope: Scope, flow_id: str, fields: dict, paths: list[str], given_etag: str
@@ -260,100 +144,3 @@ class Chatflows:
                 pattern=resources.CHATFLOW,
             )
         return _view(flow, published)
-
-    async def publish(self, scope: Scope, flow_id: str, given_etag: str) -> ChatflowView:
-        async with self._sessions() as session, session.begin():
-            flow, _ = await self._row(session, scope, flow_id)
-            check_etag(given_etag, flow)
-            compiled(flow.graph, "chatflow.graph", stored=True)
-            number = (
-                await session.scalar(
-                    select(ChatflowVersion.number)
-                    .where(ChatflowVersion.chatflow_id == flow.id)
-                    .order_by(ChatflowVersion.number.desc())
-                    .limit(1)
-                )
-                or 0
-            ) + 1
-            session.add(
-                ChatflowVersion(
-                    chatflow_id=flow.id,
-                    number=number,
-                    graph=flow.graph,
-                    publisher_id=current().principal.id or None,
-                )  # fmt: skip
-            )
-            self._point_at(session, flow, number, "chatflow.publish")
-        return _view(flow, flow.graph)
-
-    async def rollback(
-        self, scope: Scope, flow_id: str, number: int, given_etag: str
-    ) -> ChatflowView:
-        async with self._sessions() as session, session.begin():
-            flow, _ = await self._row(session, scope, flow_id)
-            check_etag(given_etag, flow)
-            version = await session.get(ChatflowVersion, (flow.id, number))
-            if version is None:
-                raise not_found(f"{resources.CHATFLOW.name_of(flow)}/versions/{number}")
-            self._point_at(session, flow, number, "chatflow.rollback")
-        return _view(flow, version.graph)
-
-    @staticmethod
-    def _point_at(session, flow: Chatflow, number: int, action: str) -> None:
-        now = datetime.now(UTC)
-        flow.published_version, flow.published_at = number, now
-        flow.version, flow.updated_at = flow.version + 1, now
-        audit.record(
-            session,
-            action,
-            organization_id=flow.organization_id,
-            resource=resources.CHATFLOW.name_of(flow),
-            details={"version": str(number)},
-        )
-
-    async def versions(
-        self, scope: Scope, flow_id: str, size: int, token: str
-    ) -> tuple[list[VersionView], str]:
-        """Newest first."""
-        query_id = ("chatflow_versions", flow_id)
-        after = pagination.decode(token, query_id)
-        async with self._sessions() as session:
-            flow, _ = await self._row(session, scope, flow_id)
-            query = select(ChatflowVersion).where(ChatflowVersion.chatflow_id == flow_id)
-            if after:
-                query = query.where(ChatflowVersion.number < int(after))
-            rows = list(
-                (
-                    await session.execute(
-                        query.order_by(ChatflowVersion.number.desc()).limit(size + 1)
-                    )
-                ).scalars()
-            )
-        page, next_token = pagination.page(rows, size, lambda v: str(v.number), query_id)
-        name = resources.CHATFLOW.name_of(flow)
-        return [
-            VersionView(
-                f"{name}/versions/{v.number}", v.number, v.graph, v.publisher_id or "", v.created_at
-            )  # fmt: skip
-            for v in page
-        ], next_token
-
-    async def rotate_publishable_key(self, scope: Scope, flow_id: str):
-        key, prefix, secret_hash = new_publishable_key()
-        async with self._sessions() as session, session.begin():
-            flow, published = await self._row(session, scope, flow_id)
-            flow.publishable_key_prefix, flow.publishable_key_hash = prefix, secret_hash
-            flow.version, flow.updated_at = flow.version + 1, datetime.now(UTC)
-            audit.record(
-                session,
-                "chatflow.rotate_publishable_key",
-                organization_id=flow.organization_id,
-                resource=resources.CHATFLOW.name_of(flow),
-            )
-        return _view(flow, published), key
-
-    async def delete(self, scope: Scope, flow_id: str, given_etag: str) -> None:
-        """The chatflow with its versions, runs, sessions and publishable key."""
-        async with self._sessions() as session, session.begin():
-            flow, _ = await self._row(session, scope, flow_id)
-            await standard.delete(session, flow, given_etag, resources.CHATFLOW, "chatflow.delete")

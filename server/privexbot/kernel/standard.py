@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import and_, or_
+
 from privexbot.kernel import pagination, resources
 from privexbot.kernel.errors import Aborted, InvalidArgument, not_found
 from privexbot.kernel.resources import Pattern, Scope
@@ -86,6 +88,24 @@ async def page(
 
 def _key(row) -> str:
     return row[0].id if isinstance(row, tuple) else row.id
+
+
+async def recent_page(
+    session, query, model, size: int, token: str, query_id: tuple
+) -> tuple[list, str]:
+    """One page of ``query``'s ``model`` rows, most recently updated first: the token holds
+    the last row's (updated_at, id), so rows touched meanwhile neither repeat nor vanish
+    from later pages."""
+    after = pagination.decode(token, query_id)
+    if after:
+        time, _, last_id = after.partition("|")
+        at = datetime.fromisoformat(time)
+        query = query.where(
+            or_(model.updated_at < at, and_(model.updated_at == at, model.id < last_id))
+        )
+    query = query.order_by(model.updated_at.desc(), model.id.desc()).limit(size + 1)
+    rows = list((await session.execute(query)).scalars())
+    return pagination.page(rows, size, lambda r: f"{r.updated_at.isoformat()}|{r.id}", query_id)
 
 
 def update(

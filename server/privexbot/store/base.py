@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from privexbot.kernel.ids import new_id
@@ -73,3 +83,47 @@ class OwnedByWorkspace:
     id: Mapped[str] = primary_id()
     organization_id: Mapped[str] = parent("organizations", index=True)
     workspace_id: Mapped[str] = parent("workspaces", index=True)
+
+
+class Deployed(OwnedByWorkspace):
+    """Columns of a chatbot or chatflow: finalized once from a draft (finalizing it again
+    finds this row), the number of the immutable version in use, a publishable key whose
+    secret is kept only as a hash."""
+
+    draft_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    published_version: Mapped[int] = mapped_column(Integer, default=0)
+    published_at: Mapped[datetime | None]
+    publishable_key_prefix: Mapped[str | None] = mapped_column(String(32), unique=True)
+    publishable_key_hash: Mapped[str] = mapped_column(String(64), default="")
+    creator_id: Mapped[str | None] = made_by()
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+    version: Mapped[int] = version_counter()
+
+
+class Said:
+    """Columns of one message of a conversation, a chatbot's or a chatflow's. Assistant
+    messages keep what grounded them (citations, retrieval details) and how they were
+    produced (usage, attestation)."""
+
+    id: Mapped[str] = primary_id()
+    organization_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))  # user | assistant
+    content: Mapped[str] = mapped_column(Text)
+    # Assistant: [{"document", "document_display_name", "chunk_index", "page",
+    # "heading_path", "start_offset", "end_offset", "score"}]
+    citations: Mapped[list] = mapped_column(JSON, default=list)
+    # User: what retrieval found for the question ({"results", "relevant", "best_score"}),
+    # and whether it found a relevant chunk (analytics: hit rate, unanswered questions);
+    # None without a knowledge base.
+    retrieval: Mapped[dict | None] = mapped_column(JSON)
+    knowledge_hit: Mapped[bool | None] = mapped_column(Boolean)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    finish_reason: Mapped[str] = mapped_column(String(16), default="")
+    incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    attestation: Mapped[dict | None] = mapped_column(JSON)
+    feedback_rating: Mapped[str] = mapped_column(String(8), default="")  # up | down
+    feedback_comment: Mapped[str] = mapped_column(Text, default="")
+    feedback_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created()

@@ -13,7 +13,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     Float,
     Index,
     Integer,
@@ -25,34 +24,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from privexbot.store.base import (
     Base,
-    OwnedByWorkspace,
+    Deployed,
+    Said,
     created,
     made_by,
     parent,
     primary_id,
-    version_counter,
 )
 
 
-class Chatflow(OwnedByWorkspace, Base):
+class Chatflow(Deployed, Base):
     """A chatflow: its working graph (UpdateChatflow edits it) and which immutable version
-    runs use. The publishable key's secret is kept only as a hash."""
+    runs use."""
 
     __tablename__ = "chatflows"
-    # The draft it was finalized from: finalizing a draft twice finds this chatflow.
-    draft_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     graph: Mapped[dict] = mapped_column(JSON, default=dict)
     allowed_origins: Mapped[list] = mapped_column(JSON, default=list)
-    published_version: Mapped[int] = mapped_column(Integer, default=0)
-    published_at: Mapped[datetime | None]
-    publishable_key_prefix: Mapped[str | None] = mapped_column(String(32), unique=True)
-    publishable_key_hash: Mapped[str] = mapped_column(String(64), default="")
-    creator_id: Mapped[str | None] = made_by()
-    created_at: Mapped[datetime] = created()
-    updated_at: Mapped[datetime] = created()
-    version: Mapped[int] = version_counter()
 
 
 class ChatflowVersion(Base):
@@ -126,8 +115,8 @@ class ChatflowSession(Base):
     updated_at: Mapped[datetime] = created()
 
 
-class ChatflowMessage(Base):
-    """One message of a chatflow session (the columns of a chatbot's ``ChatMessage``)."""
+class ChatflowMessage(Said, Base):
+    """One message of a chatflow session (``Said``), with the version and run that answered."""
 
     __tablename__ = "chatflow_messages"
     __table_args__ = (
@@ -135,26 +124,10 @@ class ChatflowMessage(Base):
         Index("ix_chatflow_messages_flow_time", "chatflow_id", "created_at"),
         Index("ix_chatflow_messages_org_time", "organization_id", "role", "created_at"),
     )
-    id: Mapped[str] = primary_id()
     session_id: Mapped[str] = parent("chatflow_sessions")
     chatflow_id: Mapped[str] = mapped_column(String(32))
-    organization_id: Mapped[str] = mapped_column(String(32))
-    role: Mapped[str] = mapped_column(String(16))  # user | assistant
-    content: Mapped[str] = mapped_column(Text)
-    citations: Mapped[list] = mapped_column(JSON, default=list)
-    retrieval: Mapped[dict | None] = mapped_column(JSON)
-    knowledge_hit: Mapped[bool | None] = mapped_column(Boolean)
-    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    finish_reason: Mapped[str] = mapped_column(String(16), default="")
-    incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
-    attestation: Mapped[dict | None] = mapped_column(JSON)
     chatflow_version: Mapped[int] = mapped_column(Integer, default=0)
     run_id: Mapped[str] = mapped_column(String(32), default="")
-    feedback_rating: Mapped[str] = mapped_column(String(8), default="")  # up | down
-    feedback_comment: Mapped[str] = mapped_column(Text, default="")
-    feedback_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = created()
 
 
 class ChatflowSecret(Base):

@@ -23,7 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from privexbot.store.base import (
     Base,
+    Deployed,
     OwnedByWorkspace,
+    Said,
     created,
     made_by,
     parent,
@@ -313,22 +315,12 @@ class VectorOutbox(Base):
     created_at: Mapped[datetime] = created()
 
 
-class Chatbot(OwnedByWorkspace, Base):
+class Chatbot(Deployed, Base):
     """A deployed chatbot: its working configuration (edited by UpdateChatbot) and which
-    immutable version chat uses. The publishable key's secret is kept only as a hash."""
+    immutable version chat uses."""
 
     __tablename__ = "chatbots"
-    # The draft it was finalized from: finalizing a draft twice finds this chatbot.
-    draft_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     config: Mapped[dict] = mapped_column(JSON, default=dict)
-    published_version: Mapped[int] = mapped_column(Integer, default=0)
-    published_at: Mapped[datetime | None]
-    publishable_key_prefix: Mapped[str | None] = mapped_column(String(32), unique=True)
-    publishable_key_hash: Mapped[str] = mapped_column(String(64), default="")
-    creator_id: Mapped[str | None] = made_by()
-    created_at: Mapped[datetime] = created()
-    updated_at: Mapped[datetime] = created()
-    version: Mapped[int] = version_counter()
 
 
 class ChatbotVersion(Base):
@@ -358,9 +350,8 @@ class ChatSession(Base):
     updated_at: Mapped[datetime] = created()
 
 
-class ChatMessage(Base):
-    """One message of a session. Assistant messages keep what grounded them (citations,
-    retrieval details) and how they were produced (usage, version, attestation)."""
+class ChatMessage(Said, Base):
+    """One message of a chatbot's session (``Said``), with the version that answered."""
 
     __tablename__ = "chat_messages"
     __table_args__ = (
@@ -368,30 +359,9 @@ class ChatMessage(Base):
         Index("ix_chat_messages_bot_time", "chatbot_id", "created_at"),
         Index("ix_chat_messages_org_time", "organization_id", "role", "created_at"),
     )
-    id: Mapped[str] = primary_id()
     session_id: Mapped[str] = parent("chat_sessions")
     chatbot_id: Mapped[str] = mapped_column(String(32))
-    organization_id: Mapped[str] = mapped_column(String(32))
-    role: Mapped[str] = mapped_column(String(16))  # user | assistant
-    content: Mapped[str] = mapped_column(Text)
-    # Assistant: [{"document", "document_display_name", "chunk_index", "page",
-    # "heading_path", "start_offset", "end_offset", "score"}]
-    citations: Mapped[list] = mapped_column(JSON, default=list)
-    # User: what retrieval found for the question ({"results", "relevant", "best_score"}),
-    # and whether it found a relevant chunk (analytics: hit rate, unanswered questions);
-    # None without a knowledge base.
-    retrieval: Mapped[dict | None] = mapped_column(JSON)
-    knowledge_hit: Mapped[bool | None] = mapped_column(Boolean)
-    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    finish_reason: Mapped[str] = mapped_column(String(16), default="")
-    incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
-    attestation: Mapped[dict | None] = mapped_column(JSON)
     chatbot_version: Mapped[int] = mapped_column(Integer, default=0)
-    feedback_rating: Mapped[str] = mapped_column(String(8), default="")  # up | down
-    feedback_comment: Mapped[str] = mapped_column(Text, default="")
-    feedback_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = created()
 
 
 # Chatflows' tables live in their own module; imported here so that Base.metadata, wherever
