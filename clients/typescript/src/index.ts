@@ -1,10 +1,11 @@
 // A thin PrivexBot client for browsers and Node: gRPC-Web through Envoy, one Connect client
 // per service, credentials attached to every call. Messages and services are generated from
 // protos/ into ./gen (`make proto`); the rest of src/ is hand-written.
-import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 
-import { AuthService } from "./gen/privexbot/v1/auth_pb.js";
+import { Code, PrivexBotError, typedErrorsInterceptor } from "./errors.js";
+import { AuthService, type AuthSession } from "./gen/privexbot/v1/auth_pb.js";
 import { BotService } from "./gen/privexbot/v1/bot_pb.js";
 import { FlowService } from "./gen/privexbot/v1/flow_pb.js";
 import { InferenceService } from "./gen/privexbot/v1/inference_pb.js";
@@ -18,11 +19,27 @@ export * from "./gen/privexbot/v1/flow_pb.js";
 export * from "./gen/privexbot/v1/inference_pb.js";
 export * from "./gen/privexbot/v1/knowledge_pb.js";
 export * from "./gen/privexbot/v1/tenant_pb.js";
+export { Code, PrivexBotError, typedErrorsInterceptor, type FieldViolation } from "./errors.js";
+export {
+  chat,
+  streamChatCompletion,
+  streamEvents,
+  testChatbotDraft,
+  type ChatStreamEvent,
+  type CompletionStreamEvent,
+  type StreamEvent,
+  type StreamOptions,
+} from "./streams.js";
 export { MAX_CHUNK_BYTES, upload, type UploadOptions } from "./upload.js";
 
 export interface Credentials {
   /** An access token (Authorization: Bearer). */
   accessToken?: string;
+  /**
+   * The session's refresh token: with it, a call the server refuses with TOKEN_EXPIRED
+   * refreshes the session once (rotating this token) and is sent again.
+   */
+  refreshToken?: string;
   /** An API key (x-api-key), for backend use. */
   apiKey?: string;
   /**
@@ -45,6 +62,78 @@ export interface PrivexBot {
 export interface ClientOptions {
   /** The fetch to send requests with (default: the global one). */
   fetch?: typeof globalThis.fetch;
+  /** Hears of every refreshed session (to keep its tokens, e.g. in storage). */
+  onRefresh?: (session: AuthSession) => void;
+}
+
+/** A request's messages, replayable (a server stream's request is a one-shot iterable). */
+async function replayable<T>(messages: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+  const kept: T[] = [];
+  for await (const message of messages) kept.push(message);
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield* kept;
+    },
+  };
+}
+
+function expired(error: unknown): boolean {
+  const failed = PrivexBotError.from(error);
+  return failed.code === Code.Unauthenticated && failed.reason === "TOKEN_EXPIRED";
+}
+
+/**
+ * The gRPC-Web transport every client of `createPrivexBot` shares: `credentials` (read on
+ * every call, so they can be replaced at any time) attached to each request, a refresh on
+ * TOKEN_EXPIRED, and typed errors. A widget builds only the clients it needs over it, e.g.
+ * `createClient(BotService, createTransport(url, { publishableKey }))`.
+ */
+export function createTransport(
+  baseUrl: string,
+  credentials: Credentials = {},
+  options: ClientOptions = {},
+): Transport {
+  const attach: Interceptor = (next) => (request) => {
+    if (credentials.accessToken) request.header.set("authorization", `Bearer ${credentials.accessToken}`);
+    else if (credentials.apiKey) request.header.set("x-api-key", credentials.apiKey);
+    else if (credentials.publishableKey) request.header.set("x-publishable-key", credentials.publishableKey);
+    return next(request);
+  };
+  // RefreshToken is public: it goes without the expired token. Calls that expire together
+  // share one refresh, as each refresh rotates the refresh token.
+  const auth = createClient(AuthService, createGrpcWebTransport({ baseUrl, fetch: options.fetch }));
+  let refreshing: Promise<void> | undefined;
+  const refresh = (expiredToken: string): Promise<void> => {
+    if (credentials.accessToken !== expiredToken) return Promise.resolve();
+    refreshing ??= auth
+      .refreshToken({ refreshToken: credentials.refreshToken })
+      .then((session) => {
+        credentials.accessToken = session.accessToken;
+        credentials.refreshToken = session.refreshToken;
+        options.onRefresh?.(session);
+      })
+      .finally(() => {
+        refreshing = undefined;
+      });
+    return refreshing;
+  };
+  const refreshOnExpiry: Interceptor = (next) => async (request) => {
+    const sent = credentials.accessToken;
+    if (!sent || !credentials.refreshToken) return next(request);
+    const again = request.stream ? { ...request, message: await replayable(request.message) } : request;
+    try {
+      return await next(again);
+    } catch (error) {
+      if (!expired(error)) throw error;
+      await refresh(sent);
+      return next(again);
+    }
+  };
+  return createGrpcWebTransport({
+    baseUrl,
+    interceptors: [typedErrorsInterceptor, refreshOnExpiry, attach],
+    fetch: options.fetch,
+  });
 }
 
 /** Clients for the six services at `baseUrl` (Envoy, e.g. http://localhost:8080). */
@@ -53,16 +142,9 @@ export function createPrivexBot(
   credentials: Credentials = {},
   options: ClientOptions = {},
 ): PrivexBot {
-  const holder: Credentials = credentials;
-  const attach: Interceptor = (next) => (request) => {
-    if (holder.accessToken) request.header.set("authorization", `Bearer ${holder.accessToken}`);
-    else if (holder.apiKey) request.header.set("x-api-key", holder.apiKey);
-    else if (holder.publishableKey) request.header.set("x-publishable-key", holder.publishableKey);
-    return next(request);
-  };
-  const transport = createGrpcWebTransport({ baseUrl, interceptors: [attach], fetch: options.fetch });
+  const transport = createTransport(baseUrl, credentials, options);
   return {
-    credentials: holder,
+    credentials,
     auth: createClient(AuthService, transport),
     tenant: createClient(TenantService, transport),
     bot: createClient(BotService, transport),
