@@ -4,13 +4,14 @@
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 
-import { Code, PrivexBotError, typedErrorsInterceptor } from "./errors.js";
+import { typedErrorsInterceptor } from "./errors.js";
 import { AuthService, type AuthSession } from "./gen/privexbot/v1/auth_pb.js";
 import { BotService } from "./gen/privexbot/v1/bot_pb.js";
 import { FlowService } from "./gen/privexbot/v1/flow_pb.js";
 import { InferenceService } from "./gen/privexbot/v1/inference_pb.js";
 import { KnowledgeService } from "./gen/privexbot/v1/knowledge_pb.js";
 import { TenantService } from "./gen/privexbot/v1/tenant_pb.js";
+import { refreshOnExpiry } from "./refresh.js";
 
 export * from "./gen/privexbot/v1/auth_pb.js";
 export * from "./gen/privexbot/v1/bot_pb.js";
@@ -19,6 +20,7 @@ export * from "./gen/privexbot/v1/flow_pb.js";
 export * from "./gen/privexbot/v1/inference_pb.js";
 export * from "./gen/privexbot/v1/knowledge_pb.js";
 export * from "./gen/privexbot/v1/tenant_pb.js";
+export { createClient, type Client } from "@connectrpc/connect";
 export { Code, PrivexBotError, typedErrorsInterceptor, type FieldViolation } from "./errors.js";
 export {
   chat,
@@ -64,29 +66,15 @@ export interface ClientOptions {
   fetch?: typeof globalThis.fetch;
   /** Hears of every refreshed session (to keep its tokens, e.g. in storage). */
   onRefresh?: (session: AuthSession) => void;
-}
-
-/** A request's messages, replayable (a server stream's request is a one-shot iterable). */
-async function replayable<T>(messages: AsyncIterable<T>): Promise<AsyncIterable<T>> {
-  const kept: T[] = [];
-  for await (const message of messages) kept.push(message);
-  return {
-    async *[Symbol.asyncIterator]() {
-      yield* kept;
-    },
-  };
-}
-
-function expired(error: unknown): boolean {
-  const failed = PrivexBotError.from(error);
-  return failed.code === Code.Unauthenticated && failed.reason === "TOKEN_EXPIRED";
+  /** More interceptors, run before the credentials are attached. */
+  interceptors?: Interceptor[];
 }
 
 /**
- * The gRPC-Web transport every client of `createPrivexBot` shares: `credentials` (read on
- * every call, so they can be replaced at any time) attached to each request, a refresh on
- * TOKEN_EXPIRED, and typed errors. A widget builds only the clients it needs over it, e.g.
- * `createClient(BotService, createTransport(url, { publishableKey }))`.
+ * A gRPC-Web transport: `credentials` (read on every call, so they can be replaced at any
+ * time) attached to each request, `options.interceptors` around that, and typed errors.
+ * `createPrivexBot` adds the token refresh; a widget builds only the clients it needs,
+ * e.g. `createClient(BotService, createTransport(url, { publishableKey }))`.
  */
 export function createTransport(
   baseUrl: string,
@@ -99,39 +87,9 @@ export function createTransport(
     else if (credentials.publishableKey) request.header.set("x-publishable-key", credentials.publishableKey);
     return next(request);
   };
-  // RefreshToken is public: it goes without the expired token. Calls that expire together
-  // share one refresh, as each refresh rotates the refresh token.
-  const auth = createClient(AuthService, createGrpcWebTransport({ baseUrl, fetch: options.fetch }));
-  let refreshing: Promise<void> | undefined;
-  const refresh = (expiredToken: string): Promise<void> => {
-    if (credentials.accessToken !== expiredToken) return Promise.resolve();
-    refreshing ??= auth
-      .refreshToken({ refreshToken: credentials.refreshToken })
-      .then((session) => {
-        credentials.accessToken = session.accessToken;
-        credentials.refreshToken = session.refreshToken;
-        options.onRefresh?.(session);
-      })
-      .finally(() => {
-        refreshing = undefined;
-      });
-    return refreshing;
-  };
-  const refreshOnExpiry: Interceptor = (next) => async (request) => {
-    const sent = credentials.accessToken;
-    if (!sent || !credentials.refreshToken) return next(request);
-    const again = request.stream ? { ...request, message: await replayable(request.message) } : request;
-    try {
-      return await next(again);
-    } catch (error) {
-      if (!expired(error)) throw error;
-      await refresh(sent);
-      return next(again);
-    }
-  };
   return createGrpcWebTransport({
     baseUrl,
-    interceptors: [typedErrorsInterceptor, refreshOnExpiry, attach],
+    interceptors: [typedErrorsInterceptor, ...(options.interceptors ?? []), attach],
     fetch: options.fetch,
   });
 }
@@ -142,7 +100,11 @@ export function createPrivexBot(
   credentials: Credentials = {},
   options: ClientOptions = {},
 ): PrivexBot {
-  const transport = createTransport(baseUrl, credentials, options);
+  const refresh = refreshOnExpiry(baseUrl, credentials, options);
+  const transport = createTransport(baseUrl, credentials, {
+    ...options,
+    interceptors: [refresh, ...(options.interceptors ?? [])],
+  });
   return {
     credentials,
     auth: createClient(AuthService, transport),

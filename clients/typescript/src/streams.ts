@@ -46,7 +46,7 @@ export async function* streamEvents<M extends { event: { case: string | undefine
 
 /** BotService.Chat: session, deltas, citations, usage, attestation, then done. */
 export function chat(
-  client: PrivexBot,
+  client: Pick<PrivexBot, "bot">,
   request: MessageInitShape<typeof ChatRequestSchema>,
   options: StreamOptions = {},
 ): AsyncGenerator<ChatStreamEvent> {
@@ -55,7 +55,7 @@ export function chat(
 
 /** BotService.TestChatbotDraft: the same events as chat(), from a draft. */
 export function testChatbotDraft(
-  client: PrivexBot,
+  client: Pick<PrivexBot, "bot">,
   request: MessageInitShape<typeof TestChatbotDraftRequestSchema>,
   options: StreamOptions = {},
 ): AsyncGenerator<ChatStreamEvent> {
@@ -64,7 +64,7 @@ export function testChatbotDraft(
 
 /** InferenceService.StreamChatCompletion: attestation, deltas, usage, finish. */
 export function streamChatCompletion(
-  client: PrivexBot,
+  client: Pick<PrivexBot, "inference">,
   request: MessageInitShape<typeof StreamChatCompletionRequestSchema>,
   options: StreamOptions = {},
 ): AsyncGenerator<CompletionStreamEvent> {

@@ -1,0 +1,193 @@
+"""The chat widget in headless Chromium (Debian's ``chromium``, driven by ``playwright-core``
+from web/widget/node_modules), through the real Envoy, server and enclave of each backend.
+
+This module makes a published chatbot over one ingested document and serves host pages
+from two origins other than Envoy's (one allowed, one not); web/widget/test/browser.mjs
+drives the browser and writes what it saw to ``results.json``, which is checked here
+against the API (feedback stored, the session continued after a reload). ``make test``
+builds the widget first (``make widget``); the screenshot lands in the test's tmp folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+from helpers import sign_up
+
+from privexbot.v1 import bot_pb2, knowledge_pb2
+
+pytestmark = [pytest.mark.envoy, pytest.mark.enclave]
+
+WIDGET = Path(__file__).resolve().parents[2] / "web" / "widget"
+DOCUMENT = "# Returns\n\nRefunds are paid within fourteen days of the returned parcel arriving.\n"
+
+# A hostile host page: its CSS tries to restyle everything; the widget's Shadow DOM keeps it
+# out (and the widget's own CSS stays in: the page's paragraph keeps its colour).
+HOST_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>
+<style>* {{ font-size: 40px !important; }} button {{ display: none !important; }}
+p {{ color: rgb(10, 120, 30); }}</style></head>
+<body><p id="host-text">A shop that embeds the chat.</p>
+<script src="{src}" data-chatbot="{chatbot}" data-key="{key}" {extra}></script></body></html>"""
+
+
+class HostPages(BaseHTTPRequestHandler):
+    """``/page?chatbot=&key=&src=&api=``: a page carrying the widget's one script tag."""
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
+        extra = f'data-api="{query["api"]}"' if query.get("api") else ""
+        body = HOST_PAGE.format(
+            src=query.get("src", ""),
+            chatbot=query.get("chatbot", ""),
+            key=query.get("key", ""),
+            extra=extra,
+        ).encode()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a page closed early
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def log_message(self, *args):  # quiet
+        pass
+
+
+@pytest.fixture(scope="module")
+def host_origins():
+    """Two host page servers: ``http://localhost:<p>`` and ``http://127.0.0.2:<q>``, both
+    other origins than Envoy's ``http://127.0.0.1:<port>``."""
+    servers = [
+        ThreadingHTTPServer((address, 0), HostPages) for address in ("127.0.0.1", "127.0.0.2")
+    ]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    allowed = f"http://localhost:{servers[0].server_address[1]}"
+    refused = f"http://127.0.0.2:{servers[1].server_address[1]}"
+    yield allowed, refused
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def chromium() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    if not path:
+        pytest.fail("Debian's chromium is not installed: run make services (scripts/services.sh)")
+    return path
+
+
+async def published_bot(client, allowed_origin: str) -> tuple[bot_pb2.Chatbot, str, str]:
+    """A chatbot over returns.md, published, with a revoked key and the current one."""
+    me = await sign_up(client, "widget")
+    kb = await client.knowledge.CreateKnowledgeBase(
+        knowledge_pb2.CreateKnowledgeBaseRequest(
+            parent=me.workspace, knowledge_base=knowledge_pb2.KnowledgeBase(display_name="Help")
+        )
+    )
+    document = await client.knowledge.CreateDocument(
+        knowledge_pb2.CreateDocumentRequest(
+            parent=kb.name,
+            document=knowledge_pb2.Document(
+                display_name="returns.md", content_type="text/markdown"
+            ),
+            text=DOCUMENT,
+        )
+    )
+    async with asyncio.timeout(120):
+        while document.state != knowledge_pb2.Document.STATE_READY:
+            assert document.state != knowledge_pb2.Document.STATE_FAILED
+            await asyncio.sleep(0.1)
+            document = await client.knowledge.GetDocument(
+                knowledge_pb2.GetDocumentRequest(name=document.name)
+            )
+    config = bot_pb2.ChatbotConfig(
+        display_name="Returns helper",
+        system_prompt="You answer questions about returns.",
+        greeting="Hi! Ask me about returns.",
+        knowledge_bases=[kb.name],
+        max_tokens=48,
+        temperature=0.0,
+        appearance={"theme": "dark", "primary_color": "#8250df"},
+        allowed_origins=[allowed_origin],
+    )
+    draft = await client.bot.CreateChatbotDraft(
+        bot_pb2.CreateChatbotDraftRequest(
+            parent=me.workspace, chatbot_draft=bot_pb2.ChatbotDraft(config=config)
+        )
+    )
+    bot = await client.bot.FinalizeChatbotDraft(
+        bot_pb2.FinalizeChatbotDraftRequest(name=draft.name)
+    )
+    rotate = bot_pb2.RotatePublishableKeyRequest(name=bot.name)
+    revoked = (await client.bot.RotatePublishableKey(rotate)).publishable_key
+    key = (await client.bot.RotatePublishableKey(rotate)).publishable_key
+    return bot, key, revoked
+
+
+@pytest.mark.timeout(300)
+async def test_the_widget_chats_in_chromium(edge, client, host_origins, tmp_path):
+    script = WIDGET / "dist" / "widget.js"
+    assert script.is_file(), "the widget is not built: run make widget"
+    allowed, refused = host_origins
+    bot, key, revoked = await published_bot(client, allowed)
+    # Envoy serves the bundle and the demo page with their types and caching.
+    async with httpx.AsyncClient(base_url=edge, timeout=10) as http:
+        served = await http.get("/widget/widget.js", headers={"origin": allowed})
+        demo = await http.get("/widget/demo.html")
+    assert served.status_code == 200 and served.content == script.read_bytes()
+    assert served.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert served.headers["cache-control"] == "public, max-age=300"
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert demo.status_code == 200 and demo.headers["content-type"] == "text/html; charset=utf-8"
+    assert "PrivexBot widget demo" in demo.text
+
+    with socket.socket() as probe:  # a port nothing listens on: the API as if Envoy were down
+        probe.bind(("127.0.0.1", 0))
+        unused = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        "--test",
+        "--test-reporter=spec",
+        str(WIDGET / "test" / "browser.mjs"),
+        cwd=WIDGET,
+        env={
+            **os.environ,
+            "CHROMIUM": chromium(),
+            "EDGE": edge,
+            "ALLOWED_HOST": allowed,
+            "REFUSED_HOST": refused,
+            "CHATBOT": bot.name,
+            "KEY": key,
+            "REVOKED_KEY": revoked,
+            "UNREACHABLE_API": unused,
+            "OUTPUT_DIR": str(tmp_path),
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output.decode()
+    assert (tmp_path / "widget-answered.png").stat().st_size > 10_000
+
+    # What the browser did is stored: the rating, and one session over the reload.
+    seen = json.loads((tmp_path / "results.json").read_text())
+    stored = await client.bot.GetChatSession(bot_pb2.GetChatSessionRequest(name=seen["session"]))
+    assert stored.visitor_id == seen["visitor"]
+    assert [m.role for m in stored.messages] == [
+        bot_pb2.ChatMessage.ROLE_USER,
+        bot_pb2.ChatMessage.ROLE_ASSISTANT,
+    ] * 2, "the question after the reload continued the session"
+    rated = {m.name: m.feedback.rating for m in stored.messages}
+    assert rated[seen["rated_message"]] == bot_pb2.Feedback.RATING_THUMBS_UP
