@@ -88,9 +88,8 @@ def chromium() -> str:
     return path
 
 
-async def published_bot(client, allowed_origin: str) -> tuple[bot_pb2.Chatbot, str, str]:
+async def published_bot(client, me, origins: list[str]) -> tuple[bot_pb2.Chatbot, str, str]:
     """A chatbot over returns.md, published, with a revoked key and the current one."""
-    me = await sign_up(client, "widget")
     kb = await client.knowledge.CreateKnowledgeBase(
         knowledge_pb2.CreateKnowledgeBaseRequest(
             parent=me.workspace, knowledge_base=knowledge_pb2.KnowledgeBase(display_name="Help")
@@ -120,7 +119,7 @@ async def published_bot(client, allowed_origin: str) -> tuple[bot_pb2.Chatbot, s
         max_tokens=48,
         temperature=0.0,
         appearance={"theme": "dark", "primary_color": "#8250df"},
-        allowed_origins=[allowed_origin],
+        allowed_origins=origins,
     )
     draft = await client.bot.CreateChatbotDraft(
         bot_pb2.CreateChatbotDraftRequest(
@@ -136,12 +135,39 @@ async def published_bot(client, allowed_origin: str) -> tuple[bot_pb2.Chatbot, s
     return bot, key, revoked
 
 
+async def lead_bot(client, me, origin: str) -> tuple[bot_pb2.Chatbot, str]:
+    """A chatbot that asks for contact details, with consent, before the first message."""
+    config = bot_pb2.ChatbotConfig(
+        display_name="Sales",
+        max_tokens=8,
+        allowed_origins=[origin],
+        lead_capture=bot_pb2.LeadCapture(
+            mode=bot_pb2.LeadCapture.MODE_BEFORE_CHAT,
+            require_consent=True,
+            consent_text="You may email me about my question.",
+        ),
+    )
+    draft = await client.bot.CreateChatbotDraft(
+        bot_pb2.CreateChatbotDraftRequest(
+            parent=me.workspace, chatbot_draft=bot_pb2.ChatbotDraft(config=config)
+        )
+    )
+    bot = await client.bot.FinalizeChatbotDraft(
+        bot_pb2.FinalizeChatbotDraftRequest(name=draft.name)
+    )
+    rotate = bot_pb2.RotatePublishableKeyRequest(name=bot.name)
+    return bot, (await client.bot.RotatePublishableKey(rotate)).publishable_key
+
+
 @pytest.mark.timeout(300)
 async def test_the_widget_chats_in_chromium(edge, client, host_origins, tmp_path):
     script = WIDGET / "dist" / "widget.js"
     assert script.is_file(), "the widget is not built: run make widget"
     allowed, refused = host_origins
-    bot, key, revoked = await published_bot(client, allowed)
+    me = await sign_up(client, "widget")
+    # The host page's origin, and Envoy's own for the demo page it serves.
+    bot, key, revoked = await published_bot(client, me, [allowed, edge])
+    sales, sales_key = await lead_bot(client, me, allowed)
     # Envoy serves the bundle and the demo page with their types and caching.
     async with httpx.AsyncClient(base_url=edge, timeout=10) as http:
         served = await http.get("/widget/widget.js", headers={"origin": allowed})
@@ -171,6 +197,8 @@ async def test_the_widget_chats_in_chromium(edge, client, host_origins, tmp_path
             "CHATBOT": bot.name,
             "KEY": key,
             "REVOKED_KEY": revoked,
+            "LEAD_CHATBOT": sales.name,
+            "LEAD_KEY": sales_key,
             "UNREACHABLE_API": unused,
             "OUTPUT_DIR": str(tmp_path),
         },
@@ -191,3 +219,21 @@ async def test_the_widget_chats_in_chromium(edge, client, host_origins, tmp_path
     ] * 2, "the question after the reload continued the session"
     rated = {m.name: m.feedback.rating for m in stored.messages}
     assert rated[seen["rated_message"]] == bot_pb2.Feedback.RATING_THUMBS_UP
+    # The lead form's details, with consent, are on the session it started.
+    lead = json.loads((tmp_path / "lead.json").read_text())
+    stored = await client.bot.GetChatSession(bot_pb2.GetChatSessionRequest(name=lead["session"]))
+    assert stored.lead == bot_pb2.Lead(email="ada@example.com", display_name="Ada", consent=True)
+
+
+async def test_failures_read_as_sentences_in_node():
+    """web/widget/test/messages.test.mjs: the sentence per failure (unit test, no stack)."""
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        "--test",
+        str(WIDGET / "test" / "messages.test.mjs"),
+        cwd=WIDGET,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output.decode()

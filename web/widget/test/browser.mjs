@@ -118,6 +118,42 @@ test("a visitor asks, watches the answer stream in, rates it, reloads and goes o
   await context.close();
 });
 
+test("the demo page Envoy serves embeds the chatbot and chats", async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(`${EDGE}/widget/demo.html?${new URLSearchParams({ chatbot: CHATBOT, key: KEY })}`);
+  await widget(page).getByRole("button", { name: "Open chat" }).click();
+  const box = widget(page).getByRole("textbox", { name: "Your message" });
+  await widget(page).getByRole("dialog", { name: "Returns helper" }).waitFor();
+  await box.fill(QUESTION);
+  await box.press("Enter");
+  await widget(page).locator(".msg.assistant .rate").waitFor({ timeout: 120_000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a chatbot that asks for contact details gets them, with consent, before the chat", async () => {
+  const { page, errors } = await open(env("ALLOWED_HOST"), { chatbot: env("LEAD_CHATBOT"), key: env("LEAD_KEY") });
+  await widget(page).getByRole("button", { name: "Open chat" }).click();
+  const form = widget(page).getByRole("form", { name: "Your contact details" });
+  await form.waitFor();
+  assert.equal(await widget(page).getByRole("textbox", { name: "Your message" }).isVisible(), false);
+  await form.getByRole("textbox", { name: "Email" }).fill("ada@example.com");
+  await form.getByRole("textbox", { name: "Name" }).fill("Ada");
+  await form.getByRole("checkbox", { name: /You may email me/ }).check();
+  await form.getByRole("button", { name: "Continue" }).click();
+  const box = widget(page).getByRole("textbox", { name: "Your message" });
+  await box.fill("Do you ship to Norway?");
+  await box.press("Enter");
+  await widget(page).locator(".msg.assistant .rate").waitFor({ timeout: 120_000 });
+  const saved = await page.evaluate((name) => JSON.parse(localStorage.getItem(`privexbot:${name}`)), env("LEAD_CHATBOT"));
+  assert.equal(saved.leadGiven, true);
+  writeFileSync(`${OUTPUT}/lead.json`, JSON.stringify({ session: saved.session }));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a page from an origin the chatbot does not allow is refused in words", async () => {
   const { page, errors } = await open(env("REFUSED_HOST"));
   assert.equal(await refusal(page), "This website is not allowed to use this chatbot.");
