@@ -25,6 +25,7 @@ import httpx
 import pytest
 from helpers import sign_up
 
+from privexbot.dev import edge as edge_module
 from privexbot.v1 import bot_pb2, knowledge_pb2
 
 pytestmark = [pytest.mark.envoy, pytest.mark.enclave]
@@ -223,6 +224,45 @@ async def test_the_widget_chats_in_chromium(edge, client, host_origins, tmp_path
     lead = json.loads((tmp_path / "lead.json").read_text())
     stored = await client.bot.GetChatSession(bot_pb2.GetChatSessionRequest(name=lead["session"]))
     assert stored.lead == bot_pb2.Lead(email="ada@example.com", display_name="Ada", consent=True)
+
+
+async def test_any_website_may_call_the_widget_rpcs_and_only_those(stack, envoy_binary):
+    """With the production CORS rule (the console's origin only), a website's preflight for
+    the widget's gRPC-Web calls passes at the edge; for anything else it does not."""
+    envoy = edge_module.Envoy(
+        "127.0.0.1",
+        stack.running.port,
+        port=0,
+        admin_port=0,
+        concurrency=1,
+        cors_origin_regex=r"https://app\.example",
+    )
+    await envoy.astart()
+    try:
+        async with httpx.AsyncClient(base_url=envoy.url, timeout=10) as http:
+
+            async def preflight(path: str, origin: str) -> str | None:
+                reply = await http.options(
+                    path,
+                    headers={
+                        "origin": origin,
+                        "access-control-request-method": "POST",
+                        "access-control-request-headers": "content-type,x-grpc-web,x-publishable-key",
+                    },
+                )
+                return reply.headers.get("access-control-allow-origin")
+
+            site = "https://shop.example"
+            for rpc in ("GetChatbotWidget", "Chat", "SubmitFeedback"):
+                assert await preflight(f"/privexbot.v1.BotService/{rpc}", site) == site
+            assert await preflight("/privexbot.v1.BotService/GetChatbot", site) is None
+            assert (
+                await preflight("/privexbot.v1.KnowledgeService/ListKnowledgeBases", site) is None
+            )
+            app = "https://app.example"
+            assert await preflight("/privexbot.v1.BotService/GetChatbot", app) == app
+    finally:
+        await envoy.astop()
 
 
 async def test_failures_read_as_sentences_in_node():

@@ -9,6 +9,7 @@
 // and lead capture; Chat for streamed replies; SubmitFeedback for thumbs. Nothing it does
 // may throw into the host page: every failure becomes a sentence in the panel.
 import { chat } from "../../../clients/typescript/src/streams.js";
+import { Code, PrivexBotError } from "../../../clients/typescript/src/errors.js";
 import { createClient, createTransport, type Client } from "../../../clients/typescript/src/index.js";
 import { AttestationVerdict_State } from "../../../clients/typescript/src/gen/privexbot/v1/common_pb.js";
 import {
@@ -117,6 +118,11 @@ class Widget {
     });
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
+      // While a reply streams, the button stops it; Enter does nothing.
+      if (this.running) {
+        if (event.submitter === this.send) this.running.abort();
+        return;
+      }
       void this.ask();
     });
     for (const entry of this.store.state.entries) this.render(entry);
@@ -237,10 +243,6 @@ class Widget {
 
   /** Sends the question and streams the reply into the log as it arrives. */
   private async ask(): Promise<void> {
-    if (this.running) {
-      this.running.abort();
-      return;
-    }
     const question = this.input.value.trim();
     if (!question || !this.config) {
       if (!this.config) this.error.textContent ||= "The chat is still loading.";
@@ -291,11 +293,19 @@ class Widget {
       if (this.config.leadCapture?.mode === LeadCapture_Mode.DURING_CHAT && !state.leadGiven) this.askForLead();
     } catch (error) {
       if (!answer.text) bubble.remove();
-      this.fail(error);
-      const reason = (error as { reason?: string }).reason;
-      if (reason === "LEAD_REQUIRED" || reason === "CONSENT_REQUIRED") {
+      const failed = PrivexBotError.from(error);
+      this.fail(failed);
+      if (failed.reason === "LEAD_REQUIRED" || failed.reason === "CONSENT_REQUIRED") {
         this.input.value = question;
         this.askForLead();
+      } else if (failed.code === Code.NotFound && state.session) {
+        // The kept session is gone (deleted with its chatbot's history): start afresh.
+        state.session = "";
+        state.entries = [];
+        this.store.save();
+        this.log.replaceChildren();
+        this.input.value = question;
+        this.error.textContent = "That conversation has ended. Please send your question again.";
       }
     } finally {
       bubble.removeAttribute("aria-busy");

@@ -129,6 +129,16 @@ test("the demo page Envoy serves embeds the chatbot and chats", async () => {
   await box.fill(QUESTION);
   await box.press("Enter");
   await widget(page).locator(".msg.assistant .rate").waitFor({ timeout: 120_000 });
+
+  // Stop ends a reply mid-stream: the partial text stays, without thumbs (no stored answer).
+  await box.fill("Write a very long story about refunds.");
+  await box.press("Enter");
+  const partial = widget(page).locator(".msg.assistant").last();
+  await partial.locator(".text").filter({ hasText: /\S/ }).waitFor({ timeout: 60_000 });
+  await widget(page).getByRole("button", { name: "Stop" }).click();
+  await widget(page).getByRole("button", { name: "Send" }).waitFor({ timeout: 5_000 });
+  assert.equal(await partial.getAttribute("aria-busy"), null);
+  assert.equal(await partial.locator(".rate").count(), 0);
   assert.deepEqual(errors, []);
   await page.close();
 });
