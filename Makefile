@@ -54,8 +54,9 @@ $(TS_SDK): clients/typescript/package.json clients/typescript/package-lock.json
 	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-ts-check: $(TS_SDK) ## type-check the TypeScript SDK and its tests
+ts-check: $(TS_SDK) ## type-check the TypeScript SDK, its tests and the chat widget
 	cd clients/typescript && npm run --silent typecheck
+	cd web/widget && npm run --silent typecheck
 
 ts-build: $(TS_SDK) ## build the TypeScript SDK (dist/: ESM + .d.ts) and its Node tests (build/)
 	cd clients/typescript && npm run --silent build && npm run --silent build:test
@@ -65,8 +66,8 @@ $(WIDGET_NODE): web/widget/package.json web/widget/package-lock.json
 	cd web/widget && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-widget: $(TS_SDK) $(WIDGET_NODE) ## build the chat widget (web/widget/dist, served by Envoy at /widget/) and print its size
-	cd web/widget && npm run --silent typecheck && npm run --silent build
+widget: ts-check $(WIDGET_NODE) ## build the chat widget (web/widget/dist, served by Envoy at /widget/) and print its size
+	cd web/widget && npm run --silent build
 
 lint: $(STAMP) buf-lint ts-check ## ruff (lint + format), buf lint, TypeScript type-check
 	$(VENV)/bin/ruff check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave scripts
