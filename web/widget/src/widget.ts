@@ -180,15 +180,16 @@ class Widget {
     const email = h("input", { type: "email", required: true, "aria-label": "Email", placeholder: "Email", autocomplete: "email" });
     const name = h("input", { type: "text", "aria-label": "Name", placeholder: "Name (optional)", autocomplete: "name" });
     const consent = h("input", { type: "checkbox", required: capture.requireConsent });
+    const before = capture.mode === LeadCapture_Mode.BEFORE_CHAT;
     this.leadForm.replaceChildren(
-      h("label", {}, "Leave your contact details to continue."),
+      h("label", {}, before ? "Leave your contact details to start the chat." : "Want a follow-up? Leave your contact details."),
       email,
       name,
       ...(capture.requireConsent ? [h("label", {}, consent, " ", capture.consentText || "I agree to be contacted.")] : []),
       h("button", { class: "send", type: "submit" }, "Continue"),
     );
     this.leadForm.hidden = false;
-    this.form.hidden = capture.mode === LeadCapture_Mode.BEFORE_CHAT;
+    this.form.hidden = before;
     this.leadForm.onsubmit = (event) => {
       event.preventDefault();
       this.lead = { email: email.value.trim(), displayName: name.value.trim(), consent: consent.checked };
@@ -295,7 +296,9 @@ class Widget {
       if (!answer.text) bubble.remove();
       const failed = PrivexBotError.from(error);
       this.fail(failed);
-      if (failed.reason === "LEAD_REQUIRED" || failed.reason === "CONSENT_REQUIRED") {
+      const badLead = failed.fieldViolations.some((violation) => violation.field.startsWith("lead."));
+      if (badLead || failed.reason === "LEAD_REQUIRED" || failed.reason === "CONSENT_REQUIRED") {
+        this.lead = undefined;
         this.input.value = question;
         this.askForLead();
       } else if (failed.code === Code.NotFound && state.session) {
