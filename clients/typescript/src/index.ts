@@ -1,6 +1,8 @@
 // A thin PrivexBot client for browsers and Node: gRPC-Web through Envoy, one Connect client
-// per service, credentials attached to every call. Messages and services are generated from
-// protos/ into ./gen (`make proto`); the rest of src/ is hand-written.
+// per service, credentials attached to every call, typed errors (errors.ts), a refresh on
+// an expired token (refresh.ts), stream helpers (streams.ts) and uploads (upload.ts).
+// Messages and services are generated from protos/ into ./gen (`make proto`); the rest of
+// src/ is hand-written.
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 
