@@ -12,6 +12,7 @@ import {
   Code,
   createPrivexBot,
   Document_State,
+  GroundingMode,
   PrivexBotError,
   type AuthSession,
   type ChatStreamEvent,
@@ -109,7 +110,7 @@ test("an expired token is refreshed once, concurrent calls share the refresh, th
 });
 
 /** A published chatbot over one ingested document, and its publishable key. */
-async function chatbot(): Promise<{ name: string; key: string }> {
+async function chatbot(config: { groundingMode?: GroundingMode } = {}): Promise<{ name: string; key: string }> {
   const kb = await px.knowledge.createKnowledgeBase({ parent: session.workspace, knowledgeBase: { displayName: "Returns" } });
   let document = await px.knowledge.createDocument({
     parent: kb.name,
@@ -132,6 +133,7 @@ async function chatbot(): Promise<{ name: string; key: string }> {
         maxTokens: 64,
         temperature: 0,
         allowedOrigins: [SITE],
+        ...config,
       },
     },
   });
@@ -190,4 +192,25 @@ test("a visitor's chat streams typed events; cancelling mid-stream stops generat
     assert.ok(error.reason, "a reason is given");
     return true;
   });
+});
+
+test("a rate-limited call carries the server's RetryInfo delay", async () => {
+  // Strict grounding answers an off-topic question without the model: quick, so the
+  // visitor's per-minute limit is what this meets.
+  const bot = await chatbot({ groundingMode: GroundingMode.STRICT });
+  const visitor = createPrivexBot(BASE_URL, { publishableKey: bot.key });
+  const request = { name: bot.name, message: "What is the capital city of Mongolia?", visitorId: "chatty" };
+  const options = { headers: { origin: SITE } };
+  let refused: PrivexBotError | undefined;
+  for (let i = 0; i < 100 && !refused; i++) {
+    try {
+      for await (const _ of chat(visitor, request, options));
+    } catch (error) {
+      assert.ok(error instanceof PrivexBotError);
+      refused = error;
+    }
+  }
+  assert.equal(refused?.code, Code.ResourceExhausted);
+  assert.equal(refused?.reason, "RATE_LIMITED");
+  assert.ok(refused?.retryDelayMs !== undefined && refused.retryDelayMs >= 1000, String(refused?.retryDelayMs));
 });
