@@ -161,7 +161,7 @@ async def lead_bot(client, me, origin: str) -> tuple[bot_pb2.Chatbot, str]:
 
 
 @pytest.mark.timeout(300)
-async def test_the_widget_chats_in_chromium(edge, client, host_origins, tmp_path):
+async def test_the_widget_chats_in_chromium(edge, dead_edge, client, host_origins, tmp_path):
     script = WIDGET / "dist" / "widget.js"
     assert script.is_file(), "the widget is not built: run make widget"
     allowed, refused = host_origins
@@ -201,6 +201,7 @@ async def test_the_widget_chats_in_chromium(edge, client, host_origins, tmp_path
             "LEAD_CHATBOT": sales.name,
             "LEAD_KEY": sales_key,
             "UNREACHABLE_API": unused,
+            "SERVER_DOWN_API": dead_edge,
             "OUTPUT_DIR": str(tmp_path),
         },
         stdout=asyncio.subprocess.PIPE,
@@ -226,43 +227,50 @@ async def test_the_widget_chats_in_chromium(edge, client, host_origins, tmp_path
     assert stored.lead == bot_pb2.Lead(email="ada@example.com", display_name="Ada", consent=True)
 
 
-async def test_any_website_may_call_the_widget_rpcs_and_only_those(stack, envoy_binary):
-    """With the production CORS rule (the console's origin only), a website's preflight for
-    the widget's gRPC-Web calls passes at the edge; for anything else it does not."""
+@pytest.fixture(scope="module")
+async def dead_edge(envoy_binary):
+    """An Envoy with a production CORS rule (the console's origin only) in front of a server
+    that is down: preflights are Envoy's own answers, calls fail as UNAVAILABLE."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
     envoy = edge_module.Envoy(
         "127.0.0.1",
-        stack.running.port,
+        closed,
         port=0,
         admin_port=0,
         concurrency=1,
         cors_origin_regex=r"https://app\.example",
+        wait_healthy=False,
     )
     await envoy.astart()
-    try:
-        async with httpx.AsyncClient(base_url=envoy.url, timeout=10) as http:
+    yield envoy.url
+    await envoy.astop()
 
-            async def preflight(path: str, origin: str) -> str | None:
-                reply = await http.options(
-                    path,
-                    headers={
-                        "origin": origin,
-                        "access-control-request-method": "POST",
-                        "access-control-request-headers": "content-type,x-grpc-web,x-publishable-key",
-                    },
-                )
-                return reply.headers.get("access-control-allow-origin")
 
-            site = "https://shop.example"
-            for rpc in ("GetChatbotWidget", "Chat", "SubmitFeedback"):
-                assert await preflight(f"/privexbot.v1.BotService/{rpc}", site) == site
-            assert await preflight("/privexbot.v1.BotService/GetChatbot", site) is None
-            assert (
-                await preflight("/privexbot.v1.KnowledgeService/ListKnowledgeBases", site) is None
+async def test_any_website_may_call_the_widget_rpcs_and_only_those(dead_edge):
+    """A website's preflight for the widget's gRPC-Web calls passes at the edge whatever
+    CORS_ALLOWED_ORIGIN_REGEX says; for anything else it does not."""
+    async with httpx.AsyncClient(base_url=dead_edge, timeout=10) as http:
+
+        async def preflight(path: str, origin: str) -> str | None:
+            reply = await http.options(
+                path,
+                headers={
+                    "origin": origin,
+                    "access-control-request-method": "POST",
+                    "access-control-request-headers": "content-type,x-grpc-web,x-publishable-key",
+                },
             )
-            app = "https://app.example"
-            assert await preflight("/privexbot.v1.BotService/GetChatbot", app) == app
-    finally:
-        await envoy.astop()
+            return reply.headers.get("access-control-allow-origin")
+
+        site = "https://shop.example"
+        for rpc in ("GetChatbotWidget", "Chat", "SubmitFeedback"):
+            assert await preflight(f"/privexbot.v1.BotService/{rpc}", site) == site
+        assert await preflight("/privexbot.v1.BotService/GetChatbot", site) is None
+        assert await preflight("/privexbot.v1.KnowledgeService/ListKnowledgeBases", site) is None
+        app = "https://app.example"
+        assert await preflight("/privexbot.v1.BotService/GetChatbot", app) == app
 
 
 async def test_failures_read_as_sentences_in_node():

@@ -171,7 +171,7 @@ test("a page from an origin the chatbot does not allow is refused in words", asy
   await page.close();
 });
 
-test("wrong attributes, a revoked key and an unreachable API are explained, never thrown", async () => {
+test("wrong attributes, a revoked key, Envoy down or the server behind it down: explained, never thrown", async () => {
   const host = env("ALLOWED_HOST");
   const missingBot = CHATBOT.replace(/chatbots\/[^/]+$/, "chatbots/missing");
   for (const [options, expected] of [
@@ -181,6 +181,7 @@ test("wrong attributes, a revoked key and an unreachable API are explained, neve
     [{ key: env("REVOKED_KEY") }, /it may have been revoked/],
     [{ key: `${KEY}x` }, /it may have been revoked/],
     [{ api: env("UNREACHABLE_API") }, /cannot be reached/],
+    [{ api: env("SERVER_DOWN_API") }, /cannot be reached/],
   ]) {
     const { page, errors } = await open(host, options);
     assert.match(await refusal(page), expected, JSON.stringify(options));
