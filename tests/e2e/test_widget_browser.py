@@ -173,6 +173,13 @@ async def test_the_widget_chats_in_chromium(edge, dead_edge, client, host_origin
     async with httpx.AsyncClient(base_url=edge, timeout=10) as http:
         served = await http.get("/widget/widget.js", headers={"origin": allowed})
         demo = await http.get("/widget/demo.html")
+        # The widget RPC over REST too (its http rule).
+        look = await http.get(
+            f"/v1/{bot.name}/widget", headers={"x-publishable-key": key, "origin": allowed}
+        )
+    assert look.status_code == 200, look.text
+    assert look.json()["greeting"] == "Hi! Ask me about returns."
+    assert look.json()["appearance"] == {"theme": "dark", "primary_color": "#8250df"}
     assert served.status_code == 200 and served.content == script.read_bytes()
     assert served.headers["content-type"] == "text/javascript; charset=utf-8"
     assert served.headers["cache-control"] == "public, max-age=300"
