@@ -54,11 +54,20 @@ $(TS_SDK): clients/typescript/package.json clients/typescript/package-lock.json
 	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-ts-check: $(TS_SDK) ## type-check the TypeScript SDK and its tests
+ts-check: $(TS_SDK) ## type-check the TypeScript SDK, its tests and the chat widget
 	cd clients/typescript && npm run --silent typecheck
+	cd web/widget && npm run --silent typecheck
 
 ts-build: $(TS_SDK) ## build the TypeScript SDK (dist/: ESM + .d.ts) and its Node tests (build/)
 	cd clients/typescript && npm run --silent build && npm run --silent build:test
+
+WIDGET_NODE := web/widget/node_modules/.installed
+$(WIDGET_NODE): web/widget/package.json web/widget/package-lock.json
+	cd web/widget && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+widget: ts-check $(WIDGET_NODE) ## build the chat widget (web/widget/dist, served by Envoy at /widget/) and print its size
+	cd web/widget && npm run --silent build
 
 lint: $(STAMP) buf-lint ts-check ## ruff (lint + format), buf lint, TypeScript type-check
 	$(VENV)/bin/ruff check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave scripts
@@ -70,10 +79,10 @@ services: ## start PostgreSQL and Redis when they are not running (installs them
 migrate: $(STAMP) ## apply database migrations (DATABASE_URL, default SQLite in var/)
 	$(VENV)/bin/privexbot migrate
 
-run: $(STAMP) $(ENCLAVE_STAMP) ## start the platform on embedded defaults: gRPC server + Envoy
+run: $(STAMP) $(ENCLAVE_STAMP) widget ## start the platform on embedded defaults: gRPC server + Envoy
 	$(VENV)/bin/privexbot serve --migrate --with-envoy --with-enclave
 
-test: install services lint proto-check buf-breaking ts-build ## set up and run every test
+test: install services lint proto-check buf-breaking ts-build widget ## set up and run every test
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 demo: $(STAMP) $(ENCLAVE_STAMP) ## sign up, upload a document, build a chatbot, stream a cited answer via Envoy REST
@@ -88,4 +97,4 @@ bench: $(STAMP) ## run the benchmarks (they print ratios)
 clean: ## remove local state (var/) — not the venv
 	rm -rf var
 
-.PHONY: ts-check ts-build help install proto proto-check buf-lint buf-breaking lint services migrate run demo demo-flow test bench clean
+.PHONY: ts-check ts-build widget help install proto proto-check buf-lint buf-breaking lint services migrate run demo demo-flow test bench clean

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
@@ -161,6 +162,9 @@ async def demo(url: str) -> None:
                         "groundingMode": "GROUNDING_MODE_GUIDED",
                         "maxTokens": 48,
                         "temperature": 0,
+                        # The widget's demo page is served by Envoy itself: its origin.
+                        "greeting": "Hi! Ask me about the Northwind handbook.",
+                        "allowedOrigins": [url.rstrip("/")],
                     }
                 },
             )
@@ -189,6 +193,17 @@ async def demo(url: str) -> None:
         )
         print(f"   attestation: {last.get('attestation', {}).get('state')}")
         print(f"   stored as {last['done']['message']}")
+
+        step("embed it on a website (the chat widget)")
+        key = (await client.post(f"/v1/{bot['name']}:rotatePublishableKey", json={})).json()
+        base = url.rstrip("/")
+        print(
+            f'   <script src="{base}/widget/widget.js" async\n'
+            f'     data-chatbot="{bot["name"]}" data-key="{key["publishableKey"]}"></script>'
+        )
+        query = urlencode({"chatbot": bot["name"], "key": key["publishableKey"]})
+        print(f"   demo page: {base}/widget/demo.html?{query}")
+        print(f"   (allowed origins: {base}; add your site's with UpdateChatbot, then publish)")
 
 
 async def main() -> None:

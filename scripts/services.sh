@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start the PostgreSQL and Redis the tests use, when they are not already answering.
-# Installs them from Debian's packages when they are missing (needs root, as on CI).
+# Installs them, and the headless Chromium the widget's browser tests drive, from Debian's
+# packages when they are missing (needs root, as on CI).
 set -euo pipefail
 
 apt_install() {
@@ -27,3 +28,6 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 echo "redis: $(redis-cli -h 127.0.0.1 -p 6379 ping)"
+
+command -v chromium >/dev/null || apt_install chromium
+echo "chromium: $(chromium --version 2>/dev/null)"

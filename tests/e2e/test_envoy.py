@@ -454,8 +454,18 @@ async def test_serve_with_envoy_runs_the_stack_until_sigterm(tmp_path, envoy_bin
         said = "".join(lines)
         url = next(line.split()[-1] for line in lines if "REST, gRPC-Web" in line)
         assert "not attested: development" in said
+        demo = next(
+            word
+            for line in lines
+            if "Widget demo" in line
+            for word in line.split()
+            if "://" in word
+        )
         async with httpx.AsyncClient(base_url=url, timeout=60) as client:
             assert (await client.get("/v1/auth/me")).status_code == 401
+            page = await client.get(demo)  # the printed demo page, and the widget it loads
+            assert page.status_code == 200 and "PrivexBot widget demo" in page.text
+            assert (await client.get("/widget/widget.js")).status_code == 200
             session = (
                 await client.post(
                     "/v1/auth/email:signUp",

@@ -90,6 +90,7 @@ MATRIX = {
     "PublishChatbot": "O A WA WE | M",
     "RotatePublishableKey": "O A WA WE | M",
     "Chat": "O A WA WE WV K | M P",
+    "GetChatbotWidget": "O A WA WE WV K | M P",
     "ListChatSessions": "O A WA WE WV K | M",
     "GetChatSession": "O A WA WE WV K | M",
     "SubmitFeedback": "O A WA WE WV K | M P",

@@ -20,6 +20,7 @@ from privexbot.bots import prompt
 from privexbot.kernel.ids import new_id
 from privexbot.store.models import ChatMessage, ChatSession, Organization
 from privexbot.v1 import (
+    auth_pb2,
     bot_pb2,
     common_pb2,
     inference_pb2,
@@ -481,6 +482,77 @@ async def test_a_publishable_key_chats_with_its_bot_and_reaches_nothing_else(
     async with raises(grpc.StatusCode.UNAUTHENTICATED, "PUBLISHABLE_KEY_INVALID"):
         await chat(visitor, bot.name, "hi", visitor_id="visitor-1")
     await chat(widget(client_factory, fresh), bot.name, OFF_TOPIC, visitor_id="visitor-1")
+
+
+async def test_the_widget_reads_the_published_look_with_the_key(client, client_factory):
+    me = await sign_up(client, "look")
+    lead = bot_pb2.LeadCapture(
+        mode=bot_pb2.LeadCapture.MODE_DURING_CHAT, require_consent=True, consent_text="Email me."
+    )
+    bot = await new_bot(
+        client,
+        me.workspace,
+        greeting="Hello! Ask me about the handbook.",
+        appearance={"theme": "dark", "primary_color": "#1f6feb"},
+        allowed_origins=[ORIGIN],
+        lead_capture=lead,
+    )
+    key = await publishable_key(client, bot.name)
+    name = bot.name + "/widget"
+    request = bot_pb2.GetChatbotWidgetRequest(name=name)
+    seen = await widget(client_factory, key).bot.GetChatbotWidget(request)
+    assert seen == bot_pb2.ChatbotWidget(
+        name=name,
+        display_name="Helper",
+        greeting="Hello! Ask me about the handbook.",
+        appearance={"theme": "dark", "primary_color": "#1f6feb"},
+        lead_capture=lead,
+    )
+    # The published version: an unpublished edit is not shown.
+    await client.bot.UpdateChatbot(
+        bot_pb2.UpdateChatbotRequest(
+            chatbot=bot_pb2.Chatbot(name=bot.name, config=bot_config(greeting="Draft hello")),
+            update_mask=field_mask_pb2.FieldMask(paths=["config.greeting"]),
+        )
+    )
+    assert (await client.bot.GetChatbotWidget(request)).greeting == seen.greeting
+
+    async with raises(grpc.StatusCode.PERMISSION_DENIED, "ORIGIN_NOT_ALLOWED"):
+        await widget(client_factory, key, "https://evil.example").bot.GetChatbotWidget(request)
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, fields={"name"}):
+        await widget(client_factory, key).bot.GetChatbotWidget(bot_pb2.GetChatbotWidgetRequest())
+    async with raises(grpc.StatusCode.UNAUTHENTICATED):
+        await client_factory().bot.GetChatbotWidget(request)
+    async with raises(grpc.StatusCode.UNAUTHENTICATED, "PUBLISHABLE_KEY_INVALID"):
+        await widget(client_factory, key + "x").bot.GetChatbotWidget(request)
+    # Another chatbot's key, and another tenant, find nothing.
+    other = await new_bot(client, me.workspace, allowed_origins=["*"])
+    other_key = await publishable_key(client, other.name)
+    async with raises(grpc.StatusCode.NOT_FOUND):
+        await widget(client_factory, other_key).bot.GetChatbotWidget(request)
+    intruder = client_factory()
+    await sign_up(intruder, "look-intruder")
+    async with raises(grpc.StatusCode.NOT_FOUND):
+        await intruder.bot.GetChatbotWidget(request)
+
+
+async def test_reading_the_widget_needs_the_chat_permission(client, client_factory):
+    me = await sign_up(client, "look-owner")
+    bot = await new_bot(client, me.workspace)
+    key = await client.auth.CreateApiKey(
+        auth_pb2.CreateApiKeyRequest(
+            parent=me.workspace,
+            api_key=auth_pb2.ApiKey(display_name="reader", permissions=["chatbot.read"]),
+        )
+    )
+    request = bot_pb2.GetChatbotWidgetRequest(name=bot.name + "/widget")
+    async with raises(grpc.StatusCode.PERMISSION_DENIED):
+        await client_factory(api_key=key.key).bot.GetChatbotWidget(request)
+    # An organization member outside the workspace does not see it at all.
+    member = client_factory()
+    await join(client, member, me.organization, common_pb2.ORGANIZATION_ROLE_MEMBER)
+    async with raises(grpc.StatusCode.NOT_FOUND):
+        await member.bot.GetChatbotWidget(request)
 
 
 async def test_visitors_are_rate_limited_per_visitor(client, client_factory, stack):

@@ -230,6 +230,18 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         ):
             yield event_message(event)
 
+    async def GetChatbotWidget(self, request, context):
+        call = current()
+        org_id, ws_id, bot_id = resources.CHATBOT_WIDGET.parse(request.name)
+        config = await self.chat.widget(call.scope, bot_id, call.metadata.get("origin", ""))
+        return bot_pb2.ChatbotWidget(
+            name=request.name,
+            display_name=config["display_name"],
+            greeting=config["greeting"],
+            appearance=config["appearance"],
+            lead_capture=config_message(config, org_id, ws_id).lead_capture,
+        )
+
     ListChatSessions = standard.list_(
         bot_pb2.ListChatSessionsResponse, "chat_sessions", session_message, resources.CHATBOT
     )

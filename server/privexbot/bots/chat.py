@@ -47,6 +47,12 @@ class Chat:
             raise FailedPrecondition("NOT_PUBLISHED", "publish the chatbot before chatting")
         return bot, bot_config.normalized(bot.published_config, "config")
 
+    async def widget(self, scope: Scope, bot_id: str, origin: str) -> dict:
+        """The published configuration a website widget shows (a key: from an allowed origin)."""
+        _, config = await self._published(scope, bot_id)
+        widget.require_origin(config, origin)
+        return config
+
     async def chat(
         self,
         scope: Scope,

@@ -42,13 +42,18 @@ def visitor(config: dict, visitor_id: str, origin: str) -> str:
     principal = current().principal
     if not principal.is_publishable_key:
         return principal.resource_name
-    if not bot_config.origin_allowed(config, origin):
+    require_origin(config, origin)
+    return visitor_id
+
+
+def require_origin(config: dict, origin: str) -> None:
+    """A publishable key works only from the chatbot's allowed origins."""
+    if current().principal.is_publishable_key and not bot_config.origin_allowed(config, origin):
         raise PermissionDenied(
             "ORIGIN_NOT_ALLOWED",
             f"origin {origin[:100] or '(none)'} is not among the chatbot's allowed origins",
             {"origin": origin[:200]},
         )
-    return visitor_id
 
 
 def lead(config: dict, given: dict | None, existing: dict | None) -> dict | None:

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "envoy" / "envoy.yaml"
 DESCRIPTOR = ROOT / "envoy" / "privexbot.binpb"
 OPENAPI = ROOT / "envoy" / "openapi.json"
+WIDGET = ROOT / "web" / "widget"
 CLUSTER = "privexbot_grpc"
 DEV_CORS_ORIGIN_REGEX = ".*"
 # Envoy connects to the server from this address; the server's default TRUSTED_PROXIES.
@@ -78,6 +79,21 @@ def render(template_path: str | os.PathLike, out_path: str | os.PathLike, **valu
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(template.substitute(text))
     return out_path
+
+
+def widget_dir(workdir: Path) -> Path:
+    """The built widget (web/widget/dist); before ``make widget``, a stand-in in ``workdir``
+    whose script says so in the browser console, so Envoy starts either way."""
+    built = WIDGET / "dist"
+    if (built / "widget.js").is_file() and (built / "demo.html").is_file():
+        return built
+    stand_in = workdir / "widget"
+    stand_in.mkdir(exist_ok=True)
+    (stand_in / "widget.js").write_text(
+        'console.error("PrivexBot widget: not built; run make widget");\n'
+    )
+    shutil.copyfile(WIDGET / "demo.html", stand_in / "demo.html")
+    return stand_in
 
 
 def find_binary() -> str:
@@ -185,6 +201,7 @@ class Envoy:
             GRPC_PORT=self.grpc_port,
             DESCRIPTOR_PATH=self.descriptor.resolve(),
             OPENAPI_PATH=OPENAPI,
+            WIDGET_DIR=widget_dir(self._workdir),
             CORS_ALLOWED_ORIGIN_REGEX=self.cors_origin_regex,
             UPSTREAM_SOURCE_ADDRESS=self.upstream_source,
             MAX_REQUEST_BODY_BYTES=request_body_limit(self.max_message_bytes),

@@ -63,7 +63,7 @@ class _Authorize(Guard):
         if call.principal.is_publishable_key and not access.publishable_key:
             raise PermissionDenied(
                 "PUBLISHABLE_KEY_NOT_ALLOWED",
-                f"a publishable key may call Chat and SubmitFeedback only, not {self.spec.name}",
+                f"a publishable key may call only what a widget needs, not {self.spec.name}",
             )
         if access.permission:
             message = await request_message(self.request)

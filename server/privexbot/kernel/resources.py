@@ -137,6 +137,7 @@ CHAT_SESSION = of("ChatSession")
 DRAFT_CHAT_SESSION = of("ChatSession", 1)  # a draft's test chat, kept with the draft
 CHAT_MESSAGE = of("ChatMessage")
 CHATBOT_ANALYTICS = of("ChatbotAnalytics")
+CHATBOT_WIDGET = of("ChatbotWidget")
 CHATFLOW_DRAFT = of("ChatflowDraft")
 CHATFLOW = of("Chatflow")
 CHATFLOW_RUN = of("ChatflowRun")

@@ -597,6 +597,7 @@ class BotService(Service):
         "PublishChatbot": Rpc(Kind.UNARY, bot_pb2.PublishChatbotRequest, resource="name"),
         "RotatePublishableKey": Rpc(Kind.UNARY, bot_pb2.RotatePublishableKeyRequest, resource="name"),
         "Chat": Rpc(Kind.SERVER_STREAM, bot_pb2.ChatRequest, resource="name"),
+        "GetChatbotWidget": Rpc(Kind.UNARY, bot_pb2.GetChatbotWidgetRequest, resource="name"),
         "ListChatSessions": Rpc(Kind.PAGED, bot_pb2.ListChatSessionsRequest, resource="parent", items="chat_sessions"),
         "GetChatSession": Rpc(Kind.UNARY, bot_pb2.GetChatSessionRequest, resource="name"),
         "SubmitFeedback": Rpc(Kind.UNARY, bot_pb2.SubmitFeedbackRequest, resource="name"),
@@ -773,6 +774,20 @@ class BotService(Service):
             An iterator of ChatEvent, each as it arrives (async: an async iterator).
         """
         return self._call("Chat", request, arguments)
+
+    def get_chatbot_widget(self, request=None, /, **arguments):
+        """What the website widget shows of a published chatbot: its name, greeting,
+        look and lead capture. Callable with the chatbot's publishable key, from
+        its allowed origins (ORIGIN_NOT_ALLOWED otherwise).
+
+        Args:
+            request: a GetChatbotWidgetRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}/widget
+
+        Returns:
+            ChatbotWidget
+        """
+        return self._call("GetChatbotWidget", request, arguments)
 
     def list_chat_sessions(self, request=None, /, **arguments):
         """Lists a chatbot's sessions, most recently active first (without messages).

@@ -253,6 +253,27 @@ class ChatEvent(_message.Message):
     done: ChatEvent.Done
     def __init__(self, session_started: _Optional[_Union[ChatEvent.SessionStarted, _Mapping]] = ..., delta: _Optional[_Union[ChatEvent.Delta, _Mapping]] = ..., citations: _Optional[_Union[ChatEvent.Citations, _Mapping]] = ..., usage: _Optional[_Union[_inference_pb2.TokenUsage, _Mapping]] = ..., attestation: _Optional[_Union[_common_pb2.AttestationVerdict, _Mapping]] = ..., done: _Optional[_Union[ChatEvent.Done, _Mapping]] = ...) -> None: ...
 
+class ChatbotWidget(_message.Message):
+    __slots__ = ("name", "display_name", "greeting", "appearance", "lead_capture")
+    class AppearanceEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    GREETING_FIELD_NUMBER: _ClassVar[int]
+    APPEARANCE_FIELD_NUMBER: _ClassVar[int]
+    LEAD_CAPTURE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    display_name: str
+    greeting: str
+    appearance: _containers.ScalarMap[str, str]
+    lead_capture: LeadCapture
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., greeting: _Optional[str] = ..., appearance: _Optional[_Mapping[str, str]] = ..., lead_capture: _Optional[_Union[LeadCapture, _Mapping]] = ...) -> None: ...
+
 class ChatbotAnalytics(_message.Message):
     __slots__ = ("name", "start_time", "end_time", "conversations", "messages", "unique_visitors", "prompt_tokens", "completion_tokens", "feedback_up", "feedback_down", "knowledge_hit_rate", "unanswered_questions")
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -400,6 +421,12 @@ class ChatRequest(_message.Message):
     visitor_id: str
     lead: Lead
     def __init__(self, name: _Optional[str] = ..., session: _Optional[str] = ..., message: _Optional[str] = ..., visitor_id: _Optional[str] = ..., lead: _Optional[_Union[Lead, _Mapping]] = ...) -> None: ...
+
+class GetChatbotWidgetRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class ListChatSessionsRequest(_message.Message):
     __slots__ = ("parent", "page_size", "page_token")

@@ -97,6 +97,11 @@ class BotServiceStub:
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.ChatRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_bot__pb2.ChatEvent.FromString,
                 _registered_method=True)
+        self.GetChatbotWidget = channel.unary_unary(
+                '/privexbot.v1.BotService/GetChatbotWidget',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.GetChatbotWidgetRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.ChatbotWidget.FromString,
+                _registered_method=True)
         self.ListChatSessions = channel.unary_unary(
                 '/privexbot.v1.BotService/ListChatSessions',
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.ListChatSessionsRequest.SerializeToString,
@@ -215,6 +220,15 @@ class BotServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetChatbotWidget(self, request, context):
+        """What the website widget shows of a published chatbot: its name, greeting,
+        look and lead capture. Callable with the chatbot's publishable key, from
+        its allowed origins (ORIGIN_NOT_ALLOWED otherwise).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListChatSessions(self, request, context):
         """Lists a chatbot's sessions, most recently active first (without messages).
         """
@@ -306,6 +320,11 @@ def add_BotServiceServicer_to_server(servicer, server):
                     servicer.Chat,
                     request_deserializer=privexbot_dot_v1_dot_bot__pb2.ChatRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_bot__pb2.ChatEvent.SerializeToString,
+            ),
+            'GetChatbotWidget': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChatbotWidget,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.GetChatbotWidgetRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.ChatbotWidget.SerializeToString,
             ),
             'ListChatSessions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListChatSessions,
@@ -654,6 +673,33 @@ class BotService:
             '/privexbot.v1.BotService/Chat',
             privexbot_dot_v1_dot_bot__pb2.ChatRequest.SerializeToString,
             privexbot_dot_v1_dot_bot__pb2.ChatEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetChatbotWidget(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/GetChatbotWidget',
+            privexbot_dot_v1_dot_bot__pb2.GetChatbotWidgetRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.ChatbotWidget.FromString,
             options,
             channel_credentials,
             insecure,
