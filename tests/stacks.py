@@ -63,7 +63,9 @@ async def flushed_redis() -> str:
     return REDIS_URL
 
 
-async def start_stack(backend: str, tmp: Path, **overrides) -> Stack:
+async def start_stack(backend: str, tmp: Path, route_database=None, **overrides) -> Stack:
+    """``route_database``: the URL the server uses for its (freshly made and migrated)
+    database, given the direct one (a test that cuts the path to PostgreSQL)."""
     from privexbot import config
     from privexbot.app import create_server
     from privexbot.store import migrate
@@ -76,7 +78,7 @@ async def start_stack(backend: str, tmp: Path, **overrides) -> Stack:
     settings = config.load(
         environ={},
         **{
-            "database_url": database_url,
+            "database_url": route_database(database_url) if route_database else database_url,
             "redis_url": redis_url,
             "grpc_address": "127.0.0.1:0",
             "milvus_uri": str(tmp / "milvus.db"),
@@ -94,7 +96,7 @@ async def start_stack(backend: str, tmp: Path, **overrides) -> Stack:
 async def stop_stack(stack: Stack) -> None:
     await stack.running.stop(0)
     if stack.backend == "postgres":
-        await drop_postgres_database(stack.settings.database_url)
+        await drop_postgres_database(stack.settings.database_url)  # by name: any route works
 
 
 async def wait_serving(target: str) -> None:

@@ -36,6 +36,10 @@ class Settings:
     inference_base_url: str = "http://127.0.0.1:8300/v1"
     inference_api_key: str = "dev-enclave-key"
     inference_model: str = "smollm2-135m-instruct"
+    # A reply whose first token takes longer, or that then pauses longer between tokens,
+    # ends UNAVAILABLE (a hung or overloaded endpoint) instead of holding the caller.
+    inference_first_token_timeout_seconds: float = 30.0
+    inference_idle_timeout_seconds: float = 15.0
     embedding_model: str = "all-minilm-l6-v2"
     attestation: str = "off"
     # ATTESTATION=required: comma-separated hex allowlists, and the exact docker-compose file
@@ -182,6 +186,8 @@ ENVIRONMENT = {
     "INFERENCE_BASE_URL": "inference_base_url",
     "INFERENCE_API_KEY": "inference_api_key",
     "INFERENCE_MODEL": "inference_model",
+    "INFERENCE_FIRST_TOKEN_TIMEOUT_SECONDS": "inference_first_token_timeout_seconds",
+    "INFERENCE_IDLE_TIMEOUT_SECONDS": "inference_idle_timeout_seconds",
     "EMBEDDING_MODEL": "embedding_model",
     "ATTESTATION": "attestation",
     "ATTESTATION_MRTD": "attestation_mrtd",

@@ -38,10 +38,15 @@ def _start_worker(settings: Settings) -> None:
 
 
 async def _in_call(method: str, request_id: str, client_ip: str, work):
-    """``work`` inside a copy of the caller's call (audit reads who and from where)."""
+    """``work`` inside a copy of the caller's call (audit reads who and from where). A
+    database fault is told as one here: the driver's error does not cross processes."""
     token = calls.begin(calls.Call(contract.methods()[method], request_id, client_ip))
     try:
         return await work
+    except Exception as exc:
+        if db.unreachable(exc):
+            raise db.unavailable() from None
+        raise
     finally:
         calls.end(token)
 

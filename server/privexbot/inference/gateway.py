@@ -114,8 +114,20 @@ def _upstream_error(exc: Exception) -> DomainError:
 
 
 def _retryable(exc: Exception) -> bool:
+    """A refused connection or a busy endpoint may answer the next attempt; a timeout
+    already spent the caller's patience."""
+    if isinstance(exc, openai.APITimeoutError):
+        return False
     return isinstance(
         exc, openai.APIConnectionError | openai.RateLimitError | openai.InternalServerError
+    )
+
+
+def _silent(reason: str, seconds: float) -> Unavailable:
+    return Unavailable(
+        reason,
+        f"the inference endpoint sent nothing for {seconds:g} s; retry later",
+        retry_after_seconds=1.0,
     )
 
 
@@ -223,7 +235,9 @@ class InferenceGateway:
                 max_retries=0,  # we retry ourselves, and only before the first token
                 http_client=httpx.AsyncClient(
                     verify=verify,
-                    timeout=httpx.Timeout(60.0, connect=5.0),
+                    timeout=httpx.Timeout(
+                        self._settings.inference_first_token_timeout_seconds, connect=5.0
+                    ),
                     limits=httpx.Limits(max_connections=500, max_keepalive_connections=100),
                 ),
             )
@@ -268,26 +282,47 @@ class InferenceGateway:
         chunks: asyncio.Queue = asyncio.Queue(maxsize=8)
         pump = asyncio.create_task(_pump(lambda: self._opened(client, request), chunks))
         usage, finish = None, "error"
+        loop = asyncio.get_running_loop()
+        first = self._settings.inference_first_token_timeout_seconds
+        idle = self._settings.inference_idle_timeout_seconds
+        # Until the first token, one deadline from now; after it, one per pause. Only the
+        # wait for the upstream is timed, never the caller's handling of an event.
+        reason, waited, deadline = "INFERENCE_FIRST_TOKEN_TIMEOUT", first, loop.time() + first
+
+        async def upstream():
+            try:
+                async with asyncio.timeout_at(deadline):
+                    item = await chunks.get()
+            except TimeoutError:
+                raise _silent(reason, waited) from None
+            if isinstance(item, Exception):
+                raise item
+            return item
+
         try:
             # Opened before anything is sent, so a failure here is a clean status for the
             # caller (REST: an HTTP error with a JSON body), not a stream that breaks after
             # one event.
-            opened = await chunks.get()
-            if opened is not _OPENED:
-                raise opened
+            await upstream()
             yield Attested(verdict)
-            while (payload := await chunks.get()) is not None:
-                if isinstance(payload, Exception):
-                    raise payload
+            while (payload := await upstream()) is not None:
                 texts, finished, reported = _events(payload)
                 for text in texts:
                     yield Delta(text)
+                if texts:
+                    reason, waited, deadline = "INFERENCE_STALLED", idle, loop.time() + idle
                 finish, usage = finished or finish, reported or usage
         except (asyncio.CancelledError, GeneratorExit):
             finish = "cancelled"
             raise
         except openai.OpenAIError as exc:
             raise _upstream_error(exc) from exc
+        except httpx.HTTPError as exc:  # the pump reads the body with httpx itself
+            if isinstance(exc, httpx.TimeoutException):
+                raise _silent(reason, waited) from exc
+            raise Unavailable(
+                "INFERENCE_UNAVAILABLE", "the inference endpoint failed while generating"
+            ) from exc
         finally:
             # Closing the response stops generation upstream. asyncio.wait never cancels what
             # it waits for: a second cancel of this handler cannot interrupt the pump's close.

@@ -2,8 +2,10 @@
 
 A ``DomainError`` becomes its status code with a ``google.rpc.ErrorInfo`` (reason, domain
 ``privexbot.io``, metadata), plus ``BadRequest`` field violations or ``RetryInfo`` where they
-apply. Anything else is logged with its request id and answered INTERNAL with an opaque
-message: no stack trace, no SQL, no exception text reaches the client.
+apply. A database that cannot be reached is a fault, not a bug: UNAVAILABLE
+(DATABASE_UNAVAILABLE) with RetryInfo. Anything else is logged with its request id and
+answered INTERNAL with an opaque message: no stack trace, no SQL, no exception text reaches
+the client.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from privexbot.interceptors.base import Guard, Interceptor
 from privexbot.kernel import errors
 from privexbot.kernel.calls import current
+from privexbot.store import db
 
 log = logging.getLogger("privexbot.kernel.errors")
 
@@ -39,7 +42,7 @@ def to_status(exc: errors.DomainError) -> status_pb2.Status:
                 ]
             )
         )
-    if isinstance(exc, errors.ResourceExhausted) and exc.retry_after_seconds:
+    if isinstance(exc, errors.ResourceExhausted | errors.Unavailable) and exc.retry_after_seconds:
         delay = duration_pb2.Duration()
         delay.FromNanoseconds(int(exc.retry_after_seconds * 1e9))
         details.append(error_details_pb2.RetryInfo(retry_delay=delay))
@@ -60,7 +63,10 @@ class _Errors(Guard):
         if exc is None or not isinstance(exc, Exception) or isinstance(exc, grpc.aio.AbortError):
             return False
         call = current()
-        if isinstance(exc, TimeoutError):
+        if db.unreachable(exc):
+            log.warning("database unreachable in %s: %s", call.method.path, type(exc).__name__)
+            exc = db.unavailable()
+        elif isinstance(exc, TimeoutError):
             exc = errors.DeadlineExceeded("DEADLINE_EXCEEDED", "the call ran out of time")
         if not isinstance(exc, errors.DomainError):
             log.error(

@@ -63,7 +63,6 @@ FailedPrecondition = _status(
     "FailedPrecondition", "FAILED_PRECONDITION", "The resource's state refuses the call."
 )
 Aborted = _status("Aborted", "ABORTED", "A concurrent change won (a stale etag).")
-Unavailable = _status("Unavailable", "UNAVAILABLE", "A dependency is down; retrying may work.")
 Unimplemented = _status("Unimplemented", "UNIMPLEMENTED", "In the contract, not served yet.")
 DeadlineExceeded = _status("DeadlineExceeded", "DEADLINE_EXCEEDED", "Ran out of time.")
 # Only the errors interceptor raises this, for failures it must not describe.
@@ -72,8 +71,16 @@ Internal = _status("Internal", "INTERNAL", "A failure the caller is told nothing
 
 @dataclass
 class ResourceExhausted(DomainError):
-    retry_after_seconds: float = 0.0
+    retry_after_seconds: float = 0.0  # sent as RetryInfo
     code = "RESOURCE_EXHAUSTED"
+
+
+@dataclass
+class Unavailable(DomainError):
+    """A dependency is down; retrying may work."""
+
+    retry_after_seconds: float = 0.0  # sent as RetryInfo
+    code = "UNAVAILABLE"
 
 
 def not_found(name: str) -> NotFound:
