@@ -39,6 +39,25 @@ def chunks(org, ws, kb, doc, vectors) -> list[ChunkVector]:
     return [ChunkVector(org, ws, kb, doc, i, list(v)) for i, v in enumerate(vectors)]
 
 
+async def keyword(store: VectorStore, org, ws, kbs, text, top_k=10, **kw) -> list[Hit]:
+    return await store.keyword_search(
+        organization_id=org, workspace_id=ws, knowledge_base_ids=kbs, text=text, top_k=top_k, **kw
+    )
+
+
+async def hybrid(store: VectorStore, org, ws, kbs, vector, text, top_k=10, **kw) -> list[Hit]:
+    return await store.hybrid_search(
+        organization_id=org,
+        workspace_id=ws,
+        knowledge_base_ids=kbs,
+        vector=list(vector),
+        text=text,
+        top_k=top_k,
+        pool=top_k * 4,
+        **kw,
+    )
+
+
 @pytest.fixture(scope="module")
 async def store(tmp_path_factory):
     vs = VectorStore(str(tmp_path_factory.mktemp("milvus") / "vectors.db"), dimension=DIM)
@@ -181,6 +200,52 @@ async def test_delete_by_document_kb_workspace_and_org_leaves_zero(store):
     assert await store.count(organization_id=other) == 40
 
 
+TEXTS = [
+    "The interpreter reads a generator expression lazily",
+    "Context managers define __enter__ and __exit__",
+    "A generator function yields values one at a time",
+    "Interior design is not about Python",
+]
+
+
+async def test_full_text_and_hybrid_search_stay_in_their_scope(store):
+    """BM25 ranks whole words (no match inside a word), under the same tenant, knowledge
+    base and document filters as vector search; hybrid fuses both rankings."""
+    rng = np.random.default_rng(11)
+    org, other = new_org(), new_org()
+    vectors = unit_vectors(rng, len(TEXTS))
+    for o in (org, other):
+        await store.upsert(
+            [
+                ChunkVector(o, "w", "k", f"d{i}", 0, list(v), text)
+                for i, (v, text) in enumerate(zip(vectors, TEXTS, strict=True))
+            ]
+        )
+    hits = await keyword(store, org, "w", ["k"], "generator yields")
+    assert [h.document_id for h in hits] == ["d2", "d0"]
+    assert hits[0].score > hits[1].score > 0
+    assert await keyword(store, org, "w", ["k"], "in") == []  # not inside "interior"
+    assert await keyword(store, org, "w", ["k"], "  ") == []
+    assert await keyword(store, org, "w", ["other"], "generator") == []
+    assert await keyword(store, org, "w", ["k"], "generator", document_ids=[]) == []
+    only = await keyword(store, org, "w", ["k"], "generator", document_ids=["d0"])
+    assert [h.document_id for h in only] == ["d0"]
+    assert {h.id for h in await keyword(store, other, "w", ["k"], "generator")}.isdisjoint(
+        h.id for h in hits
+    )
+
+    # d3's vector and d1's words: both rank, fused; the other tenant's rows never appear
+    fused = await hybrid(store, org, "w", ["k"], vectors[3], "context managers")
+    assert {"d3", "d1"} <= {h.document_id for h in fused[:2]}
+    assert {h.id for h in fused}.isdisjoint(
+        h.id for h in await hybrid(store, other, "w", ["k"], vectors[3], "x")
+    )
+    assert await hybrid(store, org, "w", ["k"], vectors[3], "context", document_ids=[]) == []
+    # no searchable word: the vector ranking alone
+    plain = await hybrid(store, org, "w", ["k"], vectors[3], " ")
+    assert plain[0].document_id == "d3" and plain[0].score == pytest.approx(1.0, abs=1e-4)
+
+
 async def test_count_and_document_ids(store):
     rng = np.random.default_rng(5)
     org = new_org()
@@ -254,6 +319,11 @@ async def test_filter_injection_is_refused(store, bad):
         search(store, org, bad, ["k"], v),
         search(store, org, "w", ["k", bad], v),
         search(store, org, "w", ["k"], v, document_ids=["d", bad]),
+        keyword(store, bad, "w", ["k"], "text"),
+        keyword(store, org, "w", ["k", bad], "text"),
+        keyword(store, org, "w", ["k"], "text", document_ids=[bad]),
+        hybrid(store, org, bad, ["k"], v, "text"),
+        hybrid(store, org, "w", ["k"], v, "text", document_ids=["d", bad]),
         store.count(organization_id=bad),
         store.count(organization_id=org, workspace_id=bad),
         store.count(organization_id=org, knowledge_base_id=bad),
@@ -285,6 +355,8 @@ async def test_filter_injection_is_refused(store, bad):
         ({"top_k": 0}, "top_k"),
         ({"top_k": 16_385}, "top_k"),
         ({"knowledge_base_ids": "kb"}, "knowledge_base_ids"),
+        ({"text": 5}, "text"),
+        ({"pool": 0}, "pool"),
     ],
 )
 async def test_bad_search_arguments(store, kwargs, field):
@@ -295,8 +367,12 @@ async def test_bad_search_arguments(store, kwargs, field):
         vector=[1.0] * DIM,
         top_k=5,
     )
+    if field in ("text", "pool"):  # hybrid search only
+        call, args = store.hybrid_search, {**args, "text": "t", "pool": 5}
+    else:
+        call = store.search
     with pytest.raises(InvalidArgument) as err:
-        await store.search(**{**args, **kwargs})
+        await call(**{**args, **kwargs})
     assert err.value.violations[0].field == field
 
 

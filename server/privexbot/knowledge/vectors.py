@@ -43,6 +43,9 @@ ID_MAX_LENGTH = 64
 MAX_TOP_K = 16_384  # Milvus' limit for top-k (and offset + limit of a query)
 UPSERT_BATCH = 256
 ITERATOR_BATCH = 4_096
+TEXT_MAX_BYTES = 65_535  # Milvus' VARCHAR limit; chunks are far shorter (≤ 12,000 chars)
+RRF_K = 60  # the usual reciprocal-rank-fusion constant
+TEXT_FIELDS = ("text", "sparse")  # the analyzed text and its BM25 sparse vector
 INDEX_TYPES = ("FLAT", "IVF_FLAT", "AUTOINDEX", "HNSW")
 METRICS = ("IP", "COSINE")
 
@@ -59,6 +62,7 @@ class ChunkVector:
     document_id: str
     chunk_index: int
     vector: list[float]
+    text: str = ""  # analyzed by Milvus for full-text (BM25) search
 
     @property
     def id(self) -> str:
@@ -73,7 +77,8 @@ class ChunkVector:
 
 @dataclass(frozen=True)
 class Hit:
-    """A search result: ``score`` is the cosine similarity to the query (higher is better)."""
+    """A search result, higher scores better: the cosine similarity to the query (vector),
+    its BM25 score (keyword) or its reciprocal-rank-fusion score (hybrid)."""
 
     id: str
     document_id: str
@@ -91,6 +96,24 @@ def vector_id(
     """The row's primary key: 32 hex characters, the same for the same chunk of a tenant."""
     key = f"{organization_id}/{workspace_id}/{knowledge_base_id}/{document_id}/{chunk_index}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def clipped(text: str) -> str:
+    """``text`` cut to what a Milvus VARCHAR holds (bytes, not characters)."""
+    data = text.encode()
+    return text if len(data) <= TEXT_MAX_BYTES else data[:TEXT_MAX_BYTES].decode(errors="ignore")
+
+
+def _check_top_k(top_k: object, name: str = "top_k") -> None:
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
+        raise InvalidArgument.field(name, f"must be 1..{MAX_TOP_K}")
+
+
+def _query_text(text: object) -> str:
+    """A full-text query: a string, whitespace-trimmed; empty finds nothing."""
+    if not isinstance(text, str):
+        raise InvalidArgument.field("text", "must be a string")
+    return clipped(text.strip())
 
 
 class VectorStore:
@@ -181,6 +204,8 @@ class VectorStore:
                 or not 0 <= chunk.chunk_index < 2**63
             ):
                 raise InvalidArgument.field(f"{where}.chunk_index", "must be an integer ≥ 0")
+            if not isinstance(chunk.text, str):
+                raise InvalidArgument.field(f"{where}.text", "must be a string")
             latest[chunk.id] = i
         if not latest:
             return
@@ -195,6 +220,7 @@ class VectorStore:
                 "knowledge_base_id": vectors[i].knowledge_base_id,
                 "document_id": vectors[i].document_id,
                 "chunk_index": vectors[i].chunk_index,
+                "text": clipped(vectors[i].text),
             }
             for i, vector in zip(keep, unit, strict=True)
         ]
@@ -244,42 +270,121 @@ class VectorStore:
         (and of ``document_ids`` when given) can be returned. An empty list of knowledge
         bases or documents finds nothing.
         """
-        check_id("organization_id", organization_id)
-        check_id("workspace_id", workspace_id)
-        check_ids("knowledge_base_ids", knowledge_base_ids)
-        if document_ids is not None:
-            check_ids("document_ids", document_ids)
-        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
-            raise InvalidArgument.field("top_k", f"must be 1..{MAX_TOP_K}")
+        expr = self._search_filter(organization_id, workspace_id, knowledge_base_ids, document_ids)
+        _check_top_k(top_k)
         query = normalized("vector", [vector], self.dimension)[0]
-        if not knowledge_base_ids or document_ids == []:
+        if expr is None:
             return []
-        expr = (
-            f'organization_id == "{organization_id}" and workspace_id == "{workspace_id}"'
-            f" and knowledge_base_id in {string_list(knowledge_base_ids)}"
+        return await self._call(
+            "search",
+            lambda c: self._hits(
+                c.search(
+                    self.collection,
+                    data=[query],
+                    anns_field="vector",
+                    filter=expr,
+                    limit=top_k,
+                    output_fields=["document_id", "chunk_index"],
+                    search_params={"metric_type": self.metric},
+                    consistency_level="Strong",
+                )[0],
+                clamp=True,
+            ),
         )
-        if document_ids is not None:
-            expr += f" and document_id in {string_list(document_ids)}"
+
+    async def keyword_search(
+        self,
+        *,
+        organization_id: str,
+        workspace_id: str,
+        knowledge_base_ids: list[str],
+        text: str,
+        top_k: int,
+        document_ids: list[str] | None = None,
+    ) -> list[Hit]:
+        """Full-text search: the ``top_k`` chunks with the best BM25 score for ``text``
+        (Milvus' analyzer and statistics), in the same scope as :meth:`search`."""
+        expr = self._search_filter(organization_id, workspace_id, knowledge_base_ids, document_ids)
+        _check_top_k(top_k)
+        text = _query_text(text)
+        if expr is None or not text:
+            return []
+        return await self._call(
+            "search",
+            lambda c: self._hits(
+                c.search(
+                    self.collection,
+                    data=[text],
+                    anns_field="sparse",
+                    filter=expr,
+                    limit=top_k,
+                    output_fields=["document_id", "chunk_index"],
+                    search_params={"metric_type": "BM25"},
+                    consistency_level="Strong",
+                )[0]
+            ),
+        )
+
+    async def hybrid_search(
+        self,
+        *,
+        organization_id: str,
+        workspace_id: str,
+        knowledge_base_ids: list[str],
+        vector: list[float],
+        text: str,
+        top_k: int,
+        pool: int,
+        document_ids: list[str] | None = None,
+    ) -> list[Hit]:
+        """One Milvus ``hybrid_search``: the ``pool`` best by vector and the ``pool`` best by
+        BM25, fused by reciprocal rank (k = 60) into the ``top_k`` best, same scope as
+        :meth:`search`. Text with no searchable word is a vector search."""
+        expr = self._search_filter(organization_id, workspace_id, knowledge_base_ids, document_ids)
+        _check_top_k(top_k)
+        _check_top_k(pool, "pool")
+        query = normalized("vector", [vector], self.dimension)[0]
+        text = _query_text(text)
+        if expr is None:
+            return []
+        if not text:
+            return await self.search(
+                organization_id=organization_id,
+                workspace_id=workspace_id,
+                knowledge_base_ids=knowledge_base_ids,
+                vector=vector,
+                top_k=top_k,
+                document_ids=document_ids,
+            )
 
         def run(client: Any) -> list[Hit]:
-            result = client.search(
+            from pymilvus import AnnSearchRequest, RRFRanker
+
+            requests = [
+                AnnSearchRequest(
+                    data=[query],
+                    anns_field="vector",
+                    param={"metric_type": self.metric},
+                    limit=pool,
+                    expr=expr,
+                ),
+                AnnSearchRequest(
+                    data=[text],
+                    anns_field="sparse",
+                    param={"metric_type": "BM25"},
+                    limit=pool,
+                    expr=expr,
+                ),
+            ]
+            result = client.hybrid_search(
                 self.collection,
-                data=[query],
-                filter=expr,
+                requests,
+                RRFRanker(RRF_K),
                 limit=top_k,
                 output_fields=["document_id", "chunk_index"],
-                search_params={"metric_type": self.metric},
                 consistency_level="Strong",
             )
-            return [
-                Hit(
-                    id=str(hit["id"]),
-                    document_id=str(hit["entity"]["document_id"]),
-                    chunk_index=int(hit["entity"]["chunk_index"]),
-                    score=max(-1.0, min(1.0, float(hit["distance"]))),
-                )
-                for hit in result[0]
-            ]
+            return self._hits(result[0])
 
         return await self._call("search", run)
 
@@ -325,6 +430,44 @@ class VectorStore:
 
     # -- internals ----------------------------------------------------------------------
 
+    @staticmethod
+    def _search_filter(
+        organization_id: str,
+        workspace_id: str,
+        knowledge_base_ids: list[str],
+        document_ids: list[str] | None,
+    ) -> str | None:
+        """The tenant-confined filter of a search, every id checked; None: nothing to find."""
+        check_id("organization_id", organization_id)
+        check_id("workspace_id", workspace_id)
+        check_ids("knowledge_base_ids", knowledge_base_ids)
+        if document_ids is not None:
+            check_ids("document_ids", document_ids)
+        if not knowledge_base_ids or document_ids == []:
+            return None
+        expr = (
+            f'organization_id == "{organization_id}" and workspace_id == "{workspace_id}"'
+            f" and knowledge_base_id in {string_list(knowledge_base_ids)}"
+        )
+        if document_ids is not None:
+            expr += f" and document_id in {string_list(document_ids)}"
+        return expr
+
+    @staticmethod
+    def _hits(rows: list[dict], *, clamp: bool = False) -> list[Hit]:
+        """Search rows as hits; ``clamp``: scores are cosines (rounding can leave -1..1)."""
+        return [
+            Hit(
+                id=str(row["id"]),
+                document_id=str(row["entity"]["document_id"]),
+                chunk_index=int(row["entity"]["chunk_index"]),
+                score=max(-1.0, min(1.0, float(row["distance"])))
+                if clamp
+                else float(row["distance"]),
+            )
+            for row in rows
+        ]
+
     def _count(self, client: Any, expr: str) -> int:
         rows = client.query(
             self.collection,
@@ -360,7 +503,7 @@ class VectorStore:
             LITE_USERS.release(self._lite_path)
 
     def _ensure_collection(self, client: Any) -> None:
-        from pymilvus import DataType, MilvusClient
+        from pymilvus import DataType, Function, FunctionType, MilvusClient
 
         if client.has_collection(self.collection):
             self._check_collection(client)
@@ -371,8 +514,25 @@ class VectorStore:
             for name in SCOPE_FIELDS:
                 schema.add_field(name, DataType.VARCHAR, max_length=ID_MAX_LENGTH)
             schema.add_field("chunk_index", DataType.INT64)
+            schema.add_field(
+                "text",
+                DataType.VARCHAR,
+                max_length=TEXT_MAX_BYTES,
+                enable_analyzer=True,
+                analyzer_params={"type": "standard"},
+            )
+            schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+            schema.add_function(
+                Function(
+                    name="text_bm25",
+                    function_type=FunctionType.BM25,
+                    input_field_names=["text"],
+                    output_field_names=["sparse"],
+                )
+            )
             index = client.prepare_index_params()
             index.add_index("vector", index_type=self.index_type, metric_type=self.metric)
+            index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
             try:
                 client.create_collection(
                     self.collection,
@@ -392,7 +552,9 @@ class VectorStore:
         described = client.describe_collection(self.collection)
         fields = {f["name"]: f for f in described.get("fields", [])}
         problems = [
-            name for name in ("id", "vector", "chunk_index", *SCOPE_FIELDS) if name not in fields
+            name
+            for name in ("id", "vector", "chunk_index", *SCOPE_FIELDS, *TEXT_FIELDS)
+            if name not in fields
         ]
         dim = int(fields.get("vector", {}).get("params", {}).get("dim", 0) or 0)
         if "vector" in fields and dim != self.dimension:
