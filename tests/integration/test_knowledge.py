@@ -12,9 +12,11 @@ import grpc
 import pytest
 from google.protobuf import field_mask_pb2
 from helpers import raises, sign_up
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
-from privexbot.store.models import Document, VectorOutbox
+from privexbot.knowledge.reindex import FullTextReindex
+from privexbot.knowledge.vectors import LEGACY_COLLECTION, ChunkVector, VectorStore
+from privexbot.store.models import Chunk, Document, VectorOutbox
 from privexbot.v1 import knowledge_pb2, tenant_pb2
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "knowledge"
@@ -269,6 +271,50 @@ async def test_a_crash_mid_delete_is_completed_and_orphans_are_reconciled(client
         assert (await session.execute(VectorOutbox.__table__.select())).first() is None
     assert await ingestion.reconcile(org) == 1
     assert await vectors.count(organization_id=org) == 0
+
+
+async def test_chunks_stored_before_full_text_search_are_reindexed(client, stack, library):
+    """A document indexed before full-text search (its vectors in the legacy collection,
+    no text) keeps answering vector searches; the re-index job moves it with its text from
+    SQL, after which keyword search finds it and the legacy collection is gone."""
+    user, kb = library
+    platform = stack.running.platform
+    vectors = platform.vectors
+    doc = await ingest(client, kb.name, "handbook.md")
+    where = ids(doc.name)
+    org, ws, kb_id, doc_id = (
+        where[k] for k in ("organizations", "workspaces", "knowledgeBases", "documents")
+    )
+    async with platform.sessions() as session:
+        texts = (
+            await session.execute(
+                select(Chunk.index, Chunk.text).where(Chunk.document_id == doc_id)
+            )
+        ).all()
+    embedded = await platform.inference.embed([text for _, text in texts])
+    legacy = VectorStore(vectors.uri, vectors.dimension, collection=LEGACY_COLLECTION)
+    async with legacy:  # the old collection holds this document, the new one nothing of it
+        await legacy.upsert(
+            [
+                ChunkVector(org, ws, kb_id, doc_id, i, v)
+                for (i, _), v in zip(texts, embedded, strict=True)
+            ]
+        )
+    await vectors.delete(organization_id=org, document_id=doc_id)
+    await vectors.close()
+    await vectors.open()
+    try:
+        assert vectors.legacy == LEGACY_COLLECTION
+        assert "every 90 days" in (await ask(client, kb.name, "office wifi password"))[0].text
+        assert await ask(client, kb.name, "expense reports business day", mode=KEYWORD) == []
+        progress = await FullTextReindex(platform.sessions, vectors).run()
+    finally:
+        await vectors.drop_legacy()
+    assert (progress.total, progress.moved, progress.documents) == (len(texts), len(texts), 1)
+    assert progress.done and vectors.legacy is None
+    results = await ask(client, kb.name, "expense reports due business day", mode=KEYWORD)
+    assert "5th business day" in results[0].text
+    assert await vectors.count(organization_id=org) == len(texts)
 
 
 async def test_an_interrupted_ingestion_resumes(client, stack, library):

@@ -20,6 +20,8 @@ import pytest
 from helpers import free_port
 
 from privexbot.kernel.errors import FailedPrecondition, InvalidArgument, Unavailable
+from privexbot.knowledge.milvus import import_milvus_lite, import_pymilvus
+from privexbot.knowledge.vector_filters import SCOPE_FIELDS
 from privexbot.knowledge.vectors import ChunkVector, Hit, VectorStore, vector_id
 
 DIM = 64
@@ -423,6 +425,84 @@ async def test_data_survives_reopen_and_schema_is_checked(tmp_path):
     # pkg_resources was only stood in for while milvus_lite imported
     leaked = sys.modules.get("pkg_resources")
     assert leaked is None or hasattr(leaked, "working_set")
+
+
+def make_legacy_collection(path: str, rows: list[ChunkVector]) -> None:
+    """A collection as stores made it before full-text search: no text, no BM25."""
+    from pymilvus import DataType, MilvusClient
+
+    import_pymilvus()
+    import_milvus_lite()
+    client = MilvusClient(path)
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=8)
+    for name in ("organization_id", "workspace_id", "knowledge_base_id", "document_id"):
+        schema.add_field(name, DataType.VARCHAR, max_length=64)
+    schema.add_field("chunk_index", DataType.INT64)
+    index = client.prepare_index_params()
+    index.add_index("vector", index_type="FLAT", metric_type="IP")
+    client.create_collection("privexbot_chunks", schema=schema, index_params=index)
+    client.upsert(
+        "privexbot_chunks",
+        [
+            {
+                "id": c.id,
+                "vector": c.vector,
+                **{k: getattr(c, k) for k in SCOPE_FIELDS},
+                "chunk_index": c.chunk_index,
+            }
+            for c in rows
+        ],
+    )
+    client.close()
+
+
+async def test_a_legacy_collection_keeps_serving_while_its_chunks_move(tmp_path):
+    """Chunks stored before full-text search stay found by vector search, re-ingested ones
+    supersede them, and moving them (resumable: the store may close in between) makes
+    them found by keyword too; the legacy collection goes once empty."""
+    path = str(tmp_path / "legacy.db")
+    rng = np.random.default_rng(12)
+    rows = [
+        ChunkVector("o", "w", "k", f"d{d}", i, list(v))
+        for d in range(3)
+        for i, v in enumerate(unit_vectors(rng, 2, dim=8))
+    ]
+    await asyncio.to_thread(make_legacy_collection, path, rows)
+    texts = {f"d{d}": {i: f"document {d} chunk{i} orchid" for i in range(2)} for d in range(3)}
+
+    async with VectorStore(path, dimension=8) as vs:
+        assert vs.legacy == "privexbot_chunks"
+        assert await vs.count(organization_id="o") == 6
+        hits = await vs.search(
+            organization_id="o", workspace_id="w", knowledge_base_ids=["k"],
+            vector=rows[3].vector, top_k=2,
+        )  # fmt: skip
+        assert (hits[0].document_id, hits[0].chunk_index) == ("d1", 1)
+        kw = dict(organization_id="o", workspace_id="w", knowledge_base_ids=["k"], top_k=10)
+        assert await vs.keyword_search(text="orchid", **kw) == []
+        # re-ingested meanwhile: the new row replaces the legacy one
+        await vs.upsert([ChunkVector("o", "w", "k", "d0", 0, rows[0].vector, texts["d0"][0])])
+        assert await vs.count(organization_id="o") == 6
+        assert await vs.legacy_count() == 5
+        assert await vs.move_document("o", "w", "k", "d1", texts["d1"]) == 2
+        found = {
+            (h.document_id, h.chunk_index) for h in await vs.keyword_search(text="orchid", **kw)
+        }
+        assert found == {("d0", 0), ("d1", 0), ("d1", 1)}
+        assert await vs.drop_legacy() is False  # not empty yet
+    async with VectorStore(path, dimension=8) as vs:  # a restart: the job carries on
+        assert vs.legacy == "privexbot_chunks"
+        left = await vs.legacy_documents(10)
+        assert sorted(left) == [("o", "w", "k", "d0"), ("o", "w", "k", "d2")]
+        for org, ws, kb, doc in left:
+            await vs.move_document(org, ws, kb, doc, texts[doc])
+        assert await vs.drop_legacy() is True and vs.legacy is None
+        assert await vs.count(organization_id="o") == 6
+        assert len(await vs.keyword_search(text="orchid", **kw)) == 6
+    async with VectorStore(path, dimension=8) as vs:
+        assert vs.legacy is None
 
 
 async def test_the_lite_client_pings_only_while_a_call_runs(store):
