@@ -133,6 +133,7 @@ MATRIX = {
     "DeleteUpload": "O A WA WE | M",
     "GetDocument": "O A WA WE WV K | M",
     "ListDocuments": "O A WA WE WV K | M",
+    "ListChunks": "O A WA WE WV K | M",
     "DeleteDocument": "O A WA WE | M",
     "CancelIngestion": "O A WA WE | M",
     "WatchIngestion": "O A WA WE WV K | M",

@@ -419,6 +419,47 @@ async def test_search_never_crosses_tenants(client_factory):
         await ask(bob, a_kb.name, "office wifi")
 
 
+async def test_a_documents_chunks_are_listed_with_citations(client_factory):
+    """ListChunks: document order, keyset pages, each chunk's citation; bad input, no
+    credentials and another tenant refused."""
+    owner, stranger, anonymous = client_factory(), client_factory(), client_factory()
+    user = await sign_up(owner)
+    await sign_up(stranger)
+    kb = await new_kb(owner, user.workspace)
+    doc = await ingest(owner, kb.name, "handbook.md")
+    listed, token = [], ""
+    while True:
+        page = await owner.knowledge.ListChunks(
+            knowledge_pb2.ListChunksRequest(parent=doc.name, page_size=2, page_token=token)
+        )
+        assert len(page.chunks) <= 2
+        listed += page.chunks
+        if not (token := page.next_page_token):
+            break
+    assert [c.citation.chunk_index for c in listed] == list(range(doc.chunk_count))
+    assert all(c.citation.document == doc.name and c.text for c in listed)
+    assert listed[0].citation.heading_path[0] == "Northwind Labs Handbook"
+    assert any("every 90 days" in c.text for c in listed)
+
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, None, {"page_size"}):
+        await owner.knowledge.ListChunks(
+            knowledge_pb2.ListChunksRequest(parent=doc.name, page_size=-1)
+        )
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, None, {"page_token"}):
+        await owner.knowledge.ListChunks(
+            knowledge_pb2.ListChunksRequest(parent=doc.name, page_token="nonsense")
+        )
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, None, {"parent"}):
+        await owner.knowledge.ListChunks(knowledge_pb2.ListChunksRequest(parent=kb.name))
+    async with raises(grpc.StatusCode.UNAUTHENTICATED, "CREDENTIALS_MISSING"):
+        await anonymous.knowledge.ListChunks(knowledge_pb2.ListChunksRequest(parent=doc.name))
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
+        await stranger.knowledge.ListChunks(knowledge_pb2.ListChunksRequest(parent=doc.name))
+    missing = doc.name.rsplit("/", 1)[0] + "/nope"
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
+        await owner.knowledge.ListChunks(knowledge_pb2.ListChunksRequest(parent=missing))
+
+
 async def test_preview_and_bad_settings(client, library):
     user, kb = library
     preview = await client.knowledge.PreviewChunking(

@@ -297,6 +297,7 @@ class KnowledgeService(Service):
         "CreateDocument": Rpc(Kind.UNARY, knowledge_pb2.CreateDocumentRequest, resource="parent", request_id=True),
         "GetDocument": Rpc(Kind.UNARY, knowledge_pb2.GetDocumentRequest, resource="name"),
         "ListDocuments": Rpc(Kind.PAGED, knowledge_pb2.ListDocumentsRequest, resource="parent", items="documents"),
+        "ListChunks": Rpc(Kind.PAGED, knowledge_pb2.ListChunksRequest, resource="parent", items="chunks"),
         "DeleteDocument": Rpc(Kind.UNARY, knowledge_pb2.DeleteDocumentRequest, resource="name"),
         "CancelIngestion": Rpc(Kind.UNARY, knowledge_pb2.CancelIngestionRequest, resource="name"),
         "WatchIngestion": Rpc(Kind.SERVER_STREAM, knowledge_pb2.WatchIngestionRequest, resource="name"),
@@ -502,6 +503,20 @@ class KnowledgeService(Service):
             A pager: iterating it yields every Document, fetching pages as needed; ``pages()`` yields each ListDocumentsResponse.
         """
         return self._call("ListDocuments", request, arguments)
+
+    def list_chunks(self, request=None, /, **arguments):
+        """Lists a document's chunks in document order, each with its text and citation.
+
+        Args:
+            request: a ListChunksRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}/documents/{doc}
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every DocumentChunk, fetching pages as needed; ``pages()`` yields each ListChunksResponse.
+        """
+        return self._call("ListChunks", request, arguments)
 
     def delete_document(self, request=None, /, **arguments):
         """Deletes a document and all its vectors (cancelling its ingestion if running).

@@ -107,6 +107,11 @@ class KnowledgeServiceStub:
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListDocumentsRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListDocumentsResponse.FromString,
                 _registered_method=True)
+        self.ListChunks = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/ListChunks',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksResponse.FromString,
+                _registered_method=True)
         self.DeleteDocument = channel.unary_unary(
                 '/privexbot.v1.KnowledgeService/DeleteDocument',
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.DeleteDocumentRequest.SerializeToString,
@@ -250,6 +255,13 @@ class KnowledgeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListChunks(self, request, context):
+        """Lists a document's chunks in document order, each with its text and citation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DeleteDocument(self, request, context):
         """Deletes a document and all its vectors (cancelling its ingestion if running).
         """
@@ -363,6 +375,11 @@ def add_KnowledgeServiceServicer_to_server(servicer, server):
                     servicer.ListDocuments,
                     request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListDocumentsRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListDocumentsResponse.SerializeToString,
+            ),
+            'ListChunks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChunks,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksResponse.SerializeToString,
             ),
             'DeleteDocument': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteDocument,
@@ -770,6 +787,33 @@ class KnowledgeService:
             '/privexbot.v1.KnowledgeService/ListDocuments',
             privexbot_dot_v1_dot_knowledge__pb2.ListDocumentsRequest.SerializeToString,
             privexbot_dot_v1_dot_knowledge__pb2.ListDocumentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChunks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/ListChunks',
+            privexbot_dot_v1_dot_knowledge__pb2.ListChunksRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.ListChunksResponse.FromString,
             options,
             channel_credentials,
             insecure,
