@@ -136,6 +136,7 @@ MATRIX = {
     "ListChunks": "O A WA WE WV K | M",
     "DeleteDocument": "O A WA WE | M",
     "CancelIngestion": "O A WA WE | M",
+    "ReindexDocument": "O A WA WE | M",
     "WatchIngestion": "O A WA WE WV K | M",
     "SearchKnowledgeBase": "O A WA WE WV K | M",
     "PreviewChunking": "O A WA WE WV K | M",

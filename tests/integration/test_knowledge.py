@@ -11,13 +11,13 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
-from helpers import raises, sign_up
+from helpers import join, raises, sign_up
 from sqlalchemy import delete, select, update
 
 from privexbot.knowledge.reindex import FullTextReindex
 from privexbot.knowledge.vectors import LEGACY_COLLECTION, ChunkVector, VectorStore
 from privexbot.store.models import Chunk, Document, VectorOutbox
-from privexbot.v1 import knowledge_pb2, tenant_pb2
+from privexbot.v1 import common_pb2, knowledge_pb2, tenant_pb2
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "knowledge"
 FORMATS = {
@@ -458,6 +458,53 @@ async def test_a_documents_chunks_are_listed_with_citations(client_factory):
     missing = doc.name.rsplit("/", 1)[0] + "/nope"
     async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
         await owner.knowledge.ListChunks(knowledge_pb2.ListChunksRequest(parent=missing))
+
+
+async def test_a_document_is_reindexed_on_demand(client_factory, stack):
+    """ReindexDocument: back through the pipeline, vectors replaced (not added); refused
+    while ingesting, to a viewer, without credentials, from another tenant, for a bad name."""
+    owner, viewer, stranger, anonymous = (client_factory() for _ in range(4))
+    user = await sign_up(owner)
+    await sign_up(stranger)
+    kb = await new_kb(owner, user.workspace)
+    doc = await ingest(owner, kb.name, "handbook.md")
+    ingestion = stack.running.platform.ingestion
+    await ingestion.stop()  # hold it pending: a second request finds it queued
+    try:
+        request = knowledge_pb2.ReindexDocumentRequest(name=doc.name)
+        queued = await owner.knowledge.ReindexDocument(request)
+        assert queued.state == knowledge_pb2.Document.STATE_PENDING
+        async with raises(grpc.StatusCode.FAILED_PRECONDITION, "ALREADY_INGESTING"):
+            await owner.knowledge.ReindexDocument(request)
+    finally:
+        ingestion.start()
+    assert (await until_done(owner, doc.name))[-1].state == READY
+    again = await owner.knowledge.GetDocument(knowledge_pb2.GetDocumentRequest(name=doc.name))
+    assert again.chunk_count == doc.chunk_count
+    scope = ids(doc.name)
+    vectors = stack.running.platform.vectors
+    count = await vectors.count(
+        organization_id=scope["organizations"], document_id=scope["documents"]
+    )
+    assert count == doc.chunk_count
+    assert "every 90 days" in (await ask(owner, kb.name, "office wifi password"))[0].text
+
+    await join(
+        owner,
+        viewer,
+        user.organization,
+        common_pb2.ORGANIZATION_ROLE_MEMBER,
+        [(user.workspace, common_pb2.WORKSPACE_ROLE_VIEWER)],
+    )
+    request = knowledge_pb2.ReindexDocumentRequest(name=doc.name)
+    async with raises(grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"):
+        await viewer.knowledge.ReindexDocument(request)
+    async with raises(grpc.StatusCode.UNAUTHENTICATED, "CREDENTIALS_MISSING"):
+        await anonymous.knowledge.ReindexDocument(request)
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
+        await stranger.knowledge.ReindexDocument(request)
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, None, {"name"}):
+        await owner.knowledge.ReindexDocument(knowledge_pb2.ReindexDocumentRequest(name=kb.name))
 
 
 async def test_preview_and_bad_settings(client, library):

@@ -220,6 +220,10 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
 
     DeleteDocument = standard.delete("documents", resources.DOCUMENT)
 
+    async def ReindexDocument(self, request, context):
+        _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)
+        return document_message(await self.documents.reindex(current().scope, kb_id, doc_id))
+
     async def CancelIngestion(self, request, context):
         _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)
         return document_message(

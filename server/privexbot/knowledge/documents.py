@@ -224,6 +224,21 @@ class Documents:
             await standard.delete(session, doc, given_etag, resources.DOCUMENT, "document.delete")
         self._ingestion.notify()
 
+    async def reindex(self, scope: Scope, kb_id: str, doc_id: str) -> DocumentView:
+        """Queue a document for ingestion again (the pipeline replaces its chunks and
+        vectors); one already pending or processing is FAILED_PRECONDITION."""
+        async with self._sessions() as session, session.begin():
+            doc = await _get(session, scope, kb_id, doc_id)
+            if doc.state in ("pending", "processing"):
+                raise FailedPrecondition(
+                    "ALREADY_INGESTING", f"the document is {doc.state}: wait for it or cancel it"
+                )
+            doc.state, doc.stage, doc.lease_until = "pending", "queued", None
+            doc.attempts, doc.failure_reason, doc.version = 0, "", doc.version + 1
+            doc.updated_at = datetime.now(UTC)
+        self._ingestion.notify()
+        return _view(doc)
+
     async def cancel_ingestion(self, scope: Scope, kb_id: str, doc_id: str) -> DocumentView:
         async with self._sessions() as session, session.begin():
             doc = await _get(session, scope, kb_id, doc_id)

@@ -299,6 +299,7 @@ class KnowledgeService(Service):
         "ListDocuments": Rpc(Kind.PAGED, knowledge_pb2.ListDocumentsRequest, resource="parent", items="documents"),
         "ListChunks": Rpc(Kind.PAGED, knowledge_pb2.ListChunksRequest, resource="parent", items="chunks"),
         "DeleteDocument": Rpc(Kind.UNARY, knowledge_pb2.DeleteDocumentRequest, resource="name"),
+        "ReindexDocument": Rpc(Kind.UNARY, knowledge_pb2.ReindexDocumentRequest, resource="name"),
         "CancelIngestion": Rpc(Kind.UNARY, knowledge_pb2.CancelIngestionRequest, resource="name"),
         "WatchIngestion": Rpc(Kind.SERVER_STREAM, knowledge_pb2.WatchIngestionRequest, resource="name"),
         "SearchKnowledgeBase": Rpc(Kind.UNARY, knowledge_pb2.SearchKnowledgeBaseRequest, resource="name"),
@@ -530,6 +531,19 @@ class KnowledgeService(Service):
             Empty
         """
         return self._call("DeleteDocument", request, arguments)
+
+    def reindex_document(self, request=None, /, **arguments):
+        """Sends a ready, failed or cancelled document through ingestion again with its
+        knowledge base's current settings (its old vectors are replaced).
+
+        Args:
+            request: a ReindexDocumentRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}/documents/{doc}
+
+        Returns:
+            Document
+        """
+        return self._call("ReindexDocument", request, arguments)
 
     def cancel_ingestion(self, request=None, /, **arguments):
         """Stops a document's pending or running ingestion; the document ends

@@ -117,6 +117,11 @@ class KnowledgeServiceStub:
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.DeleteDocumentRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.ReindexDocument = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/ReindexDocument',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.ReindexDocumentRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
+                _registered_method=True)
         self.CancelIngestion = channel.unary_unary(
                 '/privexbot.v1.KnowledgeService/CancelIngestion',
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.CancelIngestionRequest.SerializeToString,
@@ -269,6 +274,14 @@ class KnowledgeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReindexDocument(self, request, context):
+        """Sends a ready, failed or cancelled document through ingestion again with its
+        knowledge base's current settings (its old vectors are replaced).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CancelIngestion(self, request, context):
         """Stops a document's pending or running ingestion; the document ends
         CANCELLED with none of its chunks searchable.
@@ -385,6 +398,11 @@ def add_KnowledgeServiceServicer_to_server(servicer, server):
                     servicer.DeleteDocument,
                     request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.DeleteDocumentRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ReindexDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReindexDocument,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ReindexDocumentRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.Document.SerializeToString,
             ),
             'CancelIngestion': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelIngestion,
@@ -841,6 +859,33 @@ class KnowledgeService:
             '/privexbot.v1.KnowledgeService/DeleteDocument',
             privexbot_dot_v1_dot_knowledge__pb2.DeleteDocumentRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReindexDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/ReindexDocument',
+            privexbot_dot_v1_dot_knowledge__pb2.ReindexDocumentRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
             options,
             channel_credentials,
             insecure,
