@@ -44,6 +44,7 @@ from privexbot.kernel.errors import Unavailable
 from privexbot.knowledge.documents import Documents
 from privexbot.knowledge.ingestion import Ingestion
 from privexbot.knowledge.knowledge_bases import KnowledgeBases
+from privexbot.knowledge.reindex import FullTextReindex
 from privexbot.knowledge.retrieval import Retriever
 from privexbot.knowledge.uploads import Uploads
 from privexbot.knowledge.vectors import VectorStore
@@ -106,6 +107,7 @@ class Platform:
     flow_sandbox: Sandbox
     flow_executor: Executor
     _housekeeping: asyncio.Task | None = None
+    _reindex: asyncio.Task | None = None
 
     @classmethod
     async def create(cls, settings: Settings) -> Platform:
@@ -240,10 +242,19 @@ class Platform:
         await self.store.ping()
 
     def start(self) -> None:
-        """Background work: ingestion (resumes whatever a previous process left), and the
-        sweep of expired uploads and idempotency keys."""
+        """Background work: ingestion (resumes whatever a previous process left), the sweep
+        of expired uploads and idempotency keys, and the full-text re-index of chunks stored
+        before it (resumes too)."""
         self.ingestion.start()
         self._housekeeping = asyncio.create_task(self._sweep_forever())
+        if self.vectors.legacy:
+            self._reindex = asyncio.create_task(self._reindex_full_text())
+
+    async def _reindex_full_text(self) -> None:
+        try:
+            await FullTextReindex(self.sessions, self.vectors).run()
+        except Exception as exc:  # Milvus or SQL down: the next start resumes where it stopped
+            log.warning("full-text re-index stopped: %s", type(exc).__name__)
 
     async def sweep(self) -> None:
         """Discard what has expired: unfinished uploads, idempotency keys."""
@@ -261,8 +272,9 @@ class Platform:
                 log.warning("housekeeping failed: %s", type(exc).__name__)
 
     async def close(self) -> None:
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
+        for task in (self._housekeeping, self._reindex):
+            if task is not None:
+                task.cancel()
         await self.ingestion.stop()
         await self.flow_sandbox.close()
         await asyncio.to_thread(self.sign_in.close)

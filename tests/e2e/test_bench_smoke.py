@@ -20,7 +20,8 @@ SMOKE = {
     "flow.py": (["--nodes", "5", "--rounds", "2", "--chunks", "100", "--pairs", "2"], "per node"),
     "ingest.py": (["--docs", "1", "--paragraphs", "10", "--rounds", "1"], "chunks/s"),
     "rpc_overhead.py": (["--duration", "0.5", "--warmup", "0.2", "--rounds", "1"], "b/a"),
-    "search.py": (["--sizes", "500", "--queries", "5"], "p50"),
+    "recall.py": (["--topics", "3"], "recall@3"),
+    "search.py": (["--sizes", "500", "--queries", "5"], "hybrid p50"),
     "stream.py": (
         ["--samples", "3", "--warmup", "1", "--load-duration", "1", "--no-enclave"],
         "error rate",

@@ -129,6 +129,12 @@ async def test_create_ingest_watch_search_delete_leaves_no_vectors(rest, user, s
     assert citation["headingPath"][0] == "Northwind Labs Handbook"
     assert citation["endOffset"] > citation["startOffset"]
 
+    listed = ok(await rest.get(f"/v1/{doc['name']}/chunks", params={"pageSize": 1000}))
+    assert [c["citation"].get("chunkIndex", 0) for c in listed["chunks"]] == list(range(chunks))
+    queued = ok(await rest.post(f"/v1/{doc['name']}:reindex", json={}))
+    assert queued["state"] in ("STATE_PENDING", "STATE_PROCESSING", "STATE_READY")
+    assert (await watch_until_done(rest, doc["name"]))[-1]["state"] == "STATE_READY"
+
     scope = ids(doc["name"])
     vectors = stack.running.platform.vectors
     org, document_id = scope["organizations"], scope["documents"]

@@ -11,11 +11,13 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
-from helpers import raises, sign_up
-from sqlalchemy import delete, update
+from helpers import join, raises, sign_up
+from sqlalchemy import delete, select, update
 
-from privexbot.store.models import Document, VectorOutbox
-from privexbot.v1 import knowledge_pb2, tenant_pb2
+from privexbot.knowledge.reindex import FullTextReindex
+from privexbot.knowledge.vectors import LEGACY_COLLECTION, ChunkVector, VectorStore
+from privexbot.store.models import Chunk, Document, VectorOutbox
+from privexbot.v1 import common_pb2, knowledge_pb2, tenant_pb2
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "knowledge"
 FORMATS = {
@@ -271,6 +273,50 @@ async def test_a_crash_mid_delete_is_completed_and_orphans_are_reconciled(client
     assert await vectors.count(organization_id=org) == 0
 
 
+async def test_chunks_stored_before_full_text_search_are_reindexed(client, stack, library):
+    """A document indexed before full-text search (its vectors in the legacy collection,
+    no text) keeps answering vector searches; the re-index job moves it with its text from
+    SQL, after which keyword search finds it and the legacy collection is gone."""
+    user, kb = library
+    platform = stack.running.platform
+    vectors = platform.vectors
+    doc = await ingest(client, kb.name, "handbook.md")
+    where = ids(doc.name)
+    org, ws, kb_id, doc_id = (
+        where[k] for k in ("organizations", "workspaces", "knowledgeBases", "documents")
+    )
+    async with platform.sessions() as session:
+        texts = (
+            await session.execute(
+                select(Chunk.index, Chunk.text).where(Chunk.document_id == doc_id)
+            )
+        ).all()
+    embedded = await platform.inference.embed([text for _, text in texts])
+    legacy = VectorStore(vectors.uri, vectors.dimension, collection=LEGACY_COLLECTION)
+    async with legacy:  # the old collection holds this document, the new one nothing of it
+        await legacy.upsert(
+            [
+                ChunkVector(org, ws, kb_id, doc_id, i, v)
+                for (i, _), v in zip(texts, embedded, strict=True)
+            ]
+        )
+    await vectors.delete(organization_id=org, document_id=doc_id)
+    await vectors.close()
+    await vectors.open()
+    try:
+        assert vectors.legacy == LEGACY_COLLECTION
+        assert "every 90 days" in (await ask(client, kb.name, "office wifi password"))[0].text
+        assert await ask(client, kb.name, "expense reports business day", mode=KEYWORD) == []
+        progress = await FullTextReindex(platform.sessions, vectors).run()
+    finally:
+        await vectors.drop_legacy()
+    assert (progress.total, progress.moved, progress.documents) == (len(texts), len(texts), 1)
+    assert progress.done and vectors.legacy is None
+    results = await ask(client, kb.name, "expense reports due business day", mode=KEYWORD)
+    assert "5th business day" in results[0].text
+    assert await vectors.count(organization_id=org) == len(texts)
+
+
 async def test_an_interrupted_ingestion_resumes(client, stack, library):
     user, kb = library
     platform = stack.running.platform
@@ -371,6 +417,94 @@ async def test_search_never_crosses_tenants(client_factory):
     assert all("90 days" not in r.text for r in results)
     async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
         await ask(bob, a_kb.name, "office wifi")
+
+
+async def test_a_documents_chunks_are_listed_with_citations(client_factory):
+    """ListChunks: document order, keyset pages, each chunk's citation; bad input, no
+    credentials and another tenant refused."""
+    owner, stranger, anonymous = client_factory(), client_factory(), client_factory()
+    user = await sign_up(owner)
+    await sign_up(stranger)
+    kb = await new_kb(owner, user.workspace)
+    doc = await ingest(owner, kb.name, "handbook.md")
+    listed, token = [], ""
+    while True:
+        page = await owner.knowledge.ListChunks(
+            knowledge_pb2.ListChunksRequest(parent=doc.name, page_size=2, page_token=token)
+        )
+        assert len(page.chunks) <= 2
+        listed += page.chunks
+        if not (token := page.next_page_token):
+            break
+    assert [c.citation.chunk_index for c in listed] == list(range(doc.chunk_count))
+    assert all(c.citation.document == doc.name and c.text for c in listed)
+    assert listed[0].citation.heading_path[0] == "Northwind Labs Handbook"
+    assert any("every 90 days" in c.text for c in listed)
+
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, None, {"page_size"}):
+        await owner.knowledge.ListChunks(
+            knowledge_pb2.ListChunksRequest(parent=doc.name, page_size=-1)
+        )
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, None, {"page_token"}):
+        await owner.knowledge.ListChunks(
+            knowledge_pb2.ListChunksRequest(parent=doc.name, page_token="nonsense")
+        )
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, None, {"parent"}):
+        await owner.knowledge.ListChunks(knowledge_pb2.ListChunksRequest(parent=kb.name))
+    async with raises(grpc.StatusCode.UNAUTHENTICATED, "CREDENTIALS_MISSING"):
+        await anonymous.knowledge.ListChunks(knowledge_pb2.ListChunksRequest(parent=doc.name))
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
+        await stranger.knowledge.ListChunks(knowledge_pb2.ListChunksRequest(parent=doc.name))
+    missing = doc.name.rsplit("/", 1)[0] + "/nope"
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
+        await owner.knowledge.ListChunks(knowledge_pb2.ListChunksRequest(parent=missing))
+
+
+async def test_a_document_is_reindexed_on_demand(client_factory, stack):
+    """ReindexDocument: back through the pipeline, vectors replaced (not added); refused
+    while ingesting, to a viewer, without credentials, from another tenant, for a bad name."""
+    owner, viewer, stranger, anonymous = (client_factory() for _ in range(4))
+    user = await sign_up(owner)
+    await sign_up(stranger)
+    kb = await new_kb(owner, user.workspace)
+    doc = await ingest(owner, kb.name, "handbook.md")
+    ingestion = stack.running.platform.ingestion
+    await ingestion.stop()  # hold it pending: a second request finds it queued
+    try:
+        request = knowledge_pb2.ReindexDocumentRequest(name=doc.name)
+        queued = await owner.knowledge.ReindexDocument(request)
+        assert queued.state == knowledge_pb2.Document.STATE_PENDING
+        async with raises(grpc.StatusCode.FAILED_PRECONDITION, "ALREADY_INGESTING"):
+            await owner.knowledge.ReindexDocument(request)
+    finally:
+        ingestion.start()
+    assert (await until_done(owner, doc.name))[-1].state == READY
+    again = await owner.knowledge.GetDocument(knowledge_pb2.GetDocumentRequest(name=doc.name))
+    assert again.chunk_count == doc.chunk_count
+    scope = ids(doc.name)
+    vectors = stack.running.platform.vectors
+    count = await vectors.count(
+        organization_id=scope["organizations"], document_id=scope["documents"]
+    )
+    assert count == doc.chunk_count
+    assert "every 90 days" in (await ask(owner, kb.name, "office wifi password"))[0].text
+
+    await join(
+        owner,
+        viewer,
+        user.organization,
+        common_pb2.ORGANIZATION_ROLE_MEMBER,
+        [(user.workspace, common_pb2.WORKSPACE_ROLE_VIEWER)],
+    )
+    request = knowledge_pb2.ReindexDocumentRequest(name=doc.name)
+    async with raises(grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"):
+        await viewer.knowledge.ReindexDocument(request)
+    async with raises(grpc.StatusCode.UNAUTHENTICATED, "CREDENTIALS_MISSING"):
+        await anonymous.knowledge.ReindexDocument(request)
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
+        await stranger.knowledge.ReindexDocument(request)
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, None, {"name"}):
+        await owner.knowledge.ReindexDocument(knowledge_pb2.ReindexDocumentRequest(name=kb.name))
 
 
 async def test_preview_and_bad_settings(client, library):

@@ -20,6 +20,8 @@ import pytest
 from helpers import free_port
 
 from privexbot.kernel.errors import FailedPrecondition, InvalidArgument, Unavailable
+from privexbot.knowledge.milvus import import_milvus_lite, import_pymilvus
+from privexbot.knowledge.vector_filters import SCOPE_FIELDS
 from privexbot.knowledge.vectors import ChunkVector, Hit, VectorStore, vector_id
 
 DIM = 64
@@ -37,6 +39,25 @@ def unit_vectors(rng: np.random.Generator, n: int, dim: int = DIM) -> np.ndarray
 
 def chunks(org, ws, kb, doc, vectors) -> list[ChunkVector]:
     return [ChunkVector(org, ws, kb, doc, i, list(v)) for i, v in enumerate(vectors)]
+
+
+async def keyword(store: VectorStore, org, ws, kbs, text, top_k=10, **kw) -> list[Hit]:
+    return await store.keyword_search(
+        organization_id=org, workspace_id=ws, knowledge_base_ids=kbs, text=text, top_k=top_k, **kw
+    )
+
+
+async def hybrid(store: VectorStore, org, ws, kbs, vector, text, top_k=10, **kw) -> list[Hit]:
+    return await store.hybrid_search(
+        organization_id=org,
+        workspace_id=ws,
+        knowledge_base_ids=kbs,
+        vector=list(vector),
+        text=text,
+        top_k=top_k,
+        pool=top_k * 4,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +202,52 @@ async def test_delete_by_document_kb_workspace_and_org_leaves_zero(store):
     assert await store.count(organization_id=other) == 40
 
 
+TEXTS = [
+    "The interpreter reads a generator expression lazily",
+    "Context managers define __enter__ and __exit__",
+    "A generator function yields values one at a time",
+    "Interior design is not about Python",
+]
+
+
+async def test_full_text_and_hybrid_search_stay_in_their_scope(store):
+    """BM25 ranks whole words (no match inside a word), under the same tenant, knowledge
+    base and document filters as vector search; hybrid fuses both rankings."""
+    rng = np.random.default_rng(11)
+    org, other = new_org(), new_org()
+    vectors = unit_vectors(rng, len(TEXTS))
+    for o in (org, other):
+        await store.upsert(
+            [
+                ChunkVector(o, "w", "k", f"d{i}", 0, list(v), text)
+                for i, (v, text) in enumerate(zip(vectors, TEXTS, strict=True))
+            ]
+        )
+    hits = await keyword(store, org, "w", ["k"], "generator yields")
+    assert [h.document_id for h in hits] == ["d2", "d0"]
+    assert hits[0].score > hits[1].score > 0
+    assert await keyword(store, org, "w", ["k"], "in") == []  # not inside "interior"
+    assert await keyword(store, org, "w", ["k"], "  ") == []
+    assert await keyword(store, org, "w", ["other"], "generator") == []
+    assert await keyword(store, org, "w", ["k"], "generator", document_ids=[]) == []
+    only = await keyword(store, org, "w", ["k"], "generator", document_ids=["d0"])
+    assert [h.document_id for h in only] == ["d0"]
+    assert {h.id for h in await keyword(store, other, "w", ["k"], "generator")}.isdisjoint(
+        h.id for h in hits
+    )
+
+    # d3's vector and d1's words: both rank, fused; the other tenant's rows never appear
+    fused = await hybrid(store, org, "w", ["k"], vectors[3], "context managers")
+    assert {"d3", "d1"} <= {h.document_id for h in fused[:2]}
+    assert {h.id for h in fused}.isdisjoint(
+        h.id for h in await hybrid(store, other, "w", ["k"], vectors[3], "x")
+    )
+    assert await hybrid(store, org, "w", ["k"], vectors[3], "context", document_ids=[]) == []
+    # no searchable word: the vector ranking alone
+    plain = await hybrid(store, org, "w", ["k"], vectors[3], " ")
+    assert plain[0].document_id == "d3" and plain[0].score == pytest.approx(1.0, abs=1e-4)
+
+
 async def test_count_and_document_ids(store):
     rng = np.random.default_rng(5)
     org = new_org()
@@ -254,6 +321,11 @@ async def test_filter_injection_is_refused(store, bad):
         search(store, org, bad, ["k"], v),
         search(store, org, "w", ["k", bad], v),
         search(store, org, "w", ["k"], v, document_ids=["d", bad]),
+        keyword(store, bad, "w", ["k"], "text"),
+        keyword(store, org, "w", ["k", bad], "text"),
+        keyword(store, org, "w", ["k"], "text", document_ids=[bad]),
+        hybrid(store, org, bad, ["k"], v, "text"),
+        hybrid(store, org, "w", ["k"], v, "text", document_ids=["d", bad]),
         store.count(organization_id=bad),
         store.count(organization_id=org, workspace_id=bad),
         store.count(organization_id=org, knowledge_base_id=bad),
@@ -285,6 +357,8 @@ async def test_filter_injection_is_refused(store, bad):
         ({"top_k": 0}, "top_k"),
         ({"top_k": 16_385}, "top_k"),
         ({"knowledge_base_ids": "kb"}, "knowledge_base_ids"),
+        ({"text": 5}, "text"),
+        ({"pool": 0}, "pool"),
     ],
 )
 async def test_bad_search_arguments(store, kwargs, field):
@@ -295,8 +369,12 @@ async def test_bad_search_arguments(store, kwargs, field):
         vector=[1.0] * DIM,
         top_k=5,
     )
+    if field in ("text", "pool"):  # hybrid search only
+        call, args = store.hybrid_search, {**args, "text": "t", "pool": 5}
+    else:
+        call = store.search
     with pytest.raises(InvalidArgument) as err:
-        await store.search(**{**args, **kwargs})
+        await call(**{**args, **kwargs})
     assert err.value.violations[0].field == field
 
 
@@ -347,6 +425,84 @@ async def test_data_survives_reopen_and_schema_is_checked(tmp_path):
     # pkg_resources was only stood in for while milvus_lite imported
     leaked = sys.modules.get("pkg_resources")
     assert leaked is None or hasattr(leaked, "working_set")
+
+
+def make_legacy_collection(path: str, rows: list[ChunkVector]) -> None:
+    """A collection as stores made it before full-text search: no text, no BM25."""
+    from pymilvus import DataType, MilvusClient
+
+    import_pymilvus()
+    import_milvus_lite()
+    client = MilvusClient(path)
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=8)
+    for name in ("organization_id", "workspace_id", "knowledge_base_id", "document_id"):
+        schema.add_field(name, DataType.VARCHAR, max_length=64)
+    schema.add_field("chunk_index", DataType.INT64)
+    index = client.prepare_index_params()
+    index.add_index("vector", index_type="FLAT", metric_type="IP")
+    client.create_collection("privexbot_chunks", schema=schema, index_params=index)
+    client.upsert(
+        "privexbot_chunks",
+        [
+            {
+                "id": c.id,
+                "vector": c.vector,
+                **{k: getattr(c, k) for k in SCOPE_FIELDS},
+                "chunk_index": c.chunk_index,
+            }
+            for c in rows
+        ],
+    )
+    client.close()
+
+
+async def test_a_legacy_collection_keeps_serving_while_its_chunks_move(tmp_path):
+    """Chunks stored before full-text search stay found by vector search, re-ingested ones
+    supersede them, and moving them (resumable: the store may close in between) makes
+    them found by keyword too; the legacy collection goes once empty."""
+    path = str(tmp_path / "legacy.db")
+    rng = np.random.default_rng(12)
+    rows = [
+        ChunkVector("o", "w", "k", f"d{d}", i, list(v))
+        for d in range(3)
+        for i, v in enumerate(unit_vectors(rng, 2, dim=8))
+    ]
+    await asyncio.to_thread(make_legacy_collection, path, rows)
+    texts = {f"d{d}": {i: f"document {d} chunk{i} orchid" for i in range(2)} for d in range(3)}
+
+    async with VectorStore(path, dimension=8) as vs:
+        assert vs.legacy == "privexbot_chunks"
+        assert await vs.count(organization_id="o") == 6
+        hits = await vs.search(
+            organization_id="o", workspace_id="w", knowledge_base_ids=["k"],
+            vector=rows[3].vector, top_k=2,
+        )  # fmt: skip
+        assert (hits[0].document_id, hits[0].chunk_index) == ("d1", 1)
+        kw = dict(organization_id="o", workspace_id="w", knowledge_base_ids=["k"], top_k=10)
+        assert await vs.keyword_search(text="orchid", **kw) == []
+        # re-ingested meanwhile: the new row replaces the legacy one
+        await vs.upsert([ChunkVector("o", "w", "k", "d0", 0, rows[0].vector, texts["d0"][0])])
+        assert await vs.count(organization_id="o") == 6
+        assert await vs.legacy_count() == 5
+        assert await vs.move_document("o", "w", "k", "d1", texts["d1"]) == 2
+        found = {
+            (h.document_id, h.chunk_index) for h in await vs.keyword_search(text="orchid", **kw)
+        }
+        assert found == {("d0", 0), ("d1", 0), ("d1", 1)}
+        assert await vs.drop_legacy() is False  # not empty yet
+    async with VectorStore(path, dimension=8) as vs:  # a restart: the job carries on
+        assert vs.legacy == "privexbot_chunks"
+        left = await vs.legacy_documents(10)
+        assert sorted(left) == [("o", "w", "k", "d0"), ("o", "w", "k", "d2")]
+        for org, ws, kb, doc in left:
+            await vs.move_document(org, ws, kb, doc, texts[doc])
+        assert await vs.drop_legacy() is True and vs.legacy is None
+        assert await vs.count(organization_id="o") == 6
+        assert len(await vs.keyword_search(text="orchid", **kw)) == 6
+    async with VectorStore(path, dimension=8) as vs:
+        assert vs.legacy is None
 
 
 async def test_the_lite_client_pings_only_while_a_call_runs(store):

@@ -11,7 +11,7 @@ from privexbot.kernel import resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument
 from privexbot.knowledge import chunking
-from privexbot.knowledge.documents import Declared, DocumentView
+from privexbot.knowledge.documents import ChunkView, Declared, DocumentView
 from privexbot.knowledge.knowledge_bases import KnowledgeBaseView
 from privexbot.knowledge.search import Citation, ScoredCitation
 from privexbot.knowledge.uploads import UploadView
@@ -78,6 +78,10 @@ def upload_message(upload: UploadView) -> knowledge_pb2.Upload:
 
 def citation_message(citation: Citation) -> knowledge_pb2.Citation:
     return knowledge_pb2.Citation(**asdict(citation))
+
+
+def chunk_message(chunk: ChunkView) -> knowledge_pb2.DocumentChunk:
+    return knowledge_pb2.DocumentChunk(text=chunk.text, citation=citation_message(chunk.citation))
 
 
 def scored_citation_message(scored: ScoredCitation) -> knowledge_pb2.ScoredCitation:
@@ -206,7 +210,19 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         knowledge_pb2.ListDocumentsResponse, "documents", document_message, resources.KNOWLEDGE_BASE
     )
 
+    ListChunks = standard.list_(
+        knowledge_pb2.ListChunksResponse,
+        "documents",
+        chunk_message,
+        resources.DOCUMENT,
+        lister="list_chunks",
+    )
+
     DeleteDocument = standard.delete("documents", resources.DOCUMENT)
+
+    async def ReindexDocument(self, request, context):
+        _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)
+        return document_message(await self.documents.reindex(current().scope, kb_id, doc_id))
 
     async def CancelIngestion(self, request, context):
         _, _, kb_id, doc_id = resources.DOCUMENT.parse(request.name)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 
-from privexbot.kernel import resources, standard
+from privexbot.kernel import pagination, resources, standard
 from privexbot.kernel.errors import FailedPrecondition, InvalidArgument
 from privexbot.kernel.resources import Scope
 from privexbot.kernel.views import InWorkspace, from_row
@@ -21,9 +21,16 @@ from privexbot.knowledge import chunking, parsing
 from privexbot.knowledge.ingestion import TERMINAL, chunking_config
 from privexbot.knowledge.knowledge_bases import get_row as get_knowledge_base
 from privexbot.knowledge.knowledge_bases import validated_chunking
+from privexbot.knowledge.search import Citation, citation_of
 from privexbot.store.models import Chunk, Document, DocumentContent, VectorOutbox
 
 WATCH_INTERVAL = 0.2
+
+
+@dataclass(frozen=True)
+class ChunkView:
+    text: str
+    citation: Citation
 
 
 @dataclass(frozen=True)
@@ -191,12 +198,46 @@ class Documents:
             )
         return [_view(d) for d in rows], next_token
 
+    async def list_chunks(
+        self, scope: Scope, kb_id: str, doc_id: str, size: int, token: str
+    ) -> tuple[list[ChunkView], str]:
+        """A document's chunks in document order, a keyset page on the chunk index."""
+        query_id = ("chunks", kb_id, doc_id)
+        after = pagination.decode(token, query_id)
+        if after is not None and not after.isdigit():
+            raise InvalidArgument.field("page_token", "is not a token of this list")
+        query = select(Chunk).where(Chunk.knowledge_base_id == kb_id, Chunk.document_id == doc_id)
+        if after is not None:
+            query = query.where(Chunk.index > int(after))
+        async with self._sessions() as session:
+            doc = await _get(session, scope, kb_id, doc_id)
+            rows = list(
+                (await session.execute(query.order_by(Chunk.index).limit(size + 1))).scalars()
+            )
+        chunks, next_token = pagination.page(rows, size, lambda c: str(c.index), query_id)
+        return [ChunkView(c.text, citation_of(c, doc)) for c in chunks], next_token
+
     async def delete(self, scope: Scope, kb_id: str, doc_id: str, given_etag: str) -> None:
         async with self._sessions() as session, session.begin():
             doc = await _get(session, scope, kb_id, doc_id)
             session.add(owed_vectors(doc))
             await standard.delete(session, doc, given_etag, resources.DOCUMENT, "document.delete")
         self._ingestion.notify()
+
+    async def reindex(self, scope: Scope, kb_id: str, doc_id: str) -> DocumentView:
+        """Queue a document for ingestion again (the pipeline replaces its chunks and
+        vectors); one already pending or processing is FAILED_PRECONDITION."""
+        async with self._sessions() as session, session.begin():
+            doc = await _get(session, scope, kb_id, doc_id)
+            if doc.state in ("pending", "processing"):
+                raise FailedPrecondition(
+                    "ALREADY_INGESTING", f"the document is {doc.state}: wait for it or cancel it"
+                )
+            doc.state, doc.stage, doc.lease_until = "pending", "queued", None
+            doc.attempts, doc.failure_reason, doc.version = 0, "", doc.version + 1
+            doc.updated_at = datetime.now(UTC)
+        self._ingestion.notify()
+        return _view(doc)
 
     async def cancel_ingestion(self, scope: Scope, kb_id: str, doc_id: str) -> DocumentView:
         async with self._sessions() as session, session.begin():

@@ -182,6 +182,7 @@ class Ingestion:
                         document_id=document_id,
                         chunk_index=c.index,
                         vector=vector,
+                        text=c.text,
                     )
                     for c, vector in zip(batch, embeddings, strict=True)
                 ]

@@ -111,33 +111,23 @@ class Retriever:
         embedding=None,
     ) -> list[search.Result]:
         """``embedding``: the query's embedding already under way, if any."""
-        pool = settings.top_k * 4 if settings.mode == "hybrid" else settings.top_k
-        ranked: list[tuple[str, int, float]] = []
-        if settings.mode in ("vector", "hybrid"):
+        where = {
+            "organization_id": scope.organization_id,
+            "workspace_id": scope.workspace_id,
+            "knowledge_base_ids": kb_ids,
+            "top_k": settings.top_k,
+            "document_ids": document_ids,
+        }
+        if settings.mode == "keyword":
+            ranked = await search.keyword_search(self._vectors, query=query, **where)
+        else:
             (vector,) = await (embedding or self._embed([query]))
-            vector_ranked = await search.vector_search(
-                self._vectors,
-                organization_id=scope.organization_id,
-                workspace_id=scope.workspace_id,
-                knowledge_base_ids=kb_ids,
-                vector=vector,
-                top_k=pool,
-                document_ids=document_ids,
-            )
-            ranked = vector_ranked
-        if settings.mode in ("keyword", "hybrid"):
-            keyword_ranked = await search.keyword_search(
-                self._sessions,
-                knowledge_base_ids=kb_ids,
-                query=query,
-                top_k=pool,
-                document_ids=document_ids,
-            )
-            ranked = (
-                keyword_ranked
-                if settings.mode == "keyword"
-                else search.fuse(vector_ranked, keyword_ranked, top_k=settings.top_k)
-            )
+            if settings.mode == "hybrid":
+                ranked = await search.hybrid_search(
+                    self._vectors, query=query, vector=vector, **where
+                )
+            else:
+                ranked = await search.vector_search(self._vectors, vector=vector, **where)
         ranked = [r for r in ranked[: settings.top_k] if r[2] >= settings.score_threshold]
         return await self._results(ranked)
 

@@ -1,24 +1,16 @@
-"""Retrieval: vector (Milvus), keyword (BM25 over the chunks in SQL) and hybrid (reciprocal
-rank fusion of the two). Every query is confined to one tenant's knowledge bases."""
+"""Retrieval, all inside Milvus: vector (dense), keyword (BM25 full-text search) and hybrid
+(one hybrid_search of both, fused by reciprocal rank). Every query is confined to one
+tenant's knowledge bases; why: docs/decisions/0011-search-in-milvus.md."""
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import func, or_, select
-
 from privexbot.kernel import resources
-from privexbot.knowledge.vectors import VectorStore
+from privexbot.knowledge.vectors import MAX_TOP_K, Hit, VectorStore
 from privexbot.store.models import Chunk, Document
 
-TOKEN = re.compile(r"\w+")
-MAX_QUERY_TERMS = 16
-KEYWORD_CANDIDATES = 2000
-RRF_K = 60  # the usual reciprocal-rank-fusion constant
-BM25_K1, BM25_B = 1.2, 0.75
+HYBRID_POOL = 4  # candidates per ranking, × top_k, before fusion
 
 
 @dataclass(frozen=True)
@@ -77,15 +69,6 @@ def citation_of(chunk: Chunk, document: Document) -> Citation:
     )
 
 
-def terms(text: str) -> list[str]:
-    seen = dict.fromkeys(t.lower() for t in TOKEN.findall(text) if len(t) > 1)
-    return list(seen)[:MAX_QUERY_TERMS]
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 async def vector_search(
     vectors: VectorStore,
     *,
@@ -110,67 +93,53 @@ async def vector_search(
 
 
 async def keyword_search(
-    sessions,
+    vectors: VectorStore,
     *,
+    organization_id: str,
+    workspace_id: str,
     knowledge_base_ids: list[str],
     query: str,
     top_k: int,
     document_ids: list[str] | None,
 ) -> list[tuple[str, int, float]]:
-    """BM25 over the knowledge bases' chunks: document frequencies and lengths from SQL,
-    scores normalised to 0..1 (the best match scores 1)."""
-    words = terms(query)
-    if not words:
-        return []
-    in_scope = [Chunk.knowledge_base_id.in_(knowledge_base_ids)]
-    if document_ids is not None:
-        in_scope.append(Chunk.document_id.in_(document_ids))
-    text = func.lower(Chunk.text)
-    matches = {w: text.like(f"%{_escape_like(w)}%", escape="\\") for w in words}
-    async with sessions() as session:
-        total, average = (
-            await session.execute(
-                select(func.count(), func.avg(func.length(Chunk.text))).where(*in_scope)
-            )
-        ).one()
-        if not total:
-            return []
-        frequency = {
-            w: await session.scalar(select(func.count()).where(*in_scope, match))
-            for w, match in matches.items()
-        }
-        rows = (
-            await session.execute(
-                select(Chunk.document_id, Chunk.index, Chunk.text)
-                .where(*in_scope, or_(*matches.values()))
-                .limit(KEYWORD_CANDIDATES)
-            )
-        ).all()
-    scored = []
-    for document_id, index, chunk_text in rows:
-        counts = Counter(t.lower() for t in TOKEN.findall(chunk_text))
-        length = len(chunk_text) / float(average or 1)  # AVG is a Decimal on PostgreSQL
-        score = 0.0
-        for w in words:
-            tf = counts.get(w, 0) or chunk_text.lower().count(w)
-            if not tf:
-                continue
-            idf = math.log(1 + (total - frequency[w] + 0.5) / (frequency[w] + 0.5))
-            score += idf * tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * length))
-        scored.append((document_id, index, score))
-    scored.sort(key=lambda r: r[2], reverse=True)
-    best = scored[0][2] if scored else 1.0
-    return [(d, i, s / best) for d, i, s in scored[:top_k] if s > 0]
+    """Milvus full-text (BM25) search; scores normalised to 0..1 (the best match scores 1)."""
+    hits = await vectors.keyword_search(
+        organization_id=organization_id,
+        workspace_id=workspace_id,
+        knowledge_base_ids=knowledge_base_ids,
+        text=query,
+        top_k=top_k,
+        document_ids=document_ids,
+    )
+    return _relative(hits)
 
 
-def fuse(*rankings: list[tuple[str, int, float]], top_k: int) -> list[tuple[str, int, float]]:
-    """Reciprocal rank fusion; scores rescaled so the best fused result scores 1."""
-    fused: dict[tuple[str, int], float] = {}
-    for ranking in rankings:
-        for rank, (document_id, index, _) in enumerate(ranking):
-            fused[(document_id, index)] = fused.get((document_id, index), 0.0) + 1 / (
-                RRF_K + rank + 1
-            )
-    ordered = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:top_k]
-    best = ordered[0][1] if ordered else 1.0
-    return [(d, i, score / best) for (d, i), score in ordered]
+async def hybrid_search(
+    vectors: VectorStore,
+    *,
+    organization_id: str,
+    workspace_id: str,
+    knowledge_base_ids: list[str],
+    query: str,
+    vector: list[float],
+    top_k: int,
+    document_ids: list[str] | None,
+) -> list[tuple[str, int, float]]:
+    """Dense and BM25 fused by reciprocal rank in one Milvus call, each ranking drawing from
+    ``HYBRID_POOL`` × ``top_k`` candidates; scores rescaled so the best scores 1."""
+    hits = await vectors.hybrid_search(
+        organization_id=organization_id,
+        workspace_id=workspace_id,
+        knowledge_base_ids=knowledge_base_ids,
+        vector=vector,
+        text=query,
+        top_k=top_k,
+        pool=min(MAX_TOP_K, top_k * HYBRID_POOL),
+        document_ids=document_ids,
+    )
+    return _relative(hits)
+
+
+def _relative(hits: list[Hit]) -> list[tuple[str, int, float]]:
+    best = hits[0].score if hits and hits[0].score > 0 else 1.0
+    return [(h.document_id, h.chunk_index, h.score / best) for h in hits]

@@ -297,7 +297,9 @@ class KnowledgeService(Service):
         "CreateDocument": Rpc(Kind.UNARY, knowledge_pb2.CreateDocumentRequest, resource="parent", request_id=True),
         "GetDocument": Rpc(Kind.UNARY, knowledge_pb2.GetDocumentRequest, resource="name"),
         "ListDocuments": Rpc(Kind.PAGED, knowledge_pb2.ListDocumentsRequest, resource="parent", items="documents"),
+        "ListChunks": Rpc(Kind.PAGED, knowledge_pb2.ListChunksRequest, resource="parent", items="chunks"),
         "DeleteDocument": Rpc(Kind.UNARY, knowledge_pb2.DeleteDocumentRequest, resource="name"),
+        "ReindexDocument": Rpc(Kind.UNARY, knowledge_pb2.ReindexDocumentRequest, resource="name"),
         "CancelIngestion": Rpc(Kind.UNARY, knowledge_pb2.CancelIngestionRequest, resource="name"),
         "WatchIngestion": Rpc(Kind.SERVER_STREAM, knowledge_pb2.WatchIngestionRequest, resource="name"),
         "SearchKnowledgeBase": Rpc(Kind.UNARY, knowledge_pb2.SearchKnowledgeBaseRequest, resource="name"),
@@ -503,6 +505,20 @@ class KnowledgeService(Service):
         """
         return self._call("ListDocuments", request, arguments)
 
+    def list_chunks(self, request=None, /, **arguments):
+        """Lists a document's chunks in document order, each with its text and citation.
+
+        Args:
+            request: a ListChunksRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}/documents/{doc}
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every DocumentChunk, fetching pages as needed; ``pages()`` yields each ListChunksResponse.
+        """
+        return self._call("ListChunks", request, arguments)
+
     def delete_document(self, request=None, /, **arguments):
         """Deletes a document and all its vectors (cancelling its ingestion if running).
 
@@ -515,6 +531,19 @@ class KnowledgeService(Service):
             Empty
         """
         return self._call("DeleteDocument", request, arguments)
+
+    def reindex_document(self, request=None, /, **arguments):
+        """Sends a ready, failed or cancelled document through ingestion again with its
+        knowledge base's current settings (its old vectors are replaced).
+
+        Args:
+            request: a ReindexDocumentRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}/documents/{doc}
+
+        Returns:
+            Document
+        """
+        return self._call("ReindexDocument", request, arguments)
 
     def cancel_ingestion(self, request=None, /, **arguments):
         """Stops a document's pending or running ingestion; the document ends

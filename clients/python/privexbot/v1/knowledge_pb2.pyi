@@ -441,6 +441,32 @@ class ListDocumentsResponse(_message.Message):
     next_page_token: str
     def __init__(self, documents: _Optional[_Iterable[_Union[Document, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class ListChunksRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListChunksResponse(_message.Message):
+    __slots__ = ("chunks", "next_page_token")
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    chunks: _containers.RepeatedCompositeFieldContainer[DocumentChunk]
+    next_page_token: str
+    def __init__(self, chunks: _Optional[_Iterable[_Union[DocumentChunk, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DocumentChunk(_message.Message):
+    __slots__ = ("text", "citation")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    CITATION_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    citation: Citation
+    def __init__(self, text: _Optional[str] = ..., citation: _Optional[_Union[Citation, _Mapping]] = ...) -> None: ...
+
 class DeleteDocumentRequest(_message.Message):
     __slots__ = ("name", "etag")
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -450,6 +476,12 @@ class DeleteDocumentRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class CancelIngestionRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ReindexDocumentRequest(_message.Message):
     __slots__ = ("name",)
     NAME_FIELD_NUMBER: _ClassVar[int]
     name: str

@@ -107,10 +107,20 @@ class KnowledgeServiceStub:
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListDocumentsRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListDocumentsResponse.FromString,
                 _registered_method=True)
+        self.ListChunks = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/ListChunks',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksResponse.FromString,
+                _registered_method=True)
         self.DeleteDocument = channel.unary_unary(
                 '/privexbot.v1.KnowledgeService/DeleteDocument',
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.DeleteDocumentRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.ReindexDocument = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/ReindexDocument',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.ReindexDocumentRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
                 _registered_method=True)
         self.CancelIngestion = channel.unary_unary(
                 '/privexbot.v1.KnowledgeService/CancelIngestion',
@@ -250,8 +260,23 @@ class KnowledgeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListChunks(self, request, context):
+        """Lists a document's chunks in document order, each with its text and citation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DeleteDocument(self, request, context):
         """Deletes a document and all its vectors (cancelling its ingestion if running).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReindexDocument(self, request, context):
+        """Sends a ready, failed or cancelled document through ingestion again with its
+        knowledge base's current settings (its old vectors are replaced).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -364,10 +389,20 @@ def add_KnowledgeServiceServicer_to_server(servicer, server):
                     request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListDocumentsRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListDocumentsResponse.SerializeToString,
             ),
+            'ListChunks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChunks,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksResponse.SerializeToString,
+            ),
             'DeleteDocument': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteDocument,
                     request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.DeleteDocumentRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ReindexDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReindexDocument,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ReindexDocumentRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.Document.SerializeToString,
             ),
             'CancelIngestion': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelIngestion,
@@ -781,6 +816,33 @@ class KnowledgeService:
             _registered_method=True)
 
     @staticmethod
+    def ListChunks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/ListChunks',
+            privexbot_dot_v1_dot_knowledge__pb2.ListChunksRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.ListChunksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def DeleteDocument(request,
             target,
             options=(),
@@ -797,6 +859,33 @@ class KnowledgeService:
             '/privexbot.v1.KnowledgeService/DeleteDocument',
             privexbot_dot_v1_dot_knowledge__pb2.DeleteDocumentRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReindexDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/ReindexDocument',
+            privexbot_dot_v1_dot_knowledge__pb2.ReindexDocumentRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
             options,
             channel_credentials,
             insecure,
