@@ -22,7 +22,8 @@ from helpers import free_port
 from privexbot.kernel.errors import FailedPrecondition, InvalidArgument, Unavailable
 from privexbot.knowledge.milvus import import_milvus_lite, import_pymilvus
 from privexbot.knowledge.vector_filters import SCOPE_FIELDS
-from privexbot.knowledge.vectors import ChunkVector, Hit, VectorStore, vector_id
+from privexbot.knowledge.vector_search import Hit
+from privexbot.knowledge.vectors import ChunkVector, VectorStore, vector_id
 
 DIM = 64
 SERVER = Path(__file__).resolve().parents[2] / "server"

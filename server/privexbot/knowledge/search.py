@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from privexbot.kernel import resources
-from privexbot.knowledge.vectors import MAX_TOP_K, Hit, VectorStore
+from privexbot.knowledge.collection import MAX_TOP_K
+from privexbot.knowledge.vector_search import Hit
+from privexbot.knowledge.vectors import VectorStore
 from privexbot.store.models import Chunk, Document
 
 HYBRID_POOL = 4  # candidates per ranking, × top_k, before fusion
