@@ -12,6 +12,7 @@ from sqlalchemy import and_, or_, select
 from privexbot.kernel import tasks
 from privexbot.kernel.resources import Scope
 from privexbot.knowledge import search
+from privexbot.knowledge.collection import MAX_TOP_K
 from privexbot.knowledge.knowledge_bases import DEFAULT_RETRIEVAL
 from privexbot.knowledge.knowledge_bases import get_row as get_knowledge_base
 from privexbot.knowledge.vectors import VectorStore
@@ -119,15 +120,17 @@ class Retriever:
             "document_ids": document_ids,
         }
         if settings.mode == "keyword":
-            ranked = await search.keyword_search(self._vectors, query=query, **where)
+            hits = await self._vectors.keyword_search(text=query, **where)
         else:
             (vector,) = await (embedding or self._embed([query]))
             if settings.mode == "hybrid":
-                ranked = await search.hybrid_search(
-                    self._vectors, query=query, vector=vector, **where
+                pool = min(MAX_TOP_K, settings.top_k * search.HYBRID_POOL)
+                hits = await self._vectors.hybrid_search(
+                    text=query, vector=vector, pool=pool, **where
                 )
             else:
-                ranked = await search.vector_search(self._vectors, vector=vector, **where)
+                hits = await self._vectors.search(vector=vector, **where)
+        ranked = search.ranked(hits, relative=settings.mode != "vector")
         ranked = [r for r in ranked[: settings.top_k] if r[2] >= settings.score_threshold]
         return await self._results(ranked)
 
