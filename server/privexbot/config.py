@@ -32,6 +32,9 @@ class Settings:
     workers: int = 1
     database_url: str = "sqlite+aiosqlite:///var/privexbot.db"
     redis_url: str = ""
+    # Per process; a call finding every connection busy waits up to the timeout for one.
+    redis_max_connections: int = 200
+    redis_pool_timeout_seconds: float = 2.0
     milvus_uri: str = "var/milvus.db"
     inference_base_url: str = "http://127.0.0.1:8300/v1"
     inference_api_key: str = "dev-enclave-key"
@@ -182,6 +185,8 @@ ENVIRONMENT = {
     "WORKERS": "workers",
     "DATABASE_URL": "database_url",
     "REDIS_URL": "redis_url",
+    "REDIS_MAX_CONNECTIONS": "redis_max_connections",
+    "REDIS_POOL_TIMEOUT_SECONDS": "redis_pool_timeout_seconds",
     "MILVUS_URI": "milvus_uri",
     "INFERENCE_BASE_URL": "inference_base_url",
     "INFERENCE_API_KEY": "inference_api_key",

@@ -113,7 +113,9 @@ class Platform:
     async def create(cls, settings: Settings) -> Platform:
         engine = db.create_engine(settings.database_url)
         sessions = db.sessionmaker(engine)
-        store = ephemeral.connect(settings.redis_url)
+        store = ephemeral.connect(
+            settings.redis_url, settings.redis_max_connections, settings.redis_pool_timeout_seconds
+        )
         stamps = Stamps(store)
         tokens = AccessTokens(settings, store)
         api_keys = ApiKeys(sessions, store)

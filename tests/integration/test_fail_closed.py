@@ -14,6 +14,7 @@ from helpers import free_port, raises, sign_up
 from signers import evm_signer
 from stacks import start_stack, stop_stack
 
+from privexbot.client import Client
 from privexbot.v1 import auth_pb2, common_pb2
 
 
@@ -80,6 +81,22 @@ async def test_store_outage_fails_closed_and_turns_health_not_serving(doomed_red
                     if reply.status == health_pb2.HealthCheckResponse.NOT_SERVING:
                         break
                     await asyncio.sleep(0.05)
+        await client.close()
+    finally:
+        await stop_stack(stack)
+
+
+async def test_busy_redis_pool_waits_instead_of_failing(tmp_path):
+    """More callers than Redis connections: each waits for a free one (none answers
+    UNAVAILABLE), as 100 callers did against the old non-blocking pool of 100."""
+    stack = await start_stack("postgres", tmp_path, redis_max_connections=2)
+    try:
+        client = Client(stack.target)
+        await sign_up(client, "crowd")
+        replies = await asyncio.gather(
+            *(client.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest()) for _ in range(60))
+        )
+        assert len({reply.user.name for reply in replies}) == 1
         await client.close()
     finally:
         await stop_stack(stack)

@@ -96,13 +96,22 @@ class MemoryStore:
 
 
 class RedisStore:
-    def __init__(self, url: str) -> None:
+    """``max_connections`` per process; a call finding them all busy waits for one up to
+    ``pool_timeout`` seconds (then UNAVAILABLE) instead of failing at once."""
+
+    def __init__(self, url: str, max_connections: int = 200, pool_timeout: float = 2.0) -> None:
         import redis.asyncio as redis
 
         self._errors = (redis.RedisError, OSError)
-        self._redis = redis.Redis.from_url(
-            url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+        pool = redis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=pool_timeout,
+            decode_responses=True,
+            socket_timeout=2,
+            socket_connect_timeout=2,
         )
+        self._redis = redis.Redis(connection_pool=pool)
 
     async def _call(self, coro):
         try:
@@ -158,5 +167,9 @@ class RedisStore:
         await self._redis.aclose()
 
 
-def connect(redis_url: str) -> EphemeralStore:
-    return RedisStore(redis_url) if redis_url else MemoryStore()
+def connect(
+    redis_url: str, max_connections: int = 200, pool_timeout: float = 2.0
+) -> EphemeralStore:
+    if not redis_url:
+        return MemoryStore()
+    return RedisStore(redis_url, max_connections, pool_timeout)
