@@ -43,6 +43,9 @@ class Settings:
     # ends UNAVAILABLE (a hung or overloaded endpoint) instead of holding the caller.
     inference_first_token_timeout_seconds: float = 30.0
     inference_idle_timeout_seconds: float = 15.0
+    # How long a document keeps waiting (retries backing off to hourly) for an unavailable
+    # enclave or vector store before it is FAILED.
+    ingestion_retry_hours: float = 72.0
     embedding_model: str = "all-minilm-l6-v2"
     attestation: str = "off"
     # ATTESTATION=required: comma-separated hex allowlists, and the exact docker-compose file
@@ -193,6 +196,7 @@ ENVIRONMENT = {
     "INFERENCE_MODEL": "inference_model",
     "INFERENCE_FIRST_TOKEN_TIMEOUT_SECONDS": "inference_first_token_timeout_seconds",
     "INFERENCE_IDLE_TIMEOUT_SECONDS": "inference_idle_timeout_seconds",
+    "INGESTION_RETRY_HOURS": "ingestion_retry_hours",
     "EMBEDDING_MODEL": "embedding_model",
     "ATTESTATION": "attestation",
     "ATTESTATION_MRTD": "attestation_mrtd",

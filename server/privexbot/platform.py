@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -136,7 +136,12 @@ class Platform:
             await vectors.open()
         except Unavailable as exc:  # health keeps KnowledgeService NOT_SERVING and retries
             log.warning("vector store unavailable at startup: %s", exc)
-        ingestion = Ingestion(sessions, vectors, inference.embed)
+        ingestion = Ingestion(
+            sessions,
+            vectors,
+            inference.embed,
+            retry_for=timedelta(hours=settings.ingestion_retry_hours),
+        )
         documents = Documents(sessions, ingestion)
         retriever = Retriever(sessions, vectors, inference.embed)
         references = References(sessions, inference.list_models)

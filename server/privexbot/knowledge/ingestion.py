@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 
-from privexbot.kernel.errors import DomainError, InvalidArgument
+from privexbot.kernel.errors import DomainError, InvalidArgument, Unavailable
 from privexbot.knowledge import chunking, parsing
 from privexbot.knowledge.vectors import ChunkVector, VectorStore
 from privexbot.store.models import Chunk, Document, DocumentContent, KnowledgeBase, VectorOutbox
@@ -25,7 +25,24 @@ log = logging.getLogger("privexbot.ingestion")
 
 EMBED_BATCH = 32
 LEASE = timedelta(seconds=60)
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # for failures other than an unavailable dependency
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """How long a document waits after its ``attempt``-th try met an unavailable dependency
+    (the enclave, the vector store): doubling from a minute, at most an hour."""
+    return timedelta(seconds=min(60 * 2 ** min(attempt - 1, 12), 3600))
+
+
+def attempts_within(limit: timedelta) -> int:
+    """How many tries the delays of ``retry_delay`` fit into ``limit``."""
+    attempts, waited = 0, timedelta()
+    while waited < limit:
+        attempts += 1
+        waited += retry_delay(attempts)
+    return max(attempts, 1)
+
+
 TERMINAL = ("ready", "failed", "cancelled")
 
 
@@ -42,9 +59,13 @@ class Cancelled(Exception):
 
 
 class Ingestion:
-    def __init__(self, sessions, vectors: VectorStore, embed) -> None:
-        """``embed``: async (texts) -> vectors, the inference gateway's embeddings."""
+    def __init__(
+        self, sessions, vectors: VectorStore, embed, retry_for: timedelta = timedelta(days=3)
+    ) -> None:
+        """``embed``: async (texts) -> vectors, the inference gateway's embeddings.
+        ``retry_for``: how long a document keeps waiting for an unavailable dependency."""
         self._sessions, self._vectors, self._embed = sessions, vectors, embed
+        self._unavailable_attempts = attempts_within(retry_for)
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
 
@@ -126,8 +147,10 @@ class Ingestion:
             log.info("ingestion of %s stopped: cancelled or deleted", document_id)
         except InvalidArgument as exc:  # the document itself is bad: retrying cannot help
             await self._finish(document_id, "failed", exc.message)
-        except DomainError as exc:  # e.g. the enclave is unreachable: retry later
-            await self._retry_later(document_id, exc.message)
+        except Unavailable as exc:  # the enclave or the vector store is down: wait for it
+            await self._retry_later(document_id, exc.message, self._unavailable_attempts)
+        except DomainError as exc:
+            await self._retry_later(document_id, exc.message, MAX_ATTEMPTS)
 
     async def _ingest_once(self, document_id: str) -> None:
         async with self._sessions() as session:
@@ -207,18 +230,23 @@ class Ingestion:
                 )
             )
 
-    async def _retry_later(self, document_id: str, reason: str) -> None:
-        async with self._sessions() as session:
-            attempts = await session.scalar(
-                select(Document.attempts).where(Document.id == document_id)
-            )
-        if attempts is not None and attempts >= MAX_ATTEMPTS:
-            await self._finish(
-                document_id, "failed", f"gave up after {attempts} attempts: {reason}"
-            )
-            return
-        # Leave it processing with its lease: the next claim after the lease ends retries it.
-        log.warning("ingestion of %s will be retried: %s", document_id, reason)
+    async def _retry_later(self, document_id: str, reason: str, most: int) -> None:
+        """Try again after ``retry_delay`` (the document stays processing, its lease set to
+        then), or give up after ``most`` tries (FAILED; ReindexDocument starts it again)."""
+        async with self._sessions() as session, session.begin():
+            row = await session.get(Document, document_id)
+            if row is None or row.state != "processing":
+                return
+            if row.attempts < most:
+                delay = retry_delay(row.attempts)
+                row.lease_until = datetime.now(UTC) + delay
+                # Shown on the document while it waits: why it is not ready yet.
+                row.failure_reason = f"retrying in {delay}: {reason}"[:1000]
+                log.warning("ingestion of %s will be retried in %s: %s", document_id, delay, reason)
+                return
+        await self._finish(
+            document_id, "failed", f"gave up after {row.attempts} attempts: {reason}"
+        )
 
     # ---- deletions ------------------------------------------------------------------------
 
