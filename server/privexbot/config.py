@@ -92,6 +92,8 @@ class Settings:
     chatflow_max_steps: int = 1000
     chatflow_http_allow: str = ""
     chatflow_secrets_key: str = "dev-chatflow-secrets-key-change-me"
+    # Wraps each workspace's data key that seals channel credentials (channels/envelope.py).
+    channel_secrets_key: str = "dev-channel-secrets-key-change-me"
 
     @property
     def production(self) -> bool:
@@ -149,6 +151,8 @@ class Settings:
                 raise ConfigError("production needs CORS_ALLOWED_ORIGIN_REGEX (your site's origin)")
             if self.chatflow_secrets_key == Settings.chatflow_secrets_key:
                 raise ConfigError("production refuses the development CHATFLOW_SECRETS_KEY")
+            if self.channel_secrets_key == Settings.channel_secrets_key:
+                raise ConfigError("production refuses the development CHANNEL_SECRETS_KEY")
         if self.workers > 1:
             missing = [
                 name
@@ -221,6 +225,7 @@ ENVIRONMENT = {
     "CHATFLOW_MAX_STEPS": "chatflow_max_steps",
     "CHATFLOW_HTTP_ALLOW": "chatflow_http_allow",
     "CHATFLOW_SECRETS_KEY": "chatflow_secrets_key",
+    "CHANNEL_SECRETS_KEY": "channel_secrets_key",
 }
 
 

@@ -19,6 +19,8 @@ from privexbot.bots.drafts import Drafts
 from privexbot.bots.exchange import Exchange
 from privexbot.bots.sessions import ChatSessions
 from privexbot.bots.widget import WidgetPolicy
+from privexbot.channels.connections import Channels
+from privexbot.channels.envelope import Envelope
 from privexbot.config import Settings, attestation_policy
 from privexbot.flows.analytics import ChatflowAnalytics
 from privexbot.flows.chatflows import Chatflows
@@ -103,6 +105,7 @@ class Platform:
     flow_sessions: FlowSessions
     flow_analytics: ChatflowAnalytics
     flow_secrets: Secrets
+    channels: Channels
     flow_sandbox: Sandbox
     flow_executor: Executor
     _housekeeping: asyncio.Task | None = None
@@ -213,6 +216,7 @@ class Platform:
             flow_sessions=flow_sessions,
             flow_analytics=ChatflowAnalytics(sessions),
             flow_secrets=flow_secrets,
+            channels=Channels(sessions, Envelope(settings.channel_secrets_key)),
             flow_sandbox=flow_sandbox,
             flow_executor=flow_executor,
         )

@@ -94,6 +94,11 @@ MATRIX = {
     "GetChatSession": "O A WA WE WV K | M",
     "SubmitFeedback": "O A WA WE WV K | M P",
     "GetChatbotAnalytics": "O A WA WE | M",
+    "CreateChannel": "O A WA WE | M",
+    "GetChannel": "O A WA WE WV K | M",
+    "ListChannels": "O A WA WE WV K | M",
+    "UpdateChannel": "O A WA WE | M",
+    "DeleteChannel": "O A WA WE | M",
     # FlowService
     "CreateChatflowDraft": "O A WA WE | M",
     "GetChatflowDraft": "O A WA WE | M",
