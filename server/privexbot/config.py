@@ -94,6 +94,10 @@ class Settings:
     chatflow_secrets_key: str = "dev-chatflow-secrets-key-change-me"
     # Wraps each workspace's data key that seals channel credentials (channels/envelope.py).
     channel_secrets_key: str = "dev-channel-secrets-key-change-me"
+    # The public URL platforms call webhooks at (empty: no webhook is registered), and the
+    # platforms' API base URLs (tests point them at a local server).
+    channel_webhook_base_url: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org"
 
     @property
     def production(self) -> bool:
@@ -226,6 +230,8 @@ ENVIRONMENT = {
     "CHATFLOW_HTTP_ALLOW": "chatflow_http_allow",
     "CHATFLOW_SECRETS_KEY": "chatflow_secrets_key",
     "CHANNEL_SECRETS_KEY": "channel_secrets_key",
+    "CHANNEL_WEBHOOK_BASE_URL": "channel_webhook_base_url",
+    "TELEGRAM_API_BASE_URL": "telegram_api_base_url",
 }
 
 

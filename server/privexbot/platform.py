@@ -21,6 +21,7 @@ from privexbot.bots.sessions import ChatSessions
 from privexbot.bots.widget import WidgetPolicy
 from privexbot.channels.connections import Channels
 from privexbot.channels.envelope import Envelope
+from privexbot.channels.platforms import Telegram
 from privexbot.config import Settings, attestation_policy
 from privexbot.flows.analytics import ChatflowAnalytics
 from privexbot.flows.chatflows import Chatflows
@@ -216,7 +217,12 @@ class Platform:
             flow_sessions=flow_sessions,
             flow_analytics=ChatflowAnalytics(sessions),
             flow_secrets=flow_secrets,
-            channels=Channels(sessions, Envelope(settings.channel_secrets_key)),
+            channels=Channels(
+                sessions,
+                Envelope(settings.channel_secrets_key),
+                Telegram(settings.telegram_api_base_url),
+                settings.channel_webhook_base_url,
+            ),
             flow_sandbox=flow_sandbox,
             flow_executor=flow_executor,
         )

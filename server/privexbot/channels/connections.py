@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from privexbot.channels.envelope import Envelope
+from privexbot.channels.platforms import Telegram
 from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import FieldViolation, InvalidArgument
 from privexbot.kernel.resources import Scope
@@ -53,7 +54,7 @@ def _view(row: Channel) -> ChannelView:
         ChannelView,
         row,
         target=target,
-        webhook_path=f"/webhooks/{row.platform}/{row.id}",
+        webhook_path=_webhook_path(row),
         etag=standard.etag(row),
     )
 
@@ -72,9 +73,27 @@ def _checked(platform: str, given: dict[str, str], field: str) -> dict[str, str]
     return {name: value for name, value in given.items() if value}
 
 
+def _webhook_path(row: Channel) -> str:
+    return f"/webhooks/{row.platform}/{row.id}"
+
+
 class Channels:
-    def __init__(self, sessions, envelope: Envelope) -> None:
+    """``webhook_base_url``: the public URL platforms call; when set, connecting a Telegram
+    bot registers its webhook there and deleting the channel removes it."""
+
+    def __init__(
+        self, sessions, envelope: Envelope, telegram: Telegram, webhook_base_url: str
+    ) -> None:
         self._sessions, self._envelope = sessions, envelope
+        self._telegram, self._webhook_base = telegram, webhook_base_url.rstrip("/")
+
+    async def _register(self, row: Channel, credentials: dict[str, str]) -> None:
+        if row.platform == "telegram" and self._webhook_base:
+            await self._telegram.set_webhook(
+                credentials["bot_token"],
+                self._webhook_base + _webhook_path(row),
+                credentials["webhook_secret"],
+            )
 
     async def _data_key(self, workspace_id: str) -> bytes:
         """The workspace's data key, made (and stored wrapped) on first use."""
@@ -93,6 +112,9 @@ class Channels:
 
     def _seal(self, key: bytes, row: Channel, credentials: dict[str, str]) -> None:
         row.credentials = self._envelope.seal(key, row.id, json.dumps(credentials))
+
+    def _opened(self, key: bytes, row: Channel) -> dict[str, str]:
+        return json.loads(self._envelope.open(key, row.id, row.credentials))
 
     async def _target(self, session, scope: Scope, target: str) -> dict[str, str]:
         """The row columns naming ``target``, a chatbot or chatflow in ``scope``."""
@@ -136,6 +158,7 @@ class Channels:
                 session.add(row)
                 await session.flush()
                 self._seal(key, row, credentials)
+                await self._register(row, credentials)  # refused: nothing is kept
                 return row
 
             async def replay(name: str) -> Channel:
@@ -190,11 +213,11 @@ class Channels:
             values = {p: given[p] for p in paths if p != "credentials"}
             if "credentials" in paths:
                 fresh = _checked(row.platform, given["credentials"], "channel.credentials")
-                kept = json.loads(self._envelope.open(key, row.id, row.credentials))
+                kept = self._opened(key, row)
                 if "webhook_secret" in kept:
                     fresh["webhook_secret"] = kept["webhook_secret"]
-                sealed = self._envelope.seal(key, row.id, json.dumps(fresh))
-                values["credentials"] = sealed
+                values["credentials"] = self._envelope.seal(key, row.id, json.dumps(fresh))
+                await self._register(row, fresh)
             standard.update(
                 session,
                 row,
@@ -208,6 +231,15 @@ class Channels:
         return _view(row)
 
     async def delete(self, scope: Scope, channel_id: str, given_etag: str) -> None:
+        """The connection, after its Telegram webhook is removed (a token Telegram no longer
+        knows has no webhook left to remove)."""
+        key = await self._data_key(scope.workspace_id)
         async with self._sessions() as session, session.begin():
             row = await self._row(session, scope, channel_id)
+            standard.check_etag(given_etag, row)
+            if row.platform == "telegram" and self._webhook_base:
+                try:
+                    await self._telegram.delete_webhook(self._opened(key, row)["bot_token"])
+                except InvalidArgument:
+                    pass
             await standard.delete(session, row, given_etag, resources.CHANNEL, "channel.delete")
