@@ -99,6 +99,7 @@ MATRIX = {
     "ListChannels": "O A WA WE WV K | M",
     "UpdateChannel": "O A WA WE | M",
     "DeleteChannel": "O A WA WE | M",
+    "ReceiveChannelWebhook": EVERYONE,
     # FlowService
     "CreateChatflowDraft": "O A WA WE | M",
     "GetChatflowDraft": "O A WA WE | M",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from google.api import httpbody_pb2
+
 from privexbot.api import standard
 from privexbot.api.convert import enum_names, from_timestamp, pack
 from privexbot.api.inference import finish_reason, usage_message, verdict_message
@@ -180,7 +182,7 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         self.drafts, self.chatbots = platform.drafts, platform.chatbots
         self.chat, self.chat_sessions = platform.chat, platform.chat_sessions
         self.analytics = platform.chatbot_analytics
-        self.channels = platform.channels
+        self.channels, self.channel_inbound = platform.channels, platform.channel_inbound
 
     # ---- drafts ---------------------------------------------------------------------------
 
@@ -306,3 +308,11 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
     )
 
     DeleteChannel = standard.delete("channels", resources.CHANNEL)
+
+    async def ReceiveChannelWebhook(self, request, context):
+        headers = {k: v for k, v in context.invocation_metadata() if isinstance(v, str)}
+        hub = {f: getattr(request.hub, f) for f in ("mode", "verify_token", "challenge")}
+        answer = await self.channel_inbound.receive(
+            request.platform, request.channel, headers, request.body.data, hub
+        )
+        return httpbody_pb2.HttpBody(content_type=answer.content_type, data=answer.body)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from privexbot.channels.envelope import Envelope
 from privexbot.channels.platforms import Telegram
 from privexbot.kernel import resources, standard
-from privexbot.kernel.errors import FieldViolation, InvalidArgument
+from privexbot.kernel.errors import FieldViolation, InvalidArgument, NotFound
 from privexbot.kernel.resources import Scope
 from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.store.channel_models import Channel, ChannelDataKey
@@ -229,6 +229,15 @@ class Channels:
                 action="channel.update",
             )
         return _view(row)
+
+    async def serving(self, platform: str, channel_id: str) -> tuple[Channel, dict[str, str]]:
+        """The enabled ``platform`` channel ``channel_id`` and its credentials, for its
+        webhook; a missing, disabled or other-platform channel is one NOT_FOUND."""
+        async with self._sessions() as session:
+            row = await session.get(Channel, channel_id) if len(channel_id) <= 32 else None
+        if row is None or row.disabled or row.platform != platform:
+            raise NotFound("CHANNEL_NOT_FOUND", "no such channel")
+        return row, self._opened(await self._data_key(row.workspace_id), row)
 
     async def delete(self, scope: Scope, channel_id: str, given_etag: str) -> None:
         """The connection, after its Telegram webhook is removed (a token Telegram no longer

@@ -606,6 +606,7 @@ class BotService(Service):
         "ListChannels": Rpc(Kind.PAGED, bot_pb2.ListChannelsRequest, resource="parent", items="channels"),
         "UpdateChannel": Rpc(Kind.UNARY, bot_pb2.UpdateChannelRequest),
         "DeleteChannel": Rpc(Kind.UNARY, bot_pb2.DeleteChannelRequest, resource="name"),
+        "ReceiveChannelWebhook": Rpc(Kind.UNARY, bot_pb2.ReceiveChannelWebhookRequest),
     }
 
     def create_chatbot_draft(self, request=None, /, **arguments):
@@ -905,6 +906,24 @@ class BotService(Service):
             Empty
         """
         return self._call("DeleteChannel", request, arguments)
+
+    def receive_channel_webhook(self, request=None, /, **arguments):
+        """A platform's webhook call. The raw body is checked against the platform's
+        secret or signature as received (never re-encoded; see
+        docs/decisions/0015-channel-webhooks.md): a bad one is 401 and audited, a
+        replay is acknowledged once. GET answers WhatsApp's verify handshake.
+
+        Args:
+            request: a ReceiveChannelWebhookRequest; or give its fields:
+            platform (str): telegram, discord, slack or whatsapp
+            channel (str): The channel's id (the last part of its name).
+            body (google.api.HttpBody): The request body exactly as the platform sent it.
+            hub (WebhookVerification): WhatsApp's GET verify handshake (hub.mode, hub.verify_token, hub.challenge).
+
+        Returns:
+            google.api.HttpBody
+        """
+        return self._call("ReceiveChannelWebhook", request, arguments)
 
 
 class FlowService(Service):

@@ -2,6 +2,7 @@ import datetime
 
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.api import httpbody_pb2 as _httpbody_pb2
 from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import empty_pb2 as _empty_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
@@ -550,3 +551,25 @@ class DeleteChannelRequest(_message.Message):
     name: str
     etag: str
     def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class ReceiveChannelWebhookRequest(_message.Message):
+    __slots__ = ("platform", "channel", "body", "hub")
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    HUB_FIELD_NUMBER: _ClassVar[int]
+    platform: str
+    channel: str
+    body: _httpbody_pb2.HttpBody
+    hub: WebhookVerification
+    def __init__(self, platform: _Optional[str] = ..., channel: _Optional[str] = ..., body: _Optional[_Union[_httpbody_pb2.HttpBody, _Mapping]] = ..., hub: _Optional[_Union[WebhookVerification, _Mapping]] = ...) -> None: ...
+
+class WebhookVerification(_message.Message):
+    __slots__ = ("mode", "verify_token", "challenge")
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGE_FIELD_NUMBER: _ClassVar[int]
+    mode: str
+    verify_token: str
+    challenge: str
+    def __init__(self, mode: _Optional[str] = ..., verify_token: _Optional[str] = ..., challenge: _Optional[str] = ...) -> None: ...

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from privexbot.v1 import bot_pb2 as privexbot_dot_v1_dot_bot__pb2
 
@@ -141,6 +142,11 @@ class BotServiceStub:
                 '/privexbot.v1.BotService/DeleteChannel',
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.DeleteChannelRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.ReceiveChannelWebhook = channel.unary_unary(
+                '/privexbot.v1.BotService/ReceiveChannelWebhook',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.ReceiveChannelWebhookRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
                 _registered_method=True)
 
 
@@ -305,6 +311,16 @@ class BotServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReceiveChannelWebhook(self, request, context):
+        """A platform's webhook call. The raw body is checked against the platform's
+        secret or signature as received (never re-encoded; see
+        docs/decisions/0015-channel-webhooks.md): a bad one is 401 and audited, a
+        replay is acknowledged once. GET answers WhatsApp's verify handshake.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BotServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -412,6 +428,11 @@ def add_BotServiceServicer_to_server(servicer, server):
                     servicer.DeleteChannel,
                     request_deserializer=privexbot_dot_v1_dot_bot__pb2.DeleteChannelRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ReceiveChannelWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReceiveChannelWebhook,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.ReceiveChannelWebhookRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -983,6 +1004,33 @@ class BotService:
             '/privexbot.v1.BotService/DeleteChannel',
             privexbot_dot_v1_dot_bot__pb2.DeleteChannelRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReceiveChannelWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/ReceiveChannelWebhook',
+            privexbot_dot_v1_dot_bot__pb2.ReceiveChannelWebhookRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
             options,
             channel_credentials,
             insecure,
