@@ -4,6 +4,7 @@ are write-only: no view carries them, audit events name only the fields changed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -241,14 +242,15 @@ class Channels:
 
     async def delete(self, scope: Scope, channel_id: str, given_etag: str) -> None:
         """The connection, after its Telegram webhook is removed (a token Telegram no longer
-        knows has no webhook left to remove)."""
-        key = await self._data_key(scope.workspace_id)
+        knows has no webhook left to remove). The platform is called outside any database
+        transaction; the delete then checks the etag again."""
+        async with self._sessions() as session:
+            row = await self._row(session, scope, channel_id)
+        standard.check_etag(given_etag, row)
+        if row.platform == "telegram" and self._webhook_base:
+            token = self._opened(await self._data_key(scope.workspace_id), row)["bot_token"]
+            with contextlib.suppress(InvalidArgument):
+                await self._telegram.delete_webhook(token)
         async with self._sessions() as session, session.begin():
             row = await self._row(session, scope, channel_id)
-            standard.check_etag(given_etag, row)
-            if row.platform == "telegram" and self._webhook_base:
-                try:
-                    await self._telegram.delete_webhook(self._opened(key, row)["bot_token"])
-                except InvalidArgument:
-                    pass
             await standard.delete(session, row, given_etag, resources.CHANNEL, "channel.delete")
