@@ -52,6 +52,8 @@ WELL_KNOWN = {
     "google.protobuf.Empty": {"type": "object", "additionalProperties": False},
     "google.protobuf.Value": {"description": "Any JSON value."},
     "google.protobuf.Struct": {"type": "object"},
+    # Sent and answered as the raw HTTP body (webhooks), whatever its content type.
+    "google.api.HttpBody": {"description": "The raw HTTP body, in any content type."},
 }
 SECURITY_SCHEMES = {
     "accessToken": {

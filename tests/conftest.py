@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from helpers import RpcLines, caller_address, free_port  # noqa: E402
+from platform_apis import PlatformApis  # noqa: E402
 from stacks import BACKENDS, start_stack, stop_stack  # noqa: E402
 
 
@@ -57,13 +58,24 @@ async def enclave(tmp_path_factory):
     await local.stop()
 
 
+@pytest.fixture(scope="session")
+async def platform_apis():
+    """The local stand-in for Telegram's (and other platforms') APIs, recording calls."""
+    apis = PlatformApis()
+    await apis.start()
+    yield apis
+    await apis.stop()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-async def stack(request, tmp_path_factory, enclave):
+async def stack(request, tmp_path_factory, enclave, platform_apis):
     stack = await start_stack(
         request.param,
         tmp_path_factory.mktemp(request.param),
         inference_base_url=enclave.base_url,
         inference_api_key=enclave.api_key,
+        telegram_api_base_url=platform_apis.url,
+        channel_webhook_base_url="https://bots.example.com",
     )
     yield stack
     await stop_stack(stack)

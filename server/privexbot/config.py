@@ -102,6 +102,12 @@ class Settings:
     chatflow_max_steps: int = 1000
     chatflow_http_allow: str = ""
     chatflow_secrets_key: str = "dev-chatflow-secrets-key-change-me"
+    # Wraps each workspace's data key that seals channel credentials (channels/envelope.py).
+    channel_secrets_key: str = "dev-channel-secrets-key-change-me"
+    # The public URL platforms call webhooks at (empty: no webhook is registered), and the
+    # platforms' API base URLs (tests point them at a local server).
+    channel_webhook_base_url: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org"
 
     @property
     def production(self) -> bool:
@@ -159,6 +165,8 @@ class Settings:
                 raise ConfigError("production needs CORS_ALLOWED_ORIGIN_REGEX (your site's origin)")
             if self.chatflow_secrets_key == Settings.chatflow_secrets_key:
                 raise ConfigError("production refuses the development CHATFLOW_SECRETS_KEY")
+            if self.channel_secrets_key == Settings.channel_secrets_key:
+                raise ConfigError("production refuses the development CHANNEL_SECRETS_KEY")
         if self.workers > 1:
             missing = [
                 name
@@ -236,6 +244,9 @@ ENVIRONMENT = {
     "CHATFLOW_MAX_STEPS": "chatflow_max_steps",
     "CHATFLOW_HTTP_ALLOW": "chatflow_http_allow",
     "CHATFLOW_SECRETS_KEY": "chatflow_secrets_key",
+    "CHANNEL_SECRETS_KEY": "channel_secrets_key",
+    "CHANNEL_WEBHOOK_BASE_URL": "channel_webhook_base_url",
+    "TELEGRAM_API_BASE_URL": "telegram_api_base_url",
 }
 
 

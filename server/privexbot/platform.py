@@ -19,6 +19,10 @@ from privexbot.bots.drafts import Drafts
 from privexbot.bots.exchange import Exchange
 from privexbot.bots.sessions import ChatSessions
 from privexbot.bots.widget import WidgetPolicy
+from privexbot.channels.connections import Channels
+from privexbot.channels.envelope import Envelope
+from privexbot.channels.inbound import Inbound
+from privexbot.channels.platforms import Telegram
 from privexbot.config import Settings, attestation_policy
 from privexbot.flows.analytics import ChatflowAnalytics
 from privexbot.flows.chatflows import Chatflows
@@ -104,6 +108,8 @@ class Platform:
     flow_sessions: FlowSessions
     flow_analytics: ChatflowAnalytics
     flow_secrets: Secrets
+    channels: Channels
+    channel_inbound: Inbound
     flow_sandbox: Sandbox
     flow_executor: Executor
     _housekeeping: asyncio.Task | None = None
@@ -156,6 +162,12 @@ class Platform:
         flow_runs, flow_sessions = Runs(sessions), FlowSessions(sessions)
         flow_secrets = Secrets(sessions, settings.chatflow_secrets_key)
         flow_sandbox = Sandbox()
+        channels = Channels(
+            sessions,
+            Envelope(settings.channel_secrets_key),
+            Telegram(settings.telegram_api_base_url),
+            settings.channel_webhook_base_url,
+        )
         flow_executor = Executor(
             sessions,
             chatflows,
@@ -222,6 +234,8 @@ class Platform:
             flow_sessions=flow_sessions,
             flow_analytics=ChatflowAnalytics(sessions),
             flow_secrets=flow_secrets,
+            channels=channels,
+            channel_inbound=Inbound(sessions, channels, store),
             flow_sandbox=flow_sandbox,
             flow_executor=flow_executor,
         )

@@ -95,6 +95,12 @@ MATRIX = {
     "GetChatSession": "O A WA WE WV K | M",
     "SubmitFeedback": "O A WA WE WV K | M P",
     "GetChatbotAnalytics": "O A WA WE | M",
+    "CreateChannel": "O A WA WE | M",
+    "GetChannel": "O A WA WE WV K | M",
+    "ListChannels": "O A WA WE WV K | M",
+    "UpdateChannel": "O A WA WE | M",
+    "DeleteChannel": "O A WA WE | M",
+    "ReceiveChannelWebhook": EVERYONE,
     # FlowService
     "CreateChatflowDraft": "O A WA WE | M",
     "GetChatflowDraft": "O A WA WE | M",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from google.api import httpbody_pb2
+
 from privexbot.api import standard
 from privexbot.api.convert import enum_names, from_timestamp, pack
 from privexbot.api.inference import finish_reason, usage_message, verdict_message
@@ -10,6 +12,7 @@ from privexbot.bots import analytics, events
 from privexbot.bots.chatbots import ChatbotView
 from privexbot.bots.drafts import Draft
 from privexbot.bots.sessions import FeedbackView, MessageView, SessionView
+from privexbot.channels.connections import ChannelView
 from privexbot.kernel import pagination, resources
 from privexbot.kernel.calls import current
 from privexbot.v1 import bot_pb2, bot_pb2_grpc, knowledge_pb2
@@ -21,6 +24,8 @@ RATINGS = {
     bot_pb2.Feedback.RATING_THUMBS_DOWN: "down",
 }
 RATING_ENUMS = {v: k for k, v in RATINGS.items()}
+PLATFORMS = enum_names(bot_pb2.Channel.Platform)
+CREDENTIALS = tuple(f.name for f in bot_pb2.ChannelCredentials.DESCRIPTOR.fields)
 
 
 def config_dict(message: bot_pb2.ChatbotConfig) -> dict:
@@ -98,6 +103,20 @@ def chatbot_message(bot: ChatbotView) -> bot_pb2.Chatbot:
     )
 
 
+def channel_message(channel: ChannelView) -> bot_pb2.Channel:
+    return pack(bot_pb2.Channel, channel)
+
+
+def _channel(resource: bot_pb2.Channel) -> dict:
+    """What an update may change; credentials as given (replaced whole)."""
+    credentials = {name: getattr(resource.credentials, name) for name in CREDENTIALS}
+    return {
+        "display_name": resource.display_name,
+        "disabled": resource.disabled,
+        "credentials": credentials,
+    }
+
+
 def feedback_message(feedback: FeedbackView) -> bot_pb2.Feedback:
     return pack(bot_pb2.Feedback, feedback, rating=RATING_ENUMS[feedback.rating])
 
@@ -163,6 +182,7 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         self.drafts, self.chatbots = platform.drafts, platform.chatbots
         self.chat, self.chat_sessions = platform.chat, platform.chat_sessions
         self.analytics = platform.chatbot_analytics
+        self.channels, self.channel_inbound = platform.channels, platform.channel_inbound
 
     # ---- drafts ---------------------------------------------------------------------------
 
@@ -276,3 +296,35 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
             start_time=result.start,
             end_time=result.end,
         )
+
+    # ---- channels -------------------------------------------------------------------------
+
+    async def CreateChannel(self, request, context):
+        channel = request.channel
+        view = await self.channels.create(
+            current().scope,
+            channel.target,
+            PLATFORMS.name(channel.platform, "channel.platform"),
+            channel.display_name,
+            _channel(channel)["credentials"],
+            request.request_id,
+        )
+        return channel_message(view)
+
+    GetChannel = standard.get("channels", channel_message, resources.CHANNEL)
+
+    ListChannels = standard.list_(bot_pb2.ListChannelsResponse, "channels", channel_message)
+
+    UpdateChannel = standard.update(
+        "channel", "channels", channel_message, resources.CHANNEL, _channel
+    )
+
+    DeleteChannel = standard.delete("channels", resources.CHANNEL)
+
+    async def ReceiveChannelWebhook(self, request, context):
+        headers = {k: v for k, v in context.invocation_metadata() if isinstance(v, str)}
+        hub = {f: getattr(request.hub, f) for f in ("mode", "verify_token", "challenge")}
+        answer = await self.channel_inbound.receive(
+            request.platform, request.channel, headers, request.body.data, hub
+        )
+        return httpbody_pb2.HttpBody(content_type=answer.content_type, data=answer.body)

@@ -149,6 +149,7 @@ CHATFLOW_ANALYTICS = of("ChatbotAnalytics", 1)
 KNOWLEDGE_BASE = of("KnowledgeBase")
 DOCUMENT = of("Document")
 UPLOAD = of("Upload")
+CHANNEL = of("Channel")
 
 
 def scope_of(name: str, field: str = "name") -> Scope:

@@ -364,6 +364,6 @@ class ChatMessage(Said, Base):
     chatbot_version: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# Chatflows' tables live in their own module; imported here so that Base.metadata, wherever
-# it is read (migrations, the schema test), holds them too.
-from privexbot.store import flow_models  # noqa: E402, F401
+# Chatflows' and channels' tables live in their own modules; imported here so that
+# Base.metadata, wherever it is read (migrations, the schema test), holds them too.
+from privexbot.store import channel_models, flow_models  # noqa: E402, F401

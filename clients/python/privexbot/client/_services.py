@@ -631,6 +631,12 @@ class BotService(Service):
         "GetChatSession": Rpc(Kind.UNARY, bot_pb2.GetChatSessionRequest, resource="name"),
         "SubmitFeedback": Rpc(Kind.UNARY, bot_pb2.SubmitFeedbackRequest, resource="name"),
         "GetChatbotAnalytics": Rpc(Kind.UNARY, bot_pb2.GetChatbotAnalyticsRequest, resource="name"),
+        "CreateChannel": Rpc(Kind.UNARY, bot_pb2.CreateChannelRequest, resource="parent", request_id=True),
+        "GetChannel": Rpc(Kind.UNARY, bot_pb2.GetChannelRequest, resource="name"),
+        "ListChannels": Rpc(Kind.PAGED, bot_pb2.ListChannelsRequest, resource="parent", items="channels"),
+        "UpdateChannel": Rpc(Kind.UNARY, bot_pb2.UpdateChannelRequest),
+        "DeleteChannel": Rpc(Kind.UNARY, bot_pb2.DeleteChannelRequest, resource="name"),
+        "ReceiveChannelWebhook": Rpc(Kind.UNARY, bot_pb2.ReceiveChannelWebhookRequest),
     }
 
     def create_chatbot_draft(self, request=None, /, **arguments):
@@ -876,6 +882,92 @@ class BotService(Service):
             ChatbotAnalytics
         """
         return self._call("GetChatbotAnalytics", request, arguments)
+
+    def create_channel(self, request=None, /, **arguments):
+        """Connects a chatbot or chatflow to a messaging platform. The credentials
+        are sealed at rest and never returned.
+
+        Args:
+            request: a CreateChannelRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            channel (Channel)
+            request_id (str): Idempotency key (AIP-155).
+                Set to a random UUID when empty.
+
+        Returns:
+            Channel
+        """
+        return self._call("CreateChannel", request, arguments)
+
+    def get_channel(self, request=None, /, **arguments):
+        """Gets a channel connection (without its credentials).
+
+        Args:
+            request: a GetChannelRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Channel
+        """
+        return self._call("GetChannel", request, arguments)
+
+    def list_channels(self, request=None, /, **arguments):
+        """Lists a workspace's channel connections.
+
+        Args:
+            request: a ListChannelsRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int): At most 1000; 50 when unset.
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every Channel, fetching pages as needed; ``pages()`` yields each ListChannelsResponse.
+        """
+        return self._call("ListChannels", request, arguments)
+
+    def update_channel(self, request=None, /, **arguments):
+        """Updates a channel's display name, disabled flag or credentials.
+
+        Args:
+            request: a UpdateChannelRequest; or give its fields:
+            channel (Channel)
+            update_mask (FieldMask): display_name, disabled, credentials (replaced whole).
+
+        Returns:
+            Channel
+        """
+        return self._call("UpdateChannel", request, arguments)
+
+    def delete_channel(self, request=None, /, **arguments):
+        """Deletes a channel connection and its sealed credentials.
+
+        Args:
+            request: a DeleteChannelRequest, or its ``name``; or give its fields:
+            name (str)
+            etag (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteChannel", request, arguments)
+
+    def receive_channel_webhook(self, request=None, /, **arguments):
+        """A platform's webhook call. The raw body is checked against the platform's
+        secret or signature as received (never re-encoded; see
+        docs/decisions/0015-channel-webhooks.md): a bad one is 401 and audited, a
+        replay is acknowledged once. GET answers WhatsApp's verify handshake.
+
+        Args:
+            request: a ReceiveChannelWebhookRequest; or give its fields:
+            platform (str): telegram, discord, slack or whatsapp
+            channel (str): The channel's id (the last part of its name).
+            body (google.api.HttpBody): The request body exactly as the platform sent it.
+            hub (WebhookVerification): WhatsApp's GET verify handshake (hub.mode, hub.verify_token, hub.challenge).
+
+        Returns:
+            google.api.HttpBody
+        """
+        return self._call("ReceiveChannelWebhook", request, arguments)
 
 
 class FlowService(Service):

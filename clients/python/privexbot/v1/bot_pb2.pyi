@@ -2,6 +2,7 @@ import datetime
 
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.api import httpbody_pb2 as _httpbody_pb2
 from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import empty_pb2 as _empty_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
@@ -477,3 +478,125 @@ class GetChatbotAnalyticsRequest(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     def __init__(self, name: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Channel(_message.Message):
+    __slots__ = ("name", "target", "platform", "display_name", "disabled", "credentials", "webhook_path", "create_time", "update_time", "etag")
+    class Platform(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        PLATFORM_UNSPECIFIED: _ClassVar[Channel.Platform]
+        PLATFORM_TELEGRAM: _ClassVar[Channel.Platform]
+        PLATFORM_DISCORD: _ClassVar[Channel.Platform]
+        PLATFORM_SLACK: _ClassVar[Channel.Platform]
+        PLATFORM_WHATSAPP: _ClassVar[Channel.Platform]
+    PLATFORM_UNSPECIFIED: Channel.Platform
+    PLATFORM_TELEGRAM: Channel.Platform
+    PLATFORM_DISCORD: Channel.Platform
+    PLATFORM_SLACK: Channel.Platform
+    PLATFORM_WHATSAPP: Channel.Platform
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    DISABLED_FIELD_NUMBER: _ClassVar[int]
+    CREDENTIALS_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_PATH_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    target: str
+    platform: Channel.Platform
+    display_name: str
+    disabled: bool
+    credentials: ChannelCredentials
+    webhook_path: str
+    create_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., target: _Optional[str] = ..., platform: _Optional[_Union[Channel.Platform, str]] = ..., display_name: _Optional[str] = ..., disabled: _Optional[bool] = ..., credentials: _Optional[_Union[ChannelCredentials, _Mapping]] = ..., webhook_path: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class ChannelCredentials(_message.Message):
+    __slots__ = ("bot_token", "signing_secret", "public_key", "account_id", "verify_token")
+    BOT_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_SECRET_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    bot_token: str
+    signing_secret: str
+    public_key: str
+    account_id: str
+    verify_token: str
+    def __init__(self, bot_token: _Optional[str] = ..., signing_secret: _Optional[str] = ..., public_key: _Optional[str] = ..., account_id: _Optional[str] = ..., verify_token: _Optional[str] = ...) -> None: ...
+
+class CreateChannelRequest(_message.Message):
+    __slots__ = ("parent", "channel", "request_id")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    channel: Channel
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., channel: _Optional[_Union[Channel, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class GetChannelRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ListChannelsRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListChannelsResponse(_message.Message):
+    __slots__ = ("channels", "next_page_token")
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    channels: _containers.RepeatedCompositeFieldContainer[Channel]
+    next_page_token: str
+    def __init__(self, channels: _Optional[_Iterable[_Union[Channel, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdateChannelRequest(_message.Message):
+    __slots__ = ("channel", "update_mask")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    channel: Channel
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, channel: _Optional[_Union[Channel, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class DeleteChannelRequest(_message.Message):
+    __slots__ = ("name", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class ReceiveChannelWebhookRequest(_message.Message):
+    __slots__ = ("platform", "channel", "body", "hub")
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    HUB_FIELD_NUMBER: _ClassVar[int]
+    platform: str
+    channel: str
+    body: _httpbody_pb2.HttpBody
+    hub: WebhookVerification
+    def __init__(self, platform: _Optional[str] = ..., channel: _Optional[str] = ..., body: _Optional[_Union[_httpbody_pb2.HttpBody, _Mapping]] = ..., hub: _Optional[_Union[WebhookVerification, _Mapping]] = ...) -> None: ...
+
+class WebhookVerification(_message.Message):
+    __slots__ = ("mode", "verify_token", "challenge")
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGE_FIELD_NUMBER: _ClassVar[int]
+    mode: str
+    verify_token: str
+    challenge: str
+    def __init__(self, mode: _Optional[str] = ..., verify_token: _Optional[str] = ..., challenge: _Optional[str] = ...) -> None: ...

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from privexbot.v1 import bot_pb2 as privexbot_dot_v1_dot_bot__pb2
 
@@ -121,6 +122,36 @@ class BotServiceStub:
                 '/privexbot.v1.BotService/GetChatbotAnalytics',
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.GetChatbotAnalyticsRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_bot__pb2.ChatbotAnalytics.FromString,
+                _registered_method=True)
+        self.CreateChannel = channel.unary_unary(
+                '/privexbot.v1.BotService/CreateChannel',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.CreateChannelRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.Channel.FromString,
+                _registered_method=True)
+        self.GetChannel = channel.unary_unary(
+                '/privexbot.v1.BotService/GetChannel',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.GetChannelRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.Channel.FromString,
+                _registered_method=True)
+        self.ListChannels = channel.unary_unary(
+                '/privexbot.v1.BotService/ListChannels',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.ListChannelsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.ListChannelsResponse.FromString,
+                _registered_method=True)
+        self.UpdateChannel = channel.unary_unary(
+                '/privexbot.v1.BotService/UpdateChannel',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.UpdateChannelRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.Channel.FromString,
+                _registered_method=True)
+        self.DeleteChannel = channel.unary_unary(
+                '/privexbot.v1.BotService/DeleteChannel',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.DeleteChannelRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.ReceiveChannelWebhook = channel.unary_unary(
+                '/privexbot.v1.BotService/ReceiveChannelWebhook',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.ReceiveChannelWebhookRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
                 _registered_method=True)
 
 
@@ -258,6 +289,52 @@ class BotServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateChannel(self, request, context):
+        """Connects a chatbot or chatflow to a messaging platform. The credentials
+        are sealed at rest and never returned.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetChannel(self, request, context):
+        """Gets a channel connection (without its credentials).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChannels(self, request, context):
+        """Lists a workspace's channel connections.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateChannel(self, request, context):
+        """Updates a channel's display name, disabled flag or credentials.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteChannel(self, request, context):
+        """Deletes a channel connection and its sealed credentials.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReceiveChannelWebhook(self, request, context):
+        """A platform's webhook call. The raw body is checked against the platform's
+        secret or signature as received (never re-encoded; see
+        docs/decisions/0015-channel-webhooks.md): a bad one is 401 and audited, a
+        replay is acknowledged once. GET answers WhatsApp's verify handshake.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BotServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -345,6 +422,36 @@ def add_BotServiceServicer_to_server(servicer, server):
                     servicer.GetChatbotAnalytics,
                     request_deserializer=privexbot_dot_v1_dot_bot__pb2.GetChatbotAnalyticsRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_bot__pb2.ChatbotAnalytics.SerializeToString,
+            ),
+            'CreateChannel': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateChannel,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.CreateChannelRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.Channel.SerializeToString,
+            ),
+            'GetChannel': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChannel,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.GetChannelRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.Channel.SerializeToString,
+            ),
+            'ListChannels': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChannels,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.ListChannelsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.ListChannelsResponse.SerializeToString,
+            ),
+            'UpdateChannel': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateChannel,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.UpdateChannelRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.Channel.SerializeToString,
+            ),
+            'DeleteChannel': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteChannel,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.DeleteChannelRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ReceiveChannelWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReceiveChannelWebhook,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.ReceiveChannelWebhookRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -808,6 +915,168 @@ class BotService:
             '/privexbot.v1.BotService/GetChatbotAnalytics',
             privexbot_dot_v1_dot_bot__pb2.GetChatbotAnalyticsRequest.SerializeToString,
             privexbot_dot_v1_dot_bot__pb2.ChatbotAnalytics.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateChannel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/CreateChannel',
+            privexbot_dot_v1_dot_bot__pb2.CreateChannelRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.Channel.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetChannel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/GetChannel',
+            privexbot_dot_v1_dot_bot__pb2.GetChannelRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.Channel.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChannels(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/ListChannels',
+            privexbot_dot_v1_dot_bot__pb2.ListChannelsRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.ListChannelsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateChannel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/UpdateChannel',
+            privexbot_dot_v1_dot_bot__pb2.UpdateChannelRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.Channel.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteChannel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/DeleteChannel',
+            privexbot_dot_v1_dot_bot__pb2.DeleteChannelRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReceiveChannelWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/ReceiveChannelWebhook',
+            privexbot_dot_v1_dot_bot__pb2.ReceiveChannelWebhookRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
             options,
             channel_credentials,
             insecure,
