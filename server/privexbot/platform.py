@@ -123,7 +123,7 @@ class Platform:
             settings.redis_url, settings.redis_max_connections, settings.redis_pool_timeout_seconds
         )
         stamps = Stamps(store)
-        tokens = AccessTokens(settings, store)
+        tokens = AccessTokens(settings, store, sessions)
         api_keys = ApiKeys(sessions, store)
         sign_in = SignInProcesses(settings)
         families = SignInSessions(sessions, tokens, settings.refresh_token_ttl_seconds)

@@ -10,7 +10,7 @@ import asyncio
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from helpers import free_port, raises, sign_up
+from helpers import PASSWORD, free_port, raises, sign_up
 from signers import evm_signer
 from stacks import start_stack, stop_stack
 
@@ -98,5 +98,42 @@ async def test_busy_redis_pool_waits_instead_of_failing(tmp_path):
         )
         assert len({reply.user.name for reply in replies}) == 1
         await client.close()
+    finally:
+        await stop_stack(stack)
+
+
+async def test_revocations_survive_a_flushed_store(doomed_redis, tmp_path):
+    """A signed-out session's access token, and the other sessions' tokens after a password
+    change, stay refused when Redis loses everything: the list is refilled from SQL."""
+    import redis.asyncio as redis
+
+    _, url = doomed_redis
+    stack = await start_stack("postgres", tmp_path, redis_url=url)
+    try:
+        first, second = Client(stack.target), Client(stack.target)
+        user = await sign_up(first, "revoked")
+        log_in = auth_pb2.LogInWithEmailRequest(email=user.email, password=PASSWORD)
+        second.access_token = (await second.auth.LogInWithEmail(log_in)).access_token
+        third = Client(stack.target)
+        signed_in = await third.auth.LogInWithEmail(log_in)
+        third.access_token = signed_in.access_token
+        me = auth_pb2.GetCurrentUserRequest()
+
+        await third.auth.LogOut(auth_pb2.LogOutRequest(refresh_token=signed_in.refresh_token))
+        await first.auth.ChangePassword(
+            auth_pb2.ChangePasswordRequest(current_password=PASSWORD, new_password=PASSWORD + "!")
+        )
+        for client in (second, third):
+            async with raises(grpc.StatusCode.UNAUTHENTICATED, "SESSION_REVOKED"):
+                await client.auth.GetCurrentUser(me)
+
+        flushed = redis.Redis.from_url(url)
+        await flushed.flushall()
+        await flushed.aclose()
+        for client in (second, third):
+            async with raises(grpc.StatusCode.UNAUTHENTICATED, "SESSION_REVOKED"):
+                await client.auth.GetCurrentUser(me)
+        for client in (first, second, third):
+            await client.close()
     finally:
         await stop_stack(stack)

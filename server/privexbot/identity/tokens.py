@@ -8,18 +8,23 @@ still checked on every call, against the ephemeral store, failing closed.
 
 from __future__ import annotations
 
+import secrets
 import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
+from sqlalchemy import select
 
 from privexbot.config import Settings
 from privexbot.kernel.caches import Recent
 from privexbot.kernel.errors import Unauthenticated
 from privexbot.kernel.principal import ANONYMOUS, Principal
 from privexbot.store.ephemeral import EphemeralStore
+from privexbot.store.models import Session
 
 _CACHE_SIZE = 10_000
+EPOCH_KEY = "revoked-sessions:epoch"
+EPOCH_TTL_SECONDS = 10 * 365 * 86_400  # kept until the store loses it
 
 
 def revoked_session_key(session_id: str) -> str:
@@ -27,12 +32,14 @@ def revoked_session_key(session_id: str) -> str:
 
 
 class AccessTokens:
-    def __init__(self, settings: Settings, store: EphemeralStore) -> None:
+    def __init__(self, settings: Settings, store: EphemeralStore, sessions=None) -> None:
+        """``sessions``: the SQL sessions the revocation list is refilled from (None in a
+        sign-in worker, which issues tokens but checks none)."""
         self._ring = dict(settings.jwt_key_ring)
         self._signing_kid = settings.jwt_key_ring[0][0]
         self._issuer, self._audience = settings.jwt_issuer, settings.jwt_audience
         self.ttl = settings.access_token_ttl_seconds
-        self._store = store
+        self._store, self._sessions = store, sessions
         self._verified = Recent(_CACHE_SIZE)  # token -> (principal, expiry)
 
     def issue(self, user_id: str, session_id: str, org_id: str, ws_id: str) -> tuple[str, datetime]:
@@ -89,14 +96,33 @@ class AccessTokens:
             cached = self._verify(token)
             self._verified.put(token, cached)
         principal = cached[0]
-        if await self._store.get(revoked_session_key(principal.session_id)) is not None:
+        key = revoked_session_key(principal.session_id)
+        revoked, epoch = await self._store.get_many([key, EPOCH_KEY])
+        if epoch is None:  # the store lost the list (or never had it)
+            await self._refill()
+            revoked = await self._store.get(key)
+        if revoked is not None:
             raise Unauthenticated("SESSION_REVOKED", "this session was signed out; sign in again")
         return principal
 
     async def revoke_sessions(self, session_ids: list[str]) -> None:
-        """Refuse access tokens of these sessions from now on (until they would expire anyway)."""
+        """Refuse access tokens of these sessions from now on (until they would expire anyway).
+        Called once their revocation is committed in SQL."""
         for session_id in session_ids:
             await self._store.set(revoked_session_key(session_id), "1", self.ttl + 60)
+
+    async def _refill(self) -> None:
+        """Every session revoked while one of its access tokens may still be valid, from SQL
+        into the store; then the epoch that says the store has them."""
+        since = datetime.now(UTC) - timedelta(seconds=self.ttl + 60)
+        async with self._sessions() as session:
+            revoked = list(
+                (
+                    await session.execute(select(Session.id).where(Session.revoked_at >= since))
+                ).scalars()
+            )
+        await self.revoke_sessions(revoked)
+        await self._store.set(EPOCH_KEY, secrets.token_hex(8), EPOCH_TTL_SECONDS)
 
 
 class Authenticator:
