@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import multiprocessing
@@ -18,6 +19,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
+from privexbot import metrics
 from privexbot.api.registry import add_service, complete
 from privexbot.config import Settings
 from privexbot.interceptors.auth import AuthenticationInterceptor, AuthorizationInterceptor
@@ -173,6 +175,8 @@ async def create_server(
     gc.collect()
     gc.freeze()
     await server.start()
+    if settings.metrics_address:
+        metrics.serve(settings.metrics_address)
     platform.start()
     running = Running(server, port, platform, health_servicer)
     running._tasks.append(asyncio.create_task(_watch_dependencies(platform, health_servicer)))
@@ -195,10 +199,14 @@ async def serve(settings: Settings, *, reuse_port: bool = False, ready=None) -> 
     await running.stop(settings.shutdown_grace_seconds)
 
 
-def _worker(settings: Settings) -> None:
+def _worker(settings: Settings, index: int = 0) -> None:
     from privexbot.logs import configure
 
     configure(settings.log_level)
+    if settings.metrics_address and index:
+        settings = dataclasses.replace(
+            settings, metrics_address=metrics.worker_address(settings.metrics_address, index)
+        )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings, reuse_port=True))
 
@@ -213,7 +221,9 @@ def run(settings: Settings) -> None:
         _worker(settings)
         return
     context = multiprocessing.get_context("fork")
-    workers = [context.Process(target=_worker, args=(settings,)) for _ in range(settings.workers)]
+    workers = [
+        context.Process(target=_worker, args=(settings, index)) for index in range(settings.workers)
+    ]
     for worker in workers:
         worker.start()
 

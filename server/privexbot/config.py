@@ -32,6 +32,8 @@ class Settings:
     workers: int = 1
     database_url: str = "sqlite+aiosqlite:///var/privexbot.db"
     redis_url: str = ""
+    # Prometheus exposition (host:port; empty = off); never route it through Envoy.
+    metrics_address: str = ""
     # Per process; a call finding every connection busy waits up to the timeout for one.
     redis_max_connections: int = 200
     redis_pool_timeout_seconds: float = 2.0
@@ -196,6 +198,7 @@ ENVIRONMENT = {
     "WORKERS": "workers",
     "DATABASE_URL": "database_url",
     "REDIS_URL": "redis_url",
+    "METRICS_ADDRESS": "metrics_address",
     "REDIS_MAX_CONNECTIONS": "redis_max_connections",
     "REDIS_POOL_TIMEOUT_SECONDS": "redis_pool_timeout_seconds",
     "MILVUS_URI": "milvus_uri",

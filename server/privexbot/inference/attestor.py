@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from privexbot import metrics
 from privexbot.inference.attestation import (
     ATTESTATION_PORT,
     CHECK_ENDPOINT,
@@ -201,6 +202,7 @@ class Attestor:
             verdict = await self._attest()
             self._verdict = verdict
             self._expires = self.clock() + (self.ttl if verdict.attested else self.failure_ttl)
+            metrics.ATTESTED.set(1 if verdict.attested else 0)
             return verdict
 
     async def ensure(self) -> Verdict:

@@ -22,6 +22,7 @@ import openai
 import openai.resources.chat  # noqa: F401
 import openai.resources.embeddings  # noqa: F401
 
+from privexbot import metrics
 from privexbot.inference.attestation import Verdict
 from privexbot.inference.attestor import Attestor
 from privexbot.kernel.errors import (
@@ -88,6 +89,7 @@ class ModelInfo:
 
 def _upstream_error(exc: Exception) -> DomainError:
     """One mapping for every upstream failure; never echoes upstream bodies to clients."""
+    metrics.DEPENDENCY_ERRORS.labels("inference").inc()
     if isinstance(exc, openai.APITimeoutError):
         return DeadlineExceeded(
             "INFERENCE_TIMEOUT", "the inference endpoint did not answer in time"
@@ -283,6 +285,7 @@ class InferenceGateway:
         pump = asyncio.create_task(_pump(lambda: self._opened(client, request), chunks))
         usage, finish = None, "error"
         loop = asyncio.get_running_loop()
+        started = loop.time()
         first = self._settings.inference_first_token_timeout_seconds
         idle = self._settings.inference_idle_timeout_seconds
         # Until the first token, one deadline from now; after it, one per pause. Only the
@@ -310,6 +313,8 @@ class InferenceGateway:
                 for text in texts:
                     yield Delta(text)
                 if texts:
+                    if reason == "INFERENCE_FIRST_TOKEN_TIMEOUT":
+                        metrics.FIRST_TOKEN_SECONDS.labels(model).observe(loop.time() - started)
                     reason, waited, deadline = "INFERENCE_STALLED", idle, loop.time() + idle
                 finish, usage = finished or finish, reported or usage
         except (asyncio.CancelledError, GeneratorExit):
@@ -332,6 +337,8 @@ class InferenceGateway:
             yield usage
         yield Finish(finish, model)
         if usage is not None:  # after the caller has its last event: no commit in its way
+            metrics.TOKENS.labels(model, "prompt").inc(usage.prompt_tokens)
+            metrics.TOKENS.labels(model, "completion").inc(usage.completion_tokens)
             await self._record_usage(scope, model, usage.prompt_tokens, usage.completion_tokens)
 
     async def _opened(self, client: openai.AsyncOpenAI, request: dict) -> httpx.Response:

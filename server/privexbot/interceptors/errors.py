@@ -16,6 +16,7 @@ import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+from privexbot import metrics
 from privexbot.interceptors.base import Guard, Interceptor
 from privexbot.kernel import errors
 from privexbot.kernel.calls import current
@@ -64,6 +65,7 @@ class _Errors(Guard):
             return False
         call = current()
         if db.unreachable(exc):
+            metrics.DEPENDENCY_ERRORS.labels("database").inc()
             log.warning("database unreachable in %s: %s", call.method.path, type(exc).__name__)
             exc = db.unavailable()
         elif isinstance(exc, TimeoutError):

@@ -1,5 +1,5 @@
-"""Request ids and one structured log line per RPC (``logs.rpc_log``). Never logs metadata
-values or bodies."""
+"""Request ids, one structured log line per RPC (``logs.rpc_log``) and the RPC metrics
+(``metrics``). Never logs metadata values or bodies."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import ipaddress
 import re
 import time
 
+from privexbot import metrics
 from privexbot.interceptors.base import Guard, Interceptor
 from privexbot.kernel.calls import Call, begin, end
 from privexbot.kernel.ids import new_id
@@ -58,6 +59,8 @@ class _Logged(Guard):
             metadata=metadata,
         )
         self.token = begin(self.call)
+        if self.spec.server_streaming:
+            metrics.STREAMS.labels(self.spec.path).inc()
         return self
 
     async def __aexit__(self, exc_type, exc, tb):
@@ -70,13 +73,18 @@ class _Logged(Guard):
                 call.code = (
                     "DEADLINE_EXCEEDED" if remaining is not None and remaining <= 0 else "CANCELLED"
                 )
+        seconds = time.perf_counter() - self.started
+        metrics.RPCS.labels(self.spec.path, call.code).inc()
+        metrics.RPC_SECONDS.labels(self.spec.path).observe(seconds)
+        if self.spec.server_streaming:
+            metrics.STREAMS.labels(self.spec.path).dec()
         if rpc_log.enabled():
             rpc_log.write(
                 {
                     "method": self.spec.path,
                     "code": call.code,
                     "authz": call.authz,
-                    "duration_ms": round((time.perf_counter() - self.started) * 1000, 3),
+                    "duration_ms": round(seconds * 1000, 3),
                     "request_id": call.request_id,
                     "principal": call.principal.resource_name,
                     "client_ip": call.client_ip,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from privexbot import metrics
 from privexbot.kernel.errors import DomainError, FailedPrecondition, InvalidArgument, Unavailable
 from privexbot.knowledge import collection
 from privexbot.knowledge.collection import (
@@ -364,6 +365,7 @@ class VectorStore(Searches, LegacyChunks):
             if not is_backend_error(exc):
                 raise
             log.warning("vector store: %s failed: %s", what, exc)
+            metrics.DEPENDENCY_ERRORS.labels("vector_store").inc()
             where = f"milvus-lite file {self._lite_path}" if self._lite else "the Milvus server"
             hint = " (another process may have the file open)" if self._lite else ""
             raise Unavailable(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
+from privexbot import metrics
 from privexbot.kernel.errors import Unavailable
 
 
@@ -26,6 +27,7 @@ class EphemeralStore(Protocol):
 
 
 def _down(exc: Exception) -> Unavailable:
+    metrics.DEPENDENCY_ERRORS.labels("ephemeral_store").inc()
     return Unavailable(
         "EPHEMERAL_STORE_UNAVAILABLE", "the ephemeral store is unreachable; retry later"
     )
