@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from helpers import RpcLines, caller_address, free_port  # noqa: E402
+from smtp_sink import Mailbox  # noqa: E402
 from stacks import BACKENDS, start_stack, stop_stack  # noqa: E402
 
 
@@ -57,13 +58,25 @@ async def enclave(tmp_path_factory):
     await local.stop()
 
 
+@pytest.fixture(scope="session")
+async def mailbox():
+    """The real SMTP server every test stack sends its mail to."""
+    box = Mailbox()
+    await box.start()
+    yield box
+    await box.stop()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-async def stack(request, tmp_path_factory, enclave):
+async def stack(request, tmp_path_factory, enclave, mailbox):
     stack = await start_stack(
         request.param,
         tmp_path_factory.mktemp(request.param),
         inference_base_url=enclave.base_url,
         inference_api_key=enclave.api_key,
+        smtp_host="127.0.0.1",
+        smtp_port=mailbox.port,
+        smtp_security="none",
     )
     yield stack
     await stop_stack(stack)

@@ -92,6 +92,18 @@ class Settings:
     chatflow_max_steps: int = 1000
     chatflow_http_allow: str = ""
     chatflow_secrets_key: str = "dev-chatflow-secrets-key-change-me"
+    # Outbound mail (verification, password reset, invitations). SMTP_SECURITY: starttls,
+    # tls (implicit, port 465) or none; empty SMTP_HOST (development only): mails are logged.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    mail_from: str = "PrivexBot <no-reply@localhost>"
+    # The web app links in mails point to (…/verify-email?token=…, …/reset-password?token=…).
+    app_url: str = "http://localhost:8080"
+    email_verification_ttl_seconds: int = 24 * 3600
+    password_reset_ttl_seconds: int = 30 * 60
 
     @property
     def production(self) -> bool:
@@ -123,6 +135,8 @@ class Settings:
     def validate(self) -> Settings:
         if self.env not in {"development", "production"}:
             raise ConfigError("PRIVEXBOT_ENV must be development or production")
+        if self.smtp_security not in {"starttls", "tls", "none"}:
+            raise ConfigError("SMTP_SECURITY must be starttls, tls or none")
         if self.attestation not in {"off", "required"}:
             raise ConfigError("ATTESTATION must be off or required")
         if not 60 <= self.access_token_ttl_seconds <= 900:
@@ -149,6 +163,8 @@ class Settings:
                 raise ConfigError("production needs CORS_ALLOWED_ORIGIN_REGEX (your site's origin)")
             if self.chatflow_secrets_key == Settings.chatflow_secrets_key:
                 raise ConfigError("production refuses the development CHATFLOW_SECRETS_KEY")
+            if not self.smtp_host:
+                raise ConfigError("production needs SMTP_HOST (verification and reset mails)")
         if self.workers > 1:
             missing = [
                 name
@@ -221,6 +237,15 @@ ENVIRONMENT = {
     "CHATFLOW_MAX_STEPS": "chatflow_max_steps",
     "CHATFLOW_HTTP_ALLOW": "chatflow_http_allow",
     "CHATFLOW_SECRETS_KEY": "chatflow_secrets_key",
+    "SMTP_HOST": "smtp_host",
+    "SMTP_PORT": "smtp_port",
+    "SMTP_SECURITY": "smtp_security",
+    "SMTP_USERNAME": "smtp_username",
+    "SMTP_PASSWORD": "smtp_password",
+    "MAIL_FROM": "mail_from",
+    "APP_URL": "app_url",
+    "EMAIL_VERIFICATION_TTL_SECONDS": "email_verification_ttl_seconds",
+    "PASSWORD_RESET_TTL_SECONDS": "password_reset_ttl_seconds",
 }
 
 

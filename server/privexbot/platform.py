@@ -33,6 +33,7 @@ from privexbot.flows.ssrf import Fetcher
 from privexbot.identity.api_keys import ApiKeys
 from privexbot.identity.current_user import CurrentUsers
 from privexbot.identity.email import EmailSignIn
+from privexbot.identity.email_links import EmailLinks
 from privexbot.identity.publishable_keys import PublishableKeys
 from privexbot.identity.sessions import SignInSessions
 from privexbot.identity.sign_in_process import SignInProcesses
@@ -41,6 +42,7 @@ from privexbot.identity.wallet_sign_in import WalletSignIn
 from privexbot.inference.attestor import Attestor
 from privexbot.inference.gateway import InferenceGateway
 from privexbot.kernel.errors import Unavailable
+from privexbot.kernel.mail import Mailer
 from privexbot.knowledge.documents import Documents
 from privexbot.knowledge.ingestion import Ingestion
 from privexbot.knowledge.knowledge_bases import KnowledgeBases
@@ -75,6 +77,7 @@ class Platform:
     sign_in: SignInProcesses
     sign_in_sessions: SignInSessions
     email_sign_in: EmailSignIn
+    email_links: EmailLinks
     wallet_sign_in: WalletSignIn
     current_users: CurrentUsers
     # tenancy
@@ -118,6 +121,24 @@ class Platform:
         sign_in = SignInProcesses(settings)
         families = SignInSessions(sessions, tokens, settings.refresh_token_ttl_seconds)
         usage = Usage(sessions)
+        mailer = Mailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_security,
+            settings.smtp_username,
+            settings.smtp_password,
+            settings.mail_from,
+            settings.app_url,
+        )
+        email_links = EmailLinks(
+            sessions,
+            store,
+            stamps,
+            families,
+            mailer,
+            settings.email_verification_ttl_seconds,
+            settings.password_reset_ttl_seconds,
+        )
         inference = InferenceGateway(
             settings,
             Attestor(
@@ -175,7 +196,10 @@ class Platform:
             api_keys=api_keys,
             sign_in=sign_in,
             sign_in_sessions=families,
-            email_sign_in=EmailSignIn(sessions, store, families, sign_in, create_organization),
+            email_sign_in=EmailSignIn(
+                sessions, store, families, sign_in, create_organization, email_links
+            ),
+            email_links=email_links,
             wallet_sign_in=WalletSignIn(
                 settings, sessions, store, stamps, families, create_organization
             ),

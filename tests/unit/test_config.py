@@ -14,6 +14,7 @@ PRODUCTION = {
     "INFERENCE_API_KEY": "secret-ai-key",
     "CORS_ALLOWED_ORIGIN_REGEX": r"https://app\.example\.com",
     "CHATFLOW_SECRETS_KEY": "c" * 40,
+    "SMTP_HOST": "smtp.example.com",
 }
 
 
@@ -45,6 +46,8 @@ def test_production_parses_the_environment_and_turns_reflection_off():
         ({"CORS_ALLOWED_ORIGIN_REGEX": ".*"}, "CORS_ALLOWED_ORIGIN_REGEX"),
         ({"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"),
         ({"CHATFLOW_SECRETS_KEY": "dev-chatflow-secrets-key-change-me"}, "CHATFLOW_SECRETS_KEY"),
+        ({"SMTP_HOST": ""}, "SMTP_HOST"),
+        ({"SMTP_SECURITY": "maybe"}, "SMTP_SECURITY"),
     ],
 )
 def test_unsafe_or_malformed_settings_are_refused(change, complaint):

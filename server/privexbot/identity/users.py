@@ -28,6 +28,7 @@ class UserView(Named, pattern=resources.USER):
     email: str
     display_name: str
     created_at: datetime
+    email_verified: bool
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,9 @@ class IdentityView(Named, pattern=resources.IDENTITY):
 
 
 def user_view(user: User) -> UserView:
-    return from_row(UserView, user, email=user.email or "")
+    return from_row(
+        UserView, user, email=user.email or "", email_verified=user.email_verified_at is not None
+    )
 
 
 def identity_view(row: Identity) -> IdentityView:

@@ -39,6 +39,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(100), default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = created()
+    # When the user followed a verification link sent to ``email``; null until then.
+    email_verified_at: Mapped[datetime | None]
 
 
 class Identity(Base):
@@ -152,6 +154,20 @@ class Session(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str] = mapped_column(String(32), default="")
+
+
+class EmailToken(Base):
+    """A single-use token mailed to ``email`` (purpose "verify" or "reset"), stored hashed;
+    ``used_at`` set when it is redeemed."""
+
+    __tablename__ = "email_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = parent("users", index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = created()
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class RefreshToken(Base):

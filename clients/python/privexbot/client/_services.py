@@ -30,6 +30,10 @@ class AuthService(Service):
         "SignUpWithEmail": Rpc(Kind.UNARY, auth_pb2.SignUpWithEmailRequest),
         "LogInWithEmail": Rpc(Kind.UNARY, auth_pb2.LogInWithEmailRequest),
         "ChangePassword": Rpc(Kind.UNARY, auth_pb2.ChangePasswordRequest),
+        "SendEmailVerification": Rpc(Kind.UNARY, auth_pb2.SendEmailVerificationRequest),
+        "VerifyEmail": Rpc(Kind.UNARY, auth_pb2.VerifyEmailRequest),
+        "RequestPasswordReset": Rpc(Kind.UNARY, auth_pb2.RequestPasswordResetRequest),
+        "ResetPassword": Rpc(Kind.UNARY, auth_pb2.ResetPasswordRequest),
         "CreateWalletChallenge": Rpc(Kind.UNARY, auth_pb2.CreateWalletChallengeRequest),
         "VerifyWalletSignature": Rpc(Kind.UNARY, auth_pb2.VerifyWalletSignatureRequest),
         "LinkWallet": Rpc(Kind.UNARY, auth_pb2.LinkWalletRequest),
@@ -81,6 +85,55 @@ class AuthService(Service):
             AuthSession
         """
         return self._call("ChangePassword", request, arguments)
+
+    def send_email_verification(self, request=None, /, **arguments):
+        """Mails the caller a link that verifies their email (rate limited).
+
+        Args:
+            request: a SendEmailVerificationRequest; or give its fields:
+
+        Returns:
+            Empty
+        """
+        return self._call("SendEmailVerification", request, arguments)
+
+    def verify_email(self, request=None, /, **arguments):
+        """Marks an email verified with the single-use token a verification mail carried.
+
+        Args:
+            request: a VerifyEmailRequest; or give its fields:
+            token (str): The token from the verification mail's link.
+
+        Returns:
+            User
+        """
+        return self._call("VerifyEmail", request, arguments)
+
+    def request_password_reset(self, request=None, /, **arguments):
+        """Mails a password reset link when the email has an account; answers alike when it
+        has none (no enumeration). Rate limited per address and per email.
+
+        Args:
+            request: a RequestPasswordResetRequest; or give its fields:
+            email (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("RequestPasswordReset", request, arguments)
+
+    def reset_password(self, request=None, /, **arguments):
+        """Sets a new password with a reset token (single use, 30 minutes); every session ends.
+
+        Args:
+            request: a ResetPasswordRequest; or give its fields:
+            token (str): The token from the reset mail's link.
+            new_password (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("ResetPassword", request, arguments)
 
     def create_wallet_challenge(self, request=None, /, **arguments):
         """Returns the exact message a wallet must sign, with a single-use nonce.

@@ -51,6 +51,26 @@ class AuthServiceStub:
                 request_serializer=privexbot_dot_v1_dot_auth__pb2.ChangePasswordRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_auth__pb2.AuthSession.FromString,
                 _registered_method=True)
+        self.SendEmailVerification = channel.unary_unary(
+                '/privexbot.v1.AuthService/SendEmailVerification',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.SendEmailVerificationRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.VerifyEmail = channel.unary_unary(
+                '/privexbot.v1.AuthService/VerifyEmail',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.VerifyEmailRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_auth__pb2.User.FromString,
+                _registered_method=True)
+        self.RequestPasswordReset = channel.unary_unary(
+                '/privexbot.v1.AuthService/RequestPasswordReset',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.RequestPasswordResetRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.ResetPassword = channel.unary_unary(
+                '/privexbot.v1.AuthService/ResetPassword',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.ResetPasswordRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
         self.CreateWalletChallenge = channel.unary_unary(
                 '/privexbot.v1.AuthService/CreateWalletChallenge',
                 request_serializer=privexbot_dot_v1_dot_auth__pb2.CreateWalletChallengeRequest.SerializeToString,
@@ -123,6 +143,35 @@ class AuthServiceServicer:
 
     def ChangePassword(self, request, context):
         """Changes the caller's password and signs out every other session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendEmailVerification(self, request, context):
+        """Mails the caller a link that verifies their email (rate limited).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyEmail(self, request, context):
+        """Marks an email verified with the single-use token a verification mail carried.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestPasswordReset(self, request, context):
+        """Mails a password reset link when the email has an account; answers alike when it
+        has none (no enumeration). Rate limited per address and per email.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetPassword(self, request, context):
+        """Sets a new password with a reset token (single use, 30 minutes); every session ends.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -216,6 +265,26 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.ChangePassword,
                     request_deserializer=privexbot_dot_v1_dot_auth__pb2.ChangePasswordRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_auth__pb2.AuthSession.SerializeToString,
+            ),
+            'SendEmailVerification': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendEmailVerification,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.SendEmailVerificationRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'VerifyEmail': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyEmail,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.VerifyEmailRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_auth__pb2.User.SerializeToString,
+            ),
+            'RequestPasswordReset': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestPasswordReset,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.RequestPasswordResetRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ResetPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPassword,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.ResetPasswordRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
             'CreateWalletChallenge': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateWalletChallenge,
@@ -350,6 +419,114 @@ class AuthService:
             '/privexbot.v1.AuthService/ChangePassword',
             privexbot_dot_v1_dot_auth__pb2.ChangePasswordRequest.SerializeToString,
             privexbot_dot_v1_dot_auth__pb2.AuthSession.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendEmailVerification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/SendEmailVerification',
+            privexbot_dot_v1_dot_auth__pb2.SendEmailVerificationRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyEmail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/VerifyEmail',
+            privexbot_dot_v1_dot_auth__pb2.VerifyEmailRequest.SerializeToString,
+            privexbot_dot_v1_dot_auth__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestPasswordReset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/RequestPasswordReset',
+            privexbot_dot_v1_dot_auth__pb2.RequestPasswordResetRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/ResetPassword',
+            privexbot_dot_v1_dot_auth__pb2.ResetPasswordRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,

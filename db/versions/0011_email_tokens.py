@@ -1,0 +1,54 @@
+"""email verification and password reset: users.email_verified_at, email_tokens
+
+Revision ID: 0011
+Revises: 0007
+Create Date: 2026-12-04
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import privexbot.store.base
+
+revision = "0011"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "email_verified_at",
+                privexbot.store.base.UTCDateTime(timezone=True),
+                nullable=True,
+            )
+        )
+    op.create_table(
+        "email_tokens",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("purpose", sa.String(length=16), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("created_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_email_tokens_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_email_tokens")),
+    )
+    with op.batch_alter_table("email_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_email_tokens_user_id"), ["user_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("email_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_email_tokens_user_id"))
+    op.drop_table("email_tokens")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("email_verified_at")
