@@ -208,7 +208,7 @@ class Platform:
             organizations=Organizations(sessions, store, stamps, ingestion.notify),
             workspaces=Workspaces(sessions, store, stamps, ingestion.notify),
             members=Members(sessions, stamps),
-            invitations=Invitations(sessions, stamps),
+            invitations=Invitations(sessions, stamps, mailer),
             audit_log=AuditLog(sessions),
             usage=usage,
             knowledge_bases=KnowledgeBases(

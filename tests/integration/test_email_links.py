@@ -6,12 +6,13 @@ import asyncio
 import random
 import statistics
 import time
+import uuid
 
 import grpc
 from helpers import PASSWORD, raises, sign_up, unique_email
 from smtp_sink import token_of
 
-from privexbot.v1 import auth_pb2
+from privexbot.v1 import auth_pb2, common_pb2, tenant_pb2
 
 ME = auth_pb2.GetCurrentUserRequest()
 NEW_PASSWORD = "a fresh passphrase 42"
@@ -166,3 +167,24 @@ async def test_reset_refuses_bad_input(client_factory):
         await client.auth.ResetPassword(
             auth_pb2.ResetPasswordRequest(token="x" * 43, new_password=NEW_PASSWORD)
         )
+
+
+async def test_an_invitation_is_mailed_and_its_link_accepts_it(client_factory, mailbox):
+    owner, guest = client_factory(), client_factory()
+    o = await sign_up(owner, "host")
+    g = await sign_up(guest, "guest")
+    request_id = str(uuid.uuid4())
+    create = tenant_pb2.CreateInvitationRequest(
+        parent=o.organization,
+        invitation=tenant_pb2.Invitation(email=g.email, role=common_pb2.ORGANIZATION_ROLE_MEMBER),
+        request_id=request_id,
+    )
+    invitation = await owner.tenant.CreateInvitation(create)
+    mail = await mailbox.wait(g.email, "Invitation to")
+    token = token_of(mail)
+    assert token == invitation.token and "/accept-invitation?token=" in mail.get_content()
+    await owner.tenant.CreateInvitation(create)  # a retry: no second mail
+    await guest.tenant.AcceptInvitation(tenant_pb2.AcceptInvitationRequest(token=token))
+    orgs = await guest.tenant.ListOrganizations(tenant_pb2.ListOrganizationsRequest())
+    assert o.organization in {x.name for x in orgs.organizations}
+    assert len(mailbox.to(g.email, "Invitation to")) == 1
