@@ -1,4 +1,5 @@
-"""email verification and password reset: users.email_verified_at, email_tokens
+"""email verification and password reset: users.email_verified_at, email_tokens;
+sessions.client_ip and last_used_at (ListSessions)
 
 Revision ID: 0011
 Revises: 0007
@@ -25,6 +26,17 @@ def upgrade() -> None:
                 nullable=True,
             )
         )
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("client_ip", sa.String(length=45), nullable=False, server_default="")
+        )
+        batch_op.add_column(
+            sa.Column(
+                "last_used_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True
+            )
+        )
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.alter_column("client_ip", server_default=None)
     op.create_table(
         "email_tokens",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -50,5 +62,8 @@ def downgrade() -> None:
     with op.batch_alter_table("email_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_email_tokens_user_id"))
     op.drop_table("email_tokens")
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.drop_column("last_used_at")
+        batch_op.drop_column("client_ip")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("email_verified_at")

@@ -161,6 +161,24 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         await self.wallets.unlink(current().principal, request.name)
         return empty_pb2.Empty()
 
+    async def ListSessions(self, request, context):
+        return await standard.listed(
+            auth_pb2.ListSessionsResponse,
+            lambda view: pack(auth_pb2.Session, view),
+            self.sessions.list,
+            request,
+            current().principal,
+            request.parent,
+        )
+
+    async def RevokeSession(self, request, context):
+        await self.sessions.revoke_one(current().principal, request.name)
+        return empty_pb2.Empty()
+
+    async def RevokeOtherSessions(self, request, context):
+        count = await self.sessions.revoke_others(current().principal, request.parent)
+        return auth_pb2.RevokeOtherSessionsResponse(revoked_count=count)
+
     async def RefreshToken(self, request, context):
         return session_message(await self.sessions.refresh(request.refresh_token))
 

@@ -123,6 +123,7 @@ def of(kind: str, index: int = 0) -> Pattern:
 
 USER = of("User")
 IDENTITY = of("Identity")
+SESSION = of("Session")
 API_KEY = of("ApiKey")
 ORGANIZATION = of("Organization")
 WORKSPACE = of("Workspace")

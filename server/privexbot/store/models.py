@@ -154,6 +154,9 @@ class Session(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str] = mapped_column(String(32), default="")
+    # Where and when it was last used: the sign-in, then each refresh (ListSessions).
+    client_ip: Mapped[str] = mapped_column(String(45), default="")
+    last_used_at: Mapped[datetime | None]
 
 
 class EmailToken(Base):

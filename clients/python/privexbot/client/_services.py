@@ -38,6 +38,9 @@ class AuthService(Service):
         "VerifyWalletSignature": Rpc(Kind.UNARY, auth_pb2.VerifyWalletSignatureRequest),
         "LinkWallet": Rpc(Kind.UNARY, auth_pb2.LinkWalletRequest),
         "UnlinkIdentity": Rpc(Kind.UNARY, auth_pb2.UnlinkIdentityRequest, resource="name"),
+        "ListSessions": Rpc(Kind.PAGED, auth_pb2.ListSessionsRequest, resource="parent", items="sessions"),
+        "RevokeSession": Rpc(Kind.UNARY, auth_pb2.RevokeSessionRequest, resource="name"),
+        "RevokeOtherSessions": Rpc(Kind.UNARY, auth_pb2.RevokeOtherSessionsRequest, resource="parent"),
         "RefreshToken": Rpc(Kind.UNARY, auth_pb2.RefreshTokenRequest),
         "LogOut": Rpc(Kind.UNARY, auth_pb2.LogOutRequest),
         "GetCurrentUser": Rpc(Kind.UNARY, auth_pb2.GetCurrentUserRequest),
@@ -191,6 +194,44 @@ class AuthService(Service):
             Empty
         """
         return self._call("UnlinkIdentity", request, arguments)
+
+    def list_sessions(self, request=None, /, **arguments):
+        """The caller's live sessions (sign-ins), oldest first, the calling one marked.
+
+        Args:
+            request: a ListSessionsRequest, or its ``parent``; or give its fields:
+            parent (str): users/{user}: the caller.
+            page_size (int): At most 1000; 50 when unset.
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every Session, fetching pages as needed; ``pages()`` yields each ListSessionsResponse.
+        """
+        return self._call("ListSessions", request, arguments)
+
+    def revoke_session(self, request=None, /, **arguments):
+        """Ends one of the caller's sessions: its refresh token and access tokens stop working.
+
+        Args:
+            request: a RevokeSessionRequest, or its ``name``; or give its fields:
+            name (str): users/{user}/sessions/{session}
+
+        Returns:
+            Empty
+        """
+        return self._call("RevokeSession", request, arguments)
+
+    def revoke_other_sessions(self, request=None, /, **arguments):
+        """Ends every session of the caller except the one making the call.
+
+        Args:
+            request: a RevokeOtherSessionsRequest, or its ``parent``; or give its fields:
+            parent (str): users/{user}: the caller.
+
+        Returns:
+            RevokeOtherSessionsResponse
+        """
+        return self._call("RevokeOtherSessions", request, arguments)
 
     def refresh_token(self, request=None, /, **arguments):
         """Exchanges a refresh token for new tokens. The presented refresh token is

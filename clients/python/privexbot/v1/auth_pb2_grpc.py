@@ -91,6 +91,21 @@ class AuthServiceStub:
                 request_serializer=privexbot_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.ListSessions = channel.unary_unary(
+                '/privexbot.v1.AuthService/ListSessions',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.ListSessionsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_auth__pb2.ListSessionsResponse.FromString,
+                _registered_method=True)
+        self.RevokeSession = channel.unary_unary(
+                '/privexbot.v1.AuthService/RevokeSession',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.RevokeSessionRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.RevokeOtherSessions = channel.unary_unary(
+                '/privexbot.v1.AuthService/RevokeOtherSessions',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.RevokeOtherSessionsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_auth__pb2.RevokeOtherSessionsResponse.FromString,
+                _registered_method=True)
         self.RefreshToken = channel.unary_unary(
                 '/privexbot.v1.AuthService/RefreshToken',
                 request_serializer=privexbot_dot_v1_dot_auth__pb2.RefreshTokenRequest.SerializeToString,
@@ -205,6 +220,27 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSessions(self, request, context):
+        """The caller's live sessions (sign-ins), oldest first, the calling one marked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeSession(self, request, context):
+        """Ends one of the caller's sessions: its refresh token and access tokens stop working.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeOtherSessions(self, request, context):
+        """Ends every session of the caller except the one making the call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RefreshToken(self, request, context):
         """Exchanges a refresh token for new tokens. The presented refresh token is
         rotated; presenting a rotated one again revokes its whole family.
@@ -305,6 +341,21 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.UnlinkIdentity,
                     request_deserializer=privexbot_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ListSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSessions,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.ListSessionsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_auth__pb2.ListSessionsResponse.SerializeToString,
+            ),
+            'RevokeSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeSession,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.RevokeSessionRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'RevokeOtherSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeOtherSessions,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.RevokeOtherSessionsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_auth__pb2.RevokeOtherSessionsResponse.SerializeToString,
             ),
             'RefreshToken': grpc.unary_unary_rpc_method_handler(
                     servicer.RefreshToken,
@@ -635,6 +686,87 @@ class AuthService:
             '/privexbot.v1.AuthService/UnlinkIdentity',
             privexbot_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/ListSessions',
+            privexbot_dot_v1_dot_auth__pb2.ListSessionsRequest.SerializeToString,
+            privexbot_dot_v1_dot_auth__pb2.ListSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/RevokeSession',
+            privexbot_dot_v1_dot_auth__pb2.RevokeSessionRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeOtherSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/RevokeOtherSessions',
+            privexbot_dot_v1_dot_auth__pb2.RevokeOtherSessionsRequest.SerializeToString,
+            privexbot_dot_v1_dot_auth__pb2.RevokeOtherSessionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
