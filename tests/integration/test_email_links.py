@@ -31,6 +31,10 @@ async def test_sign_up_mails_a_link_that_verifies_the_email_once(client_factory,
     verified = await anyone.auth.VerifyEmail(auth_pb2.VerifyEmailRequest(token=token))
     assert verified.email_verified and verified.name == user.session.user.name
     assert (await client.auth.GetCurrentUser(ME)).user.email_verified
+    events = await client.tenant.ListAuditEvents(
+        tenant_pb2.ListAuditEventsRequest(parent=user.organization, action="auth.email.verify")
+    )
+    assert [e.actor for e in events.audit_events] == [user.session.user.name]
     async with raises(grpc.StatusCode.INVALID_ARGUMENT, "EMAIL_TOKEN_INVALID", {"token"}):
         await anyone.auth.VerifyEmail(auth_pb2.VerifyEmailRequest(token=token))
     async with raises(grpc.StatusCode.FAILED_PRECONDITION, "EMAIL_ALREADY_VERIFIED"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import grpc
 from helpers import PASSWORD, raises, sign_up
 
-from privexbot.v1 import auth_pb2
+from privexbot.v1 import auth_pb2, tenant_pb2
 
 ME = auth_pb2.GetCurrentUserRequest()
 
@@ -74,6 +74,13 @@ async def test_list_revoke_one_and_revoke_the_others(client_factory):
         await tablet.auth.GetCurrentUser(ME)
     left = await phone.auth.ListSessions(auth_pb2.ListSessionsRequest(parent=parent))
     assert [s.current for s in left.sessions] == [True]
+    # Audited in the user's organization, where ListAuditEvents finds them.
+    events = await phone.tenant.ListAuditEvents(
+        tenant_pb2.ListAuditEventsRequest(parent=user.organization, actor=parent)
+    )
+    actions = [e.action for e in events.audit_events]
+    assert actions[:2] == ["auth.session.revoke_others", "auth.session.revoke"]
+    assert actions[-1] == "auth.signup"
 
 
 async def test_sessions_of_another_user_are_not_found(client_factory):

@@ -13,7 +13,7 @@ from privexbot.identity import passwords
 from privexbot.identity.email_links import EmailLinks
 from privexbot.identity.sessions import Grant, SignInSessions
 from privexbot.identity.users import NewOrganization, new_user, own_event
-from privexbot.kernel import emails, resources
+from privexbot.kernel import emails
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import (
     AlreadyExists,
@@ -87,7 +87,7 @@ class EmailSignIn:
                 audit.record(
                     session,
                     "auth.signup",
-                    **own_event(user.id),
+                    **own_event(user.id, grant.organization_id),
                 )
         except IntegrityError:
             raise AlreadyExists(
@@ -130,7 +130,7 @@ class EmailSignIn:
             await audit.append(
                 session,
                 "auth.login",
-                **own_event(user.id),
+                **own_event(user.id, grant.organization_id),
             )
         return grant
 
@@ -153,5 +153,7 @@ class EmailSignIn:
             # Every session ends, this one included; the caller gets a fresh one.
             await self._families.revoke_all(session, user.id, "password_changed")
             grant = await self._families.start(session, user)
-            audit.record(session, "auth.password.change", resource=resources.USER.name(user.id))
+            audit.record(
+                session, "auth.password.change", **own_event(user.id, grant.organization_id)
+            )
         return grant

@@ -123,7 +123,11 @@ class EmailLinks:
             row, user = await self._redeem(session, token, VERIFY)
             changed.users.add(user.id)
             user.email_verified_at = user.email_verified_at or row.used_at
-            audit.record(session, "auth.email.verify", **own_event(user.id))
+            audit.record(
+                session,
+                "auth.email.verify",
+                **own_event(user.id, await self._families.home_organization(session, user.id)),
+            )
         return user_view(user)
 
     async def request_reset(self, email: str) -> None:
@@ -139,7 +143,11 @@ class EmailLinks:
             if user is None:
                 return
             token = self._issue(session, user.id, email, RESET)
-            audit.record(session, "auth.password.reset_requested", **own_event(user.id))
+            audit.record(
+                session,
+                "auth.password.reset_requested",
+                **own_event(user.id, await self._families.home_organization(session, user.id)),
+            )
         minutes = int(self._ttl[RESET].total_seconds() // 60)
         body = (
             "Someone asked to reset the password of your PrivexBot account. To choose a new"
@@ -170,4 +178,8 @@ class EmailLinks:
                 .values(used_at=row.used_at)
             )
             await self._families.revoke_all(session, user.id, "password_reset")
-            audit.record(session, "auth.password.reset", **own_event(user.id))
+            audit.record(
+                session,
+                "auth.password.reset",
+                **own_event(user.id, await self._families.home_organization(session, user.id)),
+            )

@@ -89,6 +89,12 @@ class SignInSessions:
         self._sessions, self._tokens = sessions, tokens
         self._ttl = timedelta(seconds=refresh_token_ttl_seconds)
 
+    @classmethod
+    async def home_organization(cls, session, user_id: str) -> str:
+        """The organization a new sign-in of the user lands in ("" for none): where events
+        about their account outside any session are recorded."""
+        return (await cls._default_context(session, user_id))[0]
+
     @staticmethod
     async def _default_context(session, user_id: str) -> tuple[str, str]:
         """The user's first organization and its default workspace (or their first one), in
@@ -210,7 +216,7 @@ class SignInSessions:
                     audit.record(
                         session,
                         "auth.refresh.reuse",
-                        **own_event(family.user_id),
+                        **own_event(family.user_id, family.organization_id or ""),
                     )
                 error = Unauthenticated(
                     "REFRESH_TOKEN_REUSED",
@@ -243,7 +249,7 @@ class SignInSessions:
                 audit.record(
                     session,
                     "auth.logout",
-                    **own_event(family.user_id),
+                    **own_event(family.user_id, family.organization_id or ""),
                 )
 
     async def switch_context(
@@ -319,7 +325,12 @@ class SignInSessions:
             if family is None or family.user_id != principal.id or family.revoked_at:
                 raise not_found(name)
             await self.revoke(session, [family], "revoked")
-            audit.record(session, "auth.session.revoke", resource=name)
+            audit.record(
+                session,
+                "auth.session.revoke",
+                organization_id=principal.organization_id or "",
+                resource=name,
+            )
 
     async def revoke_others(self, principal: Principal, user_name: str) -> int:
         """End every live session of the caller but the calling one; how many ended."""
@@ -331,6 +342,7 @@ class SignInSessions:
             audit.record(
                 session,
                 "auth.session.revoke_others",
+                organization_id=principal.organization_id or "",
                 resource=user_name,
                 details={"count": str(len(families))},
             )
