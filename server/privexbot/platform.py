@@ -17,6 +17,7 @@ from privexbot.bots.chatbots import Chatbots
 from privexbot.bots.config import References
 from privexbot.bots.drafts import Drafts
 from privexbot.bots.exchange import Exchange
+from privexbot.bots.leads import Leads
 from privexbot.bots.sessions import ChatSessions
 from privexbot.bots.widget import WidgetPolicy
 from privexbot.config import Settings, attestation_policy
@@ -99,6 +100,7 @@ class Platform:
     chat: Chat
     chat_sessions: ChatSessions
     chatbot_analytics: ChatbotAnalytics
+    leads: Leads
     # flows
     flow_drafts: FlowDrafts
     chatflows: Chatflows
@@ -231,6 +233,7 @@ class Platform:
             ),
             chat_sessions=chat_sessions,
             chatbot_analytics=ChatbotAnalytics(sessions),
+            leads=Leads(sessions),
             flow_drafts=flow_drafts,
             chatflows=chatflows,
             flow_runs=flow_runs,

@@ -97,6 +97,8 @@ MATRIX = {
     "PublishChatbot": "O A WA WE | M",
     "RotatePublishableKey": "O A WA WE | M",
     "Chat": "O A WA WE WV K | M P",
+    "ListLeads": "O A WA WE WV K | M",
+    "ExportLeads": "O A WA WE WV K | M",
     "ListChatSessions": "O A WA WE WV K | M",
     "GetChatSession": "O A WA WE WV K | M",
     "SubmitFeedback": "O A WA WE WV K | M P",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from privexbot.api import standard
-from privexbot.api.convert import enum_names, from_timestamp, pack
+from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
 from privexbot.api.inference import finish_reason, usage_message, verdict_message
 from privexbot.api.knowledge import MODES, retrieval_dict, scored_citation_message
 from privexbot.bots import analytics, events
 from privexbot.bots.chatbots import ChatbotView
 from privexbot.bots.drafts import Draft
+from privexbot.bots.leads import LeadFilter, LeadView
 from privexbot.bots.sessions import FeedbackView, MessageView, SessionView
 from privexbot.kernel import pagination, resources
 from privexbot.kernel.calls import current
@@ -158,11 +159,29 @@ def _config(resource) -> dict:
     return config_dict(resource.config)
 
 
+def lead_filter(message) -> LeadFilter:
+    return LeadFilter(
+        message.chatbot,
+        from_timestamp(message, "start_time"),
+        from_timestamp(message, "end_time"),
+    )
+
+
+def lead_message(view: LeadView) -> bot_pb2.LeadRecord:
+    return bot_pb2.LeadRecord(
+        session=view.session,
+        chatbot=view.chatbot,
+        lead=bot_pb2.Lead(email=view.email, display_name=view.display_name, consent=view.consent),
+        create_time=timestamp(view.created_at),
+    )
+
+
 class BotApi(bot_pb2_grpc.BotServiceServicer):
     def __init__(self, platform) -> None:
         self.drafts, self.chatbots = platform.drafts, platform.chatbots
         self.chat, self.chat_sessions = platform.chat, platform.chat_sessions
         self.analytics = platform.chatbot_analytics
+        self.leads = platform.leads
 
     # ---- drafts ---------------------------------------------------------------------------
 
@@ -229,6 +248,21 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
             call.metadata.get("origin", ""),
         ):
             yield event_message(event)
+
+    async def ListLeads(self, request, context):
+        views, next_token, total = await self.leads.list(
+            current().scope,
+            lead_filter(request.filter),
+            pagination.page_size(request.page_size),
+            request.page_token,
+        )
+        return bot_pb2.ListLeadsResponse(
+            leads=[lead_message(v) for v in views], next_page_token=next_token, total_size=total
+        )
+
+    async def ExportLeads(self, request, context):
+        async for chunk in self.leads.export_csv(current().scope, lead_filter(request.filter)):
+            yield bot_pb2.ExportLeadsResponse(data=chunk)
 
     ListChatSessions = standard.list_(
         bot_pb2.ListChatSessionsResponse, "chat_sessions", session_message, resources.CHATBOT

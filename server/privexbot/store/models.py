@@ -363,7 +363,10 @@ class ChatbotVersion(Base):
 
 class ChatSession(Base):
     __tablename__ = "chat_sessions"
-    __table_args__ = (Index("ix_chat_sessions_bot_updated", "chatbot_id", "updated_at", "id"),)
+    __table_args__ = (
+        Index("ix_chat_sessions_bot_updated", "chatbot_id", "updated_at", "id"),
+        Index("ix_chat_sessions_leads", "workspace_id", "lead_email", "id"),
+    )
     id: Mapped[str] = primary_id()
     chatbot_id: Mapped[str] = parent("chatbots")
     organization_id: Mapped[str] = mapped_column(String(32))
@@ -372,6 +375,8 @@ class ChatSession(Base):
     visitor_id: Mapped[str] = mapped_column(String(160))
     # {"email", "display_name", "consent"} once a visitor left contact details.
     lead: Mapped[dict | None] = mapped_column(JSON)
+    # The lead's email, kept beside it so leads are found without reading JSON (ListLeads).
+    lead_email: Mapped[str | None] = mapped_column(String(254))
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = created()
     updated_at: Mapped[datetime] = created()

@@ -691,6 +691,8 @@ class BotService(Service):
         "PublishChatbot": Rpc(Kind.UNARY, bot_pb2.PublishChatbotRequest, resource="name"),
         "RotatePublishableKey": Rpc(Kind.UNARY, bot_pb2.RotatePublishableKeyRequest, resource="name"),
         "Chat": Rpc(Kind.SERVER_STREAM, bot_pb2.ChatRequest, resource="name"),
+        "ListLeads": Rpc(Kind.PAGED, bot_pb2.ListLeadsRequest, resource="parent", items="leads"),
+        "ExportLeads": Rpc(Kind.SERVER_STREAM, bot_pb2.ExportLeadsRequest, resource="parent"),
         "ListChatSessions": Rpc(Kind.PAGED, bot_pb2.ListChatSessionsRequest, resource="parent", items="chat_sessions"),
         "GetChatSession": Rpc(Kind.UNARY, bot_pb2.GetChatSessionRequest, resource="name"),
         "SubmitFeedback": Rpc(Kind.UNARY, bot_pb2.SubmitFeedbackRequest, resource="name"),
@@ -867,6 +869,36 @@ class BotService(Service):
             An iterator of ChatEvent, each as it arrives (async: an async iterator).
         """
         return self._call("Chat", request, arguments)
+
+    def list_leads(self, request=None, /, **arguments):
+        """Lists the leads (contact details visitors left) captured in a workspace's chat
+        sessions, oldest first, with their total; filters: chatbot, capture time.
+
+        Args:
+            request: a ListLeadsRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            page_size (int)
+            page_token (str)
+            filter (LeadFilter)
+
+        Returns:
+            A pager: iterating it yields every LeadRecord, fetching pages as needed; ``pages()`` yields each ListLeadsResponse.
+        """
+        return self._call("ListLeads", request, arguments)
+
+    def export_leads(self, request=None, /, **arguments):
+        """Streams the same leads (every page, same filters) as CSV: a header row, then
+        one row per lead, in chunks.
+
+        Args:
+            request: a ExportLeadsRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            filter (LeadFilter)
+
+        Returns:
+            An iterator of ExportLeadsResponse, each as it arrives (async: an async iterator).
+        """
+        return self._call("ExportLeads", request, arguments)
 
     def list_chat_sessions(self, request=None, /, **arguments):
         """Lists a chatbot's sessions, most recently active first (without messages).

@@ -97,6 +97,16 @@ class BotServiceStub:
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.ChatRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_bot__pb2.ChatEvent.FromString,
                 _registered_method=True)
+        self.ListLeads = channel.unary_unary(
+                '/privexbot.v1.BotService/ListLeads',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsResponse.FromString,
+                _registered_method=True)
+        self.ExportLeads = channel.unary_stream(
+                '/privexbot.v1.BotService/ExportLeads',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.ExportLeadsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.ExportLeadsResponse.FromString,
+                _registered_method=True)
         self.ListChatSessions = channel.unary_unary(
                 '/privexbot.v1.BotService/ListChatSessions',
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.ListChatSessionsRequest.SerializeToString,
@@ -215,6 +225,22 @@ class BotServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListLeads(self, request, context):
+        """Lists the leads (contact details visitors left) captured in a workspace's chat
+        sessions, oldest first, with their total; filters: chatbot, capture time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportLeads(self, request, context):
+        """Streams the same leads (every page, same filters) as CSV: a header row, then
+        one row per lead, in chunks.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListChatSessions(self, request, context):
         """Lists a chatbot's sessions, most recently active first (without messages).
         """
@@ -306,6 +332,16 @@ def add_BotServiceServicer_to_server(servicer, server):
                     servicer.Chat,
                     request_deserializer=privexbot_dot_v1_dot_bot__pb2.ChatRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_bot__pb2.ChatEvent.SerializeToString,
+            ),
+            'ListLeads': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLeads,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsResponse.SerializeToString,
+            ),
+            'ExportLeads': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportLeads,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.ExportLeadsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.ExportLeadsResponse.SerializeToString,
             ),
             'ListChatSessions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListChatSessions,
@@ -654,6 +690,60 @@ class BotService:
             '/privexbot.v1.BotService/Chat',
             privexbot_dot_v1_dot_bot__pb2.ChatRequest.SerializeToString,
             privexbot_dot_v1_dot_bot__pb2.ChatEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLeads(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/ListLeads',
+            privexbot_dot_v1_dot_bot__pb2.ListLeadsRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.ListLeadsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportLeads(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/privexbot.v1.BotService/ExportLeads',
+            privexbot_dot_v1_dot_bot__pb2.ExportLeadsRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.ExportLeadsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,5 +1,5 @@
 """email verification and password reset: users.email_verified_at, email_tokens;
-sessions.client_ip and last_used_at (ListSessions)
+sessions.client_ip and last_used_at (ListSessions); chat_sessions.lead_email (ListLeads)
 
 Revision ID: 0011
 Revises: 0007
@@ -37,6 +37,21 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.alter_column("client_ip", server_default=None)
+    with op.batch_alter_table("chat_sessions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("lead_email", sa.String(length=254), nullable=True))
+        batch_op.create_index(
+            "ix_chat_sessions_leads", ["workspace_id", "lead_email", "id"], unique=False
+        )
+    chat_sessions = sa.table(
+        "chat_sessions", sa.column("id", sa.String), sa.column("lead", sa.JSON)
+    )
+    bind = op.get_bind()
+    for id_, lead in bind.execute(sa.select(chat_sessions.c.id, chat_sessions.c.lead)).all():
+        if lead and lead.get("email"):
+            bind.execute(
+                sa.text("UPDATE chat_sessions SET lead_email = :email WHERE id = :id"),
+                {"email": lead["email"], "id": id_},
+            )
     op.create_table(
         "email_tokens",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -62,6 +77,9 @@ def downgrade() -> None:
     with op.batch_alter_table("email_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_email_tokens_user_id"))
     op.drop_table("email_tokens")
+    with op.batch_alter_table("chat_sessions", schema=None) as batch_op:
+        batch_op.drop_index("ix_chat_sessions_leads")
+        batch_op.drop_column("lead_email")
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.drop_column("last_used_at")
         batch_op.drop_column("client_ip")
