@@ -95,6 +95,8 @@ MATRIX = {
     "UpdateChatbot": "O A WA WE | M",
     "DeleteChatbot": "O A WA | M",
     "PublishChatbot": "O A WA WE | M",
+    "RollbackChatbot": "O A WA WE | M",
+    "ListChatbotVersions": "O A WA WE WV K | M",
     "RotatePublishableKey": "O A WA WE | M",
     "Chat": "O A WA WE WV K | M P",
     "ListLeads": "O A WA WE WV K | M",

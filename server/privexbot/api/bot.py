@@ -7,7 +7,7 @@ from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
 from privexbot.api.inference import finish_reason, usage_message, verdict_message
 from privexbot.api.knowledge import MODES, retrieval_dict, scored_citation_message
 from privexbot.bots import analytics, events
-from privexbot.bots.chatbots import ChatbotView
+from privexbot.bots.chatbots import ChatbotView, VersionView
 from privexbot.bots.drafts import Draft
 from privexbot.bots.leads import LeadFilter, LeadView
 from privexbot.bots.sessions import FeedbackView, MessageView, SessionView
@@ -176,6 +176,16 @@ def lead_message(view: LeadView) -> bot_pb2.LeadRecord:
     )
 
 
+def version_message(v: VersionView, organization_id: str, workspace_id: str):
+    return bot_pb2.ChatbotVersion(
+        name=v.name,
+        number=v.number,
+        config=config_message(v.config, organization_id, workspace_id),
+        publisher=resources.USER.name(v.publisher_id) if v.publisher_id else "",
+        create_time=timestamp(v.created_at),
+    )
+
+
 class BotApi(bot_pb2_grpc.BotServiceServicer):
     def __init__(self, platform) -> None:
         self.drafts, self.chatbots = platform.drafts, platform.chatbots
@@ -225,6 +235,19 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
     async def PublishChatbot(self, request, context):
         bot_id = resources.CHATBOT.id_of(request.name)
         return chatbot_message(await self.chatbots.publish(current().scope, bot_id, request.etag))
+
+    ListChatbotVersions = standard.list_(
+        bot_pb2.ListChatbotVersionsResponse,
+        "chatbots",
+        lambda v: version_message(v, *resources.CHATBOT_VERSION.parse(v.name)[:2]),
+        resources.CHATBOT,
+        lister="versions",
+    )
+
+    async def RollbackChatbot(self, request, context):
+        bot_id = resources.CHATBOT.id_of(request.name)
+        bot = await self.chatbots.rollback(current().scope, bot_id, request.version, request.etag)
+        return chatbot_message(bot)
 
     async def RotatePublishableKey(self, request, context):
         bot_id = resources.CHATBOT.id_of(request.name)

@@ -1,7 +1,8 @@
 """Chatbots: finalized from drafts, edited, published as immutable versions, deleted.
 
 Chat always uses the published version; UpdateChatbot edits the working configuration,
-and PublishChatbot freezes it as the next version. Every query is filtered by the scope
+and PublishChatbot freezes it as the next version; RollbackChatbot publishes a copy of an
+older version as the next one. Every query is filtered by the scope
 authorization resolved, so a chatbot of another tenant is NOT_FOUND like a missing one.
 """
 
@@ -41,6 +42,15 @@ class ChatbotView(InWorkspace, pattern=resources.CHATBOT):
     etag: str
 
 
+@dataclass(frozen=True)
+class VersionView:
+    name: str
+    number: int
+    config: dict
+    publisher_id: str
+    created_at: datetime
+
+
 def _view(bot: Chatbot, published_config: dict | None) -> ChatbotView:
     return from_row(
         ChatbotView,
@@ -50,6 +60,10 @@ def _view(bot: Chatbot, published_config: dict | None) -> ChatbotView:
         creator_id=bot.creator_id or "",
         etag=standard.etag(bot),
     )
+
+
+def _ids(bot: Chatbot) -> tuple[str, str, str]:
+    return bot.organization_id, bot.workspace_id, bot.id
 
 
 class Chatbots:
@@ -209,26 +223,67 @@ class Chatbots:
             bot, _ = await self._row(session, scope, bot_id)
             check_etag(given_etag, bot)
             bot_config.ensure_complete(bot.config)
-            now = datetime.now(UTC)
-            number = bot.published_version + 1
-            session.add(
-                ChatbotVersion(
-                    chatbot_id=bot.id,
-                    number=number,
-                    config=bot.config,
-                    publisher_id=current().principal.id or None,
-                )
-            )
-            bot.published_version, bot.published_at = number, now
-            bot.version, bot.updated_at = bot.version + 1, now
-            audit.record(
-                session,
-                "chatbot.publish",
-                organization_id=bot.organization_id,
-                resource=resources.CHATBOT.name_of(bot),
-                details={"version": str(number)},
-            )
+            self._publish(session, bot, bot.config, "chatbot.publish", {})
         return _view(bot, bot.config)
+
+    async def rollback(
+        self, scope: Scope, bot_id: str, number: int, given_etag: str
+    ) -> ChatbotView:
+        """A copy of version ``number`` published as the next version, and the working
+        configuration set to it."""
+        async with self._sessions() as session, session.begin():
+            bot, _ = await self._row(session, scope, bot_id)
+            check_etag(given_etag, bot)
+            older = await session.get(ChatbotVersion, (bot.id, number))
+            if older is None:
+                raise not_found(resources.CHATBOT_VERSION.name(*_ids(bot), str(number)))
+            bot.config = older.config
+            self._publish(session, bot, older.config, "chatbot.rollback", {"from": str(number)})
+        return _view(bot, bot.config)
+
+    @staticmethod
+    def _publish(session, bot: Chatbot, config: dict, action: str, details: dict) -> None:
+        """``config`` as the chatbot's next version, which chat uses from now on."""
+        now = datetime.now(UTC)
+        number = bot.published_version + 1
+        session.add(
+            ChatbotVersion(
+                chatbot_id=bot.id,
+                number=number,
+                config=config,
+                publisher_id=current().principal.id or None,
+            )
+        )
+        bot.published_version, bot.published_at = number, now
+        bot.version, bot.updated_at = bot.version + 1, now
+        audit.record(
+            session,
+            action,
+            organization_id=bot.organization_id,
+            resource=resources.CHATBOT.name_of(bot),
+            details={"version": str(number), **details},
+        )
+
+    async def versions(
+        self, scope: Scope, bot_id: str, size: int, token: str
+    ) -> tuple[list[VersionView], str]:
+        """Newest first."""
+        async with self._sessions() as session:
+            bot, _ = await self._row(session, scope, bot_id)
+            query = select(ChatbotVersion).where(ChatbotVersion.chatbot_id == bot_id)
+            page, next_token = await standard.newest_first(
+                session, query, ChatbotVersion.number, size, token, ("chatbot_versions", bot_id)
+            )
+        return [
+            VersionView(
+                resources.CHATBOT_VERSION.name(*_ids(bot), str(v.number)),
+                v.number,
+                v.config,
+                v.publisher_id or "",
+                v.created_at,
+            )
+            for v in page
+        ], next_token
 
     async def rotate_publishable_key(self, scope: Scope, bot_id: str) -> tuple[ChatbotView, str]:
         """A new key (returned once); the previous one stops working at once."""

@@ -17,7 +17,7 @@ from privexbot.bots.widget import new_publishable_key
 from privexbot.flows import compiler
 from privexbot.flows import graph as graphs
 from privexbot.flows.drafts import FlowDrafts
-from privexbot.kernel import pagination, resources, standard
+from privexbot.kernel import resources, standard
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import (
     FailedPrecondition,
@@ -315,21 +315,12 @@ class Chatflows:
         self, scope: Scope, flow_id: str, size: int, token: str
     ) -> tuple[list[VersionView], str]:
         """Newest first."""
-        query_id = ("chatflow_versions", flow_id)
-        after = pagination.decode(token, query_id)
         async with self._sessions() as session:
             flow, _ = await self._row(session, scope, flow_id)
             query = select(ChatflowVersion).where(ChatflowVersion.chatflow_id == flow_id)
-            if after:
-                query = query.where(ChatflowVersion.number < int(after))
-            rows = list(
-                (
-                    await session.execute(
-                        query.order_by(ChatflowVersion.number.desc()).limit(size + 1)
-                    )
-                ).scalars()
+            page, next_token = await standard.newest_first(
+                session, query, ChatflowVersion.number, size, token, ("chatflow_versions", flow_id)
             )
-        page, next_token = pagination.page(rows, size, lambda v: str(v.number), query_id)
         name = resources.CHATFLOW.name_of(flow)
         return [
             VersionView(

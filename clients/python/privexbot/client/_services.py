@@ -691,6 +691,8 @@ class BotService(Service):
         "PublishChatbot": Rpc(Kind.UNARY, bot_pb2.PublishChatbotRequest, resource="name"),
         "RotatePublishableKey": Rpc(Kind.UNARY, bot_pb2.RotatePublishableKeyRequest, resource="name"),
         "Chat": Rpc(Kind.SERVER_STREAM, bot_pb2.ChatRequest, resource="name"),
+        "ListChatbotVersions": Rpc(Kind.PAGED, bot_pb2.ListChatbotVersionsRequest, resource="parent", items="chatbot_versions"),
+        "RollbackChatbot": Rpc(Kind.UNARY, bot_pb2.RollbackChatbotRequest, resource="name"),
         "ListLeads": Rpc(Kind.PAGED, bot_pb2.ListLeadsRequest, resource="parent", items="leads"),
         "ExportLeads": Rpc(Kind.SERVER_STREAM, bot_pb2.ExportLeadsRequest, resource="parent"),
         "ListChatSessions": Rpc(Kind.PAGED, bot_pb2.ListChatSessionsRequest, resource="parent", items="chat_sessions"),
@@ -869,6 +871,35 @@ class BotService(Service):
             An iterator of ChatEvent, each as it arrives (async: an async iterator).
         """
         return self._call("Chat", request, arguments)
+
+    def list_chatbot_versions(self, request=None, /, **arguments):
+        """Lists a chatbot's published versions, newest first.
+
+        Args:
+            request: a ListChatbotVersionsRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every ChatbotVersion, fetching pages as needed; ``pages()`` yields each ListChatbotVersionsResponse.
+        """
+        return self._call("ListChatbotVersions", request, arguments)
+
+    def rollback_chatbot(self, request=None, /, **arguments):
+        """Publishes a copy of an older version as the newest (chat uses it from the next
+        message) and makes it the working configuration too.
+
+        Args:
+            request: a RollbackChatbotRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}
+            version (int): The version to publish again (1, 2, ...).
+            etag (str): The chatbot's etag, to roll back exactly the state reviewed.
+
+        Returns:
+            Chatbot
+        """
+        return self._call("RollbackChatbot", request, arguments)
 
     def list_leads(self, request=None, /, **arguments):
         """Lists the leads (contact details visitors left) captured in a workspace's chat

@@ -508,3 +508,45 @@ class ExportLeadsResponse(_message.Message):
     DATA_FIELD_NUMBER: _ClassVar[int]
     data: bytes
     def __init__(self, data: _Optional[bytes] = ...) -> None: ...
+
+class ChatbotVersion(_message.Message):
+    __slots__ = ("name", "number", "config", "publisher", "create_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHER_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    number: int
+    config: ChatbotConfig
+    publisher: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., number: _Optional[int] = ..., config: _Optional[_Union[ChatbotConfig, _Mapping]] = ..., publisher: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListChatbotVersionsRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListChatbotVersionsResponse(_message.Message):
+    __slots__ = ("chatbot_versions", "next_page_token")
+    CHATBOT_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    chatbot_versions: _containers.RepeatedCompositeFieldContainer[ChatbotVersion]
+    next_page_token: str
+    def __init__(self, chatbot_versions: _Optional[_Iterable[_Union[ChatbotVersion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RollbackChatbotRequest(_message.Message):
+    __slots__ = ("name", "version", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: int
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., etag: _Optional[str] = ...) -> None: ...

@@ -97,6 +97,16 @@ class BotServiceStub:
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.ChatRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_bot__pb2.ChatEvent.FromString,
                 _registered_method=True)
+        self.ListChatbotVersions = channel.unary_unary(
+                '/privexbot.v1.BotService/ListChatbotVersions',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.ListChatbotVersionsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.ListChatbotVersionsResponse.FromString,
+                _registered_method=True)
+        self.RollbackChatbot = channel.unary_unary(
+                '/privexbot.v1.BotService/RollbackChatbot',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.RollbackChatbotRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.Chatbot.FromString,
+                _registered_method=True)
         self.ListLeads = channel.unary_unary(
                 '/privexbot.v1.BotService/ListLeads',
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsRequest.SerializeToString,
@@ -225,6 +235,21 @@ class BotServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListChatbotVersions(self, request, context):
+        """Lists a chatbot's published versions, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RollbackChatbot(self, request, context):
+        """Publishes a copy of an older version as the newest (chat uses it from the next
+        message) and makes it the working configuration too.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListLeads(self, request, context):
         """Lists the leads (contact details visitors left) captured in a workspace's chat
         sessions, oldest first, with their total; filters: chatbot, capture time.
@@ -332,6 +357,16 @@ def add_BotServiceServicer_to_server(servicer, server):
                     servicer.Chat,
                     request_deserializer=privexbot_dot_v1_dot_bot__pb2.ChatRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_bot__pb2.ChatEvent.SerializeToString,
+            ),
+            'ListChatbotVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChatbotVersions,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.ListChatbotVersionsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.ListChatbotVersionsResponse.SerializeToString,
+            ),
+            'RollbackChatbot': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollbackChatbot,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.RollbackChatbotRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.Chatbot.SerializeToString,
             ),
             'ListLeads': grpc.unary_unary_rpc_method_handler(
                     servicer.ListLeads,
@@ -690,6 +725,60 @@ class BotService:
             '/privexbot.v1.BotService/Chat',
             privexbot_dot_v1_dot_bot__pb2.ChatRequest.SerializeToString,
             privexbot_dot_v1_dot_bot__pb2.ChatEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChatbotVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/ListChatbotVersions',
+            privexbot_dot_v1_dot_bot__pb2.ListChatbotVersionsRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.ListChatbotVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollbackChatbot(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/RollbackChatbot',
+            privexbot_dot_v1_dot_bot__pb2.RollbackChatbotRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.Chatbot.FromString,
             options,
             channel_credentials,
             insecure,
