@@ -1,5 +1,6 @@
 """email verification and password reset: users.email_verified_at, email_tokens;
-sessions.client_ip and last_used_at (ListSessions); chat_sessions.lead_email (ListLeads)
+sessions.client_ip and last_used_at (ListSessions); chat_sessions.lead_email (ListLeads);
+token_usage.source (GetTokenUsage)
 
 Revision ID: 0011
 Revises: 0007
@@ -52,6 +53,12 @@ def upgrade() -> None:
                 sa.text("UPDATE chat_sessions SET lead_email = :email WHERE id = :id"),
                 {"email": lead["email"], "id": id_},
             )
+    with op.batch_alter_table("token_usage", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("source", sa.String(length=256), nullable=False, server_default="")
+        )
+    with op.batch_alter_table("token_usage", schema=None) as batch_op:
+        batch_op.alter_column("source", server_default=None)
     op.create_table(
         "email_tokens",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -77,6 +84,8 @@ def downgrade() -> None:
     with op.batch_alter_table("email_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_email_tokens_user_id"))
     op.drop_table("email_tokens")
+    with op.batch_alter_table("token_usage", schema=None) as batch_op:
+        batch_op.drop_column("source")
     with op.batch_alter_table("chat_sessions", schema=None) as batch_op:
         batch_op.drop_index("ix_chat_sessions_leads")
         batch_op.drop_column("lead_email")

@@ -84,6 +84,7 @@ MATRIX = {
     "SwitchContext": USERS,
     "ListAuditEvents": "O A",
     "GetUsage": "O A",
+    "GetTokenUsage": "O A",
     # BotService
     "CreateChatbotDraft": "O A WA WE | M",
     "GetChatbotDraft": "O A WA WE | M",

@@ -244,6 +244,29 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             only,
         )
 
+    async def GetTokenUsage(self, request, context):
+        scope = current().scope
+        start, end, rows = await self.usage.tokens(
+            scope, from_timestamp(request, "start_time"), from_timestamp(request, "end_time")
+        )
+        row = tenant_pb2.TokenUsageReport.Row
+        return tenant_pb2.TokenUsageReport(
+            name=request.name,
+            start_time=timestamp(start),
+            end_time=timestamp(end),
+            rows=[
+                row(
+                    workspace=resources.WORKSPACE.name(scope.organization_id, r.workspace_id),
+                    source=r.source,
+                    model=r.model,
+                    prompt_tokens=r.prompt_tokens,
+                    completion_tokens=r.completion_tokens,
+                    completions=r.completions,
+                )
+                for r in rows
+            ],
+        )
+
     async def GetUsage(self, request, context):
         usage = await self.usage.of(current().scope)
         counter = tenant_pb2.Usage.Counter

@@ -221,6 +221,8 @@ class TokenUsage(Base):
     prompt_tokens: Mapped[int] = mapped_column(Integer)
     completion_tokens: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = created()
+    # The resource the tokens were spent for (a chatbot's name); "" for direct completions.
+    source: Mapped[str] = mapped_column(String(256), default="")
 
 
 class KnowledgeBase(OwnedByWorkspace, Base):

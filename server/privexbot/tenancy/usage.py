@@ -8,12 +8,22 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from privexbot.kernel.errors import ResourceExhausted
+from privexbot.kernel.errors import InvalidArgument, ResourceExhausted
 from privexbot.kernel.resources import Scope
 from privexbot.store.flow_models import Chatflow, ChatflowMessage
 from privexbot.store.models import Chatbot, ChatMessage, KnowledgeBase, TokenUsage, Workspace
 from privexbot.tenancy import plans
 from privexbot.tenancy.organizations import get_row as get_organization
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    workspace_id: str
+    source: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    completions: int
 
 
 @dataclass(frozen=True)
@@ -84,9 +94,10 @@ class Usage:
             )
 
     async def record_tokens(
-        self, scope: Scope, model: str, prompt_tokens: int, completion_tokens: int
+        self, scope: Scope, model: str, prompt_tokens: int, completion_tokens: int, source: str
     ) -> None:
-        """The tokens one completion used, counted against the organization and workspace."""
+        """The tokens one completion used, counted against the organization, the workspace
+        and ``source`` (the resource that asked for it)."""
         async with self._sessions() as session, session.begin():
             session.add(
                 TokenUsage(
@@ -95,5 +106,36 @@ class Usage:
                     model=model,
                     prompt_tokens=prompt_tokens,
                     completion_tokens=completion_tokens,
+                    source=source,
                 )
             )
+
+    async def tokens(
+        self, scope: Scope, start: datetime | None, end: datetime | None
+    ) -> tuple[datetime, datetime, list[TokenRow]]:
+        """Tokens used in [start, end) (default: this month so far) by workspace, source and
+        model, largest first."""
+        now = datetime.now(UTC)
+        start, end = start or _month_start(now), end or now
+        if start >= end:
+            raise InvalidArgument.field("end_time", "must be after start_time")
+        t = TokenUsage
+        prompt, completion = func.sum(t.prompt_tokens), func.sum(t.completion_tokens)
+        query = (
+            select(t.workspace_id, t.source, t.model, prompt, completion, func.count())
+            .where(
+                t.organization_id == scope.organization_id,
+                t.created_at >= start,
+                t.created_at < end,
+            )
+            .group_by(t.workspace_id, t.source, t.model)
+            .order_by((prompt + completion).desc(), t.workspace_id, t.source, t.model)
+        )
+        async with self._sessions() as session:
+            await get_organization(session, scope)
+            rows = (await session.execute(query)).all()
+        return (
+            start,
+            end,
+            [TokenRow(*(int(v) if i >= 3 else v for i, v in enumerate(r))) for r in rows],
+        )

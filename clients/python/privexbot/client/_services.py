@@ -1381,6 +1381,7 @@ class TenantService(Service):
         "SwitchContext": Rpc(Kind.UNARY, tenant_pb2.SwitchContextRequest),
         "ListAuditEvents": Rpc(Kind.PAGED, tenant_pb2.ListAuditEventsRequest, resource="parent", items="audit_events"),
         "GetUsage": Rpc(Kind.UNARY, tenant_pb2.GetUsageRequest, resource="name"),
+        "GetTokenUsage": Rpc(Kind.UNARY, tenant_pb2.GetTokenUsageRequest, resource="name"),
     }
 
     def create_organization(self, request=None, /, **arguments):
@@ -1702,3 +1703,19 @@ class TenantService(Service):
             Usage
         """
         return self._call("GetUsage", request, arguments)
+
+    def get_token_usage(self, request=None, /, **arguments):
+        """Model tokens the organization's completions used in a period, by workspace, source
+        (the chatbot or draft that asked) and model.
+
+        Args:
+            request: a GetTokenUsageRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/usage
+            start_time (Timestamp): The period: at or after start_time (default: this month's start, UTC) and before
+                end_time (default: now).
+            end_time (Timestamp)
+
+        Returns:
+            TokenUsageReport
+        """
+        return self._call("GetTokenUsage", request, arguments)

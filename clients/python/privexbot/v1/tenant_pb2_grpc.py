@@ -156,6 +156,11 @@ class TenantServiceStub:
                 request_serializer=privexbot_dot_v1_dot_tenant__pb2.GetUsageRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_tenant__pb2.Usage.FromString,
                 _registered_method=True)
+        self.GetTokenUsage = channel.unary_unary(
+                '/privexbot.v1.TenantService/GetTokenUsage',
+                request_serializer=privexbot_dot_v1_dot_tenant__pb2.GetTokenUsageRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_tenant__pb2.TokenUsageReport.FromString,
+                _registered_method=True)
 
 
 class TenantServiceServicer:
@@ -322,6 +327,14 @@ class TenantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTokenUsage(self, request, context):
+        """Model tokens the organization's completions used in a period, by workspace, source
+        (the chatbot or draft that asked) and model.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenantServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -444,6 +457,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.GetUsage,
                     request_deserializer=privexbot_dot_v1_dot_tenant__pb2.GetUsageRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_tenant__pb2.Usage.SerializeToString,
+            ),
+            'GetTokenUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTokenUsage,
+                    request_deserializer=privexbot_dot_v1_dot_tenant__pb2.GetTokenUsageRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_tenant__pb2.TokenUsageReport.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1095,6 +1113,33 @@ class TenantService:
             '/privexbot.v1.TenantService/GetUsage',
             privexbot_dot_v1_dot_tenant__pb2.GetUsageRequest.SerializeToString,
             privexbot_dot_v1_dot_tenant__pb2.Usage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTokenUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.TenantService/GetTokenUsage',
+            privexbot_dot_v1_dot_tenant__pb2.GetTokenUsageRequest.SerializeToString,
+            privexbot_dot_v1_dot_tenant__pb2.TokenUsageReport.FromString,
             options,
             channel_credentials,
             insecure,
