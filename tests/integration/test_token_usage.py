@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from helpers import join, raises, sign_up
+from sqlalchemy import update
 from test_bot import chat, new_bot
 
+from privexbot.store.models import Organization, TokenUsage
 from privexbot.v1 import common_pb2, tenant_pb2
 
 
@@ -74,3 +76,33 @@ async def test_token_usage_refuses_bad_input_strangers_and_other_tenants(client,
     await sign_up(other, "tokens-other")
     async with raises(grpc.StatusCode.NOT_FOUND):
         await other.tenant.GetTokenUsage(tenant_pb2.GetTokenUsageRequest(name=name))
+
+
+async def test_the_monthly_token_quota_is_enforced_before_generation(client, stack):
+    me = await sign_up(client, "token-quota")
+    bot = await new_bot(client, me.workspace)
+    org_id, ws_id = me.organization.split("/")[1], me.workspace.split("/")[3]
+    async with stack.running.platform.sessions() as session, session.begin():
+        # The Free plan after its trial (200,000 tokens a month), all but used up.
+        await session.execute(
+            update(Organization).where(Organization.id == org_id).values(trial_ends_at=None)
+        )
+        session.add(
+            TokenUsage(
+                organization_id=org_id,
+                workspace_id=ws_id,
+                model="seed",
+                prompt_tokens=199_000,
+                completion_tokens=999,
+            )
+        )
+    await chat(client, bot.name, "Hello")  # under the quota: this one goes over it
+    usage = await client.tenant.GetUsage(
+        tenant_pb2.GetUsageRequest(name=me.organization + "/usage")
+    )
+    assert usage.tokens_this_month.limit == 200_000
+    assert usage.tokens_this_month.used > 200_000
+    async with raises(grpc.StatusCode.RESOURCE_EXHAUSTED, "TOKEN_QUOTA_EXHAUSTED") as info:
+        await chat(client, bot.name, "Hello again")
+    assert info.details.metadata == {"limit": "tokens_per_month", "max": "200000", "plan": "free"}
+    assert 0 < info.details.retry_delay_seconds <= 31 * 24 * 3600

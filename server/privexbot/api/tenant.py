@@ -282,4 +282,5 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             ),
             chatflows=counter(used=usage.chatflows, limit=limits.chatflows),
             knowledge_bases=counter(used=usage.knowledge_bases, limit=limits.knowledge_bases),
+            tokens_this_month=counter(used=usage.tokens_this_month, limit=limits.tokens_per_month),
         )

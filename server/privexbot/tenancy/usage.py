@@ -36,6 +36,7 @@ class UsageView:
     messages_this_month: int
     chatflows: int
     knowledge_bases: int
+    tokens_this_month: int
 
 
 def _month_start(now: datetime) -> datetime:
@@ -57,22 +58,38 @@ async def messages_this_month(session, organization_id: str, now: datetime) -> i
     return total
 
 
+async def tokens_this_month(session, organization_id: str, now: datetime) -> int:
+    """Model tokens (prompt + completion) the organization's completions used this calendar
+    month (UTC): the plan's token quota."""
+    used = await session.scalar(
+        select(func.sum(TokenUsage.prompt_tokens + TokenUsage.completion_tokens)).where(
+            TokenUsage.organization_id == organization_id,
+            TokenUsage.created_at >= _month_start(now),
+        )
+    )
+    return int(used or 0)
+
+
 async def ensure_message_quota(session, organization_id: str) -> None:
-    """RESOURCE_EXHAUSTED (retry at next month's start) when this month's messages are used up."""
+    """RESOURCE_EXHAUSTED (retry at next month's start) when this month's messages, or its
+    model tokens, are used up."""
     org = await get_organization(session, Scope(organization_id))
     now = datetime.now(UTC)
-    limit = plans.limits_of(org).messages_per_month
-    if (
-        limit != plans.UNLIMITED
-        and await messages_this_month(session, organization_id, now) >= limit
-    ):
-        next_month = (_month_start(now) + timedelta(days=32)).replace(day=1)
-        raise ResourceExhausted(
-            "MESSAGE_QUOTA_EXHAUSTED",
-            f"the {org.plan} plan allows {limit} chat messages a month; upgrade or wait",
-            {"limit": "messages_per_month", "max": str(limit), "plan": org.plan},
-            retry_after_seconds=(next_month - now).total_seconds(),
-        )
+    limits = plans.limits_of(org)
+    next_month = (_month_start(now) + timedelta(days=32)).replace(day=1)
+    for name, limit, used, what, reason in (
+        ("messages_per_month", limits.messages_per_month, messages_this_month, "chat messages",
+         "MESSAGE_QUOTA_EXHAUSTED"),
+        ("tokens_per_month", limits.tokens_per_month, tokens_this_month, "model tokens",
+         "TOKEN_QUOTA_EXHAUSTED"),
+    ):  # fmt: skip
+        if limit != plans.UNLIMITED and await used(session, organization_id, now) >= limit:
+            raise ResourceExhausted(
+                reason,
+                f"the {org.plan} plan allows {limit} {what} a month; upgrade or wait",
+                {"limit": name, "max": str(limit), "plan": org.plan},
+                retry_after_seconds=(next_month - now).total_seconds(),
+            )
 
 
 class Usage:
@@ -91,6 +108,7 @@ class Usage:
                 await messages_this_month(session, org.id, datetime.now(UTC)),
                 await plans.count_owned(session, Chatflow, org.id),
                 await plans.count_owned(session, KnowledgeBase, org.id),
+                await tokens_this_month(session, org.id, datetime.now(UTC)),
             )
 
     async def record_tokens(

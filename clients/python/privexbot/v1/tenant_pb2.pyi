@@ -171,7 +171,7 @@ class AuditEvent(_message.Message):
     def __init__(self, name: _Optional[str] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., resource: _Optional[str] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., client_ip: _Optional[str] = ..., request_id: _Optional[str] = ..., details: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Usage(_message.Message):
-    __slots__ = ("name", "plan", "trial_end_time", "workspaces", "chatbots", "messages_this_month", "chatflows", "knowledge_bases")
+    __slots__ = ("name", "plan", "trial_end_time", "workspaces", "chatbots", "messages_this_month", "chatflows", "knowledge_bases", "tokens_this_month")
     class Counter(_message.Message):
         __slots__ = ("used", "limit")
         USED_FIELD_NUMBER: _ClassVar[int]
@@ -187,6 +187,7 @@ class Usage(_message.Message):
     MESSAGES_THIS_MONTH_FIELD_NUMBER: _ClassVar[int]
     CHATFLOWS_FIELD_NUMBER: _ClassVar[int]
     KNOWLEDGE_BASES_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_THIS_MONTH_FIELD_NUMBER: _ClassVar[int]
     name: str
     plan: _common_pb2.Plan
     trial_end_time: _timestamp_pb2.Timestamp
@@ -195,7 +196,8 @@ class Usage(_message.Message):
     messages_this_month: Usage.Counter
     chatflows: Usage.Counter
     knowledge_bases: Usage.Counter
-    def __init__(self, name: _Optional[str] = ..., plan: _Optional[_Union[_common_pb2.Plan, str]] = ..., trial_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workspaces: _Optional[_Union[Usage.Counter, _Mapping]] = ..., chatbots: _Optional[_Union[Usage.Counter, _Mapping]] = ..., messages_this_month: _Optional[_Union[Usage.Counter, _Mapping]] = ..., chatflows: _Optional[_Union[Usage.Counter, _Mapping]] = ..., knowledge_bases: _Optional[_Union[Usage.Counter, _Mapping]] = ...) -> None: ...
+    tokens_this_month: Usage.Counter
+    def __init__(self, name: _Optional[str] = ..., plan: _Optional[_Union[_common_pb2.Plan, str]] = ..., trial_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workspaces: _Optional[_Union[Usage.Counter, _Mapping]] = ..., chatbots: _Optional[_Union[Usage.Counter, _Mapping]] = ..., messages_this_month: _Optional[_Union[Usage.Counter, _Mapping]] = ..., chatflows: _Optional[_Union[Usage.Counter, _Mapping]] = ..., knowledge_bases: _Optional[_Union[Usage.Counter, _Mapping]] = ..., tokens_this_month: _Optional[_Union[Usage.Counter, _Mapping]] = ...) -> None: ...
 
 class CreateOrganizationRequest(_message.Message):
     __slots__ = ("organization", "request_id")
