@@ -1,6 +1,7 @@
 """email verification and password reset: users.email_verified_at, email_tokens;
 sessions.client_ip and last_used_at (ListSessions); chat_sessions.lead_email (ListLeads);
-token_usage.source (GetTokenUsage)
+token_usage.source (GetTokenUsage); api_keys.last_used_ip, requests_per_minute,
+allowed_cidrs
 
 Revision ID: 0011
 Revises: 0007
@@ -59,6 +60,19 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("token_usage", schema=None) as batch_op:
         batch_op.alter_column("source", server_default=None)
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("last_used_ip", sa.String(length=45), nullable=False, server_default="")
+        )
+        batch_op.add_column(
+            sa.Column("requests_per_minute", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("allowed_cidrs", sa.JSON(), nullable=False, server_default="[]")
+        )
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        for column in ("last_used_ip", "requests_per_minute", "allowed_cidrs"):
+            batch_op.alter_column(column, server_default=None)
     op.create_table(
         "email_tokens",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -84,6 +98,9 @@ def downgrade() -> None:
     with op.batch_alter_table("email_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_email_tokens_user_id"))
     op.drop_table("email_tokens")
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        for column in ("allowed_cidrs", "requests_per_minute", "last_used_ip"):
+            batch_op.drop_column(column)
     with op.batch_alter_table("token_usage", schema=None) as batch_op:
         batch_op.drop_column("source")
     with op.batch_alter_table("chat_sessions", schema=None) as batch_op:

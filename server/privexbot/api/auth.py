@@ -215,6 +215,8 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
             list(request.api_key.permissions),
             from_timestamp(request.api_key, "expire_time"),
             request.request_id,
+            request.api_key.requests_per_minute,
+            tuple(request.api_key.allowed_cidrs),
         )
         return auth_pb2.CreateApiKeyResponse(api_key=api_key_message(created), key=key)
 

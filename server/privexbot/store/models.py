@@ -140,6 +140,10 @@ class ApiKey(OwnedByWorkspace, Base):
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    last_used_ip: Mapped[str] = mapped_column(String(45), default="")
+    # Its own requests-a-minute limit (0: none) and the CIDRs it may be used from ([]: any).
+    requests_per_minute: Mapped[int] = mapped_column(Integer, default=0)
+    allowed_cidrs: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class Session(Base):
