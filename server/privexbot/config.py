@@ -103,6 +103,9 @@ class Settings:
     # The web app links in mails point to (…/verify-email?token=…, …/reset-password?token=…).
     app_url: str = "http://localhost:8080"
     email_verification_ttl_seconds: int = 24 * 3600
+    # ChangePlan asks this webhook to approve (2xx); empty: development approves every
+    # change, production refuses them.
+    billing_webhook_url: str = ""
     password_reset_ttl_seconds: int = 30 * 60
 
     @property
@@ -246,6 +249,7 @@ ENVIRONMENT = {
     "APP_URL": "app_url",
     "EMAIL_VERIFICATION_TTL_SECONDS": "email_verification_ttl_seconds",
     "PASSWORD_RESET_TTL_SECONDS": "password_reset_ttl_seconds",
+    "BILLING_WEBHOOK_URL": "billing_webhook_url",
 }
 
 

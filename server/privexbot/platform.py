@@ -54,6 +54,7 @@ from privexbot.store import db, ephemeral, idempotency
 from privexbot.store.stamps import Stamps
 from privexbot.tenancy.access import AccessResolver
 from privexbot.tenancy.audit_log import AuditLog
+from privexbot.tenancy.billing import Billing
 from privexbot.tenancy.invitations import Invitations
 from privexbot.tenancy.members import Members
 from privexbot.tenancy.organizations import Organizations, create_organization
@@ -87,6 +88,7 @@ class Platform:
     workspaces: Workspaces
     members: Members
     invitations: Invitations
+    billing: Billing
     audit_log: AuditLog
     usage: Usage
     # knowledge
@@ -211,6 +213,7 @@ class Platform:
             workspaces=Workspaces(sessions, store, stamps, ingestion.notify),
             members=Members(sessions, stamps),
             invitations=Invitations(sessions, stamps, mailer),
+            billing=Billing(sessions, settings.billing_webhook_url, not settings.production),
             audit_log=AuditLog(sessions),
             usage=usage,
             knowledge_bases=KnowledgeBases(

@@ -65,6 +65,7 @@ MATRIX = {
     "ListOrganizations": USERS,
     "UpdateOrganization": "O A",
     "DeleteOrganization": "O",
+    "ChangePlan": "O",
     "CreateWorkspace": "O A",
     "GetWorkspace": "O A WA WE WV K | M",
     "ListWorkspaces": USERS,

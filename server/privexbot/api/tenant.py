@@ -73,6 +73,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         self.organizations, self.workspaces = platform.organizations, platform.workspaces
         self.members, self.invitations = platform.members, platform.invitations
         self.audit_log, self.usage = platform.audit_log, platform.usage
+        self.billing = platform.billing
         self.sign_in_sessions = platform.sign_in_sessions
 
     # organizations
@@ -243,6 +244,11 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             current().scope,
             only,
         )
+
+    async def ChangePlan(self, request, context):
+        scope = current().scope
+        await self.billing.change_plan(scope, PLANS.name(request.plan, "plan"))
+        return organization_message(await self.organizations.get(scope))
 
     async def GetTokenUsage(self, request, context):
         scope = current().scope

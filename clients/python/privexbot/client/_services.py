@@ -1362,6 +1362,7 @@ class TenantService(Service):
         "ListOrganizations": Rpc(Kind.PAGED, tenant_pb2.ListOrganizationsRequest, items="organizations"),
         "UpdateOrganization": Rpc(Kind.UNARY, tenant_pb2.UpdateOrganizationRequest),
         "DeleteOrganization": Rpc(Kind.UNARY, tenant_pb2.DeleteOrganizationRequest, resource="name"),
+        "ChangePlan": Rpc(Kind.UNARY, tenant_pb2.ChangePlanRequest, resource="name"),
         "CreateWorkspace": Rpc(Kind.UNARY, tenant_pb2.CreateWorkspaceRequest, resource="parent", request_id=True),
         "GetWorkspace": Rpc(Kind.UNARY, tenant_pb2.GetWorkspaceRequest, resource="name"),
         "ListWorkspaces": Rpc(Kind.PAGED, tenant_pb2.ListWorkspacesRequest, resource="parent", items="workspaces"),
@@ -1447,6 +1448,21 @@ class TenantService(Service):
             Empty
         """
         return self._call("DeleteOrganization", request, arguments)
+
+    def change_plan(self, request=None, /, **arguments):
+        """Moves the organization to another plan (owners only), once the billing hook
+        approves. A downgrade keeps every resource; creating more than the new plan
+        allows is refused until back under its limits.
+
+        Args:
+            request: a ChangePlanRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}
+            plan (Plan)
+
+        Returns:
+            Organization
+        """
+        return self._call("ChangePlan", request, arguments)
 
     def create_workspace(self, request=None, /, **arguments):
         """Calls TenantService.CreateWorkspace.

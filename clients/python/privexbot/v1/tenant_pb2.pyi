@@ -245,6 +245,14 @@ class DeleteOrganizationRequest(_message.Message):
     etag: str
     def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
 
+class ChangePlanRequest(_message.Message):
+    __slots__ = ("name", "plan")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    plan: _common_pb2.Plan
+    def __init__(self, name: _Optional[str] = ..., plan: _Optional[_Union[_common_pb2.Plan, str]] = ...) -> None: ...
+
 class CreateWorkspaceRequest(_message.Message):
     __slots__ = ("parent", "workspace", "request_id")
     PARENT_FIELD_NUMBER: _ClassVar[int]

@@ -61,6 +61,11 @@ class TenantServiceStub:
                 request_serializer=privexbot_dot_v1_dot_tenant__pb2.DeleteOrganizationRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.ChangePlan = channel.unary_unary(
+                '/privexbot.v1.TenantService/ChangePlan',
+                request_serializer=privexbot_dot_v1_dot_tenant__pb2.ChangePlanRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_tenant__pb2.Organization.FromString,
+                _registered_method=True)
         self.CreateWorkspace = channel.unary_unary(
                 '/privexbot.v1.TenantService/CreateWorkspace',
                 request_serializer=privexbot_dot_v1_dot_tenant__pb2.CreateWorkspaceRequest.SerializeToString,
@@ -195,6 +200,15 @@ class TenantServiceServicer:
 
     def DeleteOrganization(self, request, context):
         """Deletes an organization and everything it owns.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePlan(self, request, context):
+        """Moves the organization to another plan (owners only), once the billing hook
+        approves. A downgrade keeps every resource; creating more than the new plan
+        allows is refused until back under its limits.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -362,6 +376,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.DeleteOrganization,
                     request_deserializer=privexbot_dot_v1_dot_tenant__pb2.DeleteOrganizationRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ChangePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePlan,
+                    request_deserializer=privexbot_dot_v1_dot_tenant__pb2.ChangePlanRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_tenant__pb2.Organization.SerializeToString,
             ),
             'CreateWorkspace': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateWorkspace,
@@ -600,6 +619,33 @@ class TenantService:
             '/privexbot.v1.TenantService/DeleteOrganization',
             privexbot_dot_v1_dot_tenant__pb2.DeleteOrganizationRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.TenantService/ChangePlan',
+            privexbot_dot_v1_dot_tenant__pb2.ChangePlanRequest.SerializeToString,
+            privexbot_dot_v1_dot_tenant__pb2.Organization.FromString,
             options,
             channel_credentials,
             insecure,
