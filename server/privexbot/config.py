@@ -103,6 +103,9 @@ class Settings:
     # The web app links in mails point to (…/verify-email?token=…, …/reset-password?token=…).
     app_url: str = "http://localhost:8080"
     email_verification_ttl_seconds: int = 24 * 3600
+    # Inviting others and creating API keys need a verified email (default: on in
+    # production, off in development).
+    require_verified_email: bool = False
     # ChangePlan asks this webhook to approve (2xx); empty: development approves every
     # change, production refuses them.
     billing_webhook_url: str = ""
@@ -250,6 +253,7 @@ ENVIRONMENT = {
     "EMAIL_VERIFICATION_TTL_SECONDS": "email_verification_ttl_seconds",
     "PASSWORD_RESET_TTL_SECONDS": "password_reset_ttl_seconds",
     "BILLING_WEBHOOK_URL": "billing_webhook_url",
+    "REQUIRE_VERIFIED_EMAIL": "require_verified_email",
 }
 
 
@@ -278,6 +282,8 @@ def load(environ: dict[str, str] | None = None, **overrides) -> Settings:
     settings = replace(Settings(), **values)
     if "GRPC_REFLECTION" not in environ and settings.production:
         settings = replace(settings, reflection=False)
+    if "REQUIRE_VERIFIED_EMAIL" not in environ and settings.production:
+        settings = replace(settings, require_verified_email=True)
     return replace(settings, **overrides).validate()
 
 

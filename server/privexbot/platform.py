@@ -121,7 +121,6 @@ class Platform:
         store = ephemeral.connect(settings.redis_url)
         stamps = Stamps(store)
         tokens = AccessTokens(settings, store)
-        api_keys = ApiKeys(sessions, store)
         sign_in = SignInProcesses(settings)
         families = SignInSessions(sessions, tokens, settings.refresh_token_ttl_seconds)
         usage = Usage(sessions)
@@ -143,6 +142,8 @@ class Platform:
             settings.email_verification_ttl_seconds,
             settings.password_reset_ttl_seconds,
         )
+        ensure_verified = email_links.ensure_verified if settings.require_verified_email else None
+        api_keys = ApiKeys(sessions, store, ensure_verified)
         inference = InferenceGateway(
             settings,
             Attestor(
@@ -212,7 +213,7 @@ class Platform:
             organizations=Organizations(sessions, store, stamps, ingestion.notify),
             workspaces=Workspaces(sessions, store, stamps, ingestion.notify),
             members=Members(sessions, stamps),
-            invitations=Invitations(sessions, stamps, mailer),
+            invitations=Invitations(sessions, stamps, mailer, ensure_verified),
             billing=Billing(sessions, settings.billing_webhook_url, not settings.production),
             audit_log=AuditLog(sessions),
             usage=usage,

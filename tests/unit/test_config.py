@@ -30,6 +30,9 @@ def test_production_parses_the_environment_and_turns_reflection_off():
     assert settings.production and not settings.reflection
     assert [kid for kid, _ in settings.jwt_key_ring] == ["k2", "k1"]
     assert config.load(environ={**PRODUCTION, "GRPC_REFLECTION": "on"}).reflection
+    assert settings.require_verified_email and not config.load(environ={}).require_verified_email
+    off = config.load(environ={**PRODUCTION, "REQUIRE_VERIFIED_EMAIL": "off"})
+    assert not off.require_verified_email
 
 
 @pytest.mark.parametrize(

@@ -36,9 +36,12 @@ def _invalid() -> Unauthenticated:
 
 
 class ApiKeys:
-    def __init__(self, sessions, store: EphemeralStore) -> None:
+    def __init__(self, sessions, store: EphemeralStore, ensure_verified=None) -> None:
+        """``ensure_verified(user_id)``: refuses creators without a verified email (None:
+        anyone may create)."""
         self._sessions, self._store = sessions, store
         self._limits = RateLimiter(store)
+        self._ensure_verified = ensure_verified
 
     async def authenticate(self, key: str) -> Principal:
         prefix, secret = split_key(key, API_KEY_SCHEME)
@@ -90,6 +93,8 @@ class ApiKeys:
     ) -> tuple[ApiKeyView, str]:
         """The new key and its secret (shown once). ``granted``: the creator's permissions."""
         cidrs = _networks(allowed_cidrs)
+        if self._ensure_verified is not None:
+            await self._ensure_verified(creator.id)
         unknown = sorted(set(permissions) - CATALOG)
         if unknown:
             raise InvalidArgument.field(

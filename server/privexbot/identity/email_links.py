@@ -74,6 +74,18 @@ class EmailLinks:
         ``mail_verification`` once that commits."""
         return self._issue(session, user_id, email, VERIFY)
 
+    async def ensure_verified(self, user_id: str) -> None:
+        """FAILED_PRECONDITION unless the user verified their email: what inviting others and
+        creating API keys need when REQUIRE_VERIFIED_EMAIL is on."""
+        async with self._sessions() as session:
+            verified = await session.scalar(
+                select(User.email_verified_at).where(User.id == user_id)
+            )
+        if verified is None:
+            raise FailedPrecondition(
+                "EMAIL_NOT_VERIFIED", "verify your email first (SendEmailVerification)"
+            )
+
     def mail_verification(self, email: str, token: str) -> None:
         link = self._mailer.link("verify-email", token)
         hours = int(self._ttl[VERIFY].total_seconds() // 3600)

@@ -78,8 +78,11 @@ async def _get(session, scope: Scope, invitation_id: str) -> Invitation:
 
 
 class Invitations:
-    def __init__(self, sessions, stamps, mailer: Mailer) -> None:
+    def __init__(self, sessions, stamps, mailer: Mailer, ensure_verified=None) -> None:
+        """``ensure_verified(user_id)``: refuses inviters without a verified email (None:
+        anyone may invite); identity's, passed in by the platform."""
         self._sessions, self._stamps, self._mailer = sessions, stamps, mailer
+        self._ensure_verified = ensure_verified
 
     async def create(
         self,
@@ -98,6 +101,8 @@ class Invitations:
             )
         if email:
             email = emails.normalize(email, "invitation.email")
+        if self._ensure_verified is not None:
+            await self._ensure_verified(current().principal.id)
         parent = resources.ORGANIZATION.name(scope.organization_id)
         token = new_secret()
         async with self._sessions() as session, session.begin():
