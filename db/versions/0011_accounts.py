@@ -1,7 +1,7 @@
 """email verification and password reset: users.email_verified_at, email_tokens;
 sessions.client_ip and last_used_at (ListSessions); chat_sessions.lead_email (ListLeads);
 token_usage.source (GetTokenUsage); api_keys.last_used_ip, requests_per_minute,
-allowed_cidrs
+allowed_cidrs; ix_audit_events_actor_id (ListMyAuditEvents)
 
 Revision ID: 0011
 Revises: 0007
@@ -73,6 +73,8 @@ def upgrade() -> None:
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         for column in ("last_used_ip", "requests_per_minute", "allowed_cidrs"):
             batch_op.alter_column(column, server_default=None)
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_events_actor_id", ["actor", "id"], unique=False)
     op.create_table(
         "email_tokens",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -98,6 +100,8 @@ def downgrade() -> None:
     with op.batch_alter_table("email_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_email_tokens_user_id"))
     op.drop_table("email_tokens")
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_events_actor_id")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         for column in ("allowed_cidrs", "requests_per_minute", "last_used_ip"):
             batch_op.drop_column(column)

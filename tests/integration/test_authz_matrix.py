@@ -83,6 +83,7 @@ MATRIX = {
     "AcceptInvitation": USERS,
     "RevokeInvitation": "O A",
     "SwitchContext": USERS,
+    "ListMyAuditEvents": USERS,
     "ListAuditEvents": "O A",
     "GetUsage": "O A",
     "GetTokenUsage": "O A",

@@ -117,3 +117,28 @@ async def test_session_rpcs_refuse_bad_input_and_anonymous_callers(client_factor
         await anonymous.auth.ListSessions(auth_pb2.ListSessionsRequest(parent=parent))
     async with raises(grpc.StatusCode.UNAUTHENTICATED):
         await anonymous.auth.RevokeOtherSessions(auth_pb2.RevokeOtherSessionsRequest(parent=parent))
+
+
+async def test_a_user_reads_their_own_account_events_and_no_one_elses(client_factory):
+    client, other = client_factory(), client_factory()
+    user = await sign_up(client, "my-events")
+    them = await sign_up(other, "their-events")
+    parent = user.session.user.name
+    await client.auth.RevokeOtherSessions(auth_pb2.RevokeOtherSessionsRequest(parent=parent))
+    mine = await client.tenant.ListMyAuditEvents(tenant_pb2.ListMyAuditEventsRequest(parent=parent))
+    assert [e.action for e in mine.audit_events] == ["auth.session.revoke_others", "auth.signup"]
+    assert {e.actor for e in mine.audit_events} == {parent}
+    only = await client.tenant.ListMyAuditEvents(
+        tenant_pb2.ListMyAuditEventsRequest(parent=parent, action="auth.signup", page_size=1)
+    )
+    assert [e.action for e in only.audit_events] == ["auth.signup"]
+    async with raises(grpc.StatusCode.NOT_FOUND):
+        await client.tenant.ListMyAuditEvents(
+            tenant_pb2.ListMyAuditEventsRequest(parent=them.session.user.name)
+        )
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, fields={"parent"}):
+        await client.tenant.ListMyAuditEvents(tenant_pb2.ListMyAuditEventsRequest())
+    async with raises(grpc.StatusCode.UNAUTHENTICATED):
+        await client_factory().tenant.ListMyAuditEvents(
+            tenant_pb2.ListMyAuditEventsRequest(parent=parent)
+        )

@@ -15,7 +15,7 @@ from privexbot.api.convert import (
 )
 from privexbot.kernel import resources
 from privexbot.kernel.calls import current
-from privexbot.kernel.errors import InvalidArgument
+from privexbot.kernel.errors import InvalidArgument, not_found
 from privexbot.tenancy.audit_log import AuditFilter
 from privexbot.tenancy.invitations import InvitationView
 from privexbot.tenancy.members import MemberView
@@ -243,6 +243,19 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             request,
             current().scope,
             only,
+        )
+
+    async def ListMyAuditEvents(self, request, context):
+        principal = current().principal
+        if resources.USER.id_of(request.parent, "parent") != principal.id:
+            raise not_found(request.parent)
+        return await standard.listed(
+            tenant_pb2.ListAuditEventsResponse,
+            partial(pack, tenant_pb2.AuditEvent),
+            self.audit_log.of_actor,
+            request,
+            request.parent,
+            AuditFilter(action=request.action),
         )
 
     async def ChangePlan(self, request, context):

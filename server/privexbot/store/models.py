@@ -189,7 +189,10 @@ class RefreshToken(Base):
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_org_id", "organization_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_events_org_id", "organization_id", "id"),
+        Index("ix_audit_events_actor_id", "actor", "id"),  # ListMyAuditEvents
+    )
     id: Mapped[str] = primary_id()
     # Empty for events outside any organization (e.g. a failed login).
     organization_id: Mapped[str] = mapped_column(String(32), default="")

@@ -1380,6 +1380,7 @@ class TenantService(Service):
         "AcceptInvitation": Rpc(Kind.UNARY, tenant_pb2.AcceptInvitationRequest),
         "RevokeInvitation": Rpc(Kind.UNARY, tenant_pb2.RevokeInvitationRequest, resource="name"),
         "SwitchContext": Rpc(Kind.UNARY, tenant_pb2.SwitchContextRequest),
+        "ListMyAuditEvents": Rpc(Kind.PAGED, tenant_pb2.ListMyAuditEventsRequest, resource="parent", items="audit_events"),
         "ListAuditEvents": Rpc(Kind.PAGED, tenant_pb2.ListAuditEventsRequest, resource="parent", items="audit_events"),
         "GetUsage": Rpc(Kind.UNARY, tenant_pb2.GetUsageRequest, resource="name"),
         "GetTokenUsage": Rpc(Kind.UNARY, tenant_pb2.GetTokenUsageRequest, resource="name"),
@@ -1688,6 +1689,22 @@ class TenantService(Service):
             SwitchContextResponse
         """
         return self._call("SwitchContext", request, arguments)
+
+    def list_my_audit_events(self, request=None, /, **arguments):
+        """The caller's own account events (sign-ins, password and session changes...) in
+        every organization, newest first.
+
+        Args:
+            request: a ListMyAuditEventsRequest, or its ``parent``; or give its fields:
+            parent (str): users/{user}: the caller.
+            page_size (int)
+            page_token (str)
+            action (str): An action, or a prefix of actions ("auth.session").
+
+        Returns:
+            A pager: iterating it yields every AuditEvent, fetching pages as needed; ``pages()`` yields each ListAuditEventsResponse.
+        """
+        return self._call("ListMyAuditEvents", request, arguments)
 
     def list_audit_events(self, request=None, /, **arguments):
         """The organization's audit log, newest first. Owners and admins only.

@@ -151,6 +151,11 @@ class TenantServiceStub:
                 request_serializer=privexbot_dot_v1_dot_tenant__pb2.SwitchContextRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_tenant__pb2.SwitchContextResponse.FromString,
                 _registered_method=True)
+        self.ListMyAuditEvents = channel.unary_unary(
+                '/privexbot.v1.TenantService/ListMyAuditEvents',
+                request_serializer=privexbot_dot_v1_dot_tenant__pb2.ListMyAuditEventsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_tenant__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
         self.ListAuditEvents = channel.unary_unary(
                 '/privexbot.v1.TenantService/ListAuditEvents',
                 request_serializer=privexbot_dot_v1_dot_tenant__pb2.ListAuditEventsRequest.SerializeToString,
@@ -327,6 +332,14 @@ class TenantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListMyAuditEvents(self, request, context):
+        """The caller's own account events (sign-ins, password and session changes...) in
+        every organization, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAuditEvents(self, request, context):
         """The organization's audit log, newest first. Owners and admins only.
         """
@@ -466,6 +479,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.SwitchContext,
                     request_deserializer=privexbot_dot_v1_dot_tenant__pb2.SwitchContextRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_tenant__pb2.SwitchContextResponse.SerializeToString,
+            ),
+            'ListMyAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyAuditEvents,
+                    request_deserializer=privexbot_dot_v1_dot_tenant__pb2.ListMyAuditEventsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_tenant__pb2.ListAuditEventsResponse.SerializeToString,
             ),
             'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAuditEvents,
@@ -1105,6 +1123,33 @@ class TenantService:
             '/privexbot.v1.TenantService/SwitchContext',
             privexbot_dot_v1_dot_tenant__pb2.SwitchContextRequest.SerializeToString,
             privexbot_dot_v1_dot_tenant__pb2.SwitchContextResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMyAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.TenantService/ListMyAuditEvents',
+            privexbot_dot_v1_dot_tenant__pb2.ListMyAuditEventsRequest.SerializeToString,
+            privexbot_dot_v1_dot_tenant__pb2.ListAuditEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,
