@@ -21,7 +21,7 @@ rm -rf "$TS"
 mkdir -p "$TS"
 $PY -m grpc_tools.protoc -Iprotos -I"$GOOGLE" --plugin=protoc-gen-es=node_modules/.bin/protoc-gen-es \
   --es_out="$TS" --es_opt=target=ts,import_extension=js $PROTOS \
-  google/api/annotations.proto google/api/http.proto google/api/field_behavior.proto google/api/resource.proto \
+  google/api/annotations.proto google/api/http.proto google/api/field_behavior.proto google/api/resource.proto google/api/httpbody.proto \
   google/rpc/status.proto google/rpc/error_details.proto
 # Envoy needs every import (google/api, google/protobuf) and google/rpc/*, so that error
 # details in grpc-status-details-bin convert to JSON.

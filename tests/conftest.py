@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from helpers import RpcLines, caller_address, free_port  # noqa: E402
 from platform_apis import PlatformApis  # noqa: E402
+from smtp_sink import Mailbox  # noqa: E402
 from stacks import BACKENDS, start_stack, stop_stack  # noqa: E402
 
 
@@ -67,8 +68,17 @@ async def platform_apis():
     await apis.stop()
 
 
+@pytest.fixture(scope="session")
+async def mailbox():
+    """The real SMTP server every test stack sends its mail to."""
+    box = Mailbox()
+    await box.start()
+    yield box
+    await box.stop()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-async def stack(request, tmp_path_factory, enclave, platform_apis):
+async def stack(request, tmp_path_factory, enclave, platform_apis, mailbox):
     stack = await start_stack(
         request.param,
         tmp_path_factory.mktemp(request.param),
@@ -76,6 +86,9 @@ async def stack(request, tmp_path_factory, enclave, platform_apis):
         inference_api_key=enclave.api_key,
         telegram_api_base_url=platform_apis.url,
         channel_webhook_base_url="https://bots.example.com",
+        smtp_host="127.0.0.1",
+        smtp_port=mailbox.port,
+        smtp_security="none",
     )
     yield stack
     await stop_stack(stack)

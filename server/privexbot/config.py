@@ -110,6 +110,24 @@ class Settings:
     # platforms' API base URLs (tests point them at a local server).
     channel_webhook_base_url: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
+    # Outbound mail (verification, password reset, invitations). SMTP_SECURITY: starttls,
+    # tls (implicit, port 465) or none; empty SMTP_HOST (development only): mails are logged.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    mail_from: str = "PrivexBot <no-reply@localhost>"
+    # The web app links in mails point to (…/verify-email?token=…, …/reset-password?token=…).
+    app_url: str = "http://localhost:8080"
+    email_verification_ttl_seconds: int = 24 * 3600
+    # Inviting others and creating API keys need a verified email (default: on in
+    # production, off in development).
+    require_verified_email: bool = False
+    # ChangePlan asks this webhook to approve (2xx); empty: development approves every
+    # change, production refuses them.
+    billing_webhook_url: str = ""
+    password_reset_ttl_seconds: int = 30 * 60
 
     @property
     def production(self) -> bool:
@@ -141,6 +159,8 @@ class Settings:
     def validate(self) -> Settings:
         if self.env not in {"development", "production"}:
             raise ConfigError("PRIVEXBOT_ENV must be development or production")
+        if self.smtp_security not in {"starttls", "tls", "none"}:
+            raise ConfigError("SMTP_SECURITY must be starttls, tls or none")
         if self.attestation not in {"off", "required"}:
             raise ConfigError("ATTESTATION must be off or required")
         if not 60 <= self.access_token_ttl_seconds <= 900:
@@ -169,6 +189,8 @@ class Settings:
                 raise ConfigError("production refuses the development CHATFLOW_SECRETS_KEY")
             if self.channel_secrets_key == Settings.channel_secrets_key:
                 raise ConfigError("production refuses the development CHANNEL_SECRETS_KEY")
+            if not self.smtp_host:
+                raise ConfigError("production needs SMTP_HOST (verification and reset mails)")
         if self.workers > 1:
             missing = [
                 name
@@ -250,6 +272,17 @@ ENVIRONMENT = {
     "CHANNEL_SECRETS_KEY": "channel_secrets_key",
     "CHANNEL_WEBHOOK_BASE_URL": "channel_webhook_base_url",
     "TELEGRAM_API_BASE_URL": "telegram_api_base_url",
+    "SMTP_HOST": "smtp_host",
+    "SMTP_PORT": "smtp_port",
+    "SMTP_SECURITY": "smtp_security",
+    "SMTP_USERNAME": "smtp_username",
+    "SMTP_PASSWORD": "smtp_password",
+    "MAIL_FROM": "mail_from",
+    "APP_URL": "app_url",
+    "EMAIL_VERIFICATION_TTL_SECONDS": "email_verification_ttl_seconds",
+    "PASSWORD_RESET_TTL_SECONDS": "password_reset_ttl_seconds",
+    "BILLING_WEBHOOK_URL": "billing_webhook_url",
+    "REQUIRE_VERIFIED_EMAIL": "require_verified_email",
 }
 
 
@@ -278,6 +311,8 @@ def load(environ: dict[str, str] | None = None, **overrides) -> Settings:
     settings = replace(Settings(), **values)
     if "GRPC_REFLECTION" not in environ and settings.production:
         settings = replace(settings, reflection=False)
+    if "REQUIRE_VERIFIED_EMAIL" not in environ and settings.production:
+        settings = replace(settings, require_verified_email=True)
     return replace(settings, **overrides).validate()
 
 

@@ -17,6 +17,7 @@ from privexbot.bots.chatbots import Chatbots
 from privexbot.bots.config import References
 from privexbot.bots.drafts import Drafts
 from privexbot.bots.exchange import Exchange
+from privexbot.bots.leads import Leads
 from privexbot.bots.sessions import ChatSessions
 from privexbot.bots.widget import WidgetPolicy
 from privexbot.channels.connections import Channels
@@ -37,6 +38,7 @@ from privexbot.flows.ssrf import Fetcher
 from privexbot.identity.api_keys import ApiKeys
 from privexbot.identity.current_user import CurrentUsers
 from privexbot.identity.email import EmailSignIn
+from privexbot.identity.email_links import EmailLinks
 from privexbot.identity.publishable_keys import PublishableKeys
 from privexbot.identity.sessions import SignInSessions
 from privexbot.identity.sign_in_process import SignInProcesses
@@ -45,6 +47,7 @@ from privexbot.identity.wallet_sign_in import WalletSignIn
 from privexbot.inference.attestor import Attestor
 from privexbot.inference.gateway import InferenceGateway
 from privexbot.kernel.errors import Unavailable
+from privexbot.kernel.mail import Mailer
 from privexbot.knowledge.documents import Documents
 from privexbot.knowledge.ingestion import Ingestion
 from privexbot.knowledge.knowledge_bases import KnowledgeBases
@@ -56,6 +59,7 @@ from privexbot.store import db, ephemeral, idempotency
 from privexbot.store.stamps import Stamps
 from privexbot.tenancy.access import AccessResolver
 from privexbot.tenancy.audit_log import AuditLog
+from privexbot.tenancy.billing import Billing
 from privexbot.tenancy.invitations import Invitations
 from privexbot.tenancy.members import Members
 from privexbot.tenancy.organizations import Organizations, create_organization
@@ -80,6 +84,7 @@ class Platform:
     sign_in: SignInProcesses
     sign_in_sessions: SignInSessions
     email_sign_in: EmailSignIn
+    email_links: EmailLinks
     wallet_sign_in: WalletSignIn
     current_users: CurrentUsers
     # tenancy
@@ -88,6 +93,7 @@ class Platform:
     workspaces: Workspaces
     members: Members
     invitations: Invitations
+    billing: Billing
     audit_log: AuditLog
     usage: Usage
     # knowledge
@@ -101,6 +107,7 @@ class Platform:
     chat: Chat
     chat_sessions: ChatSessions
     chatbot_analytics: ChatbotAnalytics
+    leads: Leads
     # flows
     flow_drafts: FlowDrafts
     chatflows: Chatflows
@@ -124,10 +131,29 @@ class Platform:
         )
         stamps = Stamps(store)
         tokens = AccessTokens(settings, store, sessions)
-        api_keys = ApiKeys(sessions, store)
         sign_in = SignInProcesses(settings)
         families = SignInSessions(sessions, tokens, settings.refresh_token_ttl_seconds)
         usage = Usage(sessions)
+        mailer = Mailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_security,
+            settings.smtp_username,
+            settings.smtp_password,
+            settings.mail_from,
+            settings.app_url,
+        )
+        email_links = EmailLinks(
+            sessions,
+            store,
+            stamps,
+            families,
+            mailer,
+            settings.email_verification_ttl_seconds,
+            settings.password_reset_ttl_seconds,
+        )
+        ensure_verified = email_links.ensure_verified if settings.require_verified_email else None
+        api_keys = ApiKeys(sessions, store, ensure_verified)
         inference = InferenceGateway(
             settings,
             Attestor(
@@ -196,7 +222,10 @@ class Platform:
             api_keys=api_keys,
             sign_in=sign_in,
             sign_in_sessions=families,
-            email_sign_in=EmailSignIn(sessions, store, families, sign_in, create_organization),
+            email_sign_in=EmailSignIn(
+                sessions, store, families, sign_in, create_organization, email_links
+            ),
+            email_links=email_links,
             wallet_sign_in=WalletSignIn(
                 settings, sessions, store, stamps, families, create_organization
             ),
@@ -205,7 +234,8 @@ class Platform:
             organizations=Organizations(sessions, store, stamps, ingestion.notify),
             workspaces=Workspaces(sessions, store, stamps, ingestion.notify),
             members=Members(sessions, stamps),
-            invitations=Invitations(sessions, stamps),
+            invitations=Invitations(sessions, stamps, mailer, ensure_verified),
+            billing=Billing(sessions, settings.billing_webhook_url, not settings.production),
             audit_log=AuditLog(sessions),
             usage=usage,
             knowledge_bases=KnowledgeBases(
@@ -228,6 +258,7 @@ class Platform:
             ),
             chat_sessions=chat_sessions,
             chatbot_analytics=ChatbotAnalytics(sessions),
+            leads=Leads(sessions),
             flow_drafts=flow_drafts,
             chatflows=chatflows,
             flow_runs=flow_runs,

@@ -15,17 +15,21 @@ from sqlalchemy import select
 from privexbot.config import DEV_JWT_KEY
 from privexbot.identity import passwords
 from privexbot.store.models import AuditEvent, User
-from privexbot.v1 import auth_pb2, common_pb2
+from privexbot.v1 import auth_pb2, common_pb2, tenant_pb2
 
 ME = auth_pb2.GetCurrentUserRequest()
 
 
-async def audit_actions(stack, actor: str) -> list[str]:
-    async with stack.running.platform.sessions() as session:
-        rows = await session.execute(
-            select(AuditEvent.action).where(AuditEvent.actor == actor).order_by(AuditEvent.id)
-        )
-        return list(rows.scalars())
+async def audit_events(client, organization: str, actor: str) -> list:
+    """The actor's events in the organization, oldest first, read through ListAuditEvents."""
+    listed = await client.tenant.ListAuditEvents(
+        tenant_pb2.ListAuditEventsRequest(parent=organization, actor=actor)
+    )
+    return list(reversed(listed.audit_events))
+
+
+async def audit_actions(client, organization: str, actor: str) -> list[str]:
+    return [e.action for e in await audit_events(client, organization, actor)]
 
 
 async def test_sign_up_creates_user_org_and_workspace_then_log_in(client_factory, stack):
@@ -51,7 +55,10 @@ async def test_sign_up_creates_user_org_and_workspace_then_log_in(client_factory
     )
     assert not session.new_user and session.user.name == me.user.name
     assert session.workspace == user.workspace
-    assert await audit_actions(stack, me.user.name) == ["auth.signup", "auth.login"]
+    assert await audit_actions(client, user.organization, me.user.name) == [
+        "auth.signup",
+        "auth.login",
+    ]
 
 
 async def test_a_log_in_is_audited_with_the_callers_address_and_request(client_factory, stack):
@@ -61,12 +68,12 @@ async def test_a_log_in_is_audited_with_the_callers_address_and_request(client_f
         auth_pb2.LogInWithEmailRequest(email=user.email, password=PASSWORD)
     )
     (address,) = [value for key, value in client.extra_metadata if key == "x-forwarded-for"]
-    async with stack.running.platform.sessions() as db:
-        event = await db.scalar(
-            select(AuditEvent).where(
-                AuditEvent.action == "auth.login", AuditEvent.actor == session.user.name
-            )
-        )
+    client.access_token = session.access_token
+    (event,) = [
+        e
+        for e in await audit_events(client, user.organization, session.user.name)
+        if e.action == "auth.login"
+    ]
     # The sign-in process wrote it, inside a copy of the serving process's call.
     assert (event.client_ip, len(event.request_id) > 0) == (address, True)
 
@@ -213,7 +220,14 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(client_factory, stac
     client.access_token = second.access_token
     async with raises(grpc.StatusCode.UNAUTHENTICATED, "SESSION_REVOKED"):
         await client.auth.GetCurrentUser(ME)
-    assert "auth.refresh.reuse" in await audit_actions(stack, user.session.user.name)
+    fresh = client_factory()
+    fresh.access_token = (
+        await fresh.auth.LogInWithEmail(
+            auth_pb2.LogInWithEmailRequest(email=user.email, password=PASSWORD)
+        )
+    ).access_token
+    actions = await audit_actions(fresh, user.organization, user.session.user.name)
+    assert "auth.refresh.reuse" in actions
 
 
 async def test_fifty_parallel_refreshes_of_one_token_yield_exactly_one_success(client_factory):

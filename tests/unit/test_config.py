@@ -15,6 +15,7 @@ PRODUCTION = {
     "CORS_ALLOWED_ORIGIN_REGEX": r"https://app\.example\.com",
     "CHATFLOW_SECRETS_KEY": "c" * 40,
     "CHANNEL_SECRETS_KEY": "d" * 40,
+    "SMTP_HOST": "smtp.example.com",
 }
 
 
@@ -30,6 +31,9 @@ def test_production_parses_the_environment_and_turns_reflection_off():
     assert settings.production and not settings.reflection
     assert [kid for kid, _ in settings.jwt_key_ring] == ["k2", "k1"]
     assert config.load(environ={**PRODUCTION, "GRPC_REFLECTION": "on"}).reflection
+    assert settings.require_verified_email and not config.load(environ={}).require_verified_email
+    off = config.load(environ={**PRODUCTION, "REQUIRE_VERIFIED_EMAIL": "off"})
+    assert not off.require_verified_email
 
 
 @pytest.mark.parametrize(
@@ -47,6 +51,8 @@ def test_production_parses_the_environment_and_turns_reflection_off():
         ({"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"),
         ({"CHATFLOW_SECRETS_KEY": "dev-chatflow-secrets-key-change-me"}, "CHATFLOW_SECRETS_KEY"),
         ({"CHANNEL_SECRETS_KEY": "dev-channel-secrets-key-change-me"}, "CHANNEL_SECRETS_KEY"),
+        ({"SMTP_HOST": ""}, "SMTP_HOST"),
+        ({"SMTP_SECURITY": "maybe"}, "SMTP_SECURITY"),
     ],
 )
 def test_unsafe_or_malformed_settings_are_refused(change, complaint):

@@ -95,6 +95,7 @@ def current_user_message(me: current_user.CurrentUser, principal) -> auth_pb2.Cu
 class AuthApi(auth_pb2_grpc.AuthServiceServicer):
     def __init__(self, platform) -> None:
         self.email, self.wallets = platform.email_sign_in, platform.wallet_sign_in
+        self.email_links = platform.email_links
         self.sessions, self.current_users = platform.sign_in_sessions, platform.current_users
         self.api_keys = platform.api_keys
         # GetCurrentUser: user id -> (view, organization, workspace, the message built from them)
@@ -112,6 +113,21 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
             current().principal, request.current_password, request.new_password
         )
         return session_message(grant)
+
+    async def SendEmailVerification(self, request, context):
+        await self.email_links.send_verification(current().principal)
+        return empty_pb2.Empty()
+
+    async def VerifyEmail(self, request, context):
+        return user_message(await self.email_links.verify(request.token))
+
+    async def RequestPasswordReset(self, request, context):
+        await self.email_links.request_reset(request.email)
+        return empty_pb2.Empty()
+
+    async def ResetPassword(self, request, context):
+        await self.email_links.reset_password(request.token, request.new_password)
+        return empty_pb2.Empty()
 
     async def CreateWalletChallenge(self, request, context):
         params, message = await self.wallets.create_challenge(
@@ -144,6 +160,24 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
     async def UnlinkIdentity(self, request, context):
         await self.wallets.unlink(current().principal, request.name)
         return empty_pb2.Empty()
+
+    async def ListSessions(self, request, context):
+        return await standard.listed(
+            auth_pb2.ListSessionsResponse,
+            lambda view: pack(auth_pb2.Session, view),
+            self.sessions.list,
+            request,
+            current().principal,
+            request.parent,
+        )
+
+    async def RevokeSession(self, request, context):
+        await self.sessions.revoke_one(current().principal, request.name)
+        return empty_pb2.Empty()
+
+    async def RevokeOtherSessions(self, request, context):
+        count = await self.sessions.revoke_others(current().principal, request.parent)
+        return auth_pb2.RevokeOtherSessionsResponse(revoked_count=count)
 
     async def RefreshToken(self, request, context):
         return session_message(await self.sessions.refresh(request.refresh_token))
@@ -181,6 +215,8 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
             list(request.api_key.permissions),
             from_timestamp(request.api_key, "expire_time"),
             request.request_id,
+            request.api_key.requests_per_minute,
+            tuple(request.api_key.allowed_cidrs),
         )
         return auth_pb2.CreateApiKeyResponse(api_key=api_key_message(created), key=key)
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from google.api import httpbody_pb2
 
 from privexbot.api import standard
-from privexbot.api.convert import enum_names, from_timestamp, pack
+from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
 from privexbot.api.inference import finish_reason, usage_message, verdict_message
 from privexbot.api.knowledge import MODES, retrieval_dict, scored_citation_message
 from privexbot.bots import analytics, events
 from privexbot.bots.chatbots import ChatbotView
 from privexbot.bots.drafts import Draft
+from privexbot.bots.leads import LeadFilter, LeadView
+from privexbot.bots.published import VersionView
 from privexbot.bots.sessions import FeedbackView, MessageView, SessionView
 from privexbot.channels.connections import ChannelView
 from privexbot.kernel import pagination, resources
@@ -177,12 +179,40 @@ def _config(resource) -> dict:
     return config_dict(resource.config)
 
 
+def lead_filter(message) -> LeadFilter:
+    return LeadFilter(
+        message.chatbot,
+        from_timestamp(message, "start_time"),
+        from_timestamp(message, "end_time"),
+    )
+
+
+def lead_message(view: LeadView) -> bot_pb2.LeadRecord:
+    return bot_pb2.LeadRecord(
+        session=view.session,
+        chatbot=view.chatbot,
+        lead=bot_pb2.Lead(email=view.email, display_name=view.display_name, consent=view.consent),
+        create_time=timestamp(view.created_at),
+    )
+
+
+def version_message(v: VersionView, organization_id: str, workspace_id: str):
+    return bot_pb2.ChatbotVersion(
+        name=v.name,
+        number=v.number,
+        config=config_message(v.content, organization_id, workspace_id),
+        publisher=resources.USER.name(v.publisher_id) if v.publisher_id else "",
+        create_time=timestamp(v.created_at),
+    )
+
+
 class BotApi(bot_pb2_grpc.BotServiceServicer):
     def __init__(self, platform) -> None:
         self.drafts, self.chatbots = platform.drafts, platform.chatbots
         self.chat, self.chat_sessions = platform.chat, platform.chat_sessions
         self.analytics = platform.chatbot_analytics
         self.channels, self.channel_inbound = platform.channels, platform.channel_inbound
+        self.leads = platform.leads
 
     # ---- drafts ---------------------------------------------------------------------------
 
@@ -227,6 +257,19 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         bot_id = resources.CHATBOT.id_of(request.name)
         return chatbot_message(await self.chatbots.publish(current().scope, bot_id, request.etag))
 
+    ListChatbotVersions = standard.list_(
+        bot_pb2.ListChatbotVersionsResponse,
+        "chatbots",
+        lambda v: version_message(v, *resources.CHATBOT_VERSION.parse(v.name)[:2]),
+        resources.CHATBOT,
+        lister="versions",
+    )
+
+    async def RollbackChatbot(self, request, context):
+        bot_id = resources.CHATBOT.id_of(request.name)
+        bot = await self.chatbots.rollback(current().scope, bot_id, request.version, request.etag)
+        return chatbot_message(bot)
+
     async def RotatePublishableKey(self, request, context):
         bot_id = resources.CHATBOT.id_of(request.name)
         bot, key = await self.chatbots.rotate_publishable_key(current().scope, bot_id)
@@ -261,6 +304,21 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
             appearance=config["appearance"],
             lead_capture=config_message(config, org_id, ws_id).lead_capture,
         )
+
+    async def ListLeads(self, request, context):
+        views, next_token, total = await self.leads.list(
+            current().scope,
+            lead_filter(request.filter),
+            pagination.page_size(request.page_size),
+            request.page_token,
+        )
+        return bot_pb2.ListLeadsResponse(
+            leads=[lead_message(v) for v in views], next_page_token=next_token, total_size=total
+        )
+
+    async def ExportLeads(self, request, context):
+        async for chunk in self.leads.export_csv(current().scope, lead_filter(request.filter)):
+            yield bot_pb2.ExportLeadsResponse(data=chunk)
 
     ListChatSessions = standard.list_(
         bot_pb2.ListChatSessionsResponse, "chat_sessions", session_message, resources.CHATBOT

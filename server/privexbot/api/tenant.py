@@ -15,7 +15,7 @@ from privexbot.api.convert import (
 )
 from privexbot.kernel import resources
 from privexbot.kernel.calls import current
-from privexbot.kernel.errors import InvalidArgument
+from privexbot.kernel.errors import InvalidArgument, not_found
 from privexbot.tenancy.audit_log import AuditFilter
 from privexbot.tenancy.invitations import InvitationView
 from privexbot.tenancy.members import MemberView
@@ -73,6 +73,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         self.organizations, self.workspaces = platform.organizations, platform.workspaces
         self.members, self.invitations = platform.members, platform.invitations
         self.audit_log, self.usage = platform.audit_log, platform.usage
+        self.billing = platform.billing
         self.sign_in_sessions = platform.sign_in_sessions
 
     # organizations
@@ -244,6 +245,47 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             only,
         )
 
+    async def ListMyAuditEvents(self, request, context):
+        principal = current().principal
+        if resources.USER.id_of(request.parent, "parent") != principal.id:
+            raise not_found(request.parent)
+        return await standard.listed(
+            tenant_pb2.ListAuditEventsResponse,
+            partial(pack, tenant_pb2.AuditEvent),
+            self.audit_log.of_actor,
+            request,
+            request.parent,
+            AuditFilter(action=request.action),
+        )
+
+    async def ChangePlan(self, request, context):
+        scope = current().scope
+        await self.billing.change_plan(scope, PLANS.name(request.plan, "plan"))
+        return organization_message(await self.organizations.get(scope))
+
+    async def GetTokenUsage(self, request, context):
+        scope = current().scope
+        start, end, rows = await self.usage.tokens(
+            scope, from_timestamp(request, "start_time"), from_timestamp(request, "end_time")
+        )
+        row = tenant_pb2.TokenUsageReport.Row
+        return tenant_pb2.TokenUsageReport(
+            name=request.name,
+            start_time=timestamp(start),
+            end_time=timestamp(end),
+            rows=[
+                row(
+                    workspace=resources.WORKSPACE.name(scope.organization_id, r.workspace_id),
+                    source=r.source,
+                    model=r.model,
+                    prompt_tokens=r.prompt_tokens,
+                    completion_tokens=r.completion_tokens,
+                    completions=r.completions,
+                )
+                for r in rows
+            ],
+        )
+
     async def GetUsage(self, request, context):
         usage = await self.usage.of(current().scope)
         counter = tenant_pb2.Usage.Counter
@@ -259,4 +301,5 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             ),
             chatflows=counter(used=usage.chatflows, limit=limits.chatflows),
             knowledge_bases=counter(used=usage.knowledge_bases, limit=limits.knowledge_bases),
+            tokens_this_month=counter(used=usage.tokens_this_month, limit=limits.tokens_per_month),
         )

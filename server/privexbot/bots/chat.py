@@ -97,7 +97,8 @@ class Chat:
             async def finish(reply: Reply) -> str:
                 return await self._chat_sessions.store_reply(bot, continued.id, reply)
 
-            turn = Turn(scope, config, continued.history, question, retrieval)
+            source = resources.CHATBOT.name(scope.organization_id, scope.workspace_id, bot_id)
+            turn = Turn(scope, config, continued.history, question, retrieval, source)
             async for event in self._exchange.converse(turn, begin, finish):
                 yield event
         finally:  # never awaited when chat was refused before generation
@@ -143,6 +144,7 @@ class Chat:
             return ""
 
         retrieval = self._exchange.retrieve(scope, config, question)
-        turn = Turn(scope, config, history, question, retrieval)
+        source = resources.CHATBOT_DRAFT.name(scope.organization_id, scope.workspace_id, draft_id)
+        turn = Turn(scope, config, history, question, retrieval, source)
         async for event in self._exchange.converse(turn, begin, finish):
             yield event

@@ -2,7 +2,8 @@
 back to), deleted (``bots.published`` holds what chatflows share).
 
 Chat always uses the published version; UpdateChatbot edits the working configuration,
-and PublishChatbot freezes it as the next version.
+and PublishChatbot freezes it as the next version; RollbackChatbot publishes a copy of an
+older version as the next one (and makes it the working configuration too).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from privexbot.bots import config as bot_config
 from privexbot.bots.drafts import Draft, Drafts
 from privexbot.bots.published import Published
 from privexbot.kernel import resources, standard
+from privexbot.kernel.errors import not_found
 from privexbot.kernel.resources import Scope
 from privexbot.kernel.standard import check_etag
 from privexbot.kernel.views import InWorkspace, from_row
@@ -32,6 +34,15 @@ class ChatbotView(InWorkspace, pattern=resources.CHATBOT):
     created_at: datetime
     updated_at: datetime
     etag: str
+
+
+@dataclass(frozen=True)
+class VersionView:
+    name: str
+    number: int
+    config: dict
+    publisher_id: str
+    created_at: datetime
 
 
 def _view(bot: Chatbot, published_config: dict | None) -> ChatbotView:
@@ -89,3 +100,18 @@ class Chatbots(Published):
                 audited=paths,
             )
         return _view(bot, published)
+
+    async def rollback(
+        self, scope: Scope, bot_id: str, number: int, given_etag: str
+    ) -> ChatbotView:
+        """A copy of version ``number`` published as the next version, and the working
+        configuration set to it (a chatbot's history only grows)."""
+        async with self._sessions() as session, session.begin():
+            bot, _ = await self._row(session, scope, bot_id)
+            check_etag(given_etag, bot)
+            older = await session.get(ChatbotVersion, (bot.id, number))
+            if older is None:
+                raise not_found(f"{resources.CHATBOT.name_of(bot)}/versions/{number}")
+            bot.config = older.config
+            await self._publish(session, bot, "rollback", {"from": str(number)})
+        return self._view(bot, bot.config)

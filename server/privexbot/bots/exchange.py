@@ -53,6 +53,7 @@ class Turn:
     history: list[gateway.Message]
     question: str
     retrieval: Awaitable[list | None]
+    source: str  # the chatbot's (or draft's) name, which its tokens are counted for
 
 
 class _Ready:
@@ -102,7 +103,9 @@ class Exchange:
             max_tokens=config["max_tokens"] or bot_config.DEFAULT_MAX_TOKENS,
         )
         messages = prompt.build(config, turn.history, turn.question, sources)
-        async for event in self._inference.stream_chat(turn.scope, messages, params):
+        async for event in self._inference.stream_chat(
+            turn.scope, messages, params, source=turn.source
+        ):
             match event:
                 case gateway.Attested(verdict=verdict):
                     reply.verdict = verdict

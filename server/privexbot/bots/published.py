@@ -16,7 +16,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from privexbot.bots.widget import new_publishable_key
-from privexbot.kernel import pagination, standard
+from privexbot.kernel import standard
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import not_found
 from privexbot.kernel.resources import Pattern, Scope
@@ -102,17 +102,13 @@ class Published:
         self, scope: Scope, row_id: str, size: int, token: str
     ) -> tuple[list[VersionView], str]:
         """Newest first."""
-        query_id = (f"{self.kind}_versions", row_id)
-        after = pagination.decode(token, query_id)
         versions = self.version_model
         async with self._sessions() as session:
             row, _ = await self._row(session, scope, row_id)
             query = select(versions).where(self._parent == row_id)
-            if after:
-                query = query.where(versions.number < int(after))
-            query = query.order_by(versions.number.desc()).limit(size + 1)
-            found = list((await session.execute(query)).scalars())
-        page, next_token = pagination.page(found, size, lambda v: str(v.number), query_id)
+            page, next_token = await standard.newest_first(
+                session, query, versions.number, size, token, (f"{self.kind}_versions", row_id)
+            )
         name = self.pattern.name_of(row)
         return [
             VersionView(
@@ -205,18 +201,22 @@ class Published:
             row, _ = await self._row(session, scope, row_id)
             check_etag(given_etag, row)
             self._check_publishable(row)
-            versions = self.version_model
-            last = await session.scalar(
-                select(versions.number)
-                .where(self._parent == row.id)
-                .order_by(versions.number.desc())
-                .limit(1)
-            )
-            number = (last or 0) + 1
-            content = getattr(row, self.content)
-            self._add_version(session, row, number, content, current().principal.id or None)
-            self._point_at(session, row, number, "publish")
-        return self._view(row, content)
+            await self._publish(session, row, "publish")
+        return self._view(row, getattr(row, self.content))
+
+    async def _publish(self, session, row, action: str, details: dict | None = None) -> None:
+        """The working copy as the next version (after the highest), now in use."""
+        versions = self.version_model
+        last = await session.scalar(
+            select(versions.number)
+            .where(self._parent == row.id)
+            .order_by(versions.number.desc())
+            .limit(1)
+        )
+        number = (last or 0) + 1
+        content = getattr(row, self.content)
+        self._add_version(session, row, number, content, current().principal.id or None)
+        self._point_at(session, row, number, action, details)
 
     async def rollback(self, scope: Scope, row_id: str, number: int, given_etag: str):
         """An earlier version in use again; the working copy is left as it is."""
@@ -229,7 +229,9 @@ class Published:
             self._point_at(session, row, number, "rollback")
         return self._view(row, getattr(version, self.content))
 
-    def _point_at(self, session, row, number: int, action: str) -> None:
+    def _point_at(
+        self, session, row, number: int, action: str, details: dict | None = None
+    ) -> None:
         now = datetime.now(UTC)
         row.published_version, row.published_at = number, now
         row.version, row.updated_at = row.version + 1, now
@@ -238,7 +240,7 @@ class Published:
             f"{self.kind}.{action}",
             organization_id=row.organization_id,
             resource=self.pattern.name_of(row),
-            details={"version": str(number)},
+            details={"version": str(number), **(details or {})},
         )
 
     async def rotate_publishable_key(self, scope: Scope, row_id: str) -> tuple:

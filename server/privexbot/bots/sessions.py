@@ -269,6 +269,7 @@ class ChatSessions(Transcripts):
                 session.add(row)
                 await session.flush()  # the message below refers to it
             row.lead = lead
+            row.lead_email = lead["email"] if lead else None
             row.message_count = (row.message_count or 0) + 1
             row.updated_at = datetime.now(UTC)
             session.add(

@@ -1,4 +1,6 @@
-"""API keys for backend clients: workspace-scoped, permission-limited, hashed at rest.
+"""API keys for backend clients: workspace-scoped, permission-limited, hashed at rest,
+optionally limited to some addresses (CIDRs) and to a number of requests a minute, both
+checked as the key is authenticated (the interceptor chain's first step).
 
 A key reads ``pxb_<prefix>_<secret>``: the prefix is stored in clear to find the row and to
 let people recognise their keys; the secret only as SHA-256 (it is 256 random bits, so a
@@ -7,16 +9,19 @@ fast hash is right). RBAC treats a key as a member holding exactly its permissio
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from privexbot.kernel import resources, standard
-from privexbot.kernel.errors import InvalidArgument, Unauthenticated
+from privexbot.kernel.calls import current
+from privexbot.kernel.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from privexbot.kernel.ids import API_KEY_SCHEME, hash_secret, new_key, same_secret, split_key
 from privexbot.kernel.permissions import CATALOG, WORKSPACE_PERMISSIONS
 from privexbot.kernel.principal import Principal
+from privexbot.kernel.ratelimit import Limit, RateLimiter
 from privexbot.kernel.resources import Scope
 from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.store import audit
@@ -31,8 +36,12 @@ def _invalid() -> Unauthenticated:
 
 
 class ApiKeys:
-    def __init__(self, sessions, store: EphemeralStore) -> None:
+    def __init__(self, sessions, store: EphemeralStore, ensure_verified=None) -> None:
+        """``ensure_verified(user_id)``: refuses creators without a verified email (None:
+        anyone may create)."""
         self._sessions, self._store = sessions, store
+        self._limits = RateLimiter(store)
+        self._ensure_verified = ensure_verified
 
     async def authenticate(self, key: str) -> Principal:
         prefix, secret = split_key(key, API_KEY_SCHEME)
@@ -47,10 +56,20 @@ class ApiKeys:
                 raise Unauthenticated("API_KEY_REVOKED", "the API key was revoked")
             if row.expires_at is not None and row.expires_at <= now:
                 raise Unauthenticated("API_KEY_EXPIRED", "the API key expired")
+            client_ip = current().client_ip
+            if row.allowed_cidrs and not _allowed(client_ip, row.allowed_cidrs):
+                raise PermissionDenied(
+                    "API_KEY_IP_NOT_ALLOWED",
+                    "this API key cannot be used from this address",
+                    {"client_ip": client_ip},
+                )
+            if row.requests_per_minute:
+                limit = Limit("apikey-rpm", row.requests_per_minute, 60)
+                await self._limits.hit(limit, row.id)
             if await self._store.set(
                 f"apikey-used:{row.id}", "1", _LAST_USED_RESOLUTION, only_new=True
             ):
-                row.last_used_at = now
+                row.last_used_at, row.last_used_ip = now, client_ip
                 await session.commit()
         return Principal(
             "api_key",
@@ -69,8 +88,13 @@ class ApiKeys:
         permissions: list[str],
         expires_at: datetime | None,
         request_id: str,
+        requests_per_minute: int = 0,
+        allowed_cidrs: tuple[str, ...] = (),
     ) -> tuple[ApiKeyView, str]:
         """The new key and its secret (shown once). ``granted``: the creator's permissions."""
+        cidrs = _networks(allowed_cidrs)
+        if self._ensure_verified is not None:
+            await self._ensure_verified(creator.id)
         unknown = sorted(set(permissions) - CATALOG)
         if unknown:
             raise InvalidArgument.field(
@@ -109,6 +133,8 @@ class ApiKeys:
                     permissions=sorted(set(permissions)),
                     creator_id=creator.id,
                     expires_at=expires_at,
+                    requests_per_minute=requests_per_minute,
+                    allowed_cidrs=cidrs,
                 )
                 session.add(row)
                 return row
@@ -116,7 +142,14 @@ class ApiKeys:
             row = await standard.create(
                 session,
                 request_id,
-                (resources.workspace_of(scope), display_name, sorted(set(permissions)), expires_at),
+                (
+                    resources.workspace_of(scope),
+                    display_name,
+                    sorted(set(permissions)),
+                    expires_at,
+                    requests_per_minute,
+                    cidrs,
+                ),
                 replay=replay,
                 make=make,
                 pattern=resources.API_KEY,
@@ -161,12 +194,40 @@ class ApiKeyView(InWorkspace, pattern=resources.API_KEY):
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+    last_used_ip: str
+    requests_per_minute: int
+    allowed_cidrs: list[str]
 
 
 def _view(row: ApiKey) -> ApiKeyView:
     return from_row(
-        ApiKeyView, row, permissions=list(row.permissions), creator_id=row.creator_id or ""
+        ApiKeyView,
+        row,
+        permissions=list(row.permissions),
+        creator_id=row.creator_id or "",
+        allowed_cidrs=list(row.allowed_cidrs or ()),
     )
+
+
+def _networks(cidrs) -> list[str]:
+    """The CIDRs in canonical form (host bits cleared); a malformed one is INVALID_ARGUMENT."""
+    found = []
+    for i, cidr in enumerate(cidrs):
+        try:
+            found.append(str(ipaddress.ip_network(cidr.strip(), strict=False)))
+        except ValueError:
+            raise InvalidArgument.field(
+                f"api_key.allowed_cidrs[{i}]", "is not an IP address or CIDR"
+            ) from None
+    return sorted(set(found))
+
+
+def _allowed(client_ip: str, cidrs: list[str]) -> bool:
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:  # no address known: not provably inside
+        return False
+    return any(address in ipaddress.ip_network(cidr) for cidr in cidrs)
 
 
 async def _get(session, scope: Scope, key_id: str) -> ApiKey:

@@ -10,9 +10,10 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from privexbot.identity import passwords
+from privexbot.identity.email_links import EmailLinks
 from privexbot.identity.sessions import Grant, SignInSessions
 from privexbot.identity.users import NewOrganization, new_user, own_event
-from privexbot.kernel import emails, resources
+from privexbot.kernel import emails
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import (
     AlreadyExists,
@@ -50,12 +51,19 @@ def _login_failed() -> Unauthenticated:
 
 class EmailSignIn:
     def __init__(
-        self, sessions, store, families: SignInSessions, sign_in, new_organization: NewOrganization
+        self,
+        sessions,
+        store,
+        families: SignInSessions,
+        sign_in,
+        new_organization: NewOrganization,
+        links: EmailLinks | None = None,
     ) -> None:
         """``sign_in``: where passwords are checked for log-ins (sign_in_process.py); None
-        only inside such a process, which never logs in itself."""
+        only inside such a process, which never logs in or signs up itself (nor ``links``,
+        which mails a new account its verification link)."""
         self._sessions, self._families, self._sign_in = sessions, families, sign_in
-        self._new_organization = new_organization
+        self._new_organization, self._links = new_organization, links
         self._limits = RateLimiter(store)
 
     async def sign_up(self, email: str, password: str, display_name: str) -> Grant:
@@ -73,17 +81,19 @@ class EmailSignIn:
                     password_hash,
                 )
                 session.add(Identity(user_id=user.id, kind="email", subject=email))
+                token = self._links.issue_verification(session, user.id, email)
                 await session.flush()
                 grant = await self._families.start(session, user, new_user=True)
                 audit.record(
                     session,
                     "auth.signup",
-                    **own_event(user.id),
+                    **own_event(user.id, grant.organization_id),
                 )
         except IntegrityError:
             raise AlreadyExists(
                 "EMAIL_TAKEN", "an account with this email exists; sign in"
             ) from None
+        self._links.mail_verification(email, token)
         return grant
 
     async def log_in(self, email: str, password: str) -> Grant:
@@ -120,7 +130,7 @@ class EmailSignIn:
             await audit.append(
                 session,
                 "auth.login",
-                **own_event(user.id),
+                **own_event(user.id, grant.organization_id),
             )
         return grant
 
@@ -143,5 +153,7 @@ class EmailSignIn:
             # Every session ends, this one included; the caller gets a fresh one.
             await self._families.revoke_all(session, user.id, "password_changed")
             grant = await self._families.start(session, user)
-            audit.record(session, "auth.password.change", resource=resources.USER.name(user.id))
+            audit.record(
+                session, "auth.password.change", **own_event(user.id, grant.organization_id)
+            )
         return grant

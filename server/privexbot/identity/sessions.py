@@ -14,10 +14,12 @@ from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 
 from privexbot.identity.tokens import AccessTokens
 from privexbot.identity.users import UserView, own_event, user_view
-from privexbot.kernel import resources
+from privexbot.kernel import resources, standard
+from privexbot.kernel.calls import current
 from privexbot.kernel.errors import Unauthenticated, not_found
 from privexbot.kernel.ids import hash_secret, new_id, new_secret
 from privexbot.kernel.principal import Principal
+from privexbot.kernel.views import Named
 from privexbot.store import audit
 from privexbot.store.models import (
     OrganizationMembership,
@@ -27,6 +29,19 @@ from privexbot.store.models import (
     Workspace,
     WorkspaceMembership,
 )
+
+
+@dataclass(frozen=True)
+class SessionView(Named, pattern=resources.SESSION):
+    """A live sign-in of a user, as ListSessions shows it."""
+
+    user_id: str
+    id: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+    client_ip: str
+    current: bool
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,12 @@ class SignInSessions:
         self._sessions, self._tokens = sessions, tokens
         self._ttl = timedelta(seconds=refresh_token_ttl_seconds)
 
+    @classmethod
+    async def home_organization(cls, session, user_id: str) -> str:
+        """The organization a new sign-in of the user lands in ("" for none): where events
+        about their account outside any session are recorded."""
+        return (await cls._default_context(session, user_id))[0]
+
     @staticmethod
     async def _default_context(session, user_id: str) -> tuple[str, str]:
         """The user's first organization and its default workspace (or their first one), in
@@ -120,6 +141,8 @@ class SignInSessions:
                 "expires_at": expires,
                 "revoked_at": None,
                 "revoke_reason": "",
+                "client_ip": current().client_ip,
+                "last_used_at": now,
             },
         )
         refresh = new_secret()
@@ -141,6 +164,7 @@ class SignInSessions:
         """A rotated refresh token and a new access token for an existing family."""
         refresh = new_secret()
         session.add(RefreshToken(token_hash=hash_secret(refresh), session_id=family.id))
+        family.last_used_at, family.client_ip = datetime.now(UTC), current().client_ip
         access, access_expires = self._tokens.issue(
             user.id, family.id, family.organization_id or "", family.workspace_id or ""
         )
@@ -192,7 +216,7 @@ class SignInSessions:
                     audit.record(
                         session,
                         "auth.refresh.reuse",
-                        **own_event(family.user_id),
+                        **own_event(family.user_id, family.organization_id or ""),
                     )
                 error = Unauthenticated(
                     "REFRESH_TOKEN_REUSED",
@@ -225,7 +249,7 @@ class SignInSessions:
                 audit.record(
                     session,
                     "auth.logout",
-                    **own_event(family.user_id),
+                    **own_event(family.user_id, family.organization_id or ""),
                 )
 
     async def switch_context(
@@ -255,3 +279,71 @@ class SignInSessions:
                 family.organization_id, family.workspace_id = org_id, ws_id
         token, expires = self._tokens.issue(principal.id, principal.session_id, org_id, ws_id)
         return token, expires, org_id, ws_id
+
+    @staticmethod
+    def _live(user_id: str):
+        return select(Session).where(
+            Session.user_id == user_id,
+            Session.revoked_at.is_(None),
+            Session.expires_at > datetime.now(UTC),
+        )
+
+    @staticmethod
+    def _own(principal: Principal, user_name: str, field: str) -> None:
+        """Only the caller's own sessions: another user's answer NOT_FOUND."""
+        if resources.USER.id_of(user_name, field) != principal.id:
+            raise not_found(user_name)
+
+    async def list(
+        self, principal: Principal, user_name: str, size: int, token: str
+    ) -> tuple[list[SessionView], str]:
+        self._own(principal, user_name, "parent")
+        async with self._sessions() as session:
+            rows, next_token = await standard.page(
+                session, self._live(principal.id), Session.id, size, token, (principal.id,)
+            )
+        views = [
+            SessionView(
+                r.user_id,
+                r.id,
+                r.created_at,
+                r.last_used_at,
+                r.expires_at,
+                r.client_ip,
+                r.id == principal.session_id,
+            )
+            for r in rows
+        ]
+        return views, next_token
+
+    async def revoke_one(self, principal: Principal, name: str) -> None:
+        user_id, session_id = resources.SESSION.parse(name)
+        if user_id != principal.id:
+            raise not_found(name)
+        async with self._sessions() as session, session.begin():
+            family = await session.get(Session, session_id)
+            if family is None or family.user_id != principal.id or family.revoked_at:
+                raise not_found(name)
+            await self.revoke(session, [family], "revoked")
+            audit.record(
+                session,
+                "auth.session.revoke",
+                organization_id=principal.organization_id or "",
+                resource=name,
+            )
+
+    async def revoke_others(self, principal: Principal, user_name: str) -> int:
+        """End every live session of the caller but the calling one; how many ended."""
+        self._own(principal, user_name, "parent")
+        async with self._sessions() as session, session.begin():
+            query = self._live(principal.id).where(Session.id != principal.session_id)
+            families = list((await session.execute(query)).scalars())
+            await self.revoke(session, families, "revoked_others")
+            audit.record(
+                session,
+                "auth.session.revoke_others",
+                organization_id=principal.organization_id or "",
+                resource=user_name,
+                details={"count": str(len(families))},
+            )
+        return len(families)

@@ -16,10 +16,11 @@ from privexbot.store.models import Identity, User
 NewOrganization = Callable[[object, str, str], Awaitable[object]]
 
 
-def own_event(user_id: str) -> dict[str, str]:
-    """An audit event's actor and resource when a user acts on their own account."""
+def own_event(user_id: str, organization_id: str) -> dict[str, str]:
+    """An audit event's actor and resource when a user acts on their own account, in the
+    organization their session is in (so ListAuditEvents there shows it; "" for none)."""
     name = resources.USER.name(user_id)
-    return {"actor": name, "resource": name}
+    return {"actor": name, "resource": name, "organization_id": organization_id}
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class UserView(Named, pattern=resources.USER):
     email: str
     display_name: str
     created_at: datetime
+    email_verified: bool
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,9 @@ class IdentityView(Named, pattern=resources.IDENTITY):
 
 
 def user_view(user: User) -> UserView:
-    return from_row(UserView, user, email=user.email or "")
+    return from_row(
+        UserView, user, email=user.email or "", email_verified=user.email_verified_at is not None
+    )
 
 
 def identity_view(row: Identity) -> IdentityView:

@@ -152,7 +152,7 @@ class WalletSignIn:
             audit.record(
                 session,
                 "auth.wallet.login",
-                **own_event(user.id),
+                **own_event(user.id, grant.organization_id),
                 details={"chain": str(chain), "address": address},
             )
         return grant
@@ -181,6 +181,7 @@ class WalletSignIn:
             audit.record(
                 session,
                 "auth.identity.link",
+                organization_id=principal.organization_id or "",
                 resource=resources.IDENTITY.name(row.user_id, row.id),
                 details={"chain": str(chain), "address": address},
             )
@@ -207,6 +208,7 @@ class WalletSignIn:
             audit.record(
                 session,
                 "auth.identity.unlink",
+                organization_id=principal.organization_id or "",
                 resource=name,
                 details={"kind": row.kind, "chain": row.chain},
             )

@@ -215,7 +215,8 @@ async def _pump(open_stream, chunks: asyncio.Queue) -> None:
 
 
 # (scope, model, prompt tokens, completion tokens) -> recorded (tenancy's usage).
-RecordUsage = Callable[[Scope, str, int, int], Awaitable[None]]
+# (scope, model, prompt tokens, completion tokens, source: the resource spending them)
+RecordUsage = Callable[[Scope, str, int, int, str], Awaitable[None]]
 
 
 class InferenceGateway:
@@ -260,9 +261,10 @@ class InferenceGateway:
         return [ModelInfo(m.id, m.owned_by or "", m.id == embedding) for m in page.data]
 
     async def stream_chat(
-        self, scope: Scope, messages: list[Message], params: Params
+        self, scope: Scope, messages: list[Message], params: Params, source: str = ""
     ) -> AsyncIterator[Event]:
-        """The completion's events, its tokens counted against ``scope`` (a workspace)."""
+        """The completion's events, its tokens counted against ``scope`` (a workspace) and
+        ``source`` (the chatbot's name, say; "" for a direct completion)."""
         verdict, client = await self._ready()
         model = params.model or self.default_model
         request = {
@@ -339,7 +341,9 @@ class InferenceGateway:
         if usage is not None:  # after the caller has its last event: no commit in its way
             metrics.TOKENS.labels(model, "prompt").inc(usage.prompt_tokens)
             metrics.TOKENS.labels(model, "completion").inc(usage.completion_tokens)
-            await self._record_usage(scope, model, usage.prompt_tokens, usage.completion_tokens)
+            await self._record_usage(
+                scope, model, usage.prompt_tokens, usage.completion_tokens, source
+            )
 
     async def _opened(self, client: openai.AsyncOpenAI, request: dict) -> httpx.Response:
         """The upstream's streaming response, its status checked (an error status raises as

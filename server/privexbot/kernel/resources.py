@@ -123,6 +123,7 @@ def of(kind: str, index: int = 0) -> Pattern:
 
 USER = of("User")
 IDENTITY = of("Identity")
+SESSION = of("Session")
 API_KEY = of("ApiKey")
 ORGANIZATION = of("Organization")
 WORKSPACE = of("Workspace")
@@ -133,6 +134,7 @@ AUDIT_EVENT = of("AuditEvent")
 USAGE = of("Usage")
 CHATBOT_DRAFT = of("ChatbotDraft")
 CHATBOT = of("Chatbot")
+CHATBOT_VERSION = of("ChatbotVersion")
 CHAT_SESSION = of("ChatSession")
 DRAFT_CHAT_SESSION = of("ChatSession", 1)  # a draft's test chat, kept with the draft
 CHAT_MESSAGE = of("ChatMessage")

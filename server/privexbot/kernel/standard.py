@@ -86,6 +86,16 @@ async def page(
     return pagination.page(found, size, _key, query_id)
 
 
+async def newest_first(session, query, number, size: int, token: str, query_id: tuple):
+    """One page of numbered rows (versions), highest ``number`` column first, and the
+    next page's token."""
+    after = pagination.decode(token, query_id)
+    if after:
+        query = query.where(number < int(after))
+    rows = list((await session.execute(query.order_by(number.desc()).limit(size + 1))).scalars())
+    return pagination.page(rows, size, lambda row: str(getattr(row, number.key)), query_id)
+
+
 def _key(row) -> str:
     return row[0].id if isinstance(row, tuple) else row.id
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable
+
+log = logging.getLogger("privexbot.tasks")
+_beside: set[asyncio.Task] = set()  # strong references: the loop keeps only weak ones
 
 
 async def settled(awaitable: Awaitable):
@@ -22,3 +26,18 @@ def discard(task: asyncio.Future) -> None:
     task.cancel()
     if task.done() and not task.cancelled():
         task.exception()
+
+
+def beside(awaitable: Awaitable, what: str) -> None:
+    """Run work after the call answers (the answer neither waits for it nor tells how it
+    went, e.g. mail); a failure is logged as ``what`` and its exception type only."""
+
+    async def run() -> None:
+        try:
+            await awaitable
+        except Exception as exc:  # noqa: BLE001 - beside a call: log, never raise
+            log.warning("%s failed: %s", what, type(exc).__name__)
+
+    task = asyncio.get_running_loop().create_task(run())
+    _beside.add(task)
+    task.add_done_callback(_beside.discard)

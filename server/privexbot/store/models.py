@@ -41,6 +41,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(100), default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = created()
+    # When the user followed a verification link sent to ``email``; null until then.
+    email_verified_at: Mapped[datetime | None]
 
 
 class Identity(Base):
@@ -140,6 +142,10 @@ class ApiKey(OwnedByWorkspace, Base):
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    last_used_ip: Mapped[str] = mapped_column(String(45), default="")
+    # Its own requests-a-minute limit (0: none) and the CIDRs it may be used from ([]: any).
+    requests_per_minute: Mapped[int] = mapped_column(Integer, default=0)
+    allowed_cidrs: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class Session(Base):
@@ -154,6 +160,23 @@ class Session(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str] = mapped_column(String(32), default="")
+    # Where and when it was last used: the sign-in, then each refresh (ListSessions).
+    client_ip: Mapped[str] = mapped_column(String(45), default="")
+    last_used_at: Mapped[datetime | None]
+
+
+class EmailToken(Base):
+    """A single-use token mailed to ``email`` (purpose "verify" or "reset"), stored hashed;
+    ``used_at`` set when it is redeemed."""
+
+    __tablename__ = "email_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = parent("users", index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = created()
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class RefreshToken(Base):
@@ -168,7 +191,10 @@ class RefreshToken(Base):
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_org_id", "organization_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_events_org_id", "organization_id", "id"),
+        Index("ix_audit_events_actor_id", "actor", "id"),  # ListMyAuditEvents
+    )
     id: Mapped[str] = primary_id()
     # Empty for events outside any organization (e.g. a failed login).
     organization_id: Mapped[str] = mapped_column(String(32), default="")
@@ -204,6 +230,8 @@ class TokenUsage(Base):
     prompt_tokens: Mapped[int] = mapped_column(Integer)
     completion_tokens: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = created()
+    # The resource the tokens were spent for (a chatbot's name); "" for direct completions.
+    source: Mapped[str] = mapped_column(String(256), default="")
 
 
 class KnowledgeBase(OwnedByWorkspace, Base):
@@ -336,7 +364,10 @@ class ChatbotVersion(Base):
 
 class ChatSession(Base):
     __tablename__ = "chat_sessions"
-    __table_args__ = (Index("ix_chat_sessions_bot_updated", "chatbot_id", "updated_at", "id"),)
+    __table_args__ = (
+        Index("ix_chat_sessions_bot_updated", "chatbot_id", "updated_at", "id"),
+        Index("ix_chat_sessions_leads", "workspace_id", "lead_email", "id"),
+    )
     id: Mapped[str] = primary_id()
     chatbot_id: Mapped[str] = parent("chatbots")
     organization_id: Mapped[str] = mapped_column(String(32))
@@ -345,6 +376,8 @@ class ChatSession(Base):
     visitor_id: Mapped[str] = mapped_column(String(160))
     # {"email", "display_name", "consent"} once a visitor left contact details.
     lead: Mapped[dict | None] = mapped_column(JSON)
+    # The lead's email, kept beside it so leads are found without reading JSON (ListLeads).
+    lead_email: Mapped[str | None] = mapped_column(String(254))
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = created()
     updated_at: Mapped[datetime] = created()

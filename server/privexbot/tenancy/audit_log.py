@@ -43,9 +43,21 @@ class AuditLog:
         self, scope: Scope, only: AuditFilter, size: int, token: str
     ) -> tuple[list[AuditEventView], str]:
         """This organization's events, newest first."""
-        query_id = ("audit", scope.organization_id, *vars(only).values())
-        before = pagination.decode(token, query_id)
         query = select(AuditEvent).where(AuditEvent.organization_id == scope.organization_id)
+        return await self._page(query, ("audit", scope.organization_id), only, size, token)
+
+    async def of_actor(
+        self, actor: str, only: AuditFilter, size: int, token: str
+    ) -> tuple[list[AuditEventView], str]:
+        """What ``actor`` (users/{id}) did, in every organization, newest first."""
+        query = select(AuditEvent).where(AuditEvent.actor == actor)
+        return await self._page(query, ("my-audit", actor), only, size, token)
+
+    async def _page(
+        self, query, query_id: tuple, only: AuditFilter, size: int, token: str
+    ) -> tuple[list[AuditEventView], str]:
+        query_id = (*query_id, *vars(only).values())
+        before = pagination.decode(token, query_id)
         if only.actor:
             query = query.where(AuditEvent.actor == only.actor)
         if only.action:

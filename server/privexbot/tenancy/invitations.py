@@ -1,6 +1,6 @@
 """Invitations into an organization (and some of its workspaces), by email or wallet: a
-secret token shown once (stored hashed), accepted by the person it is addressed to within
-seven days, or revoked."""
+secret token shown once (stored hashed) and, to an email, mailed as a link; accepted by
+the person it is addressed to within seven days, or revoked."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from privexbot.kernel import emails, resources, standard
+from privexbot.kernel import emails, resources, standard, tasks
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import (
     AlreadyExists,
@@ -19,12 +19,14 @@ from privexbot.kernel.errors import (
     not_found,
 )
 from privexbot.kernel.ids import hash_secret, new_secret
+from privexbot.kernel.mail import Mailer
 from privexbot.kernel.resources import Scope
 from privexbot.kernel.views import Named, from_row
 from privexbot.store import audit
 from privexbot.store.models import (
     Identity,
     Invitation,
+    Organization,
     OrganizationMembership,
     User,
     Workspace,
@@ -76,8 +78,11 @@ async def _get(session, scope: Scope, invitation_id: str) -> Invitation:
 
 
 class Invitations:
-    def __init__(self, sessions, stamps) -> None:
-        self._sessions, self._stamps = sessions, stamps
+    def __init__(self, sessions, stamps, mailer: Mailer, ensure_verified=None) -> None:
+        """``ensure_verified(user_id)``: refuses inviters without a verified email (None:
+        anyone may invite); identity's, passed in by the platform."""
+        self._sessions, self._stamps, self._mailer = sessions, stamps, mailer
+        self._ensure_verified = ensure_verified
 
     async def create(
         self,
@@ -96,6 +101,8 @@ class Invitations:
             )
         if email:
             email = emails.normalize(email, "invitation.email")
+        if self._ensure_verified is not None:
+            await self._ensure_verified(current().principal.id)
         parent = resources.ORGANIZATION.name(scope.organization_id)
         token = new_secret()
         async with self._sessions() as session, session.begin():
@@ -134,9 +141,22 @@ class Invitations:
                 action="invitation.create",
                 details=lambda i: {"role": role, "workspaces": str(len(i.workspace_grants))},
             )
+            organization = await session.get(Organization, scope.organization_id)
         # A replay's token was shown once and is gone (only its hash was kept).
         shown = token if invitation.token_hash == hash_secret(token) else ""
+        if shown and email:
+            self._mail(email, organization.display_name, role, shown)
         return _view(invitation, shown)
+
+    def _mail(self, email: str, organization: str, role: str, token: str) -> None:
+        body = (
+            f"You are invited to join {organization} on PrivexBot as {role}. To accept, sign"
+            f" in or sign up with this address and open:\n\n"
+            f"{self._mailer.link('accept-invitation', token)}\n\n"
+            f"The invitation expires in {INVITATION_TTL.days} days."
+        )
+        subject = f"Invitation to {organization}"
+        tasks.beside(self._mailer.send(email, subject, body), "invitation mail")
 
     @staticmethod
     async def _workspace_grants(

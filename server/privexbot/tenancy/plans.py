@@ -21,13 +21,15 @@ class Limits:
     messages_per_month: int
     chatflows: int
     knowledge_bases: int
+    # Model tokens (prompt + completion) a calendar month (UTC).
+    tokens_per_month: int
 
 
 PLANS: dict[str, Limits] = {
-    "free": Limits(1, 2, 100, 2, 2),
-    "starter": Limits(3, 10, 2_000, 10, 10),
-    "pro": Limits(10, 50, 10_000, 50, 50),
-    "enterprise": Limits(UNLIMITED, UNLIMITED, UNLIMITED, UNLIMITED, UNLIMITED),
+    "free": Limits(1, 2, 100, 2, 2, 200_000),
+    "starter": Limits(3, 10, 2_000, 10, 10, 4_000_000),
+    "pro": Limits(10, 50, 10_000, 50, 50, 20_000_000),
+    "enterprise": Limits(UNLIMITED, UNLIMITED, UNLIMITED, UNLIMITED, UNLIMITED, UNLIMITED),
 }
 # New organizations start on Free with a trial of Starter's limits.
 TRIAL_PLAN = "starter"

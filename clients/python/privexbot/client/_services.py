@@ -30,10 +30,17 @@ class AuthService(Service):
         "SignUpWithEmail": Rpc(Kind.UNARY, auth_pb2.SignUpWithEmailRequest),
         "LogInWithEmail": Rpc(Kind.UNARY, auth_pb2.LogInWithEmailRequest),
         "ChangePassword": Rpc(Kind.UNARY, auth_pb2.ChangePasswordRequest),
+        "SendEmailVerification": Rpc(Kind.UNARY, auth_pb2.SendEmailVerificationRequest),
+        "VerifyEmail": Rpc(Kind.UNARY, auth_pb2.VerifyEmailRequest),
+        "RequestPasswordReset": Rpc(Kind.UNARY, auth_pb2.RequestPasswordResetRequest),
+        "ResetPassword": Rpc(Kind.UNARY, auth_pb2.ResetPasswordRequest),
         "CreateWalletChallenge": Rpc(Kind.UNARY, auth_pb2.CreateWalletChallengeRequest),
         "VerifyWalletSignature": Rpc(Kind.UNARY, auth_pb2.VerifyWalletSignatureRequest),
         "LinkWallet": Rpc(Kind.UNARY, auth_pb2.LinkWalletRequest),
         "UnlinkIdentity": Rpc(Kind.UNARY, auth_pb2.UnlinkIdentityRequest, resource="name"),
+        "ListSessions": Rpc(Kind.PAGED, auth_pb2.ListSessionsRequest, resource="parent", items="sessions"),
+        "RevokeSession": Rpc(Kind.UNARY, auth_pb2.RevokeSessionRequest, resource="name"),
+        "RevokeOtherSessions": Rpc(Kind.UNARY, auth_pb2.RevokeOtherSessionsRequest, resource="parent"),
         "RefreshToken": Rpc(Kind.UNARY, auth_pb2.RefreshTokenRequest),
         "LogOut": Rpc(Kind.UNARY, auth_pb2.LogOutRequest),
         "GetCurrentUser": Rpc(Kind.UNARY, auth_pb2.GetCurrentUserRequest),
@@ -81,6 +88,55 @@ class AuthService(Service):
             AuthSession
         """
         return self._call("ChangePassword", request, arguments)
+
+    def send_email_verification(self, request=None, /, **arguments):
+        """Mails the caller a link that verifies their email (rate limited).
+
+        Args:
+            request: a SendEmailVerificationRequest; or give its fields:
+
+        Returns:
+            Empty
+        """
+        return self._call("SendEmailVerification", request, arguments)
+
+    def verify_email(self, request=None, /, **arguments):
+        """Marks an email verified with the single-use token a verification mail carried.
+
+        Args:
+            request: a VerifyEmailRequest; or give its fields:
+            token (str): The token from the verification mail's link.
+
+        Returns:
+            User
+        """
+        return self._call("VerifyEmail", request, arguments)
+
+    def request_password_reset(self, request=None, /, **arguments):
+        """Mails a password reset link when the email has an account; answers alike when it
+        has none (no enumeration). Rate limited per address and per email.
+
+        Args:
+            request: a RequestPasswordResetRequest; or give its fields:
+            email (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("RequestPasswordReset", request, arguments)
+
+    def reset_password(self, request=None, /, **arguments):
+        """Sets a new password with a reset token (single use, 30 minutes); every session ends.
+
+        Args:
+            request: a ResetPasswordRequest; or give its fields:
+            token (str): The token from the reset mail's link.
+            new_password (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("ResetPassword", request, arguments)
 
     def create_wallet_challenge(self, request=None, /, **arguments):
         """Returns the exact message a wallet must sign, with a single-use nonce.
@@ -138,6 +194,44 @@ class AuthService(Service):
             Empty
         """
         return self._call("UnlinkIdentity", request, arguments)
+
+    def list_sessions(self, request=None, /, **arguments):
+        """The caller's live sessions (sign-ins), oldest first, the calling one marked.
+
+        Args:
+            request: a ListSessionsRequest, or its ``parent``; or give its fields:
+            parent (str): users/{user}: the caller.
+            page_size (int): At most 1000; 50 when unset.
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every Session, fetching pages as needed; ``pages()`` yields each ListSessionsResponse.
+        """
+        return self._call("ListSessions", request, arguments)
+
+    def revoke_session(self, request=None, /, **arguments):
+        """Ends one of the caller's sessions: its refresh token and access tokens stop working.
+
+        Args:
+            request: a RevokeSessionRequest, or its ``name``; or give its fields:
+            name (str): users/{user}/sessions/{session}
+
+        Returns:
+            Empty
+        """
+        return self._call("RevokeSession", request, arguments)
+
+    def revoke_other_sessions(self, request=None, /, **arguments):
+        """Ends every session of the caller except the one making the call.
+
+        Args:
+            request: a RevokeOtherSessionsRequest, or its ``parent``; or give its fields:
+            parent (str): users/{user}: the caller.
+
+        Returns:
+            RevokeOtherSessionsResponse
+        """
+        return self._call("RevokeOtherSessions", request, arguments)
 
     def refresh_token(self, request=None, /, **arguments):
         """Exchanges a refresh token for new tokens. The presented refresh token is
@@ -627,6 +721,10 @@ class BotService(Service):
         "RotatePublishableKey": Rpc(Kind.UNARY, bot_pb2.RotatePublishableKeyRequest, resource="name"),
         "Chat": Rpc(Kind.SERVER_STREAM, bot_pb2.ChatRequest, resource="name"),
         "GetChatbotWidget": Rpc(Kind.UNARY, bot_pb2.GetChatbotWidgetRequest, resource="name"),
+        "ListChatbotVersions": Rpc(Kind.PAGED, bot_pb2.ListChatbotVersionsRequest, resource="parent", items="chatbot_versions"),
+        "RollbackChatbot": Rpc(Kind.UNARY, bot_pb2.RollbackChatbotRequest, resource="name"),
+        "ListLeads": Rpc(Kind.PAGED, bot_pb2.ListLeadsRequest, resource="parent", items="leads"),
+        "ExportLeads": Rpc(Kind.SERVER_STREAM, bot_pb2.ExportLeadsRequest, resource="parent"),
         "ListChatSessions": Rpc(Kind.PAGED, bot_pb2.ListChatSessionsRequest, resource="parent", items="chat_sessions"),
         "GetChatSession": Rpc(Kind.UNARY, bot_pb2.GetChatSessionRequest, resource="name"),
         "SubmitFeedback": Rpc(Kind.UNARY, bot_pb2.SubmitFeedbackRequest, resource="name"),
@@ -823,6 +921,65 @@ class BotService(Service):
             ChatbotWidget
         """
         return self._call("GetChatbotWidget", request, arguments)
+
+    def list_chatbot_versions(self, request=None, /, **arguments):
+        """Lists a chatbot's published versions, newest first.
+
+        Args:
+            request: a ListChatbotVersionsRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every ChatbotVersion, fetching pages as needed; ``pages()`` yields each ListChatbotVersionsResponse.
+        """
+        return self._call("ListChatbotVersions", request, arguments)
+
+    def rollback_chatbot(self, request=None, /, **arguments):
+        """Publishes a copy of an older version as the newest (chat uses it from the next
+        message) and makes it the working configuration too.
+
+        Args:
+            request: a RollbackChatbotRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}
+            version (int): The version to publish again (1, 2, ...).
+            etag (str): The chatbot's etag, to roll back exactly the state reviewed.
+
+        Returns:
+            Chatbot
+        """
+        return self._call("RollbackChatbot", request, arguments)
+
+    def list_leads(self, request=None, /, **arguments):
+        """Lists the leads (contact details visitors left) captured in a workspace's chat
+        sessions, oldest first, with their total; filters: chatbot, capture time.
+
+        Args:
+            request: a ListLeadsRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            page_size (int)
+            page_token (str)
+            filter (LeadFilter)
+
+        Returns:
+            A pager: iterating it yields every LeadRecord, fetching pages as needed; ``pages()`` yields each ListLeadsResponse.
+        """
+        return self._call("ListLeads", request, arguments)
+
+    def export_leads(self, request=None, /, **arguments):
+        """Streams the same leads (every page, same filters) as CSV: a header row, then
+        one row per lead, in chunks.
+
+        Args:
+            request: a ExportLeadsRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            filter (LeadFilter)
+
+        Returns:
+            An iterator of ExportLeadsResponse, each as it arrives (async: an async iterator).
+        """
+        return self._call("ExportLeads", request, arguments)
 
     def list_chat_sessions(self, request=None, /, **arguments):
         """Lists a chatbot's sessions, most recently active first (without messages).
@@ -1341,6 +1498,7 @@ class TenantService(Service):
         "ListOrganizations": Rpc(Kind.PAGED, tenant_pb2.ListOrganizationsRequest, items="organizations"),
         "UpdateOrganization": Rpc(Kind.UNARY, tenant_pb2.UpdateOrganizationRequest),
         "DeleteOrganization": Rpc(Kind.UNARY, tenant_pb2.DeleteOrganizationRequest, resource="name"),
+        "ChangePlan": Rpc(Kind.UNARY, tenant_pb2.ChangePlanRequest, resource="name"),
         "CreateWorkspace": Rpc(Kind.UNARY, tenant_pb2.CreateWorkspaceRequest, resource="parent", request_id=True),
         "GetWorkspace": Rpc(Kind.UNARY, tenant_pb2.GetWorkspaceRequest, resource="name"),
         "ListWorkspaces": Rpc(Kind.PAGED, tenant_pb2.ListWorkspacesRequest, resource="parent", items="workspaces"),
@@ -1358,8 +1516,10 @@ class TenantService(Service):
         "AcceptInvitation": Rpc(Kind.UNARY, tenant_pb2.AcceptInvitationRequest),
         "RevokeInvitation": Rpc(Kind.UNARY, tenant_pb2.RevokeInvitationRequest, resource="name"),
         "SwitchContext": Rpc(Kind.UNARY, tenant_pb2.SwitchContextRequest),
+        "ListMyAuditEvents": Rpc(Kind.PAGED, tenant_pb2.ListMyAuditEventsRequest, resource="parent", items="audit_events"),
         "ListAuditEvents": Rpc(Kind.PAGED, tenant_pb2.ListAuditEventsRequest, resource="parent", items="audit_events"),
         "GetUsage": Rpc(Kind.UNARY, tenant_pb2.GetUsageRequest, resource="name"),
+        "GetTokenUsage": Rpc(Kind.UNARY, tenant_pb2.GetTokenUsageRequest, resource="name"),
     }
 
     def create_organization(self, request=None, /, **arguments):
@@ -1425,6 +1585,21 @@ class TenantService(Service):
             Empty
         """
         return self._call("DeleteOrganization", request, arguments)
+
+    def change_plan(self, request=None, /, **arguments):
+        """Moves the organization to another plan (owners only), once the billing hook
+        approves. A downgrade keeps every resource; creating more than the new plan
+        allows is refused until back under its limits.
+
+        Args:
+            request: a ChangePlanRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}
+            plan (Plan)
+
+        Returns:
+            Organization
+        """
+        return self._call("ChangePlan", request, arguments)
 
     def create_workspace(self, request=None, /, **arguments):
         """Calls TenantService.CreateWorkspace.
@@ -1651,6 +1826,22 @@ class TenantService(Service):
         """
         return self._call("SwitchContext", request, arguments)
 
+    def list_my_audit_events(self, request=None, /, **arguments):
+        """The caller's own account events (sign-ins, password and session changes...) in
+        every organization, newest first.
+
+        Args:
+            request: a ListMyAuditEventsRequest, or its ``parent``; or give its fields:
+            parent (str): users/{user}: the caller.
+            page_size (int)
+            page_token (str)
+            action (str): An action, or a prefix of actions ("auth.session").
+
+        Returns:
+            A pager: iterating it yields every AuditEvent, fetching pages as needed; ``pages()`` yields each ListAuditEventsResponse.
+        """
+        return self._call("ListMyAuditEvents", request, arguments)
+
     def list_audit_events(self, request=None, /, **arguments):
         """The organization's audit log, newest first. Owners and admins only.
 
@@ -1681,3 +1872,19 @@ class TenantService(Service):
             Usage
         """
         return self._call("GetUsage", request, arguments)
+
+    def get_token_usage(self, request=None, /, **arguments):
+        """Model tokens the organization's completions used in a period, by workspace, source
+        (the chatbot or draft that asked) and model.
+
+        Args:
+            request: a GetTokenUsageRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/usage
+            start_time (Timestamp): The period: at or after start_time (default: this month's start, UTC) and before
+                end_time (default: now).
+            end_time (Timestamp)
+
+        Returns:
+            TokenUsageReport
+        """
+        return self._call("GetTokenUsage", request, arguments)

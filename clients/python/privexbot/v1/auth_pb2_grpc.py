@@ -51,6 +51,26 @@ class AuthServiceStub:
                 request_serializer=privexbot_dot_v1_dot_auth__pb2.ChangePasswordRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_auth__pb2.AuthSession.FromString,
                 _registered_method=True)
+        self.SendEmailVerification = channel.unary_unary(
+                '/privexbot.v1.AuthService/SendEmailVerification',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.SendEmailVerificationRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.VerifyEmail = channel.unary_unary(
+                '/privexbot.v1.AuthService/VerifyEmail',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.VerifyEmailRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_auth__pb2.User.FromString,
+                _registered_method=True)
+        self.RequestPasswordReset = channel.unary_unary(
+                '/privexbot.v1.AuthService/RequestPasswordReset',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.RequestPasswordResetRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.ResetPassword = channel.unary_unary(
+                '/privexbot.v1.AuthService/ResetPassword',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.ResetPasswordRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
         self.CreateWalletChallenge = channel.unary_unary(
                 '/privexbot.v1.AuthService/CreateWalletChallenge',
                 request_serializer=privexbot_dot_v1_dot_auth__pb2.CreateWalletChallengeRequest.SerializeToString,
@@ -70,6 +90,21 @@ class AuthServiceStub:
                 '/privexbot.v1.AuthService/UnlinkIdentity',
                 request_serializer=privexbot_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.ListSessions = channel.unary_unary(
+                '/privexbot.v1.AuthService/ListSessions',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.ListSessionsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_auth__pb2.ListSessionsResponse.FromString,
+                _registered_method=True)
+        self.RevokeSession = channel.unary_unary(
+                '/privexbot.v1.AuthService/RevokeSession',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.RevokeSessionRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.RevokeOtherSessions = channel.unary_unary(
+                '/privexbot.v1.AuthService/RevokeOtherSessions',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.RevokeOtherSessionsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_auth__pb2.RevokeOtherSessionsResponse.FromString,
                 _registered_method=True)
         self.RefreshToken = channel.unary_unary(
                 '/privexbot.v1.AuthService/RefreshToken',
@@ -128,6 +163,35 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SendEmailVerification(self, request, context):
+        """Mails the caller a link that verifies their email (rate limited).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyEmail(self, request, context):
+        """Marks an email verified with the single-use token a verification mail carried.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestPasswordReset(self, request, context):
+        """Mails a password reset link when the email has an account; answers alike when it
+        has none (no enumeration). Rate limited per address and per email.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetPassword(self, request, context):
+        """Sets a new password with a reset token (single use, 30 minutes); every session ends.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateWalletChallenge(self, request, context):
         """Returns the exact message a wallet must sign, with a single-use nonce.
         """
@@ -151,6 +215,27 @@ class AuthServiceServicer:
 
     def UnlinkIdentity(self, request, context):
         """Removes one of the caller's identities; never the last way to sign in.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSessions(self, request, context):
+        """The caller's live sessions (sign-ins), oldest first, the calling one marked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeSession(self, request, context):
+        """Ends one of the caller's sessions: its refresh token and access tokens stop working.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeOtherSessions(self, request, context):
+        """Ends every session of the caller except the one making the call.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -217,6 +302,26 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     request_deserializer=privexbot_dot_v1_dot_auth__pb2.ChangePasswordRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_auth__pb2.AuthSession.SerializeToString,
             ),
+            'SendEmailVerification': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendEmailVerification,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.SendEmailVerificationRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'VerifyEmail': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyEmail,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.VerifyEmailRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_auth__pb2.User.SerializeToString,
+            ),
+            'RequestPasswordReset': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestPasswordReset,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.RequestPasswordResetRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ResetPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPassword,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.ResetPasswordRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
             'CreateWalletChallenge': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateWalletChallenge,
                     request_deserializer=privexbot_dot_v1_dot_auth__pb2.CreateWalletChallengeRequest.FromString,
@@ -236,6 +341,21 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.UnlinkIdentity,
                     request_deserializer=privexbot_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ListSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSessions,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.ListSessionsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_auth__pb2.ListSessionsResponse.SerializeToString,
+            ),
+            'RevokeSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeSession,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.RevokeSessionRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'RevokeOtherSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeOtherSessions,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.RevokeOtherSessionsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_auth__pb2.RevokeOtherSessionsResponse.SerializeToString,
             ),
             'RefreshToken': grpc.unary_unary_rpc_method_handler(
                     servicer.RefreshToken,
@@ -361,6 +481,114 @@ class AuthService:
             _registered_method=True)
 
     @staticmethod
+    def SendEmailVerification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/SendEmailVerification',
+            privexbot_dot_v1_dot_auth__pb2.SendEmailVerificationRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyEmail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/VerifyEmail',
+            privexbot_dot_v1_dot_auth__pb2.VerifyEmailRequest.SerializeToString,
+            privexbot_dot_v1_dot_auth__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestPasswordReset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/RequestPasswordReset',
+            privexbot_dot_v1_dot_auth__pb2.RequestPasswordResetRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/ResetPassword',
+            privexbot_dot_v1_dot_auth__pb2.ResetPasswordRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def CreateWalletChallenge(request,
             target,
             options=(),
@@ -458,6 +686,87 @@ class AuthService:
             '/privexbot.v1.AuthService/UnlinkIdentity',
             privexbot_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/ListSessions',
+            privexbot_dot_v1_dot_auth__pb2.ListSessionsRequest.SerializeToString,
+            privexbot_dot_v1_dot_auth__pb2.ListSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/RevokeSession',
+            privexbot_dot_v1_dot_auth__pb2.RevokeSessionRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeOtherSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/RevokeOtherSessions',
+            privexbot_dot_v1_dot_auth__pb2.RevokeOtherSessionsRequest.SerializeToString,
+            privexbot_dot_v1_dot_auth__pb2.RevokeOtherSessionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

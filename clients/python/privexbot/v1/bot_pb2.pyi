@@ -600,3 +600,103 @@ class WebhookVerification(_message.Message):
     verify_token: str
     challenge: str
     def __init__(self, mode: _Optional[str] = ..., verify_token: _Optional[str] = ..., challenge: _Optional[str] = ...) -> None: ...
+
+class LeadRecord(_message.Message):
+    __slots__ = ("session", "chatbot", "lead", "create_time")
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    CHATBOT_FIELD_NUMBER: _ClassVar[int]
+    LEAD_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    session: str
+    chatbot: str
+    lead: Lead
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, session: _Optional[str] = ..., chatbot: _Optional[str] = ..., lead: _Optional[_Union[Lead, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class LeadFilter(_message.Message):
+    __slots__ = ("chatbot", "start_time", "end_time")
+    CHATBOT_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    chatbot: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, chatbot: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListLeadsRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token", "filter")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    filter: LeadFilter
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., filter: _Optional[_Union[LeadFilter, _Mapping]] = ...) -> None: ...
+
+class ListLeadsResponse(_message.Message):
+    __slots__ = ("leads", "next_page_token", "total_size")
+    LEADS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    leads: _containers.RepeatedCompositeFieldContainer[LeadRecord]
+    next_page_token: str
+    total_size: int
+    def __init__(self, leads: _Optional[_Iterable[_Union[LeadRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
+
+class ExportLeadsRequest(_message.Message):
+    __slots__ = ("parent", "filter")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    filter: LeadFilter
+    def __init__(self, parent: _Optional[str] = ..., filter: _Optional[_Union[LeadFilter, _Mapping]] = ...) -> None: ...
+
+class ExportLeadsResponse(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    def __init__(self, data: _Optional[bytes] = ...) -> None: ...
+
+class ChatbotVersion(_message.Message):
+    __slots__ = ("name", "number", "config", "publisher", "create_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHER_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    number: int
+    config: ChatbotConfig
+    publisher: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., number: _Optional[int] = ..., config: _Optional[_Union[ChatbotConfig, _Mapping]] = ..., publisher: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListChatbotVersionsRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListChatbotVersionsResponse(_message.Message):
+    __slots__ = ("chatbot_versions", "next_page_token")
+    CHATBOT_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    chatbot_versions: _containers.RepeatedCompositeFieldContainer[ChatbotVersion]
+    next_page_token: str
+    def __init__(self, chatbot_versions: _Optional[_Iterable[_Union[ChatbotVersion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RollbackChatbotRequest(_message.Message):
+    __slots__ = ("name", "version", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: int
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., etag: _Optional[str] = ...) -> None: ...

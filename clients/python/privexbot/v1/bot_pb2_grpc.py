@@ -103,6 +103,26 @@ class BotServiceStub:
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.GetChatbotWidgetRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_bot__pb2.ChatbotWidget.FromString,
                 _registered_method=True)
+        self.ListChatbotVersions = channel.unary_unary(
+                '/privexbot.v1.BotService/ListChatbotVersions',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.ListChatbotVersionsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.ListChatbotVersionsResponse.FromString,
+                _registered_method=True)
+        self.RollbackChatbot = channel.unary_unary(
+                '/privexbot.v1.BotService/RollbackChatbot',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.RollbackChatbotRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.Chatbot.FromString,
+                _registered_method=True)
+        self.ListLeads = channel.unary_unary(
+                '/privexbot.v1.BotService/ListLeads',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsResponse.FromString,
+                _registered_method=True)
+        self.ExportLeads = channel.unary_stream(
+                '/privexbot.v1.BotService/ExportLeads',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.ExportLeadsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.ExportLeadsResponse.FromString,
+                _registered_method=True)
         self.ListChatSessions = channel.unary_unary(
                 '/privexbot.v1.BotService/ListChatSessions',
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.ListChatSessionsRequest.SerializeToString,
@@ -260,6 +280,37 @@ class BotServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListChatbotVersions(self, request, context):
+        """Lists a chatbot's published versions, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RollbackChatbot(self, request, context):
+        """Publishes a copy of an older version as the newest (chat uses it from the next
+        message) and makes it the working configuration too.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLeads(self, request, context):
+        """Lists the leads (contact details visitors left) captured in a workspace's chat
+        sessions, oldest first, with their total; filters: chatbot, capture time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportLeads(self, request, context):
+        """Streams the same leads (every page, same filters) as CSV: a header row, then
+        one row per lead, in chunks.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListChatSessions(self, request, context):
         """Lists a chatbot's sessions, most recently active first (without messages).
         """
@@ -402,6 +453,26 @@ def add_BotServiceServicer_to_server(servicer, server):
                     servicer.GetChatbotWidget,
                     request_deserializer=privexbot_dot_v1_dot_bot__pb2.GetChatbotWidgetRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_bot__pb2.ChatbotWidget.SerializeToString,
+            ),
+            'ListChatbotVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChatbotVersions,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.ListChatbotVersionsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.ListChatbotVersionsResponse.SerializeToString,
+            ),
+            'RollbackChatbot': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollbackChatbot,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.RollbackChatbotRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.Chatbot.SerializeToString,
+            ),
+            'ListLeads': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLeads,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsResponse.SerializeToString,
+            ),
+            'ExportLeads': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportLeads,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.ExportLeadsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.ExportLeadsResponse.SerializeToString,
             ),
             'ListChatSessions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListChatSessions,
@@ -807,6 +878,114 @@ class BotService:
             '/privexbot.v1.BotService/GetChatbotWidget',
             privexbot_dot_v1_dot_bot__pb2.GetChatbotWidgetRequest.SerializeToString,
             privexbot_dot_v1_dot_bot__pb2.ChatbotWidget.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChatbotVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/ListChatbotVersions',
+            privexbot_dot_v1_dot_bot__pb2.ListChatbotVersionsRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.ListChatbotVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollbackChatbot(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/RollbackChatbot',
+            privexbot_dot_v1_dot_bot__pb2.RollbackChatbotRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.Chatbot.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLeads(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/ListLeads',
+            privexbot_dot_v1_dot_bot__pb2.ListLeadsRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.ListLeadsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportLeads(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/privexbot.v1.BotService/ExportLeads',
+            privexbot_dot_v1_dot_bot__pb2.ExportLeadsRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.ExportLeadsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -171,7 +171,7 @@ class AuditEvent(_message.Message):
     def __init__(self, name: _Optional[str] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., resource: _Optional[str] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., client_ip: _Optional[str] = ..., request_id: _Optional[str] = ..., details: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Usage(_message.Message):
-    __slots__ = ("name", "plan", "trial_end_time", "workspaces", "chatbots", "messages_this_month", "chatflows", "knowledge_bases")
+    __slots__ = ("name", "plan", "trial_end_time", "workspaces", "chatbots", "messages_this_month", "chatflows", "knowledge_bases", "tokens_this_month")
     class Counter(_message.Message):
         __slots__ = ("used", "limit")
         USED_FIELD_NUMBER: _ClassVar[int]
@@ -187,6 +187,7 @@ class Usage(_message.Message):
     MESSAGES_THIS_MONTH_FIELD_NUMBER: _ClassVar[int]
     CHATFLOWS_FIELD_NUMBER: _ClassVar[int]
     KNOWLEDGE_BASES_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_THIS_MONTH_FIELD_NUMBER: _ClassVar[int]
     name: str
     plan: _common_pb2.Plan
     trial_end_time: _timestamp_pb2.Timestamp
@@ -195,7 +196,8 @@ class Usage(_message.Message):
     messages_this_month: Usage.Counter
     chatflows: Usage.Counter
     knowledge_bases: Usage.Counter
-    def __init__(self, name: _Optional[str] = ..., plan: _Optional[_Union[_common_pb2.Plan, str]] = ..., trial_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workspaces: _Optional[_Union[Usage.Counter, _Mapping]] = ..., chatbots: _Optional[_Union[Usage.Counter, _Mapping]] = ..., messages_this_month: _Optional[_Union[Usage.Counter, _Mapping]] = ..., chatflows: _Optional[_Union[Usage.Counter, _Mapping]] = ..., knowledge_bases: _Optional[_Union[Usage.Counter, _Mapping]] = ...) -> None: ...
+    tokens_this_month: Usage.Counter
+    def __init__(self, name: _Optional[str] = ..., plan: _Optional[_Union[_common_pb2.Plan, str]] = ..., trial_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workspaces: _Optional[_Union[Usage.Counter, _Mapping]] = ..., chatbots: _Optional[_Union[Usage.Counter, _Mapping]] = ..., messages_this_month: _Optional[_Union[Usage.Counter, _Mapping]] = ..., chatflows: _Optional[_Union[Usage.Counter, _Mapping]] = ..., knowledge_bases: _Optional[_Union[Usage.Counter, _Mapping]] = ..., tokens_this_month: _Optional[_Union[Usage.Counter, _Mapping]] = ...) -> None: ...
 
 class CreateOrganizationRequest(_message.Message):
     __slots__ = ("organization", "request_id")
@@ -242,6 +244,14 @@ class DeleteOrganizationRequest(_message.Message):
     name: str
     etag: str
     def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class ChangePlanRequest(_message.Message):
+    __slots__ = ("name", "plan")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    plan: _common_pb2.Plan
+    def __init__(self, name: _Optional[str] = ..., plan: _Optional[_Union[_common_pb2.Plan, str]] = ...) -> None: ...
 
 class CreateWorkspaceRequest(_message.Message):
     __slots__ = ("parent", "workspace", "request_id")
@@ -445,6 +455,18 @@ class ListAuditEventsRequest(_message.Message):
     end_time: _timestamp_pb2.Timestamp
     def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., resource: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class ListMyAuditEventsRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token", "action")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    action: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., action: _Optional[str] = ...) -> None: ...
+
 class ListAuditEventsResponse(_message.Message):
     __slots__ = ("audit_events", "next_page_token")
     AUDIT_EVENTS_FIELD_NUMBER: _ClassVar[int]
@@ -458,3 +480,40 @@ class GetUsageRequest(_message.Message):
     NAME_FIELD_NUMBER: _ClassVar[int]
     name: str
     def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetTokenUsageRequest(_message.Message):
+    __slots__ = ("name", "start_time", "end_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class TokenUsageReport(_message.Message):
+    __slots__ = ("name", "start_time", "end_time", "rows")
+    class Row(_message.Message):
+        __slots__ = ("workspace", "source", "model", "prompt_tokens", "completion_tokens", "completions")
+        WORKSPACE_FIELD_NUMBER: _ClassVar[int]
+        SOURCE_FIELD_NUMBER: _ClassVar[int]
+        MODEL_FIELD_NUMBER: _ClassVar[int]
+        PROMPT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+        COMPLETION_TOKENS_FIELD_NUMBER: _ClassVar[int]
+        COMPLETIONS_FIELD_NUMBER: _ClassVar[int]
+        workspace: str
+        source: str
+        model: str
+        prompt_tokens: int
+        completion_tokens: int
+        completions: int
+        def __init__(self, workspace: _Optional[str] = ..., source: _Optional[str] = ..., model: _Optional[str] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., completions: _Optional[int] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    rows: _containers.RepeatedCompositeFieldContainer[TokenUsageReport.Row]
+    def __init__(self, name: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rows: _Optional[_Iterable[_Union[TokenUsageReport.Row, _Mapping]]] = ...) -> None: ...

@@ -61,6 +61,11 @@ class TenantServiceStub:
                 request_serializer=privexbot_dot_v1_dot_tenant__pb2.DeleteOrganizationRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.ChangePlan = channel.unary_unary(
+                '/privexbot.v1.TenantService/ChangePlan',
+                request_serializer=privexbot_dot_v1_dot_tenant__pb2.ChangePlanRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_tenant__pb2.Organization.FromString,
+                _registered_method=True)
         self.CreateWorkspace = channel.unary_unary(
                 '/privexbot.v1.TenantService/CreateWorkspace',
                 request_serializer=privexbot_dot_v1_dot_tenant__pb2.CreateWorkspaceRequest.SerializeToString,
@@ -146,6 +151,11 @@ class TenantServiceStub:
                 request_serializer=privexbot_dot_v1_dot_tenant__pb2.SwitchContextRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_tenant__pb2.SwitchContextResponse.FromString,
                 _registered_method=True)
+        self.ListMyAuditEvents = channel.unary_unary(
+                '/privexbot.v1.TenantService/ListMyAuditEvents',
+                request_serializer=privexbot_dot_v1_dot_tenant__pb2.ListMyAuditEventsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_tenant__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
         self.ListAuditEvents = channel.unary_unary(
                 '/privexbot.v1.TenantService/ListAuditEvents',
                 request_serializer=privexbot_dot_v1_dot_tenant__pb2.ListAuditEventsRequest.SerializeToString,
@@ -155,6 +165,11 @@ class TenantServiceStub:
                 '/privexbot.v1.TenantService/GetUsage',
                 request_serializer=privexbot_dot_v1_dot_tenant__pb2.GetUsageRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_tenant__pb2.Usage.FromString,
+                _registered_method=True)
+        self.GetTokenUsage = channel.unary_unary(
+                '/privexbot.v1.TenantService/GetTokenUsage',
+                request_serializer=privexbot_dot_v1_dot_tenant__pb2.GetTokenUsageRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_tenant__pb2.TokenUsageReport.FromString,
                 _registered_method=True)
 
 
@@ -190,6 +205,15 @@ class TenantServiceServicer:
 
     def DeleteOrganization(self, request, context):
         """Deletes an organization and everything it owns.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePlan(self, request, context):
+        """Moves the organization to another plan (owners only), once the billing hook
+        approves. A downgrade keeps every resource; creating more than the new plan
+        allows is refused until back under its limits.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -308,6 +332,14 @@ class TenantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListMyAuditEvents(self, request, context):
+        """The caller's own account events (sign-ins, password and session changes...) in
+        every organization, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAuditEvents(self, request, context):
         """The organization's audit log, newest first. Owners and admins only.
         """
@@ -317,6 +349,14 @@ class TenantServiceServicer:
 
     def GetUsage(self, request, context):
         """Counts against the plan's limits.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTokenUsage(self, request, context):
+        """Model tokens the organization's completions used in a period, by workspace, source
+        (the chatbot or draft that asked) and model.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -349,6 +389,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.DeleteOrganization,
                     request_deserializer=privexbot_dot_v1_dot_tenant__pb2.DeleteOrganizationRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ChangePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePlan,
+                    request_deserializer=privexbot_dot_v1_dot_tenant__pb2.ChangePlanRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_tenant__pb2.Organization.SerializeToString,
             ),
             'CreateWorkspace': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateWorkspace,
@@ -435,6 +480,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     request_deserializer=privexbot_dot_v1_dot_tenant__pb2.SwitchContextRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_tenant__pb2.SwitchContextResponse.SerializeToString,
             ),
+            'ListMyAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyAuditEvents,
+                    request_deserializer=privexbot_dot_v1_dot_tenant__pb2.ListMyAuditEventsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_tenant__pb2.ListAuditEventsResponse.SerializeToString,
+            ),
             'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAuditEvents,
                     request_deserializer=privexbot_dot_v1_dot_tenant__pb2.ListAuditEventsRequest.FromString,
@@ -444,6 +494,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.GetUsage,
                     request_deserializer=privexbot_dot_v1_dot_tenant__pb2.GetUsageRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_tenant__pb2.Usage.SerializeToString,
+            ),
+            'GetTokenUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTokenUsage,
+                    request_deserializer=privexbot_dot_v1_dot_tenant__pb2.GetTokenUsageRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_tenant__pb2.TokenUsageReport.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -582,6 +637,33 @@ class TenantService:
             '/privexbot.v1.TenantService/DeleteOrganization',
             privexbot_dot_v1_dot_tenant__pb2.DeleteOrganizationRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.TenantService/ChangePlan',
+            privexbot_dot_v1_dot_tenant__pb2.ChangePlanRequest.SerializeToString,
+            privexbot_dot_v1_dot_tenant__pb2.Organization.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1052,6 +1134,33 @@ class TenantService:
             _registered_method=True)
 
     @staticmethod
+    def ListMyAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.TenantService/ListMyAuditEvents',
+            privexbot_dot_v1_dot_tenant__pb2.ListMyAuditEventsRequest.SerializeToString,
+            privexbot_dot_v1_dot_tenant__pb2.ListAuditEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ListAuditEvents(request,
             target,
             options=(),
@@ -1095,6 +1204,33 @@ class TenantService:
             '/privexbot.v1.TenantService/GetUsage',
             privexbot_dot_v1_dot_tenant__pb2.GetUsageRequest.SerializeToString,
             privexbot_dot_v1_dot_tenant__pb2.Usage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTokenUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.TenantService/GetTokenUsage',
+            privexbot_dot_v1_dot_tenant__pb2.GetTokenUsageRequest.SerializeToString,
+            privexbot_dot_v1_dot_tenant__pb2.TokenUsageReport.FromString,
             options,
             channel_credentials,
             insecure,

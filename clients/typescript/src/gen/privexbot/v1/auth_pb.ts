@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file privexbot/v1/auth.proto.
  */
 export const file_privexbot_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("Chdwcml2ZXhib3QvdjEvYXV0aC5wcm90bxIMcHJpdmV4Ym90LnYxIqIBCgRVc2VyEhIKBG5hbWUYASABKAlCBOJBAQMSEwoFZW1haWwYAiABKAlCBOJBAQMSFAoMZGlzcGxheV9uYW1lGAMgASgJEjUKC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAzok6kEhChFwcml2ZXhib3QuaW8vVXNlchIMdXNlcnMve3VzZXJ9IvQCCghJZGVudGl0eRISCgRuYW1lGAEgASgJQgTiQQEDEikKBGtpbmQYAiABKA4yGy5wcml2ZXhib3QudjEuSWRlbnRpdHkuS2luZBIoCgVjaGFpbhgDIAEoDjIZLnByaXZleGJvdC52MS5XYWxsZXRDaGFpbhIPCgdzdWJqZWN0GAQgASgJEjUKC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI4Cg5sYXN0X3VzZWRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMiPQoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASDgoKS0lORF9FTUFJTBABEg8KC0tJTkRfV0FMTEVUEAI6PupBOwoVcHJpdmV4Ym90LmlvL0lkZW50aXR5EiJ1c2Vycy97dXNlcn0vaWRlbnRpdGllcy97aWRlbnRpdHl9IpQCCgtBdXRoU2Vzc2lvbhIgCgR1c2VyGAEgASgLMhIucHJpdmV4Ym90LnYxLlVzZXISFAoMYWNjZXNzX3Rva2VuGAIgASgJEjwKGGFjY2Vzc190b2tlbl9leHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVmcmVzaF90b2tlbhgEIAEoCRI9ChlyZWZyZXNoX3Rva2VuX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxvcmdhbml6YXRpb24YBiABKAkSEQoJd29ya3NwYWNlGAcgASgJEhAKCG5ld191c2VyGAggASgIIm8KFlNpZ25VcFdpdGhFbWFpbFJlcXVlc3QSGgoFZW1haWwYASABKAlCC5qCGQcIARj+AUABEhsKCHBhc3N3b3JkGAIgASgJQgmaghkFCAEYgAgSHAoMZGlzcGxheV9uYW1lGAMgASgJQgaaghkCGGQiUAoVTG9nSW5XaXRoRW1haWxSZXF1ZXN0EhoKBWVtYWlsGAEgASgJQguaghkHCAEY/gFAARIbCghwYXNzd29yZBgCIAEoCUIJmoIZBQgBGIAIIl0KFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIjChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJQgmaghkFCAEYgAgSHwoMbmV3X3Bhc3N3b3JkGAIgASgJQgmaghkFCAEYgAgilwEKHENyZWF0ZVdhbGxldENoYWxsZW5nZVJlcXVlc3QSMAoFY2hhaW4YASABKA4yGS5wcml2ZXhib3QudjEuV2FsbGV0Q2hhaW5CBpqCGQIIARIaCgdhZGRyZXNzGAIgASgJQgmaghkFCAEYgAESKQoIY2hhaW5faWQYAyABKAlCF5qCGRMYQDoPW0EtWmEtejAtOS5fLV0qIp0BCg9XYWxsZXRDaGFsbGVuZ2USKAoFY2hhaW4YASABKA4yGS5wcml2ZXhib3QudjEuV2FsbGV0Q2hhaW4SDwoHYWRkcmVzcxgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEg0KBW5vbmNlGAQgASgJEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKnAQocVmVyaWZ5V2FsbGV0U2lnbmF0dXJlUmVxdWVzdBIwCgVjaGFpbhgBIAEoDjIZLnByaXZleGJvdC52MS5XYWxsZXRDaGFpbkIGmoIZAggBEhoKB21lc3NhZ2UYAiABKAlCCZqCGQUIARiAIBIcCglzaWduYXR1cmUYAyABKAlCCZqCGQUIARiABBIbCgpwdWJsaWNfa2V5GAQgASgJQgeaghkDGIACIpwBChFMaW5rV2FsbGV0UmVxdWVzdBIwCgVjaGFpbhgBIAEoDjIZLnByaXZleGJvdC52MS5XYWxsZXRDaGFpbkIGmoIZAggBEhoKB21lc3NhZ2UYAiABKAlCCZqCGQUIARiAIBIcCglzaWduYXR1cmUYAyABKAlCCZqCGQUIARiABBIbCgpwdWJsaWNfa2V5GAQgASgJQgeaghkDGIACIkoKFVVubGlua0lkZW50aXR5UmVxdWVzdBIxCgRuYW1lGAEgASgJQiP6QRcKFXByaXZleGJvdC5pby9JZGVudGl0eZqCGQUIARiAAiI3ChNSZWZyZXNoVG9rZW5SZXF1ZXN0EiAKDXJlZnJlc2hfdG9rZW4YASABKAlCCZqCGQUIARiAAiIxCg1Mb2dPdXRSZXF1ZXN0EiAKDXJlZnJlc2hfdG9rZW4YASABKAlCCZqCGQUIARiAAiIXChVHZXRDdXJyZW50VXNlclJlcXVlc3QivwEKC0N1cnJlbnRVc2VyEiAKBHVzZXIYASABKAsyEi5wcml2ZXhib3QudjEuVXNlchIqCgppZGVudGl0aWVzGAIgAygLMhYucHJpdmV4Ym90LnYxLklkZW50aXR5EjkKC21lbWJlcnNoaXBzGAMgAygLMiQucHJpdmV4Ym90LnYxLk9yZ2FuaXphdGlvbk1lbWJlcnNoaXASFAoMb3JnYW5pemF0aW9uGAQgASgJEhEKCXdvcmtzcGFjZRgFIAEoCSK2AQoWT3JnYW5pemF0aW9uTWVtYmVyc2hpcBIUCgxvcmdhbml6YXRpb24YASABKAkSIQoZb3JnYW5pemF0aW9uX2Rpc3BsYXlfbmFtZRgCIAEoCRIsCgRyb2xlGAMgASgOMh4ucHJpdmV4Ym90LnYxLk9yZ2FuaXphdGlvblJvbGUSNQoKd29ya3NwYWNlcxgEIAMoCzIhLnByaXZleGJvdC52MS5Xb3Jrc3BhY2VNZW1iZXJzaGlwInMKE1dvcmtzcGFjZU1lbWJlcnNoaXASEQoJd29ya3NwYWNlGAEgASgJEh4KFndvcmtzcGFjZV9kaXNwbGF5X25hbWUYAiABKAkSKQoEcm9sZRgDIAEoDjIbLnByaXZleGJvdC52MS5Xb3Jrc3BhY2VSb2xlIsgDCgZBcGlLZXkSEgoEbmFtZRgBIAEoCUIE4kEBAxIeCgxkaXNwbGF5X25hbWUYAiABKAlCCJqCGQQIARhkEh8KC3Blcm1pc3Npb25zGAMgAygJQgqaghkGCAEYQCBAEi8KC2V4cGlyZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYCgprZXlfcHJlZml4GAUgASgJQgTiQQEDEhUKB2NyZWF0b3IYBiABKAlCBOJBAQMSNQoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEjUKC3Jldm9rZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI4Cg5sYXN0X3VzZWRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQM6X+pBXAoTcHJpdmV4Ym90LmlvL0FwaUtleRJFb3JnYW5pemF0aW9ucy97b3JnYW5pemF0aW9ufS93b3Jrc3BhY2VzL3t3b3Jrc3BhY2V9L2FwaUtleXMve2FwaV9rZXl9IpYBChNDcmVhdGVBcGlLZXlSZXF1ZXN0EjQKBnBhcmVudBgBIAEoCUIk+kEYChZwcml2ZXhib3QuaW8vV29ya3NwYWNlmoIZBQgBGIACEi0KB2FwaV9rZXkYAiABKAsyFC5wcml2ZXhib3QudjEuQXBpS2V5QgaaghkCCAESGgoKcmVxdWVzdF9pZBgDIAEoCUIGmoIZAhhAIkoKFENyZWF0ZUFwaUtleVJlc3BvbnNlEiUKB2FwaV9rZXkYASABKAsyFC5wcml2ZXhib3QudjEuQXBpS2V5EgsKA2tleRgCIAEoCSKSAQoSTGlzdEFwaUtleXNSZXF1ZXN0EjQKBnBhcmVudBgBIAEoCUIk+kEYChZwcml2ZXhib3QuaW8vV29ya3NwYWNlmoIZBQgBGIACEikKCXBhZ2Vfc2l6ZRgCIAEoBUIWmoIZEikAAAAAAAAAADEAAAAAAECPQBIbCgpwYWdlX3Rva2VuGAMgASgJQgeaghkDGIAEIlYKE0xpc3RBcGlLZXlzUmVzcG9uc2USJgoIYXBpX2tleXMYASADKAsyFC5wcml2ZXhib3QudjEuQXBpS2V5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJGChNSZXZva2VBcGlLZXlSZXF1ZXN0Ei8KBG5hbWUYASABKAlCIfpBFQoTcHJpdmV4Ym90LmlvL0FwaUtleZqCGQUIARiAAjLnDQoLQXV0aFNlcnZpY2USegoPU2lnblVwV2l0aEVtYWlsEiQucHJpdmV4Ym90LnYxLlNpZ25VcFdpdGhFbWFpbFJlcXVlc3QaGS5wcml2ZXhib3QudjEuQXV0aFNlc3Npb24iJpKCGQIIAYLT5JMCGiIVL3YxL2F1dGgvZW1haWw6c2lnblVwOgEqEncKDkxvZ0luV2l0aEVtYWlsEiMucHJpdmV4Ym90LnYxLkxvZ0luV2l0aEVtYWlsUmVxdWVzdBoZLnByaXZleGJvdC52MS5BdXRoU2Vzc2lvbiIlkoIZAggBgtPkkwIZIhQvdjEvYXV0aC9lbWFpbDpsb2dJbjoBKhJ7Cg5DaGFuZ2VQYXNzd29yZBIjLnByaXZleGJvdC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaGS5wcml2ZXhib3QudjEuQXV0aFNlc3Npb24iKZKCGQIgAYLT5JMCHSIYL3YxL2F1dGgvcGFzc3dvcmQ6Y2hhbmdlOgEqEo8BChVDcmVhdGVXYWxsZXRDaGFsbGVuZ2USKi5wcml2ZXhib3QudjEuQ3JlYXRlV2FsbGV0Q2hhbGxlbmdlUmVxdWVzdBodLnByaXZleGJvdC52MS5XYWxsZXRDaGFsbGVuZ2UiK5KCGQIIAYLT5JMCHyIaL3YxL2F1dGgvd2FsbGV0czpjaGFsbGVuZ2U6ASoSiAEKFVZlcmlmeVdhbGxldFNpZ25hdHVyZRIqLnByaXZleGJvdC52MS5WZXJpZnlXYWxsZXRTaWduYXR1cmVSZXF1ZXN0GhkucHJpdmV4Ym90LnYxLkF1dGhTZXNzaW9uIiiSghkCCAGC0+STAhwiFy92MS9hdXRoL3dhbGxldHM6dmVyaWZ5OgEqEnkKCkxpbmtXYWxsZXQSHy5wcml2ZXhib3QudjEuTGlua1dhbGxldFJlcXVlc3QaFi5wcml2ZXhib3QudjEuSWRlbnRpdHkiMpKCGQIgAYLT5JMCJiIhL3YxL2F1dGgvbWUvaWRlbnRpdGllczpsaW5rV2FsbGV0OgEqEnwKDlVubGlua0lkZW50aXR5EiMucHJpdmV4Ym90LnYxLlVubGlua0lkZW50aXR5UmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSItkoIZAiABgtPkkwIhKh8vdjEve25hbWU9dXNlcnMvKi9pZGVudGl0aWVzLyp9EnYKDFJlZnJlc2hUb2tlbhIhLnByaXZleGJvdC52MS5SZWZyZXNoVG9rZW5SZXF1ZXN0GhkucHJpdmV4Ym90LnYxLkF1dGhTZXNzaW9uIiiSghkCCAGC0+STAhwiFy92MS9hdXRoL3Rva2VuczpyZWZyZXNoOgEqEl8KBkxvZ091dBIbLnByaXZleGJvdC52MS5Mb2dPdXRSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5IiCSghkCCAGC0+STAhQiDy92MS9hdXRoOmxvZ091dDoBKhJrCg5HZXRDdXJyZW50VXNlchIjLnByaXZleGJvdC52MS5HZXRDdXJyZW50VXNlclJlcXVlc3QaGS5wcml2ZXhib3QudjEuQ3VycmVudFVzZXIiGZKCGQIgAYLT5JMCDRILL3YxL2F1dGgvbWUStgEKDENyZWF0ZUFwaUtleRIhLnByaXZleGJvdC52MS5DcmVhdGVBcGlLZXlSZXF1ZXN0GiIucHJpdmV4Ym90LnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlIl+SghkZEg1hcGlrZXkuY3JlYXRlGgZwYXJlbnQgAYLT5JMCPCIxL3YxL3twYXJlbnQ9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKn0vYXBpS2V5czoHYXBpX2tleRKmAQoLTGlzdEFwaUtleXMSIC5wcml2ZXhib3QudjEuTGlzdEFwaUtleXNSZXF1ZXN0GiEucHJpdmV4Ym90LnYxLkxpc3RBcGlLZXlzUmVzcG9uc2UiUpKCGRUSC2FwaWtleS5yZWFkGgZwYXJlbnSC0+STAjMSMS92MS97cGFyZW50PW9yZ2FuaXphdGlvbnMvKi93b3Jrc3BhY2VzLyp9L2FwaUtleXMSpwEKDFJldm9rZUFwaUtleRIhLnByaXZleGJvdC52MS5SZXZva2VBcGlLZXlSZXF1ZXN0GhQucHJpdmV4Ym90LnYxLkFwaUtleSJekoIZFxINYXBpa2V5LnJldm9rZRoEbmFtZSABgtPkkwI9IjgvdjEve25hbWU9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKi9hcGlLZXlzLyp9OnJldm9rZToBKkJTCg9pby5wcml2ZXhib3QudjFQAVo+Z2l0aHViLmNvbS9wcml2ZXhib3QvcHJpdmV4Ym90L2dlbi9nby9wcml2ZXhib3QvdjE7cHJpdmV4Ym90djFiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_api_resource, file_google_protobuf_empty, file_google_protobuf_timestamp, file_privexbot_v1_common, file_privexbot_v1_options]);
+  fileDesc("Chdwcml2ZXhib3QvdjEvYXV0aC5wcm90bxIMcHJpdmV4Ym90LnYxIsABCgRVc2VyEhIKBG5hbWUYASABKAlCBOJBAQMSEwoFZW1haWwYAiABKAlCBOJBAQMSFAoMZGlzcGxheV9uYW1lGAMgASgJEjUKC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxIcCg5lbWFpbF92ZXJpZmllZBgFIAEoCEIE4kEBAzok6kEhChFwcml2ZXhib3QuaW8vVXNlchIMdXNlcnMve3VzZXJ9IvQCCghJZGVudGl0eRISCgRuYW1lGAEgASgJQgTiQQEDEikKBGtpbmQYAiABKA4yGy5wcml2ZXhib3QudjEuSWRlbnRpdHkuS2luZBIoCgVjaGFpbhgDIAEoDjIZLnByaXZleGJvdC52MS5XYWxsZXRDaGFpbhIPCgdzdWJqZWN0GAQgASgJEjUKC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI4Cg5sYXN0X3VzZWRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMiPQoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASDgoKS0lORF9FTUFJTBABEg8KC0tJTkRfV0FMTEVUEAI6PupBOwoVcHJpdmV4Ym90LmlvL0lkZW50aXR5EiJ1c2Vycy97dXNlcn0vaWRlbnRpdGllcy97aWRlbnRpdHl9IpQCCgtBdXRoU2Vzc2lvbhIgCgR1c2VyGAEgASgLMhIucHJpdmV4Ym90LnYxLlVzZXISFAoMYWNjZXNzX3Rva2VuGAIgASgJEjwKGGFjY2Vzc190b2tlbl9leHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVmcmVzaF90b2tlbhgEIAEoCRI9ChlyZWZyZXNoX3Rva2VuX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxvcmdhbml6YXRpb24YBiABKAkSEQoJd29ya3NwYWNlGAcgASgJEhAKCG5ld191c2VyGAggASgIIm8KFlNpZ25VcFdpdGhFbWFpbFJlcXVlc3QSGgoFZW1haWwYASABKAlCC5qCGQcIARj+AUABEhsKCHBhc3N3b3JkGAIgASgJQgmaghkFCAEYgAgSHAoMZGlzcGxheV9uYW1lGAMgASgJQgaaghkCGGQiUAoVTG9nSW5XaXRoRW1haWxSZXF1ZXN0EhoKBWVtYWlsGAEgASgJQguaghkHCAEY/gFAARIbCghwYXNzd29yZBgCIAEoCUIJmoIZBQgBGIAIIl0KFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIjChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJQgmaghkFCAEYgAgSHwoMbmV3X3Bhc3N3b3JkGAIgASgJQgmaghkFCAEYgAgilwEKHENyZWF0ZVdhbGxldENoYWxsZW5nZVJlcXVlc3QSMAoFY2hhaW4YASABKA4yGS5wcml2ZXhib3QudjEuV2FsbGV0Q2hhaW5CBpqCGQIIARIaCgdhZGRyZXNzGAIgASgJQgmaghkFCAEYgAESKQoIY2hhaW5faWQYAyABKAlCF5qCGRMYQDoPW0EtWmEtejAtOS5fLV0qIp0BCg9XYWxsZXRDaGFsbGVuZ2USKAoFY2hhaW4YASABKA4yGS5wcml2ZXhib3QudjEuV2FsbGV0Q2hhaW4SDwoHYWRkcmVzcxgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEg0KBW5vbmNlGAQgASgJEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKnAQocVmVyaWZ5V2FsbGV0U2lnbmF0dXJlUmVxdWVzdBIwCgVjaGFpbhgBIAEoDjIZLnByaXZleGJvdC52MS5XYWxsZXRDaGFpbkIGmoIZAggBEhoKB21lc3NhZ2UYAiABKAlCCZqCGQUIARiAIBIcCglzaWduYXR1cmUYAyABKAlCCZqCGQUIARiABBIbCgpwdWJsaWNfa2V5GAQgASgJQgeaghkDGIACIpwBChFMaW5rV2FsbGV0UmVxdWVzdBIwCgVjaGFpbhgBIAEoDjIZLnByaXZleGJvdC52MS5XYWxsZXRDaGFpbkIGmoIZAggBEhoKB21lc3NhZ2UYAiABKAlCCZqCGQUIARiAIBIcCglzaWduYXR1cmUYAyABKAlCCZqCGQUIARiABBIbCgpwdWJsaWNfa2V5GAQgASgJQgeaghkDGIACIkoKFVVubGlua0lkZW50aXR5UmVxdWVzdBIxCgRuYW1lGAEgASgJQiP6QRcKFXByaXZleGJvdC5pby9JZGVudGl0eZqCGQUIARiAAiI3ChNSZWZyZXNoVG9rZW5SZXF1ZXN0EiAKDXJlZnJlc2hfdG9rZW4YASABKAlCCZqCGQUIARiAAiIxCg1Mb2dPdXRSZXF1ZXN0EiAKDXJlZnJlc2hfdG9rZW4YASABKAlCCZqCGQUIARiAAiIXChVHZXRDdXJyZW50VXNlclJlcXVlc3QivwEKC0N1cnJlbnRVc2VyEiAKBHVzZXIYASABKAsyEi5wcml2ZXhib3QudjEuVXNlchIqCgppZGVudGl0aWVzGAIgAygLMhYucHJpdmV4Ym90LnYxLklkZW50aXR5EjkKC21lbWJlcnNoaXBzGAMgAygLMiQucHJpdmV4Ym90LnYxLk9yZ2FuaXphdGlvbk1lbWJlcnNoaXASFAoMb3JnYW5pemF0aW9uGAQgASgJEhEKCXdvcmtzcGFjZRgFIAEoCSK2AQoWT3JnYW5pemF0aW9uTWVtYmVyc2hpcBIUCgxvcmdhbml6YXRpb24YASABKAkSIQoZb3JnYW5pemF0aW9uX2Rpc3BsYXlfbmFtZRgCIAEoCRIsCgRyb2xlGAMgASgOMh4ucHJpdmV4Ym90LnYxLk9yZ2FuaXphdGlvblJvbGUSNQoKd29ya3NwYWNlcxgEIAMoCzIhLnByaXZleGJvdC52MS5Xb3Jrc3BhY2VNZW1iZXJzaGlwInMKE1dvcmtzcGFjZU1lbWJlcnNoaXASEQoJd29ya3NwYWNlGAEgASgJEh4KFndvcmtzcGFjZV9kaXNwbGF5X25hbWUYAiABKAkSKQoEcm9sZRgDIAEoDjIbLnByaXZleGJvdC52MS5Xb3Jrc3BhY2VSb2xlIroECgZBcGlLZXkSEgoEbmFtZRgBIAEoCUIE4kEBAxIeCgxkaXNwbGF5X25hbWUYAiABKAlCCJqCGQQIARhkEh8KC3Blcm1pc3Npb25zGAMgAygJQgqaghkGCAEYQCBAEi8KC2V4cGlyZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYCgprZXlfcHJlZml4GAUgASgJQgTiQQEDEhUKB2NyZWF0b3IYBiABKAlCBOJBAQMSNQoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEjUKC3Jldm9rZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI4Cg5sYXN0X3VzZWRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSMwoTcmVxdWVzdHNfcGVyX21pbnV0ZRgKIAEoBUIWmoIZEikAAAAAAAAAADEAAAAAAGr4QBIfCg1hbGxvd2VkX2NpZHJzGAsgAygJQgiaghkEGDEgIBIaCgxsYXN0X3VzZWRfaXAYDCABKAlCBOJBAQM6X+pBXAoTcHJpdmV4Ym90LmlvL0FwaUtleRJFb3JnYW5pemF0aW9ucy97b3JnYW5pemF0aW9ufS93b3Jrc3BhY2VzL3t3b3Jrc3BhY2V9L2FwaUtleXMve2FwaV9rZXl9IpYBChNDcmVhdGVBcGlLZXlSZXF1ZXN0EjQKBnBhcmVudBgBIAEoCUIk+kEYChZwcml2ZXhib3QuaW8vV29ya3NwYWNlmoIZBQgBGIACEi0KB2FwaV9rZXkYAiABKAsyFC5wcml2ZXhib3QudjEuQXBpS2V5QgaaghkCCAESGgoKcmVxdWVzdF9pZBgDIAEoCUIGmoIZAhhAIkoKFENyZWF0ZUFwaUtleVJlc3BvbnNlEiUKB2FwaV9rZXkYASABKAsyFC5wcml2ZXhib3QudjEuQXBpS2V5EgsKA2tleRgCIAEoCSKSAQoSTGlzdEFwaUtleXNSZXF1ZXN0EjQKBnBhcmVudBgBIAEoCUIk+kEYChZwcml2ZXhib3QuaW8vV29ya3NwYWNlmoIZBQgBGIACEikKCXBhZ2Vfc2l6ZRgCIAEoBUIWmoIZEikAAAAAAAAAADEAAAAAAECPQBIbCgpwYWdlX3Rva2VuGAMgASgJQgeaghkDGIAEIlYKE0xpc3RBcGlLZXlzUmVzcG9uc2USJgoIYXBpX2tleXMYASADKAsyFC5wcml2ZXhib3QudjEuQXBpS2V5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJGChNSZXZva2VBcGlLZXlSZXF1ZXN0Ei8KBG5hbWUYASABKAlCIfpBFQoTcHJpdmV4Ym90LmlvL0FwaUtleZqCGQUIARiAAiIeChxTZW5kRW1haWxWZXJpZmljYXRpb25SZXF1ZXN0Ii4KElZlcmlmeUVtYWlsUmVxdWVzdBIYCgV0b2tlbhgBIAEoCUIJmoIZBQgBGIABIjkKG1JlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBIaCgVlbWFpbBgBIAEoCUILmoIZBwgBGP4BQAEiUQoUUmVzZXRQYXNzd29yZFJlcXVlc3QSGAoFdG9rZW4YASABKAlCCZqCGQUIARiAARIfCgxuZXdfcGFzc3dvcmQYAiABKAlCCZqCGQUIARiACCKxAgoHU2Vzc2lvbhISCgRuYW1lGAEgASgJQgTiQQEDEjUKC2NyZWF0ZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI4Cg5sYXN0X3VzZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSNQoLZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEhcKCWNsaWVudF9pcBgFIAEoCUIE4kEBAxIVCgdjdXJyZW50GAYgASgIQgTiQQEDOjrqQTcKFHByaXZleGJvdC5pby9TZXNzaW9uEh91c2Vycy97dXNlcn0vc2Vzc2lvbnMve3Nlc3Npb259Io4BChNMaXN0U2Vzc2lvbnNSZXF1ZXN0Ei8KBnBhcmVudBgBIAEoCUIf+kETChFwcml2ZXhib3QuaW8vVXNlcpqCGQUIARiAAhIpCglwYWdlX3NpemUYAiABKAVCFpqCGRIpAAAAAAAAAAAxAAAAAABAj0ASGwoKcGFnZV90b2tlbhgDIAEoCUIHmoIZAxiABCJYChRMaXN0U2Vzc2lvbnNSZXNwb25zZRInCghzZXNzaW9ucxgBIAMoCzIVLnByaXZleGJvdC52MS5TZXNzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJIChRSZXZva2VTZXNzaW9uUmVxdWVzdBIwCgRuYW1lGAEgASgJQiL6QRYKFHByaXZleGJvdC5pby9TZXNzaW9umoIZBQgBGIACIk0KGlJldm9rZU90aGVyU2Vzc2lvbnNSZXF1ZXN0Ei8KBnBhcmVudBgBIAEoCUIf+kETChFwcml2ZXhib3QuaW8vVXNlcpqCGQUIARiAAiI0ChtSZXZva2VPdGhlclNlc3Npb25zUmVzcG9uc2USFQoNcmV2b2tlZF9jb3VudBgBIAEoBTKeFQoLQXV0aFNlcnZpY2USegoPU2lnblVwV2l0aEVtYWlsEiQucHJpdmV4Ym90LnYxLlNpZ25VcFdpdGhFbWFpbFJlcXVlc3QaGS5wcml2ZXhib3QudjEuQXV0aFNlc3Npb24iJpKCGQIIAYLT5JMCGiIVL3YxL2F1dGgvZW1haWw6c2lnblVwOgEqEncKDkxvZ0luV2l0aEVtYWlsEiMucHJpdmV4Ym90LnYxLkxvZ0luV2l0aEVtYWlsUmVxdWVzdBoZLnByaXZleGJvdC52MS5BdXRoU2Vzc2lvbiIlkoIZAggBgtPkkwIZIhQvdjEvYXV0aC9lbWFpbDpsb2dJbjoBKhJ7Cg5DaGFuZ2VQYXNzd29yZBIjLnByaXZleGJvdC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaGS5wcml2ZXhib3QudjEuQXV0aFNlc3Npb24iKZKCGQIgAYLT5JMCHSIYL3YxL2F1dGgvcGFzc3dvcmQ6Y2hhbmdlOgEqEo8BChVTZW5kRW1haWxWZXJpZmljYXRpb24SKi5wcml2ZXhib3QudjEuU2VuZEVtYWlsVmVyaWZpY2F0aW9uUmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIykoIZAiABgtPkkwImIiEvdjEvYXV0aC9tZTpzZW5kRW1haWxWZXJpZmljYXRpb246ASoSawoLVmVyaWZ5RW1haWwSIC5wcml2ZXhib3QudjEuVmVyaWZ5RW1haWxSZXF1ZXN0GhIucHJpdmV4Ym90LnYxLlVzZXIiJpKCGQIIAYLT5JMCGiIVL3YxL2F1dGgvZW1haWw6dmVyaWZ5OgEqEooBChRSZXF1ZXN0UGFzc3dvcmRSZXNldBIpLnByaXZleGJvdC52MS5SZXF1ZXN0UGFzc3dvcmRSZXNldFJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiL5KCGQIIAYLT5JMCIyIeL3YxL2F1dGgvcGFzc3dvcmQ6cmVxdWVzdFJlc2V0OgEqEnUKDVJlc2V0UGFzc3dvcmQSIi5wcml2ZXhib3QudjEuUmVzZXRQYXNzd29yZFJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiKJKCGQIIAYLT5JMCHCIXL3YxL2F1dGgvcGFzc3dvcmQ6cmVzZXQ6ASoSjwEKFUNyZWF0ZVdhbGxldENoYWxsZW5nZRIqLnByaXZleGJvdC52MS5DcmVhdGVXYWxsZXRDaGFsbGVuZ2VSZXF1ZXN0Gh0ucHJpdmV4Ym90LnYxLldhbGxldENoYWxsZW5nZSIrkoIZAggBgtPkkwIfIhovdjEvYXV0aC93YWxsZXRzOmNoYWxsZW5nZToBKhKIAQoVVmVyaWZ5V2FsbGV0U2lnbmF0dXJlEioucHJpdmV4Ym90LnYxLlZlcmlmeVdhbGxldFNpZ25hdHVyZVJlcXVlc3QaGS5wcml2ZXhib3QudjEuQXV0aFNlc3Npb24iKJKCGQIIAYLT5JMCHCIXL3YxL2F1dGgvd2FsbGV0czp2ZXJpZnk6ASoSeQoKTGlua1dhbGxldBIfLnByaXZleGJvdC52MS5MaW5rV2FsbGV0UmVxdWVzdBoWLnByaXZleGJvdC52MS5JZGVudGl0eSIykoIZAiABgtPkkwImIiEvdjEvYXV0aC9tZS9pZGVudGl0aWVzOmxpbmtXYWxsZXQ6ASoSfAoOVW5saW5rSWRlbnRpdHkSIy5wcml2ZXhib3QudjEuVW5saW5rSWRlbnRpdHlSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5Ii2SghkCIAGC0+STAiEqHy92MS97bmFtZT11c2Vycy8qL2lkZW50aXRpZXMvKn0SggEKDExpc3RTZXNzaW9ucxIhLnByaXZleGJvdC52MS5MaXN0U2Vzc2lvbnNSZXF1ZXN0GiIucHJpdmV4Ym90LnYxLkxpc3RTZXNzaW9uc1Jlc3BvbnNlIiuSghkCIAGC0+STAh8SHS92MS97cGFyZW50PXVzZXJzLyp9L3Nlc3Npb25zEoIBCg1SZXZva2VTZXNzaW9uEiIucHJpdmV4Ym90LnYxLlJldm9rZVNlc3Npb25SZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5IjWSghkCIAGC0+STAikiJC92MS97bmFtZT11c2Vycy8qL3Nlc3Npb25zLyp9OnJldm9rZToBKhKnAQoTUmV2b2tlT3RoZXJTZXNzaW9ucxIoLnByaXZleGJvdC52MS5SZXZva2VPdGhlclNlc3Npb25zUmVxdWVzdBopLnByaXZleGJvdC52MS5SZXZva2VPdGhlclNlc3Npb25zUmVzcG9uc2UiO5KCGQIgAYLT5JMCLyIqL3YxL3twYXJlbnQ9dXNlcnMvKn0vc2Vzc2lvbnM6cmV2b2tlT3RoZXJzOgEqEnYKDFJlZnJlc2hUb2tlbhIhLnByaXZleGJvdC52MS5SZWZyZXNoVG9rZW5SZXF1ZXN0GhkucHJpdmV4Ym90LnYxLkF1dGhTZXNzaW9uIiiSghkCCAGC0+STAhwiFy92MS9hdXRoL3Rva2VuczpyZWZyZXNoOgEqEl8KBkxvZ091dBIbLnByaXZleGJvdC52MS5Mb2dPdXRSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5IiCSghkCCAGC0+STAhQiDy92MS9hdXRoOmxvZ091dDoBKhJrCg5HZXRDdXJyZW50VXNlchIjLnByaXZleGJvdC52MS5HZXRDdXJyZW50VXNlclJlcXVlc3QaGS5wcml2ZXhib3QudjEuQ3VycmVudFVzZXIiGZKCGQIgAYLT5JMCDRILL3YxL2F1dGgvbWUStgEKDENyZWF0ZUFwaUtleRIhLnByaXZleGJvdC52MS5DcmVhdGVBcGlLZXlSZXF1ZXN0GiIucHJpdmV4Ym90LnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlIl+SghkZEg1hcGlrZXkuY3JlYXRlGgZwYXJlbnQgAYLT5JMCPCIxL3YxL3twYXJlbnQ9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKn0vYXBpS2V5czoHYXBpX2tleRKmAQoLTGlzdEFwaUtleXMSIC5wcml2ZXhib3QudjEuTGlzdEFwaUtleXNSZXF1ZXN0GiEucHJpdmV4Ym90LnYxLkxpc3RBcGlLZXlzUmVzcG9uc2UiUpKCGRUSC2FwaWtleS5yZWFkGgZwYXJlbnSC0+STAjMSMS92MS97cGFyZW50PW9yZ2FuaXphdGlvbnMvKi93b3Jrc3BhY2VzLyp9L2FwaUtleXMSpwEKDFJldm9rZUFwaUtleRIhLnByaXZleGJvdC52MS5SZXZva2VBcGlLZXlSZXF1ZXN0GhQucHJpdmV4Ym90LnYxLkFwaUtleSJekoIZFxINYXBpa2V5LnJldm9rZRoEbmFtZSABgtPkkwI9IjgvdjEve25hbWU9b3JnYW5pemF0aW9ucy8qL3dvcmtzcGFjZXMvKi9hcGlLZXlzLyp9OnJldm9rZToBKkJTCg9pby5wcml2ZXhib3QudjFQAVo+Z2l0aHViLmNvbS9wcml2ZXhib3QvcHJpdmV4Ym90L2dlbi9nby9wcml2ZXhib3QvdjE7cHJpdmV4Ym90djFiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_api_resource, file_google_protobuf_empty, file_google_protobuf_timestamp, file_privexbot_v1_common, file_privexbot_v1_options]);
 
 /**
  * A person who can sign in.
@@ -47,6 +47,13 @@ export type User = Message<"privexbot.v1.User"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 4;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * Whether the user proved they receive mail at ``email``.
+   *
+   * @generated from field: bool email_verified = 5;
+   */
+  emailVerified: boolean;
 };
 
 /**
@@ -639,6 +646,29 @@ export type ApiKey = Message<"privexbot.v1.ApiKey"> & {
    * @generated from field: google.protobuf.Timestamp last_used_time = 9;
    */
   lastUsedTime?: Timestamp | undefined;
+
+  /**
+   * Requests a minute this key may make (RESOURCE_EXHAUSTED with RetryInfo beyond);
+   * 0: no limit of its own.
+   *
+   * @generated from field: int32 requests_per_minute = 10;
+   */
+  requestsPerMinute: number;
+
+  /**
+   * Addresses the key may be used from (CIDRs, e.g. "203.0.113.0/24"); others are
+   * PERMISSION_DENIED (API_KEY_IP_NOT_ALLOWED). Empty: anywhere.
+   *
+   * @generated from field: repeated string allowed_cidrs = 11;
+   */
+  allowedCidrs: string[];
+
+  /**
+   * The address it was last used from (with last_used_time, every 5 minutes at most).
+   *
+   * @generated from field: string last_used_ip = 12;
+   */
+  lastUsedIp: string;
 };
 
 /**
@@ -773,6 +803,241 @@ export const RevokeApiKeyRequestSchema: GenMessage<RevokeApiKeyRequest> = /*@__P
   messageDesc(file_privexbot_v1_auth, 22);
 
 /**
+ * @generated from message privexbot.v1.SendEmailVerificationRequest
+ */
+export type SendEmailVerificationRequest = Message<"privexbot.v1.SendEmailVerificationRequest"> & {
+};
+
+/**
+ * Describes the message privexbot.v1.SendEmailVerificationRequest.
+ * Use `create(SendEmailVerificationRequestSchema)` to create a new message.
+ */
+export const SendEmailVerificationRequestSchema: GenMessage<SendEmailVerificationRequest> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_auth, 23);
+
+/**
+ * @generated from message privexbot.v1.VerifyEmailRequest
+ */
+export type VerifyEmailRequest = Message<"privexbot.v1.VerifyEmailRequest"> & {
+  /**
+   * The token from the verification mail's link.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message privexbot.v1.VerifyEmailRequest.
+ * Use `create(VerifyEmailRequestSchema)` to create a new message.
+ */
+export const VerifyEmailRequestSchema: GenMessage<VerifyEmailRequest> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_auth, 24);
+
+/**
+ * @generated from message privexbot.v1.RequestPasswordResetRequest
+ */
+export type RequestPasswordResetRequest = Message<"privexbot.v1.RequestPasswordResetRequest"> & {
+  /**
+   * @generated from field: string email = 1;
+   */
+  email: string;
+};
+
+/**
+ * Describes the message privexbot.v1.RequestPasswordResetRequest.
+ * Use `create(RequestPasswordResetRequestSchema)` to create a new message.
+ */
+export const RequestPasswordResetRequestSchema: GenMessage<RequestPasswordResetRequest> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_auth, 25);
+
+/**
+ * @generated from message privexbot.v1.ResetPasswordRequest
+ */
+export type ResetPasswordRequest = Message<"privexbot.v1.ResetPasswordRequest"> & {
+  /**
+   * The token from the reset mail's link.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * @generated from field: string new_password = 2;
+   */
+  newPassword: string;
+};
+
+/**
+ * Describes the message privexbot.v1.ResetPasswordRequest.
+ * Use `create(ResetPasswordRequestSchema)` to create a new message.
+ */
+export const ResetPasswordRequestSchema: GenMessage<ResetPasswordRequest> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_auth, 26);
+
+/**
+ * A sign-in: the refresh token family one log-in started.
+ *
+ * @generated from message privexbot.v1.Session
+ */
+export type Session = Message<"privexbot.v1.Session"> & {
+  /**
+   * users/{user}/sessions/{session}
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 2;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * When its refresh token was last used (the sign-in, until then).
+   *
+   * @generated from field: google.protobuf.Timestamp last_used_time = 3;
+   */
+  lastUsedTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expire_time = 4;
+   */
+  expireTime?: Timestamp | undefined;
+
+  /**
+   * The address it last signed in or refreshed from.
+   *
+   * @generated from field: string client_ip = 5;
+   */
+  clientIp: string;
+
+  /**
+   * Whether this is the session making the call.
+   *
+   * @generated from field: bool current = 6;
+   */
+  current: boolean;
+};
+
+/**
+ * Describes the message privexbot.v1.Session.
+ * Use `create(SessionSchema)` to create a new message.
+ */
+export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_auth, 27);
+
+/**
+ * @generated from message privexbot.v1.ListSessionsRequest
+ */
+export type ListSessionsRequest = Message<"privexbot.v1.ListSessionsRequest"> & {
+  /**
+   * users/{user}: the caller.
+   *
+   * @generated from field: string parent = 1;
+   */
+  parent: string;
+
+  /**
+   * At most 1000; 50 when unset.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message privexbot.v1.ListSessionsRequest.
+ * Use `create(ListSessionsRequestSchema)` to create a new message.
+ */
+export const ListSessionsRequestSchema: GenMessage<ListSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_auth, 28);
+
+/**
+ * @generated from message privexbot.v1.ListSessionsResponse
+ */
+export type ListSessionsResponse = Message<"privexbot.v1.ListSessionsResponse"> & {
+  /**
+   * @generated from field: repeated privexbot.v1.Session sessions = 1;
+   */
+  sessions: Session[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message privexbot.v1.ListSessionsResponse.
+ * Use `create(ListSessionsResponseSchema)` to create a new message.
+ */
+export const ListSessionsResponseSchema: GenMessage<ListSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_auth, 29);
+
+/**
+ * @generated from message privexbot.v1.RevokeSessionRequest
+ */
+export type RevokeSessionRequest = Message<"privexbot.v1.RevokeSessionRequest"> & {
+  /**
+   * users/{user}/sessions/{session}
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message privexbot.v1.RevokeSessionRequest.
+ * Use `create(RevokeSessionRequestSchema)` to create a new message.
+ */
+export const RevokeSessionRequestSchema: GenMessage<RevokeSessionRequest> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_auth, 30);
+
+/**
+ * @generated from message privexbot.v1.RevokeOtherSessionsRequest
+ */
+export type RevokeOtherSessionsRequest = Message<"privexbot.v1.RevokeOtherSessionsRequest"> & {
+  /**
+   * users/{user}: the caller.
+   *
+   * @generated from field: string parent = 1;
+   */
+  parent: string;
+};
+
+/**
+ * Describes the message privexbot.v1.RevokeOtherSessionsRequest.
+ * Use `create(RevokeOtherSessionsRequestSchema)` to create a new message.
+ */
+export const RevokeOtherSessionsRequestSchema: GenMessage<RevokeOtherSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_auth, 31);
+
+/**
+ * @generated from message privexbot.v1.RevokeOtherSessionsResponse
+ */
+export type RevokeOtherSessionsResponse = Message<"privexbot.v1.RevokeOtherSessionsResponse"> & {
+  /**
+   * How many sessions ended.
+   *
+   * @generated from field: int32 revoked_count = 1;
+   */
+  revokedCount: number;
+};
+
+/**
+ * Describes the message privexbot.v1.RevokeOtherSessionsResponse.
+ * Use `create(RevokeOtherSessionsResponseSchema)` to create a new message.
+ */
+export const RevokeOtherSessionsResponseSchema: GenMessage<RevokeOtherSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_privexbot_v1_auth, 32);
+
+/**
  * Sign-in (email and wallets), tokens, linked identities and API keys.
  *
  * @generated from service privexbot.v1.AuthService
@@ -807,6 +1072,47 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof ChangePasswordRequestSchema;
     output: typeof AuthSessionSchema;
+  },
+  /**
+   * Mails the caller a link that verifies their email (rate limited).
+   *
+   * @generated from rpc privexbot.v1.AuthService.SendEmailVerification
+   */
+  sendEmailVerification: {
+    methodKind: "unary";
+    input: typeof SendEmailVerificationRequestSchema;
+    output: typeof EmptySchema;
+  },
+  /**
+   * Marks an email verified with the single-use token a verification mail carried.
+   *
+   * @generated from rpc privexbot.v1.AuthService.VerifyEmail
+   */
+  verifyEmail: {
+    methodKind: "unary";
+    input: typeof VerifyEmailRequestSchema;
+    output: typeof UserSchema;
+  },
+  /**
+   * Mails a password reset link when the email has an account; answers alike when it
+   * has none (no enumeration). Rate limited per address and per email.
+   *
+   * @generated from rpc privexbot.v1.AuthService.RequestPasswordReset
+   */
+  requestPasswordReset: {
+    methodKind: "unary";
+    input: typeof RequestPasswordResetRequestSchema;
+    output: typeof EmptySchema;
+  },
+  /**
+   * Sets a new password with a reset token (single use, 30 minutes); every session ends.
+   *
+   * @generated from rpc privexbot.v1.AuthService.ResetPassword
+   */
+  resetPassword: {
+    methodKind: "unary";
+    input: typeof ResetPasswordRequestSchema;
+    output: typeof EmptySchema;
   },
   /**
    * Returns the exact message a wallet must sign, with a single-use nonce.
@@ -847,6 +1153,36 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof UnlinkIdentityRequestSchema;
     output: typeof EmptySchema;
+  },
+  /**
+   * The caller's live sessions (sign-ins), oldest first, the calling one marked.
+   *
+   * @generated from rpc privexbot.v1.AuthService.ListSessions
+   */
+  listSessions: {
+    methodKind: "unary";
+    input: typeof ListSessionsRequestSchema;
+    output: typeof ListSessionsResponseSchema;
+  },
+  /**
+   * Ends one of the caller's sessions: its refresh token and access tokens stop working.
+   *
+   * @generated from rpc privexbot.v1.AuthService.RevokeSession
+   */
+  revokeSession: {
+    methodKind: "unary";
+    input: typeof RevokeSessionRequestSchema;
+    output: typeof EmptySchema;
+  },
+  /**
+   * Ends every session of the caller except the one making the call.
+   *
+   * @generated from rpc privexbot.v1.AuthService.RevokeOtherSessions
+   */
+  revokeOtherSessions: {
+    methodKind: "unary";
+    input: typeof RevokeOtherSessionsRequestSchema;
+    output: typeof RevokeOtherSessionsResponseSchema;
   },
   /**
    * Exchanges a refresh token for new tokens. The presented refresh token is

@@ -1,0 +1,134 @@
+"""Leads: the contact details visitors left in a workspace's chat sessions (widget.lead keeps
+them on the session), listed with their total and exported as CSV, by chatbot and time."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from privexbot.kernel import resources, standard
+from privexbot.kernel.errors import InvalidArgument, not_found
+from privexbot.kernel.resources import Scope
+from privexbot.store.models import ChatSession
+
+EXPORT_ROWS = 500  # per chunk (and per query)
+CSV_HEADER = ("email", "display_name", "consent", "chatbot", "session", "create_time")
+
+
+@dataclass(frozen=True)
+class LeadFilter:
+    chatbot: str = ""  # a chatbot's name, "" for every chatbot
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LeadView:
+    organization_id: str
+    workspace_id: str
+    chatbot_id: str
+    session_id: str
+    email: str
+    display_name: str
+    consent: bool
+    created_at: datetime
+
+    @property
+    def session(self) -> str:
+        return resources.CHAT_SESSION.name(
+            self.organization_id, self.workspace_id, self.chatbot_id, self.session_id
+        )
+
+    @property
+    def chatbot(self) -> str:
+        return resources.CHATBOT.name(self.organization_id, self.workspace_id, self.chatbot_id)
+
+
+def _view(row: ChatSession) -> LeadView:
+    lead = row.lead or {}
+    return LeadView(
+        row.organization_id,
+        row.workspace_id,
+        row.chatbot_id,
+        row.id,
+        row.lead_email or "",
+        lead.get("display_name", ""),
+        bool(lead.get("consent")),
+        row.created_at,
+    )
+
+
+def _query(scope: Scope, only: LeadFilter):
+    """The scope's leads under ``only``; a chatbot outside the scope is NOT_FOUND."""
+    query = select(ChatSession).where(
+        ChatSession.workspace_id == scope.workspace_id, ChatSession.lead_email.is_not(None)
+    )
+    if only.chatbot:
+        org_id, ws_id, bot_id = resources.CHATBOT.parse(only.chatbot, "filter.chatbot")
+        if (org_id, ws_id) != (scope.organization_id, scope.workspace_id):
+            raise not_found(only.chatbot)
+        query = query.where(ChatSession.chatbot_id == bot_id)
+    if only.start and only.end and only.start >= only.end:
+        raise InvalidArgument.field("filter.end_time", "must be after filter.start_time")
+    if only.start:
+        query = query.where(ChatSession.created_at >= only.start)
+    if only.end:
+        query = query.where(ChatSession.created_at < only.end)
+    return query
+
+
+def _query_id(scope: Scope, only: LeadFilter) -> tuple:
+    return ("leads", scope.workspace_id, only.chatbot, str(only.start), str(only.end))
+
+
+class Leads:
+    def __init__(self, sessions) -> None:
+        self._sessions = sessions
+
+    async def _page(self, session, scope: Scope, only: LeadFilter, size: int, token: str):
+        rows, next_token = await standard.page(
+            session, _query(scope, only), ChatSession.id, size, token, _query_id(scope, only)
+        )
+        return [_view(r) for r in rows], next_token
+
+    async def list(
+        self, scope: Scope, only: LeadFilter, size: int, token: str
+    ) -> tuple[list[LeadView], str, int]:
+        """One page, oldest first, the next page's token, and how many match in all."""
+        async with self._sessions() as session:
+            views, next_token = await self._page(session, scope, only, size, token)
+            matching = _query(scope, only).subquery()
+            total = await session.scalar(select(func.count()).select_from(matching))
+        return views, next_token, total
+
+    async def export_csv(self, scope: Scope, only: LeadFilter) -> AsyncIterator[bytes]:
+        """Every lead under ``only`` as CSV chunks (a page each), the header first."""
+        _query(scope, only)  # bad filters fail before the stream starts
+        yield _csv_rows([CSV_HEADER])
+        token = ""
+        while True:
+            async with self._sessions() as session:
+                views, token = await self._page(session, scope, only, EXPORT_ROWS, token)
+            yield _csv_rows(
+                (v.email, v.display_name, v.consent, v.chatbot, v.session, v.created_at.isoformat())
+                for v in views
+            )
+            if not token:
+                return
+
+
+def _csv_rows(rows) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        # A cell a spreadsheet would run as a formula is quoted as text (CSV injection).
+        writer.writerow(
+            "'" + cell if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell
+            for cell in row
+        )
+    return out.getvalue().encode()

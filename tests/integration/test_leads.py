@@ -1,0 +1,152 @@
+"""Leads captured in chat sessions: listed with filters and a total, exported as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from helpers import join, raises, sign_up
+from test_bot import OFF_TOPIC, STRICT, chat, new_bot
+
+from privexbot.v1 import auth_pb2, bot_pb2, common_pb2
+
+CAPTURE = bot_pb2.LeadCapture(mode=bot_pb2.LeadCapture.MODE_DURING_CHAT)
+
+
+async def leads_bot(client, workspace: str) -> bot_pb2.Chatbot:
+    # Strict grounding with nothing to ground in answers without the model: fast.
+    return await new_bot(client, workspace, grounding_mode=STRICT, lead_capture=CAPTURE)
+
+
+async def leave_lead(client, bot: str, email: str, name: str = "") -> str:
+    lead = bot_pb2.Lead(email=email, display_name=name, consent=True)
+    events = await chat(client, bot, OFF_TOPIC, lead=lead)
+    return events[0].session_started.session
+
+
+def at(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+async def test_leads_are_listed_filtered_counted_and_exported(client):
+    me = await sign_up(client, "leads")
+    first, second = await leads_bot(client, me.workspace), await leads_bot(client, me.workspace)
+    sessions = [
+        await leave_lead(client, first.name, "ada@example.com", "Ada"),
+        await leave_lead(client, first.name, "bob@example.com", "=HYPERLINK(1)"),
+        await leave_lead(client, second.name, "cy@example.com"),
+    ]
+    await chat(client, first.name, OFF_TOPIC)  # no lead: not listed
+
+    request = bot_pb2.ListLeadsRequest
+    every = await client.bot.ListLeads(request(parent=me.workspace))
+    assert [x.session for x in every.leads] == sessions and every.total_size == 3
+    assert every.leads[0].lead == bot_pb2.Lead(
+        email="ada@example.com", display_name="Ada", consent=True
+    )
+    assert every.leads[0].chatbot == first.name
+
+    page = await client.bot.ListLeads(request(parent=me.workspace, page_size=2))
+    rest = await client.bot.ListLeads(
+        request(parent=me.workspace, page_size=2, page_token=page.next_page_token)
+    )
+    assert [x.session for x in (*page.leads, *rest.leads)] == sessions
+    assert (page.total_size, rest.next_page_token) == (3, "")
+
+    by_bot = await client.bot.ListLeads(
+        request(parent=me.workspace, filter=bot_pb2.LeadFilter(chatbot=second.name))
+    )
+    assert [x.lead.email for x in by_bot.leads] == ["cy@example.com"] and by_bot.total_size == 1
+    now = datetime.now(UTC)
+    later = await client.bot.ListLeads(
+        request(parent=me.workspace, filter=bot_pb2.LeadFilter(start_time=at(now)))
+    )
+    earlier = await client.bot.ListLeads(
+        request(
+            parent=me.workspace,
+            filter=bot_pb2.LeadFilter(start_time=at(now - timedelta(hours=1)), end_time=at(now)),
+        )
+    )
+    assert (later.total_size, earlier.total_size) == (0, 3)
+
+    data = b"".join(
+        [
+            chunk.data
+            async for chunk in client.bot.ExportLeads(
+                bot_pb2.ExportLeadsRequest(parent=me.workspace)
+            )
+        ]
+    )
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    assert [r["email"] for r in rows] == ["ada@example.com", "bob@example.com", "cy@example.com"]
+    assert [r["session"] for r in rows] == sessions
+    assert rows[1]["display_name"] == "'=HYPERLINK(1)"  # never run as a formula
+    assert rows[0]["consent"] == "True" and rows[2]["chatbot"] == second.name
+    only_second = b"".join(
+        [
+            chunk.data
+            async for chunk in client.bot.ExportLeads(
+                bot_pb2.ExportLeadsRequest(
+                    parent=me.workspace, filter=bot_pb2.LeadFilter(chatbot=second.name)
+                )
+            )
+        ]
+    )
+    assert [r["email"] for r in csv.DictReader(io.StringIO(only_second.decode()))] == [
+        "cy@example.com"
+    ]
+
+
+async def test_leads_refuse_bad_input_strangers_and_other_tenants(client, client_factory):
+    me = await sign_up(client, "leads-owner")
+    bot = await leads_bot(client, me.workspace)
+    await leave_lead(client, bot.name, "dee@example.com")
+    request = bot_pb2.ListLeadsRequest
+
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, fields={"parent"}):
+        await client.bot.ListLeads(request())
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, fields={"filter.chatbot"}):
+        await client.bot.ListLeads(
+            request(parent=me.workspace, filter=bot_pb2.LeadFilter(chatbot="chatbots/x"))
+        )
+    now = datetime.now(UTC)
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, fields={"filter.end_time"}):
+        await client.bot.ListLeads(
+            request(
+                parent=me.workspace,
+                filter=bot_pb2.LeadFilter(start_time=at(now), end_time=at(now)),
+            )
+        )
+    async with raises(grpc.StatusCode.UNAUTHENTICATED):
+        await client_factory().bot.ListLeads(request(parent=me.workspace))
+    key = await client.auth.CreateApiKey(
+        auth_pb2.CreateApiKeyRequest(
+            parent=me.workspace,
+            api_key=auth_pb2.ApiKey(display_name="no leads", permissions=["workspace.read"]),
+        )
+    )
+    async with raises(grpc.StatusCode.PERMISSION_DENIED):
+        await client_factory(api_key=key.key).bot.ListLeads(request(parent=me.workspace))
+
+    # A member of the organization outside the workspace: NOT_FOUND (the authz matrix
+    # covers the roles); another tenant: NOT_FOUND, its chatbot as a filter too.
+    member = client_factory()
+    await join(client, member, me.organization, common_pb2.ORGANIZATION_ROLE_MEMBER)
+    async with raises(grpc.StatusCode.NOT_FOUND):
+        await member.bot.ListLeads(request(parent=me.workspace))
+    other = client_factory()
+    theirs = await sign_up(other, "leads-other")
+    async with raises(grpc.StatusCode.NOT_FOUND):
+        await other.bot.ListLeads(request(parent=me.workspace))
+    async with raises(grpc.StatusCode.NOT_FOUND):
+        await other.bot.ListLeads(
+            request(parent=theirs.workspace, filter=bot_pb2.LeadFilter(chatbot=bot.name))
+        )
+    async with raises(grpc.StatusCode.NOT_FOUND):
+        async for _ in other.bot.ExportLeads(bot_pb2.ExportLeadsRequest(parent=me.workspace)):
+            pass
