@@ -1,0 +1,72 @@
+"""The web console in headless Chromium (Debian's ``chromium``, driven by ``playwright-core``
+from web/console/node_modules), served by the real Envoy at /console/ in front of the real
+server of each backend.
+
+web/console/test/browser.mjs drives the browser (sign-up, log-out, log-in, workspace
+switch, silent refresh, a revoked session) and fails on any console error or uncaught
+error; ``make test`` builds the console first (``make console``); screenshots land in the
+test's tmp folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+from helpers import PASSWORD, sign_up, unique_email
+
+from privexbot.v1 import tenant_pb2
+
+from .test_widget_browser import chromium
+
+pytestmark = [pytest.mark.envoy]
+
+CONSOLE = Path(__file__).resolve().parents[2] / "web" / "console"
+
+
+@pytest.mark.timeout(300)
+async def test_the_console_signs_in_and_switches_workspace(edge, client, tmp_path):
+    page = CONSOLE / "dist" / "index.html"
+    assert page.is_file(), "the console is not built: run make console"
+    me = await sign_up(client, "console")
+    await client.tenant.CreateWorkspace(
+        tenant_pb2.CreateWorkspaceRequest(
+            parent=me.organization, workspace=tenant_pb2.Workspace(display_name="Research")
+        )
+    )
+    # Envoy serves the page and its one script, same origin as the API.
+    async with httpx.AsyncClient(base_url=edge, timeout=10) as http:
+        served = await http.get("/console/")
+        script = await http.get("/console/console.js")
+    assert served.status_code == 200 and served.text == page.read_text()
+    assert served.headers["content-type"] == "text/html; charset=utf-8"
+    assert served.headers["x-frame-options"] == "DENY"
+    assert script.status_code == 200
+    assert script.headers["content-type"] == "text/javascript; charset=utf-8"
+
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        "--test",
+        "--test-reporter=spec",
+        "--test-concurrency=1",
+        str(CONSOLE / "test" / "browser.mjs"),
+        cwd=CONSOLE,
+        env={
+            **os.environ,
+            "CHROMIUM": chromium(),
+            "EDGE": edge,
+            "EMAIL": me.email,
+            "NEW_EMAIL": unique_email("console-new"),
+            "PASSWORD": PASSWORD,
+            "OUTPUT_DIR": str(tmp_path),
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output.decode()
+    for name in ("console-signed-up-390", "console-switched-1280", "console-session-ended-1280"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 5_000

@@ -1,0 +1,116 @@
+// The console in headless Chromium, served by Envoy at /console/ beside the API. Run by
+// tests/e2e/test_console.py, which signs up a user with two workspaces. Every page fails
+// its test on a console error or an uncaught error; screenshots go to OUTPUT_DIR.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { chromium } from "playwright-core";
+
+const env = (name) => {
+  const value = process.env[name];
+  assert.ok(value, `${name} is not set`);
+  return value;
+};
+const EDGE = env("EDGE");
+const OUTPUT = env("OUTPUT_DIR");
+const PASSWORD = env("PASSWORD");
+const KEY = "privexbot.console.session";
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({ executablePath: env("CHROMIUM"), args: ["--no-sandbox"] });
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** A console page at `width`; `errors` collects console errors and uncaught errors. */
+async function open(width) {
+  const context = await browser.newContext({ viewport: { width, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
+  await page.goto(`${EDGE}/console/`);
+  return { page, errors };
+}
+
+const shot = (page, name) => page.screenshot({ path: `${OUTPUT}/${name}.png`, fullPage: true });
+
+test("a person signs up, logs out and logs in again, with the keyboard only", async () => {
+  const { page, errors } = await open(390);
+  await page.getByRole("heading", { name: "Log in to PrivexBot" }).waitFor();
+  await page.getByRole("tab", { name: "Sign up" }).click();
+  await page.getByLabel("Name").fill("Grace");
+  await page.getByLabel("Email").fill(env("NEW_EMAIL"));
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password").press("Enter");
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  assert.match(await page.locator("main").textContent(), /Signed in as Grace/);
+  await shot(page, "console-signed-up-390");
+
+  // Log out by keyboard: Tab reaches the button, Enter presses it.
+  const logOut = page.getByRole("button", { name: "Log out" });
+  for (let i = 0; i < 10 && !(await logOut.evaluate((b) => b === document.activeElement)); i++)
+    await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Log in to PrivexBot" }).waitFor();
+  assert.equal(await page.evaluate((key) => sessionStorage.getItem(key), KEY), null);
+
+  // A wrong password is said so; the right one signs in.
+  await page.getByLabel("Email").fill(env("NEW_EMAIL"));
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await page.getByRole("alert").waitFor();
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test("switching workspace, silent refresh, and a revoked session", async () => {
+  const { page, errors } = await open(1280);
+  await page.getByLabel("Email").fill(env("EMAIL"));
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  const current = page.getByTestId("current-workspace");
+  await current.waitFor();
+  const before = await current.textContent();
+  const switcher = page.getByLabel("Workspace");
+  const target = await switcher.locator("option", { hasText: "Research" }).getAttribute("value");
+  await switcher.selectOption(target);
+  await page.getByTestId("current-workspace").filter({ hasText: "Research" }).waitFor();
+  assert.notEqual(before, await current.textContent());
+  await shot(page, "console-switched-1280");
+
+  // An access token the server refuses: the console refreshes it silently and goes on.
+  const stored = await page.evaluate((key) => JSON.parse(sessionStorage.getItem(key)), KEY);
+  await page.evaluate((key) => {
+    const session = JSON.parse(sessionStorage.getItem(key));
+    sessionStorage.setItem(key, JSON.stringify({ ...session, accessToken: "expired" }));
+  }, KEY);
+  await page.reload();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  const refreshed = await page.evaluate((key) => JSON.parse(sessionStorage.getItem(key)), KEY);
+  assert.ok(refreshed.accessToken && refreshed.accessToken !== "expired");
+
+  // Logged out elsewhere (the refresh token revoked) and the access token refused: the
+  // console says the session has ended and offers to sign in again.
+  const revoke = await fetch(`${EDGE}/v1/auth:logOut`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ refreshToken: refreshed.refreshToken }),
+  });
+  assert.equal(revoke.status, 200, await revoke.text());
+  assert.ok(stored.refreshToken);
+  await page.evaluate((key) => {
+    const session = JSON.parse(sessionStorage.getItem(key));
+    sessionStorage.setItem(key, JSON.stringify({ ...session, accessToken: "expired" }));
+  }, KEY);
+  await page.reload();
+  await page.getByRole("heading", { name: "Your session has ended" }).waitFor();
+  await shot(page, "console-session-ended-1280");
+  await page.getByRole("button", { name: "Sign in again" }).click();
+  await page.getByRole("heading", { name: "Log in to PrivexBot" }).waitFor();
+  assert.deepEqual(errors, []);
+});
