@@ -3,7 +3,8 @@ from web/console/node_modules), served by the real Envoy at /console/ in front o
 server of each backend.
 
 web/console/test/browser.mjs drives the browser (sign-up, log-out, log-in, workspace
-switch, silent refresh, a revoked session) and fails on any console error or uncaught
+switch, silent refresh, a revoked session, a knowledge base and a dropped file followed to
+Ready) and fails on any console error or uncaught
 error; ``make test`` builds the console first (``make console``); screenshots land in the
 test's tmp folder.
 """
@@ -22,13 +23,15 @@ from privexbot.v1 import tenant_pb2
 
 from .test_widget_browser import chromium
 
-pytestmark = [pytest.mark.envoy]
+pytestmark = [pytest.mark.envoy, pytest.mark.enclave]
+
+DOCUMENT = "# Returns\n\nRefunds are paid within fourteen days of the returned parcel arriving.\n"
 
 CONSOLE = Path(__file__).resolve().parents[2] / "web" / "console"
 
 
 @pytest.mark.timeout(300)
-async def test_the_console_signs_in_and_switches_workspace(edge, client, tmp_path):
+async def test_the_console_signs_in_switches_workspace_and_ingests(edge, client, tmp_path):
     page = CONSOLE / "dist" / "index.html"
     assert page.is_file(), "the console is not built: run make console"
     me = await sign_up(client, "console")
@@ -61,6 +64,7 @@ async def test_the_console_signs_in_and_switches_workspace(edge, client, tmp_pat
             "EMAIL": me.email,
             "NEW_EMAIL": unique_email("console-new"),
             "PASSWORD": PASSWORD,
+            "DOCUMENT": DOCUMENT,
             "OUTPUT_DIR": str(tmp_path),
         },
         stdout=asyncio.subprocess.PIPE,
@@ -68,5 +72,6 @@ async def test_the_console_signs_in_and_switches_workspace(edge, client, tmp_pat
     )
     output, _ = await process.communicate()
     assert process.returncode == 0, output.decode()
-    for name in ("console-signed-up-390", "console-switched-1280", "console-session-ended-1280"):
+    names = ("signed-up-390", "switched-1280", "session-ended-1280", "knowledge-ready-1280")
+    for name in (f"console-{name}" for name in names):
         assert (tmp_path / f"{name}.png").stat().st_size > 5_000

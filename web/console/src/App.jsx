@@ -2,6 +2,7 @@
 // the top bar (organization and workspace switcher, log out) over the dashboard.
 import { useCallback, useEffect, useState } from "react";
 
+import { Knowledge } from "./Knowledge.jsx";
 import { SignIn } from "./SignIn.jsx";
 import { call, clear, client, load, message, save, SessionEnded } from "./session.js";
 
@@ -9,6 +10,7 @@ export function App() {
   const [state, setState] = useState(() => (load() ? "loading" : "signed-out"));
   const [user, setUser] = useState(null);
   const [error, setError] = useState("");
+  const [page, setPage] = useState("dashboard");
 
   const refreshUser = useCallback(async () => {
     try {
@@ -55,13 +57,34 @@ export function App() {
         <span>{user.user?.email}</span>
         <button onClick={logOut}>Log out</button>
       </header>
+      <nav aria-label="Sections" className="bar">
+        {[
+          ["dashboard", "Dashboard"],
+          ["knowledge", "Knowledge"],
+        ].map(([value, label]) => (
+          <button
+            key={value}
+            className="link"
+            aria-current={page === value ? "page" : undefined}
+            onClick={() => setPage(value)}
+          >
+            {label}
+          </button>
+        ))}
+      </nav>
       <main>
         {error && <p role="alert">{error}</p>}
-        <h1>Dashboard</h1>
-        <p>
-          Signed in as <strong>{user.user?.displayName || user.user?.email}</strong>, working in{" "}
-          <strong data-testid="current-workspace">{workspaceName(user)}</strong>.
-        </p>
+        {page === "knowledge" ? (
+          <Knowledge key={user.workspace} workspace={user.workspace} />
+        ) : (
+          <>
+            <h1>Dashboard</h1>
+            <p>
+              Signed in as <strong>{user.user?.displayName || user.user?.email}</strong>, working
+              in <strong data-testid="current-workspace">{workspaceName(user)}</strong>.
+            </p>
+          </>
+        )}
       </main>
     </>
   );

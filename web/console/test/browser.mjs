@@ -114,3 +114,37 @@ test("switching workspace, silent refresh, and a revoked session", async () => {
   await page.getByRole("heading", { name: "Log in to PrivexBot" }).waitFor();
   assert.deepEqual(errors, []);
 });
+
+test("a knowledge base is made, a dropped file is followed to Ready", async () => {
+  const { page, errors } = await open(1280);
+  await page.getByLabel("Email").fill(env("EMAIL"));
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await page.getByRole("button", { name: "Knowledge" }).click();
+  await page.getByLabel("New knowledge base").fill("Handbook");
+  await page.getByRole("button", { name: "Create" }).click();
+  await page.getByRole("heading", { name: "Handbook: documents" }).waitFor();
+
+  // Every status the upload row shows, as it changes.
+  await page.evaluate(() => {
+    window.seen = [];
+    new MutationObserver(() => {
+      for (const node of document.querySelectorAll("[data-testid=upload-status]"))
+        if (window.seen.at(-1) !== node.textContent) window.seen.push(node.textContent);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  const files = await page.evaluateHandle((text) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], "returns.md", { type: "text/markdown" }));
+    return transfer;
+  }, env("DOCUMENT"));
+  await page.getByTestId("drop-zone").dispatchEvent("drop", { dataTransfer: files });
+  await page.getByTestId("upload-status").filter({ hasText: "Ready" }).waitFor({ timeout: 120_000 });
+  const row = page.getByRole("row", { name: /returns\.md/ });
+  await row.filter({ hasText: "ready" }).waitFor();
+  const seen = await page.evaluate(() => window.seen);
+  assert.equal(seen.at(-1), "Ready");
+  assert.ok(seen.length >= 2, `progress before Ready: ${JSON.stringify(seen)}`);
+  await shot(page, "console-knowledge-ready-1280");
+  assert.deepEqual(errors, []);
+});
