@@ -72,6 +72,13 @@ async def test_the_console_signs_in_switches_workspace_and_ingests(edge, client,
     )
     output, _ = await process.communicate()
     assert process.returncode == 0, output.decode()
-    names = ("signed-up-390", "switched-1280", "session-ended-1280", "knowledge-ready-1280")
+    names = (
+        "signed-up-390",
+        "switched-1280",
+        "session-ended-1280",
+        "knowledge-ready-1280",
+        "chatbot-tested-1280",
+        "chatbot-published-1280",
+    )
     for name in (f"console-{name}" for name in names):
         assert (tmp_path / f"{name}.png").stat().st_size > 5_000

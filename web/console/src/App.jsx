@@ -2,6 +2,7 @@
 // the top bar (organization and workspace switcher, log out) over the dashboard.
 import { useCallback, useEffect, useState } from "react";
 
+import { Chatbots } from "./Chatbots.jsx";
 import { Knowledge } from "./Knowledge.jsx";
 import { SignIn } from "./SignIn.jsx";
 import { call, clear, client, load, message, save, SessionEnded } from "./session.js";
@@ -61,6 +62,7 @@ export function App() {
         {[
           ["dashboard", "Dashboard"],
           ["knowledge", "Knowledge"],
+          ["chatbots", "Chatbots"],
         ].map(([value, label]) => (
           <button
             key={value}
@@ -74,9 +76,9 @@ export function App() {
       </nav>
       <main>
         {error && <p role="alert">{error}</p>}
-        {page === "knowledge" ? (
-          <Knowledge key={user.workspace} workspace={user.workspace} />
-        ) : (
+        {page === "knowledge" && <Knowledge key={user.workspace} workspace={user.workspace} />}
+        {page === "chatbots" && <Chatbots key={user.workspace} workspace={user.workspace} />}
+        {page === "dashboard" && (
           <>
             <h1>Dashboard</h1>
             <p>

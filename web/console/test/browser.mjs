@@ -148,3 +148,46 @@ test("a knowledge base is made, a dropped file is followed to Ready", async () =
   await shot(page, "console-knowledge-ready-1280");
   assert.deepEqual(errors, []);
 });
+
+test("a chatbot is drafted, tested with a streamed cited answer, finalized and published", async () => {
+  const { page, errors } = await open(1280);
+  await page.getByLabel("Email").fill(env("EMAIL"));
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await page.getByRole("button", { name: "Chatbots" }).click();
+  await page.getByLabel("Name").fill("Returns helper");
+  await page.getByLabel("Instructions").fill("You answer questions about returns.");
+  await page.getByLabel("Handbook").check();
+  await page.getByRole("button", { name: "Create draft" }).click();
+  await page.getByRole("heading", { name: "Draft: Returns helper" }).waitFor();
+
+  // Count the answer's DOM updates while it streams.
+  await page.evaluate(() => {
+    window.updates = 0;
+    new MutationObserver(() => window.updates++).observe(
+      document.querySelector("[data-testid=answer]"),
+      { subtree: true, childList: true, characterData: true },
+    );
+  });
+  await page.getByLabel("Message").fill("How fast are refunds paid?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByTestId("verdict").waitFor({ timeout: 60_000 });
+  await page.getByRole("list", { name: "Sources" }).getByText("returns.md").first().waitFor();
+  assert.ok((await page.getByTestId("answer").textContent()).length > 0);
+  assert.ok((await page.evaluate(() => window.updates)) >= 3, "the answer streamed in");
+  assert.match(await page.getByTestId("verdict").textContent(), /Attest|Unattested/);
+  await shot(page, "console-chatbot-tested-1280");
+
+  await page.getByRole("button", { name: "Finalize" }).click();
+  await page.getByRole("heading", { name: "Chatbot: Returns helper" }).waitFor();
+  await page.getByRole("button", { name: "Publish", exact: true }).click();
+  await page.getByTestId("published").filter({ hasText: /Published version \d/ }).waitFor();
+  await page.getByRole("button", { name: "Rotate publishable key" }).click();
+  const key = await page.getByTestId("publishable-key").textContent();
+  assert.ok(key.length > 10);
+  assert.ok((await page.getByTestId("embed-snippet").textContent()).includes(key));
+  await shot(page, "console-chatbot-published-1280");
+  await page.getByRole("button", { name: "I have copied it" }).click();
+  assert.equal(await page.getByTestId("publishable-key").count(), 0, "shown once");
+  assert.deepEqual(errors, []);
+});
