@@ -69,6 +69,14 @@ $(WIDGET_NODE): web/widget/package.json web/widget/package-lock.json
 widget: ts-check $(WIDGET_NODE) ## build the chat widget (web/widget/dist, served by Envoy at /widget/) and print its size
 	cd web/widget && npm run --silent build
 
+CONSOLE_NODE := web/console/node_modules/.installed
+$(CONSOLE_NODE): web/console/package.json web/console/package-lock.json
+	cd web/console && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+console: $(TS_SDK) $(CONSOLE_NODE) ## build the web console (web/console/dist, served by Envoy at /console/)
+	cd web/console && npm run --silent build
+
 lint: $(STAMP) buf-lint ts-check ## ruff (lint + format), buf lint, TypeScript type-check
 	$(VENV)/bin/ruff check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave scripts
 	$(VENV)/bin/ruff format --check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave scripts
@@ -79,10 +87,10 @@ services: ## start PostgreSQL and Redis when they are not running (installs them
 migrate: $(STAMP) ## apply database migrations (DATABASE_URL, default SQLite in var/)
 	$(VENV)/bin/privexbot migrate
 
-run: $(STAMP) $(ENCLAVE_STAMP) widget ## start the platform on embedded defaults: gRPC server + Envoy
+run: $(STAMP) $(ENCLAVE_STAMP) widget console ## start the platform on embedded defaults: gRPC server + Envoy
 	$(VENV)/bin/privexbot serve --migrate --with-envoy --with-enclave
 
-test: install services lint proto-check buf-breaking ts-build widget ## set up and run every test
+test: install services lint proto-check buf-breaking ts-build widget console ## set up and run every test
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 demo: $(STAMP) $(ENCLAVE_STAMP) ## sign up, upload a document, build a chatbot, stream a cited answer via Envoy REST
@@ -97,4 +105,4 @@ bench: $(STAMP) ## run the benchmarks (they print ratios)
 clean: ## remove local state (var/) — not the venv
 	rm -rf var
 
-.PHONY: ts-check ts-build widget help install proto proto-check buf-lint buf-breaking lint services migrate run demo demo-flow test bench clean
+.PHONY: ts-check ts-build widget console help install proto proto-check buf-lint buf-breaking lint services migrate run demo demo-flow test bench clean

@@ -112,6 +112,7 @@ async def _run(settings: Settings, with_envoy: bool, with_enclave: bool) -> int:
             _say(f"REST, gRPC-Web  {envoy.url}")
             _say(f"Envoy admin     {envoy.admin_url} (log: {envoy.log_path})")
             _say(f"Widget demo     {envoy.url}/widget/demo.html (make demo prints its chatbot's)")
+            _say(f"Console         {envoy.url}/console/")
         _say("ready; Ctrl-C (SIGINT) or SIGTERM stops the stack")
         watcher = asyncio.create_task(_watch(children, stop, died))
         await stop.wait()

@@ -35,6 +35,7 @@ TEMPLATE = ROOT / "envoy" / "envoy.yaml"
 DESCRIPTOR = ROOT / "envoy" / "privexbot.binpb"
 OPENAPI = ROOT / "envoy" / "openapi.json"
 WIDGET = ROOT / "web" / "widget"
+CONSOLE = ROOT / "web" / "console"
 CLUSTER = "privexbot_grpc"
 DEV_CORS_ORIGIN_REGEX = ".*"
 # Envoy connects to the server from this address; the server's default TRUSTED_PROXIES.
@@ -93,6 +94,21 @@ def widget_dir(workdir: Path) -> Path:
         'console.error("PrivexBot widget: not built; run make widget");\n'
     )
     shutil.copyfile(WIDGET / "demo.html", stand_in / "demo.html")
+    return stand_in
+
+
+def console_dir(workdir: Path) -> Path:
+    """The built console (web/console/dist: index.html and console.js); before ``make
+    console``, a stand-in in ``workdir`` whose page says so, so Envoy starts either way."""
+    built = CONSOLE / "dist"
+    if (built / "index.html").is_file() and (built / "console.js").is_file():
+        return built
+    stand_in = workdir / "console"
+    stand_in.mkdir(exist_ok=True)
+    (stand_in / "index.html").write_text(
+        "<!doctype html><p>Console not built: run make console</p>\n"
+    )
+    (stand_in / "console.js").write_text("")
     return stand_in
 
 
@@ -202,6 +218,7 @@ class Envoy:
             DESCRIPTOR_PATH=self.descriptor.resolve(),
             OPENAPI_PATH=OPENAPI,
             WIDGET_DIR=widget_dir(self._workdir),
+            CONSOLE_DIR=console_dir(self._workdir),
             CORS_ALLOWED_ORIGIN_REGEX=self.cors_origin_regex,
             UPSTREAM_SOURCE_ADDRESS=self.upstream_source,
             MAX_REQUEST_BODY_BYTES=request_body_limit(self.max_message_bytes),

@@ -1,0 +1,73 @@
+// Email log-in and sign-up (two tabs over one form); the session is kept on success.
+import { useState } from "react";
+
+import { client, fromAuth, message, save } from "./session.js";
+
+export function SignIn({ onSignedIn }) {
+  const [mode, setMode] = useState("log-in");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const email = form.get("email");
+    const password = form.get("password");
+    setBusy(true);
+    setError("");
+    try {
+      const auth =
+        mode === "log-in"
+          ? await client.auth.logInWithEmail({ email, password })
+          : await client.auth.signUpWithEmail({ email, password, displayName: form.get("name") });
+      save(fromAuth(auth));
+      onSignedIn();
+    } catch (caught) {
+      setError(message(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const tab = (value, label) => (
+    <button role="tab" type="button" aria-selected={mode === value} onClick={() => setMode(value)}>
+      {label}
+    </button>
+  );
+  return (
+    <main>
+      <section className="card">
+        <h1>{mode === "log-in" ? "Log in to PrivexBot" : "Create your PrivexBot account"}</h1>
+        <div role="tablist">
+          {tab("log-in", "Log in")}
+          {tab("sign-up", "Sign up")}
+        </div>
+        <form onSubmit={submit}>
+          {mode === "sign-up" && (
+            <label>
+              Name
+              <input name="name" autoComplete="name" maxLength={100} />
+            </label>
+          )}
+          <label>
+            Email
+            <input name="email" type="email" autoComplete="email" required />
+          </label>
+          <label>
+            Password
+            <input
+              name="password"
+              type="password"
+              autoComplete={mode === "log-in" ? "current-password" : "new-password"}
+              required
+            />
+          </label>
+          {error && <p role="alert">{error}</p>}
+          <button type="submit" disabled={busy}>
+            {mode === "log-in" ? "Log in" : "Sign up"}
+          </button>
+        </form>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,193 @@
+// The console in headless Chromium, served by Envoy at /console/ beside the API. Run by
+// tests/e2e/test_console.py, which signs up a user with two workspaces. Every page fails
+// its test on a console error or an uncaught error; screenshots go to OUTPUT_DIR.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { chromium } from "playwright-core";
+
+const env = (name) => {
+  const value = process.env[name];
+  assert.ok(value, `${name} is not set`);
+  return value;
+};
+const EDGE = env("EDGE");
+const OUTPUT = env("OUTPUT_DIR");
+const PASSWORD = env("PASSWORD");
+const KEY = "privexbot.console.session";
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({ executablePath: env("CHROMIUM"), args: ["--no-sandbox"] });
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** A console page at `width`; `errors` collects console errors and uncaught errors. */
+async function open(width) {
+  const context = await browser.newContext({ viewport: { width, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
+  await page.goto(`${EDGE}/console/`);
+  return { page, errors };
+}
+
+const shot = (page, name) => page.screenshot({ path: `${OUTPUT}/${name}.png`, fullPage: true });
+
+test("a person signs up, logs out and logs in again, with the keyboard only", async () => {
+  const { page, errors } = await open(390);
+  await page.getByRole("heading", { name: "Log in to PrivexBot" }).waitFor();
+  await page.getByRole("tab", { name: "Sign up" }).click();
+  await page.getByLabel("Name").fill("Grace");
+  await page.getByLabel("Email").fill(env("NEW_EMAIL"));
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password").press("Enter");
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  assert.match(await page.locator("main").textContent(), /Signed in as Grace/);
+  await shot(page, "console-signed-up-390");
+
+  // Log out by keyboard: Tab reaches the button, Enter presses it.
+  const logOut = page.getByRole("button", { name: "Log out" });
+  for (let i = 0; i < 10 && !(await logOut.evaluate((b) => b === document.activeElement)); i++)
+    await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Log in to PrivexBot" }).waitFor();
+  assert.equal(await page.evaluate((key) => sessionStorage.getItem(key), KEY), null);
+
+  // A wrong password is said so; the right one signs in.
+  await page.getByLabel("Email").fill(env("NEW_EMAIL"));
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await page.getByRole("alert").waitFor();
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test("switching workspace, silent refresh, and a revoked session", async () => {
+  const { page, errors } = await open(1280);
+  await page.getByLabel("Email").fill(env("EMAIL"));
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  const current = page.getByTestId("current-workspace");
+  await current.waitFor();
+  const before = await current.textContent();
+  const switcher = page.getByLabel("Workspace");
+  const target = await switcher.locator("option", { hasText: "Research" }).getAttribute("value");
+  await switcher.selectOption(target);
+  await page.getByTestId("current-workspace").filter({ hasText: "Research" }).waitFor();
+  assert.notEqual(before, await current.textContent());
+  await shot(page, "console-switched-1280");
+
+  // An access token the server refuses: the console refreshes it silently and goes on.
+  const stored = await page.evaluate((key) => JSON.parse(sessionStorage.getItem(key)), KEY);
+  await page.evaluate((key) => {
+    const session = JSON.parse(sessionStorage.getItem(key));
+    sessionStorage.setItem(key, JSON.stringify({ ...session, accessToken: "expired" }));
+  }, KEY);
+  await page.reload();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  const refreshed = await page.evaluate((key) => JSON.parse(sessionStorage.getItem(key)), KEY);
+  assert.ok(refreshed.accessToken && refreshed.accessToken !== "expired");
+
+  // Logged out elsewhere (the refresh token revoked) and the access token refused: the
+  // console says the session has ended and offers to sign in again.
+  const revoke = await fetch(`${EDGE}/v1/auth:logOut`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ refreshToken: refreshed.refreshToken }),
+  });
+  assert.equal(revoke.status, 200, await revoke.text());
+  assert.ok(stored.refreshToken);
+  await page.evaluate((key) => {
+    const session = JSON.parse(sessionStorage.getItem(key));
+    sessionStorage.setItem(key, JSON.stringify({ ...session, accessToken: "expired" }));
+  }, KEY);
+  await page.reload();
+  await page.getByRole("heading", { name: "Your session has ended" }).waitFor();
+  await shot(page, "console-session-ended-1280");
+  await page.getByRole("button", { name: "Sign in again" }).click();
+  await page.getByRole("heading", { name: "Log in to PrivexBot" }).waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test("a knowledge base is made, a dropped file is followed to Ready", async () => {
+  const { page, errors } = await open(1280);
+  await page.getByLabel("Email").fill(env("EMAIL"));
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await page.getByRole("button", { name: "Knowledge" }).click();
+  await page.getByLabel("New knowledge base").fill("Handbook");
+  await page.getByRole("button", { name: "Create" }).click();
+  await page.getByRole("heading", { name: "Handbook: documents" }).waitFor();
+
+  // Every status the upload row shows, as it changes.
+  await page.evaluate(() => {
+    window.seen = [];
+    new MutationObserver(() => {
+      for (const node of document.querySelectorAll("[data-testid=upload-status]"))
+        if (window.seen.at(-1) !== node.textContent) window.seen.push(node.textContent);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  const files = await page.evaluateHandle((text) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], "returns.md", { type: "text/markdown" }));
+    return transfer;
+  }, env("DOCUMENT"));
+  await page.getByTestId("drop-zone").dispatchEvent("drop", { dataTransfer: files });
+  await page.getByTestId("upload-status").filter({ hasText: "Ready" }).waitFor({ timeout: 120_000 });
+  const row = page.getByRole("row", { name: /returns\.md/ });
+  await row.filter({ hasText: "ready" }).waitFor();
+  const seen = await page.evaluate(() => window.seen);
+  assert.equal(seen.at(-1), "Ready");
+  assert.ok(seen.length >= 2, `progress before Ready: ${JSON.stringify(seen)}`);
+  await shot(page, "console-knowledge-ready-1280");
+  assert.deepEqual(errors, []);
+});
+
+test("a chatbot is drafted, tested with a streamed cited answer, finalized and published", async () => {
+  const { page, errors } = await open(1280);
+  await page.getByLabel("Email").fill(env("EMAIL"));
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await page.getByRole("button", { name: "Chatbots" }).click();
+  await page.getByLabel("Name").fill("Returns helper");
+  await page.getByLabel("Instructions").fill("You answer questions about returns.");
+  await page.getByLabel("Handbook").check();
+  await page.getByRole("button", { name: "Create draft" }).click();
+  await page.getByRole("heading", { name: "Draft: Returns helper" }).waitFor();
+
+  // Count the answer's DOM updates while it streams.
+  await page.evaluate(() => {
+    window.updates = 0;
+    new MutationObserver(() => window.updates++).observe(
+      document.querySelector("[data-testid=answer]"),
+      { subtree: true, childList: true, characterData: true },
+    );
+  });
+  await page.getByLabel("Message").fill("How fast are refunds paid?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByTestId("verdict").waitFor({ timeout: 60_000 });
+  await page.getByRole("list", { name: "Sources" }).getByText("returns.md").first().waitFor();
+  assert.ok((await page.getByTestId("answer").textContent()).length > 0);
+  assert.ok((await page.evaluate(() => window.updates)) >= 3, "the answer streamed in");
+  assert.match(await page.getByTestId("verdict").textContent(), /Attest|Unattested/);
+  await shot(page, "console-chatbot-tested-1280");
+
+  await page.getByRole("button", { name: "Finalize" }).click();
+  await page.getByRole("heading", { name: "Chatbot: Returns helper" }).waitFor();
+  await page.getByRole("button", { name: "Publish", exact: true }).click();
+  await page.getByTestId("published").filter({ hasText: /Published version \d/ }).waitFor();
+  await page.getByRole("button", { name: "Rotate publishable key" }).click();
+  const key = await page.getByTestId("publishable-key").textContent();
+  assert.ok(key.length > 10);
+  assert.ok((await page.getByTestId("embed-snippet").textContent()).includes(key));
+  await shot(page, "console-chatbot-published-1280");
+  await page.getByRole("button", { name: "I have copied it" }).click();
+  assert.equal(await page.getByTestId("publishable-key").count(), 0, "shown once");
+  assert.deepEqual(errors, []);
+});
