@@ -178,10 +178,15 @@ async def test_a_token_the_server_calls_expired_is_refreshed_once_and_the_call_r
 async def test_a_method_deadline_ends_a_stream(sdk):
     px = sdk(timeouts={"StreamChatCompletion": 0.3})
     session = await signed_up(px)
+    # A reply far longer than 0.3 s of generation, even with its prompt already cached.
+    story = inference_pb2.ChatCompletionMessage(
+        role=inference_pb2.ChatCompletionMessage.ROLE_USER,
+        content="Write a very long story about a dragon, with many chapters.",
+    )
     started = time.monotonic()
     with pytest.raises(DeadlineExceeded):
         async for _ in px.inference.stream_chat_completion(
-            session.workspace, messages=[QUESTION], max_tokens=2000
+            session.workspace, messages=[story], max_tokens=2000
         ):
             pass
     assert time.monotonic() - started < 5

@@ -7,14 +7,27 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
 import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lowercase
 
 
+_last = 0
+_lock = threading.Lock()
+
+
 def new_id() -> str:
-    """26 characters: 48-bit millisecond time + 80 random bits, so ids sort by creation."""
+    """26 characters: 48-bit millisecond time + 80 random bits, so ids sort by creation. In
+    one process they sort strictly even within a millisecond (a question and its answer
+    stored together): a later id is the last one plus a random step, when time alone would
+    not order them."""
+    global _last
     value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    with _lock:
+        if value <= _last:
+            value = _last + 1 + int.from_bytes(os.urandom(4), "big")
+        _last = value
     return "".join(_ALPHABET[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
