@@ -206,6 +206,38 @@ def version_message(v: VersionView, organization_id: str, workspace_id: str):
     )
 
 
+async def transcript_reply(sessions, request, to_message) -> bot_pb2.ChatSession:
+    """A session with one page of its messages (GetChatSession, GetChatflowSession)."""
+    row, messages, token = await sessions.get(
+        request.name,
+        pagination.page_size(request.message_page_size, "message_page_size"),
+        request.message_page_token,
+    )
+    reply = to_message(row)
+    reply.messages.extend(chat_message(m) for m in messages)
+    reply.next_message_page_token = token
+    return reply
+
+
+async def feedback_reply(sessions, request) -> bot_pb2.Feedback:
+    feedback = await sessions.submit_feedback(
+        request.name, RATINGS[request.rating], request.comment, request.visitor_id
+    )
+    return feedback_message(feedback)
+
+
+async def analytics_reply(counted, owner_id: str, request) -> bot_pb2.ChatbotAnalytics:
+    """A chatbot's or chatflow's analytics over the request's time range."""
+    start, end = analytics.time_range(
+        from_timestamp(request, "start_time"), from_timestamp(request, "end_time")
+    )
+    result = await counted.of(current().scope, owner_id, start, end)
+    return pack(
+        bot_pb2.ChatbotAnalytics, result, name=request.name, start_time=result.start,
+        end_time=result.end,
+    )  # fmt: skip
+
+
 class BotApi(bot_pb2_grpc.BotServiceServicer):
     def __init__(self, platform) -> None:
         self.drafts, self.chatbots = platform.drafts, platform.chatbots
@@ -325,35 +357,14 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
     )
 
     async def GetChatSession(self, request, context):
-        row, messages, token = await self.chat_sessions.get(
-            request.name,
-            pagination.page_size(request.message_page_size, "message_page_size"),
-            request.message_page_token,
-        )
-        reply = session_message(row)
-        reply.messages.extend(chat_message(m) for m in messages)
-        reply.next_message_page_token = token
-        return reply
+        return await transcript_reply(self.chat_sessions, request, session_message)
 
     async def SubmitFeedback(self, request, context):
-        feedback = await self.chat_sessions.submit_feedback(
-            request.name, RATINGS[request.rating], request.comment, request.visitor_id
-        )
-        return feedback_message(feedback)
+        return await feedback_reply(self.chat_sessions, request)
 
     async def GetChatbotAnalytics(self, request, context):
         bot_id = resources.CHATBOT_ANALYTICS.parse(request.name)[2]
-        start, end = analytics.time_range(
-            from_timestamp(request, "start_time"), from_timestamp(request, "end_time")
-        )
-        result = await self.analytics.of(current().scope, bot_id, start, end)
-        return pack(
-            bot_pb2.ChatbotAnalytics,
-            result,
-            name=request.name,
-            start_time=result.start,
-            end_time=result.end,
-        )
+        return await analytics_reply(self.analytics, bot_id, request)
 
     # ---- channels -------------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from google.protobuf import json_format
 
 from privexbot.api import standard
-from privexbot.api.bot import RATINGS, chat_message, feedback_message
-from privexbot.api.convert import from_timestamp, pack, timestamp
+from privexbot.api.bot import analytics_reply, feedback_reply, transcript_reply
+from privexbot.api.convert import timestamp
 from privexbot.api.flow_convert import (
     chatflow_message,
     draft_message,
@@ -17,10 +17,9 @@ from privexbot.api.flow_convert import (
     session_message,
     version_message,
 )
-from privexbot.bots import analytics
 from privexbot.flows import compiler
 from privexbot.flows import graph as graphs
-from privexbot.kernel import pagination, resources
+from privexbot.kernel import resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument, not_found
 from privexbot.v1 import bot_pb2, flow_pb2, flow_pb2_grpc
@@ -165,36 +164,15 @@ class FlowApi(flow_pb2_grpc.FlowServiceServicer):
 
     async def GetChatflowSession(self, request, context):
         resources.CHATFLOW_SESSION.parse(request.name)
-        row, messages, token = await self.sessions.get(
-            request.name,
-            pagination.page_size(request.message_page_size, "message_page_size"),
-            request.message_page_token,
-        )
-        reply = session_message(row)
-        reply.messages.extend(chat_message(m) for m in messages)
-        reply.next_message_page_token = token
-        return reply
+        return await transcript_reply(self.sessions, request, session_message)
 
     async def SubmitChatflowFeedback(self, request, context):
         resources.CHATFLOW_MESSAGE.parse(request.name)
-        feedback = await self.sessions.submit_feedback(
-            request.name, RATINGS[request.rating], request.comment, request.visitor_id
-        )
-        return feedback_message(feedback)
+        return await feedback_reply(self.sessions, request)
 
     async def GetChatflowAnalytics(self, request, context):
         flow_id = resources.CHATFLOW_ANALYTICS.parse(request.name)[2]
-        start, end = analytics.time_range(
-            from_timestamp(request, "start_time"), from_timestamp(request, "end_time")
-        )
-        result = await self.analytics.of(current().scope, flow_id, start, end)
-        return pack(
-            bot_pb2.ChatbotAnalytics,
-            result,
-            name=request.name,
-            start_time=result.start,
-            end_time=result.end,
-        )
+        return await analytics_reply(self.analytics, flow_id, request)
 
     # ---- secrets --------------------------------------------------------------------------
 
