@@ -120,3 +120,55 @@ async def test_a_silent_endpoint_ends_the_stream_unavailable(silent, first_token
     assert details.retry_delay_seconds > 0
     assert silence <= took < silence + 3
     assert kinds == (["attestation", "delta"] if first_token else [])
+
+
+@pytest.fixture
+async def doomed_enclave(tmp_path):
+    """A real enclave process of this test's own, to be killed mid-stream."""
+    from conftest import require_enclave_installed
+
+    from privexbot.dev.local_enclave import LocalEnclave
+
+    require_enclave_installed()
+    local = LocalEnclave(
+        f"http://127.0.0.1:{free_port()}/v1", "sk-doomed-test", log_path=tmp_path / "enclave.log"
+    )
+    await local.start()
+    yield local
+    await local.stop()
+
+
+async def test_an_enclave_killed_mid_stream_ends_it_unavailable(doomed_enclave, tmp_path):
+    stack = await start_stack(
+        "sqlite",
+        tmp_path,
+        inference_base_url=doomed_enclave.base_url,
+        inference_api_key=doomed_enclave.api_key,
+    )
+    client = Client(stack.target)
+    try:
+        me = await sign_up(client, "killed")
+        request = inference_pb2.StreamChatCompletionRequest(
+            parent=me.session.workspace,
+            messages=[
+                inference_pb2.ChatCompletionMessage(
+                    role=USER, content="Write a very long story about a dragon, with many chapters."
+                )
+            ],
+            max_tokens=2000,
+        )
+        kinds = []
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            async for event in client.inference.StreamChatCompletion(request):
+                kinds.append(event.WhichOneof("event"))
+                if kinds.count("delta") == 5:
+                    doomed_enclave.process.kill()
+        details = error_details(refused.value)
+        assert (details.code, details.reason) == (
+            grpc.StatusCode.UNAVAILABLE,
+            "INFERENCE_UNAVAILABLE",
+        ), details.message
+        assert kinds.count("delta") >= 5 and "finish" not in kinds
+    finally:
+        await client.close()
+        await stop_stack(stack)
