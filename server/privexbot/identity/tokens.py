@@ -16,7 +16,7 @@ import jwt
 from sqlalchemy import select
 
 from privexbot.config import Settings
-from privexbot.kernel.caches import Recent
+from privexbot.kernel.caches import Recent, SingleFlight
 from privexbot.kernel.errors import Unauthenticated
 from privexbot.kernel.principal import ANONYMOUS, Principal
 from privexbot.store.ephemeral import EphemeralStore
@@ -41,6 +41,7 @@ class AccessTokens:
         self.ttl = settings.access_token_ttl_seconds
         self._store, self._sessions = store, sessions
         self._verified = Recent(_CACHE_SIZE)  # token -> (principal, expiry)
+        self._refills = SingleFlight()  # calls that find the list gone refill it once
 
     def issue(self, user_id: str, session_id: str, org_id: str, ws_id: str) -> tuple[str, datetime]:
         now = datetime.now(UTC)
@@ -99,7 +100,7 @@ class AccessTokens:
         key = revoked_session_key(principal.session_id)
         revoked, epoch = await self._store.get_many([key, EPOCH_KEY])
         if epoch is None:  # the store lost the list (or never had it)
-            await self._refill()
+            await self._refills.run(EPOCH_KEY, self._refill)
             revoked = await self._store.get(key)
         if revoked is not None:
             raise Unauthenticated("SESSION_REVOKED", "this session was signed out; sign in again")
