@@ -65,13 +65,15 @@ async def flushed_redis() -> str:
 
 async def start_stack(backend: str, tmp: Path, route_database=None, **overrides) -> Stack:
     """``route_database``: the URL the server uses for its (freshly made and migrated)
-    database, given the direct one (a test that cuts the path to PostgreSQL)."""
+    database, given the direct one (a test that cuts the path to PostgreSQL). A
+    ``database_url`` override is used as it is (a test's own PostgreSQL server)."""
     from privexbot import config
     from privexbot.app import create_server
     from privexbot.store import migrate
 
     if backend == "postgres":
-        database_url, redis_url = await fresh_postgres_database(), await flushed_redis()
+        database_url = overrides.pop("database_url", None) or await fresh_postgres_database()
+        redis_url = await flushed_redis()
     else:
         database_url, redis_url = f"sqlite+aiosqlite:///{tmp}/privexbot.db", ""
     await asyncio.to_thread(migrate.upgrade, database_url)

@@ -40,6 +40,8 @@ KNOWLEDGE_SERVICE = "privexbot.v1.KnowledgeService"
 # only a message over the transport limit gets grpc's RESOURCE_EXHAUSTED.
 TRANSPORT_MESSAGE_BYTES = 64 * 1024 * 1024
 TRANSPORT_METADATA_BYTES = 64 * 1024
+# Streams still running this long before the shutdown grace ends are ended with a reason.
+STREAM_CUT_MARGIN_SECONDS = 1.0
 
 
 def server_options(settings: Settings, reuse_port: bool) -> list[tuple[str, int]]:
@@ -79,13 +81,14 @@ class GenericOnly:
         pass  # the same handlers arrived above, as a generic handler
 
 
-def chain(platform: Platform) -> Chain:
-    """The interceptors every privexbot.v1 call goes through, outermost first."""
+def chain(platform: Platform, errors: ErrorsInterceptor | None = None) -> Chain:
+    """The interceptors every privexbot.v1 call goes through, outermost first. ``errors``
+    is kept by the server to cut response streams at shutdown."""
     settings = platform.settings
     return Chain(
         [
             LoggingInterceptor(settings.trusted_proxy_networks),
-            ErrorsInterceptor(),
+            errors or ErrorsInterceptor(),
             WellFormedInterceptor(),
             AuthenticationInterceptor(platform.authenticator),
             # Authorization before field validation (AIP-211): a caller without access learns
@@ -103,14 +106,24 @@ class Running:
     port: int
     platform: Platform
     health: health.aio.HealthServicer
+    errors: ErrorsInterceptor
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     async def stop(self, grace: float | None = None) -> None:
-        """Say NOT_SERVING, drain in-flight calls for ``grace`` seconds, release resources."""
+        """Say NOT_SERVING, drain in-flight calls for ``grace`` seconds, release resources.
+
+        Response streams still running near the end of the grace are cut with
+        SERVER_SHUTTING_DOWN (a reason the client can act on) before grpc would cancel
+        them bare."""
         await self.health.enter_graceful_shutdown()
         for task in self._tasks:
             task.cancel()
-        await self.server.stop(grace)
+        stopping = asyncio.ensure_future(self.server.stop(grace))
+        cut_at = max(0.0, (grace or 0.0) - STREAM_CUT_MARGIN_SECONDS)
+        done, _ = await asyncio.wait({stopping}, timeout=cut_at)
+        if not done and (cut := self.errors.cut()):
+            log.info("cut %d response streams still running at shutdown", cut)
+        await stopping
         await self.platform.close()
 
 
@@ -155,7 +168,8 @@ async def create_server(
     server = grpc.aio.server(
         options=server_options(settings, reuse_port), maximum_concurrent_rpcs=None
     )
-    interceptors = chain(platform)
+    errors = ErrorsInterceptor()
+    interceptors = chain(platform, errors)
     for module, servicer_class in platform.servicers():
         add_service(server, module, complete(servicer_class, module)(platform), interceptors)
     health_servicer = health.aio.HealthServicer()
@@ -178,7 +192,7 @@ async def create_server(
     if settings.metrics_address:
         metrics.serve(settings.metrics_address)
     platform.start()
-    running = Running(server, port, platform, health_servicer)
+    running = Running(server, port, platform, health_servicer, errors)
     running._tasks.append(asyncio.create_task(_watch_dependencies(platform, health_servicer)))
     return running
 

@@ -1,8 +1,11 @@
 """``privexbot serve --with-envoy [--with-enclave]``: the whole stack in one command (dev).
 
 One asyncio loop owns everything: the gRPC server, the enclave (real models) and Envoy as
-supervised child processes. SIGTERM or SIGINT (Ctrl-C) stops Envoy, then drains the server
-for ``SHUTDOWN_GRACE_SECONDS``, then stops the enclave. If a child dies on its own, the
+supervised child processes. SIGTERM or SIGINT (Ctrl-C) drains Envoy first (health checks
+fail, listeners drain, the REST and gRPC-Web calls it holds complete while the server still
+serves them), then the server, within ``SHUTDOWN_GRACE_SECONDS`` in all (streams still
+running near the end are cut with SERVER_SHUTTING_DOWN), then stops Envoy once its last
+replies are out, then the enclave. If a child dies on its own, the
 stack stops too (exit code 1) rather than run half a platform.
 """
 
@@ -14,6 +17,9 @@ import signal
 import sys
 
 from privexbot.config import Settings
+
+# After the server has drained, how long Envoy may take to deliver its last replies.
+ENVOY_IDLE_WAIT_SECONDS = 2.0
 
 
 def _say(line: str) -> None:
@@ -70,7 +76,7 @@ async def _watch(children: dict, stop: asyncio.Event, died: list[str]) -> None:
 
 
 async def _run(settings: Settings, with_envoy: bool, with_enclave: bool) -> int:
-    from privexbot.app import create_server
+    from privexbot.app import STREAM_CUT_MARGIN_SECONDS, create_server
     from privexbot.dev.edge import EdgeError, Envoy
     from privexbot.dev.local_enclave import EnclaveError, LocalEnclave
 
@@ -122,11 +128,26 @@ async def _run(settings: Settings, with_envoy: bool, with_enclave: bool) -> int:
             return 1
         return 0
     finally:
-        if "envoy" in children:
-            await children["envoy"].astop()
+        grace, grace_ends = (
+            settings.shutdown_grace_seconds,
+            loop.time() + settings.shutdown_grace_seconds,
+        )
+        envoy = children.get("envoy")
         if running is not None:
-            _say(f"draining in-flight calls for up to {settings.shutdown_grace_seconds:.0f}s")
-            await running.stop(settings.shutdown_grace_seconds)
+            _say(f"draining in-flight calls for up to {grace:.0f}s")
+            await running.health.enter_graceful_shutdown()
+        if envoy is not None and envoy.running:
+            # While the server still serves, the calls Envoy holds (REST, gRPC-Web) finish.
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(envoy.drain)
+                await asyncio.to_thread(envoy.wait_idle, grace - STREAM_CUT_MARGIN_SECONDS)
+        if running is not None:
+            await running.stop(max(grace_ends - loop.time(), 0.0))
+        if envoy is not None:
+            if envoy.running:  # the last replies the server sent are on their way out
+                with contextlib.suppress(OSError):
+                    await asyncio.to_thread(envoy.wait_idle, ENVOY_IDLE_WAIT_SECONDS)
+            await envoy.astop()
         if "enclave" in children:
             await children["enclave"].stop()
         for sig in (signal.SIGTERM, signal.SIGINT):

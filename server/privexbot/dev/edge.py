@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "envoy" / "envoy.yaml"
@@ -37,6 +38,7 @@ OPENAPI = ROOT / "envoy" / "openapi.json"
 WIDGET = ROOT / "web" / "widget"
 CONSOLE = ROOT / "web" / "console"
 CLUSTER = "privexbot_grpc"
+STAT_PREFIX = "edge"  # the HTTP connection manager's, in envoy.yaml
 DEV_CORS_ORIGIN_REGEX = ".*"
 # Envoy connects to the server from this address; the server's default TRUSTED_PROXIES.
 DEV_UPSTREAM_SOURCE = "127.0.0.2"
@@ -231,6 +233,8 @@ class Envoy:
             "--disable-hot-restart",
             # No shared-memory id clash between parallel Envoys (tests, benchmarks).
             "--use-dynamic-base-id",
+            # On drain, close every idle connection at once (not spread over drain-time-s).
+            "--drain-strategy", "immediate",
             "--admin-address-path", str(admin_file),
         ]  # fmt: skip
         if self.concurrency:
@@ -305,10 +309,29 @@ class Envoy:
         text = (self._workdir / "envoy.log").read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
-    def _admin_get(self, path: str) -> tuple[int, str]:
+    def drain(self) -> None:
+        """Take no new work: fail health checks (a load balancer stops sending) and drain the
+        listeners (each connection is closed once its requests are done)."""
+        self._admin_get("/healthcheck/fail", method="POST")
+        self._admin_get("/drain_listeners?graceful", method="POST")
+
+    def wait_idle(self, within: float) -> int:
+        """Until no request is in flight, for up to ``within`` seconds; those still active."""
+        deadline = time.monotonic() + within
+        while (active := self.active_requests()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return active
+
+    def active_requests(self) -> int:
+        """Downstream (client) requests Envoy is serving now, REST and gRPC-Web alike."""
+        pattern = quote(f"^http\\.{STAT_PREFIX}\\.downstream_rq_active$")
+        _, body = self._admin_get(f"/stats?filter={pattern}")
+        return int(body.rpartition(":")[2] or 0)
+
+    def _admin_get(self, path: str, method: str = "GET") -> tuple[int, str]:
         connection = http.client.HTTPConnection("127.0.0.1", self.admin_port, timeout=2)
         try:
-            connection.request("GET", path)
+            connection.request(method, path)
             response = connection.getresponse()
             return response.status, response.read().decode(errors="replace")
         finally:

@@ -6,10 +6,15 @@ apply. A database that cannot be reached is a fault, not a bug: UNAVAILABLE
 (DATABASE_UNAVAILABLE) with RetryInfo. Anything else is logged with its request id and
 answered INTERNAL with an opaque message: no stack trace, no SQL, no exception text reaches
 the client.
+
+A response stream still running when shutdown's grace is nearly spent is cut here too:
+UNAVAILABLE (SERVER_SHUTTING_DOWN) with RetryInfo, so the client knows to resume elsewhere
+rather than see a bare cancellation.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import grpc
@@ -92,6 +97,42 @@ class _Errors(Guard):
         )
 
 
+class _StreamErrors(_Errors):
+    """``_Errors`` for a response stream, which shutdown may cut (``ErrorsInterceptor.cut``)."""
+
+    __slots__ = ("interceptor", "task")
+
+    def __init__(self, context, interceptor: ErrorsInterceptor) -> None:
+        super().__init__(context)
+        self.interceptor, self.task = interceptor, None
+
+    async def __aenter__(self):
+        self.task = asyncio.current_task()
+        self.interceptor.streams.add(self.task)
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb):
+        self.interceptor.streams.discard(self.task)
+        if isinstance(exc, asyncio.CancelledError) and self.interceptor.cutting:
+            exc = errors.Unavailable(
+                "SERVER_SHUTTING_DOWN",
+                "the server is shutting down; retry the call",
+                retry_after_seconds=1.0,
+            )
+        return await super().__aexit__(type(exc), exc, tb)
+
+
 class ErrorsInterceptor(Interceptor):
+    def __init__(self) -> None:
+        self.streams: set[asyncio.Task] = set()  # response streams in flight
+        self.cutting = False
+
     def around(self, spec, request, context) -> Guard:
-        return _Errors(context)
+        return _StreamErrors(context, self) if spec.server_streaming else _Errors(context)
+
+    def cut(self) -> int:
+        """End every response stream in flight with SERVER_SHUTTING_DOWN; how many."""
+        self.cutting = True
+        for task in self.streams:
+            task.cancel()
+        return len(self.streams)
