@@ -21,6 +21,7 @@ from privexbot.kernel.errors import Unauthenticated
 from privexbot.kernel.principal import ANONYMOUS, Principal
 from privexbot.store.ephemeral import EphemeralStore
 from privexbot.store.models import Session
+from privexbot.store.stamps import Stamps
 
 _CACHE_SIZE = 10_000
 EPOCH_KEY = "revoked-sessions:epoch"
@@ -91,20 +92,23 @@ class AccessTokens:
         )
         return principal, float(claims["exp"])
 
-    async def authenticate(self, token: str) -> Principal:
+    async def authenticate(self, token: str, organization_id: str = "") -> tuple[Principal, tuple]:
+        """The token's principal, and its version stamps for ``organization_id`` (read in
+        the same round trip as the revocation list, for authorization to use)."""
         cached = self._verified.get(token)
         if cached is None or cached[1] <= time.time():
             cached = self._verify(token)
             self._verified.put(token, cached)
         principal = cached[0]
         key = revoked_session_key(principal.session_id)
-        revoked, epoch = await self._store.get_many([key, EPOCH_KEY])
+        stamp_keys = Stamps.keys(principal.id, (organization_id,)) if organization_id else []
+        revoked, epoch, *stamps = await self._store.get_many([key, EPOCH_KEY, *stamp_keys])
         if epoch is None:  # the store lost the list (or never had it)
             await self._refills.run(EPOCH_KEY, self._refill)
             revoked = await self._store.get(key)
         if revoked is not None:
             raise Unauthenticated("SESSION_REVOKED", "this session was signed out; sign in again")
-        return principal
+        return principal, tuple(stamps)
 
     async def revoke_sessions(self, session_ids: list[str]) -> None:
         """Refuse access tokens of these sessions from now on (until they would expire anyway).
@@ -132,7 +136,11 @@ class Authenticator:
     def __init__(self, tokens: AccessTokens, api_keys, publishable_keys) -> None:
         self._tokens, self._api_keys, self._publishable_keys = tokens, api_keys, publishable_keys
 
-    async def authenticate(self, metadata: dict[str, str]) -> Principal:
+    async def authenticate(
+        self, metadata: dict[str, str], organization_id: str = ""
+    ) -> tuple[Principal, tuple]:
+        """The caller, and (for a user, when ``organization_id`` is given) the version stamps
+        authorization needs, read with the credentials' revocation check."""
         authorization = metadata.get("authorization")
         if authorization:
             scheme, _, token = authorization.partition(" ")
@@ -140,11 +148,11 @@ class Authenticator:
                 raise Unauthenticated(
                     "CREDENTIALS_MALFORMED", "authorization must be 'Bearer <access token>'"
                 )
-            return await self._tokens.authenticate(token.strip())
+            return await self._tokens.authenticate(token.strip(), organization_id)
         api_key = metadata.get("x-api-key")
         if api_key:
-            return await self._api_keys.authenticate(api_key)
+            return await self._api_keys.authenticate(api_key), ()
         publishable_key = metadata.get("x-publishable-key")
         if publishable_key:
-            return await self._publishable_keys.authenticate(publishable_key)
-        return ANONYMOUS
+            return await self._publishable_keys.authenticate(publishable_key), ()
+        return ANONYMOUS, ()

@@ -8,24 +8,38 @@ by a request field; a publishable key may call only RPCs declaring ``publishable
 
 from __future__ import annotations
 
-from privexbot.interceptors.base import Guard, Interceptor, request_message
+from privexbot.interceptors.base import FirstMessage, Guard, Interceptor, request_message
 from privexbot.kernel import contract
 from privexbot.kernel.calls import current
-from privexbot.kernel.errors import NotFound, PermissionDenied, Unauthenticated
+from privexbot.kernel.errors import DomainError, NotFound, PermissionDenied, Unauthenticated
 
 
 class _Authenticate(Guard):
-    __slots__ = ("authenticator", "public")
+    __slots__ = ("authenticator", "spec", "request")
 
-    def __init__(self, authenticator, public: bool) -> None:
-        self.authenticator, self.public = authenticator, public
+    def __init__(self, authenticator, spec: contract.MethodSpec, request) -> None:
+        self.authenticator, self.spec, self.request = authenticator, spec, request
+
+    def _organization(self) -> str:
+        """The organization the request names, when that is plain now (a unary request
+        with a well-formed scope): its stamps are read with the credentials, one round
+        trip for both. Anything else is left to authorization."""
+        if not self.spec.access.permission or isinstance(self.request, FirstMessage):
+            return ""
+        try:
+            name = contract.field_value(self.request, self.spec.access.scope_field)
+            return self.spec.scope_of(name).organization_id
+        except DomainError:
+            return ""
 
     async def __aenter__(self):
-        if self.public:
+        if self.spec.access.public:
             return self  # sign-in RPCs ignore credentials rather than fail on stale ones
         call = current()
         call.authz = "unauthenticated"
-        call.principal = await self.authenticator.authenticate(call.metadata)
+        call.principal, call.stamps = await self.authenticator.authenticate(
+            call.metadata, self._organization()
+        )
         if not call.principal.authenticated:
             raise Unauthenticated(
                 "CREDENTIALS_MISSING",
@@ -39,7 +53,7 @@ class AuthenticationInterceptor(Interceptor):
         self._authenticator = authenticator
 
     def around(self, spec, request, context) -> Guard:
-        return _Authenticate(self._authenticator, spec.access.public)
+        return _Authenticate(self._authenticator, spec, request)
 
 
 class _Authorize(Guard):
@@ -70,7 +84,9 @@ class _Authorize(Guard):
             name = contract.field_value(message, access.scope_field)
             call.scope = self.spec.scope_of(name)
             try:
-                call.grant = await self.resolver.resolve(call.principal, call.scope, name)
+                call.grant = await self.resolver.resolve(
+                    call.principal, call.scope, name, call.stamps
+                )
             except NotFound:
                 call.authz = "hidden"
                 raise

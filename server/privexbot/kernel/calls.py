@@ -30,6 +30,8 @@ class Call:
     # The authorization decision: public, allowed, denied, hidden (NOT_FOUND: outside the
     # caller's tenant) or unauthenticated. Logged with the call.
     authz: str = ""
+    # Version stamps (user's, scope organization's) read with the credentials, or ().
+    stamps: tuple = ()
     # The status code the call ended with, as the errors interceptor decided it.
     code: str = "OK"
 

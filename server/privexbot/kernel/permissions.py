@@ -65,6 +65,9 @@ class Grant:
     permissions: frozenset[str]
     organization_role: str = ""
     workspace_role: str = ""
+    # The version stamps (user's, organization's) the roles were read under: a view of the
+    # organization cached under the same organization stamp is current (store/stamps.py).
+    stamps: tuple[str, ...] = ()
 
 
 NO_GRANT = Grant(frozenset())

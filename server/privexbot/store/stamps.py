@@ -33,20 +33,24 @@ class Stamps:
         await self._touch("org", org_ids)
 
     @staticmethod
-    def _keys(user_id: str, org_ids: tuple[str, ...]) -> list[str]:
+    def keys(user_id: str, org_ids: tuple[str, ...]) -> list[str]:
+        """Where ``read`` finds the stamps (for a caller reading them with other keys)."""
         return [f"stamp:user:{user_id}", *(f"stamp:org:{o}" for o in org_ids)]
 
     async def read(self, user_id: str, org_ids: tuple[str, ...]) -> tuple[str | None, ...]:
-        return tuple(await self._store.get_many(self._keys(user_id, org_ids)))
+        return tuple(await self._store.get_many(self.keys(user_id, org_ids)))
 
-    async def ensure(self, user_id: str, org_ids: tuple[str, ...]) -> tuple[str, ...]:
-        """``read``, with any missing stamp first made (a fresh random value), so a view is
-        never cached under "no stamp": once the store loses a stamp (a restart, eviction),
-        views built before would otherwise match it again."""
-        stamps = await self.read(user_id, org_ids)
+    async def ensure(
+        self, user_id: str, org_ids: tuple[str, ...], read: tuple[str | None, ...] = ()
+    ) -> tuple[str, ...]:
+        """``read`` (unless the stamps were ``read`` already), with any missing stamp first
+        made (a fresh random value), so a view is never cached under "no stamp": once the
+        store loses a stamp (a restart, eviction), views built before would otherwise match
+        it again."""
+        stamps = read or await self.read(user_id, org_ids)
         if None not in stamps:
             return stamps
-        for key, stamp in zip(self._keys(user_id, org_ids), stamps, strict=True):
+        for key, stamp in zip(self.keys(user_id, org_ids), stamps, strict=True):
             if stamp is None:
                 await self._store.set(key, secrets.token_hex(8), STAMP_TTL_SECONDS, only_new=True)
         return await self.read(user_id, org_ids)

@@ -34,8 +34,11 @@ class AccessResolver:
         self._roles = Recent(ROLES_CACHE_SIZE, ROLES_CACHE_SECONDS)
         self._loads = SingleFlight()  # callers who miss one entry together query once
 
-    async def resolve(self, principal: Principal, scope: Scope, name: str) -> Grant:
-        """What ``principal`` holds in ``scope``; NOT_FOUND when outside it."""
+    async def resolve(
+        self, principal: Principal, scope: Scope, name: str, stamps: tuple = ()
+    ) -> Grant:
+        """What ``principal`` holds in ``scope``; NOT_FOUND when outside it. ``stamps``:
+        the user's and the scope organization's, if already read."""
         if principal.is_publishable_key:  # its own chatbot and what lies under it, nothing else
             bot = principal.resource_name
             if name != bot and not name.startswith(bot + "/"):
@@ -53,7 +56,7 @@ class AccessResolver:
                     "an API key acts in its own workspace only, not on its organization",
                 )
             return Grant(principal.permissions & WORKSPACE_PERMISSIONS)
-        row = await self._member_roles(principal.id, scope)
+        stamps, row = await self._member_roles(principal.id, scope, stamps)
         if row is None:
             raise not_found(name)
         org_role, workspace_role = row
@@ -61,18 +64,21 @@ class AccessResolver:
             workspace_role = "admin" if scope.workspace_id else None
         elif scope.workspace_id and workspace_role is None:
             raise not_found(name)
-        return Grant(granted(org_role, workspace_role), org_role, workspace_role or "")
+        return Grant(granted(org_role, workspace_role), org_role, workspace_role or "", stamps)
 
-    async def _member_roles(self, user_id: str, scope: Scope) -> tuple | None:
-        """The user's (organization role, workspace role), None when not a member. Stamps are
-        read before the database: rows read after a change under stamps from before it are
-        cached under stamps that no longer match."""
+    async def _member_roles(
+        self, user_id: str, scope: Scope, read: tuple = ()
+    ) -> tuple[tuple, tuple | None]:
+        """The stamps read and the user's (organization role, workspace role), None when not
+        a member. Stamps are read before the database: rows read after a change under stamps
+        from before it are cached under stamps that no longer match."""
         key = (user_id, scope.organization_id, scope.workspace_id)
-        stamps = await self._stamps.ensure(user_id, (scope.organization_id,))
+        stamps = await self._stamps.ensure(user_id, (scope.organization_id,), read)
         cached = self._roles.get(key)
         if cached is not None and cached[0] == stamps:
-            return cached[1]
-        return await self._loads.run((key, stamps), lambda: self._reload(key, stamps, scope))
+            return stamps, cached[1]
+        row = await self._loads.run((key, stamps), lambda: self._reload(key, stamps, scope))
+        return stamps, row
 
     async def _reload(self, key: tuple, stamps: tuple, scope: Scope) -> tuple | None:
         row = await self._query(key[0], scope)

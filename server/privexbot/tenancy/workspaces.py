@@ -4,12 +4,14 @@ organization (whatever its case), read, listed as the caller may see them, updat
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
 from privexbot.kernel import resources, standard
+from privexbot.kernel.caches import Recent
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import AlreadyExists, FailedPrecondition
 from privexbot.kernel.resources import Scope
@@ -20,6 +22,9 @@ from privexbot.tenancy.organizations import get_row as get_organization
 from privexbot.tenancy.organizations import organization_role
 
 UPDATABLE = {"display_name", "description"}
+VIEWS_CACHE_SIZE = 10_000
+# The organization's stamp decides validity; the age limit bounds a lost stamp update.
+VIEWS_CACHE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class Workspaces:
         """``vectors_owed``: called after a delete that owes Milvus vector deletions."""
         self._sessions, self._store, self._stamps = sessions, store, stamps
         self._vectors_owed = vectors_owed
+        # (organization, workspace) -> (organization stamp, view without the caller's role)
+        self._views = Recent(VIEWS_CACHE_SIZE, VIEWS_CACHE_SECONDS)
 
     async def create(
         self, scope: Scope, display_name: str, description: str, request_id: str
@@ -114,8 +121,19 @@ class Workspaces:
         return _view(ws, _creator_role())
 
     async def get(self, scope: Scope) -> WorkspaceView:
-        async with self._sessions() as session:
-            return _view(await get_row(session, scope), current().grant.workspace_role)
+        """Served from memory while the organization's stamp is the one authorization just
+        read (every workspace write replaces it): no database round trip on a hot read."""
+        grant = current().grant
+        key = (scope.organization_id, scope.workspace_id)
+        cached = self._views.get(key)
+        if grant.stamps and cached is not None and cached[0] == grant.stamps[-1]:
+            view = cached[1]
+        else:
+            async with self._sessions() as session:
+                view = _view(await get_row(session, scope), "")
+            if grant.stamps:
+                self._views.put(key, (grant.stamps[-1], view))
+        return dataclasses.replace(view, role=grant.workspace_role)
 
     async def list(self, scope: Scope, size: int, token: str) -> tuple[list[WorkspaceView], str]:
         """Owners and admins see every workspace; members see the ones they belong to."""
