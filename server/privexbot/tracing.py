@@ -33,25 +33,30 @@ _propagator = TraceContextTextMapPropagator()
 SQL_TEXT_MAX = 2000  # characters of a statement kept on its span
 
 
+def exporter_names(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The exporters the OTEL_* settings name (none: tracing is off); ValueError for one
+    that is not ``otlp`` or ``console``."""
+    names = [n.strip() for n in environ.get("OTEL_TRACES_EXPORTER", "").split(",") if n.strip()]
+    if environ.get("OTEL_SDK_DISABLED", "").lower() == "true" or names == ["none"]:
+        return []
+    for name in names:
+        if name not in ("otlp", "console"):
+            raise ValueError(f"OTEL_TRACES_EXPORTER: {name!r} is not otlp, console or none")
+    return names
+
+
 def configure(environ: Mapping[str, str] = os.environ) -> bool:
     """Start tracing as the OTEL_* settings say (once per process, after any fork); whether
     it is on."""
-    names = [n.strip() for n in environ.get("OTEL_TRACES_EXPORTER", "").split(",") if n.strip()]
-    if environ.get("OTEL_SDK_DISABLED", "").lower() == "true" or names in ([], ["none"]):
+    names = exporter_names(environ)
+    if not names:
         return False
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
-    exporters = []
-    for name in names:
-        if name == "otlp":
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-            exporters.append(OTLPSpanExporter())  # endpoint, headers, timeout: OTEL_EXPORTER_OTLP_*
-        elif name == "console":
-            exporters.append(ConsoleSpanExporter())
-        else:
-            raise ValueError(f"OTEL_TRACES_EXPORTER: {name!r} is not otlp, console or none")
-    start([BatchSpanProcessor(exporter) for exporter in exporters])
+    # The OTLP exporter reads its endpoint, headers and timeout from OTEL_EXPORTER_OTLP_*.
+    exporters = {"otlp": OTLPSpanExporter, "console": ConsoleSpanExporter}
+    start([BatchSpanProcessor(exporters[name]()) for name in names])
     log.info("tracing on: exporting to %s", ", ".join(names))
     return True
 

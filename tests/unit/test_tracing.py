@@ -87,7 +87,7 @@ def test_no_otel_exporter_setting_leaves_tracing_off():
     assert tracing.configure({"OTEL_TRACES_EXPORTER": "otlp", "OTEL_SDK_DISABLED": "true"}) is False
     assert not tracing.on and isinstance(tracing.tracer, trace.NoOpTracer)
     with pytest.raises(ValueError, match="jaeger"):
-        tracing.configure({"OTEL_TRACES_EXPORTER": "jaeger"})
+        tracing.configure({"OTEL_TRACES_EXPORTER": "otlp,jaeger"})
     assert not tracing.on
 
 
