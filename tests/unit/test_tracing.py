@@ -5,6 +5,7 @@ parameters, and log lines written inside it carry its trace and span ids."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -24,7 +25,7 @@ from privexbot.interceptors.errors import ErrorsInterceptor
 from privexbot.interceptors.logging import LoggingInterceptor
 from privexbot.kernel import errors
 from privexbot.store import db
-from privexbot.v1 import auth_pb2, auth_pb2_grpc
+from privexbot.v1 import auth_pb2, auth_pb2_grpc, bot_pb2, bot_pb2_grpc
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
@@ -139,3 +140,37 @@ async def test_on_background_work_is_traced_only_inside_a_recorded_span(exporter
     upsert, job = exporter.get_finished_spans()
     assert (job.name, upsert.name) == ("knowledge.ingest", "milvus upsert")
     assert job.parent is None and upsert.parent.span_id == job.context.span_id
+
+
+class Endless(bot_pb2_grpc.BotServiceServicer):
+    async def Chat(self, request, context):
+        while True:
+            yield bot_pb2.ChatEvent()
+            await asyncio.sleep(0.01)
+
+
+async def test_a_stream_the_caller_cancels_ends_its_span_cancelled(exporter, caplog):
+    tracing.start([SimpleSpanProcessor(exporter)])
+    server = grpc.aio.server()
+    chain = Chain([LoggingInterceptor(), ErrorsInterceptor()], lambda parse: parse)
+    add_service(server, "bot", Endless(), chain)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    client = Client(f"127.0.0.1:{port}")
+    try:
+        with caplog.at_level(logging.ERROR):
+            call = client.bot.Chat(bot_pb2.ChatRequest())
+            async for _ in call:
+                break
+            call.cancel()
+            for _ in range(200):
+                if exporter.get_finished_spans():
+                    break
+                await asyncio.sleep(0.01)
+    finally:
+        await client.close()
+        await server.stop(None)
+    (span,) = exporter.get_finished_spans()
+    assert span.name == "privexbot.v1.BotService/Chat"
+    assert span.attributes["rpc.grpc.status_code"] == grpc.StatusCode.CANCELLED.value[0]
+    assert "detach" not in caplog.text  # the span's context left as it came, in its own task
