@@ -20,12 +20,13 @@ from typing import Any
 
 import anyio
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import __version__
+from . import __version__, tracing
 from .attestation import NOT_ATTESTED_REASON, AttestationRelay
 from .config import CHAT_MODEL_ID, EMBEDDING_MODEL_ID, Settings
 from .models import (
@@ -605,7 +606,7 @@ def create_app(settings: Settings, *, load_models: bool = True) -> ASGIApp:
 
             async def stream() -> AsyncIterator[bytes]:
                 yield chunk({"role": "assistant", "content": ""})
-                async with aclosing(gen.events()) as events:
+                async with aclosing(tracing.generation_events(gen.events(), max_tokens)) as events:
                     async for event in events:
                         if isinstance(event, Delta):
                             yield chunk({"content": event.text})
@@ -620,7 +621,7 @@ def create_app(settings: Settings, *, load_models: bool = True) -> ASGIApp:
 
         async def collect() -> tuple[str, Any]:
             parts: list[str] = []
-            async with aclosing(gen.events()) as events:
+            async with aclosing(tracing.generation_events(gen.events(), max_tokens)) as events:
                 async for event in events:
                     if isinstance(event, Delta):
                         parts.append(event.text)
@@ -720,6 +721,7 @@ def create_app(settings: Settings, *, load_models: bool = True) -> ASGIApp:
     ]
     app = Starlette(
         routes=routes,
+        middleware=[Middleware(tracing.TraceRequests)] if tracing.on else [],
         lifespan=lifespan,
         exception_handlers={404: not_found, 405: method_not_allowed, 500: server_error},
     )

@@ -93,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
+    from . import tracing
     from .app import create_app
+
+    tracing.configure()
 
     app = create_app(settings)
     state = app.app.state.enclave

@@ -19,7 +19,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
-from privexbot import metrics
+from privexbot import metrics, tracing
 from privexbot.api.registry import add_service, complete
 from privexbot.config import Settings
 from privexbot.interceptors.auth import AuthenticationInterceptor, AuthorizationInterceptor
@@ -217,12 +217,16 @@ def _worker(settings: Settings, index: int = 0) -> None:
     from privexbot.logs import configure
 
     configure(settings.log_level)
+    tracing.configure()  # here, after the fork: the exporter's thread is this worker's own
     if settings.metrics_address and index:
         settings = dataclasses.replace(
             settings, metrics_address=metrics.worker_address(settings.metrics_address, index)
         )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(settings, reuse_port=True))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(settings, reuse_port=True))
+    finally:
+        tracing.stop()  # export what is pending: a forked worker runs no atexit handlers
 
 
 def run(settings: Settings) -> None:

@@ -9,7 +9,7 @@ from privexbot.__about__ import __version__
 
 
 def _serve(args) -> int:
-    from privexbot import config
+    from privexbot import config, tracing
     from privexbot.logs import configure
 
     overrides = {"workers": args.workers} if args.workers else {}
@@ -17,7 +17,8 @@ def _serve(args) -> int:
         overrides["grpc_address"] = args.address
     try:
         settings = config.load(**overrides)
-    except config.ConfigError as exc:
+        tracing.exporter_names()  # started in each server process; checked here, once
+    except ValueError as exc:  # a ConfigError, or an OTEL_TRACES_EXPORTER we do not have
         print(f"privexbot: refusing to start: {exc}", file=sys.stderr)
         return 2
     configure(settings.log_level)

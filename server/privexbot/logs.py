@@ -1,7 +1,8 @@
 """Structured logging: one JSON object per line on stderr.
 
 Every logger's records go through ``JsonFormatter``; the per-RPC line (``rpc_log``) is
-written straight to the same stream, without a LogRecord (see ``RpcLog``).
+written straight to the same stream, without a LogRecord (see ``RpcLog``). While a span
+is active (tracing on) a line also carries its ``trace_id`` and ``span_id``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 import sys
 import time
 from typing import TextIO
+
+from privexbot import tracing
 
 RPC_LOGGER = "privexbot.rpc"
 
@@ -33,11 +36,14 @@ def _timestamp(created: float) -> str:
 
 
 def _head(created: float, level: str, logger: str, message: str) -> str:
-    """The fields every line starts with, up to ``message``, the object left open."""
-    return (
+    """The fields every line starts with, up to ``message`` (and the active span's ids), the
+    object left open."""
+    line = (
         f'{{"time":"{_timestamp(created)}","level":"{level}",'
         f'"logger":{_quote(logger)},"message":{_quote(message)}'
     )
+    span = tracing.ids()
+    return line if span is None else f'{line},"trace_id":"{span[0]}","span_id":"{span[1]}"'
 
 
 class JsonFormatter(logging.Formatter):

@@ -13,6 +13,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from helpers import free_port
+from otlp_sink import Collector
 from stacks import REDIS_URL, drop_postgres_database, fresh_postgres_database
 
 from privexbot.__about__ import __version__
@@ -97,6 +98,57 @@ async def test_several_workers_refuse_embedded_state(tmp_path):
     )
     assert code == 2
     assert "refusing to start" in out and "REDIS_URL" in out and "milvus-lite" in out
+
+
+async def test_an_unknown_trace_exporter_is_refused(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "OTEL_TRACES_EXPORTER": "zipkin"}
+    code, out = await run("serve", env=env)
+    assert code == 2 and "refusing to start" in out and "'zipkin'" in out
+
+
+async def test_served_with_otlp_set_the_server_exports_its_spans(tmp_path):
+    """The OTEL_* settings alone: the served process continues a caller's trace, its log
+    line names it, and the span reaches the collector by the time the process has exited."""
+    collector = Collector()
+    port = free_port()
+    trace_id, parent = "1f0a1b2c3d4e5f60718293a4b5c6d7e8", "a1b2c3d4e5f60718"
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/o.db",
+        "GRPC_ADDRESS": f"127.0.0.1:{port}",
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
+        "OTEL_SERVICE_NAME": "privexbot-cli-test",
+    }
+    process = await asyncio.create_subprocess_exec(
+        *CLI,
+        "serve",
+        "--migrate",
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        await wait_serving(f"127.0.0.1:{port}")
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            me = channel.unary_unary("/privexbot.v1.AuthService/GetCurrentUser")
+            with pytest.raises(grpc.aio.AioRpcError):
+                metadata = (("traceparent", f"00-{trace_id}-{parent}-01"), ("x-request-id", "otlp"))
+                await me(b"", metadata=metadata)
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(20):
+            out, _ = await process.communicate()
+    finally:
+        collector.server.shutdown()
+    assert process.returncode == 0, out.decode()[-2000:]
+    (span,) = [s for s in collector.spans if s["trace_id"] == trace_id]
+    assert (span["service"], span["name"], span["parent"]) == (
+        "privexbot-cli-test",
+        "privexbot.v1.AuthService/GetCurrentUser",
+        parent,
+    )
+    lines = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    (rpc,) = [line for line in lines if line.get("request_id") == "otlp"]
+    assert (rpc["trace_id"], rpc["span_id"]) == (trace_id, span["span_id"])
 
 
 def _children(pid: int) -> list[int]:

@@ -16,6 +16,7 @@ import contextlib
 import signal
 import sys
 
+from privexbot import tracing
 from privexbot.config import Settings
 
 # After the server has drained, how long Envoy may take to deliver its last replies.
@@ -159,7 +160,10 @@ def run_stack(settings: Settings, *, with_envoy: bool, with_enclave: bool) -> in
     """Run the gRPC server (and Envoy, the enclave, if asked) until SIGTERM/SIGINT."""
     if settings.workers > 1:
         _say("--with-envoy/--with-enclave run one server process; ignoring WORKERS")
+    tracing.configure()  # the enclave child reads the same OTEL_* settings
     try:
         return asyncio.run(_run(settings, with_envoy, with_enclave))
     except KeyboardInterrupt:  # a second Ctrl-C while draining
         return 130
+    finally:
+        tracing.stop()

@@ -21,8 +21,9 @@ import openai
 # The SDK imports these on first use: ~0.8 s inside a process's first chat. Now at start-up.
 import openai.resources.chat  # noqa: F401
 import openai.resources.embeddings  # noqa: F401
+from opentelemetry.trace import StatusCode
 
-from privexbot import metrics
+from privexbot import metrics, tracing
 from privexbot.inference.attestation import Verdict
 from privexbot.inference.attestor import Attestor
 from privexbot.kernel.errors import (
@@ -214,6 +215,21 @@ async def _pump(open_stream, chunks: asyncio.Queue) -> None:
         await response.aclose()
 
 
+def _span_attributes(operation: str, model: str) -> dict:
+    return {"gen_ai.operation.name": operation, "gen_ai.request.model": model}
+
+
+def _end_span(span, finish: str, usage: Usage | None) -> None:
+    """The completion's span ended with its finish reason and token counts (never text)."""
+    span.set_attribute("gen_ai.response.finish_reasons", (finish,))
+    if usage is not None:
+        span.set_attribute("gen_ai.usage.input_tokens", usage.prompt_tokens)
+        span.set_attribute("gen_ai.usage.output_tokens", usage.completion_tokens)
+    if finish == "error":
+        span.set_status(StatusCode.ERROR, "the completion failed")
+    span.end()
+
+
 # (scope, model, prompt tokens, completion tokens) -> recorded (tenancy's usage).
 # (scope, model, prompt tokens, completion tokens, source: the resource spending them)
 RecordUsage = Callable[[Scope, str, int, int, str], Awaitable[None]]
@@ -238,6 +254,8 @@ class InferenceGateway:
                 max_retries=0,  # we retry ourselves, and only before the first token
                 http_client=httpx.AsyncClient(
                     verify=verify,
+                    # Each request continues the current trace (the enclave extracts it).
+                    event_hooks={"request": [tracing.inject_into_request]} if tracing.on else None,
                     timeout=httpx.Timeout(
                         self._settings.inference_first_token_timeout_seconds, connect=5.0
                     ),
@@ -284,7 +302,8 @@ class InferenceGateway:
         # the pool): the enclave sees no disconnect and generates on. A deadline cancels this
         # handler twice (grpc, and the limits interceptor's timer at the same instant).
         chunks: asyncio.Queue = asyncio.Queue(maxsize=8)
-        pump = asyncio.create_task(_pump(lambda: self._opened(client, request), chunks))
+        span = tracing.begin(f"chat {model}", _span_attributes("chat", model))
+        pump = tracing.spawn(_pump(lambda: self._opened(client, request), chunks), span)
         usage, finish = None, "error"
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -335,6 +354,8 @@ class InferenceGateway:
             # it waits for: a second cancel of this handler cannot interrupt the pump's close.
             pump.cancel()
             await asyncio.wait([pump])
+            if span is not None:
+                _end_span(span, finish, usage)
         if usage is not None:
             yield usage
         yield Finish(finish, model)
@@ -373,9 +394,9 @@ class InferenceGateway:
     async def embed(self, texts: list[str]) -> list[list[float]]:
         """Embeddings of ``texts`` from the (attested) inference endpoint, in order."""
         _, client = await self._ready()
-        reply = await self._retrying(
-            lambda: client.embeddings.create(model=self._settings.embedding_model, input=texts)
-        )
+        model = self._settings.embedding_model
+        with tracing.child(f"embeddings {model}", _span_attributes("embeddings", model)):
+            reply = await self._retrying(lambda: client.embeddings.create(model=model, input=texts))
         return [item.embedding for item in sorted(reply.data, key=lambda d: d.index)]
 
     async def close(self) -> None:

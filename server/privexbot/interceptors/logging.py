@@ -1,5 +1,8 @@
-"""Request ids, one structured log line per RPC (``logs.rpc_log``) and the RPC metrics
-(``metrics``). Never logs metadata values or bodies."""
+"""Request ids, one structured log line per RPC (``logs.rpc_log``), the RPC metrics
+(``metrics``) and, when tracing is on, the RPC's span (``tracing``): a child of the trace
+context the caller sent (``traceparent`` metadata; Envoy passes the HTTP header on), current
+for every inner interceptor and the handler, ended with the final code. Never logs or traces
+metadata values or bodies."""
 
 from __future__ import annotations
 
@@ -8,7 +11,11 @@ import ipaddress
 import re
 import time
 
-from privexbot import metrics
+import grpc
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+
+from privexbot import metrics, tracing
 from privexbot.interceptors.base import Guard, Interceptor
 from privexbot.kernel.calls import Call, begin, end
 from privexbot.kernel.ids import new_id
@@ -41,10 +48,11 @@ class ClientAddresses:
 
 
 class _Logged(Guard):
-    __slots__ = ("spec", "context", "client_ip", "call", "token", "started")
+    __slots__ = ("spec", "context", "client_ip", "call", "token", "started", "span", "attached")
 
     def __init__(self, spec, context, client_ip: ClientAddresses) -> None:
         self.spec, self.context, self.client_ip = spec, context, client_ip
+        self.span = None
 
     async def __aenter__(self):
         self.started = time.perf_counter()
@@ -59,6 +67,19 @@ class _Logged(Guard):
             metadata=metadata,
         )
         self.token = begin(self.call)
+        if tracing.on:
+            self.span = tracing.tracer.start_span(
+                self.spec.path[1:],
+                context=tracing.extract(metadata),
+                kind=trace.SpanKind.SERVER,
+                attributes={
+                    "rpc.system": "grpc",
+                    "rpc.service": self.spec.service,
+                    "rpc.method": self.spec.name,
+                    "privexbot.request_id": request_id,
+                },
+            )
+            self.attached = otel_context.attach(trace.set_span_in_context(self.span))
         if self.spec.server_streaming:
             metrics.STREAMS.labels(self.spec.path).inc()
         return self
@@ -90,8 +111,31 @@ class _Logged(Guard):
                     "client_ip": call.client_ip,
                 }
             )
+        if self.span is not None:
+            _end_span(self.span, self.attached, call)
         end(self.token)
         return False
+
+
+# grpc's server errors (OpenTelemetry's gRPC conventions); other codes are the caller's.
+_SERVER_ERRORS = frozenset(
+    {"UNKNOWN", "DEADLINE_EXCEEDED", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS"}
+)
+
+
+def _end_span(span, attached, call) -> None:
+    """The RPC's span ended with its code and tenant ids (ids only: never content)."""
+    span.set_attribute("rpc.grpc.status_code", grpc.StatusCode[call.code].value[0])
+    if call.scope is not None:
+        span.set_attribute("privexbot.organization_id", call.scope.organization_id)
+        if call.scope.workspace_id:
+            span.set_attribute("privexbot.workspace_id", call.scope.workspace_id)
+    if call.authz:
+        span.set_attribute("privexbot.authz", call.authz)
+    if call.code in _SERVER_ERRORS:
+        span.set_status(trace.StatusCode.ERROR, call.code)
+    span.end()
+    otel_context.detach(attached)
 
 
 class LoggingInterceptor(Interceptor):

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 
+from privexbot import tracing
 from privexbot.kernel.errors import DomainError, InvalidArgument, Unavailable
 from privexbot.knowledge import chunking, parsing
 from privexbot.knowledge.vectors import ChunkVector, VectorStore
@@ -142,7 +143,8 @@ class Ingestion:
 
     async def _ingest(self, document_id: str) -> None:
         try:
-            await self._ingest_once(document_id)
+            with tracing.root("knowledge.ingest", {"privexbot.document_id": document_id}):
+                await self._ingest_once(document_id)
         except Cancelled:
             log.info("ingestion of %s stopped: cancelled or deleted", document_id)
         except InvalidArgument as exc:  # the document itself is bad: retrying cannot help

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from privexbot import metrics
+from privexbot import metrics, tracing
 from privexbot.kernel.errors import DomainError, FailedPrecondition, InvalidArgument, Unavailable
 from privexbot.knowledge import collection
 from privexbot.knowledge.collection import (
@@ -355,10 +355,18 @@ class VectorStore(Searches, LegacyChunks):
             )
         client = self._client
         try:
-            if self._lock is None:
-                return await asyncio.to_thread(fn, client)
-            async with self._lock:
-                return await asyncio.to_thread(fn, client)
+            with tracing.child(
+                f"milvus {what}",
+                {
+                    "db.system.name": "milvus",
+                    "db.operation.name": what,
+                    "db.collection.name": self.collection,
+                },
+            ):
+                if self._lock is None:
+                    return await asyncio.to_thread(fn, client)
+                async with self._lock:
+                    return await asyncio.to_thread(fn, client)
         except DomainError:
             raise
         except Exception as exc:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from privexbot import tracing
 from privexbot.kernel.errors import Unavailable
 
 # What a client told the database is unreachable waits before retrying (RetryInfo).
@@ -32,8 +33,14 @@ def async_url(url: str) -> str:
 
 def create_engine(url: str) -> AsyncEngine:
     """``hide_parameters``: a database error's text (logged) never carries the statement's
-    parameters, which are user input."""
-    url = async_url(url)
+    parameters, which are user input. With tracing on, statements run in a span get one."""
+    engine = _engine(async_url(url))
+    if tracing.on:
+        tracing.trace_sql(engine.sync_engine, engine.dialect.name)
+    return engine
+
+
+def _engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
