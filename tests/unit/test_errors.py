@@ -111,3 +111,24 @@ async def test_database_errors_never_carry_the_statements_parameters(tmp_path):
         assert "secret-value-42" not in str(info.value)
     finally:
         await engine.dispose()
+
+
+async def test_hundreds_of_violations_still_fit_in_the_trailers(served):
+    """Found by the fuzz suite: 200 bad items made a status over gRPC's 16 KiB metadata
+    limit, and the client saw RESOURCE_EXHAUSTED instead of the field violations."""
+    servicer, client = served
+    found = [
+        errors.FieldViolation(f"messages[{i}].content\u202e\u00e9", "is required")
+        for i in range(400)
+    ]
+    servicer.error = errors.InvalidArgument(
+        "INVALID_ARGUMENT", "; ".join(f"{v.field} {v.description}" for v in found), violations=found
+    )
+    error = await call(client)
+    details = error_details(error)
+    assert details.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert len(details.field_violations) == 20
+    assert "messages[0].content\u202e\u00e9" in details.field_violations
+    assert details.metadata == {"violation_count": "400"}
+    assert len(details.message.encode()) <= 512 and details.message.endswith("…")
+    assert sum(len(k) + len(v) for k, v in error.trailing_metadata()) < 8192

@@ -28,23 +28,39 @@ from privexbot.kernel.calls import current
 from privexbot.store import db
 
 log = logging.getLogger("privexbot.kernel.errors")
+# A status travels in trailers, which gRPC clients refuse beyond 16 KiB (and may refuse
+# beyond 8 KiB): a request with hundreds of bad items answers with the first violations
+# (ErrorInfo metadata ``violation_count`` says how many there were) and a short message.
+MAX_VIOLATIONS = 20
+MAX_MESSAGE_BYTES = 512
+
+
+def _short(message: str) -> str:
+    raw = message.encode()
+    if len(raw) <= MAX_MESSAGE_BYTES:
+        return message
+    return raw[: MAX_MESSAGE_BYTES - 3].decode(errors="ignore") + "…"
 
 
 def to_status(exc: errors.DomainError) -> status_pb2.Status:
-    status = status_pb2.Status(code=code_pb2.Code.Value(exc.code), message=exc.message)
+    status = status_pb2.Status(code=code_pb2.Code.Value(exc.code), message=_short(exc.message))
+    violations = exc.violations if isinstance(exc, errors.InvalidArgument) else []
+    metadata = dict(exc.metadata)
+    if len(violations) > MAX_VIOLATIONS:
+        metadata["violation_count"] = str(len(violations))
     details = [
         error_details_pb2.ErrorInfo(
-            reason=exc.reason, domain=errors.ERROR_DOMAIN, metadata=exc.metadata
+            reason=exc.reason, domain=errors.ERROR_DOMAIN, metadata=metadata
         )
     ]
-    if isinstance(exc, errors.InvalidArgument) and exc.violations:
+    if violations:
         details.append(
             error_details_pb2.BadRequest(
                 field_violations=[
                     error_details_pb2.BadRequest.FieldViolation(
                         field=v.field, description=v.description
                     )
-                    for v in exc.violations
+                    for v in violations[:MAX_VIOLATIONS]
                 ]
             )
         )
