@@ -59,7 +59,7 @@ async def test_channel_lifecycle_and_credentials_sealed(client, stack, platform_
     assert not channel.HasField("credentials")
     again = await create(client, me.workspace, telegram(bot.name, token), request_id="r-1")
     assert again.name == channel.name  # an idempotent retry
-    (registered,) = platform_apis.telegram(token)  # once, not again for the retry
+    (registered,) = platform_apis.to(token)  # once, not again for the retry
     assert registered.method == "setWebhook"
     assert registered.payload["url"] == "https://bots.example.com" + channel.webhook_path
     secret = registered.payload["secret_token"]
@@ -87,14 +87,14 @@ async def test_channel_lifecycle_and_credentials_sealed(client, stack, platform_
         )
     )
     assert updated.disabled and updated.etag != channel.etag and updated.display_name == "Support"
-    (moved,) = platform_apis.telegram(moved_to)  # the same secret, the new bot
+    (moved,) = platform_apis.to(moved_to)  # the same secret, the new bot
     assert moved.method == "setWebhook" and moved.payload["secret_token"] == secret
     async with raises(grpc.StatusCode.ABORTED):
         await client.bot.DeleteChannel(
             bot_pb2.DeleteChannelRequest(name=channel.name, etag=channel.etag)
         )
     await client.bot.DeleteChannel(bot_pb2.DeleteChannelRequest(name=channel.name))
-    assert [c.method for c in platform_apis.telegram(moved_to)][-1] == "deleteWebhook"
+    assert [c.method for c in platform_apis.to(moved_to)][-1] == "deleteWebhook"
     async with raises(grpc.StatusCode.NOT_FOUND):
         await client.bot.GetChannel(bot_pb2.GetChannelRequest(name=channel.name))
 
@@ -225,12 +225,15 @@ async def test_slack_webhook_signature_window_handshake_and_replay(client, stack
     verify = b'{"type":"url_verification","challenge":"c-123"}'
     answer = await webhook(client, "slack", ch, verify, slack_headers("slack-signing", verify))
     assert json.loads(answer.data) == {"challenge": "c-123"}
-    event = b'{"type":"event_callback","event_id":"Ev1","event":{"type":"message","text":"hi"}}'
+    event = (
+        b'{"type":"event_callback","event_id":"Ev1","event":{"type":"message",'
+        b'"channel_type":"im","channel":"D1","user":"U1","text":"hi"}}'
+    )
     inbound = stack.running.platform.channel_inbound
     headers = dict(slack_headers("slack-signing", event))
     first = await inbound.receive("slack", ch, headers, event, {})
     again = await inbound.receive("slack", ch, headers, event, {})  # Slack's retry
-    assert first.fresh and not again.fresh and first.body == again.body == b"{}"
+    assert len(first.taken) == 1 and not again.taken and first.body == again.body == b"{}"
     for bad in (
         slack_headers("wrong-secret", event),
         slack_headers("slack-signing", event, int(time.time()) - 301),
@@ -252,12 +255,12 @@ async def test_telegram_discord_whatsapp_webhooks(client, stack, platform_apis):
     tg = await connect(
         client, me.workspace, bot.name, bot_pb2.Channel.PLATFORM_TELEGRAM, bot_token=token
     )
-    secret = platform_apis.telegram(token)[0].payload["secret_token"]
+    secret = platform_apis.to(token)[0].payload["secret_token"]
     update = b'{"update_id":7,"message":{"chat":{"id":1},"text":"hi"}}'
     inbound = stack.running.platform.channel_inbound
     good = {"x-telegram-bot-api-secret-token": secret}
-    assert (await inbound.receive("telegram", tg, good, update, {})).fresh
-    assert not (await inbound.receive("telegram", tg, good, update, {})).fresh
+    assert (await inbound.receive("telegram", tg, good, update, {})).taken
+    assert not (await inbound.receive("telegram", tg, good, update, {})).taken
     async with raises(grpc.StatusCode.UNAUTHENTICATED):
         await webhook(client, "telegram", tg, update, (("x-telegram-bot-api-secret-token", "x"),))
 
@@ -277,10 +280,9 @@ async def test_telegram_discord_whatsapp_webhooks(client, stack, platform_apis):
     assert json.loads((await webhook(client, "discord", dc, ping, signed(ping))).data) == {
         "type": 1
     }
-    command = b'{"type":2,"id":"i-1","data":{"name":"ask"}}'
-    assert json.loads((await webhook(client, "discord", dc, command, signed(command))).data) == {
-        "type": 5
-    }
+    command = b'{"type":2,"id":"i-1","data":{"name":"ask"}}'  # no question: a hint at once
+    hint = json.loads((await webhook(client, "discord", dc, command, signed(command))).data)
+    assert hint["type"] == 4 and "/ask" in hint["data"]["content"]
     for bad in (signed(command, int(time.time()) - 400), signed(ping)):
         async with raises(grpc.StatusCode.UNAUTHENTICATED):
             await webhook(client, "discord", dc, command, bad)

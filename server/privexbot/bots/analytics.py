@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, func, select
@@ -30,6 +30,8 @@ class Analytics:
     feedback_down: int
     knowledge_hit_rate: float
     unanswered_questions: list[str]
+    # (channel name, conversations with a message in the range), most first.
+    channel_conversations: tuple[tuple[str, int], ...] = ()
 
 
 def time_range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
@@ -50,7 +52,36 @@ class ChatbotAnalytics:
     async def of(self, scope: Scope, bot_id: str, start: datetime, end: datetime) -> Analytics:
         async with self._sessions() as session:  # NOT_FOUND unless the chatbot is in scope
             await standard.get(session, Chatbot, resources.CHATBOT, scope, bot_id)
-        return await _compute(self._sessions, bot_id, start, end)
+        result = await _compute(self._sessions, bot_id, start, end)
+        return replace(
+            result, channel_conversations=await self._by_channel(scope, bot_id, start, end)
+        )
+
+    async def _by_channel(self, scope: Scope, bot_id: str, start: datetime, end: datetime):
+        """Sessions with a message in the range, counted by the channel they came through."""
+        m, s = ChatMessage, ChatSession
+        conversations = func.count(func.distinct(m.session_id))
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(s.channel_id, conversations)
+                    .select_from(m)
+                    .join(s, s.id == m.session_id)
+                    .where(
+                        m.chatbot_id == bot_id,
+                        m.created_at >= start,
+                        m.created_at < end,
+                        s.channel_id.is_not(None),
+                    )
+                    .group_by(s.channel_id)
+                    .order_by(conversations.desc(), s.channel_id)
+                )
+            ).all()
+        name = resources.CHANNEL.name
+        return tuple(
+            (name(scope.organization_id, scope.workspace_id, channel), count)
+            for channel, count in rows
+        )
 
 
 async def _compute(

@@ -246,6 +246,17 @@ class ChatSessions(Transcripts):
         history = await self._history(session, row.id, window) if window else []
         return Continued(row.id, row.lead, history)
 
+    async def of_channel(self, channel_id: str, visitor: str) -> str:
+        """The name of the session a channel holds with ``visitor`` (its latest), or ''."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(ChatSession)
+                .where(ChatSession.channel_id == channel_id, ChatSession.visitor_id == visitor)
+                .order_by(ChatSession.id.desc())
+                .limit(1)
+            )
+        return from_row(SessionView, row).name if row is not None else ""
+
     async def store_question(
         self,
         bot: ChatbotView,
@@ -265,6 +276,9 @@ class ChatSessions(Transcripts):
                     organization_id=bot.organization_id,
                     workspace_id=bot.workspace_id,
                     visitor_id=visitor,
+                    channel_id=principal.id
+                    if (principal := current().principal).is_channel
+                    else None,
                 )
                 session.add(row)
                 await session.flush()  # the message below refers to it

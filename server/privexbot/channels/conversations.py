@@ -1,0 +1,72 @@
+"""A channel's inbound message answered after its webhook call is acknowledged: one chat
+turn of the channel's chatbot through the normal chat path (``Chat.chat``: memory window,
+grounding, quota, rate limits per channel and per platform user), in the session the
+channel keeps with that conversation, as a ``channel`` principal speaking for the
+platform's user; the reply composed for the platform (``compose``) and sent through its
+send API (``Outbound``). A refused turn (quota, rate limit, an unpublished chatbot) is
+answered with a short notice so the user is not left waiting."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from privexbot.bots import events
+from privexbot.channels.compose import compose
+from privexbot.channels.messages import Incoming
+from privexbot.channels.outbound import Outbound
+from privexbot.kernel import calls, tasks
+from privexbot.kernel.errors import DomainError, ResourceExhausted
+from privexbot.kernel.ids import new_id
+from privexbot.kernel.principal import Principal
+from privexbot.kernel.resources import Scope
+
+log = logging.getLogger("privexbot.channels")
+BUSY = "Too many messages right now; please try again in a minute."
+UNAVAILABLE = "Sorry, I cannot answer right now."
+CHATFLOW = "This channel's chatflow does not answer on messaging platforms yet."
+
+
+class Conversations:
+    def __init__(self, chat, chat_sessions, outbound: Outbound) -> None:
+        """``chat``: ``Chat``; ``chat_sessions``: ``ChatSessions`` (the channel's session)."""
+        self._chat, self._chat_sessions, self._outbound = chat, chat_sessions, outbound
+
+    def start(self, row, credentials: dict, message: Incoming) -> None:
+        """Answer ``message`` beside the webhook call, which does not wait for it."""
+        tasks.beside(self.answer(row, credentials, message), f"{row.platform} reply")
+
+    async def answer(self, row, credentials: dict, message: Incoming) -> None:
+        scope = Scope(row.organization_id, row.workspace_id)
+        principal = Principal(
+            "channel", row.id, organization_id=row.organization_id, workspace_id=row.workspace_id
+        )
+        call = dataclasses.replace(
+            calls.current(), request_id=new_id(), principal=principal, scope=scope
+        )
+        token = calls.begin(call)
+        try:
+            pieces = await self._turn(row, scope, message)
+        finally:
+            calls.end(token)
+        await self._outbound.send(row.platform, credentials, message.to, pieces)
+
+    async def _turn(self, row, scope: Scope, message: Incoming) -> list[str]:
+        """The reply's messages: the chatbot's answer with its sources, or a notice."""
+        if not row.chatbot_id:
+            return [CHATFLOW]
+        parts, sources = [], {}
+        try:
+            session = await self._chat_sessions.of_channel(row.id, message.visitor)
+            async for event in self._chat.chat(
+                scope, row.chatbot_id, session, message.text, message.visitor, None, ""
+            ):
+                if isinstance(event, events.Delta):
+                    parts.append(event.text)
+                elif isinstance(event, events.Cited):
+                    for cited in event.citations:
+                        sources.setdefault(cited.citation.document_display_name, "")
+        except DomainError as refused:
+            log.info("%s turn refused: %s", row.platform, refused.reason)
+            return [BUSY if isinstance(refused, ResourceExhausted) else UNAVAILABLE]
+        return compose(row.platform, "".join(parts), list(sources.items())) or [UNAVAILABLE]
