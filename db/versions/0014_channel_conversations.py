@@ -1,4 +1,5 @@
-"""channel conversations: chat_sessions.channel_id (the channel a session came through)
+"""channel conversations: chat_sessions.channel_id and chatflow_sessions.channel_id (the
+channel a session came through)
 
 Revision ID: 0014
 Revises: 0011
@@ -15,24 +16,26 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("chat_sessions", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("channel_id", sa.String(length=32), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_chat_sessions_channel_id_channels"),
-            "channels",
-            ["channel_id"],
-            ["id"],
-            ondelete="SET NULL",
-        )
-        batch_op.create_index(
-            "ix_chat_sessions_channel_visitor", ["channel_id", "visitor_id"], unique=False
-        )
+    for table in ("chat_sessions", "chatflow_sessions"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("channel_id", sa.String(length=32), nullable=True))
+            batch_op.create_foreign_key(
+                batch_op.f(f"fk_{table}_channel_id_channels"),
+                "channels",
+                ["channel_id"],
+                ["id"],
+                ondelete="SET NULL",
+            )
+            batch_op.create_index(
+                f"ix_{table}_channel_visitor", ["channel_id", "visitor_id"], unique=False
+            )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("chat_sessions", schema=None) as batch_op:
-        batch_op.drop_index("ix_chat_sessions_channel_visitor")
-        batch_op.drop_constraint(
-            batch_op.f("fk_chat_sessions_channel_id_channels"), type_="foreignkey"
-        )
-        batch_op.drop_column("channel_id")
+    for table in ("chat_sessions", "chatflow_sessions"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(f"ix_{table}_channel_visitor")
+            batch_op.drop_constraint(
+                batch_op.f(f"fk_{table}_channel_id_channels"), type_="foreignkey"
+            )
+            batch_op.drop_column("channel_id")

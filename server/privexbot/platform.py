@@ -278,7 +278,10 @@ class Platform:
             flow_secrets=flow_secrets,
             channels=channels,
             channel_inbound=Inbound(
-                sessions, channels, store, Conversations(chat, chat_sessions, outbound)
+                sessions,
+                channels,
+                store,
+                Conversations(chat, chat_sessions, flow_executor, flow_sessions, outbound),
             ),
             flow_sandbox=flow_sandbox,
             flow_executor=flow_executor,

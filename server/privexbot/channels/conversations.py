@@ -1,8 +1,8 @@
 """A channel's inbound message answered after its webhook call is acknowledged: one chat
 turn of the channel's chatbot through the normal chat path (``Chat.chat``: memory window,
-grounding, quota, rate limits per channel and per platform user), in the session the
-channel keeps with that conversation, as a ``channel`` principal speaking for the
-platform's user; the reply composed for the platform (``compose``) and sent through its
+grounding, quota, rate limits per channel and per platform user) — or one run of its
+chatflow (``Executor.execute``, the same rules) — in the session the channel keeps with
+that conversation, as a ``channel`` principal speaking for the platform's user; the reply composed for the platform (``compose``) and sent through its
 send API (``Outbound``). A refused turn (quota, rate limit, an unpublished chatbot) is
 answered with a short notice so the user is not left waiting."""
 
@@ -15,7 +15,8 @@ from privexbot.bots import events
 from privexbot.channels.compose import compose
 from privexbot.channels.messages import Incoming
 from privexbot.channels.outbound import Outbound
-from privexbot.kernel import calls, tasks
+from privexbot.flows import events as flow_events
+from privexbot.kernel import calls, resources, tasks
 from privexbot.kernel.errors import DomainError, ResourceExhausted
 from privexbot.kernel.ids import new_id
 from privexbot.kernel.principal import Principal
@@ -24,13 +25,14 @@ from privexbot.kernel.resources import Scope
 log = logging.getLogger("privexbot.channels")
 BUSY = "Too many messages right now; please try again in a minute."
 UNAVAILABLE = "Sorry, I cannot answer right now."
-CHATFLOW = "This channel's chatflow does not answer on messaging platforms yet."
 
 
 class Conversations:
-    def __init__(self, chat, chat_sessions, outbound: Outbound) -> None:
-        """``chat``: ``Chat``; ``chat_sessions``: ``ChatSessions`` (the channel's session)."""
+    def __init__(self, chat, chat_sessions, executor, flow_sessions, outbound: Outbound) -> None:
+        """``chat``: ``Chat``; ``executor``: chatflows' ``Executor``; the sessions (chatbots'
+        and chatflows') find the one a channel keeps with a conversation."""
         self._chat, self._chat_sessions, self._outbound = chat, chat_sessions, outbound
+        self._executor, self._flow_sessions = executor, flow_sessions
 
     def start(self, row, credentials: dict, message: Incoming) -> None:
         """Answer ``message`` beside the webhook call, which does not wait for it."""
@@ -51,19 +53,25 @@ class Conversations:
             calls.end(token)
         await self._outbound.send(row.platform, credentials, message.to, pieces)
 
+    def _events(self, row, scope: Scope, session: str, message: Incoming):
+        """The turn's events: the chatbot's chat, or the chatflow's run."""
+        if row.chatbot_id:
+            return self._chat.chat(
+                scope, row.chatbot_id, session, message.text, message.visitor, None, ""
+            )
+        flow = resources.CHATFLOW.name(scope.organization_id, scope.workspace_id, row.chatflow_id)
+        return self._executor.execute(scope, flow, message.text, {}, session, message.visitor, "")
+
     async def _turn(self, row, scope: Scope, message: Incoming) -> list[str]:
-        """The reply's messages: the chatbot's answer with its sources, or a notice."""
-        if not row.chatbot_id:
-            return [CHATFLOW]
+        """The reply's messages: the answer with its sources, or a notice."""
+        sessions = self._chat_sessions if row.chatbot_id else self._flow_sessions
         parts, sources = [], {}
         try:
-            session = await self._chat_sessions.of_channel(row.id, message.visitor)
-            async for event in self._chat.chat(
-                scope, row.chatbot_id, session, message.text, message.visitor, None, ""
-            ):
-                if isinstance(event, events.Delta):
+            session = await sessions.of_channel(row.id, message.visitor)
+            async for event in self._events(row, scope, session, message):
+                if isinstance(event, events.Delta | flow_events.Delta):
                     parts.append(event.text)
-                elif isinstance(event, events.Cited):
+                elif isinstance(event, events.Cited | flow_events.Cited):
                     for cited in event.citations:
                         sources.setdefault(cited.citation.document_display_name, "")
         except DomainError as refused:
