@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, func, select
@@ -31,7 +31,7 @@ class Analytics:
     knowledge_hit_rate: float
     unanswered_questions: list[str]
     # (channel name, conversations with a message in the range), most first.
-    channel_conversations: tuple[tuple[str, int], ...] = ()
+    channel_conversations: tuple[tuple[str, int], ...]
 
 
 def time_range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
@@ -52,40 +52,12 @@ class ChatbotAnalytics:
     async def of(self, scope: Scope, bot_id: str, start: datetime, end: datetime) -> Analytics:
         async with self._sessions() as session:  # NOT_FOUND unless the chatbot is in scope
             await standard.get(session, Chatbot, resources.CHATBOT, scope, bot_id)
-        result = await _compute(self._sessions, bot_id, start, end)
-        return replace(
-            result, channel_conversations=await self._by_channel(scope, bot_id, start, end)
-        )
-
-    async def _by_channel(self, scope: Scope, bot_id: str, start: datetime, end: datetime):
-        """Sessions with a message in the range, counted by the channel they came through."""
-        m, s = ChatMessage, ChatSession
-        conversations = func.count(func.distinct(m.session_id))
-        async with self._sessions() as session:
-            rows = (
-                await session.execute(
-                    select(s.channel_id, conversations)
-                    .select_from(m)
-                    .join(s, s.id == m.session_id)
-                    .where(
-                        m.chatbot_id == bot_id,
-                        m.created_at >= start,
-                        m.created_at < end,
-                        s.channel_id.is_not(None),
-                    )
-                    .group_by(s.channel_id)
-                    .order_by(conversations.desc(), s.channel_id)
-                )
-            ).all()
-        name = resources.CHANNEL.name
-        return tuple(
-            (name(scope.organization_id, scope.workspace_id, channel), count)
-            for channel, count in rows
-        )
+        return await _compute(self._sessions, scope, bot_id, start, end)
 
 
 async def _compute(
     sessions,
+    scope: Scope,
     bot_id: str,
     start: datetime,
     end: datetime,
@@ -128,6 +100,19 @@ async def _compute(
                 )
             ).scalars()
         )
+        by_channel = await session.execute(  # sessions that came through a channel
+            select(conversations.channel_id, func.count(func.distinct(m.session_id)))
+            .select_from(m)
+            .join(conversations, conversations.id == m.session_id)
+            .where(*in_range, conversations.channel_id.is_not(None))
+            .group_by(conversations.channel_id)
+            .order_by(func.count(func.distinct(m.session_id)).desc(), conversations.channel_id)
+        )
+        channel = resources.CHANNEL.name
+        channel_conversations = tuple(
+            (channel(scope.organization_id, scope.workspace_id, channel_id), count)
+            for channel_id, count in by_channel.all()
+        )
     conversations, messages, prompt, completion, up, down, retrieved, hits = totals
     return Analytics(
         start,
@@ -141,6 +126,7 @@ async def _compute(
         down,
         hits / retrieved if retrieved else 0.0,
         unanswered,
+        channel_conversations,
     )
 
 

@@ -8,6 +8,7 @@ answered with a short notice so the user is not left waiting."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 
@@ -33,6 +34,9 @@ class Conversations:
         and chatflows') find the one a channel keeps with a conversation."""
         self._chat, self._chat_sessions, self._outbound = chat, chat_sessions, outbound
         self._executor, self._flow_sessions = executor, flow_sessions
+        # One turn at a time per conversation (in this process): a second message waits
+        # for the first's session and reply, so replies keep the order of the questions.
+        self._turns: dict[str, tuple[asyncio.Lock, int]] = {}
 
     def start(self, row, credentials: dict, message: Incoming) -> None:
         """Answer ``message`` beside the webhook call, which does not wait for it."""
@@ -46,12 +50,19 @@ class Conversations:
         call = dataclasses.replace(
             calls.current(), request_id=new_id(), principal=principal, scope=scope
         )
+        key = f"{row.id}:{message.visitor}"
+        lock, waiting = self._turns.get(key, (asyncio.Lock(), 0))
+        self._turns[key] = (lock, waiting + 1)
         token = calls.begin(call)
         try:
-            pieces = await self._turn(row, scope, message)
+            async with lock:
+                pieces = await self._turn(row, scope, message)
+                await self._outbound.send(row.platform, credentials, message.to, pieces)
         finally:
             calls.end(token)
-        await self._outbound.send(row.platform, credentials, message.to, pieces)
+            lock, waiting = self._turns.pop(key)
+            if waiting > 1:
+                self._turns[key] = (lock, waiting - 1)
 
     def _events(self, row, scope: Scope, session: str, message: Incoming):
         """The turn's events: the chatbot's chat, or the chatflow's run."""

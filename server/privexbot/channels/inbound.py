@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from privexbot.channels import webhooks
 from privexbot.channels.connections import PLATFORMS, Channels
-from privexbot.channels.messages import Incoming, incoming
+from privexbot.channels.messages import incoming
 from privexbot.kernel import resources
 from privexbot.kernel.errors import InvalidArgument, NotFound, Unauthenticated
 from privexbot.store import audit
@@ -27,7 +27,6 @@ ASK_HINT = "Ask me a question: /ask question: ..."
 class Answer:
     content_type: str
     body: bytes
-    taken: tuple[Incoming, ...] = ()  # the messages seen for the first time, being answered
 
 
 def _json(value: dict) -> Answer:
@@ -67,11 +66,10 @@ class Inbound:
         if not isinstance(event, dict):
             raise InvalidArgument.field("body", "must be a JSON object")
         messages = incoming(platform, event)
-        answer = self._answer(platform, event, bool(messages))
-        taken = tuple([m for m in messages if await self._first(row.id, m.event_id)])
-        for message in taken:
-            self._conversations.start(row, credentials, message)
-        return Answer(answer.content_type, answer.body, taken)
+        for message in messages:
+            if await self._first(row.id, message.event_id):
+                self._conversations.start(row, credentials, message)
+        return self._answer(platform, event, bool(messages))
 
     @staticmethod
     def _check(platform: str, credentials: dict, headers: dict, body: bytes) -> None:

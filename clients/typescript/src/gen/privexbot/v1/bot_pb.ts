@@ -856,7 +856,7 @@ export type ChatbotAnalytics = Message<"privexbot.v1.ChatbotAnalytics"> & {
 
   /**
    * Conversations that came through a channel (Telegram, Slack, Discord, WhatsApp), by
-   * channel, most first: sessions with a message in the range. A chatflow's: none yet.
+   * channel, most first: sessions with a message in the range.
    *
    * @generated from field: repeated privexbot.v1.ChatbotAnalytics.ChannelConversations channel_conversations = 13;
    */

@@ -1,0 +1,67 @@
+"""A chatflow's channel over the real stack (no model needed: a template answers): messages
+of one Telegram conversation, delivered back to back, are answered in order in one
+session the channel keeps; another user of the same chat has a session of their own; a
+user over the per-visitor rate limit is answered with a notice, not a run; analytics count
+the channel's conversations. (The chatbot path, with the real enclave, per platform:
+tests/e2e/test_channel_replies.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from flowhelp import new_flow, simple_graph
+from helpers import sign_up
+from sqlalchemy import select
+from test_channels import connect, new_token, webhook
+
+from privexbot.channels.conversations import BUSY
+from privexbot.store.flow_models import ChatflowSession
+from privexbot.v1 import bot_pb2, flow_pb2
+
+
+def update(update_id: int, user: int, text: str) -> bytes:
+    message = {"message_id": update_id, "from": {"id": user}, "chat": {"id": -5}, "text": text}
+    return json.dumps({"update_id": update_id, "message": message}).encode()
+
+
+async def test_a_chatflow_channel_keeps_one_session_per_user(client, stack, platform_apis):
+    me = await sign_up(client, "flowchannel")
+    flow = await new_flow(client, me.workspace, simple_graph("You said: {{ sys.message }}"))
+    token = new_token()
+    channel_id = await connect(
+        client, me.workspace, flow.name, bot_pb2.Channel.PLATFORM_TELEGRAM, bot_token=token
+    )
+    secret = platform_apis.to(token)[0].payload["secret_token"]
+    headers = (("x-telegram-bot-api-secret-token", secret),)
+    limit = stack.settings.visitor_chats_per_minute
+    # User 1 sends one message over the limit, back to back; user 2 one message.
+    for i in range(1, limit + 2):
+        await webhook(client, "telegram", channel_id, update(i, 1, f"m{i}"), headers)
+    await webhook(client, "telegram", channel_id, update(999, 2, "other"), headers)
+    calls = await platform_apis.wait_for(token, limit + 3)  # setWebhook + every reply
+    to_first = [c.payload for c in calls[1:] if c.payload["reply_parameters"]["message_id"] < 999]
+    assert [p["text"] for p in to_first] == [f"You said: m{i}" for i in range(1, limit + 1)] + [
+        BUSY
+    ]
+    (to_second,) = [
+        c.payload for c in calls if c.payload.get("reply_parameters") == {"message_id": 999}
+    ]
+    assert to_second["text"] == "You said: other" and to_second["chat_id"] == -5
+
+    async with stack.running.platform.sessions() as session:
+        rows = (
+            await session.execute(
+                select(ChatflowSession).where(ChatflowSession.channel_id == channel_id)
+            )
+        ).scalars()
+        counts = {row.visitor_id: row.message_count for row in rows}
+    assert counts == {"telegram:-5:1": 2 * limit, "telegram:-5:2": 2}
+    analytics = await client.flow.GetChatflowAnalytics(
+        flow_pb2.GetChatflowAnalyticsRequest(name=flow.name + "/analytics")
+    )
+    (counted,) = analytics.channel_conversations
+    assert counted.channel == f"{me.workspace}/channels/{channel_id}"
+    assert counted.conversations == 2 and analytics.conversations == 2
+    await asyncio.sleep(0.5)
+    assert len(platform_apis.to(token)) == limit + 3  # nothing answered twice
