@@ -5,8 +5,8 @@ shapes and recording every call. One server; each platform's base URL is a prefi
 - Telegram Bot API: ``POST /bot{token}/{method}`` with a JSON body answers
   ``{"ok": true, "result": ...}`` (sendMessage: the Message), or 401 ``{"ok": false}`` for
   a token containing "revoked" (what Telegram answers for an unknown token).
-- Slack Web API: ``POST /slack/chat.postMessage`` with ``Authorization: Bearer xoxb-...``
-  answers ``{"ok": true, "channel", "ts", "message"}``.
+- Slack Web API: ``POST /slack/chat.postMessage`` and ``/slack/chat.update`` with
+  ``Authorization: Bearer xoxb-...`` answer ``{"ok": true, "channel", "ts", "text"}``.
 - Discord interaction webhooks: ``PATCH /discord/webhooks/{application}/{token}/messages/
   @original`` and ``POST /discord/webhooks/{application}/{token}`` answer the message.
 - WhatsApp Cloud API: ``POST /whatsapp/{phone number id}/messages`` with a bearer token
@@ -34,6 +34,7 @@ class Call:
     payload: dict
     platform: str = "telegram"
     target: str = ""  # the path's id: Discord application, WhatsApp phone number id
+    made: int = 0  # the id of the message a Telegram sendMessage made (the call's number)
     at: float = field(default_factory=time.monotonic)
 
 
@@ -51,8 +52,8 @@ def _route(verb: str, path: str, headers: dict) -> tuple[str, str, str, str] | N
     """(platform, token, method, target) of a documented call, else None."""
     bearer = headers.get("authorization", "").removeprefix("Bearer ")
     parts = path.lstrip("/").split("/")
-    if parts[0] == "slack" and parts[1:] == ["chat.postMessage"] and verb == "POST":
-        return "slack", bearer, "chat.postMessage", ""
+    if parts[0] == "slack" and parts[1:] in (["chat.postMessage"], ["chat.update"]):
+        return "slack", bearer, parts[1], ""
     if parts[0] == "discord" and len(parts) >= 4 and parts[1] == "webhooks":
         if verb == "PATCH" and parts[4:] == ["messages", "@original"]:
             return "discord", parts[3], "editOriginal", parts[2]
@@ -81,7 +82,7 @@ def _answer(call: Call) -> bytes:
         if "revoked" in call.token:
             return _reply(401, {"ok": False, "error_code": 401})
         if call.method == "sendMessage":
-            message = {"message_id": 1, "chat": {"id": payload.get("chat_id")}}
+            message = {"message_id": call.made, "chat": {"id": payload.get("chat_id")}}
             return _reply(200, {"ok": True, "result": {**message, "text": payload.get("text")}})
         return _reply(200, {"ok": True, "result": True})
     if call.platform == "slack":
@@ -108,11 +109,16 @@ class PlatformApis:
         """The calls made with ``token`` (any platform's)."""
         return [c for c in self.calls if c.token == token]
 
-    async def wait_for(self, token: str, count: int = 1) -> list[Call]:
-        """The calls made with ``token`` once there are ``count`` of them (3 minutes at most:
-        a chat turn on a busy machine)."""
+    async def wait_for(self, token: str, count: int = 1, until=None) -> list[Call]:
+        """The calls made with ``token`` once there are ``count`` of them, or once they
+        satisfy ``until`` (3 minutes at most: a chat turn on a busy machine)."""
+
+        def arrived() -> bool:
+            calls = self.to(token)
+            return until(calls) if until else len(calls) >= count
+
         async with asyncio.timeout(180), self._arrived:
-            await self._arrived.wait_for(lambda: len(self.to(token)) >= count)
+            await self._arrived.wait_for(arrived)
         return self.to(token)
 
     async def _handle(self, reader, writer) -> None:
@@ -130,7 +136,8 @@ class PlatformApis:
                 writer.write(_reply(404, {"ok": False, "error_code": 404}))
             else:
                 platform, token, method, path_id = route
-                call = Call(token, method, json.loads(body or b"{}"), platform, path_id)
+                payload = json.loads(body or b"{}")
+                call = Call(token, method, payload, platform, path_id, made=len(self.calls) + 1)
                 first = not self.to(token)
                 async with self._arrived:
                     self.calls.append(call)

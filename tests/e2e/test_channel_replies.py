@@ -119,6 +119,21 @@ def grounded(text: str) -> None:
     assert "90 days" in answer and sources == "[1] handbook.md", text
 
 
+async def replied(platform_apis, token: str, text_of) -> list:
+    """The calls made with ``token`` until the whole reply (with its sources) was shown; a
+    slow reply is shown while written first (sent, then edited at most once a second). The
+    last call holds the whole reply, and nothing follows it (a replay is not answered)."""
+    calls = await platform_apis.wait_for(
+        token, until=lambda calls: any("Sources:" in text_of(c.payload) for c in calls)
+    )
+    grounded(text_of(calls[-1].payload))
+    written = [text_of(c.payload) for c in calls[:-1] if text_of(c.payload)]
+    assert all(t.endswith(" …") for t in written), written
+    await asyncio.sleep(1.0)
+    assert platform_apis.to(token) == calls
+    return calls
+
+
 async def refused(stack, path: str) -> list[str]:
     async with stack.running.platform.sessions() as session:
         rows = (
@@ -151,13 +166,14 @@ async def test_telegram_message_answered_in_its_session(edge, stack, owner, plat
     assert replay.status_code == 200
     bad = await post(edge, path, body, {**headers, "x-telegram-bot-api-secret-token": "x"})
     assert bad.status_code == 401
-    calls = await platform_apis.wait_for(token, 2)  # setWebhook, then the reply
-    sent = calls[1]
-    assert sent.method == "sendMessage" and sent.payload["chat_id"] == 4242
-    assert sent.payload["reply_parameters"] == {"message_id": 11}
-    grounded(sent.payload["text"])
-    await asyncio.sleep(1.0)
-    assert len(platform_apis.to(token)) == 2  # the replay was not answered again
+    registered, sent, *edits = await replied(platform_apis, token, lambda p: p.get("text", ""))
+    assert registered.method == "setWebhook" and sent.method == "sendMessage"
+    assert sent.payload["chat_id"] == 4242 and sent.payload["reply_parameters"] == {
+        "message_id": 11
+    }
+    assert all(
+        e.method == "editMessageText" and e.payload["message_id"] == sent.made for e in edits
+    )
     assert await refused(stack, path) == ["BAD_SIGNATURE"]
 
     # The conversation is one session of the chatbot, counted for its channel.
@@ -207,12 +223,11 @@ async def test_slack_mention_answered_after_a_429(edge, stack, owner, platform_a
     stale = await post(edge, path, body, slack_signed("slack-e2e", body, now - 400))
     forged = await post(edge, path, body, slack_signed("not-the-secret", body, now))
     assert stale.status_code == forged.status_code == 401
-    throttled, sent = await platform_apis.wait_for(token, 2)  # 429 (Retry-After: 1), then ok
+    throttled, sent, *edits = await replied(platform_apis, token, lambda p: p["text"])
+    # 429 with Retry-After: 1, then the same message again.
     assert sent.at - throttled.at >= 0.9 and sent.payload == throttled.payload
     assert sent.method == "chat.postMessage" and sent.payload["channel"] == "C42"
-    grounded(sent.payload["text"])
-    await asyncio.sleep(1.0)
-    assert len(platform_apis.to(token)) == 2
+    assert all(e.method == "chat.update" and e.payload["channel"] == "C42" for e in edits)
     assert await refused(stack, path) == ["BAD_SIGNATURE", "STALE_TIMESTAMP"]
 
 
@@ -242,12 +257,10 @@ async def test_discord_command_deferred_then_followed_up(edge, stack, owner, pla
     stale = await post(edge, path, body, signed(now - 400))
     forged = await post(edge, path, body, signed(now, Ed25519PrivateKey.generate()))
     assert stale.status_code == forged.status_code == 401
-    throttled, sent = await platform_apis.wait_for(interaction_token, 2)
-    assert sent.method == "editOriginal" and sent.target == "77"
+    calls = await replied(platform_apis, interaction_token, lambda p: p["content"])
+    throttled, sent = calls[:2]
     assert sent.at - throttled.at >= 0.4  # the body's retry_after (0.5 s) was waited
-    grounded(sent.payload["content"])
-    await asyncio.sleep(1.0)
-    assert len(platform_apis.to(interaction_token)) == 2
+    assert {(c.method, c.target) for c in calls} == {("editOriginal", "77")}
     assert await refused(stack, path) == ["BAD_SIGNATURE", "STALE_TIMESTAMP"]
 
 
@@ -291,10 +304,7 @@ async def test_whatsapp_message_answered(edge, stack, owner, platform_apis):
     assert (await post(edge, path, body, headers)).status_code == 200  # redelivered
     tampered = await post(edge, path, body.replace(b"Ada", b"Eve"), headers)
     assert tampered.status_code == 401
-    (sent,) = await platform_apis.wait_for(token, 1)
+    (sent,) = await replied(platform_apis, token, lambda p: p["text"]["body"])  # no edits
     assert sent.method == "messages" and sent.target == "1055"
     assert sent.payload["to"] == "15550001" and sent.payload["type"] == "text"
-    grounded(sent.payload["text"]["body"])
-    await asyncio.sleep(1.0)
-    assert len(platform_apis.to(token)) == 1
     assert await refused(stack, path) == ["BAD_SIGNATURE"]

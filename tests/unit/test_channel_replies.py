@@ -1,7 +1,8 @@
 """Inbound messages read from each platform's documented shapes (bots' own messages, edits
 and status updates carry none), and replies sent through each platform's send API at the
 local platform server: the request shapes, a long reply split into several messages, a
-429 waited out as the platform asks, any other refusal given up at once."""
+429 waited out as the platform asks, any other refusal given up at once, a reply shown
+while written (sent, then edited at most once a second) where the platform edits."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from platform_apis import PlatformApis
 
 from privexbot.channels.compose import compose
 from privexbot.channels.messages import incoming
-from privexbot.channels.outbound import MAX_ATTEMPTS, Outbound
+from privexbot.channels.outbound import MAX_ATTEMPTS, Outbound, Reply
 from privexbot.kernel.errors import Unavailable
 
 
@@ -146,3 +147,41 @@ async def test_an_unreachable_platform_is_retried_with_backoff_then_given_up():
         await gone.send("slack", {"bot_token": "x"}, {"channel": "C"}, ["a"])
     assert given_up.value.reason == "PLATFORM_UNAVAILABLE"
     assert waits == [0.5 * 2**i for i in range(MAX_ATTEMPTS - 1)]
+
+
+async def test_a_reply_is_shown_while_written_at_a_bounded_pace(apis):
+    now = [0.0]
+    sent = outbound(apis, [])
+    telegram = Reply(sent, "telegram", {"bot_token": "1:s"}, {"chat_id": 5}, lambda: now[0])
+    for at, text in ((0.5, "Hel"), (1.1, "Hello"), (1.9, "Hello, w"), (2.2, "Hello, world")):
+        now[0] = at
+        await telegram.show(text)
+    await telegram.finish(["Hello, world.", "Sources: [1] a.md"])
+    calls = [(c.method, c.payload.get("message_id"), c.payload["text"]) for c in apis.to("1:s")]
+    assert calls == [
+        ("sendMessage", None, "Hello …"),  # shown once the reply took a second
+        ("editMessageText", 1, "Hello, world …"),  # a second later: one edit
+        ("editMessageText", 1, "Hello, world."),  # the whole first piece in place
+        ("sendMessage", None, "Sources: [1] a.md"),
+    ]
+    quick = Reply(sent, "telegram", {"bot_token": "1:q"}, {"chat_id": 5}, lambda: now[0])
+    await quick.show("Hi")  # a reply written within a second is sent whole, once
+    await quick.finish(["Hi!"])
+    assert [(c.method, c.payload["text"]) for c in apis.to("1:q")] == [("sendMessage", "Hi!")]
+    now[0] = 10.0
+    slack = Reply(sent, "slack", {"bot_token": "xoxb-e"}, {"channel": "C"}, lambda: now[0])
+    now[0] = 11.0
+    await slack.show("Hi & bye")
+    await slack.finish(["Hi &amp; bye!"])
+    posted, updated = apis.to("xoxb-e")
+    assert (posted.method, posted.payload["text"]) == ("chat.postMessage", "Hi &amp; bye …")
+    assert (
+        updated.method == "chat.update"
+        and updated.payload["ts"]
+        and updated.payload["text"] == "Hi &amp; bye!"
+    )
+    whatsapp = Reply(sent, "whatsapp", {"bot_token": "EW", "account_id": "1"}, {"to": "9"})
+    await whatsapp.show("Hel")  # no edits on WhatsApp: nothing until the whole reply
+    assert apis.to("EW") == []
+    await whatsapp.finish(["Hello"])
+    assert [c.payload["text"]["body"] for c in apis.to("EW")] == ["Hello"]

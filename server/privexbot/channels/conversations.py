@@ -2,9 +2,11 @@
 turn of the channel's chatbot through the normal chat path (``Chat.chat``: memory window,
 grounding, quota, rate limits per channel and per platform user) — or one run of its
 chatflow (``Executor.execute``, the same rules) — in the session the channel keeps with
-that conversation, as a ``channel`` principal speaking for the platform's user; the reply composed for the platform (``compose``) and sent through its
-send API (``Outbound``). A refused turn (quota, rate limit, an unpublished chatbot) is
-answered with a short notice so the user is not left waiting."""
+that conversation, as a ``channel`` principal speaking for the platform's user. The reply
+is shown while it is written where the platform edits messages, then composed for the
+platform (``compose``) and sent through its send API (``Outbound``). A refused turn
+(quota, rate limit, an unpublished chatbot) is answered with a short notice so the user is
+not left waiting."""
 
 from __future__ import annotations
 
@@ -56,8 +58,8 @@ class Conversations:
         token = calls.begin(call)
         try:
             async with lock:
-                pieces = await self._turn(row, scope, message)
-                await self._outbound.send(row.platform, credentials, message.to, pieces)
+                reply = self._outbound.reply(row.platform, credentials, message.to)
+                await reply.finish(await self._turn(row, scope, message, reply.show))
         finally:
             calls.end(token)
             lock, waiting = self._turns.pop(key)
@@ -73,8 +75,9 @@ class Conversations:
         flow = resources.CHATFLOW.name(scope.organization_id, scope.workspace_id, row.chatflow_id)
         return self._executor.execute(scope, flow, message.text, {}, session, message.visitor, "")
 
-    async def _turn(self, row, scope: Scope, message: Incoming) -> list[str]:
-        """The reply's messages: the answer with its sources, or a notice."""
+    async def _turn(self, row, scope: Scope, message: Incoming, show) -> list[str]:
+        """The reply's messages: the answer with its sources, or a notice; ``show``: shows
+        the answer so far while it is written."""
         sessions = self._chat_sessions if row.chatbot_id else self._flow_sessions
         parts, sources = [], {}
         try:
@@ -82,6 +85,7 @@ class Conversations:
             async for event in self._events(row, scope, session, message):
                 if isinstance(event, events.Delta | flow_events.Delta):
                     parts.append(event.text)
+                    await show("".join(parts))
                 elif isinstance(event, events.Cited | flow_events.Cited):
                     for cited in event.citations:
                         sources.setdefault(cited.citation.document_display_name, "")
