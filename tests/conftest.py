@@ -61,7 +61,7 @@ async def enclave(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 async def platform_apis():
-    """The local stand-in for Telegram's (and other platforms') APIs, recording calls."""
+    """The local stand-in for the Telegram, Slack, Discord and WhatsApp APIs, recording calls."""
     apis = PlatformApis()
     await apis.start()
     yield apis
@@ -84,7 +84,10 @@ async def stack(request, tmp_path_factory, enclave, platform_apis, mailbox):
         tmp_path_factory.mktemp(request.param),
         inference_base_url=enclave.base_url,
         inference_api_key=enclave.api_key,
-        telegram_api_base_url=platform_apis.url,
+        telegram_api_base_url=platform_apis.base("telegram"),
+        slack_api_base_url=platform_apis.base("slack"),
+        discord_api_base_url=platform_apis.base("discord"),
+        whatsapp_api_base_url=platform_apis.base("whatsapp"),
         channel_webhook_base_url="https://bots.example.com",
         smtp_host="127.0.0.1",
         smtp_port=mailbox.port,

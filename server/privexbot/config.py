@@ -110,6 +110,9 @@ class Settings:
     # platforms' API base URLs (tests point them at a local server).
     channel_webhook_base_url: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
+    slack_api_base_url: str = "https://slack.com/api"
+    discord_api_base_url: str = "https://discord.com/api/v10"
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
     # Outbound mail (verification, password reset, invitations). SMTP_SECURITY: starttls,
     # tls (implicit, port 465) or none; empty SMTP_HOST (development only): mails are logged.
     smtp_host: str = ""
@@ -272,6 +275,9 @@ ENVIRONMENT = {
     "CHANNEL_SECRETS_KEY": "channel_secrets_key",
     "CHANNEL_WEBHOOK_BASE_URL": "channel_webhook_base_url",
     "TELEGRAM_API_BASE_URL": "telegram_api_base_url",
+    "SLACK_API_BASE_URL": "slack_api_base_url",
+    "DISCORD_API_BASE_URL": "discord_api_base_url",
+    "WHATSAPP_API_BASE_URL": "whatsapp_api_base_url",
     "SMTP_HOST": "smtp_host",
     "SMTP_PORT": "smtp_port",
     "SMTP_SECURITY": "smtp_security",

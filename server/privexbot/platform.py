@@ -21,8 +21,10 @@ from privexbot.bots.leads import Leads
 from privexbot.bots.sessions import ChatSessions
 from privexbot.bots.widget import WidgetPolicy
 from privexbot.channels.connections import Channels
+from privexbot.channels.conversations import Conversations
 from privexbot.channels.envelope import Envelope
 from privexbot.channels.inbound import Inbound
+from privexbot.channels.outbound import Outbound
 from privexbot.channels.platforms import Telegram
 from privexbot.config import Settings, attestation_policy
 from privexbot.flows.analytics import ChatflowAnalytics
@@ -194,6 +196,24 @@ class Platform:
             Telegram(settings.telegram_api_base_url),
             settings.channel_webhook_base_url,
         )
+        chat = Chat(
+            sessions,
+            store,
+            Exchange(retriever, inference),
+            chat_sessions,
+            widget_policy,
+            drafts,
+            chatbots,
+            inference.embed,
+        )
+        outbound = Outbound(
+            {
+                "telegram": settings.telegram_api_base_url,
+                "slack": settings.slack_api_base_url,
+                "discord": settings.discord_api_base_url,
+                "whatsapp": settings.whatsapp_api_base_url,
+            }
+        )
         flow_executor = Executor(
             sessions,
             chatflows,
@@ -246,16 +266,7 @@ class Platform:
             uploads=Uploads(sessions, documents, settings.upload_lifetime_seconds),
             drafts=drafts,
             chatbots=chatbots,
-            chat=Chat(
-                sessions,
-                store,
-                Exchange(retriever, inference),
-                chat_sessions,
-                widget_policy,
-                drafts,
-                chatbots,
-                inference.embed,
-            ),
+            chat=chat,
             chat_sessions=chat_sessions,
             chatbot_analytics=ChatbotAnalytics(sessions),
             leads=Leads(sessions),
@@ -266,7 +277,12 @@ class Platform:
             flow_analytics=ChatflowAnalytics(sessions),
             flow_secrets=flow_secrets,
             channels=channels,
-            channel_inbound=Inbound(sessions, channels, store),
+            channel_inbound=Inbound(
+                sessions,
+                channels,
+                store,
+                Conversations(chat, chat_sessions, flow_executor, flow_sessions, outbound),
+            ),
             flow_sandbox=flow_sandbox,
             flow_executor=flow_executor,
         )

@@ -232,9 +232,13 @@ async def analytics_reply(counted, owner_id: str, request) -> bot_pb2.ChatbotAna
         from_timestamp(request, "start_time"), from_timestamp(request, "end_time")
     )
     result = await counted.of(current().scope, owner_id, start, end)
+    by_channel = [
+        bot_pb2.ChatbotAnalytics.ChannelConversations(channel=name, conversations=count)
+        for name, count in result.channel_conversations
+    ]
     return pack(
         bot_pb2.ChatbotAnalytics, result, name=request.name, start_time=result.start,
-        end_time=result.end,
+        end_time=result.end, channel_conversations=by_channel,
     )  # fmt: skip
 
 

@@ -30,6 +30,8 @@ class Analytics:
     feedback_down: int
     knowledge_hit_rate: float
     unanswered_questions: list[str]
+    # (channel name, conversations with a message in the range), most first.
+    channel_conversations: tuple[tuple[str, int], ...]
 
 
 def time_range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
@@ -50,11 +52,12 @@ class ChatbotAnalytics:
     async def of(self, scope: Scope, bot_id: str, start: datetime, end: datetime) -> Analytics:
         async with self._sessions() as session:  # NOT_FOUND unless the chatbot is in scope
             await standard.get(session, Chatbot, resources.CHATBOT, scope, bot_id)
-        return await _compute(self._sessions, bot_id, start, end)
+        return await _compute(self._sessions, scope, bot_id, start, end)
 
 
 async def _compute(
     sessions,
+    scope: Scope,
     bot_id: str,
     start: datetime,
     end: datetime,
@@ -97,6 +100,19 @@ async def _compute(
                 )
             ).scalars()
         )
+        by_channel = await session.execute(  # sessions that came through a channel
+            select(conversations.channel_id, func.count(func.distinct(m.session_id)))
+            .select_from(m)
+            .join(conversations, conversations.id == m.session_id)
+            .where(*in_range, conversations.channel_id.is_not(None))
+            .group_by(conversations.channel_id)
+            .order_by(func.count(func.distinct(m.session_id)).desc(), conversations.channel_id)
+        )
+        channel = resources.CHANNEL.name
+        channel_conversations = tuple(
+            (channel(scope.organization_id, scope.workspace_id, channel_id), count)
+            for channel_id, count in by_channel.all()
+        )
     conversations, messages, prompt, completion, up, down, retrieved, hits = totals
     return Analytics(
         start,
@@ -110,6 +126,7 @@ async def _compute(
         down,
         hits / retrieved if retrieved else 0.0,
         unanswered,
+        channel_conversations,
     )
 
 

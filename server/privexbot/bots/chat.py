@@ -1,7 +1,7 @@
-"""Chat with a published chatbot (members, API keys, website visitors) and test chats with a
-draft: who may chat and within which limits, then one exchange (exchange.py) whose messages
-are kept in the chatbot's sessions (sessions.py) or, for a draft, with the draft in the
-ephemeral store."""
+"""Chat with a published chatbot (members, API keys, website visitors, a channel's platform
+users) and test chats with a draft: who may chat and within which limits, then one exchange
+(exchange.py) whose messages are kept in the chatbot's sessions (sessions.py) or, for a
+draft, with the draft in the ephemeral store."""
 
 from __future__ import annotations
 
@@ -63,8 +63,9 @@ class Chat:
         lead: dict | None,
         origin: str,
     ) -> AsyncIterator[events.Event]:
-        if current().principal.is_publishable_key:
-            await self._widget.count_chat(bot_id, visitor_id)
+        principal = current().principal
+        if principal.speaks_for_visitors:  # per key (a channel: per channel) and visitor
+            await self._widget.count_chat(principal.id, visitor_id)
         # The question's embedding (most of retrieval's time, in the enclave) starts now,
         # beside the chatbot's lookup, and retrieval goes on while the quota and the session
         # are read. A widget's rate limits are counted first: a refused call costs the enclave

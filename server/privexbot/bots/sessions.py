@@ -82,6 +82,12 @@ def verdict_from_record(record: dict | None) -> Verdict | None:
     )
 
 
+def caller_channel() -> str | None:
+    """The channel a new session comes through: the caller's, when a channel is calling."""
+    principal = current().principal
+    return principal.id if principal.is_channel else None
+
+
 def _ensure_own(row: ChatSession, visitor: str, name: str) -> None:
     if row.visitor_id == visitor:
         return
@@ -167,6 +173,18 @@ class Transcripts:
             )
         ).all()
         return [Message(role, content) for role, content in reversed(rows)]
+
+    async def of_channel(self, channel_id: str, visitor: str) -> str:
+        """The name of the session a channel holds with ``visitor`` (its latest), or ''."""
+        model = self.session_model
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(model)
+                .where(model.channel_id == channel_id, model.visitor_id == visitor)
+                .order_by(model.id.desc())
+                .limit(1)
+            )
+        return from_row(self.session_view, row).name if row is not None else ""
 
     async def list(self, scope: Scope, owner_id: str, size: int, token: str) -> tuple[list, str]:
         """Most recently active first."""
@@ -265,6 +283,7 @@ class ChatSessions(Transcripts):
                     organization_id=bot.organization_id,
                     workspace_id=bot.workspace_id,
                     visitor_id=visitor,
+                    channel_id=caller_channel(),
                 )
                 session.add(row)
                 await session.flush()  # the message below refers to it

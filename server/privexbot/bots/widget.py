@@ -37,9 +37,11 @@ class WidgetPolicy:
 
 
 def visitor(config: dict, visitor_id: str, origin: str) -> str:
-    """Who is chatting: the widget's visitor (publishable key: origin checked) or the
-    signed-in member / API key."""
+    """Who is chatting: the widget's visitor (publishable key: origin checked), a channel's
+    platform user (as its verified webhook named them), or the signed-in member / API key."""
     principal = current().principal
+    if principal.is_channel:
+        return visitor_id
     if not principal.is_publishable_key:
         return principal.resource_name
     require_origin(config, origin)

@@ -1,8 +1,10 @@
 """A platform's webhook call, from raw bytes to an answer: the channel (NOT_FOUND alike for
 missing, disabled or another platform's), the platform's proof checked over the body as
 received (a failure is audited, then 401), handshakes answered (Discord PING, Slack
-url_verification, WhatsApp's verify GET), and a replayed update or event acknowledged
-without being processed again (its id remembered for a day)."""
+url_verification, WhatsApp's verify GET), and each message it carries handed to
+``Conversations`` to answer after the call is acknowledged (the platforms want an answer
+within 3 s) — once: a replayed update, event, interaction or message id is acknowledged
+and not processed again (its id remembered for a day)."""
 
 from __future__ import annotations
 
@@ -11,28 +13,32 @@ from dataclasses import dataclass
 
 from privexbot.channels import webhooks
 from privexbot.channels.connections import PLATFORMS, Channels
+from privexbot.channels.messages import incoming
 from privexbot.kernel import resources
 from privexbot.kernel.errors import InvalidArgument, NotFound, Unauthenticated
 from privexbot.store import audit
 
 REPLAY_TTL_SECONDS = 24 * 3600
 JSON = "application/json"
+ASK_HINT = "Ask me a question: /ask question: ..."
 
 
 @dataclass(frozen=True)
 class Answer:
     content_type: str
     body: bytes
-    fresh: bool = False  # an inbound message seen for the first time
 
 
-def _json(value: dict, fresh: bool = False) -> Answer:
-    return Answer(JSON, json.dumps(value).encode(), fresh)
+def _json(value: dict) -> Answer:
+    return Answer(JSON, json.dumps(value).encode())
 
 
 class Inbound:
-    def __init__(self, sessions, channels: Channels, store) -> None:
+    """``conversations``: answers a channel's messages after the call (``Conversations``)."""
+
+    def __init__(self, sessions, channels: Channels, store, conversations) -> None:
         self._sessions, self._channels, self._store = sessions, channels, store
+        self._conversations = conversations
 
     async def receive(
         self, platform: str, channel_id: str, headers: dict[str, str], body: bytes, hub: dict
@@ -56,8 +62,14 @@ class Inbound:
         try:
             event = json.loads(body)
         except ValueError:
-            raise InvalidArgument.field("body", "must be JSON") from None
-        return await self._answer(platform, row.id, event)
+            event = None
+        if not isinstance(event, dict):
+            raise InvalidArgument.field("body", "must be a JSON object")
+        messages = incoming(platform, event)
+        for message in messages:
+            if await self._first(row.id, message.event_id):
+                self._conversations.start(row, credentials, message)
+        return self._answer(platform, event, bool(messages))
 
     @staticmethod
     def _check(platform: str, credentials: dict, headers: dict, body: bytes) -> None:
@@ -80,19 +92,17 @@ class Inbound:
                 credentials["signing_secret"], headers.get("x-hub-signature-256"), body
             )
 
-    async def _answer(self, platform: str, channel_id: str, event: dict) -> Answer:
+    @staticmethod
+    def _answer(platform: str, event: dict, asked: bool) -> Answer:
         if platform == "discord" and event.get("type") == 1:
             return _json({"type": 1})  # PING -> PONG
         if platform == "slack" and event.get("type") == "url_verification":
             return _json({"challenge": str(event.get("challenge", ""))})
-        if platform == "discord":  # an interaction: answered later by a follow-up message
-            return _json({"type": 5}, await self._first(channel_id, str(event.get("id", ""))))
-        event_id = {
-            "telegram": lambda: str(event.get("update_id", "")),
-            "slack": lambda: str(event.get("event_id", "")),
-            "whatsapp": lambda: "",
-        }[platform]()
-        return _json({}, await self._first(channel_id, event_id))
+        if platform == "discord" and asked:  # deferred: the reply edits this response
+            return _json({"type": 5})
+        if platform == "discord":  # an interaction without a question
+            return _json({"type": 4, "data": {"content": ASK_HINT}})
+        return _json({})
 
     async def _first(self, channel_id: str, event_id: str) -> bool:
         """Whether this is the first delivery of ``event_id`` to the channel."""

@@ -19,5 +19,12 @@ class ChatflowAnalytics:
         async with self._sessions() as session:  # NOT_FOUND unless the chatflow is in scope
             await standard.get(session, Chatflow, resources.CHATFLOW, scope, flow_id)
         return await aggregate(
-            self._sessions, flow_id, start, end, ChatflowMessage, ChatflowSession, "chatflow_id"
+            self._sessions,
+            scope,
+            flow_id,
+            start,
+            end,
+            ChatflowMessage,
+            ChatflowSession,
+            "chatflow_id",
         )

@@ -78,8 +78,8 @@ class Executor:
             record, version, flow_id, visitor = draft.graph, 0, None, principal.resource_name
         else:
             flow_id = resources.CHATFLOW.id_of(name)
-            if principal.is_publishable_key:
-                await self._widget.count_chat(flow_id, visitor_id)
+            if principal.speaks_for_visitors:  # per key (a channel: per channel) and visitor
+                await self._widget.count_chat(principal.id, visitor_id)
             flow = await self._chatflows.get(scope, flow_id)
             if not flow.published_version:
                 raise FailedPrecondition("NOT_PUBLISHED", "publish the chatflow before running it")

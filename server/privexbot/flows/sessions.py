@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from privexbot.bots.sessions import Transcripts
+from privexbot.bots.sessions import Transcripts, caller_channel
 from privexbot.inference.gateway import Message
 from privexbot.kernel import resources
 from privexbot.kernel.ids import new_id
@@ -74,6 +74,7 @@ class FlowSessions(Transcripts):
                     organization_id=scope.organization_id,
                     workspace_id=scope.workspace_id,
                     visitor_id=visitor,
+                    channel_id=caller_channel(),
                 )
                 session.add(row)
                 await session.flush()

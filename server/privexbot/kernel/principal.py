@@ -1,4 +1,5 @@
-"""Who is calling: a signed-in user, an API key, a chatbot's publishable key, or nobody."""
+"""Who is calling: a signed-in user, an API key, a chatbot's publishable key, a channel
+(a platform webhook whose signature verified, speaking for the platform's user), or nobody."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from privexbot.kernel import resources
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # "user" | "api_key" | "publishable_key" | "anonymous"
+    kind: str  # "user" | "api_key" | "publishable_key" | "channel" | "anonymous"
     # Users: the user id. API keys: the key id. Publishable keys: the chatbot's id.
+    # Channels: the channel's id.
     id: str = ""
     # Users: the sign-in session (refresh-token family) the access token belongs to.
     session_id: str = ""
@@ -36,6 +38,15 @@ class Principal:
         return self.kind == "publishable_key"
 
     @property
+    def is_channel(self) -> bool:
+        return self.kind == "channel"
+
+    @property
+    def speaks_for_visitors(self) -> bool:
+        """A widget's key or a channel: the caller names the visitor, who is rate limited."""
+        return self.kind in ("publishable_key", "channel")
+
+    @property
     def authenticated(self) -> bool:
         return self.kind != "anonymous"
 
@@ -49,6 +60,8 @@ class Principal:
             if self.resource:
                 return self.resource
             return resources.CHATBOT.name(self.organization_id, self.workspace_id, self.id)
+        if self.is_channel:
+            return resources.CHANNEL.name(self.organization_id, self.workspace_id, self.id)
         return ""
 
 

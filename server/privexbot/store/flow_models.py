@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     Float,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -103,12 +104,17 @@ class ChatflowSession(Base):
     __tablename__ = "chatflow_sessions"
     __table_args__ = (
         Index("ix_chatflow_sessions_flow_updated", "chatflow_id", "updated_at", "id"),
+        Index("ix_chatflow_sessions_channel_visitor", "channel_id", "visitor_id"),
     )
     id: Mapped[str] = primary_id()
     chatflow_id: Mapped[str] = parent("chatflows")
     organization_id: Mapped[str] = mapped_column(String(32))
     workspace_id: Mapped[str] = mapped_column(String(32))
     visitor_id: Mapped[str] = mapped_column(String(160))
+    # The channel the session came through (kept null when the channel is deleted).
+    channel_id: Mapped[str | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="SET NULL"), nullable=True
+    )
     variables: Mapped[dict] = mapped_column(JSON, default=dict)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = created()

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -367,13 +368,19 @@ class ChatSession(Base):
     __table_args__ = (
         Index("ix_chat_sessions_bot_updated", "chatbot_id", "updated_at", "id"),
         Index("ix_chat_sessions_leads", "workspace_id", "lead_email", "id"),
+        Index("ix_chat_sessions_channel_visitor", "channel_id", "visitor_id"),
     )
     id: Mapped[str] = primary_id()
     chatbot_id: Mapped[str] = parent("chatbots")
     organization_id: Mapped[str] = mapped_column(String(32))
     workspace_id: Mapped[str] = mapped_column(String(32))
-    # The widget's visitor id, or users/{id} for a signed-in member.
+    # The widget's visitor id, users/{id} for a signed-in member, or for a channel the
+    # platform's conversation ("telegram:{chat}:{user}").
     visitor_id: Mapped[str] = mapped_column(String(160))
+    # The channel the session came through (kept null when the channel is deleted).
+    channel_id: Mapped[str | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="SET NULL"), nullable=True
+    )
     # {"email", "display_name", "consent"} once a visitor left contact details.
     lead: Mapped[dict | None] = mapped_column(JSON)
     # The lead's email, kept beside it so leads are found without reading JSON (ListLeads).

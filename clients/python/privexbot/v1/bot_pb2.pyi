@@ -276,7 +276,14 @@ class ChatbotWidget(_message.Message):
     def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., greeting: _Optional[str] = ..., appearance: _Optional[_Mapping[str, str]] = ..., lead_capture: _Optional[_Union[LeadCapture, _Mapping]] = ...) -> None: ...
 
 class ChatbotAnalytics(_message.Message):
-    __slots__ = ("name", "start_time", "end_time", "conversations", "messages", "unique_visitors", "prompt_tokens", "completion_tokens", "feedback_up", "feedback_down", "knowledge_hit_rate", "unanswered_questions")
+    __slots__ = ("name", "start_time", "end_time", "conversations", "messages", "unique_visitors", "prompt_tokens", "completion_tokens", "feedback_up", "feedback_down", "knowledge_hit_rate", "unanswered_questions", "channel_conversations")
+    class ChannelConversations(_message.Message):
+        __slots__ = ("channel", "conversations")
+        CHANNEL_FIELD_NUMBER: _ClassVar[int]
+        CONVERSATIONS_FIELD_NUMBER: _ClassVar[int]
+        channel: str
+        conversations: int
+        def __init__(self, channel: _Optional[str] = ..., conversations: _Optional[int] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -289,6 +296,7 @@ class ChatbotAnalytics(_message.Message):
     FEEDBACK_DOWN_FIELD_NUMBER: _ClassVar[int]
     KNOWLEDGE_HIT_RATE_FIELD_NUMBER: _ClassVar[int]
     UNANSWERED_QUESTIONS_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_CONVERSATIONS_FIELD_NUMBER: _ClassVar[int]
     name: str
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
@@ -301,7 +309,8 @@ class ChatbotAnalytics(_message.Message):
     feedback_down: int
     knowledge_hit_rate: float
     unanswered_questions: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conversations: _Optional[int] = ..., messages: _Optional[int] = ..., unique_visitors: _Optional[int] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., feedback_up: _Optional[int] = ..., feedback_down: _Optional[int] = ..., knowledge_hit_rate: _Optional[float] = ..., unanswered_questions: _Optional[_Iterable[str]] = ...) -> None: ...
+    channel_conversations: _containers.RepeatedCompositeFieldContainer[ChatbotAnalytics.ChannelConversations]
+    def __init__(self, name: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conversations: _Optional[int] = ..., messages: _Optional[int] = ..., unique_visitors: _Optional[int] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., feedback_up: _Optional[int] = ..., feedback_down: _Optional[int] = ..., knowledge_hit_rate: _Optional[float] = ..., unanswered_questions: _Optional[_Iterable[str]] = ..., channel_conversations: _Optional[_Iterable[_Union[ChatbotAnalytics.ChannelConversations, _Mapping]]] = ...) -> None: ...
 
 class CreateChatbotDraftRequest(_message.Message):
     __slots__ = ("parent", "chatbot_draft", "request_id")
