@@ -48,6 +48,7 @@ class Settings:
     # How long a document keeps waiting (retries backing off to hourly) for an unavailable
     # enclave or vector store before it is FAILED.
     ingestion_retry_hours: float = 72.0
+    ingestion_lease_seconds: float = 60.0
     embedding_model: str = "all-minilm-l6-v2"
     attestation: str = "off"
     # ATTESTATION=required: comma-separated hex allowlists, and the exact docker-compose file
@@ -166,6 +167,8 @@ class Settings:
             raise ConfigError("SMTP_SECURITY must be starttls, tls or none")
         if self.attestation not in {"off", "required"}:
             raise ConfigError("ATTESTATION must be off or required")
+        if self.ingestion_lease_seconds < 5:
+            raise ConfigError("INGESTION_LEASE_SECONDS must be at least 5")
         if not 60 <= self.access_token_ttl_seconds <= 900:
             raise ConfigError("ACCESS_TOKEN_TTL_SECONDS must be within 60..900 (15 minutes)")
         ring = self.jwt_key_ring
@@ -233,6 +236,7 @@ ENVIRONMENT = {
     "INFERENCE_FIRST_TOKEN_TIMEOUT_SECONDS": "inference_first_token_timeout_seconds",
     "INFERENCE_IDLE_TIMEOUT_SECONDS": "inference_idle_timeout_seconds",
     "INGESTION_RETRY_HOURS": "ingestion_retry_hours",
+    "INGESTION_LEASE_SECONDS": "ingestion_lease_seconds",
     "EMBEDDING_MODEL": "embedding_model",
     "ATTESTATION": "attestation",
     "ATTESTATION_MRTD": "attestation_mrtd",

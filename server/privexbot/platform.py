@@ -175,6 +175,7 @@ class Platform:
             vectors,
             inference.embed,
             retry_for=timedelta(hours=settings.ingestion_retry_hours),
+            lease=timedelta(seconds=settings.ingestion_lease_seconds),
         )
         documents = Documents(sessions, ingestion)
         retriever = Retriever(sessions, vectors, inference.embed)

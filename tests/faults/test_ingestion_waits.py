@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from helpers import free_port, sign_up
+from integration.test_knowledge import CORPUS, FORMATS, new_kb
 from sqlalchemy import update
 from stacks import start_stack, stop_stack
-from test_knowledge import CORPUS, FORMATS, new_kb
 
 from privexbot.client import Client
 from privexbot.knowledge.ingestion import attempts_within, retry_delay

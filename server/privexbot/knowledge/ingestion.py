@@ -25,7 +25,6 @@ from privexbot.store.models import Chunk, Document, DocumentContent, KnowledgeBa
 log = logging.getLogger("privexbot.ingestion")
 
 EMBED_BATCH = 32
-LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5  # for failures other than an unavailable dependency
 
 
@@ -61,11 +60,19 @@ class Cancelled(Exception):
 
 class Ingestion:
     def __init__(
-        self, sessions, vectors: VectorStore, embed, retry_for: timedelta = timedelta(days=3)
+        self,
+        sessions,
+        vectors: VectorStore,
+        embed,
+        retry_for: timedelta = timedelta(days=3),
+        lease: timedelta = timedelta(seconds=60),
     ) -> None:
         """``embed``: async (texts) -> vectors, the inference gateway's embeddings.
-        ``retry_for``: how long a document keeps waiting for an unavailable dependency."""
+        ``retry_for``: how long a document keeps waiting for an unavailable dependency.
+        ``lease``: how long a running job is its worker's without progress; a job whose
+        worker died is taken up again once it runs out."""
         self._sessions, self._vectors, self._embed = sessions, vectors, embed
+        self._lease = lease
         self._unavailable_attempts = attempts_within(retry_for)
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -98,7 +105,7 @@ class Ingestion:
                 log.exception("ingestion worker error")
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=LEASE.total_seconds() / 2)
+                await asyncio.wait_for(self._wake.wait(), timeout=self._lease.total_seconds() / 2)
             except TimeoutError:
                 pass
 
@@ -122,7 +129,7 @@ class Ingestion:
                 .where(Document.id == document_id, *claimable)
                 .values(
                     state="processing",
-                    lease_until=now + LEASE,
+                    lease_until=now + self._lease,
                     attempts=Document.attempts + 1,
                     updated_at=now,
                 )
@@ -136,7 +143,7 @@ class Ingestion:
             changed = await session.execute(
                 update(Document)
                 .where(Document.id == document_id, Document.state == "processing")
-                .values(lease_until=now + LEASE, updated_at=now, **values)
+                .values(lease_until=now + self._lease, updated_at=now, **values)
             )
         if changed.rowcount != 1:
             raise Cancelled(document_id)
