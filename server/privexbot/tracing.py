@@ -92,11 +92,6 @@ def extract(carrier: Mapping[str, str]) -> context.Context:
     return _propagator.extract(carrier)
 
 
-def inject(carrier) -> None:
-    """Write the current span's trace context into ``carrier`` (HTTP headers)."""
-    _propagator.inject(carrier)
-
-
 async def inject_into_request(request) -> None:
     """An httpx request hook: the request continues the current trace."""
     if on:

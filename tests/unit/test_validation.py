@@ -147,3 +147,27 @@ def test_an_update_cannot_clear_a_required_field_it_names():
         update_mask=field_mask_pb2.FieldMask(paths=["display_name", "description"]),
     )
     assert violated(request) == {"workspace.display_name": "is required; it cannot be cleared"}
+
+
+def test_timestamps_must_be_times_a_handler_can_convert():
+    """Found by the fuzz suite: ExportLeads with a filter time of 10^9 nanos answered
+    INTERNAL (ToDatetime raised ValueError in the handler)."""
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    from privexbot.v1 import bot_pb2
+
+    request = bot_pb2.ExportLeadsRequest(
+        parent="organizations/o/workspaces/w",
+        filter=bot_pb2.LeadFilter(
+            start_time=Timestamp(seconds=0, nanos=10**9),
+            end_time=Timestamp(seconds=253402300800),
+        ),
+    )
+    assert violated(request) == {
+        "filter.start_time": "is not a time between years 1 and 9999",
+        "filter.end_time": "is not a time between years 1 and 9999",
+    }
+    request.filter.start_time.CopyFrom(Timestamp(seconds=-62135596800))
+    request.filter.end_time.CopyFrom(Timestamp(seconds=253402300799, nanos=999_999_999))
+    assert violated(request) == {}
+    assert violated(tenant_pb2.ListAuditEventsRequest(parent="organizations/o")) == {}

@@ -122,6 +122,30 @@ def _field_check(fd: FieldDescriptor, rules: options_pb2.FieldRules):
     return check
 
 
+# The range RFC 3339 can write (AIP-142): years 0001 to 9999, nanos within a second.
+_TIMESTAMP = "google.protobuf.Timestamp"
+_MIN_SECONDS, _MAX_SECONDS, _MAX_NANOS = -62135596800, 253402300799, 999_999_999
+
+
+def _timestamp_check(fd: FieldDescriptor):
+    """Set timestamps must be ones a datetime holds (a handler converts them)."""
+    name, repeated = fd.name, is_repeated(fd)
+
+    def check(message, path, out):
+        if repeated:
+            values = list(enumerate(getattr(message, name)))
+        else:
+            values = [(None, getattr(message, name))] if message.HasField(name) else []
+        for i, value in values:
+            if not (
+                _MIN_SECONDS <= value.seconds <= _MAX_SECONDS and 0 <= value.nanos <= _MAX_NANOS
+            ):
+                where = path + name + ("" if i is None else f"[{i}]")
+                out.append(FieldViolation(where, "is not a time between years 1 and 9999"))
+
+    return check
+
+
 def _nested_check(fd: FieldDescriptor, validate_child):
     name = fd.name
     if is_repeated(fd):
@@ -161,6 +185,8 @@ def _validator(descriptor: Descriptor, partial: bool = False):
             checks.append(_field_check(fd, _partial(rules) if partial else rules))
         elif _holds_strings(fd):
             checks.append(_field_check(fd, _NO_RULES))
+        if fd.type == _MESSAGE and fd.message_type.full_name == _TIMESTAMP:
+            checks.append(_timestamp_check(fd))
         if fd.type == _MESSAGE and fd.message_type.full_name.startswith("privexbot."):
             child_partial = partial or (is_update and fd.name != "update_mask")
             nested = _nested_check(
