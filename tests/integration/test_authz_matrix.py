@@ -161,6 +161,11 @@ MATRIX = {
     "WatchIngestion": "O A WA WE WV K | M",
     "SearchKnowledgeBase": "O A WA WE WV K | M",
     "PreviewChunking": "O A WA WE WV K | M",
+    "CreateWebsiteSource": "O A WA WE | M",
+    "GetWebsiteSource": "O A WA WE WV K | M",
+    "ListWebsiteSources": "O A WA WE WV K | M",
+    "SyncWebsiteSource": "O A WA WE | M",
+    "DeleteWebsiteSource": "O A WA WE | M",
     # InferenceService
     "ListModels": "O A WA WE WV K | M",
     "StreamChatCompletion": "O A WA WE WV K | M",

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from privexbot.api import standard
 from privexbot.api.convert import enum_names, pack, timestamp
 from privexbot.api.inference import verdict_message
+from privexbot.api.website_sources import WebsiteSourceMethods
 from privexbot.kernel import resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument
@@ -118,10 +119,11 @@ def _kb_values(kb) -> dict:
     }
 
 
-class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
+class KnowledgeApi(WebsiteSourceMethods, knowledge_pb2_grpc.KnowledgeServiceServicer):
     def __init__(self, platform) -> None:
         self.knowledge_bases, self.documents = platform.knowledge_bases, platform.documents
         self.retriever, self.uploads = platform.retriever, platform.uploads
+        self.website_sources = platform.website_sources
         self.attestor = platform.inference.attestor
 
     async def CreateKnowledgeBase(self, request, context):

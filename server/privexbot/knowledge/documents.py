@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from privexbot.kernel import pagination, resources, standard
 from privexbot.kernel.errors import FailedPrecondition, InvalidArgument
@@ -58,10 +58,101 @@ class DocumentView(FileView, pattern=resources.DOCUMENT):
     updated_at: datetime
     ready_at: datetime | None
     etag: str
+    source_url: str  # a website page's URL, else ""
+    website_source_id: str  # its website source, else ""
+
+    @property
+    def website_source(self) -> str:
+        if not self.website_source_id:
+            return ""
+        return resources.WEBSITE_SOURCE.name(
+            self.organization_id, self.workspace_id, self.knowledge_base_id, self.website_source_id
+        )
 
 
 def _view(doc: Document) -> DocumentView:
-    return from_row(DocumentView, doc, labels=dict(doc.labels), etag=standard.etag(doc))
+    return from_row(
+        DocumentView,
+        doc,
+        labels=dict(doc.labels),
+        etag=standard.etag(doc),
+        source_url=doc.source_url or "",
+        website_source_id=doc.website_source_id or "",
+    )
+
+
+async def checked(content: bytes, content_type: str, display_name: str) -> tuple[str, str]:
+    """The content's type (detected, checked against the declared one) and SHA-256, once it
+    is known to parse: a bad file is INVALID_ARGUMENT before anything of it is stored."""
+    if not content:
+        raise InvalidArgument.field("content", "is empty", "EMPTY_DOCUMENT")
+    content_type = parsing.detect_content_type(content, content_type, display_name)
+    await asyncio.to_thread(parsing.parse, content, content_type)
+    return content_type, hashlib.sha256(content).hexdigest()
+
+
+async def add_document(
+    session,
+    kb_id: str,
+    scope: Scope,
+    display_name: str,
+    content_type: str,
+    labels: dict[str, str],
+    content: bytes,
+    sha256: str,
+    **source,
+) -> Document:
+    """A new document row and its content, pending ingestion; ``source``: a website page's
+    ``website_source_id`` and ``source_url``."""
+    doc = Document(
+        knowledge_base_id=kb_id,
+        organization_id=scope.organization_id,
+        workspace_id=scope.workspace_id,
+        display_name=display_name[:255],
+        content_type=content_type,
+        labels=dict(labels),
+        size_bytes=len(content),
+        content_sha256=sha256,
+        **source,
+    )
+    session.add(doc)
+    await session.flush()
+    session.add(DocumentContent(document_id=doc.id, content=content))
+    return doc
+
+
+async def replace_content(
+    session, doc_id: str, content: bytes, content_type: str, sha256: str
+) -> bool:
+    """Give a document new content and queue it for ingestion again (which replaces its
+    vectors; its old chunks go now, so none is listed or cited meanwhile). False when the
+    document is being ingested right now: it is left as it is."""
+    changed = await session.execute(
+        update(Document)
+        .where(Document.id == doc_id, Document.state != "processing")
+        .values(
+            content_type=content_type,
+            size_bytes=len(content),
+            content_sha256=sha256,
+            state="pending",
+            stage="queued",
+            lease_until=None,
+            attempts=0,
+            failure_reason="",
+            chunks_total=0,
+            chunks_embedded=0,
+            chunks_indexed=0,
+            version=Document.version + 1,
+            updated_at=datetime.now(UTC),
+        )
+    )
+    if changed.rowcount != 1:
+        return False
+    await session.execute(
+        update(DocumentContent).where(DocumentContent.document_id == doc_id).values(content=content)
+    )
+    await session.execute(delete(Chunk).where(Chunk.document_id == doc_id))
+    return True
 
 
 def owed_vectors(doc: Document) -> VectorOutbox:
@@ -107,11 +198,7 @@ class Documents:
     ) -> DocumentView:
         """Check, store and queue a document. Parsing runs here too, so a bad file is refused
         at once and nothing of it is stored."""
-        if not content:
-            raise InvalidArgument.field("content", "is empty", "EMPTY_DOCUMENT")
-        content_type = parsing.detect_content_type(content, content_type, display_name)
-        await asyncio.to_thread(parsing.parse, content, content_type)
-        sha256 = hashlib.sha256(content).hexdigest()
+        content_type, sha256 = await checked(content, content_type, display_name)
         parent = resources.KNOWLEDGE_BASE.name(scope.organization_id, scope.workspace_id, kb_id)
         async with self._sessions() as session, session.begin():
 
@@ -119,21 +206,10 @@ class Documents:
                 return await _get(session, scope, kb_id, resources.DOCUMENT.id_of(name))
 
             async def make() -> Document:
-                kb = await get_knowledge_base(session, scope, kb_id)
-                doc = Document(
-                    knowledge_base_id=kb.id,
-                    organization_id=kb.organization_id,
-                    workspace_id=kb.workspace_id,
-                    display_name=display_name,
-                    content_type=content_type,
-                    labels=dict(labels),
-                    size_bytes=len(content),
-                    content_sha256=sha256,
+                await get_knowledge_base(session, scope, kb_id)
+                return await add_document(
+                    session, kb_id, scope, display_name, content_type, labels, content, sha256
                 )
-                session.add(doc)
-                await session.flush()
-                session.add(DocumentContent(document_id=doc.id, content=content))
-                return doc
 
             doc = await standard.create(
                 session,

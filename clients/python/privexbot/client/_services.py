@@ -398,6 +398,11 @@ class KnowledgeService(Service):
         "WatchIngestion": Rpc(Kind.SERVER_STREAM, knowledge_pb2.WatchIngestionRequest, resource="name"),
         "SearchKnowledgeBase": Rpc(Kind.UNARY, knowledge_pb2.SearchKnowledgeBaseRequest, resource="name"),
         "PreviewChunking": Rpc(Kind.UNARY, knowledge_pb2.PreviewChunkingRequest, resource="parent"),
+        "CreateWebsiteSource": Rpc(Kind.UNARY, knowledge_pb2.CreateWebsiteSourceRequest, resource="parent", request_id=True),
+        "GetWebsiteSource": Rpc(Kind.UNARY, knowledge_pb2.GetWebsiteSourceRequest, resource="name"),
+        "ListWebsiteSources": Rpc(Kind.PAGED, knowledge_pb2.ListWebsiteSourcesRequest, resource="parent", items="website_sources"),
+        "SyncWebsiteSource": Rpc(Kind.UNARY, knowledge_pb2.SyncWebsiteSourceRequest, resource="name"),
+        "DeleteWebsiteSource": Rpc(Kind.UNARY, knowledge_pb2.DeleteWebsiteSourceRequest, resource="name"),
     }
 
     def create_knowledge_base(self, request=None, /, **arguments):
@@ -700,6 +705,79 @@ class KnowledgeService(Service):
             PreviewChunkingResponse
         """
         return self._call("PreviewChunking", request, arguments)
+
+    def create_website_source(self, request=None, /, **arguments):
+        """Adds a website as a source of documents: the pages found by following a
+        start URL's same-site links (or listed in a sitemap), within include and
+        exclude patterns, max_pages and max_depth, robots.txt honoured. Each page
+        becomes a document whose citations carry its URL. The first sync starts at
+        once; a site that cannot be reached (or a private address) is
+        INVALID_ARGUMENT and nothing is stored.
+
+        Args:
+            request: a CreateWebsiteSourceRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}
+            website_source (WebsiteSource)
+            request_id (str): Set to a random UUID when empty.
+
+        Returns:
+            WebsiteSource
+        """
+        return self._call("CreateWebsiteSource", request, arguments)
+
+    def get_website_source(self, request=None, /, **arguments):
+        """Returns a website source with the state and progress of its latest sync.
+
+        Args:
+            request: a GetWebsiteSourceRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            WebsiteSource
+        """
+        return self._call("GetWebsiteSource", request, arguments)
+
+    def list_website_sources(self, request=None, /, **arguments):
+        """Lists a knowledge base's website sources.
+
+        Args:
+            request: a ListWebsiteSourcesRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every WebsiteSource, fetching pages as needed; ``pages()`` yields each ListWebsiteSourcesResponse.
+        """
+        return self._call("ListWebsiteSources", request, arguments)
+
+    def sync_website_source(self, request=None, /, **arguments):
+        """Crawls the site again now: pages whose content changed are re-indexed,
+        new pages added, pages gone from the site (not linked any more, or 404)
+        deleted with their vectors. A source already syncing is
+        FAILED_PRECONDITION.
+
+        Args:
+            request: a SyncWebsiteSourceRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            WebsiteSource
+        """
+        return self._call("SyncWebsiteSource", request, arguments)
+
+    def delete_website_source(self, request=None, /, **arguments):
+        """Deletes a website source and the documents of its pages, with their vectors.
+
+        Args:
+            request: a DeleteWebsiteSourceRequest, or its ``name``; or give its fields:
+            name (str)
+            etag (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteWebsiteSource", request, arguments)
 
 
 class BotService(Service):
