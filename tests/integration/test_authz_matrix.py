@@ -155,6 +155,7 @@ MATRIX = {
     "GetDocument": "O A WA WE WV K | M",
     "ListDocuments": "O A WA WE WV K | M",
     "ListChunks": "O A WA WE WV K | M",
+    "UpdateDocument": "O A WA WE | M",
     "DeleteDocument": "O A WA WE | M",
     "CancelIngestion": "O A WA WE | M",
     "ReindexDocument": "O A WA WE | M",

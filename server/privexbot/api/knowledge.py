@@ -220,6 +220,16 @@ class KnowledgeApi(WebsiteSourceMethods, knowledge_pb2_grpc.KnowledgeServiceServ
         lister="list_chunks",
     )
 
+    async def UpdateDocument(self, request, context):
+        doc = request.document
+        _, _, kb_id, doc_id = resources.DOCUMENT.parse(doc.name, "document.name")
+        paths = list(request.update_mask.paths)
+        values = {"display_name": doc.display_name, "labels": dict(doc.labels)}
+        if "content" in paths:
+            values["content"] = inline_content(request, doc.content_type)
+        view = await self.documents.update(current().scope, kb_id, doc_id, values, paths, doc.etag)
+        return document_message(view)
+
     DeleteDocument = standard.delete("documents", resources.DOCUMENT)
 
     async def ReindexDocument(self, request, context):

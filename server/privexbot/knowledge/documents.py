@@ -25,6 +25,7 @@ from privexbot.knowledge.search import Citation, citation_of
 from privexbot.store.models import Chunk, Document, DocumentContent, VectorOutbox
 
 WATCH_INTERVAL = 0.2
+UPDATABLE = {"display_name", "labels", "content"}
 
 
 @dataclass(frozen=True)
@@ -121,40 +122,6 @@ async def add_document(
     return doc
 
 
-async def replace_content(
-    session, doc_id: str, content: bytes, content_type: str, sha256: str
-) -> bool:
-    """Give a document new content and queue it for ingestion again (which replaces its
-    vectors; its old chunks go now, so none is listed or cited meanwhile). False when the
-    document is being ingested right now: it is left as it is."""
-    changed = await session.execute(
-        update(Document)
-        .where(Document.id == doc_id, Document.state != "processing")
-        .values(
-            content_type=content_type,
-            size_bytes=len(content),
-            content_sha256=sha256,
-            state="pending",
-            stage="queued",
-            lease_until=None,
-            attempts=0,
-            failure_reason="",
-            chunks_total=0,
-            chunks_embedded=0,
-            chunks_indexed=0,
-            version=Document.version + 1,
-            updated_at=datetime.now(UTC),
-        )
-    )
-    if changed.rowcount != 1:
-        return False
-    await session.execute(
-        update(DocumentContent).where(DocumentContent.document_id == doc_id).values(content=content)
-    )
-    await session.execute(delete(Chunk).where(Chunk.document_id == doc_id))
-    return True
-
-
 def owed_vectors(doc: Document) -> VectorOutbox:
     """The outbox entry that deletes ``doc``'s vectors once the transaction commits."""
     return VectorOutbox(
@@ -163,6 +130,28 @@ def owed_vectors(doc: Document) -> VectorOutbox:
         knowledge_base_id=doc.knowledge_base_id,
         document_id=doc.id,
     )
+
+
+async def replace_content(
+    session, doc: Document, content: bytes, content_type: str, sha256: str
+) -> None:
+    """Give a document (not being ingested: its row read for update) new content and queue
+    it for ingestion again. Its old chunks go now, so none is listed or cited meanwhile;
+    its old vectors are owed through the outbox, which ingestion applies before it takes
+    the document again."""
+    if doc.state == "processing":
+        raise FailedPrecondition(
+            "ALREADY_INGESTING", "the document is being ingested: wait for it or cancel it"
+        )
+    doc.content_type, doc.size_bytes, doc.content_sha256 = content_type, len(content), sha256
+    doc.state, doc.stage, doc.lease_until, doc.attempts = "pending", "queued", None, 0
+    doc.failure_reason, doc.chunks_total, doc.chunks_embedded, doc.chunks_indexed = "", 0, 0, 0
+    doc.version, doc.updated_at = doc.version + 1, datetime.now(UTC)
+    await session.execute(
+        update(DocumentContent).where(DocumentContent.document_id == doc.id).values(content=content)
+    )
+    await session.execute(delete(Chunk).where(Chunk.document_id == doc.id))
+    session.add(owed_vectors(doc))
 
 
 async def _get(session, scope: Scope, kb_id: str, doc_id: str) -> Document:
@@ -292,6 +281,36 @@ class Documents:
             )
         chunks, next_token = pagination.page(rows, size, lambda c: str(c.index), query_id)
         return [ChunkView(c.text, citation_of(c, doc)) for c in chunks], next_token
+
+    async def update(
+        self, scope: Scope, kb_id: str, doc_id: str, values: dict, paths: list[str], etag: str
+    ) -> DocumentView:
+        """display_name and labels as given; "content" (``values["content"]``: the new bytes
+        and their declared type) replaced and ingested again. A bad file changes nothing."""
+        standard.check_mask(paths, UPDATABLE)
+        replacing = "content" in paths
+        if replacing:
+            content, declared = values.pop("content")
+            content_type, sha256 = await checked(content, declared, values["display_name"])
+        async with self._sessions() as session, session.begin():
+            doc = await _get(session, scope, kb_id, doc_id)
+            await session.refresh(doc, with_for_update=True)
+            unchanged = replacing and sha256 == doc.content_sha256
+            standard.update(
+                session,
+                doc,
+                values,
+                paths,
+                etag,
+                updatable=UPDATABLE,
+                pattern=resources.DOCUMENT,
+                action="document.update",
+            )
+            if replacing and not unchanged:
+                await replace_content(session, doc, content, content_type, sha256)
+            view = _view(doc)
+        self._ingestion.notify()
+        return view
 
     async def delete(self, scope: Scope, kb_id: str, doc_id: str, given_etag: str) -> None:
         async with self._sessions() as session, session.begin():

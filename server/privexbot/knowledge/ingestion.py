@@ -14,7 +14,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 
 from privexbot.kernel import tasks
 from privexbot.kernel.errors import DomainError, InvalidArgument, Unavailable
@@ -105,11 +105,14 @@ class Ingestion:
     # ---- the job --------------------------------------------------------------------------
 
     async def _claim(self) -> str | None:
-        """Take one pending document, or a running one whose lease ran out (its worker died)."""
+        """Take one pending document, or a running one whose lease ran out (its worker died);
+        not one whose old vectors are still owed (its content was replaced): the outbox is
+        applied first, so it cannot delete the new vectors."""
         now = datetime.now(UTC)
         claimable = (
             Document.state.in_(("pending", "processing")),
             or_(Document.lease_until.is_(None), Document.lease_until < now),
+            ~exists().where(VectorOutbox.document_id == Document.id),
         )
         values = {
             "state": "processing",

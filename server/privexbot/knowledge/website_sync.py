@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select, update
 
 from privexbot.kernel import tasks
-from privexbot.kernel.errors import InvalidArgument
+from privexbot.kernel.errors import FailedPrecondition, InvalidArgument
 from privexbot.kernel.resources import Scope
 from privexbot.knowledge.crawl import CrawlProgress, Failure, Page
 from privexbot.knowledge.documents import add_document, checked, owed_vectors, replace_content
@@ -154,7 +154,8 @@ class WebsiteSync:
             return
         scope = Scope(source.organization_id, source.workspace_id)
         async with self._sessions() as session, session.begin():
-            if known is None:
+            doc = await session.get(Document, known[0], with_for_update=True) if known else None
+            if doc is None:
                 await add_document(
                     session,
                     source.knowledge_base_id,
@@ -168,10 +169,13 @@ class WebsiteSync:
                     source_url=page.url,
                 )
                 counts["pages_added"] += 1
-            elif await replace_content(session, known[0], page.html, content_type, sha):
-                counts["pages_updated"] += 1
             else:
-                _failed(counts, failures, page.url, "changed while still being ingested: next sync")
+                try:
+                    await replace_content(session, doc, page.html, content_type, sha)
+                except FailedPrecondition:
+                    _failed(counts, failures, page.url, "changed while being ingested: next sync")
+                    return
+                counts["pages_updated"] += 1
         self._ingestion.notify()
 
     async def _record(self, source_id: str, counts: dict, failures: list) -> None:

@@ -392,6 +392,7 @@ class KnowledgeService(Service):
         "GetDocument": Rpc(Kind.UNARY, knowledge_pb2.GetDocumentRequest, resource="name"),
         "ListDocuments": Rpc(Kind.PAGED, knowledge_pb2.ListDocumentsRequest, resource="parent", items="documents"),
         "ListChunks": Rpc(Kind.PAGED, knowledge_pb2.ListChunksRequest, resource="parent", items="chunks"),
+        "UpdateDocument": Rpc(Kind.UNARY, knowledge_pb2.UpdateDocumentRequest),
         "DeleteDocument": Rpc(Kind.UNARY, knowledge_pb2.DeleteDocumentRequest, resource="name"),
         "ReindexDocument": Rpc(Kind.UNARY, knowledge_pb2.ReindexDocumentRequest, resource="name"),
         "CancelIngestion": Rpc(Kind.UNARY, knowledge_pb2.CancelIngestionRequest, resource="name"),
@@ -617,6 +618,28 @@ class KnowledgeService(Service):
             A pager: iterating it yields every DocumentChunk, fetching pages as needed; ``pages()`` yields each ListChunksResponse.
         """
         return self._call("ListChunks", request, arguments)
+
+    def update_document(self, request=None, /, **arguments):
+        """Changes a document's display_name or labels, or replaces its content
+        (update_mask "content", the new bytes in `text` or `content`): the new
+        content is checked as CreateDocument checks it (a bad file changes
+        nothing), the old chunks go at once, the old vectors are deleted through
+        the outbox, and the document is ingested again. A document being
+        ingested (PROCESSING) cannot have its content replaced:
+        FAILED_PRECONDITION.
+
+        Args:
+            request: a UpdateDocumentRequest; or give its fields:
+            document (Document): The document's name and etag, and the fields update_mask names:
+                display_name, labels, and content_type with new content.
+            update_mask (FieldMask): Fields to change: display_name, labels, content (from text or content).
+            text (str)
+            content (bytes)
+
+        Returns:
+            Document
+        """
+        return self._call("UpdateDocument", request, arguments)
 
     def delete_document(self, request=None, /, **arguments):
         """Deletes a document and all its vectors (cancelling its ingestion if running).

@@ -473,6 +473,18 @@ class DocumentChunk(_message.Message):
     citation: Citation
     def __init__(self, text: _Optional[str] = ..., citation: _Optional[_Union[Citation, _Mapping]] = ...) -> None: ...
 
+class UpdateDocumentRequest(_message.Message):
+    __slots__ = ("document", "update_mask", "text", "content")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    document: Document
+    update_mask: _field_mask_pb2.FieldMask
+    text: str
+    content: bytes
+    def __init__(self, document: _Optional[_Union[Document, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., text: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
+
 class DeleteDocumentRequest(_message.Message):
     __slots__ = ("name", "etag")
     NAME_FIELD_NUMBER: _ClassVar[int]

@@ -112,6 +112,11 @@ class KnowledgeServiceStub:
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksResponse.FromString,
                 _registered_method=True)
+        self.UpdateDocument = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/UpdateDocument',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.UpdateDocumentRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
+                _registered_method=True)
         self.DeleteDocument = channel.unary_unary(
                 '/privexbot.v1.KnowledgeService/DeleteDocument',
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.DeleteDocumentRequest.SerializeToString,
@@ -292,6 +297,19 @@ class KnowledgeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateDocument(self, request, context):
+        """Changes a document's display_name or labels, or replaces its content
+        (update_mask "content", the new bytes in `text` or `content`): the new
+        content is checked as CreateDocument checks it (a bad file changes
+        nothing), the old chunks go at once, the old vectors are deleted through
+        the outbox, and the document is ingested again. A document being
+        ingested (PROCESSING) cannot have its content replaced:
+        FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DeleteDocument(self, request, context):
         """Deletes a document and all its vectors (cancelling its ingestion if running).
         """
@@ -461,6 +479,11 @@ def add_KnowledgeServiceServicer_to_server(servicer, server):
                     servicer.ListChunks,
                     request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksResponse.SerializeToString,
+            ),
+            'UpdateDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDocument,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.UpdateDocumentRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.Document.SerializeToString,
             ),
             'DeleteDocument': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteDocument,
@@ -925,6 +948,33 @@ class KnowledgeService:
             '/privexbot.v1.KnowledgeService/ListChunks',
             privexbot_dot_v1_dot_knowledge__pb2.ListChunksRequest.SerializeToString,
             privexbot_dot_v1_dot_knowledge__pb2.ListChunksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/UpdateDocument',
+            privexbot_dot_v1_dot_knowledge__pb2.UpdateDocumentRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
             options,
             channel_credentials,
             insecure,
