@@ -2,7 +2,7 @@
 channel a session came through)
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-04
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -105,6 +105,11 @@ class Settings:
     chatflow_max_steps: int = 1000
     chatflow_http_allow: str = ""
     chatflow_secrets_key: str = "dev-chatflow-secrets-key-change-me"
+    # Website sources: literal ip:port pairs the crawler may reach although private
+    # (comma-separated; tests, internal sites; empty: none), and the pause between two
+    # requests to one site.
+    crawl_http_allow: str = ""
+    crawl_delay_seconds: float = 0.5
     # Wraps each workspace's data key that seals channel credentials (channels/envelope.py).
     channel_secrets_key: str = "dev-channel-secrets-key-change-me"
     # The public URL platforms call webhooks at (empty: no webhook is registered), and the
@@ -165,6 +170,8 @@ class Settings:
             raise ConfigError("PRIVEXBOT_ENV must be development or production")
         if self.smtp_security not in {"starttls", "tls", "none"}:
             raise ConfigError("SMTP_SECURITY must be starttls, tls or none")
+        if not 0 <= self.crawl_delay_seconds <= 60:
+            raise ConfigError("CRAWL_DELAY_SECONDS must be within 0..60")
         if self.attestation not in {"off", "required"}:
             raise ConfigError("ATTESTATION must be off or required")
         if self.ingestion_lease_seconds < 5:
@@ -276,6 +283,8 @@ ENVIRONMENT = {
     "CHATFLOW_MAX_STEPS": "chatflow_max_steps",
     "CHATFLOW_HTTP_ALLOW": "chatflow_http_allow",
     "CHATFLOW_SECRETS_KEY": "chatflow_secrets_key",
+    "CRAWL_HTTP_ALLOW": "crawl_http_allow",
+    "CRAWL_DELAY_SECONDS": "crawl_delay_seconds",
     "CHANNEL_SECRETS_KEY": "channel_secrets_key",
     "CHANNEL_WEBHOOK_BASE_URL": "channel_webhook_base_url",
     "TELEGRAM_API_BASE_URL": "telegram_api_base_url",

@@ -50,6 +50,7 @@ from privexbot.inference.attestor import Attestor
 from privexbot.inference.gateway import InferenceGateway
 from privexbot.kernel.errors import Unavailable
 from privexbot.kernel.mail import Mailer
+from privexbot.knowledge.crawl import Crawler
 from privexbot.knowledge.documents import Documents
 from privexbot.knowledge.ingestion import Ingestion
 from privexbot.knowledge.knowledge_bases import KnowledgeBases
@@ -57,6 +58,8 @@ from privexbot.knowledge.reindex import FullTextReindex
 from privexbot.knowledge.retrieval import Retriever
 from privexbot.knowledge.uploads import Uploads
 from privexbot.knowledge.vectors import VectorStore
+from privexbot.knowledge.website_sources import WebsiteSources
+from privexbot.knowledge.website_sync import WebsiteSync
 from privexbot.store import db, ephemeral, idempotency
 from privexbot.store.stamps import Stamps
 from privexbot.tenancy.access import AccessResolver
@@ -103,6 +106,8 @@ class Platform:
     documents: Documents
     retriever: Retriever
     uploads: Uploads
+    website_sources: WebsiteSources
+    website_sync: WebsiteSync
     # bots
     drafts: Drafts
     chatbots: Chatbots
@@ -178,6 +183,8 @@ class Platform:
             lease=timedelta(seconds=settings.ingestion_lease_seconds),
         )
         documents = Documents(sessions, ingestion)
+        crawler = Crawler(Fetcher(settings.crawl_http_allow).fetch)
+        website_sync = WebsiteSync(sessions, crawler, ingestion, settings.crawl_delay_seconds)
         retriever = Retriever(sessions, vectors, inference.embed)
         references = References(sessions, inference.list_models)
         drafts = Drafts(store, settings.chatbot_draft_ttl_seconds, references)
@@ -265,6 +272,10 @@ class Platform:
             documents=documents,
             retriever=retriever,
             uploads=Uploads(sessions, documents, settings.upload_lifetime_seconds),
+            website_sources=WebsiteSources(
+                sessions, crawler, website_sync, ingestion, settings.crawl_delay_seconds
+            ),
+            website_sync=website_sync,
             drafts=drafts,
             chatbots=chatbots,
             chat=chat,
@@ -311,10 +322,11 @@ class Platform:
         await self.store.ping()
 
     def start(self) -> None:
-        """Background work: ingestion (resumes whatever a previous process left), the sweep
-        of expired uploads and idempotency keys, and the full-text re-index of chunks stored
-        before it (resumes too)."""
+        """Background work: ingestion and website syncs (each resumes whatever a previous
+        process left), the sweep of expired uploads and idempotency keys, and the full-text
+        re-index of chunks stored before it (resumes too)."""
         self.ingestion.start()
+        self.website_sync.start()
         self._housekeeping = asyncio.create_task(self._sweep_forever())
         if self.vectors.legacy:
             self._reindex = asyncio.create_task(self._reindex_full_text())
@@ -344,6 +356,7 @@ class Platform:
         for task in (self._housekeeping, self._reindex):
             if task is not None:
                 task.cancel()
+        await self.website_sync.stop()
         await self.ingestion.stop()
         await self.flow_sandbox.close()
         await asyncio.to_thread(self.sign_in.close)

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from privexbot.api import standard
 from privexbot.api.convert import enum_names, pack, timestamp
 from privexbot.api.inference import verdict_message
+from privexbot.api.website_sources import WebsiteSourceMethods
 from privexbot.kernel import resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument
@@ -118,10 +119,11 @@ def _kb_values(kb) -> dict:
     }
 
 
-class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
+class KnowledgeApi(WebsiteSourceMethods, knowledge_pb2_grpc.KnowledgeServiceServicer):
     def __init__(self, platform) -> None:
         self.knowledge_bases, self.documents = platform.knowledge_bases, platform.documents
         self.retriever, self.uploads = platform.retriever, platform.uploads
+        self.website_sources = platform.website_sources
         self.attestor = platform.inference.attestor
 
     async def CreateKnowledgeBase(self, request, context):
@@ -217,6 +219,16 @@ class KnowledgeApi(knowledge_pb2_grpc.KnowledgeServiceServicer):
         resources.DOCUMENT,
         lister="list_chunks",
     )
+
+    async def UpdateDocument(self, request, context):
+        doc = request.document
+        _, _, kb_id, doc_id = resources.DOCUMENT.parse(doc.name, "document.name")
+        paths = list(request.update_mask.paths)
+        values = {"display_name": doc.display_name, "labels": dict(doc.labels)}
+        if "content" in paths:
+            values["content"] = inline_content(request, doc.content_type)
+        view = await self.documents.update(current().scope, kb_id, doc_id, values, paths, doc.etag)
+        return document_message(view)
 
     DeleteDocument = standard.delete("documents", resources.DOCUMENT)
 

@@ -151,6 +151,7 @@ CHATFLOW_ANALYTICS = of("ChatbotAnalytics", 1)
 KNOWLEDGE_BASE = of("KnowledgeBase")
 DOCUMENT = of("Document")
 UPLOAD = of("Upload")
+WEBSITE_SOURCE = of("WebsiteSource")
 CHANNEL = of("Channel")
 
 

@@ -132,12 +132,15 @@ def update(
     details: dict[str, str] | None = None,
 ) -> None:
     """Apply an update (AIP-134): the mask names only updatable fields, the etag matches,
-    the named fields change, the version moves on, and the change is audited (naming
-    ``audited`` as the fields changed, by default the paths, with any other ``details``)."""
+    the named fields change (a path absent from ``values`` is one the caller changed
+    itself, e.g. a document's content), the version moves on, and the change is audited
+    (naming ``audited`` as the fields changed, by default the paths, with any other
+    ``details``)."""
     check_mask(paths, updatable)
     check_etag(given_etag, row)
     for path in paths:
-        setattr(row, path, values[path])
+        if path in values:
+            setattr(row, path, values[path])
     row.version += 1
     row.updated_at = datetime.now(UTC)
     resource = pattern.name_of(row)

@@ -1,10 +1,13 @@
-"""Small asyncio helpers for work that runs beside a call."""
+"""Small asyncio helpers for work that runs beside a call, and the claim of a durable job
+(a row whose state says what is left to do)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable
+
+from sqlalchemy import select, update
 
 log = logging.getLogger("privexbot.tasks")
 _beside: set[asyncio.Task] = set()  # strong references: the loop keeps only weak ones
@@ -41,3 +44,21 @@ def beside(awaitable: Awaitable, what: str) -> None:
     task = asyncio.get_running_loop().create_task(run())
     _beside.add(task)
     task.add_done_callback(_beside.discard)
+
+
+async def claim(sessions, model, claimable: tuple, values: dict) -> str | None:
+    """The id of one row of ``model`` matching ``claimable`` (oldest first), now set to
+    ``values`` (its state, its lease), or None. A compare-and-set: of two workers racing
+    for a row exactly one takes it."""
+    while True:
+        async with sessions() as session, session.begin():
+            row_id = await session.scalar(
+                select(model.id).where(*claimable).order_by(model.created_at).limit(1)
+            )
+            if row_id is None:
+                return None
+            taken = await session.execute(
+                update(model).where(model.id == row_id, *claimable).values(**values)
+            )
+        if taken.rowcount == 1:
+            return row_id

@@ -50,16 +50,17 @@ class CrawlSettings:
     max_depth: int = 3
     delay_seconds: float = 0.5
 
-    def check(self) -> None:
+    def check(self, prefix: str = "") -> None:
+        """INVALID_ARGUMENT naming the field (after ``prefix``, e.g. "website_source.")."""
         parts = urlsplit(self.start_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidArgument.field("start_url", "must be an http(s) URL with a host")
+            raise InvalidArgument.field(f"{prefix}start_url", "must be an http(s) URL with a host")
         if not 1 <= self.max_pages <= MAX_PAGES:
-            raise InvalidArgument.field("max_pages", f"must be 1..{MAX_PAGES}")
+            raise InvalidArgument.field(f"{prefix}max_pages", f"must be 1..{MAX_PAGES}")
         if not 0 <= self.max_depth <= MAX_DEPTH:
-            raise InvalidArgument.field("max_depth", f"must be 0..{MAX_DEPTH}")
+            raise InvalidArgument.field(f"{prefix}max_depth", f"must be 0..{MAX_DEPTH}")
         if not 0 <= self.delay_seconds <= 60:
-            raise InvalidArgument.field("delay_seconds", "must be 0..60")
+            raise InvalidArgument.field(f"{prefix}delay_seconds", "must be 0..60")
 
 
 @dataclass(frozen=True)
@@ -67,16 +68,24 @@ class Page:
     url: str
     html: bytes
     content_hash: str  # sha256 of the body: a re-sync re-indexes only what changed
+    title: str  # the page's <title>, "" if none
 
 
 @dataclass(frozen=True)
 class Failure:
     url: str
     reason: str
+    gone: bool = False  # the site says the page is not there (404, 410)
+
+
+@dataclass
+class CrawlProgress:
+    found: int = 0  # same-site URLs discovered so far (links, sitemap entries)
 
 
 @dataclass
 class _Frontier:
+    progress: CrawlProgress
     queue: list[tuple[str, int]] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
 
@@ -84,20 +93,30 @@ class _Frontier:
         if url not in self.seen:
             self.seen.add(url)
             self.queue.append((url, depth))
+            self.progress.found = len(self.seen)
 
 
 class Crawler:
     def __init__(self, fetch: Fetch) -> None:
         self._fetch = fetch
 
-    async def crawl(self, settings: CrawlSettings) -> AsyncIterator[Page | Failure]:
-        """The site's pages (and per-page failures), at most ``max_pages`` fetched. A start
-        URL that cannot be fetched at all (refused, unreachable) is INVALID_ARGUMENT."""
+    async def probe(self, settings: CrawlSettings, prefix: str = "") -> None:
+        """INVALID_ARGUMENT (fields named after ``prefix``) when the settings are bad or the
+        site cannot be reached at all (refused by the guard, unreachable)."""
+        settings.check(prefix)
+        await self._robots(_origin(settings.start_url), f"{prefix}start_url")
+
+    async def crawl(
+        self, settings: CrawlSettings, progress: CrawlProgress | None = None
+    ) -> AsyncIterator[Page | Failure]:
+        """The site's pages (and per-page failures), at most ``max_pages`` fetched;
+        ``progress`` follows the URLs found. A start URL that cannot be fetched at all
+        (refused, unreachable) is INVALID_ARGUMENT."""
         settings.check()
         start = urldefrag(settings.start_url).url
         origin = _origin(start)
         robots = await self._robots(origin)
-        frontier = _Frontier()
+        frontier = _Frontier(progress or CrawlProgress())
         if settings.sitemap:
             for url in await self._sitemap_urls(start, origin):
                 frontier.add(url, 0)
@@ -118,27 +137,30 @@ class Crawler:
                 continue
             content_type = response.headers.get("content-type", "").split(";")[0].strip()
             if response.status != 200:
-                yield Failure(url, f"HTTP {response.status}")
+                yield Failure(url, f"HTTP {response.status}", response.status in (404, 410))
             elif content_type not in HTML_TYPES:
                 yield Failure(url, f"not an HTML page ({content_type or 'no content type'})")
             elif _origin(response.url) != origin:
                 yield Failure(url, f"redirected off the site to {response.url}")
             elif response.url not in emitted:  # a redirect to a page already seen: once
                 emitted.add(response.url)
-                yield Page(response.url, response.body, hashlib.sha256(response.body).hexdigest())
+                soup = BeautifulSoup(response.body, "html.parser")
+                title = soup.title.get_text(" ", strip=True) if soup.title else ""
+                digest = hashlib.sha256(response.body).hexdigest()
+                yield Page(response.url, response.body, digest, title)
                 if depth < settings.max_depth and not settings.sitemap:
-                    for link in _links(response.body, response.url):
+                    for link in _links(soup, response.url):
                         if _origin(link) == origin:
                             frontier.add(link, depth + 1)
 
-    async def _robots(self, origin: str) -> RobotFileParser:
+    async def _robots(self, origin: str, field: str = "start_url") -> RobotFileParser:
         """The site's robots.txt (none: everything allowed); also proves the site reachable."""
         robots = RobotFileParser()
         try:
             response = await self._get(f"{origin}/robots.txt", MAX_PAGE_BYTES)
         except Exception as exc:
             raise InvalidArgument.field(
-                "start_url", f"the site cannot be fetched: {exc}", "SITE_UNREACHABLE"
+                field, f"the site cannot be fetched: {exc}", "SITE_UNREACHABLE"
             ) from None
         lines = response.body.decode(errors="replace").splitlines()
         robots.parse(lines if response.status == 200 else [])
@@ -203,8 +225,7 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}:{port}"
 
 
-def _links(html: bytes, base: str) -> list[str]:
-    soup = BeautifulSoup(html, "html.parser")
+def _links(soup: BeautifulSoup, base: str) -> list[str]:
     links = []
     for anchor in soup.find_all("a", href=True):
         link = urldefrag(urljoin(base, anchor["href"])).url

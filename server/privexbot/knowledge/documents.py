@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from privexbot.kernel import pagination, resources, standard
 from privexbot.kernel.errors import FailedPrecondition, InvalidArgument
@@ -25,6 +25,7 @@ from privexbot.knowledge.search import Citation, citation_of
 from privexbot.store.models import Chunk, Document, DocumentContent, VectorOutbox
 
 WATCH_INTERVAL = 0.2
+UPDATABLE = {"display_name", "labels", "content"}
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,67 @@ class DocumentView(FileView, pattern=resources.DOCUMENT):
     updated_at: datetime
     ready_at: datetime | None
     etag: str
+    source_url: str  # a website page's URL, else ""
+    website_source_id: str  # its website source, else ""
+
+    @property
+    def website_source(self) -> str:
+        if not self.website_source_id:
+            return ""
+        return resources.WEBSITE_SOURCE.name(
+            self.organization_id, self.workspace_id, self.knowledge_base_id, self.website_source_id
+        )
 
 
 def _view(doc: Document) -> DocumentView:
-    return from_row(DocumentView, doc, labels=dict(doc.labels), etag=standard.etag(doc))
+    return from_row(
+        DocumentView,
+        doc,
+        labels=dict(doc.labels),
+        etag=standard.etag(doc),
+        source_url=doc.source_url or "",
+        website_source_id=doc.website_source_id or "",
+    )
+
+
+async def checked(content: bytes, content_type: str, display_name: str) -> tuple[str, str]:
+    """The content's type (detected, checked against the declared one) and SHA-256, once it
+    is known to parse: a bad file is INVALID_ARGUMENT before anything of it is stored."""
+    if not content:
+        raise InvalidArgument.field("content", "is empty", "EMPTY_DOCUMENT")
+    content_type = parsing.detect_content_type(content, content_type, display_name)
+    await asyncio.to_thread(parsing.parse, content, content_type)
+    return content_type, hashlib.sha256(content).hexdigest()
+
+
+async def add_document(
+    session,
+    kb_id: str,
+    scope: Scope,
+    display_name: str,
+    content_type: str,
+    labels: dict[str, str],
+    content: bytes,
+    sha256: str,
+    **source,
+) -> Document:
+    """A new document row and its content, pending ingestion; ``source``: a website page's
+    ``website_source_id`` and ``source_url``."""
+    doc = Document(
+        knowledge_base_id=kb_id,
+        organization_id=scope.organization_id,
+        workspace_id=scope.workspace_id,
+        display_name=display_name[:255],
+        content_type=content_type,
+        labels=dict(labels),
+        size_bytes=len(content),
+        content_sha256=sha256,
+        **source,
+    )
+    session.add(doc)
+    await session.flush()
+    session.add(DocumentContent(document_id=doc.id, content=content))
+    return doc
 
 
 def owed_vectors(doc: Document) -> VectorOutbox:
@@ -72,6 +130,28 @@ def owed_vectors(doc: Document) -> VectorOutbox:
         knowledge_base_id=doc.knowledge_base_id,
         document_id=doc.id,
     )
+
+
+async def replace_content(
+    session, doc: Document, content: bytes, content_type: str, sha256: str
+) -> None:
+    """Give a document (not being ingested: its row read for update) new content and queue
+    it for ingestion again. Its old chunks go now, so none is listed or cited meanwhile;
+    its old vectors are owed through the outbox, which ingestion applies before it takes
+    the document again."""
+    if doc.state == "processing":
+        raise FailedPrecondition(
+            "ALREADY_INGESTING", "the document is being ingested: wait for it or cancel it"
+        )
+    doc.content_type, doc.size_bytes, doc.content_sha256 = content_type, len(content), sha256
+    doc.state, doc.stage, doc.lease_until, doc.attempts = "pending", "queued", None, 0
+    doc.failure_reason, doc.chunks_total, doc.chunks_embedded, doc.chunks_indexed = "", 0, 0, 0
+    doc.version, doc.updated_at = doc.version + 1, datetime.now(UTC)
+    await session.execute(
+        update(DocumentContent).where(DocumentContent.document_id == doc.id).values(content=content)
+    )
+    await session.execute(delete(Chunk).where(Chunk.document_id == doc.id))
+    session.add(owed_vectors(doc))
 
 
 async def _get(session, scope: Scope, kb_id: str, doc_id: str) -> Document:
@@ -107,11 +187,7 @@ class Documents:
     ) -> DocumentView:
         """Check, store and queue a document. Parsing runs here too, so a bad file is refused
         at once and nothing of it is stored."""
-        if not content:
-            raise InvalidArgument.field("content", "is empty", "EMPTY_DOCUMENT")
-        content_type = parsing.detect_content_type(content, content_type, display_name)
-        await asyncio.to_thread(parsing.parse, content, content_type)
-        sha256 = hashlib.sha256(content).hexdigest()
+        content_type, sha256 = await checked(content, content_type, display_name)
         parent = resources.KNOWLEDGE_BASE.name(scope.organization_id, scope.workspace_id, kb_id)
         async with self._sessions() as session, session.begin():
 
@@ -119,21 +195,10 @@ class Documents:
                 return await _get(session, scope, kb_id, resources.DOCUMENT.id_of(name))
 
             async def make() -> Document:
-                kb = await get_knowledge_base(session, scope, kb_id)
-                doc = Document(
-                    knowledge_base_id=kb.id,
-                    organization_id=kb.organization_id,
-                    workspace_id=kb.workspace_id,
-                    display_name=display_name,
-                    content_type=content_type,
-                    labels=dict(labels),
-                    size_bytes=len(content),
-                    content_sha256=sha256,
+                await get_knowledge_base(session, scope, kb_id)
+                return await add_document(
+                    session, kb_id, scope, display_name, content_type, labels, content, sha256
                 )
-                session.add(doc)
-                await session.flush()
-                session.add(DocumentContent(document_id=doc.id, content=content))
-                return doc
 
             doc = await standard.create(
                 session,
@@ -216,6 +281,36 @@ class Documents:
             )
         chunks, next_token = pagination.page(rows, size, lambda c: str(c.index), query_id)
         return [ChunkView(c.text, citation_of(c, doc)) for c in chunks], next_token
+
+    async def update(
+        self, scope: Scope, kb_id: str, doc_id: str, values: dict, paths: list[str], etag: str
+    ) -> DocumentView:
+        """display_name and labels as given; "content" (``values["content"]``: the new bytes
+        and their declared type) replaced and ingested again. A bad file changes nothing."""
+        standard.check_mask(paths, UPDATABLE)
+        replacing = "content" in paths
+        if replacing:
+            content, declared = values.pop("content")
+            content_type, sha256 = await checked(content, declared, values["display_name"])
+        async with self._sessions() as session, session.begin():
+            doc = await _get(session, scope, kb_id, doc_id)
+            await session.refresh(doc, with_for_update=True)
+            unchanged = replacing and sha256 == doc.content_sha256
+            standard.update(
+                session,
+                doc,
+                values,
+                paths,
+                etag,
+                updatable=UPDATABLE,
+                pattern=resources.DOCUMENT,
+                action="document.update",
+            )
+            if replacing and not unchanged:
+                await replace_content(session, doc, content, content_type, sha256)
+            view = _view(doc)
+        self._ingestion.notify()
+        return view
 
     async def delete(self, scope: Scope, kb_id: str, doc_id: str, given_etag: str) -> None:
         async with self._sessions() as session, session.begin():

@@ -14,9 +14,10 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 
 from privexbot import tracing
+from privexbot.kernel import tasks
 from privexbot.kernel.errors import DomainError, InvalidArgument, Unavailable
 from privexbot.knowledge import chunking, parsing
 from privexbot.knowledge.vectors import ChunkVector, VectorStore
@@ -112,29 +113,22 @@ class Ingestion:
     # ---- the job --------------------------------------------------------------------------
 
     async def _claim(self) -> str | None:
-        """Take one pending document, or a running one whose lease ran out (its worker died)."""
+        """Take one pending document, or a running one whose lease ran out (its worker died);
+        not one whose old vectors are still owed (its content was replaced): the outbox is
+        applied first, so it cannot delete the new vectors."""
         now = datetime.now(UTC)
         claimable = (
             Document.state.in_(("pending", "processing")),
             or_(Document.lease_until.is_(None), Document.lease_until < now),
+            ~exists().where(VectorOutbox.document_id == Document.id),
         )
-        async with self._sessions() as session, session.begin():
-            document_id = await session.scalar(
-                select(Document.id).where(*claimable).order_by(Document.created_at).limit(1)
-            )
-            if document_id is None:
-                return None
-            taken = await session.execute(
-                update(Document)
-                .where(Document.id == document_id, *claimable)
-                .values(
-                    state="processing",
-                    lease_until=now + self._lease,
-                    attempts=Document.attempts + 1,
-                    updated_at=now,
-                )
-            )
-        return document_id if taken.rowcount == 1 else await self._claim()
+        values = {
+            "state": "processing",
+            "lease_until": now + self._lease,
+            "attempts": Document.attempts + 1,
+            "updated_at": now,
+        }
+        return await tasks.claim(self._sessions, Document, claimable, values)
 
     async def _progress(self, document_id: str, **values) -> None:
         """Record progress and renew the lease; Cancelled if the document went away."""

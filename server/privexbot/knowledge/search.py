@@ -24,6 +24,7 @@ class Citation:
     heading_path: tuple[str, ...]
     start_offset: int
     end_offset: int
+    source_url: str = ""  # a website page's URL
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def citation_of(chunk: Chunk, document: Document) -> Citation:
         tuple(chunk.heading_path),
         chunk.start_offset,
         chunk.end_offset,
+        document.source_url or "",
     )
 
 

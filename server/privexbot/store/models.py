@@ -249,12 +249,47 @@ class KnowledgeBase(OwnedByWorkspace, Base):
     version: Mapped[int] = version_counter()
 
 
+class WebsiteSource(OwnedByWorkspace, Base):
+    """A website crawled into a knowledge base, and its sync job: like a document's
+    ingestion, the job's state lives on the row (``lease_until`` stops two workers racing;
+    ``next_sync_at`` is when the schedule queues it again)."""
+
+    __tablename__ = "website_sources"
+    __table_args__ = (Index("ix_website_sources_state", "state", "lease_until"),)
+    knowledge_base_id: Mapped[str] = parent("knowledge_bases", index=True)
+    start_url: Mapped[str] = mapped_column(String(2048))
+    sitemap: Mapped[bool] = mapped_column(Boolean, default=False)
+    include_patterns: Mapped[list] = mapped_column(JSON, default=list)
+    exclude_patterns: Mapped[list] = mapped_column(JSON, default=list)
+    max_pages: Mapped[int] = mapped_column(Integer)
+    max_depth: Mapped[int] = mapped_column(Integer)
+    sync_interval_hours: Mapped[int] = mapped_column(Integer, default=0)
+    labels: Mapped[dict] = mapped_column(JSON, default=dict)
+    # pending | syncing | ready | failed
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    # {"pages_found", "pages_fetched", ...} of the latest sync, and its page failures
+    # [{"url", "reason"}] (at most 100).
+    progress: Mapped[dict] = mapped_column(JSON, default=dict)
+    page_failures: Mapped[list] = mapped_column(JSON, default=list)
+    failure_reason: Mapped[str] = mapped_column(Text, default="")
+    lease_until: Mapped[datetime | None]
+    last_sync_at: Mapped[datetime | None]
+    next_sync_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+    version: Mapped[int] = version_counter()
+
+
 class Document(Base):
     """A document and its ingestion job: the state machine lives on the row, so a restart
-    resumes whatever was queued or running (``lease_until`` stops two workers racing)."""
+    resumes whatever was queued or running (``lease_until`` stops two workers racing).
+    A website source's page carries its URL and source (one document per URL)."""
 
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_state", "state", "lease_until"),)
+    __table_args__ = (
+        Index("ix_documents_state", "state", "lease_until"),
+        UniqueConstraint("website_source_id", "source_url"),
+    )
     id: Mapped[str] = primary_id()
     knowledge_base_id: Mapped[str] = parent("knowledge_bases", index=True)
     organization_id: Mapped[str] = mapped_column(String(32))
@@ -278,6 +313,8 @@ class Document(Base):
     updated_at: Mapped[datetime] = created()
     ready_at: Mapped[datetime | None]
     version: Mapped[int] = version_counter()
+    website_source_id: Mapped[str | None] = parent("website_sources", nullable=True)
+    source_url: Mapped[str | None] = mapped_column(String(2048))
 
 
 class Upload(Base):

@@ -392,12 +392,18 @@ class KnowledgeService(Service):
         "GetDocument": Rpc(Kind.UNARY, knowledge_pb2.GetDocumentRequest, resource="name"),
         "ListDocuments": Rpc(Kind.PAGED, knowledge_pb2.ListDocumentsRequest, resource="parent", items="documents"),
         "ListChunks": Rpc(Kind.PAGED, knowledge_pb2.ListChunksRequest, resource="parent", items="chunks"),
+        "UpdateDocument": Rpc(Kind.UNARY, knowledge_pb2.UpdateDocumentRequest),
         "DeleteDocument": Rpc(Kind.UNARY, knowledge_pb2.DeleteDocumentRequest, resource="name"),
         "ReindexDocument": Rpc(Kind.UNARY, knowledge_pb2.ReindexDocumentRequest, resource="name"),
         "CancelIngestion": Rpc(Kind.UNARY, knowledge_pb2.CancelIngestionRequest, resource="name"),
         "WatchIngestion": Rpc(Kind.SERVER_STREAM, knowledge_pb2.WatchIngestionRequest, resource="name"),
         "SearchKnowledgeBase": Rpc(Kind.UNARY, knowledge_pb2.SearchKnowledgeBaseRequest, resource="name"),
         "PreviewChunking": Rpc(Kind.UNARY, knowledge_pb2.PreviewChunkingRequest, resource="parent"),
+        "CreateWebsiteSource": Rpc(Kind.UNARY, knowledge_pb2.CreateWebsiteSourceRequest, resource="parent", request_id=True),
+        "GetWebsiteSource": Rpc(Kind.UNARY, knowledge_pb2.GetWebsiteSourceRequest, resource="name"),
+        "ListWebsiteSources": Rpc(Kind.PAGED, knowledge_pb2.ListWebsiteSourcesRequest, resource="parent", items="website_sources"),
+        "SyncWebsiteSource": Rpc(Kind.UNARY, knowledge_pb2.SyncWebsiteSourceRequest, resource="name"),
+        "DeleteWebsiteSource": Rpc(Kind.UNARY, knowledge_pb2.DeleteWebsiteSourceRequest, resource="name"),
     }
 
     def create_knowledge_base(self, request=None, /, **arguments):
@@ -613,6 +619,28 @@ class KnowledgeService(Service):
         """
         return self._call("ListChunks", request, arguments)
 
+    def update_document(self, request=None, /, **arguments):
+        """Changes a document's display_name or labels, or replaces its content
+        (update_mask "content", the new bytes in `text` or `content`): the new
+        content is checked as CreateDocument checks it (a bad file changes
+        nothing), the old chunks go at once, the old vectors are deleted through
+        the outbox, and the document is ingested again. A document being
+        ingested (PROCESSING) cannot have its content replaced:
+        FAILED_PRECONDITION.
+
+        Args:
+            request: a UpdateDocumentRequest; or give its fields:
+            document (Document): The document's name and etag, and the fields update_mask names:
+                display_name, labels, and content_type with new content.
+            update_mask (FieldMask): Fields to change: display_name, labels, content (from text or content).
+            text (str)
+            content (bytes)
+
+        Returns:
+            Document
+        """
+        return self._call("UpdateDocument", request, arguments)
+
     def delete_document(self, request=None, /, **arguments):
         """Deletes a document and all its vectors (cancelling its ingestion if running).
 
@@ -700,6 +728,79 @@ class KnowledgeService(Service):
             PreviewChunkingResponse
         """
         return self._call("PreviewChunking", request, arguments)
+
+    def create_website_source(self, request=None, /, **arguments):
+        """Adds a website as a source of documents: the pages found by following a
+        start URL's same-site links (or listed in a sitemap), within include and
+        exclude patterns, max_pages and max_depth, robots.txt honoured. Each page
+        becomes a document whose citations carry its URL. The first sync starts at
+        once; a site that cannot be reached (or a private address) is
+        INVALID_ARGUMENT and nothing is stored.
+
+        Args:
+            request: a CreateWebsiteSourceRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}
+            website_source (WebsiteSource)
+            request_id (str): Set to a random UUID when empty.
+
+        Returns:
+            WebsiteSource
+        """
+        return self._call("CreateWebsiteSource", request, arguments)
+
+    def get_website_source(self, request=None, /, **arguments):
+        """Returns a website source with the state and progress of its latest sync.
+
+        Args:
+            request: a GetWebsiteSourceRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            WebsiteSource
+        """
+        return self._call("GetWebsiteSource", request, arguments)
+
+    def list_website_sources(self, request=None, /, **arguments):
+        """Lists a knowledge base's website sources.
+
+        Args:
+            request: a ListWebsiteSourcesRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}/knowledgeBases/{kb}
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every WebsiteSource, fetching pages as needed; ``pages()`` yields each ListWebsiteSourcesResponse.
+        """
+        return self._call("ListWebsiteSources", request, arguments)
+
+    def sync_website_source(self, request=None, /, **arguments):
+        """Crawls the site again now: pages whose content changed are re-indexed,
+        new pages added, pages gone from the site (not linked any more, or 404)
+        deleted with their vectors. A source already syncing is
+        FAILED_PRECONDITION.
+
+        Args:
+            request: a SyncWebsiteSourceRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            WebsiteSource
+        """
+        return self._call("SyncWebsiteSource", request, arguments)
+
+    def delete_website_source(self, request=None, /, **arguments):
+        """Deletes a website source and the documents of its pages, with their vectors.
+
+        Args:
+            request: a DeleteWebsiteSourceRequest, or its ``name``; or give its fields:
+            name (str)
+            etag (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteWebsiteSource", request, arguments)
 
 
 class BotService(Service):

@@ -124,7 +124,7 @@ class IngestionProgress(_message.Message):
     def __init__(self, stage: _Optional[_Union[IngestionProgress.Stage, str]] = ..., chunks_total: _Optional[int] = ..., chunks_embedded: _Optional[int] = ..., chunks_indexed: _Optional[int] = ..., percent_complete: _Optional[int] = ...) -> None: ...
 
 class Document(_message.Message):
-    __slots__ = ("name", "display_name", "content_type", "labels", "size_bytes", "content_sha256", "state", "progress", "chunk_count", "page_count", "failure_reason", "create_time", "update_time", "ready_time", "etag")
+    __slots__ = ("name", "display_name", "content_type", "labels", "size_bytes", "content_sha256", "state", "progress", "chunk_count", "page_count", "failure_reason", "create_time", "update_time", "ready_time", "etag", "source_url", "website_source")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[Document.State]
@@ -161,6 +161,8 @@ class Document(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     READY_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_URL_FIELD_NUMBER: _ClassVar[int]
+    WEBSITE_SOURCE_FIELD_NUMBER: _ClassVar[int]
     name: str
     display_name: str
     content_type: str
@@ -176,10 +178,12 @@ class Document(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     ready_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., content_type: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., size_bytes: _Optional[int] = ..., content_sha256: _Optional[str] = ..., state: _Optional[_Union[Document.State, str]] = ..., progress: _Optional[_Union[IngestionProgress, _Mapping]] = ..., chunk_count: _Optional[int] = ..., page_count: _Optional[int] = ..., failure_reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    source_url: str
+    website_source: str
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., content_type: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., size_bytes: _Optional[int] = ..., content_sha256: _Optional[str] = ..., state: _Optional[_Union[Document.State, str]] = ..., progress: _Optional[_Union[IngestionProgress, _Mapping]] = ..., chunk_count: _Optional[int] = ..., page_count: _Optional[int] = ..., failure_reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ready_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., source_url: _Optional[str] = ..., website_source: _Optional[str] = ...) -> None: ...
 
 class Citation(_message.Message):
-    __slots__ = ("document", "document_display_name", "chunk_index", "page", "heading_path", "start_offset", "end_offset")
+    __slots__ = ("document", "document_display_name", "chunk_index", "page", "heading_path", "start_offset", "end_offset", "source_url")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     CHUNK_INDEX_FIELD_NUMBER: _ClassVar[int]
@@ -187,6 +191,7 @@ class Citation(_message.Message):
     HEADING_PATH_FIELD_NUMBER: _ClassVar[int]
     START_OFFSET_FIELD_NUMBER: _ClassVar[int]
     END_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_URL_FIELD_NUMBER: _ClassVar[int]
     document: str
     document_display_name: str
     chunk_index: int
@@ -194,7 +199,8 @@ class Citation(_message.Message):
     heading_path: _containers.RepeatedScalarFieldContainer[str]
     start_offset: int
     end_offset: int
-    def __init__(self, document: _Optional[str] = ..., document_display_name: _Optional[str] = ..., chunk_index: _Optional[int] = ..., page: _Optional[int] = ..., heading_path: _Optional[_Iterable[str]] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ...) -> None: ...
+    source_url: str
+    def __init__(self, document: _Optional[str] = ..., document_display_name: _Optional[str] = ..., chunk_index: _Optional[int] = ..., page: _Optional[int] = ..., heading_path: _Optional[_Iterable[str]] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ..., source_url: _Optional[str] = ...) -> None: ...
 
 class ScoredCitation(_message.Message):
     __slots__ = ("citation", "score")
@@ -467,6 +473,18 @@ class DocumentChunk(_message.Message):
     citation: Citation
     def __init__(self, text: _Optional[str] = ..., citation: _Optional[_Union[Citation, _Mapping]] = ...) -> None: ...
 
+class UpdateDocumentRequest(_message.Message):
+    __slots__ = ("document", "update_mask", "text", "content")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    document: Document
+    update_mask: _field_mask_pb2.FieldMask
+    text: str
+    content: bytes
+    def __init__(self, document: _Optional[_Union[Document, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., text: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
+
 class DeleteDocumentRequest(_message.Message):
     __slots__ = ("name", "etag")
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -541,3 +559,136 @@ class PreviewChunkingResponse(_message.Message):
     CHUNKS_FIELD_NUMBER: _ClassVar[int]
     chunks: _containers.RepeatedCompositeFieldContainer[ChunkPreview]
     def __init__(self, chunks: _Optional[_Iterable[_Union[ChunkPreview, _Mapping]]] = ...) -> None: ...
+
+class WebsiteSource(_message.Message):
+    __slots__ = ("name", "start_url", "sitemap", "include_patterns", "exclude_patterns", "max_pages", "max_depth", "sync_interval_hours", "labels", "state", "progress", "page_failures", "failure_reason", "create_time", "update_time", "last_sync_time", "next_sync_time", "etag")
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATE_UNSPECIFIED: _ClassVar[WebsiteSource.State]
+        STATE_PENDING: _ClassVar[WebsiteSource.State]
+        STATE_SYNCING: _ClassVar[WebsiteSource.State]
+        STATE_READY: _ClassVar[WebsiteSource.State]
+        STATE_FAILED: _ClassVar[WebsiteSource.State]
+    STATE_UNSPECIFIED: WebsiteSource.State
+    STATE_PENDING: WebsiteSource.State
+    STATE_SYNCING: WebsiteSource.State
+    STATE_READY: WebsiteSource.State
+    STATE_FAILED: WebsiteSource.State
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    START_URL_FIELD_NUMBER: _ClassVar[int]
+    SITEMAP_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_PATTERNS_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_PATTERNS_FIELD_NUMBER: _ClassVar[int]
+    MAX_PAGES_FIELD_NUMBER: _ClassVar[int]
+    MAX_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    SYNC_INTERVAL_HOURS_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FAILURES_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_SYNC_TIME_FIELD_NUMBER: _ClassVar[int]
+    NEXT_SYNC_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    start_url: str
+    sitemap: bool
+    include_patterns: _containers.RepeatedScalarFieldContainer[str]
+    exclude_patterns: _containers.RepeatedScalarFieldContainer[str]
+    max_pages: int
+    max_depth: int
+    sync_interval_hours: int
+    labels: _containers.ScalarMap[str, str]
+    state: WebsiteSource.State
+    progress: WebsiteSyncProgress
+    page_failures: _containers.RepeatedCompositeFieldContainer[PageFailure]
+    failure_reason: str
+    create_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    last_sync_time: _timestamp_pb2.Timestamp
+    next_sync_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., start_url: _Optional[str] = ..., sitemap: _Optional[bool] = ..., include_patterns: _Optional[_Iterable[str]] = ..., exclude_patterns: _Optional[_Iterable[str]] = ..., max_pages: _Optional[int] = ..., max_depth: _Optional[int] = ..., sync_interval_hours: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[WebsiteSource.State, str]] = ..., progress: _Optional[_Union[WebsiteSyncProgress, _Mapping]] = ..., page_failures: _Optional[_Iterable[_Union[PageFailure, _Mapping]]] = ..., failure_reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_sync_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_sync_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class WebsiteSyncProgress(_message.Message):
+    __slots__ = ("pages_found", "pages_fetched", "pages_failed", "pages_added", "pages_updated", "pages_unchanged", "pages_removed")
+    PAGES_FOUND_FIELD_NUMBER: _ClassVar[int]
+    PAGES_FETCHED_FIELD_NUMBER: _ClassVar[int]
+    PAGES_FAILED_FIELD_NUMBER: _ClassVar[int]
+    PAGES_ADDED_FIELD_NUMBER: _ClassVar[int]
+    PAGES_UPDATED_FIELD_NUMBER: _ClassVar[int]
+    PAGES_UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    PAGES_REMOVED_FIELD_NUMBER: _ClassVar[int]
+    pages_found: int
+    pages_fetched: int
+    pages_failed: int
+    pages_added: int
+    pages_updated: int
+    pages_unchanged: int
+    pages_removed: int
+    def __init__(self, pages_found: _Optional[int] = ..., pages_fetched: _Optional[int] = ..., pages_failed: _Optional[int] = ..., pages_added: _Optional[int] = ..., pages_updated: _Optional[int] = ..., pages_unchanged: _Optional[int] = ..., pages_removed: _Optional[int] = ...) -> None: ...
+
+class PageFailure(_message.Message):
+    __slots__ = ("url", "reason")
+    URL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    url: str
+    reason: str
+    def __init__(self, url: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CreateWebsiteSourceRequest(_message.Message):
+    __slots__ = ("parent", "website_source", "request_id")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    WEBSITE_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    website_source: WebsiteSource
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., website_source: _Optional[_Union[WebsiteSource, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class GetWebsiteSourceRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ListWebsiteSourcesRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListWebsiteSourcesResponse(_message.Message):
+    __slots__ = ("website_sources", "next_page_token")
+    WEBSITE_SOURCES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    website_sources: _containers.RepeatedCompositeFieldContainer[WebsiteSource]
+    next_page_token: str
+    def __init__(self, website_sources: _Optional[_Iterable[_Union[WebsiteSource, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class SyncWebsiteSourceRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteWebsiteSourceRequest(_message.Message):
+    __slots__ = ("name", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...

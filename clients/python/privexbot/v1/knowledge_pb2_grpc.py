@@ -112,6 +112,11 @@ class KnowledgeServiceStub:
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksResponse.FromString,
                 _registered_method=True)
+        self.UpdateDocument = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/UpdateDocument',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.UpdateDocumentRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
+                _registered_method=True)
         self.DeleteDocument = channel.unary_unary(
                 '/privexbot.v1.KnowledgeService/DeleteDocument',
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.DeleteDocumentRequest.SerializeToString,
@@ -141,6 +146,31 @@ class KnowledgeServiceStub:
                 '/privexbot.v1.KnowledgeService/PreviewChunking',
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.PreviewChunkingRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.PreviewChunkingResponse.FromString,
+                _registered_method=True)
+        self.CreateWebsiteSource = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/CreateWebsiteSource',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.CreateWebsiteSourceRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.WebsiteSource.FromString,
+                _registered_method=True)
+        self.GetWebsiteSource = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/GetWebsiteSource',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.GetWebsiteSourceRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.WebsiteSource.FromString,
+                _registered_method=True)
+        self.ListWebsiteSources = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/ListWebsiteSources',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListWebsiteSourcesRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListWebsiteSourcesResponse.FromString,
+                _registered_method=True)
+        self.SyncWebsiteSource = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/SyncWebsiteSource',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.SyncWebsiteSourceRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.WebsiteSource.FromString,
+                _registered_method=True)
+        self.DeleteWebsiteSource = channel.unary_unary(
+                '/privexbot.v1.KnowledgeService/DeleteWebsiteSource',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.DeleteWebsiteSourceRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
 
 
@@ -267,6 +297,19 @@ class KnowledgeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateDocument(self, request, context):
+        """Changes a document's display_name or labels, or replaces its content
+        (update_mask "content", the new bytes in `text` or `content`): the new
+        content is checked as CreateDocument checks it (a bad file changes
+        nothing), the old chunks go at once, the old vectors are deleted through
+        the outbox, and the document is ingested again. A document being
+        ingested (PROCESSING) cannot have its content replaced:
+        FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DeleteDocument(self, request, context):
         """Deletes a document and all its vectors (cancelling its ingestion if running).
         """
@@ -311,6 +354,49 @@ class KnowledgeServiceServicer:
     def PreviewChunking(self, request, context):
         """Parses and chunks content with the given settings and returns the
         chunks; stores nothing and embeds nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateWebsiteSource(self, request, context):
+        """Adds a website as a source of documents: the pages found by following a
+        start URL's same-site links (or listed in a sitemap), within include and
+        exclude patterns, max_pages and max_depth, robots.txt honoured. Each page
+        becomes a document whose citations carry its URL. The first sync starts at
+        once; a site that cannot be reached (or a private address) is
+        INVALID_ARGUMENT and nothing is stored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWebsiteSource(self, request, context):
+        """Returns a website source with the state and progress of its latest sync.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWebsiteSources(self, request, context):
+        """Lists a knowledge base's website sources.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SyncWebsiteSource(self, request, context):
+        """Crawls the site again now: pages whose content changed are re-indexed,
+        new pages added, pages gone from the site (not linked any more, or 404)
+        deleted with their vectors. A source already syncing is
+        FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWebsiteSource(self, request, context):
+        """Deletes a website source and the documents of its pages, with their vectors.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -394,6 +480,11 @@ def add_KnowledgeServiceServicer_to_server(servicer, server):
                     request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListChunksResponse.SerializeToString,
             ),
+            'UpdateDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDocument,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.UpdateDocumentRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.Document.SerializeToString,
+            ),
             'DeleteDocument': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteDocument,
                     request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.DeleteDocumentRequest.FromString,
@@ -423,6 +514,31 @@ def add_KnowledgeServiceServicer_to_server(servicer, server):
                     servicer.PreviewChunking,
                     request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.PreviewChunkingRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_knowledge__pb2.PreviewChunkingResponse.SerializeToString,
+            ),
+            'CreateWebsiteSource': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateWebsiteSource,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.CreateWebsiteSourceRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.WebsiteSource.SerializeToString,
+            ),
+            'GetWebsiteSource': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWebsiteSource,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.GetWebsiteSourceRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.WebsiteSource.SerializeToString,
+            ),
+            'ListWebsiteSources': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWebsiteSources,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListWebsiteSourcesRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListWebsiteSourcesResponse.SerializeToString,
+            ),
+            'SyncWebsiteSource': grpc.unary_unary_rpc_method_handler(
+                    servicer.SyncWebsiteSource,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.SyncWebsiteSourceRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.WebsiteSource.SerializeToString,
+            ),
+            'DeleteWebsiteSource': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWebsiteSource,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.DeleteWebsiteSourceRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -843,6 +959,33 @@ class KnowledgeService:
             _registered_method=True)
 
     @staticmethod
+    def UpdateDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/UpdateDocument',
+            privexbot_dot_v1_dot_knowledge__pb2.UpdateDocumentRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def DeleteDocument(request,
             target,
             options=(),
@@ -994,6 +1137,141 @@ class KnowledgeService:
             '/privexbot.v1.KnowledgeService/PreviewChunking',
             privexbot_dot_v1_dot_knowledge__pb2.PreviewChunkingRequest.SerializeToString,
             privexbot_dot_v1_dot_knowledge__pb2.PreviewChunkingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateWebsiteSource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/CreateWebsiteSource',
+            privexbot_dot_v1_dot_knowledge__pb2.CreateWebsiteSourceRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.WebsiteSource.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWebsiteSource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/GetWebsiteSource',
+            privexbot_dot_v1_dot_knowledge__pb2.GetWebsiteSourceRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.WebsiteSource.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWebsiteSources(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/ListWebsiteSources',
+            privexbot_dot_v1_dot_knowledge__pb2.ListWebsiteSourcesRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.ListWebsiteSourcesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SyncWebsiteSource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/SyncWebsiteSource',
+            privexbot_dot_v1_dot_knowledge__pb2.SyncWebsiteSourceRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.WebsiteSource.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWebsiteSource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/DeleteWebsiteSource',
+            privexbot_dot_v1_dot_knowledge__pb2.DeleteWebsiteSourceRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,
