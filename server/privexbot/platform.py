@@ -60,6 +60,7 @@ from privexbot.store.stamps import Stamps
 from privexbot.tenancy.access import AccessResolver
 from privexbot.tenancy.audit_log import AuditLog
 from privexbot.tenancy.billing import Billing
+from privexbot.tenancy.custom_roles import CustomRoles
 from privexbot.tenancy.invitations import Invitations
 from privexbot.tenancy.members import Members
 from privexbot.tenancy.organizations import Organizations, create_organization
@@ -92,6 +93,7 @@ class Platform:
     organizations: Organizations
     workspaces: Workspaces
     members: Members
+    custom_roles: CustomRoles
     invitations: Invitations
     billing: Billing
     audit_log: AuditLog
@@ -234,6 +236,7 @@ class Platform:
             organizations=Organizations(sessions, store, stamps, ingestion.notify),
             workspaces=Workspaces(sessions, store, stamps, ingestion.notify),
             members=Members(sessions, stamps),
+            custom_roles=CustomRoles(sessions, stamps),
             invitations=Invitations(sessions, stamps, mailer, ensure_verified),
             billing=Billing(sessions, settings.billing_webhook_url, not settings.production),
             audit_log=AuditLog(sessions),

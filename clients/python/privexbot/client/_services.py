@@ -1511,6 +1511,11 @@ class TenantService(Service):
         "AddWorkspaceMember": Rpc(Kind.UNARY, tenant_pb2.AddWorkspaceMemberRequest, resource="parent"),
         "UpdateWorkspaceMember": Rpc(Kind.UNARY, tenant_pb2.UpdateWorkspaceMemberRequest),
         "RemoveWorkspaceMember": Rpc(Kind.UNARY, tenant_pb2.RemoveWorkspaceMemberRequest, resource="name"),
+        "CreateRole": Rpc(Kind.UNARY, tenant_pb2.CreateRoleRequest, resource="parent", request_id=True),
+        "GetRole": Rpc(Kind.UNARY, tenant_pb2.GetRoleRequest, resource="name"),
+        "ListRoles": Rpc(Kind.PAGED, tenant_pb2.ListRolesRequest, resource="parent", items="roles"),
+        "UpdateRole": Rpc(Kind.UNARY, tenant_pb2.UpdateRoleRequest),
+        "DeleteRole": Rpc(Kind.UNARY, tenant_pb2.DeleteRoleRequest, resource="name"),
         "CreateInvitation": Rpc(Kind.UNARY, tenant_pb2.CreateInvitationRequest, resource="parent", request_id=True),
         "ListInvitations": Rpc(Kind.PAGED, tenant_pb2.ListInvitationsRequest, resource="parent", items="invitations"),
         "AcceptInvitation": Rpc(Kind.UNARY, tenant_pb2.AcceptInvitationRequest),
@@ -1758,6 +1763,75 @@ class TenantService(Service):
             Empty
         """
         return self._call("RemoveWorkspaceMember", request, arguments)
+
+    def create_role(self, request=None, /, **arguments):
+        """Defines a custom workspace role: a set of the workspace permissions the
+        contract declares, assignable to workspace members.
+
+        Args:
+            request: a CreateRoleRequest, or its ``parent``; or give its fields:
+            parent (str)
+            role (Role)
+            request_id (str): Set to a random UUID when empty.
+
+        Returns:
+            Role
+        """
+        return self._call("CreateRole", request, arguments)
+
+    def get_role(self, request=None, /, **arguments):
+        """A custom role, or a built-in one (organizations/{org}/roles/admin, editor, viewer).
+
+        Args:
+            request: a GetRoleRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Role
+        """
+        return self._call("GetRole", request, arguments)
+
+    def list_roles(self, request=None, /, **arguments):
+        """The built-in workspace roles (read-only) first, then the organization's custom roles.
+
+        Args:
+            request: a ListRolesRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every Role, fetching pages as needed; ``pages()`` yields each ListRolesResponse.
+        """
+        return self._call("ListRoles", request, arguments)
+
+    def update_role(self, request=None, /, **arguments):
+        """Changes a custom role (update_mask: display_name, description, permissions);
+        built-in roles cannot change. Members holding it have the new permissions on
+        their next call.
+
+        Args:
+            request: a UpdateRoleRequest; or give its fields:
+            role (Role)
+            update_mask (FieldMask): Fields to change: display_name, description, permissions.
+
+        Returns:
+            Role
+        """
+        return self._call("UpdateRole", request, arguments)
+
+    def delete_role(self, request=None, /, **arguments):
+        """Deletes a custom role no workspace member holds (FAILED_PRECONDITION otherwise).
+
+        Args:
+            request: a DeleteRoleRequest, or its ``name``; or give its fields:
+            name (str)
+            etag (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteRole", request, arguments)
 
     def create_invitation(self, request=None, /, **arguments):
         """Invites a person by email or wallet address. The token in the response
