@@ -1,4 +1,4 @@
-"""custom roles: custom_roles; workspace_memberships.custom_role_id
+"""custom roles: custom_roles; workspace_memberships.custom_role_id; users.deleted_at
 
 Revision ID: 0013
 Revises: 0011
@@ -17,6 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("deleted_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True)
+        )
     op.create_table(
         "custom_roles",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -66,3 +70,5 @@ def downgrade() -> None:
     with op.batch_alter_table("custom_roles", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_custom_roles_organization_id"))
     op.drop_table("custom_roles")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("deleted_at")

@@ -35,6 +35,7 @@ from privexbot.flows.sandbox import Sandbox
 from privexbot.flows.secrets import Secrets
 from privexbot.flows.sessions import FlowSessions
 from privexbot.flows.ssrf import Fetcher
+from privexbot.identity.accounts import Accounts
 from privexbot.identity.api_keys import ApiKeys
 from privexbot.identity.current_user import CurrentUsers
 from privexbot.identity.email import EmailSignIn
@@ -61,6 +62,7 @@ from privexbot.tenancy.access import AccessResolver
 from privexbot.tenancy.audit_log import AuditLog
 from privexbot.tenancy.billing import Billing
 from privexbot.tenancy.custom_roles import CustomRoles
+from privexbot.tenancy.departures import Departures
 from privexbot.tenancy.invitations import Invitations
 from privexbot.tenancy.members import Members
 from privexbot.tenancy.organizations import Organizations, create_organization
@@ -88,6 +90,7 @@ class Platform:
     email_links: EmailLinks
     wallet_sign_in: WalletSignIn
     current_users: CurrentUsers
+    accounts: Accounts
     # tenancy
     access: AccessResolver
     organizations: Organizations
@@ -177,6 +180,7 @@ class Platform:
             retry_for=timedelta(hours=settings.ingestion_retry_hours),
         )
         documents = Documents(sessions, ingestion)
+        departures = Departures(store, ingestion.notify)
         retriever = Retriever(sessions, vectors, inference.embed)
         references = References(sessions, inference.list_models)
         drafts = Drafts(store, settings.chatbot_draft_ttl_seconds, references)
@@ -232,6 +236,9 @@ class Platform:
                 settings, sessions, store, stamps, families, create_organization
             ),
             current_users=CurrentUsers(sessions, stamps),
+            accounts=Accounts(
+                sessions, store, stamps, families, departures.leave_all, departures.forget
+            ),
             access=AccessResolver(sessions, stamps),
             organizations=Organizations(sessions, store, stamps, ingestion.notify),
             workspaces=Workspaces(sessions, store, stamps, ingestion.notify),

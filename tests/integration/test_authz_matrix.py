@@ -53,6 +53,8 @@ MATRIX = {
     "ListSessions": USERS,
     "RevokeSession": USERS,
     "RevokeOtherSessions": USERS,
+    "DeleteAccount": USERS,
+    "ExportAccountData": USERS,
     "RefreshToken": EVERYONE,
     "LogOut": EVERYONE,
     "GetCurrentUser": USERS,

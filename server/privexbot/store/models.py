@@ -44,6 +44,8 @@ class User(Base):
     created_at: Mapped[datetime] = created()
     # When the user followed a verification link sent to ``email``; null until then.
     email_verified_at: Mapped[datetime | None]
+    # A deleted account stays as this anonymized row, so its revoked sessions stay revoked.
+    deleted_at: Mapped[datetime | None]
 
 
 class Identity(Base):

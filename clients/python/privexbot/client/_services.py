@@ -38,6 +38,8 @@ class AuthService(Service):
         "VerifyWalletSignature": Rpc(Kind.UNARY, auth_pb2.VerifyWalletSignatureRequest),
         "LinkWallet": Rpc(Kind.UNARY, auth_pb2.LinkWalletRequest),
         "UnlinkIdentity": Rpc(Kind.UNARY, auth_pb2.UnlinkIdentityRequest, resource="name"),
+        "DeleteAccount": Rpc(Kind.UNARY, auth_pb2.DeleteAccountRequest, resource="name"),
+        "ExportAccountData": Rpc(Kind.SERVER_STREAM, auth_pb2.ExportAccountDataRequest, resource="name"),
         "ListSessions": Rpc(Kind.PAGED, auth_pb2.ListSessionsRequest, resource="parent", items="sessions"),
         "RevokeSession": Rpc(Kind.UNARY, auth_pb2.RevokeSessionRequest, resource="name"),
         "RevokeOtherSessions": Rpc(Kind.UNARY, auth_pb2.RevokeOtherSessionsRequest, resource="parent"),
@@ -194,6 +196,39 @@ class AuthService(Service):
             Empty
         """
         return self._call("UnlinkIdentity", request, arguments)
+
+    def delete_account(self, request=None, /, **arguments):
+        """Deletes the caller's account after re-authentication (the password, or a
+        sign-in made within the last 5 minutes, e.g. a fresh wallet signature).
+        Refused while the caller is the last owner of an organization with other
+        members; organizations the caller is alone in are deleted with everything
+        in them. Personal data is deleted or anonymized, every session and API key
+        the caller made is revoked, and the deletion is audited.
+
+        Args:
+            request: a DeleteAccountRequest, or its ``name``; or give its fields:
+            name (str): users/{user}: the caller.
+            password (str): The account's password. Without it, the calling session must have signed
+                in (password or wallet signature) within the last 5 minutes.
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteAccount", request, arguments)
+
+    def export_account_data(self, request=None, /, **arguments):
+        """A JSON archive of what the platform holds about the caller (profile,
+        identities, memberships, sessions, API keys made, own audit events),
+        streamed in pieces.
+
+        Args:
+            request: a ExportAccountDataRequest, or its ``name``; or give its fields:
+            name (str): users/{user}: the caller.
+
+        Returns:
+            An iterator of ExportAccountDataResponse, each as it arrives (async: an async iterator).
+        """
+        return self._call("ExportAccountData", request, arguments)
 
     def list_sessions(self, request=None, /, **arguments):
         """The caller's live sessions (sign-ins), oldest first, the calling one marked.
