@@ -137,6 +137,7 @@ CHATBOT_DRAFT = of("ChatbotDraft")
 CHATBOT = of("Chatbot")
 CHATBOT_VERSION = of("ChatbotVersion")
 CHAT_SESSION = of("ChatSession")
+LEAD = of("Lead")
 DRAFT_CHAT_SESSION = of("ChatSession", 1)  # a draft's test chat, kept with the draft
 CHAT_MESSAGE = of("ChatMessage")
 CHATBOT_ANALYTICS = of("ChatbotAnalytics")

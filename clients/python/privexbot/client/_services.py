@@ -759,6 +759,9 @@ class BotService(Service):
         "ListChatbotVersions": Rpc(Kind.PAGED, bot_pb2.ListChatbotVersionsRequest, resource="parent", items="chatbot_versions"),
         "RollbackChatbot": Rpc(Kind.UNARY, bot_pb2.RollbackChatbotRequest, resource="name"),
         "ListLeads": Rpc(Kind.PAGED, bot_pb2.ListLeadsRequest, resource="parent", items="leads"),
+        "GetLead": Rpc(Kind.UNARY, bot_pb2.GetLeadRequest, resource="name"),
+        "UpdateLead": Rpc(Kind.UNARY, bot_pb2.UpdateLeadRequest, resource="name"),
+        "DeleteLead": Rpc(Kind.UNARY, bot_pb2.DeleteLeadRequest, resource="name"),
         "ExportLeads": Rpc(Kind.SERVER_STREAM, bot_pb2.ExportLeadsRequest, resource="parent"),
         "ListChatSessions": Rpc(Kind.PAGED, bot_pb2.ListChatSessionsRequest, resource="parent", items="chat_sessions"),
         "GetChatSession": Rpc(Kind.UNARY, bot_pb2.GetChatSessionRequest, resource="name"),
@@ -1001,6 +1004,44 @@ class BotService(Service):
             A pager: iterating it yields every LeadRecord, fetching pages as needed; ``pages()`` yields each ListLeadsResponse.
         """
         return self._call("ListLeads", request, arguments)
+
+    def get_lead(self, request=None, /, **arguments):
+        """One lead: the contact details a visitor left in a chat session.
+
+        Args:
+            request: a GetLeadRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}/sessions/{session}/lead
+
+        Returns:
+            LeadRecord
+        """
+        return self._call("GetLead", request, arguments)
+
+    def update_lead(self, request=None, /, **arguments):
+        """Corrects a lead's contact details (update_mask: email, display_name, consent).
+
+        Args:
+            request: a UpdateLeadRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}/sessions/{session}/lead
+            lead (Lead)
+            update_mask (FieldMask): Fields of lead to change: email, display_name, consent.
+
+        Returns:
+            LeadRecord
+        """
+        return self._call("UpdateLead", request, arguments)
+
+    def delete_lead(self, request=None, /, **arguments):
+        """Erases a lead's contact details from its session (the conversation stays).
+
+        Args:
+            request: a DeleteLeadRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}/sessions/{session}/lead
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteLead", request, arguments)
 
     def export_leads(self, request=None, /, **arguments):
         """Streams the same leads (every page, same filters) as CSV: a header row, then
