@@ -1,4 +1,5 @@
 """custom roles: custom_roles; workspace_memberships.custom_role_id; users.deleted_at
+(DeleteAccount); email_tokens.password_hash (AddEmail)
 
 Revision ID: 0013
 Revises: 0011
@@ -17,6 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("email_tokens", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("password_hash", sa.String(length=255), nullable=True))
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("deleted_at", privexbot.store.base.UTCDateTime(timezone=True), nullable=True)
@@ -72,3 +75,5 @@ def downgrade() -> None:
     op.drop_table("custom_roles")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("deleted_at")
+    with op.batch_alter_table("email_tokens", schema=None) as batch_op:
+        batch_op.drop_column("password_hash")

@@ -53,6 +53,7 @@ MATRIX = {
     "ListSessions": USERS,
     "RevokeSession": USERS,
     "RevokeOtherSessions": USERS,
+    "AddEmail": USERS,
     "DeleteAccount": USERS,
     "ExportAccountData": USERS,
     "RefreshToken": EVERYONE,

@@ -180,6 +180,12 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         count = await self.sessions.revoke_others(current().principal, request.parent)
         return auth_pb2.RevokeOtherSessionsResponse(revoked_count=count)
 
+    async def AddEmail(self, request, context):
+        await self.email_links.add_email(
+            current().principal, request.name, request.email, request.password
+        )
+        return empty_pb2.Empty()
+
     async def DeleteAccount(self, request, context):
         await self.accounts.delete(current().principal, request.name, request.password)
         return empty_pb2.Empty()

@@ -193,7 +193,7 @@ class Session(Base):
 
 
 class EmailToken(Base):
-    """A single-use token mailed to ``email`` (purpose "verify" or "reset"), stored hashed;
+    """A single-use token mailed to ``email`` (purpose "verify", "add" or "reset"), stored hashed;
     ``used_at`` set when it is redeemed."""
 
     __tablename__ = "email_tokens"
@@ -201,6 +201,8 @@ class EmailToken(Base):
     user_id: Mapped[str] = parent("users", index=True)
     purpose: Mapped[str] = mapped_column(String(16))
     email: Mapped[str] = mapped_column(String(254))
+    # Purpose "add": the password that comes with the email added to a wallet-only account.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = created()
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

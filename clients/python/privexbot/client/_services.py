@@ -38,6 +38,7 @@ class AuthService(Service):
         "VerifyWalletSignature": Rpc(Kind.UNARY, auth_pb2.VerifyWalletSignatureRequest),
         "LinkWallet": Rpc(Kind.UNARY, auth_pb2.LinkWalletRequest),
         "UnlinkIdentity": Rpc(Kind.UNARY, auth_pb2.UnlinkIdentityRequest, resource="name"),
+        "AddEmail": Rpc(Kind.UNARY, auth_pb2.AddEmailRequest, resource="name"),
         "DeleteAccount": Rpc(Kind.UNARY, auth_pb2.DeleteAccountRequest, resource="name"),
         "ExportAccountData": Rpc(Kind.SERVER_STREAM, auth_pb2.ExportAccountDataRequest, resource="name"),
         "ListSessions": Rpc(Kind.PAGED, auth_pb2.ListSessionsRequest, resource="parent", items="sessions"),
@@ -196,6 +197,23 @@ class AuthService(Service):
             Empty
         """
         return self._call("UnlinkIdentity", request, arguments)
+
+    def add_email(self, request=None, /, **arguments):
+        """Adds an email address, and a password to sign in with it, to the caller's
+        wallet-only account: a link is mailed to the address, and following it
+        (VerifyEmail) adds both, the email verified. Rate limited like
+        SendEmailVerification.
+
+        Args:
+            request: a AddEmailRequest, or its ``name``; or give its fields:
+            name (str): users/{user}: the caller.
+            email (str)
+            password (str): The password to sign in with the email, under the sign-up policy.
+
+        Returns:
+            Empty
+        """
+        return self._call("AddEmail", request, arguments)
 
     def delete_account(self, request=None, /, **arguments):
         """Deletes the caller's account after re-authentication (the password, or a

@@ -91,6 +91,11 @@ class AuthServiceStub:
                 request_serializer=privexbot_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.AddEmail = channel.unary_unary(
+                '/privexbot.v1.AuthService/AddEmail',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.AddEmailRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
         self.DeleteAccount = channel.unary_unary(
                 '/privexbot.v1.AuthService/DeleteAccount',
                 request_serializer=privexbot_dot_v1_dot_auth__pb2.DeleteAccountRequest.SerializeToString,
@@ -225,6 +230,16 @@ class AuthServiceServicer:
 
     def UnlinkIdentity(self, request, context):
         """Removes one of the caller's identities; never the last way to sign in.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddEmail(self, request, context):
+        """Adds an email address, and a password to sign in with it, to the caller's
+        wallet-only account: a link is mailed to the address, and following it
+        (VerifyEmail) adds both, the email verified. Rate limited like
+        SendEmailVerification.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -371,6 +386,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
             'UnlinkIdentity': grpc.unary_unary_rpc_method_handler(
                     servicer.UnlinkIdentity,
                     request_deserializer=privexbot_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'AddEmail': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddEmail,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.AddEmailRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
             'DeleteAccount': grpc.unary_unary_rpc_method_handler(
@@ -726,6 +746,33 @@ class AuthService:
             target,
             '/privexbot.v1.AuthService/UnlinkIdentity',
             privexbot_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddEmail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/AddEmail',
+            privexbot_dot_v1_dot_auth__pb2.AddEmailRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
