@@ -37,6 +37,7 @@ from privexbot.flows.sandbox import Sandbox
 from privexbot.flows.secrets import Secrets
 from privexbot.flows.sessions import FlowSessions
 from privexbot.flows.ssrf import Fetcher
+from privexbot.identity.accounts import Accounts
 from privexbot.identity.api_keys import ApiKeys
 from privexbot.identity.current_user import CurrentUsers
 from privexbot.identity.email import EmailSignIn
@@ -65,6 +66,8 @@ from privexbot.store.stamps import Stamps
 from privexbot.tenancy.access import AccessResolver
 from privexbot.tenancy.audit_log import AuditLog
 from privexbot.tenancy.billing import Billing
+from privexbot.tenancy.custom_roles import CustomRoles
+from privexbot.tenancy.departures import Departures
 from privexbot.tenancy.invitations import Invitations
 from privexbot.tenancy.members import Members
 from privexbot.tenancy.organizations import Organizations, create_organization
@@ -92,11 +95,13 @@ class Platform:
     email_links: EmailLinks
     wallet_sign_in: WalletSignIn
     current_users: CurrentUsers
+    accounts: Accounts
     # tenancy
     access: AccessResolver
     organizations: Organizations
     workspaces: Workspaces
     members: Members
+    custom_roles: CustomRoles
     invitations: Invitations
     billing: Billing
     audit_log: AuditLog
@@ -185,6 +190,7 @@ class Platform:
         documents = Documents(sessions, ingestion)
         crawler = Crawler(Fetcher(settings.crawl_http_allow).fetch)
         website_sync = WebsiteSync(sessions, crawler, ingestion, settings.crawl_delay_seconds)
+        departures = Departures(store, ingestion.notify)
         retriever = Retriever(sessions, vectors, inference.embed)
         references = References(sessions, inference.list_models)
         drafts = Drafts(store, settings.chatbot_draft_ttl_seconds, references)
@@ -258,10 +264,14 @@ class Platform:
                 settings, sessions, store, stamps, families, create_organization
             ),
             current_users=CurrentUsers(sessions, stamps),
+            accounts=Accounts(
+                sessions, store, stamps, families, departures.leave_all, departures.forget
+            ),
             access=AccessResolver(sessions, stamps),
             organizations=Organizations(sessions, store, stamps, ingestion.notify),
             workspaces=Workspaces(sessions, store, stamps, ingestion.notify),
             members=Members(sessions, stamps),
+            custom_roles=CustomRoles(sessions, stamps),
             invitations=Invitations(sessions, stamps, mailer, ensure_verified),
             billing=Billing(sessions, settings.billing_webhook_url, not settings.production),
             audit_log=AuditLog(sessions),

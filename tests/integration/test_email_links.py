@@ -10,7 +10,9 @@ import uuid
 
 import grpc
 from helpers import PASSWORD, raises, sign_up, unique_email
+from signers import evm_signer
 from smtp_sink import token_of
+from test_auth_wallets import challenge, verify_request
 
 from privexbot.v1 import auth_pb2, common_pb2, tenant_pb2
 
@@ -192,3 +194,74 @@ async def test_an_invitation_is_mailed_and_its_link_accepts_it(client_factory, m
     orgs = await guest.tenant.ListOrganizations(tenant_pb2.ListOrganizationsRequest())
     assert o.organization in {x.name for x in orgs.organizations}
     assert len(mailbox.to(g.email, "Invitation to")) == 1
+
+
+async def wallet_only(client) -> auth_pb2.AuthSession:
+    wallet = evm_signer()
+    issued = await challenge(client, wallet)
+    session = await client.auth.VerifyWalletSignature(verify_request(wallet, issued.message))
+    client.access_token = session.access_token
+    return session
+
+
+async def test_a_wallet_only_account_adds_an_email_through_its_link(client_factory, mailbox):
+    client = client_factory()
+    session = await wallet_only(client)
+    name, email = session.user.name, unique_email("wallet")
+    add = auth_pb2.AddEmailRequest
+    await client.auth.AddEmail(add(name=name, email=email.upper(), password=NEW_PASSWORD))
+    before = await client.auth.GetCurrentUser(ME)
+    assert before.user.email == "" and len(before.identities) == 1  # nothing until the link
+    token = token_of(await mailbox.wait(email, "Verify your email"))
+
+    added = await client_factory().auth.VerifyEmail(auth_pb2.VerifyEmailRequest(token=token))
+    assert (added.name, added.email, added.email_verified) == (name, email, True)
+    me = await client.auth.GetCurrentUser(ME)
+    assert {i.kind for i in me.identities} == {
+        auth_pb2.Identity.KIND_WALLET,
+        auth_pb2.Identity.KIND_EMAIL,
+    }
+    signed_in = await client_factory().auth.LogInWithEmail(
+        auth_pb2.LogInWithEmailRequest(email=email, password=NEW_PASSWORD)
+    )
+    assert signed_in.user.name == name
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, "EMAIL_TOKEN_INVALID"):
+        await client.auth.VerifyEmail(auth_pb2.VerifyEmailRequest(token=token))
+    async with raises(grpc.StatusCode.FAILED_PRECONDITION, "EMAIL_PRESENT"):
+        await client.auth.AddEmail(add(name=name, email=unique_email(), password=NEW_PASSWORD))
+    events = await client.tenant.ListMyAuditEvents(
+        tenant_pb2.ListMyAuditEventsRequest(parent=name, action="auth.email")
+    )
+    assert [e.action for e in events.audit_events] == ["auth.email.add", "auth.email.add_requested"]
+
+
+async def test_adding_an_email_refuses_bad_input_strangers_and_taken_addresses(client_factory):
+    client, other, anonymous = client_factory(), client_factory(), client_factory()
+    session = await wallet_only(client)
+    name = session.user.name
+    taken = await sign_up(other, "taken")
+    add = auth_pb2.AddEmailRequest
+    for request, field in (
+        (add(name=name, password=NEW_PASSWORD), "email"),
+        (add(name=name, email="not an email", password=NEW_PASSWORD), "email"),
+        (add(name=name, email=unique_email(), password="short"), "password"),
+        (add(email=unique_email(), password=NEW_PASSWORD), "name"),
+    ):
+        async with raises(grpc.StatusCode.INVALID_ARGUMENT, fields={field}):
+            await client.auth.AddEmail(request)
+    async with raises(grpc.StatusCode.ALREADY_EXISTS, "EMAIL_TAKEN"):
+        await client.auth.AddEmail(add(name=name, email=taken.email, password=NEW_PASSWORD))
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
+        await other.auth.AddEmail(add(name=name, email=unique_email(), password=NEW_PASSWORD))
+    async with raises(grpc.StatusCode.UNAUTHENTICATED):
+        await anonymous.auth.AddEmail(add(name=name, email=unique_email(), password=NEW_PASSWORD))
+    key = await other.auth.CreateApiKey(
+        auth_pb2.CreateApiKeyRequest(
+            parent=taken.workspace,
+            api_key=auth_pb2.ApiKey(display_name="k", permissions=["workspace.read"]),
+        )
+    )
+    async with raises(grpc.StatusCode.PERMISSION_DENIED):
+        await client_factory(api_key=key.key).auth.AddEmail(
+            add(name=taken.session.user.name, email=unique_email(), password=NEW_PASSWORD)
+        )

@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from helpers import join, raises, sign_up
 from test_bot import OFF_TOPIC, STRICT, chat, new_bot
 
-from privexbot.v1 import auth_pb2, bot_pb2, common_pb2
+from privexbot.v1 import auth_pb2, bot_pb2, common_pb2, tenant_pb2
 
 CAPTURE = bot_pb2.LeadCapture(mode=bot_pb2.LeadCapture.MODE_DURING_CHAT)
 
@@ -150,3 +150,70 @@ async def test_leads_refuse_bad_input_strangers_and_other_tenants(client, client
     async with raises(grpc.StatusCode.NOT_FOUND):
         async for _ in other.bot.ExportLeads(bot_pb2.ExportLeadsRequest(parent=me.workspace)):
             pass
+
+
+async def test_one_lead_is_read_corrected_and_erased(client_factory):
+    owner, viewer, stranger, anonymous = (client_factory() for _ in range(4))
+    me = await sign_up(owner, "leads")
+    await join(
+        owner,
+        viewer,
+        me.organization,
+        common_pb2.ORGANIZATION_ROLE_MEMBER,
+        [(me.workspace, common_pb2.WORKSPACE_ROLE_VIEWER)],
+    )
+    bot = await leads_bot(owner, me.workspace)
+    session = await leave_lead(owner, bot.name, "ada@example.com", "Ada")
+    name = session + "/lead"
+    lead = await owner.bot.GetLead(bot_pb2.GetLeadRequest(name=name))
+    assert (lead.name, lead.session, lead.chatbot) == (name, session, bot.name)
+    assert lead.lead == bot_pb2.Lead(email="ada@example.com", display_name="Ada", consent=True)
+    assert (await viewer.bot.GetLead(bot_pb2.GetLeadRequest(name=name))) == lead
+
+    def update(paths, **fields):
+        return bot_pb2.UpdateLeadRequest(
+            name=name, lead=bot_pb2.Lead(**fields), update_mask={"paths": paths}
+        )
+
+    fixed = await owner.bot.UpdateLead(
+        update(["email", "consent"], email="  Ada.L@Example.COM ", consent=False)
+    )
+    assert fixed.lead == bot_pb2.Lead(email="ada.l@example.com", display_name="Ada", consent=False)
+    listed = await owner.bot.ListLeads(bot_pb2.ListLeadsRequest(parent=me.workspace))
+    assert [x.lead.email for x in listed.leads] == ["ada.l@example.com"]
+
+    for request, field in (
+        (update(["email"], email=""), "lead.email"),
+        (update(["email"], email="not an email"), "lead.email"),
+        (update(["session"]), "update_mask"),
+    ):
+        async with raises(grpc.StatusCode.INVALID_ARGUMENT, fields={field}):
+            await owner.bot.UpdateLead(request)
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, fields={"name"}):
+        await owner.bot.GetLead(bot_pb2.GetLeadRequest(name=session))  # a session, not its lead
+    async with raises(grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"):
+        await viewer.bot.UpdateLead(update(["display_name"], display_name="X"))
+    async with raises(grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"):
+        await viewer.bot.DeleteLead(bot_pb2.DeleteLeadRequest(name=name))
+    async with raises(grpc.StatusCode.UNAUTHENTICATED):
+        await anonymous.bot.GetLead(bot_pb2.GetLeadRequest(name=name))
+    await sign_up(stranger, "stranger")
+    for call in (
+        stranger.bot.GetLead(bot_pb2.GetLeadRequest(name=name)),
+        stranger.bot.UpdateLead(update(["display_name"], display_name="X")),
+        stranger.bot.DeleteLead(bot_pb2.DeleteLeadRequest(name=name)),
+    ):
+        async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
+            await call
+
+    await owner.bot.DeleteLead(bot_pb2.DeleteLeadRequest(name=name))
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
+        await owner.bot.GetLead(bot_pb2.GetLeadRequest(name=name))
+    gone = await owner.bot.ListLeads(bot_pb2.ListLeadsRequest(parent=me.workspace))
+    assert gone.total_size == 0
+    kept = await owner.bot.GetChatSession(bot_pb2.GetChatSessionRequest(name=session))
+    assert kept.message_count and not kept.HasField("lead")  # the conversation stays
+    events = await owner.tenant.ListAuditEvents(
+        tenant_pb2.ListAuditEventsRequest(parent=me.organization, resource=name)
+    )
+    assert [e.action for e in events.audit_events] == ["lead.delete", "lead.update"]

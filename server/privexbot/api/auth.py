@@ -98,6 +98,7 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         self.email_links = platform.email_links
         self.sessions, self.current_users = platform.sign_in_sessions, platform.current_users
         self.api_keys = platform.api_keys
+        self.accounts = platform.accounts
         # GetCurrentUser: user id -> (view, organization, workspace, the message built from them)
         self._current_user_messages = Recent(current_user.CACHE_SIZE)
 
@@ -178,6 +179,20 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
     async def RevokeOtherSessions(self, request, context):
         count = await self.sessions.revoke_others(current().principal, request.parent)
         return auth_pb2.RevokeOtherSessionsResponse(revoked_count=count)
+
+    async def AddEmail(self, request, context):
+        await self.email_links.add_email(
+            current().principal, request.name, request.email, request.password
+        )
+        return empty_pb2.Empty()
+
+    async def DeleteAccount(self, request, context):
+        await self.accounts.delete(current().principal, request.name, request.password)
+        return empty_pb2.Empty()
+
+    async def ExportAccountData(self, request, context):
+        async for piece in self.accounts.export(current().principal, request.name):
+            yield auth_pb2.ExportAccountDataResponse(data=piece)
 
     async def RefreshToken(self, request, context):
         return session_message(await self.sessions.refresh(request.refresh_token))

@@ -193,6 +193,7 @@ def lead_message(view: LeadView) -> bot_pb2.LeadRecord:
         chatbot=view.chatbot,
         lead=bot_pb2.Lead(email=view.email, display_name=view.display_name, consent=view.consent),
         create_time=timestamp(view.created_at),
+        name=view.name,
     )
 
 
@@ -351,6 +352,19 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         return bot_pb2.ListLeadsResponse(
             leads=[lead_message(v) for v in views], next_page_token=next_token, total_size=total
         )
+
+    GetLead = standard.get("leads", lead_message, resources.LEAD)
+
+    async def UpdateLead(self, request, context):
+        bot_id, session_id = standard.ids_below_scope(resources.LEAD, request.name)
+        lead = request.lead
+        values = {"email": lead.email, "display_name": lead.display_name, "consent": lead.consent}
+        view = await self.leads.update(
+            current().scope, bot_id, session_id, values, list(request.update_mask.paths)
+        )
+        return lead_message(view)
+
+    DeleteLead = standard.delete("leads", resources.LEAD)
 
     async def ExportLeads(self, request, context):
         async for chunk in self.leads.export_csv(current().scope, lead_filter(request.filter)):

@@ -17,9 +17,11 @@ from privexbot.kernel import resources
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument, not_found
 from privexbot.tenancy.audit_log import AuditFilter
+from privexbot.tenancy.custom_roles import BUILT_IN, RoleView
 from privexbot.tenancy.invitations import InvitationView
 from privexbot.tenancy.members import MemberView
 from privexbot.tenancy.organizations import OrganizationView
+from privexbot.tenancy.roles import CUSTOM
 from privexbot.tenancy.workspaces import WorkspaceView
 from privexbot.v1 import common_pb2, tenant_pb2, tenant_pb2_grpc
 
@@ -54,18 +56,41 @@ def invitation_message(i: InvitationView) -> tenant_pb2.Invitation:
     )
 
 
-def _update_member(pattern, roles, message_type, kind: str):
-    """UpdateOrganizationMember or UpdateWorkspaceMember: only the role changes."""
+def role_message(r: RoleView) -> tenant_pb2.Role:
+    return pack(tenant_pb2.Role, r)
 
-    async def method(self, request, context):
-        if list(request.update_mask.paths) != ["role"]:
-            raise InvalidArgument.field("update_mask", "only role can be changed")
-        user_id = pattern.id_of(request.member.name, "member.name")
-        role = roles.name(request.member.role, "member.role")
-        update = getattr(self.members, f"update_{kind}_member")
-        return member_message(message_type, await update(current().scope, user_id, role))
 
-    return method
+def _workspace_role(member: tenant_pb2.WorkspaceMember) -> tuple[str, str | None]:
+    """The (role, custom role id) a WorkspaceMember asks for; its custom role (named when,
+    and only when, its role is WORKSPACE_ROLE_CUSTOM) is one of the call's organization."""
+    role = WORKSPACE_ROLES.name(member.role, "member.role")
+    if role != CUSTOM:
+        if member.custom_role:
+            raise InvalidArgument.field(
+                "member.custom_role", "must be empty unless role is WORKSPACE_ROLE_CUSTOM"
+            )
+        return role, None
+    if not member.custom_role:
+        raise InvalidArgument.field(
+            "member.custom_role", "is required when role is WORKSPACE_ROLE_CUSTOM"
+        )
+    org_id, role_id = resources.ROLE.parse(member.custom_role, "member.custom_role")
+    if org_id != current().scope.organization_id:
+        raise not_found(member.custom_role)
+    if role_id in BUILT_IN:
+        raise InvalidArgument.field(
+            "member.custom_role", "must name a custom role; give built-in roles with role"
+        )
+    return role, role_id
+
+
+def _builtin_workspace_role(number: int, field: str) -> str:
+    role = WORKSPACE_ROLES.name(number, field)
+    if role == CUSTOM:
+        raise InvalidArgument.field(
+            field, "custom roles are given to members (UpdateWorkspaceMember), not invitations"
+        )
+    return role
 
 
 class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
@@ -75,6 +100,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         self.audit_log, self.usage = platform.audit_log, platform.usage
         self.billing = platform.billing
         self.sign_in_sessions = platform.sign_in_sessions
+        self.custom_roles = platform.custom_roles
 
     # organizations
 
@@ -143,12 +169,13 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         lister="list_organization",
     )
 
-    UpdateOrganizationMember = _update_member(
-        resources.ORGANIZATION_MEMBER,
-        ORGANIZATION_ROLES,
-        tenant_pb2.OrganizationMember,
-        "organization",
-    )
+    async def UpdateOrganizationMember(self, request, context):
+        if list(request.update_mask.paths) != ["role"]:
+            raise InvalidArgument.field("update_mask", "only role can be changed")
+        user_id = resources.ORGANIZATION_MEMBER.id_of(request.member.name, "member.name")
+        role = ORGANIZATION_ROLES.name(request.member.role, "member.role")
+        member = await self.members.update_organization_member(current().scope, user_id, role)
+        return member_message(tenant_pb2.OrganizationMember, member)
 
     RemoveOrganizationMember = standard.delete(
         "members", resources.ORGANIZATION_MEMBER, deleter="remove_organization_member"
@@ -166,24 +193,59 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             raise InvalidArgument.field("member.user", "is required")
         user_id = resources.USER.id_of(request.member.user, "member.user")
         member = await self.members.add_workspace_member(
-            current().scope, user_id, WORKSPACE_ROLES.name(request.member.role, "member.role")
+            current().scope, user_id, *_workspace_role(request.member)
         )
         return member_message(tenant_pb2.WorkspaceMember, member)
 
-    UpdateWorkspaceMember = _update_member(
-        resources.WORKSPACE_MEMBER, WORKSPACE_ROLES, tenant_pb2.WorkspaceMember, "workspace"
-    )
+    async def UpdateWorkspaceMember(self, request, context):
+        """The role changes (update_mask: role, with custom_role for a custom role)."""
+        if set(request.update_mask.paths) not in ({"role"}, {"role", "custom_role"}):
+            raise InvalidArgument.field(
+                "update_mask", "only role (and custom_role with it) can be changed"
+            )
+        user_id = resources.WORKSPACE_MEMBER.id_of(request.member.name, "member.name")
+        member = await self.members.update_workspace_member(
+            current().scope, user_id, *_workspace_role(request.member)
+        )
+        return member_message(tenant_pb2.WorkspaceMember, member)
 
     RemoveWorkspaceMember = standard.delete(
         "members", resources.WORKSPACE_MEMBER, deleter="remove_workspace_member"
     )
+
+    # custom roles
+
+    async def CreateRole(self, request, context):
+        r = request.role
+        role = await self.custom_roles.create(
+            current().scope, r.display_name, r.description, list(r.permissions), request.request_id
+        )
+        return role_message(role)
+
+    GetRole = standard.get("custom_roles", role_message, resources.ROLE)
+
+    ListRoles = standard.list_(tenant_pb2.ListRolesResponse, "custom_roles", role_message)
+
+    UpdateRole = standard.update(
+        "role",
+        "custom_roles",
+        role_message,
+        resources.ROLE,
+        lambda r: {
+            "display_name": r.display_name,
+            "description": r.description,
+            "permissions": list(r.permissions),
+        },
+    )
+
+    DeleteRole = standard.delete("custom_roles", resources.ROLE)
 
     # invitations
 
     async def CreateInvitation(self, request, context):
         i = request.invitation
         grants = [
-            (g.workspace, WORKSPACE_ROLES.name(g.role, f"invitation.workspaces[{n}].role"))
+            (g.workspace, _builtin_workspace_role(g.role, f"invitation.workspaces[{n}].role"))
             for n, g in enumerate(i.workspaces)
         ]
         invitation = await self.invitations.create(

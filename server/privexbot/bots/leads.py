@@ -1,5 +1,6 @@
 """Leads: the contact details visitors left in a workspace's chat sessions (widget.lead keeps
-them on the session), listed with their total and exported as CSV, by chatbot and time."""
+them on the session), listed with their total and exported as CSV, by chatbot and time; one
+read, corrected or erased (the conversation stays) by its name, ``.../sessions/{id}/lead``."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from privexbot.kernel import resources, standard
+from privexbot.kernel import emails, resources, standard
 from privexbot.kernel.errors import InvalidArgument, not_found
 from privexbot.kernel.resources import Scope
+from privexbot.store import audit
 from privexbot.store.models import ChatSession
 
 EXPORT_ROWS = 500  # per chunk (and per query)
 CSV_HEADER = ("email", "display_name", "consent", "chatbot", "session", "create_time")
+UPDATABLE = {"email", "display_name", "consent"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,12 @@ class LeadView:
     @property
     def chatbot(self) -> str:
         return resources.CHATBOT.name(self.organization_id, self.workspace_id, self.chatbot_id)
+
+    @property
+    def name(self) -> str:
+        return resources.LEAD.name(
+            self.organization_id, self.workspace_id, self.chatbot_id, self.session_id
+        )
 
 
 def _view(row: ChatSession) -> LeadView:
@@ -86,9 +95,59 @@ def _query_id(scope: Scope, only: LeadFilter) -> tuple:
     return ("leads", scope.workspace_id, only.chatbot, str(only.start), str(only.end))
 
 
+async def _row(session, scope: Scope, bot_id: str, session_id: str) -> ChatSession:
+    """The chat session holding this lead; NOT_FOUND when it has none or lies elsewhere."""
+    row = await session.get(ChatSession, session_id)
+    if (
+        row is None
+        or (row.organization_id, row.workspace_id, row.chatbot_id)
+        != (scope.organization_id, scope.workspace_id, bot_id)
+        or row.lead_email is None
+    ):
+        name = resources.LEAD.name(scope.organization_id, scope.workspace_id, bot_id, session_id)
+        raise not_found(name)
+    return row
+
+
 class Leads:
     def __init__(self, sessions) -> None:
         self._sessions = sessions
+
+    async def get(self, scope: Scope, bot_id: str, session_id: str) -> LeadView:
+        async with self._sessions() as session:
+            return _view(await _row(session, scope, bot_id, session_id))
+
+    async def update(
+        self, scope: Scope, bot_id: str, session_id: str, values: dict, paths: list[str]
+    ) -> LeadView:
+        """Corrects the named fields; the email stays required (DeleteLead erases a lead)."""
+        standard.check_mask(paths, UPDATABLE)
+        if "email" in paths:
+            if not values["email"]:
+                raise InvalidArgument.field("lead.email", "is required; DeleteLead erases a lead")
+            values = {**values, "email": emails.normalize(values["email"], "lead.email")}
+        async with self._sessions() as session, session.begin():
+            row = await _row(session, scope, bot_id, session_id)
+            row.lead = {**(row.lead or {}), **{path: values[path] for path in paths}}
+            row.lead_email = row.lead["email"]
+            view = _view(row)
+            audit.record(
+                session,
+                "lead.update",
+                organization_id=scope.organization_id,
+                resource=view.name,
+                details={"fields": ",".join(sorted(paths))},
+            )
+        return view
+
+    async def delete(self, scope: Scope, bot_id: str, session_id: str) -> None:
+        async with self._sessions() as session, session.begin():
+            row = await _row(session, scope, bot_id, session_id)
+            name = _view(row).name
+            row.lead, row.lead_email = None, None
+            audit.record(
+                session, "lead.delete", organization_id=scope.organization_id, resource=name
+            )
 
     async def _page(self, session, scope: Scope, only: LeadFilter, size: int, token: str):
         rows, next_token = await standard.page(

@@ -19,7 +19,7 @@ from privexbot.kernel import resources, standard
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from privexbot.kernel.ids import API_KEY_SCHEME, hash_secret, new_key, same_secret, split_key
-from privexbot.kernel.permissions import CATALOG, WORKSPACE_PERMISSIONS
+from privexbot.kernel.permissions import workspace_permissions
 from privexbot.kernel.principal import Principal
 from privexbot.kernel.ratelimit import Limit, RateLimiter
 from privexbot.kernel.resources import Scope
@@ -95,19 +95,9 @@ class ApiKeys:
         cidrs = _networks(allowed_cidrs)
         if self._ensure_verified is not None:
             await self._ensure_verified(creator.id)
-        unknown = sorted(set(permissions) - CATALOG)
-        if unknown:
-            raise InvalidArgument.field(
-                "api_key.permissions", f"unknown permissions: {', '.join(unknown)}"
-            )
-        organization_level = sorted(set(permissions) - WORKSPACE_PERMISSIONS)
-        if organization_level:
-            raise InvalidArgument.field(
-                "api_key.permissions",
-                "an API key acts in one workspace; organization permissions cannot be"
-                f" granted to it: {', '.join(organization_level)}",
-                "ORGANIZATION_PERMISSION_ON_KEY",
-            )
+        workspace_permissions(
+            permissions, "api_key.permissions", "an API key", "ORGANIZATION_PERMISSION_ON_KEY"
+        )
         beyond = sorted(set(permissions) - granted)
         if beyond:
             raise InvalidArgument.field(

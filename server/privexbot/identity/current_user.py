@@ -82,7 +82,7 @@ class CurrentUsers:
     async def _load(self, user_id: str) -> CurrentUser:
         async with self._sessions() as session:
             user = await session.get(User, user_id)
-            if user is None:
+            if user is None or user.deleted_at is not None:
                 raise Unauthenticated("USER_DELETED", "this account no longer exists")
             identities = (
                 await session.execute(

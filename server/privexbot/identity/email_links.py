@@ -1,4 +1,5 @@
-"""Links mailed to a user's address: email verification and password reset.
+"""Links mailed to a user's address: email verification, an email added to a wallet-only
+account (with a password; both take effect when the link is followed), password reset.
 
 Tokens are random, single use, expiring, and stored only as hashes. A reset request answers
 the same whether or not the email has an account: the lookup, the token and the mail all
@@ -15,17 +16,17 @@ from sqlalchemy import select, update
 from privexbot.identity import passwords
 from privexbot.identity.sessions import SignInSessions
 from privexbot.identity.users import UserView, own_event, user_view
-from privexbot.kernel import emails, tasks
+from privexbot.kernel import emails, resources, tasks
 from privexbot.kernel.calls import current
-from privexbot.kernel.errors import FailedPrecondition, InvalidArgument
+from privexbot.kernel.errors import AlreadyExists, FailedPrecondition, InvalidArgument, not_found
 from privexbot.kernel.ids import hash_secret, new_secret
 from privexbot.kernel.mail import Mailer
 from privexbot.kernel.principal import Principal
 from privexbot.kernel.ratelimit import Limit, RateLimiter
 from privexbot.store import audit
-from privexbot.store.models import EmailToken, User
+from privexbot.store.models import EmailToken, Identity, User
 
-VERIFY, RESET = "verify", "reset"
+VERIFY, ADD, RESET = "verify", "add", "reset"
 VERIFICATIONS_PER_USER = Limit("email-verification-user", 5, 3600)
 RESETS_PER_EMAIL = Limit("password-reset-email", 5, 3600)
 RESETS_PER_IP = Limit("password-reset-ip", 30, 3600)
@@ -52,10 +53,13 @@ class EmailLinks:
         self._limits = RateLimiter(store)
         self._ttl = {
             VERIFY: timedelta(seconds=verification_ttl_seconds),
+            ADD: timedelta(seconds=verification_ttl_seconds),
             RESET: timedelta(seconds=reset_ttl_seconds),
         }
 
-    def _issue(self, session, user_id: str, email: str, purpose: str) -> str:
+    def _issue(
+        self, session, user_id: str, email: str, purpose: str, password_hash: str | None = None
+    ) -> str:
         """A new token in the caller's transaction; returns the secret (never stored)."""
         secret = new_secret()
         session.add(
@@ -64,6 +68,7 @@ class EmailLinks:
                 user_id=user_id,
                 purpose=purpose,
                 email=email,
+                password_hash=password_hash,
                 expires_at=datetime.now(UTC) + self._ttl[purpose],
             )
         )
@@ -107,16 +112,40 @@ class EmailLinks:
             email, token = user.email, self._issue(session, user.id, user.email, VERIFY)
         self.mail_verification(email, token)
 
-    async def _redeem(self, session, token: str, purpose: str) -> tuple[EmailToken, User]:
+    async def add_email(
+        self, principal: Principal, user_name: str, email: str, password: str
+    ) -> None:
+        """Mail a link that adds ``email`` and ``password`` to the caller's wallet-only
+        account (rate limited per user, like verification links)."""
+        if resources.USER.id_of(user_name) != principal.id:
+            raise not_found(user_name)
+        email = emails.normalize(email)
+        passwords.check_policy(password)
+        password_hash = await passwords.hash_password(password)
+        async with self._sessions() as session, session.begin():
+            user = await session.get(User, principal.id)
+            if user.email:
+                raise FailedPrecondition("EMAIL_PRESENT", "this account has an email already")
+            await _ensure_free(session, email)
+            await self._limits.hit(VERIFICATIONS_PER_USER, user.id)
+            token = self._issue(session, user.id, email, ADD, password_hash)
+            audit.record(
+                session,
+                "auth.email.add_requested",
+                **own_event(user.id, principal.organization_id or ""),
+            )
+        self.mail_verification(email, token)
+
+    async def _redeem(self, session, token: str, *purposes: str) -> tuple[EmailToken, User]:
         """Use a token once: unknown, used, expired, or for an address the user no longer
-        has, all answer alike."""
+        has (for "add": once the account has one), all answer alike."""
         now = datetime.now(UTC)
         token_hash = hash_secret(token)
         used = await session.execute(
             update(EmailToken)
             .where(
                 EmailToken.token_hash == token_hash,
-                EmailToken.purpose == purpose,
+                EmailToken.purpose.in_(purposes),
                 EmailToken.used_at.is_(None),
                 EmailToken.expires_at > now,
             )
@@ -126,18 +155,23 @@ class EmailLinks:
             raise _token_invalid()
         row = await session.get(EmailToken, token_hash)
         user = await session.get(User, row.user_id)
-        if user is None or user.email != row.email:
+        if user is None or user.email != (None if row.purpose == ADD else row.email):
             raise _token_invalid()
         return row, user
 
     async def verify(self, token: str) -> UserView:
+        """A verification link, or one adding an email to a wallet-only account."""
         async with self._stamps.transaction(self._sessions) as (session, changed):
-            row, user = await self._redeem(session, token, VERIFY)
+            row, user = await self._redeem(session, token, VERIFY, ADD)
             changed.users.add(user.id)
+            if row.purpose == ADD:
+                await _ensure_free(session, row.email)  # taken since the link was mailed?
+                user.email, user.password_hash = row.email, row.password_hash
+                session.add(Identity(user_id=user.id, kind="email", subject=row.email))
             user.email_verified_at = user.email_verified_at or row.used_at
             audit.record(
                 session,
-                "auth.email.verify",
+                "auth.email.add" if row.purpose == ADD else "auth.email.verify",
                 **own_event(user.id, await self._families.home_organization(session, user.id)),
             )
         return user_view(user)
@@ -195,3 +229,8 @@ class EmailLinks:
                 "auth.password.reset",
                 **own_event(user.id, await self._families.home_organization(session, user.id)),
             )
+
+
+async def _ensure_free(session, email: str) -> None:
+    if await session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AlreadyExists("EMAIL_TAKEN", "an account with this email exists")

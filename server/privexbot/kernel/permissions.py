@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from privexbot.kernel.errors import InvalidArgument
+
 ORGANIZATION_PERMISSIONS = frozenset(
     {
         "organization.read",
@@ -55,6 +57,24 @@ WORKSPACE_PERMISSIONS = frozenset(
 )
 
 CATALOG = ORGANIZATION_PERMISSIONS | WORKSPACE_PERMISSIONS
+
+
+def workspace_permissions(permissions, field: str, holder: str, reason: str) -> list[str]:
+    """``permissions`` sorted, once each, when every one is a workspace permission of the
+    catalog (``holder``, an API key or a role, acts in one workspace); INVALID_ARGUMENT
+    naming ``field`` otherwise, with ``reason`` for an organization permission."""
+    unknown = sorted(set(permissions) - CATALOG)
+    if unknown:
+        raise InvalidArgument.field(field, f"unknown permissions: {', '.join(unknown)}")
+    organization_level = sorted(set(permissions) - WORKSPACE_PERMISSIONS)
+    if organization_level:
+        raise InvalidArgument.field(
+            field,
+            f"{holder} acts in one workspace; organization permissions cannot be"
+            f" granted to it: {', '.join(organization_level)}",
+            reason,
+        )
+    return sorted(set(permissions))
 
 
 @dataclass(frozen=True)

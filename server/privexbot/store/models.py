@@ -44,6 +44,8 @@ class User(Base):
     created_at: Mapped[datetime] = created()
     # When the user followed a verification link sent to ``email``; null until then.
     email_verified_at: Mapped[datetime | None]
+    # A deleted account stays as this anonymized row, so its revoked sessions stay revoked.
+    deleted_at: Mapped[datetime | None]
 
 
 class Identity(Base):
@@ -106,12 +108,36 @@ class OrganizationMembership(Base):
     created_at: Mapped[datetime] = created()
 
 
+class CustomRole(Base):
+    """An organization's workspace role: a set of workspace permissions."""
+
+    __tablename__ = "custom_roles"
+    __table_args__ = (UniqueConstraint("organization_id", "name_key"),)
+    id: Mapped[str] = primary_id()
+    organization_id: Mapped[str] = parent("organizations", index=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(400))
+    description: Mapped[str] = mapped_column(Text, default="")
+    permissions: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+    version: Mapped[int] = version_counter()
+
+    @validates("display_name")
+    def _keep_name_key(self, _field: str, value: str) -> str:
+        self.name_key = name_key(value)
+        return value
+
+
 class WorkspaceMembership(Base):
     __tablename__ = "workspace_memberships"
     workspace_id: Mapped[str] = parent("workspaces", primary_key=True)
     user_id: Mapped[str] = parent("users", primary_key=True, index=True)
     organization_id: Mapped[str] = parent("organizations", index=True)
-    role: Mapped[str] = mapped_column(String(16))  # admin | editor | viewer
+    role: Mapped[str] = mapped_column(String(16))  # admin | editor | viewer | custom
+    # The custom role held when role is "custom". No ON DELETE: a role in use is never
+    # deleted alone (its organization's delete removes the memberships in the same statement).
+    custom_role_id: Mapped[str | None] = mapped_column(ForeignKey("custom_roles.id"), index=True)
     created_at: Mapped[datetime] = created()
 
 
@@ -167,7 +193,7 @@ class Session(Base):
 
 
 class EmailToken(Base):
-    """A single-use token mailed to ``email`` (purpose "verify" or "reset"), stored hashed;
+    """A single-use token mailed to ``email`` (purpose "verify", "add" or "reset"), stored hashed;
     ``used_at`` set when it is redeemed."""
 
     __tablename__ = "email_tokens"
@@ -175,6 +201,8 @@ class EmailToken(Base):
     user_id: Mapped[str] = parent("users", index=True)
     purpose: Mapped[str] = mapped_column(String(16))
     email: Mapped[str] = mapped_column(String(254))
+    # Purpose "add": the password that comes with the email added to a wallet-only account.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = created()
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

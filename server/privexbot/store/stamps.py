@@ -2,7 +2,7 @@
 
 A stamp is a random value in the ephemeral store, replaced whenever what it covers changes:
 ``user:{id}`` (the user's identities and memberships) and ``org:{id}`` (the organization's
-name and workspaces). A cached view records the stamps it was built with and is valid while
+name, workspaces and custom roles). A cached view records the stamps it was built with and is valid while
 they are unchanged, so every worker (sharing Redis) drops it on the next read.
 """
 

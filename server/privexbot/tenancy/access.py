@@ -1,12 +1,13 @@
 """Authorization: what a principal may do in a scope.
 
-A user's roles in an organization and workspace come from the database, cached per (user,
-organization, workspace) under the version stamps of that user's memberships and that
-organization's workspaces (``stamps.py``). Every change to either replaces its stamp once
-committed, so a role change or a removal takes effect on the caller's next request, in every
-worker (the stamps live in the shared ephemeral store; with it down, authorization fails
-closed). A scope the caller does not belong to answers NOT_FOUND, exactly like a missing
-resource.
+A user's roles in an organization and workspace (with a custom role's permissions) come
+from the database, cached per (user, organization, workspace) under the version stamps of
+that user's memberships and of that organization's workspaces and custom roles
+(``stamps.py``). Every change to any of them replaces its stamp once committed, so a role
+change, a custom role's edit or a removal takes effect on the caller's next request, in
+every worker (the stamps live in the shared ephemeral store; with it down, authorization
+fails closed). A scope the caller does not belong to answers NOT_FOUND, exactly like a
+missing resource.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from privexbot.kernel.errors import PermissionDenied, not_found
 from privexbot.kernel.permissions import WORKSPACE_PERMISSIONS, Grant
 from privexbot.kernel.principal import Principal
 from privexbot.kernel.resources import Scope
-from privexbot.store.models import OrganizationMembership, Workspace, WorkspaceMembership
+from privexbot.store.models import (
+    CustomRole,
+    OrganizationMembership,
+    Workspace,
+    WorkspaceMembership,
+)
 from privexbot.store.stamps import Stamps
 from privexbot.tenancy.roles import granted
 
@@ -30,7 +36,8 @@ ROLES_CACHE_SECONDS = 60
 class AccessResolver:
     def __init__(self, sessions, stamps: Stamps) -> None:
         self._sessions, self._stamps = sessions, stamps
-        # (user, organization, workspace) -> (stamps, (org role, workspace role) | None)
+        # (user, organization, workspace) ->
+        #     (stamps, (org role, workspace role, custom role's permissions) | None)
         self._roles = Recent(ROLES_CACHE_SIZE, ROLES_CACHE_SECONDS)
         self._loads = SingleFlight()  # callers who miss one entry together query once
 
@@ -59,19 +66,25 @@ class AccessResolver:
         stamps, row = await self._member_roles(principal.id, scope, stamps)
         if row is None:
             raise not_found(name)
-        org_role, workspace_role = row
+        org_role, workspace_role, custom_permissions = row
         if org_role in ("owner", "admin"):
             workspace_role = "admin" if scope.workspace_id else None
         elif scope.workspace_id and workspace_role is None:
             raise not_found(name)
-        return Grant(granted(org_role, workspace_role), org_role, workspace_role or "", stamps)
+        return Grant(
+            granted(org_role, workspace_role, custom_permissions),
+            org_role,
+            workspace_role or "",
+            stamps,
+        )
 
     async def _member_roles(
         self, user_id: str, scope: Scope, read: tuple = ()
     ) -> tuple[tuple, tuple | None]:
-        """The stamps read and the user's (organization role, workspace role), None when not
-        a member. Stamps are read before the database: rows read after a change under stamps
-        from before it are cached under stamps that no longer match."""
+        """The stamps read and the user's (organization role, workspace role, custom role's
+        permissions), None when not a member. Stamps are read before the database: rows read
+        after a change under stamps from before it are cached under stamps that no longer
+        match."""
         key = (user_id, scope.organization_id, scope.workspace_id)
         stamps = await self._stamps.ensure(user_id, (scope.organization_id,), read)
         cached = self._roles.get(key)
@@ -89,14 +102,15 @@ class AccessResolver:
         om, ws, wm = OrganizationMembership, Workspace, WorkspaceMembership
         member = (om.organization_id == scope.organization_id, om.user_id == user_id)
         if scope.workspace_id is None:
-            query = select(om.role, None).where(*member)
+            query = select(om.role, None, None).where(*member)
         else:
             query = (
-                select(om.role, wm.role)
+                select(om.role, wm.role, CustomRole.permissions)
                 .join(
                     ws, and_(ws.id == scope.workspace_id, ws.organization_id == om.organization_id)
                 )
                 .outerjoin(wm, and_(wm.workspace_id == ws.id, wm.user_id == om.user_id))
+                .outerjoin(CustomRole, CustomRole.id == wm.custom_role_id)
                 .where(*member)
             )
         async with self._sessions() as session:

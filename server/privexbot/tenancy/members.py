@@ -1,5 +1,6 @@
 """Members of an organization and of its workspaces: listed, their roles changed, added to
-workspaces, removed (or leaving). Nobody grants or changes a role above their own; an
+workspaces (with a built-in or a custom role), removed (or leaving). Nobody grants or
+changes a role above their own (in a workspace: a role holding a permission they lack); an
 organization always keeps an owner. A removal revokes the API keys the member made there."""
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from privexbot.kernel.errors import AlreadyExists, FailedPrecondition, Permissio
 from privexbot.kernel.resources import Scope
 from privexbot.store import audit
 from privexbot.store.models import ApiKey, OrganizationMembership, User, WorkspaceMembership
+from privexbot.tenancy.custom_roles import assignable
 from privexbot.tenancy.organizations import organization_role
-from privexbot.tenancy.roles import ORGANIZATION_ROLE_RANK, WORKSPACE_ROLE_RANK
+from privexbot.tenancy.roles import CUSTOM, ORGANIZATION_ROLE_RANK
 from privexbot.tenancy.workspaces import get_row as get_workspace
 
 
@@ -30,6 +32,13 @@ class MemberView:
     # The organization (and workspace) of the membership.
     organization_id: str
     workspace_id: str = ""
+    custom_role_id: str = ""  # when role is "custom"
+
+    @property
+    def custom_role(self) -> str:
+        if not self.custom_role_id:
+            return ""
+        return resources.ROLE.name(self.organization_id, self.custom_role_id)
 
     @property
     def name(self) -> str:
@@ -40,7 +49,9 @@ class MemberView:
         return resources.ORGANIZATION_MEMBER.name(self.organization_id, self.user_id)
 
 
-def member_view(user: User, role: str, created_at: datetime, scope: Scope) -> MemberView:
+def member_view(
+    user: User, role: str, created_at: datetime, scope: Scope, custom_role_id: str | None = None
+) -> MemberView:
     return MemberView(
         user.id,
         user.email or "",
@@ -49,6 +60,7 @@ def member_view(user: User, role: str, created_at: datetime, scope: Scope) -> Me
         created_at,
         scope.organization_id,
         scope.workspace_id or "",
+        custom_role_id or "",
     )
 
 
@@ -57,21 +69,6 @@ def outranks_check(actor_rank: int, role_rank: int, what: str) -> None:
         raise PermissionDenied(
             "ROLE_ABOVE_OWN", f"nobody grants or changes a role above their own ({what})"
         )
-
-
-async def _workspace_role(session, scope: Scope, user_id: str) -> str | None:
-    """The effective workspace role: org owners and admins are admins everywhere."""
-    org_role = await organization_role(session, scope.organization_id, user_id)
-    if org_role in ("owner", "admin"):
-        return "admin"
-    if org_role is None:
-        return None
-    return await session.scalar(
-        select(WorkspaceMembership.role).where(
-            WorkspaceMembership.workspace_id == scope.workspace_id,
-            WorkspaceMembership.user_id == user_id,
-        )
-    )
 
 
 class Members:
@@ -93,8 +90,9 @@ class Members:
         self, scope: Scope, membership, where, query_key: tuple, size: int, token: str
     ) -> tuple[list[MemberView], str]:
         """One page of the members of an organization or workspace (``membership``)."""
+        custom = (membership.custom_role_id,) if membership is WorkspaceMembership else ()
         query = (
-            select(User, membership.role, membership.created_at)
+            select(User, membership.role, membership.created_at, *custom)
             .join(membership, membership.user_id == User.id)
             .where(where)
         )
@@ -109,7 +107,7 @@ class Members:
                 token,
                 query_key,
             )
-        return [member_view(*row, scope) for row in rows], next_token
+        return [member_view(*row[:3], scope, *row[3:]) for row in rows], next_token
 
     @staticmethod
     async def _organization_member(
@@ -225,15 +223,27 @@ class Members:
         return await self._list(scope, wm, where, ("ws-members", scope.workspace_id), size, token)
 
     @staticmethod
-    async def _check_workspace_grant(session, scope: Scope, role: str) -> None:
-        actor_role = await _workspace_role(session, scope, current().principal.id)
-        outranks_check(WORKSPACE_ROLE_RANK[actor_role], WORKSPACE_ROLE_RANK[role], "workspace role")
+    async def _check_workspace_grant(
+        session, scope: Scope, role: str, custom_role_id: str | None
+    ) -> None:
+        """The caller holds every permission of the workspace role (a built-in one, or the
+        organization's custom role ``custom_role_id``: NOT_FOUND when it has none such)."""
+        beyond = await assignable(session, scope, role, custom_role_id)
+        beyond -= current().grant.permissions
+        if beyond:
+            raise PermissionDenied(
+                "ROLE_ABOVE_OWN",
+                "nobody grants or changes a role above their own (the workspace role holds"
+                f" {', '.join(sorted(beyond)[:5])}, which you lack)",
+            )
 
-    async def add_workspace_member(self, scope: Scope, user_id: str, role: str) -> MemberView:
+    async def add_workspace_member(
+        self, scope: Scope, user_id: str, role: str, custom_role_id: str | None = None
+    ) -> MemberView:
         async with self._stamps.transaction(self._sessions) as (session, changed):
             changed.users.add(user_id)
             await get_workspace(session, scope)
-            await self._check_workspace_grant(session, scope, role)
+            await self._check_workspace_grant(session, scope, role, custom_role_id)
             user = await session.get(User, user_id)
             if (
                 user is None
@@ -253,6 +263,7 @@ class Members:
                 user_id=user_id,
                 organization_id=scope.organization_id,
                 role=role,
+                custom_role_id=custom_role_id if role == CUSTOM else None,
             )
             session.add(row)
             await session.flush()
@@ -261,9 +272,9 @@ class Members:
                 "member.add",
                 organization_id=scope.organization_id,
                 resource=_workspace_member_name(scope, user_id),
-                details={"role": role},
+                details=_role_details("role", row),
             )
-            return member_view(user, role, row.created_at, scope)
+            return member_view(user, role, row.created_at, scope, row.custom_role_id)
 
     @staticmethod
     async def _workspace_member(
@@ -275,27 +286,30 @@ class Members:
             raise not_found(_workspace_member_name(scope, user_id))
         return row, await session.get(User, user_id)
 
-    async def update_workspace_member(self, scope: Scope, user_id: str, role: str) -> MemberView:
+    async def update_workspace_member(
+        self, scope: Scope, user_id: str, role: str, custom_role_id: str | None = None
+    ) -> MemberView:
         async with self._stamps.transaction(self._sessions) as (session, changed):
             changed.users.add(user_id)
             row, user = await self._workspace_member(session, scope, user_id)
-            await self._check_workspace_grant(session, scope, row.role)
-            await self._check_workspace_grant(session, scope, role)
-            old, row.role = row.role, role
+            await self._check_workspace_grant(session, scope, row.role, row.custom_role_id)
+            await self._check_workspace_grant(session, scope, role, custom_role_id)
+            old = _role_details("old_role", row)
+            row.role, row.custom_role_id = role, custom_role_id if role == CUSTOM else None
             audit.record(
                 session,
                 "member.update",
                 organization_id=scope.organization_id,
                 resource=_workspace_member_name(scope, user_id),
-                details={"old_role": old, "new_role": role},
+                details={**old, **_role_details("new_role", row)},
             )
-            return member_view(user, role, row.created_at, scope)
+            return member_view(user, role, row.created_at, scope, row.custom_role_id)
 
     async def remove_workspace_member(self, scope: Scope, user_id: str) -> None:
         async with self._stamps.transaction(self._sessions) as (session, changed):
             changed.users.add(user_id)
             row, _ = await self._workspace_member(session, scope, user_id)
-            await self._check_workspace_grant(session, scope, row.role)
+            await self._check_workspace_grant(session, scope, row.role, row.custom_role_id)
             await session.delete(row)
             audit.record(
                 session,
@@ -303,6 +317,11 @@ class Members:
                 organization_id=scope.organization_id,
                 resource=_workspace_member_name(scope, user_id),
             )
+
+
+def _role_details(key: str, row: WorkspaceMembership) -> dict[str, str]:
+    """The audited role of a workspace membership: a built-in role, or "custom:{role id}"."""
+    return {key: f"{CUSTOM}:{row.custom_role_id}" if row.role == CUSTOM else row.role}
 
 
 def _workspace_member_name(scope: Scope, user_id: str) -> str:

@@ -1,5 +1,7 @@
 """What each role grants. Organization owners and admins act as workspace admins in every
-workspace; nobody grants or changes a role above their own (the ranks)."""
+workspace; nobody grants or changes a role above their own (the organization ranks; in a
+workspace, a role holding a permission the granter lacks). Besides the built-in workspace
+roles, an organization defines custom ones (``custom_roles.py``)."""
 
 from __future__ import annotations
 
@@ -43,14 +45,20 @@ ORGANIZATION_ROLES: dict[str, frozenset[str]] = {
 
 # Strongest first: nobody grants a role above their own.
 ORGANIZATION_ROLE_RANK = {"owner": 0, "admin": 1, "member": 2}
-WORKSPACE_ROLE_RANK = {"admin": 0, "editor": 1, "viewer": 2}
+
+# A workspace membership whose permissions are those of an organization's custom role.
+CUSTOM = "custom"
 
 
-def granted(org_role: str, workspace_role: str | None) -> frozenset[str]:
-    """What a member holds in an organization, or in one of its workspaces."""
+def granted(org_role: str, workspace_role: str | None, custom_permissions=()) -> frozenset[str]:
+    """What a member holds in an organization, or in one of its workspaces
+    (``custom_permissions``: those of the custom role held there, when it is one)."""
     perms = ORGANIZATION_ROLES[org_role]
     if org_role in ("owner", "admin"):
         workspace_role = "admin"
-    if workspace_role:
+    if workspace_role == CUSTOM:
+        # A permission since dropped from the catalog grants nothing.
+        perms = perms | (frozenset(custom_permissions or ()) & WORKSPACE_PERMISSIONS)
+    elif workspace_role:
         perms = perms | WORKSPACE_ROLES[workspace_role]
     return perms

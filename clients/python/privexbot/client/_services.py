@@ -38,6 +38,9 @@ class AuthService(Service):
         "VerifyWalletSignature": Rpc(Kind.UNARY, auth_pb2.VerifyWalletSignatureRequest),
         "LinkWallet": Rpc(Kind.UNARY, auth_pb2.LinkWalletRequest),
         "UnlinkIdentity": Rpc(Kind.UNARY, auth_pb2.UnlinkIdentityRequest, resource="name"),
+        "AddEmail": Rpc(Kind.UNARY, auth_pb2.AddEmailRequest, resource="name"),
+        "DeleteAccount": Rpc(Kind.UNARY, auth_pb2.DeleteAccountRequest, resource="name"),
+        "ExportAccountData": Rpc(Kind.SERVER_STREAM, auth_pb2.ExportAccountDataRequest, resource="name"),
         "ListSessions": Rpc(Kind.PAGED, auth_pb2.ListSessionsRequest, resource="parent", items="sessions"),
         "RevokeSession": Rpc(Kind.UNARY, auth_pb2.RevokeSessionRequest, resource="name"),
         "RevokeOtherSessions": Rpc(Kind.UNARY, auth_pb2.RevokeOtherSessionsRequest, resource="parent"),
@@ -194,6 +197,56 @@ class AuthService(Service):
             Empty
         """
         return self._call("UnlinkIdentity", request, arguments)
+
+    def add_email(self, request=None, /, **arguments):
+        """Adds an email address, and a password to sign in with it, to the caller's
+        wallet-only account: a link is mailed to the address, and following it
+        (VerifyEmail) adds both, the email verified. Rate limited like
+        SendEmailVerification.
+
+        Args:
+            request: a AddEmailRequest, or its ``name``; or give its fields:
+            name (str): users/{user}: the caller.
+            email (str)
+            password (str): The password to sign in with the email, under the sign-up policy.
+
+        Returns:
+            Empty
+        """
+        return self._call("AddEmail", request, arguments)
+
+    def delete_account(self, request=None, /, **arguments):
+        """Deletes the caller's account after re-authentication (the password, or a
+        sign-in made within the last 5 minutes, e.g. a fresh wallet signature).
+        Refused while the caller is the last owner of an organization with other
+        members; organizations the caller is alone in are deleted with everything
+        in them. Personal data is deleted or anonymized, every session and API key
+        the caller made is revoked, and the deletion is audited.
+
+        Args:
+            request: a DeleteAccountRequest, or its ``name``; or give its fields:
+            name (str): users/{user}: the caller.
+            password (str): The account's password. Without it, the calling session must have signed
+                in (password or wallet signature) within the last 5 minutes.
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteAccount", request, arguments)
+
+    def export_account_data(self, request=None, /, **arguments):
+        """A JSON archive of what the platform holds about the caller (profile,
+        identities, memberships, sessions, API keys made, own audit events),
+        streamed in pieces.
+
+        Args:
+            request: a ExportAccountDataRequest, or its ``name``; or give its fields:
+            name (str): users/{user}: the caller.
+
+        Returns:
+            An iterator of ExportAccountDataResponse, each as it arrives (async: an async iterator).
+        """
+        return self._call("ExportAccountData", request, arguments)
 
     def list_sessions(self, request=None, /, **arguments):
         """The caller's live sessions (sign-ins), oldest first, the calling one marked.
@@ -825,6 +878,9 @@ class BotService(Service):
         "ListChatbotVersions": Rpc(Kind.PAGED, bot_pb2.ListChatbotVersionsRequest, resource="parent", items="chatbot_versions"),
         "RollbackChatbot": Rpc(Kind.UNARY, bot_pb2.RollbackChatbotRequest, resource="name"),
         "ListLeads": Rpc(Kind.PAGED, bot_pb2.ListLeadsRequest, resource="parent", items="leads"),
+        "GetLead": Rpc(Kind.UNARY, bot_pb2.GetLeadRequest, resource="name"),
+        "UpdateLead": Rpc(Kind.UNARY, bot_pb2.UpdateLeadRequest, resource="name"),
+        "DeleteLead": Rpc(Kind.UNARY, bot_pb2.DeleteLeadRequest, resource="name"),
         "ExportLeads": Rpc(Kind.SERVER_STREAM, bot_pb2.ExportLeadsRequest, resource="parent"),
         "ListChatSessions": Rpc(Kind.PAGED, bot_pb2.ListChatSessionsRequest, resource="parent", items="chat_sessions"),
         "GetChatSession": Rpc(Kind.UNARY, bot_pb2.GetChatSessionRequest, resource="name"),
@@ -1067,6 +1123,44 @@ class BotService(Service):
             A pager: iterating it yields every LeadRecord, fetching pages as needed; ``pages()`` yields each ListLeadsResponse.
         """
         return self._call("ListLeads", request, arguments)
+
+    def get_lead(self, request=None, /, **arguments):
+        """One lead: the contact details a visitor left in a chat session.
+
+        Args:
+            request: a GetLeadRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}/sessions/{session}/lead
+
+        Returns:
+            LeadRecord
+        """
+        return self._call("GetLead", request, arguments)
+
+    def update_lead(self, request=None, /, **arguments):
+        """Corrects a lead's contact details (update_mask: email, display_name, consent).
+
+        Args:
+            request: a UpdateLeadRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}/sessions/{session}/lead
+            lead (Lead)
+            update_mask (FieldMask): Fields of lead to change: email, display_name, consent.
+
+        Returns:
+            LeadRecord
+        """
+        return self._call("UpdateLead", request, arguments)
+
+    def delete_lead(self, request=None, /, **arguments):
+        """Erases a lead's contact details from its session (the conversation stays).
+
+        Args:
+            request: a DeleteLeadRequest, or its ``name``; or give its fields:
+            name (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}/sessions/{session}/lead
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteLead", request, arguments)
 
     def export_leads(self, request=None, /, **arguments):
         """Streams the same leads (every page, same filters) as CSV: a header row, then
@@ -1612,6 +1706,11 @@ class TenantService(Service):
         "AddWorkspaceMember": Rpc(Kind.UNARY, tenant_pb2.AddWorkspaceMemberRequest, resource="parent"),
         "UpdateWorkspaceMember": Rpc(Kind.UNARY, tenant_pb2.UpdateWorkspaceMemberRequest),
         "RemoveWorkspaceMember": Rpc(Kind.UNARY, tenant_pb2.RemoveWorkspaceMemberRequest, resource="name"),
+        "CreateRole": Rpc(Kind.UNARY, tenant_pb2.CreateRoleRequest, resource="parent", request_id=True),
+        "GetRole": Rpc(Kind.UNARY, tenant_pb2.GetRoleRequest, resource="name"),
+        "ListRoles": Rpc(Kind.PAGED, tenant_pb2.ListRolesRequest, resource="parent", items="roles"),
+        "UpdateRole": Rpc(Kind.UNARY, tenant_pb2.UpdateRoleRequest),
+        "DeleteRole": Rpc(Kind.UNARY, tenant_pb2.DeleteRoleRequest, resource="name"),
         "CreateInvitation": Rpc(Kind.UNARY, tenant_pb2.CreateInvitationRequest, resource="parent", request_id=True),
         "ListInvitations": Rpc(Kind.PAGED, tenant_pb2.ListInvitationsRequest, resource="parent", items="invitations"),
         "AcceptInvitation": Rpc(Kind.UNARY, tenant_pb2.AcceptInvitationRequest),
@@ -1859,6 +1958,75 @@ class TenantService(Service):
             Empty
         """
         return self._call("RemoveWorkspaceMember", request, arguments)
+
+    def create_role(self, request=None, /, **arguments):
+        """Defines a custom workspace role: a set of the workspace permissions the
+        contract declares, assignable to workspace members.
+
+        Args:
+            request: a CreateRoleRequest, or its ``parent``; or give its fields:
+            parent (str)
+            role (Role)
+            request_id (str): Set to a random UUID when empty.
+
+        Returns:
+            Role
+        """
+        return self._call("CreateRole", request, arguments)
+
+    def get_role(self, request=None, /, **arguments):
+        """A custom role, or a built-in one (organizations/{org}/roles/admin, editor, viewer).
+
+        Args:
+            request: a GetRoleRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            Role
+        """
+        return self._call("GetRole", request, arguments)
+
+    def list_roles(self, request=None, /, **arguments):
+        """The built-in workspace roles (read-only) first, then the organization's custom roles.
+
+        Args:
+            request: a ListRolesRequest, or its ``parent``; or give its fields:
+            parent (str)
+            page_size (int)
+            page_token (str)
+
+        Returns:
+            A pager: iterating it yields every Role, fetching pages as needed; ``pages()`` yields each ListRolesResponse.
+        """
+        return self._call("ListRoles", request, arguments)
+
+    def update_role(self, request=None, /, **arguments):
+        """Changes a custom role (update_mask: display_name, description, permissions);
+        built-in roles cannot change. Members holding it have the new permissions on
+        their next call.
+
+        Args:
+            request: a UpdateRoleRequest; or give its fields:
+            role (Role)
+            update_mask (FieldMask): Fields to change: display_name, description, permissions.
+
+        Returns:
+            Role
+        """
+        return self._call("UpdateRole", request, arguments)
+
+    def delete_role(self, request=None, /, **arguments):
+        """Deletes a custom role no workspace member holds (FAILED_PRECONDITION otherwise).
+
+        Args:
+            request: a DeleteRoleRequest, or its ``name``; or give its fields:
+            name (str)
+            etag (str)
+
+        Returns:
+            Empty
+        """
+        return self._call("DeleteRole", request, arguments)
 
     def create_invitation(self, request=None, /, **arguments):
         """Invites a person by email or wallet address. The token in the response

@@ -91,6 +91,21 @@ class AuthServiceStub:
                 request_serializer=privexbot_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.AddEmail = channel.unary_unary(
+                '/privexbot.v1.AuthService/AddEmail',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.AddEmailRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.DeleteAccount = channel.unary_unary(
+                '/privexbot.v1.AuthService/DeleteAccount',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.DeleteAccountRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.ExportAccountData = channel.unary_stream(
+                '/privexbot.v1.AuthService/ExportAccountData',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.ExportAccountDataRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_auth__pb2.ExportAccountDataResponse.FromString,
+                _registered_method=True)
         self.ListSessions = channel.unary_unary(
                 '/privexbot.v1.AuthService/ListSessions',
                 request_serializer=privexbot_dot_v1_dot_auth__pb2.ListSessionsRequest.SerializeToString,
@@ -220,6 +235,37 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AddEmail(self, request, context):
+        """Adds an email address, and a password to sign in with it, to the caller's
+        wallet-only account: a link is mailed to the address, and following it
+        (VerifyEmail) adds both, the email verified. Rate limited like
+        SendEmailVerification.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAccount(self, request, context):
+        """Deletes the caller's account after re-authentication (the password, or a
+        sign-in made within the last 5 minutes, e.g. a fresh wallet signature).
+        Refused while the caller is the last owner of an organization with other
+        members; organizations the caller is alone in are deleted with everything
+        in them. Personal data is deleted or anonymized, every session and API key
+        the caller made is revoked, and the deletion is audited.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportAccountData(self, request, context):
+        """A JSON archive of what the platform holds about the caller (profile,
+        identities, memberships, sessions, API keys made, own audit events),
+        streamed in pieces.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListSessions(self, request, context):
         """The caller's live sessions (sign-ins), oldest first, the calling one marked.
         """
@@ -341,6 +387,21 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.UnlinkIdentity,
                     request_deserializer=privexbot_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'AddEmail': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddEmail,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.AddEmailRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'DeleteAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAccount,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.DeleteAccountRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ExportAccountData': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportAccountData,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.ExportAccountDataRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_auth__pb2.ExportAccountDataResponse.SerializeToString,
             ),
             'ListSessions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListSessions,
@@ -686,6 +747,87 @@ class AuthService:
             '/privexbot.v1.AuthService/UnlinkIdentity',
             privexbot_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddEmail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/AddEmail',
+            privexbot_dot_v1_dot_auth__pb2.AddEmailRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/DeleteAccount',
+            privexbot_dot_v1_dot_auth__pb2.DeleteAccountRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportAccountData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/privexbot.v1.AuthService/ExportAccountData',
+            privexbot_dot_v1_dot_auth__pb2.ExportAccountDataRequest.SerializeToString,
+            privexbot_dot_v1_dot_auth__pb2.ExportAccountDataResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -611,16 +611,40 @@ class WebhookVerification(_message.Message):
     def __init__(self, mode: _Optional[str] = ..., verify_token: _Optional[str] = ..., challenge: _Optional[str] = ...) -> None: ...
 
 class LeadRecord(_message.Message):
-    __slots__ = ("session", "chatbot", "lead", "create_time")
+    __slots__ = ("session", "chatbot", "lead", "create_time", "name")
     SESSION_FIELD_NUMBER: _ClassVar[int]
     CHATBOT_FIELD_NUMBER: _ClassVar[int]
     LEAD_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
     session: str
     chatbot: str
     lead: Lead
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, session: _Optional[str] = ..., chatbot: _Optional[str] = ..., lead: _Optional[_Union[Lead, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    name: str
+    def __init__(self, session: _Optional[str] = ..., chatbot: _Optional[str] = ..., lead: _Optional[_Union[Lead, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., name: _Optional[str] = ...) -> None: ...
+
+class GetLeadRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class UpdateLeadRequest(_message.Message):
+    __slots__ = ("name", "lead", "update_mask")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LEAD_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    lead: Lead
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, name: _Optional[str] = ..., lead: _Optional[_Union[Lead, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class DeleteLeadRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class LeadFilter(_message.Message):
     __slots__ = ("chatbot", "start_time", "end_time")

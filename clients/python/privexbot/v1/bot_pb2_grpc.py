@@ -118,6 +118,21 @@ class BotServiceStub:
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsResponse.FromString,
                 _registered_method=True)
+        self.GetLead = channel.unary_unary(
+                '/privexbot.v1.BotService/GetLead',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.GetLeadRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.LeadRecord.FromString,
+                _registered_method=True)
+        self.UpdateLead = channel.unary_unary(
+                '/privexbot.v1.BotService/UpdateLead',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.UpdateLeadRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.LeadRecord.FromString,
+                _registered_method=True)
+        self.DeleteLead = channel.unary_unary(
+                '/privexbot.v1.BotService/DeleteLead',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.DeleteLeadRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
         self.ExportLeads = channel.unary_stream(
                 '/privexbot.v1.BotService/ExportLeads',
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.ExportLeadsRequest.SerializeToString,
@@ -303,6 +318,27 @@ class BotServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetLead(self, request, context):
+        """One lead: the contact details a visitor left in a chat session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateLead(self, request, context):
+        """Corrects a lead's contact details (update_mask: email, display_name, consent).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteLead(self, request, context):
+        """Erases a lead's contact details from its session (the conversation stays).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ExportLeads(self, request, context):
         """Streams the same leads (every page, same filters) as CSV: a header row, then
         one row per lead, in chunks.
@@ -468,6 +504,21 @@ def add_BotServiceServicer_to_server(servicer, server):
                     servicer.ListLeads,
                     request_deserializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsResponse.SerializeToString,
+            ),
+            'GetLead': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLead,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.GetLeadRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.LeadRecord.SerializeToString,
+            ),
+            'UpdateLead': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateLead,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.UpdateLeadRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.LeadRecord.SerializeToString,
+            ),
+            'DeleteLead': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteLead,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.DeleteLeadRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
             'ExportLeads': grpc.unary_stream_rpc_method_handler(
                     servicer.ExportLeads,
@@ -959,6 +1010,87 @@ class BotService:
             '/privexbot.v1.BotService/ListLeads',
             privexbot_dot_v1_dot_bot__pb2.ListLeadsRequest.SerializeToString,
             privexbot_dot_v1_dot_bot__pb2.ListLeadsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLead(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/GetLead',
+            privexbot_dot_v1_dot_bot__pb2.GetLeadRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.LeadRecord.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateLead(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/UpdateLead',
+            privexbot_dot_v1_dot_bot__pb2.UpdateLeadRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.LeadRecord.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteLead(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/DeleteLead',
+            privexbot_dot_v1_dot_bot__pb2.DeleteLeadRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,

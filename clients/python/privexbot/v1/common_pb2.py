@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19privexbot/v1/common.proto\x12\x0cprivexbot.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaf\x02\n\x12\x41ttestationVerdict\x12\x35\n\x05state\x18\x01 \x01(\x0e\x32&.privexbot.v1.AttestationVerdict.State\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x1d\n\x15tls_public_key_sha256\x18\x03 \x01(\t\x12\x0c\n\x04mrtd\x18\x04 \x01(\t\x12\r\n\x05rtmrs\x18\x05 \x03(\t\x12.\n\ncheck_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"f\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x12\n\x0eSTATE_ATTESTED\x10\x01\x12 \n\x1cSTATE_UNATTESTED_DEVELOPMENT\x10\x02\x12\x10\n\x0cSTATE_FAILED\x10\x03*\x8d\x01\n\x10OrganizationRole\x12!\n\x1dORGANIZATION_ROLE_UNSPECIFIED\x10\x00\x12\x1b\n\x17ORGANIZATION_ROLE_OWNER\x10\x01\x12\x1b\n\x17ORGANIZATION_ROLE_ADMIN\x10\x02\x12\x1c\n\x18ORGANIZATION_ROLE_MEMBER\x10\x03*\x7f\n\rWorkspaceRole\x12\x1e\n\x1aWORKSPACE_ROLE_UNSPECIFIED\x10\x00\x12\x18\n\x14WORKSPACE_ROLE_ADMIN\x10\x01\x12\x19\n\x15WORKSPACE_ROLE_EDITOR\x10\x02\x12\x19\n\x15WORKSPACE_ROLE_VIEWER\x10\x03*`\n\x04Plan\x12\x14\n\x10PLAN_UNSPECIFIED\x10\x00\x12\r\n\tPLAN_FREE\x10\x01\x12\x10\n\x0cPLAN_STARTER\x10\x02\x12\x0c\n\x08PLAN_PRO\x10\x03\x12\x13\n\x0fPLAN_ENTERPRISE\x10\x04*s\n\x0bWalletChain\x12\x1c\n\x18WALLET_CHAIN_UNSPECIFIED\x10\x00\x12\x14\n\x10WALLET_CHAIN_EVM\x10\x01\x12\x17\n\x13WALLET_CHAIN_SOLANA\x10\x02\x12\x17\n\x13WALLET_CHAIN_COSMOS\x10\x03\x42S\n\x0fio.privexbot.v1P\x01Z>github.com/privexbot/privexbot/gen/go/privexbot/v1;privexbotv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19privexbot/v1/common.proto\x12\x0cprivexbot.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaf\x02\n\x12\x41ttestationVerdict\x12\x35\n\x05state\x18\x01 \x01(\x0e\x32&.privexbot.v1.AttestationVerdict.State\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x1d\n\x15tls_public_key_sha256\x18\x03 \x01(\t\x12\x0c\n\x04mrtd\x18\x04 \x01(\t\x12\r\n\x05rtmrs\x18\x05 \x03(\t\x12.\n\ncheck_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"f\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x12\n\x0eSTATE_ATTESTED\x10\x01\x12 \n\x1cSTATE_UNATTESTED_DEVELOPMENT\x10\x02\x12\x10\n\x0cSTATE_FAILED\x10\x03*\x8d\x01\n\x10OrganizationRole\x12!\n\x1dORGANIZATION_ROLE_UNSPECIFIED\x10\x00\x12\x1b\n\x17ORGANIZATION_ROLE_OWNER\x10\x01\x12\x1b\n\x17ORGANIZATION_ROLE_ADMIN\x10\x02\x12\x1c\n\x18ORGANIZATION_ROLE_MEMBER\x10\x03*\x9a\x01\n\rWorkspaceRole\x12\x1e\n\x1aWORKSPACE_ROLE_UNSPECIFIED\x10\x00\x12\x18\n\x14WORKSPACE_ROLE_ADMIN\x10\x01\x12\x19\n\x15WORKSPACE_ROLE_EDITOR\x10\x02\x12\x19\n\x15WORKSPACE_ROLE_VIEWER\x10\x03\x12\x19\n\x15WORKSPACE_ROLE_CUSTOM\x10\x04*`\n\x04Plan\x12\x14\n\x10PLAN_UNSPECIFIED\x10\x00\x12\r\n\tPLAN_FREE\x10\x01\x12\x10\n\x0cPLAN_STARTER\x10\x02\x12\x0c\n\x08PLAN_PRO\x10\x03\x12\x13\n\x0fPLAN_ENTERPRISE\x10\x04*s\n\x0bWalletChain\x12\x1c\n\x18WALLET_CHAIN_UNSPECIFIED\x10\x00\x12\x14\n\x10WALLET_CHAIN_EVM\x10\x01\x12\x17\n\x13WALLET_CHAIN_SOLANA\x10\x02\x12\x17\n\x13WALLET_CHAIN_COSMOS\x10\x03\x42S\n\x0fio.privexbot.v1P\x01Z>github.com/privexbot/privexbot/gen/go/privexbot/v1;privexbotv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,12 +35,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'\n\017io.privexbot.v1P\001Z>github.com/privexbot/privexbot/gen/go/privexbot/v1;privexbotv1'
   _globals['_ORGANIZATIONROLE']._serialized_start=383
   _globals['_ORGANIZATIONROLE']._serialized_end=524
-  _globals['_WORKSPACEROLE']._serialized_start=526
-  _globals['_WORKSPACEROLE']._serialized_end=653
-  _globals['_PLAN']._serialized_start=655
-  _globals['_PLAN']._serialized_end=751
-  _globals['_WALLETCHAIN']._serialized_start=753
-  _globals['_WALLETCHAIN']._serialized_end=868
+  _globals['_WORKSPACEROLE']._serialized_start=527
+  _globals['_WORKSPACEROLE']._serialized_end=681
+  _globals['_PLAN']._serialized_start=683
+  _globals['_PLAN']._serialized_end=779
+  _globals['_WALLETCHAIN']._serialized_start=781
+  _globals['_WALLETCHAIN']._serialized_end=896
   _globals['_ATTESTATIONVERDICT']._serialized_start=77
   _globals['_ATTESTATIONVERDICT']._serialized_end=380
   _globals['_ATTESTATIONVERDICT_STATE']._serialized_start=278

@@ -23,6 +23,7 @@ class WorkspaceRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WORKSPACE_ROLE_ADMIN: _ClassVar[WorkspaceRole]
     WORKSPACE_ROLE_EDITOR: _ClassVar[WorkspaceRole]
     WORKSPACE_ROLE_VIEWER: _ClassVar[WorkspaceRole]
+    WORKSPACE_ROLE_CUSTOM: _ClassVar[WorkspaceRole]
 
 class Plan(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -46,6 +47,7 @@ WORKSPACE_ROLE_UNSPECIFIED: WorkspaceRole
 WORKSPACE_ROLE_ADMIN: WorkspaceRole
 WORKSPACE_ROLE_EDITOR: WorkspaceRole
 WORKSPACE_ROLE_VIEWER: WorkspaceRole
+WORKSPACE_ROLE_CUSTOM: WorkspaceRole
 PLAN_UNSPECIFIED: Plan
 PLAN_FREE: Plan
 PLAN_STARTER: Plan

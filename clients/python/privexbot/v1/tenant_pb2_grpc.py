@@ -126,6 +126,31 @@ class TenantServiceStub:
                 request_serializer=privexbot_dot_v1_dot_tenant__pb2.RemoveWorkspaceMemberRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.CreateRole = channel.unary_unary(
+                '/privexbot.v1.TenantService/CreateRole',
+                request_serializer=privexbot_dot_v1_dot_tenant__pb2.CreateRoleRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_tenant__pb2.Role.FromString,
+                _registered_method=True)
+        self.GetRole = channel.unary_unary(
+                '/privexbot.v1.TenantService/GetRole',
+                request_serializer=privexbot_dot_v1_dot_tenant__pb2.GetRoleRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_tenant__pb2.Role.FromString,
+                _registered_method=True)
+        self.ListRoles = channel.unary_unary(
+                '/privexbot.v1.TenantService/ListRoles',
+                request_serializer=privexbot_dot_v1_dot_tenant__pb2.ListRolesRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_tenant__pb2.ListRolesResponse.FromString,
+                _registered_method=True)
+        self.UpdateRole = channel.unary_unary(
+                '/privexbot.v1.TenantService/UpdateRole',
+                request_serializer=privexbot_dot_v1_dot_tenant__pb2.UpdateRoleRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_tenant__pb2.Role.FromString,
+                _registered_method=True)
+        self.DeleteRole = channel.unary_unary(
+                '/privexbot.v1.TenantService/DeleteRole',
+                request_serializer=privexbot_dot_v1_dot_tenant__pb2.DeleteRoleRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
         self.CreateInvitation = channel.unary_unary(
                 '/privexbot.v1.TenantService/CreateInvitation',
                 request_serializer=privexbot_dot_v1_dot_tenant__pb2.CreateInvitationRequest.SerializeToString,
@@ -297,6 +322,44 @@ class TenantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateRole(self, request, context):
+        """Defines a custom workspace role: a set of the workspace permissions the
+        contract declares, assignable to workspace members.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRole(self, request, context):
+        """A custom role, or a built-in one (organizations/{org}/roles/admin, editor, viewer).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRoles(self, request, context):
+        """The built-in workspace roles (read-only) first, then the organization's custom roles.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateRole(self, request, context):
+        """Changes a custom role (update_mask: display_name, description, permissions);
+        built-in roles cannot change. Members holding it have the new permissions on
+        their next call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteRole(self, request, context):
+        """Deletes a custom role no workspace member holds (FAILED_PRECONDITION otherwise).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateInvitation(self, request, context):
         """Invites a person by email or wallet address. The token in the response
         is shown once; deliver it to the invitee.
@@ -453,6 +516,31 @@ def add_TenantServiceServicer_to_server(servicer, server):
             'RemoveWorkspaceMember': grpc.unary_unary_rpc_method_handler(
                     servicer.RemoveWorkspaceMember,
                     request_deserializer=privexbot_dot_v1_dot_tenant__pb2.RemoveWorkspaceMemberRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'CreateRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateRole,
+                    request_deserializer=privexbot_dot_v1_dot_tenant__pb2.CreateRoleRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_tenant__pb2.Role.SerializeToString,
+            ),
+            'GetRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRole,
+                    request_deserializer=privexbot_dot_v1_dot_tenant__pb2.GetRoleRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_tenant__pb2.Role.SerializeToString,
+            ),
+            'ListRoles': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRoles,
+                    request_deserializer=privexbot_dot_v1_dot_tenant__pb2.ListRolesRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_tenant__pb2.ListRolesResponse.SerializeToString,
+            ),
+            'UpdateRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRole,
+                    request_deserializer=privexbot_dot_v1_dot_tenant__pb2.UpdateRoleRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_tenant__pb2.Role.SerializeToString,
+            ),
+            'DeleteRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteRole,
+                    request_deserializer=privexbot_dot_v1_dot_tenant__pb2.DeleteRoleRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
             'CreateInvitation': grpc.unary_unary_rpc_method_handler(
@@ -987,6 +1075,141 @@ class TenantService:
             target,
             '/privexbot.v1.TenantService/RemoveWorkspaceMember',
             privexbot_dot_v1_dot_tenant__pb2.RemoveWorkspaceMemberRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.TenantService/CreateRole',
+            privexbot_dot_v1_dot_tenant__pb2.CreateRoleRequest.SerializeToString,
+            privexbot_dot_v1_dot_tenant__pb2.Role.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.TenantService/GetRole',
+            privexbot_dot_v1_dot_tenant__pb2.GetRoleRequest.SerializeToString,
+            privexbot_dot_v1_dot_tenant__pb2.Role.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRoles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.TenantService/ListRoles',
+            privexbot_dot_v1_dot_tenant__pb2.ListRolesRequest.SerializeToString,
+            privexbot_dot_v1_dot_tenant__pb2.ListRolesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.TenantService/UpdateRole',
+            privexbot_dot_v1_dot_tenant__pb2.UpdateRoleRequest.SerializeToString,
+            privexbot_dot_v1_dot_tenant__pb2.Role.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.TenantService/DeleteRole',
+            privexbot_dot_v1_dot_tenant__pb2.DeleteRoleRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
