@@ -6,7 +6,8 @@ The scripts in web/console/test drive the browser and fail on any console error 
 error: browser.mjs (sign-up, log-out, log-in, workspace switch, silent refresh, a revoked
 session, a knowledge base and a dropped file followed to Ready, a chatbot drafted, tested
 and published), admin.mjs (API keys, members and invitations, a read-only viewer),
-builder.mjs (a chatbot edited, published again, rolled back; its analytics).
+builder.mjs (a chatbot edited, published again, rolled back; its analytics), flows.mjs (a
+chatflow built on the canvas, validated, fixed, run with streamed node events, published).
 ``make test`` builds the console first (``make console``); screenshots land in the test's
 tmp folder.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 from pathlib import Path
 
 import httpx
@@ -58,8 +60,14 @@ async def browser(script: str, edge: str, tmp_path: Path, **variables: str) -> N
 
 
 def screenshots(tmp_path: Path, *names: str) -> None:
+    """The named screenshots were taken; copied to $CONSOLE_SCREENSHOTS_DIR when set (the
+    README's come from there: docs/screenshots)."""
+    keep = os.environ.get("CONSOLE_SCREENSHOTS_DIR")
     for name in names:
-        assert (tmp_path / f"console-{name}.png").stat().st_size > 5_000, name
+        shot = tmp_path / f"console-{name}.png"
+        assert shot.stat().st_size > 5_000, name
+        if keep:
+            shutil.copyfile(shot, Path(keep) / shot.name)
 
 
 @pytest.mark.timeout(300)
@@ -76,11 +84,14 @@ async def test_the_console_signs_in_switches_workspace_and_ingests(edge, client,
     async with httpx.AsyncClient(base_url=edge, timeout=10) as http:
         served = await http.get("/console/")
         script = await http.get("/console/console.js")
+        editor = await http.get("/console/FlowEditor.js")  # loaded when the editor opens
     assert served.status_code == 200 and served.text == page.read_text()
     assert served.headers["content-type"] == "text/html; charset=utf-8"
     assert served.headers["x-frame-options"] == "DENY"
     assert script.status_code == 200
     assert script.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert editor.status_code == 200 and "./console.js" in editor.text
+    assert editor.headers["content-type"] == "text/javascript; charset=utf-8"
 
     await browser(
         "browser.mjs",
@@ -150,6 +161,15 @@ async def test_the_console_edits_a_chatbot_and_charts_its_analytics(edge, client
     )
     await browser("builder.mjs", edge, tmp_path, OWNER=owner.email)
     screenshots(tmp_path, "analytics-1280", "chatbot-edited-1280")
+
+
+@pytest.mark.timeout(300)
+async def test_the_console_builds_validates_runs_and_publishes_a_chatflow(edge, client, tmp_path):
+    """start → knowledge → llm → answer on the canvas over the knowledge base "Help"."""
+    owner = await sign_up(client, "console-flow")
+    await published_bot(client, owner, ["*"])  # the knowledge base "Help", returns.md Ready
+    await browser("flows.mjs", edge, tmp_path, OWNER=owner.email)
+    screenshots(tmp_path, "flow-invalid-1280", "flow-running-1280", "flow-published-1280")
 
 
 @pytest.mark.timeout(120)

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 
 import { Chatbots } from "./Chatbots.jsx";
+import { Flows } from "./Flows.jsx";
 import { Keys } from "./Keys.jsx";
 import { Knowledge } from "./Knowledge.jsx";
 import { Members } from "./Members.jsx";
@@ -73,6 +74,7 @@ export function App() {
     ["dashboard", "Dashboard", true],
     ["knowledge", "Knowledge", can("knowledge.read")],
     ["chatbots", "Chatbots", can("chatbot.read")],
+    ["chatflows", "Chatflows", can("chatflow.read")],
     ["keys", "API keys", can("apikey.read")],
     ["members", "Members", can("member.read")],
   ].filter(([, , allowed]) => allowed);
@@ -102,6 +104,7 @@ export function App() {
         {error && <p role="alert">{error}</p>}
         {shown === "knowledge" && <Knowledge key={user.workspace} workspace={user.workspace} can={can} />}
         {shown === "chatbots" && <Chatbots key={user.workspace} workspace={user.workspace} can={can} />}
+        {shown === "chatflows" && <Flows key={user.workspace} workspace={user.workspace} can={can} />}
         {shown === "keys" && (
           <Keys key={user.workspace} workspace={user.workspace} can={can} permissions={grant.workspace} />
         )}
