@@ -7,7 +7,8 @@ error: browser.mjs (sign-up, log-out, log-in, workspace switch, silent refresh, 
 session, a knowledge base and a dropped file followed to Ready, a chatbot drafted, tested
 and published), admin.mjs (API keys, members and invitations, a read-only viewer),
 builder.mjs (a chatbot edited, published again, rolled back; its analytics), flows.mjs (a
-chatflow built on the canvas, validated, fixed, run with streamed node events, published).
+chatflow built on the canvas, validated, fixed, run with streamed node events, published),
+wallet.mjs (an injected EIP-1193 wallet signing with a real key).
 ``make test`` builds the console first (``make console``); screenshots land in the test's
 tmp folder.
 """
@@ -18,10 +19,12 @@ import asyncio
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import httpx
 import pytest
+from eth_account import Account
 from helpers import PASSWORD, sign_up, unique_email
 
 from privexbot.v1 import bot_pb2, tenant_pb2
@@ -170,6 +173,21 @@ async def test_the_console_builds_validates_runs_and_publishes_a_chatflow(edge, 
     await published_bot(client, owner, ["*"])  # the knowledge base "Help", returns.md Ready
     await browser("flows.mjs", edge, tmp_path, OWNER=owner.email)
     screenshots(tmp_path, "flow-invalid-1280", "flow-running-1280", "flow-published-1280")
+
+
+@pytest.mark.timeout(120)
+async def test_the_console_signs_in_with_an_injected_ethereum_wallet(edge, tmp_path):
+    """An EIP-1193 provider in the page, signing with a real secp256k1 key (eth-account)."""
+    account = Account.create()
+    await browser(
+        "wallet.mjs",
+        edge,
+        tmp_path,
+        PYTHON=sys.executable,
+        WALLET_KEY=account.key.hex(),
+        WALLET_ADDRESS=account.address,
+    )
+    screenshots(tmp_path, "wallet-signed-in-1280")
 
 
 @pytest.mark.timeout(120)
