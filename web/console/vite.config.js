@@ -1,5 +1,7 @@
-// Builds dist/index.html and dist/console.js (one script, fixed name: Envoy serves the two
-// files under /console/). The SDK is used from its sources, so its changes flow in.
+// Builds dist/index.html, dist/console.js and dist/FlowEditor.js (fixed names: Envoy serves
+// the three files under /console/; a new lazy chunk needs its route in envoy/envoy.yaml).
+// FlowEditor.js, the flow editor with its canvas library, is imported when the editor
+// opens, so the dashboard's first load does without it. The SDK is used from its sources, so its changes flow in.
 import { fileURLToPath } from "node:url";
 
 import react from "@vitejs/plugin-react";
@@ -14,6 +16,6 @@ export default defineConfig({
   build: {
     assetsDir: "",
     modulePreload: false,
-    rollupOptions: { output: { entryFileNames: "console.js" } },
+    rollupOptions: { output: { entryFileNames: "console.js", chunkFileNames: "[name].js" } },
   },
 });

@@ -99,18 +99,23 @@ def widget_dir(workdir: Path) -> Path:
     return stand_in
 
 
+# What Envoy serves of the built console: the page, its script, the flow editor's script.
+CONSOLE_FILES = ("index.html", "console.js", "FlowEditor.js")
+
+
 def console_dir(workdir: Path) -> Path:
-    """The built console (web/console/dist: index.html and console.js); before ``make
-    console``, a stand-in in ``workdir`` whose page says so, so Envoy starts either way."""
+    """The built console (web/console/dist: ``CONSOLE_FILES``); before ``make console``, a
+    stand-in in ``workdir`` whose page says so, so Envoy starts either way."""
     built = CONSOLE / "dist"
-    if (built / "index.html").is_file() and (built / "console.js").is_file():
+    if all((built / name).is_file() for name in CONSOLE_FILES):
         return built
     stand_in = workdir / "console"
     stand_in.mkdir(exist_ok=True)
+    for name in CONSOLE_FILES:
+        (stand_in / name).write_text("")
     (stand_in / "index.html").write_text(
         "<!doctype html><p>Console not built: run make console</p>\n"
     )
-    (stand_in / "console.js").write_text("")
     return stand_in
 
 

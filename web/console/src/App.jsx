@@ -1,9 +1,14 @@
-// The console's shell: the sign-in screen, the "session ended" screen, and once signed in
-// the top bar (organization and workspace switcher, log out) over the dashboard.
-import { useCallback, useEffect, useState } from "react";
+// The console's shell: the sign-in screen, the "session ended" screen, an invitation's
+// accept screen (a link /console/#invitation=TOKEN), and once signed in the top bar
+// (organization and workspace switcher, the role, log out) over the pages the role may see.
+import { useCallback, useEffect, useMemo, useState } from "react";
 
 import { Chatbots } from "./Chatbots.jsx";
+import { Flows } from "./Flows.jsx";
+import { Keys } from "./Keys.jsx";
 import { Knowledge } from "./Knowledge.jsx";
+import { Members } from "./Members.jsx";
+import { grantOf, rolesOf } from "./permissions.js";
 import { SignIn } from "./SignIn.jsx";
 import { call, clear, client, load, message, save, SessionEnded } from "./session.js";
 
@@ -12,6 +17,8 @@ export function App() {
   const [user, setUser] = useState(null);
   const [error, setError] = useState("");
   const [page, setPage] = useState("dashboard");
+  const [invitation, setInvitation] = useState(() => invitationToken());
+  const grant = useMemo(() => user && grantOf(user), [user]);
 
   const refreshUser = useCallback(async () => {
     try {
@@ -50,24 +57,43 @@ export function App() {
       </main>
     );
   if (!user) return <main>{error ? <p role="alert">{error}</p> : <p aria-busy="true">Loading…</p>}</main>;
+  if (invitation)
+    return (
+      <AcceptInvitation
+        token={invitation}
+        onDone={async () => {
+          window.history.replaceState(null, "", window.location.pathname);
+          setInvitation("");
+          await refreshUser();
+        }}
+      />
+    );
+  const { can } = grant;
+  const [orgRole, wsRole] = rolesOf(user);
+  const pages = [
+    ["dashboard", "Dashboard", true],
+    ["knowledge", "Knowledge", can("knowledge.read")],
+    ["chatbots", "Chatbots", can("chatbot.read")],
+    ["chatflows", "Chatflows", can("chatflow.read")],
+    ["keys", "API keys", can("apikey.read")],
+    ["members", "Members", can("member.read")],
+  ].filter(([, , allowed]) => allowed);
+  const shown = pages.some(([value]) => value === page) ? page : "dashboard";
   return (
     <>
       <header className="bar">
         <span className="brand">PrivexBot</span>
         <Switcher user={user} onSwitched={refreshUser} onError={setError} />
+        <span data-testid="role">{wsRole || orgRole}{wsRole === "viewer" && " (read-only)"}</span>
         <span>{user.user?.email}</span>
         <button onClick={logOut}>Log out</button>
       </header>
       <nav aria-label="Sections" className="bar">
-        {[
-          ["dashboard", "Dashboard"],
-          ["knowledge", "Knowledge"],
-          ["chatbots", "Chatbots"],
-        ].map(([value, label]) => (
+        {pages.map(([value, label]) => (
           <button
             key={value}
             className="link"
-            aria-current={page === value ? "page" : undefined}
+            aria-current={shown === value ? "page" : undefined}
             onClick={() => setPage(value)}
           >
             {label}
@@ -76,9 +102,14 @@ export function App() {
       </nav>
       <main>
         {error && <p role="alert">{error}</p>}
-        {page === "knowledge" && <Knowledge key={user.workspace} workspace={user.workspace} />}
-        {page === "chatbots" && <Chatbots key={user.workspace} workspace={user.workspace} />}
-        {page === "dashboard" && (
+        {shown === "knowledge" && <Knowledge key={user.workspace} workspace={user.workspace} can={can} />}
+        {shown === "chatbots" && <Chatbots key={user.workspace} workspace={user.workspace} can={can} />}
+        {shown === "chatflows" && <Flows key={user.workspace} workspace={user.workspace} can={can} />}
+        {shown === "keys" && (
+          <Keys key={user.workspace} workspace={user.workspace} can={can} permissions={grant.workspace} />
+        )}
+        {shown === "members" && <Members key={user.workspace} user={user} can={can} />}
+        {shown === "dashboard" && (
           <>
             <h1>Dashboard</h1>
             <p>
@@ -89,6 +120,43 @@ export function App() {
         )}
       </main>
     </>
+  );
+}
+
+/** The token of an invitation link (#invitation=TOKEN), or "". */
+function invitationToken() {
+  const match = window.location.hash.match(/^#invitation=([^&]+)$/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+/** Accepts an invitation, then switches to the organization joined. */
+function AcceptInvitation({ token, onDone }) {
+  const [error, setError] = useState("");
+  const accept = async () => {
+    try {
+      const member = await call(() => client.tenant.acceptInvitation({ token }));
+      const organization = member.name.split("/members/")[0];
+      const answer = await call(() => client.tenant.switchContext({ organization }));
+      save({ ...load(), accessToken: answer.accessToken });
+      await onDone();
+    } catch (caught) {
+      setError(message(caught));
+    }
+  };
+  return (
+    <main>
+      <section className="card" aria-labelledby="invitation-title">
+        <h1 id="invitation-title">You have been invited</h1>
+        <p>Accept to join the organization that invited you, with the role it chose.</p>
+        {error && <p role="alert">{error}</p>}
+        <div className="row">
+          <button onClick={accept}>Accept invitation</button>
+          <button className="secondary" onClick={onDone}>
+            Not now
+          </button>
+        </div>
+      </section>
+    </main>
   );
 }
 

@@ -1,9 +1,12 @@
-// Chatbots: create a draft from the main configuration fields, try it in a test chat
-// (answer streamed token by token, citations, the enclave's attestation verdict), then
-// finalize, publish, and rotate the publishable key (shown once, with the embed snippet).
-import { AttestationVerdict_State } from "@privexbot/client";
-import { useEffect, useState } from "react";
+// Chatbots: the workspace's chatbots (open one to edit, publish, rotate its key and see its
+// analytics: ChatbotDetail.jsx); a new one from a draft: its configuration, a test chat
+// (answer streamed token by token, citations, the enclave's attestation verdict), finalize.
+import { AttestationVerdict_State, Model_Kind } from "@privexbot/client";
+import { useCallback, useEffect, useState } from "react";
 
+import { useAction } from "./action.js";
+import { ChatbotDetail } from "./ChatbotDetail.jsx";
+import { ConfigForm } from "./ConfigForm.jsx";
 import { call, client, message } from "./session.js";
 
 const VERDICT = {
@@ -12,112 +15,80 @@ const VERDICT = {
   [AttestationVerdict_State.FAILED]: "Attestation failed",
 };
 
-export function Chatbots({ workspace }) {
+export function Chatbots({ workspace, can }) {
   const [bases, setBases] = useState([]);
+  const [models, setModels] = useState([]);
+  const [bots, setBots] = useState([]);
   const [draft, setDraft] = useState(null);
-  const [bot, setBot] = useState(null);
-  const [key, setKey] = useState("");
-  const [error, setError] = useState("");
+  const [open, setOpen] = useState(null);
+  const [error, act] = useAction();
 
+  const load = useCallback(
+    () => act(async () => setBots((await call(() => client.bot.listChatbots({ parent: workspace }))).chatbots)),
+    [act, workspace],
+  );
   useEffect(() => {
-    call(() => client.knowledge.listKnowledgeBases({ parent: workspace }))
-      .then((answer) => setBases(answer.knowledgeBases))
-      .catch((caught) => setError(message(caught)));
-  }, [workspace]);
+    load();
+    act(async () => {
+      setBases((await call(() => client.knowledge.listKnowledgeBases({ parent: workspace }))).knowledgeBases);
+      const all = (await call(() => client.inference.listModels({}))).models;
+      setModels(all.filter((model) => model.kind === Model_Kind.CHAT));
+    });
+  }, [act, load, workspace]);
 
-  const act = async (fn) => {
-    try {
-      setError("");
-      await fn();
-    } catch (caught) {
-      setError(message(caught));
-    }
-  };
-
-  const create = (event) => {
-    event.preventDefault();
-    const form = new FormData(event.target);
-    const config = {
-      displayName: form.get("displayName"),
-      systemPrompt: form.get("systemPrompt"),
-      greeting: form.get("greeting"),
-      knowledgeBases: form.getAll("knowledgeBases"),
-      maxTokens: 64,
-    };
+  const create = (config) =>
     act(async () =>
       setDraft(await call(() => client.bot.createChatbotDraft({ parent: workspace, chatbotDraft: { config } }))),
     );
-  };
+  const finalize = () =>
+    act(async () => {
+      const bot = await call(() => client.bot.finalizeChatbotDraft({ name: draft.name }));
+      setDraft(null);
+      setOpen(bot);
+      await load();
+    });
 
+  if (open)
+    return (
+      <ChatbotDetail
+        key={open.name}
+        initial={open}
+        bases={bases}
+        models={models}
+        can={can}
+        onBack={() => {
+          setOpen(null);
+          load();
+        }}
+      />
+    );
   return (
     <section aria-labelledby="chatbots-title">
       <h1 id="chatbots-title">Chatbots</h1>
       {error && <p role="alert">{error}</p>}
-      {!draft && !bot && (
-        <form onSubmit={create}>
-          <label>
-            Name
-            <input name="displayName" required maxLength={100} />
-          </label>
-          <label>
-            Instructions
-            <textarea name="systemPrompt" rows={3} />
-          </label>
-          <label>
-            Greeting
-            <input name="greeting" />
-          </label>
-          <fieldset>
-            <legend>Knowledge bases</legend>
-            {bases.map((kb) => (
-              <label key={kb.name} className="row">
-                <input type="checkbox" name="knowledgeBases" value={kb.name} /> {kb.displayName}
-              </label>
-            ))}
-          </fieldset>
-          <button type="submit">Create draft</button>
-        </form>
+      <ul aria-label="Chatbots">
+        {bots.map((bot) => (
+          <li key={bot.name}>
+            <button className="link" onClick={() => setOpen(bot)}>
+              {bot.config?.displayName}
+            </button>{" "}
+            {bot.publishedVersion ? `published version ${bot.publishedVersion}` : "not published"}
+          </li>
+        ))}
+        {bots.length === 0 && <li>No chatbot yet.</li>}
+      </ul>
+      {!can("chatbot.create") && <p>Your role can look at chatbots but not change them.</p>}
+      {can("chatbot.create") && !draft && (
+        <>
+          <h2>New chatbot</h2>
+          <ConfigForm bases={bases} models={models} submitLabel="Create draft" onSubmit={create} />
+        </>
       )}
-      {draft && !bot && (
+      {draft && (
         <>
           <h2>Draft: {draft.config?.displayName}</h2>
           <TestChat draft={draft.name} />
-          <button onClick={() => act(async () => setBot(await call(() => client.bot.finalizeChatbotDraft({ name: draft.name }))))}>
-            Finalize
-          </button>
-        </>
-      )}
-      {bot && (
-        <>
-          <h2>Chatbot: {bot.config?.displayName}</h2>
-          <p data-testid="published">
-            {bot.publishedVersion ? `Published version ${bot.publishedVersion}` : "Not published"}
-          </p>
-          <div className="row">
-            <button onClick={() => act(async () => setBot(await call(() => client.bot.publishChatbot({ name: bot.name }))))}>
-              Publish
-            </button>
-            <button
-              onClick={() =>
-                act(async () => {
-                  const answer = await call(() => client.bot.rotatePublishableKey({ name: bot.name }));
-                  setBot(answer.chatbot);
-                  setKey(answer.publishableKey);
-                })
-              }
-            >
-              Rotate publishable key
-            </button>
-          </div>
-          {key && (
-            <section aria-labelledby="key-title">
-              <h3 id="key-title">New publishable key (shown once)</h3>
-              <code data-testid="publishable-key">{key}</code>
-              <p>Embed snippet:</p>
-              <pre data-testid="embed-snippet">{`<script src="${window.location.origin}/widget/widget.js" async\n  data-chatbot="${bot.name}"\n  data-key="${key}"></script>`}</pre>
-              <button onClick={() => setKey("")}>I have copied it</button>
-            </section>
-          )}
+          <button onClick={finalize}>Finalize</button>
         </>
       )}
     </section>

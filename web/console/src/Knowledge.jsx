@@ -4,19 +4,13 @@
 import { Document_State, IngestionProgress_Stage, upload } from "@privexbot/client";
 import { useCallback, useEffect, useState } from "react";
 
+import { names } from "./format.js";
 import { call, client, message } from "./session.js";
 
-/** Enum value → its lower-case name ("ready", "embedding"), for people to read. */
-const names = (enumeration) =>
-  Object.fromEntries(
-    Object.entries(enumeration)
-      .filter(([, value]) => typeof value === "number")
-      .map(([key, value]) => [value, key.toLowerCase()]),
-  );
 const STATE = names(Document_State);
 const STAGE = names(IngestionProgress_Stage);
 
-export function Knowledge({ workspace }) {
+export function Knowledge({ workspace, can }) {
   const [bases, setBases] = useState([]);
   const [open, setOpen] = useState("");
   const [error, setError] = useState("");
@@ -55,13 +49,15 @@ export function Knowledge({ workspace }) {
     <section aria-labelledby="knowledge-title">
       <h1 id="knowledge-title">Knowledge bases</h1>
       {error && <p role="alert">{error}</p>}
-      <form onSubmit={create} className="row">
-        <label>
-          New knowledge base
-          <input name="displayName" required maxLength={100} />
-        </label>
-        <button type="submit">Create</button>
-      </form>
+      {can("knowledge.create") && (
+        <form onSubmit={create} className="row">
+          <label>
+            New knowledge base
+            <input name="displayName" required maxLength={100} />
+          </label>
+          <button type="submit">Create</button>
+        </form>
+      )}
       <ul aria-label="Knowledge bases">
         {bases.map((kb) => (
           <li key={kb.name}>
@@ -72,12 +68,12 @@ export function Knowledge({ workspace }) {
         ))}
         {bases.length === 0 && <li>No knowledge base yet.</li>}
       </ul>
-      {current && <Documents key={current.name} base={current} />}
+      {current && <Documents key={current.name} base={current} canUpload={can("knowledge.update")} />}
     </section>
   );
 }
 
-function Documents({ base }) {
+function Documents({ base, canUpload }) {
   const [documents, setDocuments] = useState([]);
   const [files, setFiles] = useState([]); // {id, name, status, percent}
   const [over, setOver] = useState(false);
@@ -129,22 +125,24 @@ function Documents({ base }) {
     <section aria-labelledby="documents-title">
       <h2 id="documents-title">{base.displayName}: documents</h2>
       {error && <p role="alert">{error}</p>}
-      <div
-        className={over ? "drop over" : "drop"}
-        data-testid="drop-zone"
-        onDragOver={(event) => {
-          event.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={drop}
-      >
-        <p>Drop files here, or</p>
-        <label>
-          Choose files
-          <input type="file" multiple onChange={(event) => [...event.target.files].forEach(send)} />
-        </label>
-      </div>
+      {canUpload && (
+        <div
+          className={over ? "drop over" : "drop"}
+          data-testid="drop-zone"
+          onDragOver={(event) => {
+            event.preventDefault();
+            setOver(true);
+          }}
+          onDragLeave={() => setOver(false)}
+          onDrop={drop}
+        >
+          <p>Drop files here, or</p>
+          <label>
+            Choose files
+            <input type="file" multiple onChange={(event) => [...event.target.files].forEach(send)} />
+          </label>
+        </div>
+      )}
       {files.length > 0 && (
         <ul aria-label="Uploads">
           {files.map((file) => (

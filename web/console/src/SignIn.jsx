@@ -1,7 +1,9 @@
-// Email log-in and sign-up (two tabs over one form); the session is kept on success.
+// Email log-in and sign-up (two tabs over one form), or a wallet the browser offers
+// (wallets.js); the session is kept on success.
 import { useState } from "react";
 
 import { client, fromAuth, message, save } from "./session.js";
+import { walletSignIn, walletsFound } from "./wallets.js";
 
 export function SignIn({ onSignedIn }) {
   const [mode, setMode] = useState("log-in");
@@ -29,6 +31,20 @@ export function SignIn({ onSignedIn }) {
     }
   };
 
+  const withWallet = async (wallet) => {
+    setBusy(true);
+    setError("");
+    try {
+      save(fromAuth(await walletSignIn(client, wallet)));
+      onSignedIn();
+    } catch (caught) {
+      setError(message(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const wallets = walletsFound();
   const tab = (value, label) => (
     <button role="tab" type="button" aria-selected={mode === value} onClick={() => setMode(value)}>
       {label}
@@ -67,6 +83,15 @@ export function SignIn({ onSignedIn }) {
             {mode === "log-in" ? "Log in" : "Sign up"}
           </button>
         </form>
+        <h2>Or with a wallet</h2>
+        {wallets.length === 0 && <p>No wallet found in this browser (MetaMask, Coinbase Wallet, Phantom, Keplr).</p>}
+        <div className="row">
+          {wallets.map((wallet) => (
+            <button key={wallet.id} type="button" className="secondary" disabled={busy} onClick={() => withWallet(wallet)}>
+              Sign in with {wallet.label}
+            </button>
+          ))}
+        </div>
       </section>
     </main>
   );

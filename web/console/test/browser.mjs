@@ -2,40 +2,9 @@
 // tests/e2e/test_console.py, which signs up a user with two workspaces. Every page fails
 // its test on a console error or an uncaught error; screenshots go to OUTPUT_DIR.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { chromium } from "playwright-core";
-
-const env = (name) => {
-  const value = process.env[name];
-  assert.ok(value, `${name} is not set`);
-  return value;
-};
-const EDGE = env("EDGE");
-const OUTPUT = env("OUTPUT_DIR");
-const PASSWORD = env("PASSWORD");
-const KEY = "privexbot.console.session";
-
-let browser;
-before(async () => {
-  browser = await chromium.launch({ executablePath: env("CHROMIUM"), args: ["--no-sandbox"] });
-});
-after(async () => {
-  await browser?.close();
-});
-
-/** A console page at `width`; `errors` collects console errors and uncaught errors. */
-async function open(width) {
-  const context = await browser.newContext({ viewport: { width, height: 800 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
-  await page.goto(`${EDGE}/console/`);
-  return { page, errors };
-}
-
-const shot = (page, name) => page.screenshot({ path: `${OUTPUT}/${name}.png`, fullPage: true });
+import { EDGE, env, KEY, logIn, open, PASSWORD, shot } from "./lib.mjs";
 
 test("a person signs up, logs out and logs in again, with the keyboard only", async () => {
   const { page, errors } = await open(390);
@@ -70,9 +39,7 @@ test("a person signs up, logs out and logs in again, with the keyboard only", as
 
 test("switching workspace, silent refresh, and a revoked session", async () => {
   const { page, errors } = await open(1280);
-  await page.getByLabel("Email").fill(env("EMAIL"));
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await logIn(page, env("EMAIL"));
   const current = page.getByTestId("current-workspace");
   await current.waitFor();
   const before = await current.textContent();
@@ -117,9 +84,7 @@ test("switching workspace, silent refresh, and a revoked session", async () => {
 
 test("a knowledge base is made, a dropped file is followed to Ready", async () => {
   const { page, errors } = await open(1280);
-  await page.getByLabel("Email").fill(env("EMAIL"));
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await logIn(page, env("EMAIL"));
   await page.getByRole("button", { name: "Knowledge" }).click();
   await page.getByLabel("New knowledge base").fill("Handbook");
   await page.getByRole("button", { name: "Create" }).click();
@@ -151,9 +116,7 @@ test("a knowledge base is made, a dropped file is followed to Ready", async () =
 
 test("a chatbot is drafted, tested with a streamed cited answer, finalized and published", async () => {
   const { page, errors } = await open(1280);
-  await page.getByLabel("Email").fill(env("EMAIL"));
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await logIn(page, env("EMAIL"));
   await page.getByRole("button", { name: "Chatbots" }).click();
   await page.getByLabel("Name").fill("Returns helper");
   await page.getByLabel("Instructions").fill("You answer questions about returns.");

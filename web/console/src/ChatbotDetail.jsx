@@ -1,0 +1,130 @@
+// One chatbot: edit its working configuration (saved with UpdateChatbot; chat keeps the
+// published version until Publish makes a new one), its versions (roll back), publishable
+// key rotation (the key and the embed snippet shown once), and its analytics.
+import { useCallback, useEffect, useState } from "react";
+
+import { useAction } from "./action.js";
+import { Analytics } from "./Analytics.jsx";
+import { ConfigForm } from "./ConfigForm.jsx";
+import { when } from "./format.js";
+import { call, client } from "./session.js";
+
+export function ChatbotDetail({ initial, bases, models, can, onBack }) {
+  const [bot, setBot] = useState(initial);
+  const [versions, setVersions] = useState([]);
+  const [key, setKey] = useState("");
+  const [saved, setSaved] = useState(false);
+  const [error, act] = useAction();
+
+  const loadVersions = useCallback(
+    () =>
+      act(async () =>
+        setVersions((await call(() => client.bot.listChatbotVersions({ parent: initial.name }))).chatbotVersions),
+      ),
+    [act, initial.name],
+  );
+  useEffect(() => {
+    loadVersions();
+  }, [loadVersions]);
+
+  const publishing = (fn) =>
+    act(async () => {
+      setBot(await call(fn));
+      setSaved(false);
+      await loadVersions();
+    });
+  const save = (config) =>
+    act(async () => {
+      setBot(
+        await call(() =>
+          client.bot.updateChatbot({ chatbot: { name: bot.name, config, etag: bot.etag }, updateMask: { paths: ["config"] } }),
+        ),
+      );
+      setSaved(true);
+    });
+  const rotate = () =>
+    act(async () => {
+      const answer = await call(() => client.bot.rotatePublishableKey({ name: bot.name }));
+      setBot(answer.chatbot);
+      setKey(answer.publishableKey);
+    });
+
+  const mayPublish = can("chatbot.publish");
+  return (
+    <section aria-labelledby="bot-title">
+      <button className="link" onClick={onBack}>
+        ← All chatbots
+      </button>
+      <h1 id="bot-title">Chatbot: {bot.config?.displayName}</h1>
+      {error && <p role="alert">{error}</p>}
+      <p data-testid="published">
+        {bot.publishedVersion ? `Published version ${bot.publishedVersion}` : "Not published"}
+      </p>
+      {saved && <p data-testid="saved">Changes saved. Publish to make chat use them.</p>}
+      {mayPublish && (
+        <div className="row">
+          <button onClick={() => publishing(() => client.bot.publishChatbot({ name: bot.name, etag: bot.etag }))}>
+            Publish
+          </button>
+          <button onClick={rotate}>Rotate publishable key</button>
+        </div>
+      )}
+      {key && (
+        <section aria-labelledby="key-title" className="notice">
+          <h3 id="key-title">New publishable key (shown once)</h3>
+          <code data-testid="publishable-key">{key}</code>
+          <p>Embed snippet:</p>
+          <pre data-testid="embed-snippet">{`<script src="${window.location.origin}/widget/widget.js" async\n  data-chatbot="${bot.name}"\n  data-key="${key}"></script>`}</pre>
+          <button onClick={() => setKey("")}>I have copied it</button>
+        </section>
+      )}
+      <h2>Configuration</h2>
+      {!can("chatbot.update") && <p>Read-only: your role cannot change this chatbot.</p>}
+      <ConfigForm
+        key={bot.etag}
+        config={bot.config}
+        bases={bases}
+        models={models}
+        disabled={!can("chatbot.update")}
+        submitLabel="Save changes"
+        onSubmit={save}
+      />
+      <table>
+        <caption>Published versions</caption>
+        <thead>
+          <tr>
+            <th scope="col">Version</th>
+            <th scope="col">Published</th>
+            <th scope="col">Instructions</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {versions.map((version) => (
+            <tr key={version.name}>
+              <td>{version.number}</td>
+              <td>{when(version.createTime)}</td>
+              <td>{version.config?.systemPrompt}</td>
+              <td>
+                {mayPublish && version.number !== bot.publishedVersion && (
+                  <button
+                    onClick={() =>
+                      publishing(() =>
+                        client.bot.rollbackChatbot({ name: bot.name, version: version.number, etag: bot.etag }),
+                      )
+                    }
+                  >
+                    Roll back to {version.number}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {can("analytics.read") && <Analytics name={`${bot.name}/analytics`} query={client.bot.getChatbotAnalytics} />}
+    </section>
+  );
+}

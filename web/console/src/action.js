@@ -1,0 +1,17 @@
+// One page's error line: `act(fn)` runs an SDK call, showing the server's message if refused.
+import { useCallback, useState } from "react";
+
+import { message } from "./session.js";
+
+export function useAction() {
+  const [error, setError] = useState("");
+  const act = useCallback(async (fn) => {
+    try {
+      setError("");
+      await fn();
+    } catch (caught) {
+      setError(message(caught));
+    }
+  }, []);
+  return [error, act];
+}

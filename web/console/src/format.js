@@ -1,0 +1,18 @@
+// Small formatting helpers shared by the pages: enum names and dates for people to read.
+
+/** Enum value → its lower-case name without the enum's prefix ("ready", "viewer"). */
+export const names = (enumeration) =>
+  Object.fromEntries(
+    Object.entries(enumeration)
+      .filter(([, value]) => typeof value === "number")
+      .map(([key, value]) => [value, key.toLowerCase()]),
+  );
+
+/** A protobuf Timestamp as a local date and time; "" when unset. */
+export function when(timestamp) {
+  if (!timestamp || !timestamp.seconds) return "";
+  return new Date(Number(timestamp.seconds) * 1000).toLocaleString();
+}
+
+/** A Date as a protobuf Timestamp (an init object for requests). */
+export const timestamp = (date) => ({ seconds: BigInt(Math.floor(date.getTime() / 1000)), nanos: 0 });

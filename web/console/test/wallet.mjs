@@ -1,0 +1,59 @@
+// Wallet sign-in with an injected EIP-1193 provider (what MetaMask puts in the page) whose
+// personal_sign is a real secp256k1 key: eth-account in Python (PYTHON, WALLET_KEY), the
+// signature MetaMask would make. Run by tests/e2e/test_console.py.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { test } from "node:test";
+
+import { EDGE, env, KEY, open, shot } from "./lib.mjs";
+
+const SIGN = `
+import sys
+from eth_account import Account
+from eth_account.messages import encode_defunct
+message = bytes.fromhex(sys.stdin.read().strip()[2:])
+print("0x" + bytes(Account.sign_message(encode_defunct(primitive=message), sys.argv[1]).signature).hex())
+`;
+
+/** An EIP-1193 provider for `address`; personal_sign goes to the page's walletSign. */
+function provider(address) {
+  window.signed = [];
+  window.ethereum = {
+    isMetaMask: true,
+    async request({ method, params }) {
+      if (window.refuse) throw Object.assign(new Error("User rejected the request."), { code: 4001 });
+      if (method === "eth_requestAccounts" || method === "eth_accounts") return [address];
+      if (method === "eth_chainId") return "0x1";
+      if (method === "personal_sign") {
+        window.signed.push(params);
+        return window.walletSign(params[0]);
+      }
+      throw Object.assign(new Error(`unsupported ${method}`), { code: 4200 });
+    },
+  };
+}
+
+test("a MetaMask-like wallet signs in; a refused signature is said so", async () => {
+  const { page, errors } = await open(1280, null);
+  await page.context().exposeFunction("walletSign", (hexMessage) =>
+    execFileSync(env("PYTHON"), ["-c", SIGN, env("WALLET_KEY")], { input: hexMessage }).toString().trim(),
+  );
+  await page.context().addInitScript(provider, env("WALLET_ADDRESS"));
+  await page.goto(`${EDGE}/console/`);
+  const button = page.getByRole("button", { name: "Sign in with Ethereum wallet (MetaMask, Coinbase)" });
+
+  await page.evaluate(() => (window.refuse = true));
+  await button.click();
+  await page.getByRole("alert").filter({ hasText: "User rejected the request." }).waitFor();
+
+  await page.evaluate(() => (window.refuse = false));
+  await button.click();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  const [[message, address]] = await page.evaluate(() => window.signed);
+  assert.equal(address, env("WALLET_ADDRESS"));
+  const text = Buffer.from(message.slice(2), "hex").toString();
+  assert.match(text, new RegExp(`${env("WALLET_ADDRESS")}`), "an EIP-4361 message for this address");
+  assert.ok(await page.evaluate((key) => JSON.parse(sessionStorage.getItem(key)).refreshToken, KEY));
+  await shot(page, "console-wallet-signed-in-1280");
+  assert.deepEqual(errors, []);
+});
