@@ -23,6 +23,7 @@ from .names import Pools
 
 _VARIABLE = re.compile(r"\{([a-z_.]+)(?:=([^}]*))?\}")
 MARK = "\x01fuzz\x01"
+MAX_PARAM = 8192
 RAW_VALUES = (
     b"\xff\xfe",
     b'"\xc3\x28"',
@@ -157,8 +158,8 @@ def fill_path(template: str, message) -> str:
             want == "*" or want == got for want, got in zip(shape, parts, strict=True)
         )
         if fits:
-            return "/".join(quote(part, safe="") for part in parts)
-        return quote(given, safe="/")
+            return "/".join(quote(part, safe="") for part in parts)[:MAX_PARAM]
+        return quote(given, safe="/")[:MAX_PARAM]
 
     return _VARIABLE.sub(value, template)
 
@@ -257,7 +258,8 @@ def _rest_call(draw, spec: contract.MethodSpec, binding, messages):
         query = values
     else:
         query = values
-    params = _query(query)
+    # Long values stay long but the whole line fits in what an HTTP client will send.
+    params = [p[:MAX_PARAM] for p in _query(query)]
     extra = draw(EXTRA_QUERY)
     if extra:
         params.append(extra)

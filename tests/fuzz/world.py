@@ -5,7 +5,6 @@ calls; their names, page tokens, etags and other values fill the strategies' poo
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 
 from google.protobuf import struct_pb2
 from helpers import PASSWORD, caller_address, sign_up
@@ -34,13 +33,14 @@ CONTENT_TYPES = (
 )
 
 
-@dataclass(repr=False)
 class World:
-    pools: Pools
-    access_token: str
-    clients: list[Client]
+    """The caller's access token and the pools; printed short (it is an argument of every
+    falsifying example)."""
 
-    def __repr__(self) -> str:  # shown in every falsifying example: keep it short
+    def __init__(self, pools: Pools, access_token: str, clients: list[Client]) -> None:
+        self.pools, self.access_token, self.clients = pools, access_token, clients
+
+    def __repr__(self) -> str:
         return "World(...)"
 
     async def close(self) -> None:
