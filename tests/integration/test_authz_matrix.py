@@ -157,6 +157,7 @@ MATRIX = {
     "UpdateKnowledgeBase": "O A WA WE | M",
     "DeleteKnowledgeBase": "O A WA | M",
     "UploadDocument": "O A WA WE | M",
+    "UploadDocuments": "O A WA WE | M",
     "CreateDocument": "O A WA WE | M",
     "StartUpload": "O A WA WE | M",
     "GetUpload": "O A WA WE | M",

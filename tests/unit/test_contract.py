@@ -94,12 +94,12 @@ def test_every_request_field_is_bounded(path):
 
 
 def test_scoped_rpcs_know_the_resource_their_scope_field_names():
-    """From the HTTP bindings; only UploadDocument (client streaming, metadata.parent) has
-    none, and its handler parses the name itself."""
+    """From the HTTP bindings; only UploadDocument and UploadDocuments (client streaming,
+    metadata.parent) have none, and their handlers parse the name themselves."""
     unbound = [
         s.name for s in contract.methods().values() if s.access.scope_field and not s.scope_patterns
     ]
-    assert unbound == ["UploadDocument"]
+    assert unbound == ["UploadDocument", "UploadDocuments"]
 
 
 @pytest.mark.parametrize(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import aclosing
 from dataclasses import asdict
 
 from privexbot.api import standard
 from privexbot.api.convert import enum_names, pack, timestamp
 from privexbot.api.inference import verdict_message
 from privexbot.api.website_sources import WebsiteSourceMethods
-from privexbot.kernel import resources
+from privexbot.interceptors.errors import to_status
+from privexbot.kernel import resources, validation
 from privexbot.kernel.calls import current
-from privexbot.kernel.errors import InvalidArgument
+from privexbot.kernel.errors import DomainError, InvalidArgument
 from privexbot.knowledge import chunking
 from privexbot.knowledge.documents import ChunkView, Declared, DocumentView
 from privexbot.knowledge.knowledge_bases import KnowledgeBaseView
@@ -21,6 +23,7 @@ from privexbot.v1 import knowledge_pb2, knowledge_pb2_grpc
 STRATEGIES = enum_names(knowledge_pb2.ChunkingSettings.Strategy)
 MODES = enum_names(knowledge_pb2.RetrievalSettings.Mode)
 STATES = enum_names(knowledge_pb2.Document.State)
+MAX_BATCH_FILES = 100  # per UploadDocuments stream
 
 
 def chunking_dict(message: knowledge_pb2.ChunkingSettings) -> dict:
@@ -109,6 +112,34 @@ async def _chunks(request_iterator):
         yield message.chunk
 
 
+def _declared(metadata) -> Declared:
+    return Declared(
+        metadata.display_name, metadata.content_type, dict(metadata.labels), metadata.size_bytes
+    )
+
+
+async def _files(first, messages):
+    """(metadata, its bytes as an async iterator) for each file of an UploadDocuments
+    stream; what a refused file's reader left unread is skipped."""
+    metadata = first.metadata
+    while metadata is not None:
+        following = None
+
+        async def parts():
+            nonlocal following
+            async for message in messages:
+                if message.WhichOneof("payload") == "metadata":
+                    following = message
+                    return
+                yield message.chunk
+
+        file_parts = parts()
+        yield metadata, file_parts
+        async for _ in file_parts:
+            pass
+        metadata = following.metadata if following is not None else None
+
+
 def _kb_values(kb) -> dict:
     return {
         "display_name": kb.display_name,
@@ -159,16 +190,49 @@ class KnowledgeApi(WebsiteSourceMethods, knowledge_pb2_grpc.KnowledgeServiceServ
             raise InvalidArgument.field("metadata", "must come first")
         metadata = first.metadata
         kb_id = resources.KNOWLEDGE_BASE.id_of(metadata.parent, "metadata.parent")
-        declared = Declared(
-            metadata.display_name,
-            metadata.content_type,
-            dict(metadata.labels),
-            metadata.size_bytes,
-        )
         doc = await self.documents.receive(
-            current().scope, kb_id, declared, _chunks(messages), metadata.request_id
+            current().scope, kb_id, _declared(metadata), _chunks(messages), metadata.request_id
         )
         return document_message(doc)
+
+    async def UploadDocuments(self, request_iterator, context):
+        """Client streaming: per file a metadata message, then its bytes; a result per file
+        (the first file's metadata was checked, and the caller authorized, on its scope)."""
+        messages = aiter(request_iterator)
+        first = await anext(messages)
+        if first.WhichOneof("payload") != "metadata":
+            raise InvalidArgument.field("metadata", "must come first")
+        parent = first.metadata.parent
+        kb_id = resources.KNOWLEDGE_BASE.id_of(parent, "metadata.parent")
+        results = []
+        async with aclosing(_files(first, messages)) as files:
+            async for metadata, parts in files:
+                number = len(results) + 1
+                results.append(await self._take_file(kb_id, parent, metadata, parts, number))
+                if number > MAX_BATCH_FILES:
+                    break  # the rest of the stream is not read
+        return knowledge_pb2.UploadDocumentsResponse(results=results)
+
+    async def _take_file(self, kb_id: str, parent: str, metadata, parts, number: int):
+        """One file of UploadDocuments: its document, or why it was refused."""
+        result = knowledge_pb2.UploadDocumentsResponse.Result(display_name=metadata.display_name)
+        try:
+            if number > MAX_BATCH_FILES:
+                raise InvalidArgument.field(
+                    "metadata", f"at most {MAX_BATCH_FILES} files per stream", "TOO_MANY_FILES"
+                )
+            validation.validate(knowledge_pb2.UploadDocumentsRequest(metadata=metadata))
+            if metadata.parent != parent:  # authorization covered the first file's only
+                raise InvalidArgument.field(
+                    "metadata.parent", "must name the knowledge base the first file names"
+                )
+            doc = await self.documents.receive(
+                current().scope, kb_id, _declared(metadata), parts, metadata.request_id
+            )
+            result.document.CopyFrom(document_message(doc))
+        except DomainError as exc:
+            result.error.CopyFrom(to_status(exc))
+        return result
 
     async def StartUpload(self, request, context):
         kb_id = resources.KNOWLEDGE_BASE.id_of(request.parent, "parent")

@@ -436,6 +436,7 @@ class KnowledgeService(Service):
         "UpdateKnowledgeBase": Rpc(Kind.UNARY, knowledge_pb2.UpdateKnowledgeBaseRequest),
         "DeleteKnowledgeBase": Rpc(Kind.UNARY, knowledge_pb2.DeleteKnowledgeBaseRequest, resource="name"),
         "UploadDocument": Rpc(Kind.CLIENT_STREAM, knowledge_pb2.UploadDocumentRequest),
+        "UploadDocuments": Rpc(Kind.CLIENT_STREAM, knowledge_pb2.UploadDocumentsRequest),
         "StartUpload": Rpc(Kind.UNARY, knowledge_pb2.StartUploadRequest, resource="parent", request_id=True),
         "GetUpload": Rpc(Kind.UNARY, knowledge_pb2.GetUploadRequest, resource="name"),
         "AppendUpload": Rpc(Kind.UNARY, knowledge_pb2.AppendUploadRequest, resource="name"),
@@ -543,6 +544,22 @@ class KnowledgeService(Service):
             Document
         """
         return self._call("UploadDocument", request, arguments)
+
+    def upload_documents(self, request=None, /, **arguments):
+        """Uploads many files in one stream: each file is a metadata message
+        followed by its bytes in chunks, as in UploadDocument, every file into
+        the knowledge base the first one names (at most 100 files). Each file is
+        taken or refused on its own: the response has one result per file, in
+        the order sent, with its document (state PENDING) or why it was refused
+        (a refused file leaves nothing behind; the others are kept).
+
+        Args:
+            request: an iterable of UploadDocumentsRequest (async: or an async iterable).
+
+        Returns:
+            UploadDocumentsResponse
+        """
+        return self._call("UploadDocuments", request, arguments)
 
     def start_upload(self, request=None, /, **arguments):
         """Starts a resumable upload, for clients that cannot stream a request

@@ -6,6 +6,7 @@ from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import empty_pb2 as _empty_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.rpc import status_pb2 as _status_pb2
 from privexbot.v1 import common_pb2 as _common_pb2
 from privexbot.v1 import options_pb2 as _options_pb2
 from google.protobuf.internal import containers as _containers
@@ -331,6 +332,29 @@ class UploadDocumentRequest(_message.Message):
     metadata: UploadDocumentRequest.Metadata
     chunk: bytes
     def __init__(self, metadata: _Optional[_Union[UploadDocumentRequest.Metadata, _Mapping]] = ..., chunk: _Optional[bytes] = ...) -> None: ...
+
+class UploadDocumentsRequest(_message.Message):
+    __slots__ = ("metadata", "chunk")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    metadata: UploadDocumentRequest.Metadata
+    chunk: bytes
+    def __init__(self, metadata: _Optional[_Union[UploadDocumentRequest.Metadata, _Mapping]] = ..., chunk: _Optional[bytes] = ...) -> None: ...
+
+class UploadDocumentsResponse(_message.Message):
+    __slots__ = ("results",)
+    class Result(_message.Message):
+        __slots__ = ("display_name", "document", "error")
+        DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+        DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+        ERROR_FIELD_NUMBER: _ClassVar[int]
+        display_name: str
+        document: Document
+        error: _status_pb2.Status
+        def __init__(self, display_name: _Optional[str] = ..., document: _Optional[_Union[Document, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[UploadDocumentsResponse.Result]
+    def __init__(self, results: _Optional[_Iterable[_Union[UploadDocumentsResponse.Result, _Mapping]]] = ...) -> None: ...
 
 class Upload(_message.Message):
     __slots__ = ("name", "display_name", "content_type", "labels", "size_bytes", "received_bytes", "state", "document", "create_time", "expire_time")

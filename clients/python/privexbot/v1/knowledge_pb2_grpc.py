@@ -67,6 +67,11 @@ class KnowledgeServiceStub:
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.UploadDocumentRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
                 _registered_method=True)
+        self.UploadDocuments = channel.stream_unary(
+                '/privexbot.v1.KnowledgeService/UploadDocuments',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.UploadDocumentsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.UploadDocumentsResponse.FromString,
+                _registered_method=True)
         self.StartUpload = channel.unary_unary(
                 '/privexbot.v1.KnowledgeService/StartUpload',
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.StartUploadRequest.SerializeToString,
@@ -221,6 +226,18 @@ class KnowledgeServiceServicer:
         once the last byte is stored; ingestion then runs in the background.
         REST clients should prefer CreateDocument: the path has no variable
         because REST path bindings would be copied into every streamed message.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UploadDocuments(self, request_iterator, context):
+        """Uploads many files in one stream: each file is a metadata message
+        followed by its bytes in chunks, as in UploadDocument, every file into
+        the knowledge base the first one names (at most 100 files). Each file is
+        taken or refused on its own: the response has one result per file, in
+        the order sent, with its document (state PENDING) or why it was refused
+        (a refused file leaves nothing behind; the others are kept).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -434,6 +451,11 @@ def add_KnowledgeServiceServicer_to_server(servicer, server):
                     servicer.UploadDocument,
                     request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.UploadDocumentRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_knowledge__pb2.Document.SerializeToString,
+            ),
+            'UploadDocuments': grpc.stream_unary_rpc_method_handler(
+                    servicer.UploadDocuments,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.UploadDocumentsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.UploadDocumentsResponse.SerializeToString,
             ),
             'StartUpload': grpc.unary_unary_rpc_method_handler(
                     servicer.StartUpload,
@@ -705,6 +727,33 @@ class KnowledgeService:
             '/privexbot.v1.KnowledgeService/UploadDocument',
             privexbot_dot_v1_dot_knowledge__pb2.UploadDocumentRequest.SerializeToString,
             privexbot_dot_v1_dot_knowledge__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadDocuments(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/privexbot.v1.KnowledgeService/UploadDocuments',
+            privexbot_dot_v1_dot_knowledge__pb2.UploadDocumentsRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.UploadDocumentsResponse.FromString,
             options,
             channel_credentials,
             insecure,
