@@ -333,3 +333,14 @@ async def test_nobody_grants_a_custom_role_holding_what_they_lack(client_factory
         else:
             added = await manager.tenant.AddWorkspaceMember(request)
             assert (added.role, added.custom_role) == (CUSTOM, readers.name)
+
+
+async def test_an_organization_goes_with_the_custom_roles_its_members_hold(client_factory):
+    owner, bob = client_factory(), client_factory()
+    o = await sign_up(owner)
+    b = await join(owner, bob, o.organization, MEMBER, [(o.workspace, VIEWER)])
+    role = await create_role(owner, o.organization, "knowledge.read")
+    await give(owner, o.workspace, b.email, CUSTOM, role.name)
+    await owner.tenant.DeleteOrganization(tenant_pb2.DeleteOrganizationRequest(name=o.organization))
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND"):
+        await owner.tenant.GetRole(tenant_pb2.GetRoleRequest(name=role.name))
