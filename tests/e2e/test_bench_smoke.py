@@ -18,6 +18,7 @@ SMOKE = {
     "authz.py": (["--duration", "1", "--warmup", "0.2"], "GetWorkspace"),
     "chat.py": (["--chunks", "200", "--pairs", "2", "--warmup", "1"], "added by Chat"),
     "flow.py": (["--nodes", "5", "--rounds", "2", "--chunks", "100", "--pairs", "2"], "per node"),
+    "load.py": (["--workers", "1", "--max-concurrency", "1", "--step-seconds", "1"], "req/s"),
     "ingest.py": (["--docs", "1", "--paragraphs", "10", "--rounds", "1"], "chunks/s"),
     "rpc_overhead.py": (["--duration", "0.5", "--warmup", "0.2", "--rounds", "1"], "b/a"),
     "recall.py": (["--topics", "3"], "recall@3"),
