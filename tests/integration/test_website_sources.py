@@ -40,7 +40,7 @@ def site(other: str) -> dict[str, tuple[int, str, bytes]]:
     links = "".join(f'<a href="/page-{i}.html">{i}</a>' for i in range(1, PAGES + 2))
     links += '<a href="/private/secret.html">secret</a><a href="/old">old</a>'
     links += f'<a href="/missing">missing</a><a href="http://{other}/">elsewhere</a>'
-    links += '<a href="/escape">escape</a>'
+    links += '<a href="/escape">escape</a><a href="/loop">loop</a><a href="/huge.html">huge</a>'
     home = f"<html><head><title>Home</title></head><body><h1>Home</h1>{links}</body></html>"
     pages = {
         "/": (200, HTML, home.encode()),
@@ -48,6 +48,14 @@ def site(other: str) -> dict[str, tuple[int, str, bytes]]:
         "/private/secret.html": page(0, "The vault code is 0000."),
         "/old": (302, "/page-1.html", b""),
         "/escape": (302, f"http://{other}/x", b""),
+        "/loop": (302, "/loop", b""),
+        "/huge.html": (200, HTML, b"<p>" + b"x" * (3 * 1024 * 1024) + b"</p>"),
+        "/bomb.xml": (
+            200,
+            "application/xml",
+            b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+            b"<urlset><url><loc>&b;</loc></url></urlset>",
+        ),
         "/sitemap.xml": (
             200,
             "application/xml",
@@ -195,10 +203,11 @@ async def test_a_site_becomes_documents_cited_by_url(clients, home):
     failures = {f.url.removeprefix(root): f.reason for f in source.page_failures}
     assert failures["/missing"] == "HTTP 404" and failures["/page-50.html"] == "HTTP 404"
     assert "refused" in failures["/escape"] and "loopback" in failures["/escape"]
-    assert len(failures) == 3
+    assert "redirects" in failures["/loop"] and "larger than" in failures["/huge.html"]
+    assert len(failures) == 5
     p = source.progress
-    assert (p.pages_fetched, p.pages_added, p.pages_failed) == (50, 50, 3)
-    assert p.pages_found >= 55  # the home page's same-site links
+    assert (p.pages_fetched, p.pages_added, p.pages_failed) == (50, 50, 5)
+    assert p.pages_found >= 57  # the home page's same-site links
 
     results = await ask(client, kb.name, "Who guards the copper bridge?", mode=HYBRID)
     assert results[0].citation.source_url == f"{root}/page-17.html"
@@ -211,6 +220,13 @@ async def test_a_site_becomes_documents_cited_by_url(clients, home):
     assert sorted(await documents(client, mapped_kb.name)) == sorted(
         f"{root}/page-{i}.html" for i in range(1, 6)
     )
+
+    bombed_kb = await new_kb(client, user.workspace)
+    bomb = await create(client, bombed_kb.name, start_url=f"{root}/bomb.xml", sitemap=True)
+    bomb = await synced(client, bomb.name)
+    assert bomb.state == knowledge_pb2.WebsiteSource.STATE_FAILED
+    assert "DTD" in bomb.failure_reason
+    assert await documents(client, bombed_kb.name) == {}
 
 
 async def test_a_resync_changes_exactly_what_changed(clients, home, crawl_stack):
