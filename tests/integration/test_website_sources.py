@@ -176,6 +176,11 @@ async def synced(client, name: str, after: datetime | None = None) -> knowledge_
     return source
 
 
+async def watch(client, name: str) -> list[knowledge_pb2.WebsiteSource]:
+    request = knowledge_pb2.WatchWebsiteSourceRequest(name=name)
+    return [s async for s in client.knowledge.WatchWebsiteSource(request)]
+
+
 async def documents(client, kb: str) -> dict[str, knowledge_pb2.Document]:
     """The knowledge base's documents by source URL."""
     listed = await client.knowledge.ListDocuments(
@@ -192,6 +197,10 @@ async def test_a_site_becomes_documents_cited_by_url(clients, home):
     root = f"http://{home.address}"
     source = await create(client, kb.name, start_url=f"{root}/", max_pages=100, max_depth=2)
     assert source.name.startswith(kb.name + "/websiteSources/")
+    watched = await watch(client, source.name)
+    assert watched[-1].state == READY and len(watched) > 2
+    fetched = [s.progress.pages_fetched for s in watched]
+    assert fetched == sorted(fetched) and fetched[-1] == 50  # progress only moves forward
     source = await synced(client, source.name)
     assert source.state == READY, source.failure_reason
     docs = await documents(client, kb.name)
@@ -397,6 +406,7 @@ async def test_access_paging_and_a_sync_already_queued(clients, home, crawl_stac
     )
     assert got.start_url == f"http://{home.address}/" and got.max_pages == 2
     assert got.max_depth == 3  # the default
+    assert (await watch(viewer, made[0].name))[-1].state == READY  # a reader may follow it
 
     name = made[1].name
     calls = {
@@ -407,6 +417,7 @@ async def test_access_paging_and_a_sync_already_queued(clients, home, crawl_stac
         "list": lambda c: c.knowledge.ListWebsiteSources(
             knowledge_pb2.ListWebsiteSourcesRequest(parent=kb.name)
         ),
+        "watch": lambda c: watch(c, name),
         "sync": lambda c: c.knowledge.SyncWebsiteSource(
             knowledge_pb2.SyncWebsiteSourceRequest(name=name)
         ),
