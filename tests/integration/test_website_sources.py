@@ -150,10 +150,10 @@ def home(sites):
     return served
 
 
-async def create(client, kb: str, **fields) -> knowledge_pb2.WebsiteSource:
+async def create(client, kb: str, request_id: str = "", **fields) -> knowledge_pb2.WebsiteSource:
     return await client.knowledge.CreateWebsiteSource(
         knowledge_pb2.CreateWebsiteSourceRequest(
-            parent=kb, website_source=knowledge_pb2.WebsiteSource(**fields)
+            parent=kb, website_source=knowledge_pb2.WebsiteSource(**fields), request_id=request_id
         )
     )
 
@@ -382,9 +382,15 @@ async def test_access_paging_and_a_sync_already_queued(clients, home, crawl_stac
     await sync.stop()  # sources stay queued
     try:
         made = [
-            await create(owner, kb.name, start_url=f"http://{home.address}/", max_pages=2)
-            for _ in range(3)
+            await create(owner, kb.name, f"r{i}", start_url=f"http://{home.address}/", max_pages=2)
+            for i in range(3)
         ]
+        retried = await create(
+            owner, kb.name, "r0", start_url=f"http://{home.address}/", max_pages=2
+        )
+        assert retried.name == made[0].name  # a retried create makes no second source
+        async with raises(grpc.StatusCode.INVALID_ARGUMENT, "REQUEST_ID_REUSED"):
+            await create(owner, kb.name, "r0", start_url=f"http://{home.address}/", max_pages=3)
         assert made[0].state == knowledge_pb2.WebsiteSource.STATE_PENDING
         request = knowledge_pb2.SyncWebsiteSourceRequest(name=made[0].name)
         async with raises(grpc.StatusCode.FAILED_PRECONDITION, "ALREADY_SYNCING"):
