@@ -158,3 +158,37 @@ async def test_create_ingest_watch_search_delete_leaves_no_vectors(rest, user, s
     listed = ok(await rest.get(f"/v1/{kb['name']}/documents"))
     assert listed.get("documents", []) == []
     assert ok(await rest.get(f"/v1/{kb['name']}"))["documentCount"] == 0
+
+
+async def test_website_sources_and_document_updates_over_rest(rest, user):
+    """The new routes through Envoy: a website source on a private address refused with
+    its field violation, an empty list, a missing source; a document relabelled by PATCH."""
+    kb = ok(await rest.post(f"/v1/{user['workspace']}/knowledgeBases", json={"displayName": "W"}))
+    refused = await rest.post(
+        f"/v1/{kb['name']}/websiteSources", json={"startUrl": "http://10.0.0.1/", "maxPages": 5}
+    )
+    assert refused.status_code == 400, refused.text
+    (info,) = [d for d in refused.json()["details"] if d["@type"].endswith("ErrorInfo")]
+    assert info["reason"] == "SITE_UNREACHABLE"
+    (bad,) = [d for d in refused.json()["details"] if d["@type"].endswith("BadRequest")]
+    assert bad["fieldViolations"][0]["field"] == "website_source.start_url"
+    listed = ok(await rest.get(f"/v1/{kb['name']}/websiteSources"))
+    assert listed.get("websiteSources", []) == []
+    assert (await rest.get(f"/v1/{kb['name']}/websiteSources/nope")).status_code == 404
+    assert (
+        await rest.post(f"/v1/{kb['name']}/websiteSources/nope:sync", json={})
+    ).status_code == 404
+
+    doc = ok(
+        await rest.post(
+            f"/v1/{kb['name']}/documents",
+            json={"document": {"displayName": "note"}, "text": "Lunch is at noon."},
+        )
+    )
+    changed = ok(
+        await rest.patch(
+            f"/v1/{doc['name']}",
+            json={"document": {"labels": {"team": "ops"}}, "updateMask": "labels"},
+        )
+    )
+    assert changed["labels"] == {"team": "ops"} and changed["name"] == doc["name"]

@@ -177,6 +177,7 @@ MATRIX = {
     "CreateWebsiteSource": "O A WA WE | M",
     "GetWebsiteSource": "O A WA WE WV K | M",
     "ListWebsiteSources": "O A WA WE WV K | M",
+    "WatchWebsiteSource": "O A WA WE WV K | M",
     "SyncWebsiteSource": "O A WA WE | M",
     "DeleteWebsiteSource": "O A WA WE | M",
     # InferenceService

@@ -40,7 +40,7 @@ def site(other: str) -> dict[str, tuple[int, str, bytes]]:
     links = "".join(f'<a href="/page-{i}.html">{i}</a>' for i in range(1, PAGES + 2))
     links += '<a href="/private/secret.html">secret</a><a href="/old">old</a>'
     links += f'<a href="/missing">missing</a><a href="http://{other}/">elsewhere</a>'
-    links += '<a href="/escape">escape</a>'
+    links += '<a href="/escape">escape</a><a href="/loop">loop</a><a href="/huge.html">huge</a>'
     home = f"<html><head><title>Home</title></head><body><h1>Home</h1>{links}</body></html>"
     pages = {
         "/": (200, HTML, home.encode()),
@@ -48,6 +48,14 @@ def site(other: str) -> dict[str, tuple[int, str, bytes]]:
         "/private/secret.html": page(0, "The vault code is 0000."),
         "/old": (302, "/page-1.html", b""),
         "/escape": (302, f"http://{other}/x", b""),
+        "/loop": (302, "/loop", b""),
+        "/huge.html": (200, HTML, b"<p>" + b"x" * (3 * 1024 * 1024) + b"</p>"),
+        "/bomb.xml": (
+            200,
+            "application/xml",
+            b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+            b"<urlset><url><loc>&b;</loc></url></urlset>",
+        ),
         "/sitemap.xml": (
             200,
             "application/xml",
@@ -142,10 +150,10 @@ def home(sites):
     return served
 
 
-async def create(client, kb: str, **fields) -> knowledge_pb2.WebsiteSource:
+async def create(client, kb: str, request_id: str = "", **fields) -> knowledge_pb2.WebsiteSource:
     return await client.knowledge.CreateWebsiteSource(
         knowledge_pb2.CreateWebsiteSourceRequest(
-            parent=kb, website_source=knowledge_pb2.WebsiteSource(**fields)
+            parent=kb, website_source=knowledge_pb2.WebsiteSource(**fields), request_id=request_id
         )
     )
 
@@ -168,6 +176,11 @@ async def synced(client, name: str, after: datetime | None = None) -> knowledge_
     return source
 
 
+async def watch(client, name: str) -> list[knowledge_pb2.WebsiteSource]:
+    request = knowledge_pb2.WatchWebsiteSourceRequest(name=name)
+    return [s async for s in client.knowledge.WatchWebsiteSource(request)]
+
+
 async def documents(client, kb: str) -> dict[str, knowledge_pb2.Document]:
     """The knowledge base's documents by source URL."""
     listed = await client.knowledge.ListDocuments(
@@ -184,6 +197,10 @@ async def test_a_site_becomes_documents_cited_by_url(clients, home):
     root = f"http://{home.address}"
     source = await create(client, kb.name, start_url=f"{root}/", max_pages=100, max_depth=2)
     assert source.name.startswith(kb.name + "/websiteSources/")
+    watched = await watch(client, source.name)
+    assert watched[-1].state == READY and len(watched) > 2
+    fetched = [s.progress.pages_fetched for s in watched]
+    assert fetched == sorted(fetched) and fetched[-1] == 50  # progress only moves forward
     source = await synced(client, source.name)
     assert source.state == READY, source.failure_reason
     docs = await documents(client, kb.name)
@@ -195,10 +212,11 @@ async def test_a_site_becomes_documents_cited_by_url(clients, home):
     failures = {f.url.removeprefix(root): f.reason for f in source.page_failures}
     assert failures["/missing"] == "HTTP 404" and failures["/page-50.html"] == "HTTP 404"
     assert "refused" in failures["/escape"] and "loopback" in failures["/escape"]
-    assert len(failures) == 3
+    assert "redirects" in failures["/loop"] and "larger than" in failures["/huge.html"]
+    assert len(failures) == 5
     p = source.progress
-    assert (p.pages_fetched, p.pages_added, p.pages_failed) == (50, 50, 3)
-    assert p.pages_found >= 55  # the home page's same-site links
+    assert (p.pages_fetched, p.pages_added, p.pages_failed) == (50, 50, 5)
+    assert p.pages_found >= 57  # the home page's same-site links
 
     results = await ask(client, kb.name, "Who guards the copper bridge?", mode=HYBRID)
     assert results[0].citation.source_url == f"{root}/page-17.html"
@@ -211,6 +229,13 @@ async def test_a_site_becomes_documents_cited_by_url(clients, home):
     assert sorted(await documents(client, mapped_kb.name)) == sorted(
         f"{root}/page-{i}.html" for i in range(1, 6)
     )
+
+    bombed_kb = await new_kb(client, user.workspace)
+    bomb = await create(client, bombed_kb.name, start_url=f"{root}/bomb.xml", sitemap=True)
+    bomb = await synced(client, bomb.name)
+    assert bomb.state == knowledge_pb2.WebsiteSource.STATE_FAILED
+    assert "DTD" in bomb.failure_reason
+    assert await documents(client, bombed_kb.name) == {}
 
 
 async def test_a_resync_changes_exactly_what_changed(clients, home, crawl_stack):
@@ -357,9 +382,15 @@ async def test_access_paging_and_a_sync_already_queued(clients, home, crawl_stac
     await sync.stop()  # sources stay queued
     try:
         made = [
-            await create(owner, kb.name, start_url=f"http://{home.address}/", max_pages=2)
-            for _ in range(3)
+            await create(owner, kb.name, f"r{i}", start_url=f"http://{home.address}/", max_pages=2)
+            for i in range(3)
         ]
+        retried = await create(
+            owner, kb.name, "r0", start_url=f"http://{home.address}/", max_pages=2
+        )
+        assert retried.name == made[0].name  # a retried create makes no second source
+        async with raises(grpc.StatusCode.INVALID_ARGUMENT, "REQUEST_ID_REUSED"):
+            await create(owner, kb.name, "r0", start_url=f"http://{home.address}/", max_pages=3)
         assert made[0].state == knowledge_pb2.WebsiteSource.STATE_PENDING
         request = knowledge_pb2.SyncWebsiteSourceRequest(name=made[0].name)
         async with raises(grpc.StatusCode.FAILED_PRECONDITION, "ALREADY_SYNCING"):
@@ -381,6 +412,7 @@ async def test_access_paging_and_a_sync_already_queued(clients, home, crawl_stac
     )
     assert got.start_url == f"http://{home.address}/" and got.max_pages == 2
     assert got.max_depth == 3  # the default
+    assert (await watch(viewer, made[0].name))[-1].state == READY  # a reader may follow it
 
     name = made[1].name
     calls = {
@@ -391,6 +423,7 @@ async def test_access_paging_and_a_sync_already_queued(clients, home, crawl_stac
         "list": lambda c: c.knowledge.ListWebsiteSources(
             knowledge_pb2.ListWebsiteSourcesRequest(parent=kb.name)
         ),
+        "watch": lambda c: watch(c, name),
         "sync": lambda c: c.knowledge.SyncWebsiteSource(
             knowledge_pb2.SyncWebsiteSourceRequest(name=name)
         ),

@@ -56,6 +56,11 @@ class WebsiteSourceMethods:
         resources.KNOWLEDGE_BASE,
     )
 
+    async def WatchWebsiteSource(self, request, context):
+        _, _, kb_id, source_id = resources.WEBSITE_SOURCE.parse(request.name)
+        async for view in self.website_sources.watch(current().scope, kb_id, source_id):
+            yield website_source_message(view)
+
     async def SyncWebsiteSource(self, request, context):
         _, _, kb_id, source_id = resources.WEBSITE_SOURCE.parse(request.name)
         view = await self.website_sources.sync(current().scope, kb_id, source_id)

@@ -6,6 +6,8 @@ stored; deleting one deletes its pages' documents, their vectors owed through th
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -21,6 +23,7 @@ from privexbot.knowledge.knowledge_bases import get_row as get_knowledge_base
 from privexbot.store.models import Document, WebsiteSource
 
 DEFAULT_MAX_PAGES = 50
+WATCH_INTERVAL = 0.2
 DEFAULT_MAX_DEPTH = 3
 COUNTERS = (
     "pages_found",
@@ -184,6 +187,22 @@ class WebsiteSources:
                 session, query, WebsiteSource.id, size, token, ("website_sources", kb_id)
             )
         return [_view(r) for r in rows], next_token
+
+    async def watch(
+        self, scope: Scope, kb_id: str, source_id: str
+    ) -> AsyncIterator[WebsiteSourceView]:
+        """The source now, then whenever its sync moves on, until no sync is queued or
+        running. Polls the row, so it follows a sync in any worker process."""
+        last = None
+        while True:
+            async with self._sessions() as session:
+                row = await _get(session, scope, kb_id, source_id)
+            if (row.state, row.progress) != last:
+                last = (row.state, dict(row.progress))
+                yield _view(row)
+            if row.state in ("ready", "failed"):
+                return
+            await asyncio.sleep(WATCH_INTERVAL)
 
     async def sync(self, scope: Scope, kb_id: str, source_id: str) -> WebsiteSourceView:
         """Queue a sync now; one already queued or running is FAILED_PRECONDITION."""

@@ -456,6 +456,7 @@ class KnowledgeService(Service):
         "CreateWebsiteSource": Rpc(Kind.UNARY, knowledge_pb2.CreateWebsiteSourceRequest, resource="parent", request_id=True),
         "GetWebsiteSource": Rpc(Kind.UNARY, knowledge_pb2.GetWebsiteSourceRequest, resource="name"),
         "ListWebsiteSources": Rpc(Kind.PAGED, knowledge_pb2.ListWebsiteSourcesRequest, resource="parent", items="website_sources"),
+        "WatchWebsiteSource": Rpc(Kind.SERVER_STREAM, knowledge_pb2.WatchWebsiteSourceRequest, resource="name"),
         "SyncWebsiteSource": Rpc(Kind.UNARY, knowledge_pb2.SyncWebsiteSourceRequest, resource="name"),
         "DeleteWebsiteSource": Rpc(Kind.UNARY, knowledge_pb2.DeleteWebsiteSourceRequest, resource="name"),
     }
@@ -843,6 +844,20 @@ class KnowledgeService(Service):
             A pager: iterating it yields every WebsiteSource, fetching pages as needed; ``pages()`` yields each ListWebsiteSourcesResponse.
         """
         return self._call("ListWebsiteSources", request, arguments)
+
+    def watch_website_source(self, request=None, /, **arguments):
+        """Streams a website source each time its sync moves on (state, pages
+        found, fetched, failed, added...). The first message is its current
+        state; the stream ends when no sync is queued or running (READY, FAILED).
+
+        Args:
+            request: a WatchWebsiteSourceRequest, or its ``name``; or give its fields:
+            name (str)
+
+        Returns:
+            An iterator of WebsiteSource, each as it arrives (async: an async iterator).
+        """
+        return self._call("WatchWebsiteSource", request, arguments)
 
     def sync_website_source(self, request=None, /, **arguments):
         """Crawls the site again now: pages whose content changed are re-indexed,

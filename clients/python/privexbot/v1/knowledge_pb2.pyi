@@ -703,6 +703,12 @@ class ListWebsiteSourcesResponse(_message.Message):
     next_page_token: str
     def __init__(self, website_sources: _Optional[_Iterable[_Union[WebsiteSource, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class WatchWebsiteSourceRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
 class SyncWebsiteSourceRequest(_message.Message):
     __slots__ = ("name",)
     NAME_FIELD_NUMBER: _ClassVar[int]

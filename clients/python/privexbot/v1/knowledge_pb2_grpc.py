@@ -167,6 +167,11 @@ class KnowledgeServiceStub:
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListWebsiteSourcesRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListWebsiteSourcesResponse.FromString,
                 _registered_method=True)
+        self.WatchWebsiteSource = channel.unary_stream(
+                '/privexbot.v1.KnowledgeService/WatchWebsiteSource',
+                request_serializer=privexbot_dot_v1_dot_knowledge__pb2.WatchWebsiteSourceRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_knowledge__pb2.WebsiteSource.FromString,
+                _registered_method=True)
         self.SyncWebsiteSource = channel.unary_unary(
                 '/privexbot.v1.KnowledgeService/SyncWebsiteSource',
                 request_serializer=privexbot_dot_v1_dot_knowledge__pb2.SyncWebsiteSourceRequest.SerializeToString,
@@ -402,6 +407,15 @@ class KnowledgeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchWebsiteSource(self, request, context):
+        """Streams a website source each time its sync moves on (state, pages
+        found, fetched, failed, added...). The first message is its current
+        state; the stream ends when no sync is queued or running (READY, FAILED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SyncWebsiteSource(self, request, context):
         """Crawls the site again now: pages whose content changed are re-indexed,
         new pages added, pages gone from the site (not linked any more, or 404)
@@ -551,6 +565,11 @@ def add_KnowledgeServiceServicer_to_server(servicer, server):
                     servicer.ListWebsiteSources,
                     request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.ListWebsiteSourcesRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_knowledge__pb2.ListWebsiteSourcesResponse.SerializeToString,
+            ),
+            'WatchWebsiteSource': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchWebsiteSource,
+                    request_deserializer=privexbot_dot_v1_dot_knowledge__pb2.WatchWebsiteSourceRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_knowledge__pb2.WebsiteSource.SerializeToString,
             ),
             'SyncWebsiteSource': grpc.unary_unary_rpc_method_handler(
                     servicer.SyncWebsiteSource,
@@ -1267,6 +1286,33 @@ class KnowledgeService:
             '/privexbot.v1.KnowledgeService/ListWebsiteSources',
             privexbot_dot_v1_dot_knowledge__pb2.ListWebsiteSourcesRequest.SerializeToString,
             privexbot_dot_v1_dot_knowledge__pb2.ListWebsiteSourcesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchWebsiteSource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/privexbot.v1.KnowledgeService/WatchWebsiteSource',
+            privexbot_dot_v1_dot_knowledge__pb2.WatchWebsiteSourceRequest.SerializeToString,
+            privexbot_dot_v1_dot_knowledge__pb2.WebsiteSource.FromString,
             options,
             channel_credentials,
             insecure,
