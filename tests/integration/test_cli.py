@@ -12,7 +12,7 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from helpers import free_port
+from helpers import children, free_port
 from stacks import REDIS_URL, drop_postgres_database, fresh_postgres_database
 
 from privexbot.__about__ import __version__
@@ -99,19 +99,6 @@ async def test_several_workers_refuse_embedded_state(tmp_path):
     assert "refusing to start" in out and "REDIS_URL" in out and "milvus-lite" in out
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def _alive(pids: list[int]) -> list[int]:
     return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
 
@@ -139,7 +126,7 @@ async def test_workers_share_one_port_with_reuseport(tmp_path):
             stderr=asyncio.subprocess.DEVNULL,
         )
         await wait_serving(f"127.0.0.1:{port}")
-        workers = _children(process.pid)
+        workers = children(process.pid)
         assert len(workers) == 2
         # No Milvus server here: every service but KnowledgeService serves (per-service health).
         # A fresh connection may reach the worker that started second: it serves once its own
