@@ -3,7 +3,9 @@ the real Envoy: JSON in and out, google.rpc.Status errors with HTTP codes."""
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 
 import httpx
 import pytest
@@ -164,3 +166,44 @@ async def test_team_flow_invite_accept_promote_switch_remove(rest):
     assert (await owner.delete(f"/v1/{bob_org['name']}")).status_code == 200
     refused = await bob_in_org.get(f"/v1/{ws['name']}")  # the very next call
     assert refused.status_code == 404 and reason(refused) == "RESOURCE_NOT_FOUND"
+
+
+async def test_custom_roles_export_and_account_deletion_over_rest(rest):
+    owner, session = await sign_up(rest)
+    org = session["organization"]
+    role = ok(
+        await owner.post(
+            f"/v1/{org}/roles",
+            json={"displayName": "Reader", "permissions": ["knowledge.read"]},
+        )
+    )
+    assert role["workspaceRole"] == "WORKSPACE_ROLE_CUSTOM" and role["name"].startswith(org)
+    listed = ok(await owner.get(f"/v1/{org}/roles", params={"pageSize": 4}))
+    assert [r["name"].rsplit("/", 1)[1] for r in listed["roles"]][:3] == [
+        "admin",
+        "editor",
+        "viewer",
+    ]
+    edited = ok(
+        await owner.patch(
+            f"/v1/{role['name']}",
+            params={"updateMask": "permissions"},
+            json={"permissions": ["knowledge.read", "knowledge.update"]},
+        )
+    )
+    assert edited["permissions"] == ["knowledge.read", "knowledge.update"]
+    refused = await owner.delete(f"/v1/{org}/roles/viewer")
+    assert (refused.status_code, reason(refused)) == (400, "BUILT_IN_ROLE")
+    assert (await owner.delete(f"/v1/{role['name']}")).status_code == 200
+
+    user = session["user"]["name"]
+    exported = await owner.get(f"/v1/{user}:export")
+    assert exported.status_code == 200, exported.text
+    events = [json.loads(line[6:]) for line in exported.text.splitlines() if line[:6] == "data: "]
+    archive = json.loads(b"".join(base64.b64decode(e["data"]) for e in events))
+    assert archive["user"]["email"] == session["email"]
+    wrong = await owner.post(f"/v1/{user}:delete", json={"password": "not it"})
+    assert (wrong.status_code, reason(wrong)) == (401, "INVALID_CREDENTIALS")
+    assert (await owner.post(f"/v1/{user}:delete", json={"password": PASSWORD})).status_code == 200
+    gone = await owner.get("/v1/auth/me")
+    assert gone.status_code == 401

@@ -12,7 +12,7 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from helpers import free_port
+from helpers import children, free_port
 from otlp_sink import Collector
 from stacks import REDIS_URL, drop_postgres_database, fresh_postgres_database
 
@@ -151,19 +151,6 @@ async def test_served_with_otlp_set_the_server_exports_its_spans(tmp_path):
     assert (rpc["trace_id"], rpc["span_id"]) == (trace_id, span["span_id"])
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def _alive(pids: list[int]) -> list[int]:
     return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
 
@@ -191,7 +178,7 @@ async def test_workers_share_one_port_with_reuseport(tmp_path):
             stderr=asyncio.subprocess.DEVNULL,
         )
         await wait_serving(f"127.0.0.1:{port}")
-        workers = _children(process.pid)
+        workers = children(process.pid)
         assert len(workers) == 2
         # No Milvus server here: every service but KnowledgeService serves (per-service health).
         # A fresh connection may reach the worker that started second: it serves once its own

@@ -8,7 +8,7 @@ import grpc
 from google.protobuf import field_mask_pb2
 from helpers import join, raises, sign_up
 
-from privexbot.v1 import common_pb2, knowledge_pb2, tenant_pb2
+from privexbot.v1 import auth_pb2, common_pb2, knowledge_pb2, tenant_pb2
 
 MEMBER = common_pb2.ORGANIZATION_ROLE_MEMBER
 VIEWER, CUSTOM = common_pb2.WORKSPACE_ROLE_VIEWER, common_pb2.WORKSPACE_ROLE_CUSTOM
@@ -272,6 +272,9 @@ async def test_a_custom_role_grants_exactly_its_permissions_from_the_next_call(c
     assert [(m.role, m.custom_role) for m in listed.members if m.email == b.email] == [
         (CUSTOM, role.name)
     ]
+    me = await bob.auth.GetCurrentUser(auth_pb2.GetCurrentUserRequest())
+    (in_org,) = [m for m in me.memberships if m.organization == o.organization]
+    assert [(w.role, w.custom_role) for w in in_org.workspaces] == [(CUSTOM, role.name)]
 
     await bob.knowledge.SearchKnowledgeBase(search_request(kb.name))  # knowledge.read
     async with raises(grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"):

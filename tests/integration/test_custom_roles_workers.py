@@ -10,9 +10,9 @@ from pathlib import Path
 
 import grpc
 import pytest
-from helpers import free_port, join, raises, sign_up
+from helpers import children, free_port, join, raises, sign_up
 from stacks import drop_postgres_database, flushed_redis, fresh_postgres_database
-from test_cli import CLI, _children, run, until_serving
+from test_cli import CLI, run, until_serving
 from test_custom_roles import create_role, give, search_request, set_permissions, upload_request
 
 from privexbot.client import Client
@@ -88,7 +88,7 @@ async def two_workers(tmp_path, enclave, milvus_server):
         async with asyncio.timeout(60):
             while len(workers) < 2:
                 await asyncio.sleep(0.2)
-                workers = _children(process.pid)
+                workers = children(process.pid)
         yield f"127.0.0.1:{port}", port, workers
     finally:
         if process is not None and process.returncode is None:

@@ -82,8 +82,10 @@ def current_user_message(me: current_user.CurrentUser, principal) -> auth_pb2.Cu
                         workspace=resources.WORKSPACE.name(m.organization_id, ws_id),
                         workspace_display_name=display_name,
                         role=WORKSPACE_ROLES.number(role),
+                        custom_role=custom_role_id
+                        and resources.ROLE.name(m.organization_id, custom_role_id),
                     )
-                    for ws_id, display_name, role in m.workspaces
+                    for ws_id, display_name, role, custom_role_id in m.workspaces
                 ],
             )
             for m in me.memberships

@@ -30,7 +30,8 @@ class MembershipView:
     organization_id: str
     organization_display_name: str
     role: str
-    workspaces: tuple[tuple[str, str, str], ...]  # (workspace id, display name, role)
+    # (workspace id, display name, role, custom role id or "")
+    workspaces: tuple[tuple[str, str, str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -100,15 +101,17 @@ class CurrentUsers:
                     .order_by(Organization.id)
                 )
             ).all()
-            ws_roles = dict(
-                (
+            wm = WorkspaceMembership
+            ws_roles = {
+                ws_id: (role, custom_role_id or "")
+                for ws_id, role, custom_role_id in (
                     await session.execute(
-                        select(WorkspaceMembership.workspace_id, WorkspaceMembership.role).where(
-                            WorkspaceMembership.user_id == user.id
+                        select(wm.workspace_id, wm.role, wm.custom_role_id).where(
+                            wm.user_id == user.id
                         )
                     )
                 ).all()
-            )
+            }
             workspaces = list(
                 (
                     await session.execute(
@@ -123,7 +126,7 @@ class CurrentUsers:
         for org, role in orgs:
             as_admin = role in ("owner", "admin")
             visible = tuple(
-                (ws.id, ws.display_name, "admin" if as_admin else ws_roles[ws.id])
+                (ws.id, ws.display_name, *(("admin", "") if as_admin else ws_roles[ws.id]))
                 for ws in workspaces
                 if ws.organization_id == org.id and (as_admin or ws.id in ws_roles)
             )

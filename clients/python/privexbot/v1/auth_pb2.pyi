@@ -197,14 +197,16 @@ class OrganizationMembership(_message.Message):
     def __init__(self, organization: _Optional[str] = ..., organization_display_name: _Optional[str] = ..., role: _Optional[_Union[_common_pb2.OrganizationRole, str]] = ..., workspaces: _Optional[_Iterable[_Union[WorkspaceMembership, _Mapping]]] = ...) -> None: ...
 
 class WorkspaceMembership(_message.Message):
-    __slots__ = ("workspace", "workspace_display_name", "role")
+    __slots__ = ("workspace", "workspace_display_name", "role", "custom_role")
     WORKSPACE_FIELD_NUMBER: _ClassVar[int]
     WORKSPACE_DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_ROLE_FIELD_NUMBER: _ClassVar[int]
     workspace: str
     workspace_display_name: str
     role: _common_pb2.WorkspaceRole
-    def __init__(self, workspace: _Optional[str] = ..., workspace_display_name: _Optional[str] = ..., role: _Optional[_Union[_common_pb2.WorkspaceRole, str]] = ...) -> None: ...
+    custom_role: str
+    def __init__(self, workspace: _Optional[str] = ..., workspace_display_name: _Optional[str] = ..., role: _Optional[_Union[_common_pb2.WorkspaceRole, str]] = ..., custom_role: _Optional[str] = ...) -> None: ...
 
 class ApiKey(_message.Message):
     __slots__ = ("name", "display_name", "permissions", "expire_time", "key_prefix", "creator", "create_time", "revoke_time", "last_used_time", "requests_per_minute", "allowed_cidrs", "last_used_ip")
