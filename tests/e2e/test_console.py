@@ -62,14 +62,18 @@ async def browser(script: str, edge: str, tmp_path: Path, **variables: str) -> N
     assert process.returncode == 0, output.decode()
 
 
+# The screenshots the README shows (docs/screenshots).
+README_SCREENSHOTS = {"chatbot-tested-1280", "flow-running-1280", "analytics-1280"}
+
+
 def screenshots(tmp_path: Path, *names: str) -> None:
-    """The named screenshots were taken; copied to $CONSOLE_SCREENSHOTS_DIR when set (the
-    README's come from there: docs/screenshots)."""
+    """The named screenshots were taken; the README's are copied to
+    $CONSOLE_SCREENSHOTS_DIR when set (``CONSOLE_SCREENSHOTS_DIR=docs/screenshots``)."""
     keep = os.environ.get("CONSOLE_SCREENSHOTS_DIR")
     for name in names:
         shot = tmp_path / f"console-{name}.png"
         assert shot.stat().st_size > 5_000, name
-        if keep:
+        if keep and name in README_SCREENSHOTS:
             shutil.copyfile(shot, Path(keep) / shot.name)
 
 
@@ -175,10 +179,12 @@ async def test_the_console_builds_validates_runs_and_publishes_a_chatflow(edge, 
     screenshots(tmp_path, "flow-invalid-1280", "flow-running-1280", "flow-published-1280")
 
 
-@pytest.mark.timeout(120)
-async def test_the_console_signs_in_with_an_injected_ethereum_wallet(edge, tmp_path):
-    """An EIP-1193 provider in the page, signing with a real secp256k1 key (eth-account)."""
-    account = Account.create()
+@pytest.mark.timeout(300)
+async def test_the_console_signs_in_with_an_injected_ethereum_wallet(edge, client, tmp_path):
+    """An EIP-1193 provider in the page, signing with a real secp256k1 key (eth-account):
+    a wallet signs in; another is linked to an email user and unlinked."""
+    me = await sign_up(client, "console-linker")
+    account, linked = Account.create(), Account.create()
     await browser(
         "wallet.mjs",
         edge,
@@ -186,8 +192,11 @@ async def test_the_console_signs_in_with_an_injected_ethereum_wallet(edge, tmp_p
         PYTHON=sys.executable,
         WALLET_KEY=account.key.hex(),
         WALLET_ADDRESS=account.address,
+        EMAIL=me.email,
+        LINK_KEY=linked.key.hex(),
+        LINK_ADDRESS=linked.address,
     )
-    screenshots(tmp_path, "wallet-signed-in-1280")
+    screenshots(tmp_path, "wallet-signed-in-1280", "wallet-linked-1280")
 
 
 @pytest.mark.timeout(120)

@@ -120,7 +120,7 @@ function BarChart({ title, series, field }) {
                 <title>{`${day.label}: ${day[field]}`}</title>
               </rect>
               {(series.length <= 14 || i % 5 === 0) && (
-                <text x={i * step + step / 2} y={height + 12} fontSize="9" textAnchor="middle">
+                <text x={i ? i * step + step / 2 : 0} y={height + 12} fontSize="9" textAnchor={i ? "middle" : "start"}>
                   {day.label}
                 </text>
               )}

@@ -4,11 +4,13 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 
 import { Chatbots } from "./Chatbots.jsx";
+import { Dashboard } from "./Dashboard.jsx";
 import { Flows } from "./Flows.jsx";
 import { Keys } from "./Keys.jsx";
 import { Knowledge } from "./Knowledge.jsx";
 import { Members } from "./Members.jsx";
 import { grantOf, rolesOf } from "./permissions.js";
+import { Profile } from "./Profile.jsx";
 import { SignIn } from "./SignIn.jsx";
 import { call, clear, client, load, message, save, SessionEnded } from "./session.js";
 
@@ -77,6 +79,7 @@ export function App() {
     ["chatflows", "Chatflows", can("chatflow.read")],
     ["keys", "API keys", can("apikey.read")],
     ["members", "Members", can("member.read")],
+    ["profile", "Profile", true],
   ].filter(([, , allowed]) => allowed);
   const shown = pages.some(([value]) => value === page) ? page : "dashboard";
   return (
@@ -109,15 +112,8 @@ export function App() {
           <Keys key={user.workspace} workspace={user.workspace} can={can} permissions={grant.workspace} />
         )}
         {shown === "members" && <Members key={user.workspace} user={user} can={can} />}
-        {shown === "dashboard" && (
-          <>
-            <h1>Dashboard</h1>
-            <p>
-              Signed in as <strong>{user.user?.displayName || user.user?.email}</strong>, working
-              in <strong data-testid="current-workspace">{workspaceName(user)}</strong>.
-            </p>
-          </>
-        )}
+        {shown === "profile" && <Profile user={user} onChanged={refreshUser} />}
+        {shown === "dashboard" && <Dashboard user={user} workspaceName={workspaceName(user)} can={can} />}
       </main>
     </>
   );

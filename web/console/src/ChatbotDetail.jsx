@@ -1,11 +1,12 @@
 // One chatbot: edit its working configuration (saved with UpdateChatbot; chat keeps the
 // published version until Publish makes a new one), its versions (roll back), publishable
-// key rotation (the key and the embed snippet shown once), and its analytics.
+// key rotation (the key and the embed snippet shown once), its analytics and conversations.
 import { useCallback, useEffect, useState } from "react";
 
 import { useAction } from "./action.js";
 import { Analytics } from "./Analytics.jsx";
 import { ConfigForm } from "./ConfigForm.jsx";
+import { Sessions } from "./Sessions.jsx";
 import { when } from "./format.js";
 import { call, client } from "./session.js";
 
@@ -125,6 +126,7 @@ export function ChatbotDetail({ initial, bases, models, can, onBack }) {
         </tbody>
       </table>
       {can("analytics.read") && <Analytics name={`${bot.name}/analytics`} query={client.bot.getChatbotAnalytics} />}
+      <Sessions parent={bot.name} list={client.bot.listChatSessions} get={client.bot.getChatSession} />
     </section>
   );
 }

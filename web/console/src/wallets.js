@@ -25,7 +25,7 @@ function base58(bytes) {
   return out;
 }
 
-/** The wallets this browser offers: [{id, label, chain, signIn(client) → AuthSession}]. */
+/** The wallets this browser offers: [{id, label, sign(challengeFor) → signed challenge}]. */
 export function walletsFound() {
   const found = [];
   if (window.ethereum)
@@ -67,8 +67,11 @@ export function walletsFound() {
   return found;
 }
 
+/** `wallet`'s signature of a fresh challenge (to sign in with, or to link). */
+export const walletSigned = (client, wallet) =>
+  wallet.sign((chain, address, chainId) => client.auth.createWalletChallenge({ chain, address, chainId }));
+
 /** Signs in with `wallet`: challenge, the wallet's signature, the server's session. */
 export async function walletSignIn(client, wallet) {
-  const signed = await wallet.sign((chain, address, chainId) => client.auth.createWalletChallenge({ chain, address, chainId }));
-  return client.auth.verifyWalletSignature(signed);
+  return client.auth.verifyWalletSignature(await walletSigned(client, wallet));
 }

@@ -6,9 +6,12 @@ import { test } from "node:test";
 
 import { env, logIn, open, rest, shot } from "./lib.mjs";
 
-test("an owner creates, sees used and revokes an API key", async () => {
+test("an owner sees the plan's usage, creates, sees used and revokes an API key", async () => {
   const { page, errors } = await open(1280);
   await logIn(page, env("OWNER"));
+  // The dashboard shows the organization's usage against its plan: one chatbot so far.
+  await page.getByTestId("plan").waitFor();
+  assert.match(await page.getByRole("row", { name: /^Chatbots / }).textContent(), /^Chatbots1 of /);
   await page.getByRole("button", { name: "API keys" }).click();
   await page.getByLabel("Key name").fill("Backend");
   await page.getByRole("button", { name: "Create key" }).click();

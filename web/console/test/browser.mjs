@@ -43,7 +43,7 @@ test("switching workspace, silent refresh, and a revoked session", async () => {
   const current = page.getByTestId("current-workspace");
   await current.waitFor();
   const before = await current.textContent();
-  const switcher = page.getByLabel("Workspace");
+  const switcher = page.locator("header").getByLabel("Workspace");
   const target = await switcher.locator("option", { hasText: "Research" }).getAttribute("value");
   await switcher.selectOption(target);
   await page.getByTestId("current-workspace").filter({ hasText: "Research" }).waitFor();

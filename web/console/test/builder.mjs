@@ -1,5 +1,5 @@
-// An existing chatbot edited and published again, rolled back, and its analytics (figures
-// and per-day SVG charts). Run by tests/e2e/test_console.py with OWNER, whose workspace has
+// An existing chatbot edited and published again, rolled back, its analytics (figures and
+// per-day SVG charts) and its conversation's transcript. Run by tests/e2e/test_console.py with OWNER, whose workspace has
 // the published chatbot "Returns helper" with one conversation and a thumbs-up in it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -28,6 +28,12 @@ test("a chatbot's configuration is edited, published as version 2, rolled back; 
   await page.getByTestId("chart-messages").locator("rect").nth(29).waitFor();
   assert.equal(await page.getByTestId("chart-messages").locator("rect").last().getAttribute("data-value"), "2");
   await shot(page, "console-analytics-1280");
+
+  // The conversation and its transcript, with the rating it got.
+  await page.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /2 messages/ }).click();
+  const transcript = page.getByRole("list", { name: "Transcript" });
+  await transcript.getByText("user: How fast are refunds paid?").waitFor();
+  assert.match(await transcript.getByTestId("rating").textContent(), /thumbs up/);
 
   // Edit the working configuration; chat keeps version 1 until published.
   const before = await page.getByLabel("Instructions").inputValue();

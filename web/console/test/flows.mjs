@@ -68,19 +68,32 @@ test("a chatflow is built on the canvas, validated, fixed, run and published", a
         if (!window.states.includes(seen)) window.states.push(seen);
       }
     }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
+    window.runEnded = () => {
+      const state = document.querySelector("[data-testid=run-state]")?.textContent;
+      return Boolean(state) && state !== "running";
+    };
   });
   await page.getByLabel("Run with message").fill("How fast are refunds paid?");
   await page.getByRole("button", { name: "Run", exact: true }).click();
-  await page.waitForFunction((id) => window.states.includes(`${id}:running`), llm, { timeout: 60_000 });
+  // Mid-run (the model's node running) for the screenshot, then the run's end.
+  await page.waitForFunction(
+    (id) => window.states.includes(`${id}:running`) || window.runEnded(),
+    llm,
+    { timeout: 60_000 },
+  );
   await shot(page, "console-flow-running-1280");
-  await page.getByTestId("run-state").filter({ hasText: "succeeded" }).waitFor({ timeout: 120_000 });
+  await page.waitForFunction(() => window.runEnded(), null, { timeout: 120_000 });
+  const ended = await page.getByTestId("run-state").textContent();
+  const alerts = await page.getByRole("alert").allTextContents();
+  assert.equal(ended, "succeeded", `the run: ${alerts} ${await page.getByRole("list", { name: "Run events" }).textContent()}`);
   const states = await page.evaluate(() => window.states);
   // Each node lit up as its events arrived, in the graph's order (a fast node's start and
   // end may land in one render; the model's node is seen running).
   const done = ["start", kb, llm, answer].map((id) => states.indexOf(`${id}:succeeded`));
   assert.ok(done.every((at) => at >= 0), `every node succeeded: ${states}`);
   assert.deepEqual(done, [...done].sort((a, b) => a - b), `in order: ${states}`);
-  assert.ok(states.indexOf(`${llm}:running`) < done[2], `${llm} ran before it finished`);
+  const llmRan = states.indexOf(`${llm}:running`);
+  assert.ok(llmRan >= 0 && llmRan < done[2], `${llm} seen running before it finished: ${states}`);
   assert.ok((await page.getByTestId("run-output").textContent()).trim().length > 0);
   await page.getByRole("list", { name: "Run events" }).getByText(`${answer} succeeded`).waitFor();
 

@@ -1,11 +1,12 @@
 // Wallet sign-in with an injected EIP-1193 provider (what MetaMask puts in the page) whose
 // personal_sign is a real secp256k1 key: eth-account in Python (PYTHON, WALLET_KEY), the
-// signature MetaMask would make. Run by tests/e2e/test_console.py.
+// signature MetaMask would make: it signs in, and it is linked to an email user (EMAIL) on
+// the profile page, then unlinked. Run by tests/e2e/test_console.py.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
 
-import { EDGE, env, KEY, open, shot } from "./lib.mjs";
+import { EDGE, env, KEY, logIn, open, shot } from "./lib.mjs";
 
 const SIGN = `
 import sys
@@ -33,13 +34,19 @@ function provider(address) {
   };
 }
 
-test("a MetaMask-like wallet signs in; a refused signature is said so", async () => {
+/** The console in a browser whose wallet holds `key` (for `address`). */
+async function withWallet(key, address) {
   const { page, errors } = await open(1280, null);
   await page.context().exposeFunction("walletSign", (hexMessage) =>
-    execFileSync(env("PYTHON"), ["-c", SIGN, env("WALLET_KEY")], { input: hexMessage }).toString().trim(),
+    execFileSync(env("PYTHON"), ["-c", SIGN, key], { input: hexMessage }).toString().trim(),
   );
-  await page.context().addInitScript(provider, env("WALLET_ADDRESS"));
+  await page.context().addInitScript(provider, address);
   await page.goto(`${EDGE}/console/`);
+  return { page, errors };
+}
+
+test("a MetaMask-like wallet signs in; a refused signature is said so", async () => {
+  const { page, errors } = await withWallet(env("WALLET_KEY"), env("WALLET_ADDRESS"));
   const button = page.getByRole("button", { name: "Sign in with Ethereum wallet (MetaMask, Coinbase)" });
 
   await page.evaluate(() => (window.refuse = true));
@@ -55,5 +62,21 @@ test("a MetaMask-like wallet signs in; a refused signature is said so", async ()
   assert.match(text, new RegExp(`${env("WALLET_ADDRESS")}`), "an EIP-4361 message for this address");
   assert.ok(await page.evaluate((key) => JSON.parse(sessionStorage.getItem(key)).refreshToken, KEY));
   await shot(page, "console-wallet-signed-in-1280");
+  assert.deepEqual(errors, []);
+});
+
+test("an email user links a wallet on the profile page, then unlinks it", async () => {
+  const { page, errors } = await withWallet(env("LINK_KEY"), env("LINK_ADDRESS"));
+  await logIn(page, env("EMAIL"));
+  await page.getByRole("button", { name: "Profile" }).click();
+  const ways = page.getByRole("table", { name: "Ways to sign in" });
+  await ways.getByRole("cell", { name: env("EMAIL"), exact: true }).waitFor();
+  assert.equal(await page.getByRole("button", { name: /^Unlink/ }).count(), 0, "never the last way");
+  await page.getByRole("button", { name: "Link Ethereum wallet (MetaMask, Coinbase)" }).click();
+  await ways.getByRole("cell", { name: env("LINK_ADDRESS"), exact: true }).waitFor();
+  await ways.getByRole("cell", { name: "evm wallet" }).waitFor();
+  await shot(page, "console-wallet-linked-1280");
+  await page.getByRole("button", { name: `Unlink ${env("LINK_ADDRESS")}` }).click();
+  await ways.getByRole("cell", { name: env("LINK_ADDRESS"), exact: true }).waitFor({ state: "detached" });
   assert.deepEqual(errors, []);
 });

@@ -1,0 +1,69 @@
+// The signed-in person's ways to sign in (email, wallets): link a wallet the browser offers
+// (a signed challenge, LinkWallet), unlink one (never the last: the server refuses).
+import { Identity_Kind, WalletChain } from "@privexbot/client";
+
+import { useAction } from "./action.js";
+import { names, when } from "./format.js";
+import { call, client } from "./session.js";
+import { walletSigned, walletsFound } from "./wallets.js";
+
+const KIND = names(Identity_Kind);
+const CHAIN = names(WalletChain);
+
+export function Profile({ user, onChanged }) {
+  const [error, act] = useAction();
+  const change = (fn) =>
+    act(async () => {
+      await call(fn);
+      await onChanged();
+    });
+  const link = (wallet) =>
+    change(async () => client.auth.linkWallet(await walletSigned(client, wallet)));
+  return (
+    <section aria-labelledby="profile-title">
+      <h1 id="profile-title">Profile</h1>
+      {error && <p role="alert">{error}</p>}
+      <table>
+        <caption>Ways to sign in</caption>
+        <thead>
+          <tr>
+            <th scope="col">Kind</th>
+            <th scope="col">Address</th>
+            <th scope="col">Last used</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {user.identities.map((identity) => (
+            <tr key={identity.name}>
+              <td>{identity.chain ? `${CHAIN[identity.chain]} wallet` : KIND[identity.kind]}</td>
+              <td>
+                <code>{identity.subject}</code>
+              </td>
+              <td>{when(identity.lastUsedTime)}</td>
+              <td>
+                {user.identities.length > 1 && (
+                  <button
+                    aria-label={`Unlink ${identity.subject}`}
+                    onClick={() => change(() => client.auth.unlinkIdentity({ name: identity.name }))}
+                  >
+                    Unlink
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="row">
+        {walletsFound().map((wallet) => (
+          <button key={wallet.id} className="secondary" onClick={() => link(wallet)}>
+            Link {wallet.label}
+          </button>
+        ))}
+      </div>
+    </section>
+  );
+}
