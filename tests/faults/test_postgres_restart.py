@@ -16,6 +16,7 @@ import asyncpg
 import grpc
 import pytest
 from helpers import PASSWORD, sign_up
+from postgres_cluster import private_postgres
 from stacks import start_stack
 
 from privexbot.client import Client
@@ -27,15 +28,21 @@ WRITERS = 4
 RECOVERY_LIMIT_SECONDS = 30
 
 
-async def test_a_restart_under_load_loses_and_doubles_nothing(private_postgres, tmp_path):
+@pytest.fixture
+async def cluster():
+    async with private_postgres() as server:
+        yield server
+
+
+async def test_a_restart_under_load_loses_and_doubles_nothing(cluster, tmp_path):
     stack = await start_stack(
-        "postgres", tmp_path, database_url=private_postgres.url, health_interval_seconds=0.2
+        "postgres", tmp_path, database_url=cluster.url, health_interval_seconds=0.2
     )
     client = Client(stack.target)
     try:
         user = await sign_up(client)
         # Room for the load: the free plan allows one knowledge base.
-        database = await asyncpg.connect(private_postgres.url.replace("+asyncpg", ""))
+        database = await asyncpg.connect(cluster.url.replace("+asyncpg", ""))
         await database.execute("UPDATE organizations SET plan = 'enterprise'")
         await database.close()
         acknowledged: dict[str, str] = {}  # request id -> knowledge base name
@@ -72,7 +79,7 @@ async def test_a_restart_under_load_loses_and_doubles_nothing(private_postgres, 
         writers = [asyncio.ensure_future(writer(index)) for index in range(WRITERS)]
         await asyncio.sleep(1.0)  # under load
         restart_began = time.monotonic()
-        await private_postgres.restart()
+        await cluster.restart()
         restarted.set()
         await asyncio.gather(*writers)
 

@@ -1,8 +1,10 @@
-"""Real processes a fault test may stop and start: a PostgreSQL server of its own."""
+"""A PostgreSQL cluster of a test's own (initdb'd in a temporary directory), which the test
+may restart or stop: real faults without disturbing the shared server."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
 import os
 import shutil
@@ -56,7 +58,7 @@ async def _run(program: str, *args: str) -> None:
     assert process.returncode == 0, f"{program} failed: {out.decode()[-2000:]}"
 
 
-@pytest.fixture
+@contextlib.asynccontextmanager
 async def private_postgres():
     if not BINARIES:
         pytest.fail("PostgreSQL's server binaries are missing: run scripts/services.sh")
@@ -68,6 +70,8 @@ async def private_postgres():
     options = f"-p {server.port} -k {directory} -c listen_addresses=127.0.0.1 {DURABILITY}"
     await server.ctl("-o", options, "start")
     await _run("createdb", "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres", "test")
-    yield server
-    await server.ctl("-m", "immediate", "stop")
-    shutil.rmtree(directory, ignore_errors=True)
+    try:
+        yield server
+    finally:
+        await server.ctl("-m", "immediate", "stop")
+        shutil.rmtree(directory, ignore_errors=True)
