@@ -4,10 +4,11 @@ calls; their names, page tokens, etags and other values fill the strategies' poo
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 from google.protobuf import struct_pb2
-from helpers import PASSWORD, caller_address, sign_up
+from helpers import caller_address, sign_up
 
 from privexbot.client import Client
 from privexbot.flows.nodes import registry
@@ -248,26 +249,17 @@ async def _page_tokens(client: Client, org: str, ws: str, pools: Pools) -> None:
         pools.add_name(event.name)
 
 
-async def other_session(stack, email: str, pools: Pools, clients: list) -> None:
-    """A second sign-in of the caller: a session the fuzzer may revoke (the caller's own is
-    never in the pools, so its token keeps working)."""
-    client = _client(stack)
-    clients.append(client)
-    session = await client.auth.LogInWithEmail(
-        auth_pb2.LogInWithEmailRequest(email=email, password=PASSWORD)
-    )
-    client.access_token = session.access_token
-    listed = await client.auth.ListSessions(auth_pb2.ListSessionsRequest(parent=session.user.name))
-    for session in listed.sessions:
-        if session.current:
-            pools.add_name(session.name)
-
-
 async def build(stack) -> World:
+    """The caller's tenant (one of everything) and the stranger's (a few things), built side
+    by side. The caller's own session is never in the pools (so RevokeSession cannot end the
+    fuzzer's token); the stranger's is."""
     pools = Pools()
     caller, stranger = _client(stack), _client(stack)
-    clients = [caller, stranger]
-    mine = await _tenant(caller, "fuzz", pools, full=True)
-    await _tenant(stranger, "stranger", pools, full=False)
-    await other_session(stack, mine["user"].email, pools, clients)
-    return World(pools, caller.access_token, clients)
+    _, theirs = await asyncio.gather(
+        _tenant(caller, "fuzz", pools, full=True), _tenant(stranger, "stranger", pools, full=False)
+    )
+    user = theirs["user"].session.user.name
+    listed = await stranger.auth.ListSessions(auth_pb2.ListSessionsRequest(parent=user))
+    for session in listed.sessions:
+        pools.add_name(session.name)
+    return World(pools, caller.access_token, [caller, stranger])
