@@ -9,7 +9,8 @@ shrinks a failure to its smallest request and prints it with the server's traceb
 Server streams are read for three messages, then cancelled (no full reply is generated per
 example); the client stream (UploadDocument) gets zero to three drawn messages. REST runs
 on the last backend only (PRIVEXBOT_TEST_BACKENDS): what it adds, Envoy's transcoding,
-does not depend on the database. Destructive RPCs run last (calls.ordered)."""
+does not depend on the database (conftest deselects the others). Destructive RPCs run
+last (calls.ordered)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ import grpc
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from stacks import BACKENDS
 
 from privexbot.kernel import contract
 
@@ -66,9 +66,7 @@ def test_every_rpc_has_a_rest_binding():
 @pytest.mark.parametrize("spec,transport", CASES)
 @SETTINGS
 @given(data=st.data())
-async def test_rpc(spec, transport, data, stack, channel, edge, world, server_errors):
-    if transport == "rest" and stack.backend != BACKENDS[-1]:
-        pytest.skip(f"REST is fuzzed on {BACKENDS[-1]}")
+async def test_rpc(spec, transport, data, channel, edge, world, server_errors):
     drawn = data.draw(strategy(spec, transport, world.pools), label=transport)
     if transport == "rest":
         problem, request_id = await rest_problem_of(edge, spec, drawn, world.access_token)
