@@ -184,18 +184,20 @@ _WORDS = st.text(string.ascii_letters + string.digits + " -_.", min_size=1, max_
 
 
 def plausible_text(rules=NO_RULES, extra=()) -> st.SearchStrategy[str]:
-    """A short ordinary string within the rules (or one of ``extra``, which come first)."""
+    """A short ordinary string within the rules, or one of ``extra`` (what the field is
+    meant to hold: names, tokens, real values) when there are any."""
     if rules.email:
         return st.builds(
             lambda h: f"fuzz-{h}@example.com", st.text("0123456789abcdef", min_size=6, max_size=10)
         )
+    if extra:
+        return st.one_of(*extra)
     if rules.pattern:
         fitting = st.from_regex(rules.pattern, fullmatch=True)
         size = rules.max_len or 64
-        return st.one_of(*extra, fitting.filter(lambda s: rules.min_len <= len(s) <= size))
+        return fitting.filter(lambda s: rules.min_len <= len(s) <= size)
     size = min(rules.max_len or 16, 16)
-    words = _WORDS.map(lambda s: s[:size]).filter(lambda s: len(s) >= rules.min_len)
-    return st.one_of(*extra, words)
+    return _WORDS.map(lambda s: s[:size]).filter(lambda s: len(s) >= rules.min_len)
 
 
 def plausible_int(fd: F, rules=NO_RULES) -> st.SearchStrategy[int]:

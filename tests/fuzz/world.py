@@ -102,7 +102,7 @@ async def _tenant(client: Client, tag: str, pools: Pools, full: bool) -> dict:
     if full:
         made += await _everything_else(client, me, kb, bot, pools)
     for name in made:
-        pools.add_name(name)
+        pools.add_name(name, own=full)
     return {"user": me, "bot": bot}
 
 
@@ -261,5 +261,5 @@ async def build(stack) -> World:
     user = theirs["user"].session.user.name
     listed = await stranger.auth.ListSessions(auth_pb2.ListSessionsRequest(parent=user))
     for session in listed.sessions:
-        pools.add_name(session.name)
+        pools.add_name(session.name, own=False)
     return World(pools, caller.access_token, [caller, stranger])
