@@ -9,6 +9,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 from dataclasses import dataclass
 
 import grpc
@@ -65,7 +66,7 @@ class Outcome:
     code: grpc.StatusCode
     reason: str = ""
     message: str = ""
-    request_id: str = ""
+    fields: tuple[str, ...] = ()  # the field violations' fields
 
 
 async def call_grpc(channel, spec: contract.MethodSpec, payloads: list[bytes], metadata):
@@ -98,10 +99,11 @@ async def call_grpc(channel, spec: contract.MethodSpec, payloads: list[bytes], m
             )
     except grpc.aio.AioRpcError as error:
         try:
-            reason = error_details(error).reason
+            details = error_details(error)
         except ValueError:  # a status whose details disagree with its code
-            reason = ""
-        return Outcome(error.code(), reason, error.details() or "")
+            return Outcome(error.code(), "", error.details() or "")
+        fields = tuple(sorted(details.field_violations))
+        return Outcome(error.code(), details.reason, error.details() or "", fields)
     return Outcome(grpc.StatusCode.OK)
 
 
@@ -184,7 +186,8 @@ async def grpc_problem_of(channel, spec: contract.MethodSpec, drawn, access_toke
         ("x-request-id", request_id),
     )
     outcome = await call_grpc(channel, spec, sent, metadata)
-    event(f"grpc {outcome.code.name} {outcome.reason}")
+    fields = ",".join(re.sub(r"\[[^]]*\]", "[]", f) for f in outcome.fields[:2])
+    event(f"grpc {outcome.code.name} {outcome.reason} {fields}".strip())
     problem = grpc_problem(outcome)
     if problem is None and outcome.code == grpc.StatusCode.UNAVAILABLE:
         health = health_pb2_grpc.HealthStub(channel)

@@ -86,13 +86,18 @@ def name_patterns(fd: F, owner: Descriptor, spec: contract.MethodSpec, where: st
     return ()
 
 
-def _members(oneof) -> st.SearchStrategy:
-    return st.sampled_from([None, *(f.name for f in oneof.fields)])
+def _members(oneof, wild: bool) -> st.SearchStrategy:
+    """Which member of a oneof is set: one of them (a calm request), or maybe none."""
+    return st.sampled_from([*(f.name for f in oneof.fields), *([None] if wild else [])])
+
+
+def behaves(fd: F, *behaviors) -> bool:
+    declared = fd.GetOptions().Extensions[field_behavior_pb2.field_behavior]
+    return any(b in declared for b in behaviors)
 
 
 def output_only(fd: F) -> bool:
-    behaviors = fd.GetOptions().Extensions[field_behavior_pb2.field_behavior]
-    return field_behavior_pb2.OUTPUT_ONLY in behaviors
+    return behaves(fd, field_behavior_pb2.OUTPUT_ONLY)
 
 
 def is_repeated(fd: F) -> bool:
@@ -153,7 +158,7 @@ class Requests:
     def _message(draw, self, descriptor: Descriptor, path: str, depth: int, wild: bool):
         message = message_factory.GetMessageClass(descriptor)()
         chosen = {
-            oneof.name: draw(self._once(oneof.full_name, lambda o=oneof: _members(o)))
+            oneof.name: draw(self._once((oneof.full_name, wild), lambda o=oneof: _members(o, wild)))
             for oneof in descriptor.oneofs
             if not oneof.name.startswith("_")  # proto3 `optional` fields: their own presence
         }
@@ -253,28 +258,30 @@ class Requests:
         patterns = name_patterns(fd, owner, self.spec, where)
         if patterns:
             meant.append(pattern_names(patterns, self.pools, real_only=True))
-            hostile += [any_names(self.pools, patterns)] * 3
+            hostile.append(any_names(self.pools, patterns))
         if fd.name.endswith("page_token"):
             meant.append(st.sampled_from(["", *self.pools.page_tokens]))
-            hostile += [values.page_tokens(self.pools.page_tokens)] * 3
+            hostile.append(values.page_tokens(self.pools.page_tokens))
         return meant, hostile
 
 
 def _resource_fields(owner: Descriptor, mask: F) -> list[str]:
-    """The field paths an update mask beside a resource may name: the resource's fields,
-    and one level into its messages (``config.display_name``)."""
+    """The field paths an update mask beside a resource may plausibly name: the resource's
+    fields a client sets (not output-only, immutable, its name or etag), and one level into
+    its messages (``config.display_name``)."""
+    fixed = (field_behavior_pb2.OUTPUT_ONLY, field_behavior_pb2.IMMUTABLE)
     found = []
     for fd in owner.fields:
-        if (
-            fd is mask
-            or fd.type != F.TYPE_MESSAGE
-            or fd.message_type.full_name.startswith("google.")
-        ):
+        if fd is mask or fd.type != F.TYPE_MESSAGE or _google(fd.message_type):
             continue
         for child in fd.message_type.fields:
+            if behaves(child, *fixed) or child.name in ("name", "etag"):
+                continue
             found.append(child.name)
-            if child.type == F.TYPE_MESSAGE and not child.message_type.full_name.startswith(
-                "google."
-            ):
+            if child.type == F.TYPE_MESSAGE and not _google(child.message_type):
                 found += [f"{child.name}.{g.name}" for g in child.message_type.fields]
     return found
+
+
+def _google(descriptor: Descriptor) -> bool:
+    return descriptor.full_name.startswith("google.")

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from privexbot.kernel import resources
 
+from .values import weighted
+
 WELL_FORMED_ID = st.from_regex(r"[a-z0-9][a-z0-9-]{0,62}", fullmatch=True)
 MALFORMED_ID = st.one_of(
     st.sampled_from(["", "-", "A", "a" * 64, "a/b", "a%2Fb", "..", ".", "a b", "é", "*", "~"]),
@@ -64,7 +66,9 @@ def pattern_names(patterns, pools: Pools, real_only: bool = False) -> st.SearchS
         if real_only:
             return own
         foreign = st.sampled_from(pools.foreign[prefix]) if pools.foreign.get(prefix) else own
-        return st.one_of(own, own, foreign, everything, WELL_FORMED_ID, MALFORMED_ID)
+        return weighted(
+            (2, own), (1, foreign), (1, everything), (1, WELL_FORMED_ID), (1, MALFORMED_ID)
+        )
 
     def name_of(template: str) -> st.SearchStrategy[str]:
         parts = template.split("/")
@@ -99,8 +103,8 @@ def misshapen(names: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 def any_names(pools: Pools, patterns=()) -> st.SearchStrategy[str]:
     """Names for a field meant to hold ``patterns`` (weighted), or any other shape."""
     everything = resources.patterns()
-    choices = [pattern_names(everything, pools)]
-    if patterns:
-        own = pattern_names(patterns, pools)
-        choices = [own, own, misshapen(own), *choices]
-    return st.one_of(*choices)
+    anything = pattern_names(everything, pools)
+    if not patterns:
+        return anything
+    own = pattern_names(patterns, pools)
+    return weighted((2, own), (1, misshapen(own)), (1, anything))

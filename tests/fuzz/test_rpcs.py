@@ -25,6 +25,7 @@ from . import wire
 from .calls import SETTINGS, grpc_problem_of, ordered, rest_problem_of
 from .messages import Requests
 from .rest import bindings, rest_calls
+from .values import weighted
 
 SPECS = ordered(contract.methods().values())
 CASES = [
@@ -43,7 +44,7 @@ def strategy(spec: contract.MethodSpec, transport: str, pools) -> st.SearchStrat
         if transport == "rest":
             _strategies[key] = rest_calls(spec, pools)
         else:
-            mutation = st.one_of(st.none(), st.none(), st.none(), wire.mutations(spec.input))
+            mutation = weighted((5, st.none()), (1, wire.mutations(spec.input)))
             one = st.tuples(Requests(spec, pools).strategy(), mutation)
             sizes = (0, 3) if spec.client_streaming else (1, 1)
             _strategies[key] = st.lists(one, min_size=sizes[0], max_size=sizes[1])

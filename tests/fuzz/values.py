@@ -74,6 +74,13 @@ SPECIAL_STRINGS = (
 _HOSTILE_CHARS = st.characters(categories=("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Co", "So"))
 
 
+def weighted(*choices: tuple[int, st.SearchStrategy]) -> st.SearchStrategy:
+    """One of the strategies, in proportion to its weight (``st.one_of`` drops repeated
+    branches, so repeating one does not weigh it); shrinks towards the first."""
+    pool = [strategy for weight, strategy in choices for _ in range(weight)]
+    return st.sampled_from(pool).flatmap(lambda strategy: strategy)
+
+
 def rules_of(fd: F) -> options_pb2.FieldRules:
     options = fd.GetOptions()
     if options.HasExtension(options_pb2.rules):
@@ -109,7 +116,6 @@ def text(rules=NO_RULES, extra=()) -> st.SearchStrategy[str]:
         st.text(max_size=24),
         st.text(_HOSTILE_CHARS, max_size=8),
         st.sampled_from(SPECIAL_STRINGS),
-        *extra,
     ]
     for n in lengths(rules):
         choices.append(repeat_to(n, st.text(min_size=1, max_size=3)))
@@ -119,7 +125,7 @@ def text(rules=NO_RULES, extra=()) -> st.SearchStrategy[str]:
         choices.append(st.from_regex(rules.pattern, fullmatch=True).filter(lambda s: len(s) < 200))
     if rules.email:
         choices += [st.emails(), st.sampled_from(EMAILS)]
-    return st.one_of(*choices)
+    return weighted(*((1, c) for c in choices), *((3, e) for e in extra))
 
 
 EMAILS = (

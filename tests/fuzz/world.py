@@ -8,10 +8,11 @@ import asyncio
 import secrets
 
 from google.protobuf import struct_pb2
-from helpers import caller_address, sign_up
+from helpers import PASSWORD, caller_address, sign_up
 
 from privexbot.client import Client
 from privexbot.flows.nodes import registry
+from privexbot.kernel import permissions
 from privexbot.v1 import (
     auth_pb2,
     bot_pb2,
@@ -32,6 +33,18 @@ CONTENT_TYPES = (
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "image/png",
 )
+
+# Plausible secrets: a new password (sign-up, reset) and platform credentials of the
+# shapes the channels check.
+CREDENTIALS = {
+    "password": PASSWORD,
+    "new_password": PASSWORD + " again",
+    "bot_token": "123456:fuzz-bot-token",
+    "signing_secret": "0123456789abcdef0123456789abcdef",
+    "public_key": "ab" * 32,
+    "account_id": "123456789012345",
+    "verify_token": "fuzz-verify-token",
+}
 
 
 class World:
@@ -202,6 +215,12 @@ async def _everything_else(client: Client, me, kb, bot, pools: Pools) -> list[st
         pools.add_value("type", value)
     for value in ("telegram", "slack", "discord", "whatsapp"):
         pools.add_value("platform", value)
+    for value in sorted(permissions.WORKSPACE_PERMISSIONS):
+        pools.add_value("permissions", value)
+    for value in ("10.0.0.0/8", "2001:db8::/32", "127.0.0.1/32"):
+        pools.add_value("allowed_cidrs", value)
+    for name, value in CREDENTIALS.items():
+        pools.add_value(name, value)
     pools.add_value("channel", channel.name.rsplit("/", 1)[1])
     pools.add_value("visitor_id", "fuzz-visitor")
     pools.add_value("token", invitation.token)
