@@ -64,6 +64,7 @@ def test_every_rpc_has_a_rest_binding():
 
 
 @pytest.mark.envoy
+@pytest.mark.timeout(900)  # a failure is shrunk, call by call, before it is reported
 @pytest.mark.parametrize("spec,transport", CASES)
 @SETTINGS
 @given(data=st.data())
