@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from privexbot.kernel import contract
 
 from . import wire
-from .calls import SETTINGS, grpc_problem_of, ordered, rest_problem_of
+from .calls import SETTINGS, TIMEOUT, grpc_problem_of, ordered, rest_problem_of
 from .messages import Requests
 from .rest import bindings, rest_calls
 from .values import weighted
@@ -64,7 +64,7 @@ def test_every_rpc_has_a_rest_binding():
 
 
 @pytest.mark.envoy
-@pytest.mark.timeout(900)  # a failure is shrunk, call by call, before it is reported
+@pytest.mark.timeout(TIMEOUT)
 @pytest.mark.parametrize("spec,transport", CASES)
 @SETTINGS
 @given(data=st.data())
