@@ -17,6 +17,7 @@ SMOKE = {
     "auth.py": (["--duration", "3", "--slice", "0.5", "--warmup", "0.5"], "p99 with/without"),
     "authz.py": (["--duration", "1", "--warmup", "0.2"], "GetWorkspace"),
     "chat.py": (["--chunks", "200", "--pairs", "2", "--warmup", "1"], "added by Chat"),
+    "fuzz.py": (["--collect-only"], "cases collected"),  # the suite itself runs in make test
     "flow.py": (["--nodes", "5", "--rounds", "2", "--chunks", "100", "--pairs", "2"], "per node"),
     "load.py": (["--workers", "1", "--max-concurrency", "1", "--step-seconds", "1"], "req/s"),
     "ingest.py": (["--docs", "1", "--paragraphs", "10", "--rounds", "1"], "chunks/s"),

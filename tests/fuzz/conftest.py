@@ -7,8 +7,25 @@ import logging
 
 import pytest
 from e2e.conftest import edge, edge_proxy, envoy_binary  # noqa: F401 (the e2e Envoy fixtures)
+from stacks import BACKENDS
 
 from . import world as world_module
+
+
+def pytest_collection_modifyitems(config, items):
+    """REST cases run on the last backend only: what they add to gRPC's, Envoy's
+    transcoding, does not depend on the database."""
+    elsewhere = [
+        item
+        for item in items
+        if item.nodeid.startswith("tests/fuzz/")
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("transport") == "rest"
+        and item.callspec.params.get("stack") != BACKENDS[-1]
+    ]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if item not in elsewhere]
 
 
 @pytest.fixture(scope="module")

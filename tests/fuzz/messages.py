@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from google.api import resource_pb2
+from google.api import field_behavior_pb2, resource_pb2
 from google.protobuf import message_factory
 from google.protobuf.descriptor import Descriptor
 from google.protobuf.descriptor import FieldDescriptor as F
@@ -20,12 +20,12 @@ from . import values, wellknown
 from .names import Pools, any_names, pattern_names
 
 MAX_DEPTH = 4
-SMALL_COUNTS = st.integers(0, 3)
-# Whether a field is set: required and scope fields mostly are, the rest half the time.
-LIKELY, EVEN = st.integers(0, 3).map(bool), st.booleans()
-# Whether a set field gets a hostile value (about one in six) or a plausible one, so most
-# requests are well-formed but for a field or two and reach the handlers.
-HOSTILE = st.integers(0, 5).map(lambda n: n == 5)
+SMALL_COUNTS, FEW = st.integers(0, 3), st.integers(1, 3)
+# In a wild request: required fields are mostly set, output-only ones rarely, and a set
+# field is hostile one time in three (else plausible).
+MOSTLY = st.integers(0, 7).map(lambda n: n != 7)
+RARELY = st.integers(0, 7).map(lambda n: n == 7)
+HOSTILE = st.integers(0, 2).map(lambda n: n == 2)
 # Inline document bytes the parsers see: real text formats and damaged binary ones.
 DOCUMENTS = (
     b"# Title\n\nSome text.",
@@ -86,8 +86,18 @@ def name_patterns(fd: F, owner: Descriptor, spec: contract.MethodSpec, where: st
     return ()
 
 
-def _members(oneof) -> st.SearchStrategy:
-    return st.sampled_from([None, *(f.name for f in oneof.fields)])
+def _members(oneof, wild: bool) -> st.SearchStrategy:
+    """Which member of a oneof is set: one of them (a calm request), or maybe none."""
+    return st.sampled_from([*(f.name for f in oneof.fields), *([None] if wild else [])])
+
+
+def behaves(fd: F, *behaviors) -> bool:
+    declared = fd.GetOptions().Extensions[field_behavior_pb2.field_behavior]
+    return any(b in declared for b in behaviors)
+
+
+def output_only(fd: F) -> bool:
+    return behaves(fd, field_behavior_pb2.OUTPUT_ONLY)
 
 
 def is_repeated(fd: F) -> bool:
@@ -112,7 +122,22 @@ class Requests:
         return self._built[key]
 
     def strategy(self) -> st.SearchStrategy:
-        return self._once(("request",), lambda: self._message(self.spec.input, "", 0))
+        """Requests that are calm (every field plausible: they reach the handlers) or, as
+        often, wild (fields hostile now and then, output-only fields set, required ones
+        missing)."""
+        return self._once(("request",), lambda: self._request())
+
+    @st.composite
+    def _request(draw, self):
+        return draw(self._variant(self.spec.input, "", 0, draw(st.booleans())))
+
+    def _variant(self, descriptor: Descriptor, path: str, depth: int, wild: bool):
+        if not descriptor.fields:
+            return st.builds(message_factory.GetMessageClass(descriptor))
+        return self._once(
+            (descriptor.full_name, path, depth, wild),
+            lambda: self._message(descriptor, path, depth, wild),
+        )
 
     def _nested(self, fd: F, owner: Descriptor, where: str, depth: int):
         """(plausible, hostile) strategies for message field ``fd``."""
@@ -123,17 +148,17 @@ class Requests:
         known = wellknown.pair(descriptor)
         if known is not None:
             return known
-        message = self._once(
-            (descriptor.full_name, where, depth),
-            lambda: self._message(descriptor, where + ".", depth + 1),
+        path = where + "."
+        return (
+            self._variant(descriptor, path, depth + 1, False),
+            self._variant(descriptor, path, depth + 1, True),
         )
-        return message, message
 
     @st.composite
-    def _message(draw, self, descriptor: Descriptor, path: str, depth: int):
+    def _message(draw, self, descriptor: Descriptor, path: str, depth: int, wild: bool):
         message = message_factory.GetMessageClass(descriptor)()
         chosen = {
-            oneof.name: draw(self._once(oneof.full_name, lambda o=oneof: _members(o)))
+            oneof.name: draw(self._once((oneof.full_name, wild), lambda o=oneof: _members(o, wild)))
             for oneof in descriptor.oneofs
             if not oneof.name.startswith("_")  # proto3 `optional` fields: their own presence
         }
@@ -144,9 +169,15 @@ class Requests:
             if fd.type == F.TYPE_MESSAGE and depth >= MAX_DEPTH:
                 continue
             where = path + fd.name
-            wanted = values.rules_of(fd).required or where == self.spec.access.scope_field
-            if draw(LIKELY if wanted else EVEN):
-                self._fill(draw, message, fd, descriptor, where, depth, draw(HOSTILE))
+            if values.rules_of(fd).required or where == self.spec.access.scope_field:
+                present = not wild or draw(MOSTLY)
+            elif output_only(fd):
+                present = wild and draw(RARELY)
+            else:
+                present = draw(st.booleans())
+            if present:
+                hostile = wild and draw(HOSTILE)
+                self._fill(draw, message, fd, descriptor, where, depth, hostile)
         return message
 
     def _fill(self, draw, message, fd: F, owner: Descriptor, where: str, depth, hostile):
@@ -186,10 +217,13 @@ class Requests:
             target.extend(items)
 
     def _counts(self, rules):
+        """(plausible, hostile) item counts: a few (at least one when required), or the
+        limit and one past it."""
         limit = rules.max_items
+        plausible = FEW if rules.required else SMALL_COUNTS
         if not limit:
-            return SMALL_COUNTS, SMALL_COUNTS
-        return SMALL_COUNTS, self._once(
+            return plausible, SMALL_COUNTS
+        return plausible, self._once(
             ("count", limit), lambda: st.one_of(SMALL_COUNTS, st.sampled_from([limit, limit + 1]))
         )
 
@@ -224,28 +258,30 @@ class Requests:
         patterns = name_patterns(fd, owner, self.spec, where)
         if patterns:
             meant.append(pattern_names(patterns, self.pools, real_only=True))
-            hostile += [any_names(self.pools, patterns)] * 3
+            hostile.append(any_names(self.pools, patterns))
         if fd.name.endswith("page_token"):
             meant.append(st.sampled_from(["", *self.pools.page_tokens]))
-            hostile += [values.page_tokens(self.pools.page_tokens)] * 3
+            hostile.append(values.page_tokens(self.pools.page_tokens))
         return meant, hostile
 
 
 def _resource_fields(owner: Descriptor, mask: F) -> list[str]:
-    """The field paths an update mask beside a resource may name: the resource's fields,
-    and one level into its messages (``config.display_name``)."""
+    """The field paths an update mask beside a resource may plausibly name: the resource's
+    fields a client sets (not output-only, immutable, its name or etag), and one level into
+    its messages (``config.display_name``)."""
+    fixed = (field_behavior_pb2.OUTPUT_ONLY, field_behavior_pb2.IMMUTABLE)
     found = []
     for fd in owner.fields:
-        if (
-            fd is mask
-            or fd.type != F.TYPE_MESSAGE
-            or fd.message_type.full_name.startswith("google.")
-        ):
+        if fd is mask or fd.type != F.TYPE_MESSAGE or _google(fd.message_type):
             continue
         for child in fd.message_type.fields:
+            if behaves(child, *fixed) or child.name in ("name", "etag"):
+                continue
             found.append(child.name)
-            if child.type == F.TYPE_MESSAGE and not child.message_type.full_name.startswith(
-                "google."
-            ):
+            if child.type == F.TYPE_MESSAGE and not _google(child.message_type):
                 found += [f"{child.name}.{g.name}" for g in child.message_type.fields]
     return found
+
+
+def _google(descriptor: Descriptor) -> bool:
+    return descriptor.full_name.startswith("google.")

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from privexbot.kernel import resources
 
+from .values import weighted
+
 WELL_FORMED_ID = st.from_regex(r"[a-z0-9][a-z0-9-]{0,62}", fullmatch=True)
 MALFORMED_ID = st.one_of(
     st.sampled_from(["", "-", "A", "a" * 64, "a/b", "a%2Fb", "..", ".", "a b", "é", "*", "~"]),
@@ -24,20 +26,22 @@ def wildcard_prefix(parts: list[str], end: int) -> str:
 @dataclass
 class Pools:
     """What real calls made, for strategies to reuse: ids by the name prefix they stand in
-    (``organizations/*/workspaces/*`` holds workspace ids), page tokens, and values by
-    request field name (etags, emails, visitor ids...)."""
+    (``organizations/*/workspaces/*`` holds workspace ids), the caller's and another
+    tenant's apart, page tokens, and values by request field name (etags, emails...)."""
 
     ids: dict[str, list[str]] = field(default_factory=dict)
+    foreign: dict[str, list[str]] = field(default_factory=dict)
     page_tokens: list[str] = field(default_factory=list)
     values: dict[str, list[str]] = field(default_factory=dict)
 
-    def add_name(self, name: str) -> None:
+    def add_name(self, name: str, own: bool = True) -> None:
         for pattern in resources.patterns():
             if pattern.matches(name):
                 parts, given = pattern.template.split("/"), name.split("/")
                 for i, part in enumerate(parts):
                     if part.startswith("{"):
-                        known = self.ids.setdefault(wildcard_prefix(parts, i), [])
+                        into = self.ids if own else self.foreign
+                        known = into.setdefault(wildcard_prefix(parts, i), [])
                         if given[i] not in known:
                             known.append(given[i])
 
@@ -46,36 +50,35 @@ class Pools:
             self.values.setdefault(field_name, []).append(value)
 
     def all_ids(self) -> list[str]:
-        return sorted({i for ids in self.ids.values() for i in ids})
+        return sorted(
+            {i for pool in (self.ids, self.foreign) for ids in pool.values() for i in ids}
+        )
 
 
 def pattern_names(patterns, pools: Pools, real_only: bool = False) -> st.SearchStrategy[str]:
-    """Names of these shapes; each id is mostly a real one (shrinks to real names), or, with
-    ``real_only``, always one (the caller's or the stranger's)."""
-    everything = pools.all_ids() or ["none"]
-    kinds = st.just(0) if real_only else st.integers(0, 5)
+    """Names of these shapes; each id is mostly the caller's (shrinks to the caller's
+    names), else another tenant's, any real id, a random or a malformed one; with
+    ``real_only``, always the caller's."""
+    everything = st.sampled_from(pools.all_ids() or ["none"])
 
-    @st.composite
-    def build(draw):
-        parts = draw(st.sampled_from(sorted(p.template for p in patterns))).split("/")
-        out = []
-        for i, part in enumerate(parts):
-            if not part.startswith("{"):
-                out.append(part)
-                continue
-            real = pools.ids.get(wildcard_prefix(parts, i)) or everything
-            kind = draw(kinds)
-            if kind <= 2:
-                out.append(draw(st.sampled_from(real)))
-            elif kind == 3:
-                out.append(draw(st.sampled_from(everything)))
-            elif kind == 4:
-                out.append(draw(WELL_FORMED_ID))
-            else:
-                out.append(draw(MALFORMED_ID))
-        return "/".join(out)
+    def segment(prefix: str) -> st.SearchStrategy[str]:
+        own = st.sampled_from(pools.ids[prefix]) if pools.ids.get(prefix) else everything
+        if real_only:
+            return own
+        foreign = st.sampled_from(pools.foreign[prefix]) if pools.foreign.get(prefix) else own
+        return weighted(
+            (2, own), (1, foreign), (1, everything), (1, WELL_FORMED_ID), (1, MALFORMED_ID)
+        )
 
-    return build()
+    def name_of(template: str) -> st.SearchStrategy[str]:
+        parts = template.split("/")
+        segments = [
+            segment(wildcard_prefix(parts, i)) if part.startswith("{") else st.just(part)
+            for i, part in enumerate(parts)
+        ]
+        return st.tuples(*segments).map("/".join)
+
+    return st.one_of(*(name_of(t) for t in sorted(p.template for p in patterns)))
 
 
 def misshapen(names: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -100,8 +103,8 @@ def misshapen(names: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 def any_names(pools: Pools, patterns=()) -> st.SearchStrategy[str]:
     """Names for a field meant to hold ``patterns`` (weighted), or any other shape."""
     everything = resources.patterns()
-    choices = [pattern_names(everything, pools)]
-    if patterns:
-        own = pattern_names(patterns, pools)
-        choices = [own, own, misshapen(own), *choices]
-    return st.one_of(*choices)
+    anything = pattern_names(everything, pools)
+    if not patterns:
+        return anything
+    own = pattern_names(patterns, pools)
+    return weighted((2, own), (1, misshapen(own)), (1, anything))

@@ -20,6 +20,7 @@ from privexbot.kernel import contract
 
 from .messages import Requests
 from .names import Pools
+from .values import weighted
 
 _VARIABLE = re.compile(r"\{([a-z_.]+)(?:=([^}]*))?\}")
 MARK = "\x01fuzz\x01"
@@ -234,7 +235,7 @@ def _hostile_body(draw, body):
 CONTENT_TYPES = st.sampled_from(
     ["application/json"] * 6 + ["text/plain", "application/json; charset=latin1", ""]
 )
-EXTRA_QUERY = st.one_of(st.none(), st.none(), st.none(), st.sampled_from(QUERY_EXTRAS))
+EXTRA_QUERY = weighted((3, st.none()), (1, st.sampled_from(QUERY_EXTRAS)))
 
 
 def rest_calls(spec: contract.MethodSpec, pools: Pools) -> st.SearchStrategy[RestCall]:

@@ -74,6 +74,13 @@ SPECIAL_STRINGS = (
 _HOSTILE_CHARS = st.characters(categories=("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Co", "So"))
 
 
+def weighted(*choices: tuple[int, st.SearchStrategy]) -> st.SearchStrategy:
+    """One of the strategies, in proportion to its weight (``st.one_of`` drops repeated
+    branches, so repeating one does not weigh it); shrinks towards the first."""
+    pool = [strategy for weight, strategy in choices for _ in range(weight)]
+    return st.sampled_from(pool).flatmap(lambda strategy: strategy)
+
+
 def rules_of(fd: F) -> options_pb2.FieldRules:
     options = fd.GetOptions()
     if options.HasExtension(options_pb2.rules):
@@ -109,7 +116,6 @@ def text(rules=NO_RULES, extra=()) -> st.SearchStrategy[str]:
         st.text(max_size=24),
         st.text(_HOSTILE_CHARS, max_size=8),
         st.sampled_from(SPECIAL_STRINGS),
-        *extra,
     ]
     for n in lengths(rules):
         choices.append(repeat_to(n, st.text(min_size=1, max_size=3)))
@@ -119,7 +125,7 @@ def text(rules=NO_RULES, extra=()) -> st.SearchStrategy[str]:
         choices.append(st.from_regex(rules.pattern, fullmatch=True).filter(lambda s: len(s) < 200))
     if rules.email:
         choices += [st.emails(), st.sampled_from(EMAILS)]
-    return st.one_of(*choices)
+    return weighted(*((1, c) for c in choices), *((3, e) for e in extra))
 
 
 EMAILS = (
@@ -184,18 +190,20 @@ _WORDS = st.text(string.ascii_letters + string.digits + " -_.", min_size=1, max_
 
 
 def plausible_text(rules=NO_RULES, extra=()) -> st.SearchStrategy[str]:
-    """A short ordinary string within the rules (or one of ``extra``, which come first)."""
+    """A short ordinary string within the rules, or one of ``extra`` (what the field is
+    meant to hold: names, tokens, real values) when there are any."""
     if rules.email:
         return st.builds(
             lambda h: f"fuzz-{h}@example.com", st.text("0123456789abcdef", min_size=6, max_size=10)
         )
+    if extra:
+        return st.one_of(*extra)
     if rules.pattern:
         fitting = st.from_regex(rules.pattern, fullmatch=True)
         size = rules.max_len or 64
-        return st.one_of(*extra, fitting.filter(lambda s: rules.min_len <= len(s) <= size))
+        return fitting.filter(lambda s: rules.min_len <= len(s) <= size)
     size = min(rules.max_len or 16, 16)
-    words = _WORDS.map(lambda s: s[:size]).filter(lambda s: len(s) >= rules.min_len)
-    return st.one_of(*extra, words)
+    return _WORDS.map(lambda s: s[:size]).filter(lambda s: len(s) >= rules.min_len)
 
 
 def plausible_int(fd: F, rules=NO_RULES) -> st.SearchStrategy[int]:

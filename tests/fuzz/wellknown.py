@@ -84,7 +84,7 @@ def field_mask(cls, resource_fields: list[str]):
     """Masks naming the fields of the resource beside it (``resource_fields``), or anything."""
     named = st.sampled_from(resource_fields or ["display_name"])
     return (
-        st.lists(named, min_size=1, max_size=3, unique=True).map(lambda p: cls(paths=p)),
+        st.lists(named, min_size=1, max_size=2, unique=True).map(lambda p: cls(paths=p)),
         st.lists(st.one_of(named, MASK_PATHS), max_size=4).map(lambda p: cls(paths=p)),
     )
 

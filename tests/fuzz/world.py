@@ -4,6 +4,7 @@ calls; their names, page tokens, etags and other values fill the strategies' poo
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 from google.protobuf import struct_pb2
@@ -11,6 +12,7 @@ from helpers import PASSWORD, caller_address, sign_up
 
 from privexbot.client import Client
 from privexbot.flows.nodes import registry
+from privexbot.kernel import permissions
 from privexbot.v1 import (
     auth_pb2,
     bot_pb2,
@@ -31,6 +33,18 @@ CONTENT_TYPES = (
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "image/png",
 )
+
+# Plausible secrets: a new password (sign-up, reset) and platform credentials of the
+# shapes the channels check.
+CREDENTIALS = {
+    "password": PASSWORD,
+    "new_password": PASSWORD + " again",
+    "bot_token": "123456:fuzz-bot-token",
+    "signing_secret": "0123456789abcdef0123456789abcdef",
+    "public_key": "ab" * 32,
+    "account_id": "123456789012345",
+    "verify_token": "fuzz-verify-token",
+}
 
 
 class World:
@@ -101,7 +115,7 @@ async def _tenant(client: Client, tag: str, pools: Pools, full: bool) -> dict:
     if full:
         made += await _everything_else(client, me, kb, bot, pools)
     for name in made:
-        pools.add_name(name)
+        pools.add_name(name, own=full)
     return {"user": me, "bot": bot}
 
 
@@ -201,6 +215,12 @@ async def _everything_else(client: Client, me, kb, bot, pools: Pools) -> list[st
         pools.add_value("type", value)
     for value in ("telegram", "slack", "discord", "whatsapp"):
         pools.add_value("platform", value)
+    for value in sorted(permissions.WORKSPACE_PERMISSIONS):
+        pools.add_value("permissions", value)
+    for value in ("10.0.0.0/8", "2001:db8::/32", "127.0.0.1/32"):
+        pools.add_value("allowed_cidrs", value)
+    for name, value in CREDENTIALS.items():
+        pools.add_value(name, value)
     pools.add_value("channel", channel.name.rsplit("/", 1)[1])
     pools.add_value("visitor_id", "fuzz-visitor")
     pools.add_value("token", invitation.token)
@@ -248,26 +268,17 @@ async def _page_tokens(client: Client, org: str, ws: str, pools: Pools) -> None:
         pools.add_name(event.name)
 
 
-async def other_session(stack, email: str, pools: Pools, clients: list) -> None:
-    """A second sign-in of the caller: a session the fuzzer may revoke (the caller's own is
-    never in the pools, so its token keeps working)."""
-    client = _client(stack)
-    clients.append(client)
-    session = await client.auth.LogInWithEmail(
-        auth_pb2.LogInWithEmailRequest(email=email, password=PASSWORD)
-    )
-    client.access_token = session.access_token
-    listed = await client.auth.ListSessions(auth_pb2.ListSessionsRequest(parent=session.user.name))
-    for session in listed.sessions:
-        if session.current:
-            pools.add_name(session.name)
-
-
 async def build(stack) -> World:
+    """The caller's tenant (one of everything) and the stranger's (a few things), built side
+    by side. The caller's own session is never in the pools (so RevokeSession cannot end the
+    fuzzer's token); the stranger's is."""
     pools = Pools()
     caller, stranger = _client(stack), _client(stack)
-    clients = [caller, stranger]
-    mine = await _tenant(caller, "fuzz", pools, full=True)
-    await _tenant(stranger, "stranger", pools, full=False)
-    await other_session(stack, mine["user"].email, pools, clients)
-    return World(pools, caller.access_token, clients)
+    _, theirs = await asyncio.gather(
+        _tenant(caller, "fuzz", pools, full=True), _tenant(stranger, "stranger", pools, full=False)
+    )
+    user = theirs["user"].session.user.name
+    listed = await stranger.auth.ListSessions(auth_pb2.ListSessionsRequest(parent=user))
+    for session in listed.sessions:
+        pools.add_name(session.name, own=False)
+    return World(pools, caller.access_token, [caller, stranger])

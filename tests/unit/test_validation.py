@@ -171,3 +171,17 @@ def test_timestamps_must_be_times_a_handler_can_convert():
     request.filter.end_time.CopyFrom(Timestamp(seconds=253402300799, nanos=999_999_999))
     assert violated(request) == {}
     assert violated(tenant_pb2.ListAuditEventsRequest(parent="organizations/o")) == {}
+
+
+def test_enums_hold_declared_values_whatever_their_rules():
+    """Found by the fuzz suite: SearchKnowledgeBase with retrieval.mode 4 answered INTERNAL
+    (a KeyError in the handler); every enum field now refuses a number it does not declare."""
+    from privexbot.v1 import knowledge_pb2
+
+    request = knowledge_pb2.SearchKnowledgeBaseRequest(
+        name="organizations/o/workspaces/w/knowledgeBases/k", query="q"
+    )
+    request.retrieval.mode = 4
+    assert violated(request) == {"retrieval.mode": "has an unknown value 4"}
+    request.retrieval.mode = knowledge_pb2.RetrievalSettings.MODE_HYBRID
+    assert violated(request) == {}

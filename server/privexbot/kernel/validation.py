@@ -183,7 +183,8 @@ def _validator(descriptor: Descriptor, partial: bool = False):
         if options.HasExtension(options_pb2.rules):
             rules = options.Extensions[options_pb2.rules]
             checks.append(_field_check(fd, _partial(rules) if partial else rules))
-        elif _holds_strings(fd):
+        elif _holds_strings(fd) or fd.type == FieldDescriptor.TYPE_ENUM:
+            # Strings: no NUL. Enums: only declared values (proto3 lets any number through).
             checks.append(_field_check(fd, _NO_RULES))
         if fd.type == _MESSAGE and fd.message_type.full_name == _TIMESTAMP:
             checks.append(_timestamp_check(fd))
