@@ -7,6 +7,7 @@ reaches the enclave the same way. No span says what anyone wrote."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 import pytest
 from helpers import free_port, sign_up
@@ -19,7 +20,6 @@ from test_bot import WIFI_QUESTION, chat, handbook_kb, new_bot, reply_text
 from privexbot import tracing
 from privexbot.client import Client
 
-CALLER_TRACE = "0af7651916cd43dd8448eb211c80319c"
 CALLER_SPAN = "b7ad6b7169203331"
 MARKER = "zq7731"  # in the question: it must reach no span
 QUESTION = f"{WIFI_QUESTION} (ref {MARKER})"
@@ -95,11 +95,12 @@ async def test_one_chat_is_one_trace_from_the_rpc_to_the_enclaves_generation(
     traced_stack, traced_enclave, collector, rpc_lines
 ):
     stack, exporter = traced_stack
+    caller_trace = secrets.token_hex(16)  # its own per backend: the collector outlives a run
     client = Client(stack.target)
     caller = Client(
         stack.target,
         extra_metadata=(
-            ("traceparent", f"00-{CALLER_TRACE}-{CALLER_SPAN}-01"),
+            ("traceparent", f"00-{caller_trace}-{CALLER_SPAN}-01"),
             ("x-request-id", "traced-chat"),
         ),
     )
@@ -117,7 +118,7 @@ async def test_one_chat_is_one_trace_from_the_rpc_to_the_enclaves_generation(
     # The server: one trace, the caller's, every span under the Chat RPC's.
     for _ in range(100):  # the RPC's span ends as its handler unwinds, just after the reply
         server = [
-            s for s in exporter.get_finished_spans() if f"{s.context.trace_id:032x}" == CALLER_TRACE
+            s for s in exporter.get_finished_spans() if f"{s.context.trace_id:032x}" == caller_trace
         ]
         if any(s.name == "privexbot.v1.BotService/Chat" for s in server):
             break
@@ -142,7 +143,7 @@ async def test_one_chat_is_one_trace_from_the_rpc_to_the_enclaves_generation(
 
     # The enclave continued it: its request spans are children of the server's client spans.
     enclave = await collector.trace(
-        CALLER_TRACE, {"POST /v1/chat/completions", "generation", "POST /v1/embeddings"}
+        caller_trace, {"POST /v1/chat/completions", "generation", "POST /v1/embeddings"}
     )
     assert {s["service"] for s in enclave} == {"privexbot-enclave"}
     request = next(s for s in enclave if s["name"] == "POST /v1/chat/completions")
@@ -156,7 +157,7 @@ async def test_one_chat_is_one_trace_from_the_rpc_to_the_enclaves_generation(
 
     # The Chat call's log line names the trace and the RPC's span.
     line = await rpc_lines.line("traced-chat")
-    assert (line["trace_id"], line["span_id"]) == (CALLER_TRACE, f"{rpc.context.span_id:016x}")
+    assert (line["trace_id"], line["span_id"]) == (caller_trace, f"{rpc.context.span_id:016x}")
 
     # The ingestion job was a trace of its own: embeddings (continued by the enclave) and
     # the Milvus upsert under it.
