@@ -24,7 +24,7 @@ from .rest import RestCall
 
 # The bounded run of `make test` (reproducible: derandomized); bench/fuzz.py sets these for
 # the long mode.
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 SEED = os.environ.get("FUZZ_SEED")
 SETTINGS = settings(
     max_examples=EXAMPLES,
