@@ -129,7 +129,8 @@ async def measure_resets(client_factory, mailbox):
         random.shuffle(pair)
         for results, email in pair:
             results.append(await timed(client, email))
-        await mailbox.wait(user.email, "Reset your password", count=i // 8 + 1)
+            if email == user.email:  # its mail is the work beside it
+                await mailbox.wait(email, "Reset your password", count=i // 8 + 1)
     return users, unknown, known, missing
 
 
