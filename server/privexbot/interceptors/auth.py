@@ -20,25 +20,28 @@ class _Authenticate(Guard):
     def __init__(self, authenticator, spec: contract.MethodSpec, request) -> None:
         self.authenticator, self.spec, self.request = authenticator, spec, request
 
-    def _organization(self) -> str:
-        """The organization the request names, when that is plain now (a unary request
-        with a well-formed scope): its stamps are read with the credentials, one round
-        trip for both. Anything else is left to authorization."""
+    def _scope(self):
+        """The scope the request names, when that is plain now (a unary request with a
+        well-formed scope name): its organization's stamps are read with the credentials,
+        one round trip for both, and authorization reuses it. Anything else is left to
+        authorization."""
         if not self.spec.access.permission or isinstance(self.request, FirstMessage):
-            return ""
+            return None
         try:
-            name = contract.field_value(self.request, self.spec.access.scope_field)
-            return self.spec.scope_of(name).organization_id
+            return self.spec.scope_of(
+                contract.field_value(self.request, self.spec.access.scope_field)
+            )
         except DomainError:
-            return ""
+            return None
 
     async def __aenter__(self):
         if self.spec.access.public:
             return self  # sign-in RPCs ignore credentials rather than fail on stale ones
         call = current()
         call.authz = "unauthenticated"
+        call.scope = self._scope()
         call.principal, call.stamps = await self.authenticator.authenticate(
-            call.metadata, self._organization()
+            call.metadata, call.scope.organization_id if call.scope else ""
         )
         if not call.principal.authenticated:
             raise Unauthenticated(
@@ -82,7 +85,7 @@ class _Authorize(Guard):
         if access.permission:
             message = await request_message(self.request)
             name = contract.field_value(message, access.scope_field)
-            call.scope = self.spec.scope_of(name)
+            call.scope = call.scope or self.spec.scope_of(name)  # parsed by authentication?
             try:
                 call.grant = await self.resolver.resolve(
                     call.principal, call.scope, name, call.stamps
