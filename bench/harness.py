@@ -341,6 +341,7 @@ async def real_server_with(tmp: Path, **overrides):
     ``inference_base_url``) say otherwise. Returns ``Running``, SERVING."""
     from privexbot import config
     from privexbot.app import create_server
+    from privexbot.dev.devstack import wait_serving
     from privexbot.store import migrate
 
     database_url = overrides.pop("database_url", "") or f"sqlite+aiosqlite:///{tmp}/privexbot.db"
@@ -392,21 +393,6 @@ async def interceptors_only_server(settings, current_user: bytes):
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     return server, port, platform
-
-
-async def wait_serving(target: str) -> None:
-    """Until the health service says SERVING (at most ~10 s)."""
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    async with grpc.aio.insecure_channel(target) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        for _ in range(200):
-            reply = await stub.Check(health_pb2.HealthCheckRequest(service=""))
-            if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                return
-            await asyncio.sleep(0.05)
-    raise TimeoutError("the real server never became SERVING")
 
 
 @dataclass

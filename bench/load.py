@@ -130,21 +130,10 @@ async def _publish_chatbot(edge: str, database_url: str) -> tuple[str, str]:
     return f"/v1/{bot['name']}:chat", key["publishableKey"]
 
 
-async def _until_serving(target: str, within: float = 60.0) -> None:
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    async with grpc.aio.insecure_channel(target) as channel:
-        reply = await health_pb2_grpc.HealthStub(channel).Check(
-            health_pb2.HealthCheckRequest(service=""), wait_for_ready=True, timeout=within
-        )
-    if reply.status != health_pb2.HealthCheckResponse.SERVING:
-        raise RuntimeError(f"the server at {target} is not SERVING")
-
-
 @contextlib.asynccontextmanager
 async def stack(opts, workers: int, database_url: str, upstream: str):
     """``privexbot serve --workers N`` and Envoy in front of it; yields Envoy's URL."""
+    from privexbot.dev.devstack import wait_serving
     from privexbot.dev.edge import Envoy
     from privexbot.store import migrate
 
@@ -171,7 +160,7 @@ async def stack(opts, workers: int, database_url: str, upstream: str):
             stderr=log,
         )
         try:
-            await _until_serving(f"127.0.0.1:{port}")
+            await wait_serving(f"127.0.0.1:{port}", within=60)
             async with Envoy("127.0.0.1", port, port=0, admin_port=0) as envoy:
                 yield envoy.url
         finally:

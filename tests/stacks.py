@@ -69,6 +69,7 @@ async def start_stack(backend: str, tmp: Path, route_database=None, **overrides)
     ``database_url`` override is used as it is (a test's own PostgreSQL server)."""
     from privexbot import config
     from privexbot.app import create_server
+    from privexbot.dev.devstack import wait_serving
     from privexbot.store import migrate
 
     if backend == "postgres":
@@ -99,16 +100,3 @@ async def stop_stack(stack: Stack) -> None:
     await stack.running.stop(0)
     if stack.backend == "postgres":
         await drop_postgres_database(stack.settings.database_url)  # by name: any route works
-
-
-async def wait_serving(target: str) -> None:
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    async with grpc.aio.insecure_channel(target) as channel, asyncio.timeout(10):
-        stub = health_pb2_grpc.HealthStub(channel)
-        while True:
-            reply = await stub.Check(health_pb2.HealthCheckRequest(service=""))
-            if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                return
-            await asyncio.sleep(0.05)

@@ -48,7 +48,7 @@ class Server:
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> Client:
-        from integration.test_cli import wait_serving
+        from privexbot.dev.devstack import wait_serving
 
         self.process = await asyncio.create_subprocess_exec(
             *(sys.executable, "-m", "privexbot.cli", "serve", "--migrate"),

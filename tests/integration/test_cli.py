@@ -17,6 +17,7 @@ from otlp_sink import Collector
 from stacks import REDIS_URL, drop_postgres_database, fresh_postgres_database
 
 from privexbot.__about__ import __version__
+from privexbot.dev.devstack import until_serving, wait_serving
 
 CLI = [sys.executable, "-m", "privexbot.cli"]
 
@@ -32,24 +33,6 @@ async def run(*args, env=None) -> tuple[int, str]:
     async with asyncio.timeout(60):
         out, _ = await process.communicate()
     return process.returncode, out.decode()
-
-
-async def until_serving(stub, service: str = "") -> None:
-    """Poll ``service``'s health (the server overall by default) until it says SERVING."""
-    async with asyncio.timeout(30):
-        while True:
-            try:
-                reply = await stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.aio.AioRpcError:
-                pass
-            await asyncio.sleep(0.1)
-
-
-async def wait_serving(target: str) -> None:
-    async with grpc.aio.insecure_channel(target) as channel:
-        await until_serving(health_pb2_grpc.HealthStub(channel))
 
 
 async def test_version_and_migrate(tmp_path):
@@ -71,7 +54,7 @@ async def test_serve_drains_and_exits_cleanly_on_sigterm(tmp_path):
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    await wait_serving(f"127.0.0.1:{port}")
+    await wait_serving(f"127.0.0.1:{port}", within=30)
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         me = channel.unary_unary("/privexbot.v1.AuthService/GetCurrentUser")
         with pytest.raises(grpc.aio.AioRpcError):
@@ -128,7 +111,7 @@ async def test_served_with_otlp_set_the_server_exports_its_spans(tmp_path):
         stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        await wait_serving(f"127.0.0.1:{port}")
+        await wait_serving(f"127.0.0.1:{port}", within=30)
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             me = channel.unary_unary("/privexbot.v1.AuthService/GetCurrentUser")
             with pytest.raises(grpc.aio.AioRpcError):
@@ -177,7 +160,7 @@ async def test_workers_share_one_port_with_reuseport(tmp_path):
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )
-        await wait_serving(f"127.0.0.1:{port}")
+        await wait_serving(f"127.0.0.1:{port}", within=30)
         workers = children(process.pid)
         assert len(workers) == 2
         # No Milvus server here: every service but KnowledgeService serves (per-service health).
@@ -185,13 +168,13 @@ async def test_workers_share_one_port_with_reuseport(tmp_path):
         # first dependency check is done.
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             health = health_pb2_grpc.HealthStub(channel)
-            await until_serving(health, "privexbot.v1.AuthService")
+            await until_serving(health, "privexbot.v1.AuthService", within=30)
             knowledge = await health.Check(
                 health_pb2.HealthCheckRequest(service="privexbot.v1.KnowledgeService")
             )
         assert knowledge.status == health_pb2.HealthCheckResponse.NOT_SERVING
         for _ in range(10):  # fresh connections are spread by the kernel; all are served
-            await wait_serving(f"127.0.0.1:{port}")
+            await wait_serving(f"127.0.0.1:{port}", within=30)
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
             await process.wait()

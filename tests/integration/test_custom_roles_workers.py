@@ -12,10 +12,11 @@ import grpc
 import pytest
 from helpers import children, free_port, join, raises, sign_up
 from stacks import drop_postgres_database, flushed_redis, fresh_postgres_database
-from test_cli import CLI, run, until_serving
+from test_cli import CLI, run
 from test_custom_roles import create_role, give, search_request, set_permissions, upload_request
 
 from privexbot.client import Client
+from privexbot.dev.devstack import wait_serving
 from privexbot.v1 import common_pb2, knowledge_pb2, knowledge_pb2_grpc
 
 MEMBER, VIEWER = common_pb2.ORGANIZATION_ROLE_MEMBER, common_pb2.WORKSPACE_ROLE_VIEWER
@@ -107,10 +108,7 @@ async def _as_owner(target: str, token: str, work):
 @pytest.mark.postgres
 async def test_a_role_edit_counts_on_the_next_call_in_both_workers(two_workers):
     target, port, workers = two_workers
-    from grpc_health.v1 import health_pb2_grpc
-
-    async with grpc.aio.insecure_channel(target) as channel:
-        await until_serving(health_pb2_grpc.HealthStub(channel), "privexbot.v1.KnowledgeService")
+    await wait_serving(target, "privexbot.v1.KnowledgeService", within=30)
     async with Client(target) as owner, Client(target) as bob_signing_up:
         o = await sign_up(owner)
         b = await join(owner, bob_signing_up, o.organization, MEMBER, [(o.workspace, VIEWER)])

@@ -33,26 +33,34 @@ def upstream_host(grpc_address: str) -> str:
     return "127.0.0.1" if host in {"", "0.0.0.0", "::", "*"} else host
 
 
-async def _wait_serving(target: str, within: float = 10.0) -> None:
-    """Until the server's overall health is SERVING (its dependencies answer)."""
+async def until_serving(stub, service: str = "", within: float = 10.0) -> None:
+    """Poll ``service``'s health (the server overall by default) over one channel until it
+    says SERVING: its dependencies answer."""
     import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    from grpc_health.v1 import health_pb2
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
+    while True:
+        with contextlib.suppress(grpc.aio.AioRpcError):
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=1)
+            if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                return
+        if loop.time() > deadline:
+            raise TimeoutError(
+                f"{service or 'the gRPC server'} is not SERVING after {within:.0f}s:"
+                " check DATABASE_URL / REDIS_URL (the log says which dependency failed)"
+            )
+        await asyncio.sleep(0.05)
+
+
+async def wait_serving(target: str, service: str = "", within: float = 10.0) -> None:
+    """:func:`until_serving` over a new channel to ``target``."""
+    import grpc
+    from grpc_health.v1 import health_pb2_grpc
+
     async with grpc.aio.insecure_channel(target) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while True:
-            with contextlib.suppress(grpc.aio.AioRpcError):
-                reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            if loop.time() > deadline:
-                raise TimeoutError(
-                    f"the gRPC server at {target} is not SERVING after {within:.0f}s:"
-                    " check DATABASE_URL / REDIS_URL (the log says which dependency failed)"
-                )
-            await asyncio.sleep(0.1)
+        await until_serving(health_pb2_grpc.HealthStub(channel), service, within)
 
 
 async def _started(children: dict, name: str, start, error: type[Exception]) -> bool:
@@ -99,7 +107,7 @@ async def _run(settings: Settings, with_envoy: bool, with_enclave: bool) -> int:
         host = upstream_host(settings.grpc_address)
         target = f"{host}:{running.port}"
         try:
-            await _wait_serving(target)
+            await wait_serving(target)
         except TimeoutError as exc:
             _say(str(exc))
             return 1
