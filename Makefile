@@ -90,8 +90,11 @@ migrate: $(STAMP) ## apply database migrations (DATABASE_URL, default SQLite in 
 run: $(STAMP) $(ENCLAVE_STAMP) widget console ## start the platform on embedded defaults: gRPC server + Envoy
 	$(VENV)/bin/privexbot serve --migrate --with-envoy --with-enclave
 
+# Test processes (pytest-xdist; each has its own server stacks, enclave and Redis database).
+TEST_WORKERS ?= 2
+
 test: install services lint proto-check buf-breaking ts-build widget console ## set up and run every test
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 demo: $(STAMP) $(ENCLAVE_STAMP) ## sign up, upload a document, build a chatbot, stream a cited answer via Envoy REST
 	$(PY) scripts/demo.py

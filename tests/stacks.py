@@ -17,7 +17,9 @@ from pathlib import Path
 POSTGRES_ADMIN = os.environ.get(
     "TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Each pytest-xdist worker flushes a Redis database of its own (gw0: 15, gw1: 14, ...).
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _WORKER}")
 BACKENDS = os.environ.get("PRIVEXBOT_TEST_BACKENDS", "sqlite,postgres").split(",")
 
 
