@@ -54,9 +54,12 @@ $(TS_SDK): clients/typescript/package.json clients/typescript/package-lock.json
 	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-ts-check: $(TS_SDK) ## type-check the TypeScript SDK, its tests and the chat widget
+CONSOLE_NODE := web/console/node_modules/.installed
+
+ts-check: $(TS_SDK) $(CONSOLE_NODE) ## type-check the TypeScript SDK, its tests, the chat widget and the console
 	cd clients/typescript && npm run --silent typecheck
 	cd web/widget && npm run --silent typecheck
+	cd web/console && npm run --silent typecheck
 
 ts-build: $(TS_SDK) ## build the TypeScript SDK (dist/: ESM + .d.ts) and its Node tests (build/)
 	cd clients/typescript && npm run --silent build && npm run --silent build:test
@@ -69,13 +72,12 @@ $(WIDGET_NODE): web/widget/package.json web/widget/package-lock.json
 widget: ts-check $(WIDGET_NODE) ## build the chat widget (web/widget/dist, served by Envoy at /widget/) and print its size
 	cd web/widget && npm run --silent build
 
-CONSOLE_NODE := web/console/node_modules/.installed
 $(CONSOLE_NODE): web/console/package.json web/console/package-lock.json
 	cd web/console && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 console: $(TS_SDK) $(CONSOLE_NODE) ## build the web console (web/console/dist, served by Envoy at /console/)
-	cd web/console && npm run --silent build
+	cd web/console && npm run --silent typecheck && npm run --silent build
 
 lint: $(STAMP) buf-lint ts-check ## ruff (lint + format), buf lint, TypeScript type-check
 	$(VENV)/bin/ruff check server tests bench db clients/python/privexbot/client enclave/privexbot_enclave scripts

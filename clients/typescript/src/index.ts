@@ -23,6 +23,8 @@ export * from "./gen/privexbot/v1/inference_pb.js";
 export * from "./gen/privexbot/v1/knowledge_pb.js";
 export * from "./gen/privexbot/v1/tenant_pb.js";
 export { createClient, type Client } from "@connectrpc/connect";
+// A message's init object (what requests take): MessageInitShape<typeof ChatbotConfigSchema>.
+export type { JsonObject, JsonValue, MessageInitShape } from "@bufbuild/protobuf";
 export { Code, PrivexBotError, typedErrorsInterceptor, type FieldViolation } from "./errors.js";
 export {
   chat,

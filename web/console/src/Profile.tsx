@@ -1,23 +1,23 @@
 // The signed-in person's ways to sign in (email, wallets): link a wallet the browser offers
 // (a signed challenge, LinkWallet), unlink one (never the last: the server refuses).
-import { Identity_Kind, WalletChain } from "@privexbot/client";
+import { Identity_Kind, WalletChain, type CurrentUser } from "@privexbot/client";
 
-import { useAction } from "./action.js";
-import { names, when } from "./format.js";
-import { call, client } from "./session.js";
-import { walletSigned, walletsFound } from "./wallets.js";
+import { useAction } from "./action";
+import { names, when } from "./format";
+import { call, client } from "./session";
+import { walletSigned, walletsFound, type Wallet } from "./wallets";
 
 const KIND = names(Identity_Kind);
 const CHAIN = names(WalletChain);
 
-export function Profile({ user, onChanged }) {
+export function Profile({ user, onChanged }: { user: CurrentUser; onChanged: () => Promise<void> }) {
   const [error, act] = useAction();
-  const change = (fn) =>
+  const change = (fn: () => Promise<unknown>) =>
     act(async () => {
       await call(fn);
       await onChanged();
     });
-  const link = (wallet) =>
+  const link = (wallet: Wallet) =>
     change(async () => client.auth.linkWallet(await walletSigned(client, wallet)));
   return (
     <section aria-labelledby="profile-title">

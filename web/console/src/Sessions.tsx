@@ -1,18 +1,29 @@
 // A chatbot's (or chatflow's) conversations, most recent first, and one's transcript: each
 // message with its sources and the visitor's rating. `list` and `get` are the RPCs.
-import { ChatMessage_Role, Feedback_Rating } from "@privexbot/client";
+import {
+  ChatMessage_Role,
+  Feedback_Rating,
+  type ChatSession,
+  type ListChatSessionsResponse,
+} from "@privexbot/client";
 import { useEffect, useState } from "react";
 
-import { useAction } from "./action.js";
-import { names, when } from "./format.js";
-import { call } from "./session.js";
+import { useAction } from "./action";
+import { names, when } from "./format";
+import { call } from "./session";
 
 const ROLE = names(ChatMessage_Role);
-const RATING = { [Feedback_Rating.THUMBS_UP]: "👍 thumbs up", [Feedback_Rating.THUMBS_DOWN]: "👎 thumbs down" };
+const RATING: Record<number, string> = { [Feedback_Rating.THUMBS_UP]: "👍 thumbs up", [Feedback_Rating.THUMBS_DOWN]: "👎 thumbs down" };
 
-export function Sessions({ parent, list, get }) {
-  const [sessions, setSessions] = useState([]);
-  const [open, setOpen] = useState(null);
+interface SessionsProps {
+  parent: string;
+  list: (request: { parent: string; pageSize: number }) => Promise<ListChatSessionsResponse>;
+  get: (request: { name: string }) => Promise<ChatSession>;
+}
+
+export function Sessions({ parent, list, get }: SessionsProps) {
+  const [sessions, setSessions] = useState<ChatSession[]>([]);
+  const [open, setOpen] = useState<ChatSession | null>(null);
   const [error, act] = useAction();
 
   useEffect(() => {

@@ -1,17 +1,19 @@
 // API keys of the current workspace: create (the secret shown once), list with when each
 // was last used, revoke. Without apikey.create / apikey.revoke the controls are hidden.
-import { useCallback, useEffect, useState } from "react";
+import type { ApiKey } from "@privexbot/client";
+import { useCallback, useEffect, useState, type FormEvent } from "react";
 
-import { useAction } from "./action.js";
-import { when } from "./format.js";
-import { call, client } from "./session.js";
+import { useAction } from "./action";
+import { when, text } from "./format";
+import type { Can } from "./permissions";
+import { call, client } from "./session";
 
 // Permissions a key is created with unless changed (a widget-like backend client).
 const DEFAULT_PERMISSIONS = ["chatbot.read", "chatbot.chat"];
 
-export function Keys({ workspace, can, permissions }) {
-  const [keys, setKeys] = useState([]);
-  const [secret, setSecret] = useState(null); // {name, key}
+export function Keys({ workspace, can, permissions }: { workspace: string; can: Can; permissions: string[] }) {
+  const [keys, setKeys] = useState<ApiKey[]>([]);
+  const [secret, setSecret] = useState<{ name: string; key: string } | null>(null);
   const [error, act] = useAction();
 
   const load = useCallback(
@@ -22,28 +24,28 @@ export function Keys({ workspace, can, permissions }) {
     load();
   }, [load]);
 
-  const create = (event) => {
+  const create = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const formElement = event.target;
+    const formElement = event.currentTarget;
     const form = new FormData(formElement);
     act(async () => {
       const answer = await call(() =>
         client.auth.createApiKey({
           parent: workspace,
           apiKey: {
-            displayName: form.get("displayName"),
-            permissions: form.getAll("permissions"),
-            requestsPerMinute: Number(form.get("requestsPerMinute") || 0),
+            displayName: text(form, "displayName"),
+            permissions: form.getAll("permissions").map(String),
+            requestsPerMinute: Number(text(form, "requestsPerMinute") || 0),
           },
         }),
       );
-      setSecret({ name: answer.apiKey.displayName, key: answer.key });
+      setSecret({ name: answer.apiKey?.displayName ?? "", key: answer.key });
       formElement.reset();
       await load();
     });
   };
 
-  const revoke = (key) =>
+  const revoke = (key: ApiKey) =>
     act(async () => {
       await call(() => client.auth.revokeApiKey({ name: key.name }));
       await load();

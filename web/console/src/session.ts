@@ -2,24 +2,42 @@
 // credentials follow them, and silent refresh: a call answered UNAUTHENTICATED refreshes
 // the access token once and retries; when the refresh token is refused too (logged out
 // elsewhere, revoked, expired) the session has ended.
-import { createPrivexBot } from "@privexbot/client";
+import { createPrivexBot, type AuthSession } from "@privexbot/client";
 
 const KEY = "privexbot.console.session";
 const UNAUTHENTICATED = 16; // gRPC status code
 
 export class SessionEnded extends Error {}
 
+/** What this tab keeps of a session. */
+export interface StoredSession {
+  accessToken: string;
+  refreshToken: string;
+}
+
+/** What a failed SDK call may carry (a PrivexBotError, or anything thrown). */
+interface Failure {
+  code?: number;
+  rawMessage?: string;
+  message?: string;
+}
+
 export const client = createPrivexBot(window.location.origin);
 
-export function load() {
-  const stored = JSON.parse(sessionStorage.getItem(KEY) || "null");
+export function load(): StoredSession | null {
+  const stored: StoredSession | null = JSON.parse(sessionStorage.getItem(KEY) || "null");
   client.credentials.accessToken = stored?.accessToken;
   return stored;
 }
 
-export function save(session) {
+export function save(session: StoredSession) {
   sessionStorage.setItem(KEY, JSON.stringify(session));
   client.credentials.accessToken = session.accessToken;
+}
+
+/** Keeps the session's refresh token with a new access token (SwitchContext's). */
+export function replaceAccessToken(accessToken: string) {
+  save({ refreshToken: load()?.refreshToken ?? "", accessToken });
 }
 
 export function clear() {
@@ -28,16 +46,16 @@ export function clear() {
 }
 
 /** The session to keep from an AuthSession answer. */
-export function fromAuth(auth) {
+export function fromAuth(auth: AuthSession): StoredSession {
   return { accessToken: auth.accessToken, refreshToken: auth.refreshToken };
 }
 
 /** Runs `fn()` (an SDK call); on UNAUTHENTICATED refreshes once and retries. */
-export async function call(fn) {
+export async function call<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    if (error?.code !== UNAUTHENTICATED) throw error;
+    if ((error as Failure)?.code !== UNAUTHENTICATED) throw error;
   }
   const stored = load();
   if (!stored?.refreshToken) throw new SessionEnded();
@@ -46,12 +64,13 @@ export async function call(fn) {
     save(fromAuth(auth));
   } catch (error) {
     clear();
-    throw new SessionEnded(error?.rawMessage ?? String(error));
+    throw new SessionEnded((error as Failure)?.rawMessage ?? String(error));
   }
   return fn();
 }
 
 /** The server's message for a failed call, for a person to read. */
-export function message(error) {
-  return error?.rawMessage || error?.message || String(error);
+export function message(error: unknown): string {
+  const failure = error as Failure;
+  return failure?.rawMessage || failure?.message || String(error);
 }

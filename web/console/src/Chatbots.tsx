@@ -1,26 +1,36 @@
 // Chatbots: the workspace's chatbots (open one to edit, publish, rotate its key and see its
-// analytics: ChatbotDetail.jsx); a new one from a draft: its configuration, a test chat
+// analytics: ChatbotDetail.tsx); a new one from a draft: its configuration, a test chat
 // (answer streamed token by token, citations, the enclave's attestation verdict), finalize.
-import { AttestationVerdict_State, Model_Kind } from "@privexbot/client";
-import { useCallback, useEffect, useState } from "react";
+import {
+  AttestationVerdict_State,
+  Model_Kind,
+  type Chatbot,
+  type ChatbotDraft,
+  type KnowledgeBase,
+  type Model,
+  type ScoredCitation,
+} from "@privexbot/client";
+import { useCallback, useEffect, useState, type FormEvent } from "react";
 
-import { useAction } from "./action.js";
-import { ChatbotDetail } from "./ChatbotDetail.jsx";
-import { ConfigForm } from "./ConfigForm.jsx";
-import { call, client, message } from "./session.js";
+import { text } from "./format";
+import { useAction } from "./action";
+import { ChatbotDetail } from "./ChatbotDetail";
+import { ConfigForm, type ConfigInit } from "./ConfigForm";
+import type { Can } from "./permissions";
+import { call, client, message } from "./session";
 
-const VERDICT = {
+const VERDICT: Record<number, string> = {
   [AttestationVerdict_State.ATTESTED]: "Attested enclave",
   [AttestationVerdict_State.UNATTESTED_DEVELOPMENT]: "Unattested (development enclave)",
   [AttestationVerdict_State.FAILED]: "Attestation failed",
 };
 
-export function Chatbots({ workspace, can }) {
-  const [bases, setBases] = useState([]);
-  const [models, setModels] = useState([]);
-  const [bots, setBots] = useState([]);
-  const [draft, setDraft] = useState(null);
-  const [open, setOpen] = useState(null);
+export function Chatbots({ workspace, can }: { workspace: string; can: Can }) {
+  const [bases, setBases] = useState<KnowledgeBase[]>([]);
+  const [models, setModels] = useState<Model[]>([]);
+  const [bots, setBots] = useState<Chatbot[]>([]);
+  const [draft, setDraft] = useState<ChatbotDraft | null>(null);
+  const [open, setOpen] = useState<Chatbot | null>(null);
   const [error, act] = useAction();
 
   const load = useCallback(
@@ -36,13 +46,13 @@ export function Chatbots({ workspace, can }) {
     });
   }, [act, load, workspace]);
 
-  const create = (config) =>
+  const create = (config: ConfigInit) =>
     act(async () =>
       setDraft(await call(() => client.bot.createChatbotDraft({ parent: workspace, chatbotDraft: { config } }))),
     );
-  const finalize = () =>
+  const finalize = (name: string) =>
     act(async () => {
-      const bot = await call(() => client.bot.finalizeChatbotDraft({ name: draft.name }));
+      const bot = await call(() => client.bot.finalizeChatbotDraft({ name }));
       setDraft(null);
       setOpen(bot);
       await load();
@@ -88,7 +98,7 @@ export function Chatbots({ workspace, can }) {
         <>
           <h2>Draft: {draft.config?.displayName}</h2>
           <TestChat draft={draft.name} />
-          <button onClick={finalize}>Finalize</button>
+          <button onClick={() => finalize(draft.name)}>Finalize</button>
         </>
       )}
     </section>
@@ -96,23 +106,23 @@ export function Chatbots({ workspace, can }) {
 }
 
 /** A test chat with a draft: the answer streams in, then its citations and verdict. */
-function TestChat({ draft }) {
+function TestChat({ draft }: { draft: string }) {
   const [answer, setAnswer] = useState("");
-  const [citations, setCitations] = useState([]);
+  const [citations, setCitations] = useState<ScoredCitation[]>([]);
   const [verdict, setVerdict] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
 
-  const ask = async (event) => {
+  const ask = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const text = new FormData(event.target).get("message");
+    const question = text(new FormData(event.currentTarget), "message");
     setAnswer("");
     setCitations([]);
     setVerdict("");
     setError("");
     setBusy(true);
     try {
-      for await (const item of client.bot.testChatbotDraft({ name: draft, message: text })) {
+      for await (const item of client.bot.testChatbotDraft({ name: draft, message: question })) {
         const { case: kind, value } = item.event;
         if (kind === "delta") setAnswer((so) => so + value.text);
         else if (kind === "citations") setCitations(value.citations);

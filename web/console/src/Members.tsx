@@ -1,26 +1,35 @@
 // The organization's members (role, remove), the current workspace's members (role), and
 // invitations (by email, with a role in the organization and in this workspace; the link
 // shown once; pending ones revoked). What the caller's role cannot do is not offered.
-import { Invitation_State, OrganizationRole, WorkspaceRole } from "@privexbot/client";
-import { useCallback, useEffect, useState } from "react";
+import {
+  Invitation_State,
+  OrganizationRole,
+  WorkspaceRole,
+  type CurrentUser,
+  type Invitation,
+  type OrganizationMember,
+  type WorkspaceMember,
+} from "@privexbot/client";
+import { useCallback, useEffect, useState, type FormEvent } from "react";
 
-import { useAction } from "./action.js";
-import { names, when } from "./format.js";
-import { call, client } from "./session.js";
+import { useAction } from "./action";
+import { names, when, text } from "./format";
+import type { Can } from "./permissions";
+import { call, client } from "./session";
 
 const ORG_ROLE = names(OrganizationRole);
 const WS_ROLE = names(WorkspaceRole);
 const INVITATION = names(Invitation_State);
-const roles = (table) => Object.entries(table).filter(([value]) => Number(value) > 0);
+const roles = (table: Record<number, string>) => Object.entries(table).filter(([value]) => Number(value) > 0);
 
 /** The link an invitee opens to accept (the console's accept screen). */
-export const invitationLink = (token) => `${window.location.origin}/console/#invitation=${token}`;
+export const invitationLink = (token: string) => `${window.location.origin}/console/#invitation=${token}`;
 
-export function Members({ user, can }) {
+export function Members({ user, can }: { user: CurrentUser; can: Can }) {
   const organization = user.organization;
-  const [members, setMembers] = useState([]);
-  const [wsMembers, setWsMembers] = useState([]);
-  const [invitations, setInvitations] = useState([]);
+  const [members, setMembers] = useState<OrganizationMember[]>([]);
+  const [wsMembers, setWsMembers] = useState<WorkspaceMember[]>([]);
+  const [invitations, setInvitations] = useState<Invitation[]>([]);
   const [link, setLink] = useState("");
   const [error, act] = useAction();
   const me = user.user?.name;
@@ -39,24 +48,24 @@ export function Members({ user, can }) {
     load();
   }, [load]);
 
-  const change = (fn) =>
+  const change = (fn: () => Promise<unknown>) =>
     act(async () => {
       await call(fn);
       await load();
     });
 
-  const invite = (event) => {
+  const invite = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const formElement = event.target;
+    const formElement = event.currentTarget;
     const form = new FormData(formElement);
-    const wsRole = Number(form.get("workspaceRole"));
+    const wsRole = Number(text(form, "workspaceRole"));
     act(async () => {
       const made = await call(() =>
         client.tenant.createInvitation({
           parent: organization,
           invitation: {
-            email: form.get("email"),
-            role: Number(form.get("role")),
+            email: text(form, "email"),
+            role: Number(text(form, "role")),
             workspaces: wsRole ? [{ workspace: user.workspace, role: wsRole }] : [],
           },
         }),
@@ -232,9 +241,17 @@ export function Members({ user, can }) {
   );
 }
 
-function RoleSelect({ label, table, value, disabled, onChange }) {
+interface RoleSelectProps<Role extends number> {
+  label: string;
+  table: Record<number, string>;
+  value: Role;
+  disabled: boolean;
+  onChange: (role: Role) => void;
+}
+
+function RoleSelect<Role extends number>({ label, table, value, disabled, onChange }: RoleSelectProps<Role>) {
   return (
-    <select aria-label={label} value={value} disabled={disabled} onChange={(event) => onChange(Number(event.target.value))}>
+    <select aria-label={label} value={value} disabled={disabled} onChange={(event) => onChange(Number(event.target.value) as Role)}>
       {roles(table).map(([option, name]) => (
         <option key={option} value={option}>
           {name}

@@ -1,7 +1,7 @@
 // Small formatting helpers shared by the pages: enum names and dates for people to read.
 
 /** Enum value → its lower-case name without the enum's prefix ("ready", "viewer"). */
-export const names = (enumeration) =>
+export const names = (enumeration: object): Record<number, string> =>
   Object.fromEntries(
     Object.entries(enumeration)
       .filter(([, value]) => typeof value === "number")
@@ -9,10 +9,13 @@ export const names = (enumeration) =>
   );
 
 /** A protobuf Timestamp as a local date and time; "" when unset. */
-export function when(timestamp) {
+export function when(timestamp?: { seconds: bigint }): string {
   if (!timestamp || !timestamp.seconds) return "";
   return new Date(Number(timestamp.seconds) * 1000).toLocaleString();
 }
 
 /** A Date as a protobuf Timestamp (an init object for requests). */
-export const timestamp = (date) => ({ seconds: BigInt(Math.floor(date.getTime() / 1000)), nanos: 0 });
+export const timestamp = (date: Date) => ({ seconds: BigInt(Math.floor(date.getTime() / 1000)), nanos: 0 });
+
+/** A form field's value as text ("" when absent). */
+export const text = (form: FormData, name: string): string => String(form.get(name) ?? "");

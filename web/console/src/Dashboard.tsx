@@ -1,13 +1,15 @@
 // The dashboard: who is signed in, where, and the organization's usage against its plan.
-import { Plan } from "@privexbot/client";
+import { Plan, type CurrentUser, type Usage } from "@privexbot/client";
 import { useEffect, useState } from "react";
 
-import { useAction } from "./action.js";
-import { names } from "./format.js";
-import { call, client } from "./session.js";
+import { useAction } from "./action";
+import { names } from "./format";
+import type { Can } from "./permissions";
+import { call, client } from "./session";
 
 const PLAN = names(Plan);
-const COUNTERS = [
+type CounterField = "messagesThisMonth" | "tokensThisMonth" | "chatbots" | "chatflows" | "knowledgeBases" | "workspaces";
+const COUNTERS: [CounterField, string][] = [
   ["messagesThisMonth", "Messages this month"],
   ["tokensThisMonth", "Model tokens this month"],
   ["chatbots", "Chatbots"],
@@ -16,8 +18,8 @@ const COUNTERS = [
   ["workspaces", "Workspaces"],
 ];
 
-export function Dashboard({ user, workspaceName, can }) {
-  const [usage, setUsage] = useState(null);
+export function Dashboard({ user, workspaceName, can }: { user: CurrentUser; workspaceName: string; can: Can }) {
+  const [usage, setUsage] = useState<Usage | null>(null);
   const [error, act] = useAction();
   const mayRead = can("usage.read");
   useEffect(() => {
@@ -38,12 +40,12 @@ export function Dashboard({ user, workspaceName, can }) {
           </caption>
           <tbody>
             {COUNTERS.map(([field, label]) => {
-              const { used, limit } = usage[field] ?? {};
+              const { used = 0n, limit = 0n } = usage[field] ?? {};
               return (
                 <tr key={field}>
                   <th scope="row">{label}</th>
                   <td>
-                    {String(used ?? 0)} of {limit ? String(limit) : "unlimited"}
+                    {String(used)} of {limit ? String(limit) : "unlimited"}
                   </td>
                   <td>{limit > 0n && <meter min={0} max={Number(limit)} value={Number(used)} aria-label={`${label} used`} />}</td>
                 </tr>

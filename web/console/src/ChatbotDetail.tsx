@@ -1,18 +1,28 @@
 // One chatbot: edit its working configuration (saved with UpdateChatbot; chat keeps the
 // published version until Publish makes a new one), its versions (roll back), publishable
 // key rotation (the key and the embed snippet shown once), its analytics and conversations.
+import type { Chatbot, ChatbotVersion, KnowledgeBase, Model } from "@privexbot/client";
 import { useCallback, useEffect, useState } from "react";
 
-import { useAction } from "./action.js";
-import { Analytics } from "./Analytics.jsx";
-import { ConfigForm } from "./ConfigForm.jsx";
-import { Sessions } from "./Sessions.jsx";
-import { when } from "./format.js";
-import { call, client } from "./session.js";
+import { useAction } from "./action";
+import { Analytics } from "./Analytics";
+import { ConfigForm, type ConfigInit } from "./ConfigForm";
+import { Sessions } from "./Sessions";
+import { when } from "./format";
+import type { Can } from "./permissions";
+import { call, client } from "./session";
 
-export function ChatbotDetail({ initial, bases, models, can, onBack }) {
+interface ChatbotDetailProps {
+  initial: Chatbot;
+  bases: KnowledgeBase[];
+  models: Model[];
+  can: Can;
+  onBack: () => void;
+}
+
+export function ChatbotDetail({ initial, bases, models, can, onBack }: ChatbotDetailProps) {
   const [bot, setBot] = useState(initial);
-  const [versions, setVersions] = useState([]);
+  const [versions, setVersions] = useState<ChatbotVersion[]>([]);
   const [key, setKey] = useState("");
   const [saved, setSaved] = useState(false);
   const [error, act] = useAction();
@@ -28,13 +38,13 @@ export function ChatbotDetail({ initial, bases, models, can, onBack }) {
     loadVersions();
   }, [loadVersions]);
 
-  const publishing = (fn) =>
+  const publishing = (fn: () => Promise<Chatbot>) =>
     act(async () => {
       setBot(await call(fn));
       setSaved(false);
       await loadVersions();
     });
-  const save = (config) =>
+  const save = (config: ConfigInit) =>
     act(async () => {
       setBot(
         await call(() =>
@@ -46,7 +56,7 @@ export function ChatbotDetail({ initial, bases, models, can, onBack }) {
   const rotate = () =>
     act(async () => {
       const answer = await call(() => client.bot.rotatePublishableKey({ name: bot.name }));
-      setBot(answer.chatbot);
+      if (answer.chatbot) setBot(answer.chatbot);
       setKey(answer.publishableKey);
     });
 

@@ -1,17 +1,33 @@
 // Knowledge bases of the current workspace: list and create; in one, its documents with
 // their state, and a drop zone (or a file picker, for the keyboard) that uploads files
 // (resumable, the SDK's `upload`) and follows each one's ingestion live (WatchIngestion).
-import { Document_State, IngestionProgress_Stage, upload } from "@privexbot/client";
-import { useCallback, useEffect, useState } from "react";
+import {
+  Document_State,
+  IngestionProgress_Stage,
+  upload,
+  type Document,
+  type KnowledgeBase,
+} from "@privexbot/client";
+import { useCallback, useEffect, useState, type DragEvent, type FormEvent } from "react";
 
-import { names } from "./format.js";
-import { call, client, message } from "./session.js";
+import { names, text } from "./format";
+import type { Can } from "./permissions";
+import { call, client, message } from "./session";
 
 const STATE = names(Document_State);
 const STAGE = names(IngestionProgress_Stage);
 
-export function Knowledge({ workspace, can }) {
-  const [bases, setBases] = useState([]);
+/** A file being uploaded and ingested, as its row shows it. */
+interface FileProgress {
+  id: string;
+  name: string;
+  status: string;
+  percent: number;
+  failure?: string;
+}
+
+export function Knowledge({ workspace, can }: { workspace: string; can: Can }) {
+  const [bases, setBases] = useState<KnowledgeBase[]>([]);
   const [open, setOpen] = useState("");
   const [error, setError] = useState("");
 
@@ -27,10 +43,10 @@ export function Knowledge({ workspace, can }) {
     load();
   }, [load]);
 
-  const create = async (event) => {
+  const create = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const form = event.target;
-    const displayName = new FormData(form).get("displayName");
+    const form = event.currentTarget;
+    const displayName = text(new FormData(form), "displayName");
     try {
       const made = await call(() =>
         client.knowledge.createKnowledgeBase({ parent: workspace, knowledgeBase: { displayName } }),
@@ -73,9 +89,9 @@ export function Knowledge({ workspace, can }) {
   );
 }
 
-function Documents({ base, canUpload }) {
-  const [documents, setDocuments] = useState([]);
-  const [files, setFiles] = useState([]); // {id, name, status, percent}
+function Documents({ base, canUpload }: { base: KnowledgeBase; canUpload: boolean }) {
+  const [documents, setDocuments] = useState<Document[]>([]);
+  const [files, setFiles] = useState<FileProgress[]>([]);
   const [over, setOver] = useState(false);
   const [error, setError] = useState("");
 
@@ -91,10 +107,10 @@ function Documents({ base, canUpload }) {
     load();
   }, [load]);
 
-  const track = (id, change) =>
+  const track = (id: string, change: Partial<FileProgress>) =>
     setFiles((all) => all.map((file) => (file.id === id ? { ...file, ...change } : file)));
 
-  const send = async (file) => {
+  const send = async (file: File) => {
     const id = `${file.name}-${Math.random()}`;
     setFiles((all) => [...all, { id, name: file.name, status: "Uploading", percent: 0 }]);
     try {
@@ -103,7 +119,7 @@ function Documents({ base, canUpload }) {
           track(id, { percent: total ? Math.round((100 * Number(sent)) / Number(total)) : 100 }),
       });
       for await (const event of client.knowledge.watchIngestion({ name: document.name })) {
-        const stage = STAGE[event.progress?.stage] ?? "";
+        const stage = (event.progress && STAGE[event.progress.stage]) ?? "";
         track(id, {
           status: event.state === Document_State.READY ? "Ready" : `${STATE[event.state]} (${stage})`,
           percent: event.progress?.percentComplete ?? 0,
@@ -116,7 +132,7 @@ function Documents({ base, canUpload }) {
     await load();
   };
 
-  const drop = (event) => {
+  const drop = (event: DragEvent<HTMLDivElement>) => {
     event.preventDefault();
     setOver(false);
     for (const file of event.dataTransfer.files) send(file);
@@ -139,7 +155,7 @@ function Documents({ base, canUpload }) {
           <p>Drop files here, or</p>
           <label>
             Choose files
-            <input type="file" multiple onChange={(event) => [...event.target.files].forEach(send)} />
+            <input type="file" multiple onChange={(event) => [...(event.target.files ?? [])].forEach(send)} />
           </label>
         </div>
       )}

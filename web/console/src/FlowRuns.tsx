@@ -1,18 +1,25 @@
 // A saved chatflow's publishing and history: publish the working graph as a new version,
 // roll back to an older one, and its runs (each one's node inputs and outputs on demand).
-import { ChatflowRun_State } from "@privexbot/client";
+import { ChatflowRun_State, type Chatflow, type ChatflowRun, type ChatflowVersion } from "@privexbot/client";
 import { useCallback, useEffect, useState } from "react";
 
-import { useAction } from "./action.js";
-import { names, when } from "./format.js";
-import { call, client } from "./session.js";
+import { useAction } from "./action";
+import { names, when } from "./format";
+import type { Can } from "./permissions";
+import { call, client } from "./session";
 
 const RUN_STATE = names(ChatflowRun_State);
 
-export function FlowRuns({ chatflow, can, onSubject }) {
-  const [versions, setVersions] = useState([]);
-  const [runs, setRuns] = useState([]);
-  const [detail, setDetail] = useState(null);
+interface FlowRunsProps {
+  chatflow: Chatflow;
+  can: Can;
+  onSubject: (chatflow: Chatflow) => void;
+}
+
+export function FlowRuns({ chatflow, can, onSubject }: FlowRunsProps) {
+  const [versions, setVersions] = useState<ChatflowVersion[]>([]);
+  const [runs, setRuns] = useState<ChatflowRun[]>([]);
+  const [detail, setDetail] = useState<ChatflowRun | null>(null);
   const [error, act] = useAction();
 
   const load = useCallback(
@@ -27,7 +34,7 @@ export function FlowRuns({ chatflow, can, onSubject }) {
     load();
   }, [load]);
 
-  const publishing = (fn) =>
+  const publishing = (fn: () => Promise<Chatflow>) =>
     act(async () => {
       onSubject(await call(fn));
       await load();

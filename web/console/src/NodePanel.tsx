@@ -2,25 +2,52 @@
 // field generated from its type's schema (catalog.json, the server's own): text, template,
 // number, switch, choice, a list one per line, the workspace's knowledge bases as boxes,
 // and JSON for structured fields. The server checks it all (ValidateChatflow).
-import { useState } from "react";
+import type { JsonObject, JsonValue, KnowledgeBase, ValidationIssue } from "@privexbot/client";
+import { useState, type ChangeEvent } from "react";
 
 import catalog from "./catalog.json";
+import type { Step, StepData } from "./steps";
 
 const STRUCTURED = new Set(["obj", "any"]);
 
+/** A config field's schema, as the server's catalog states it. */
+interface FieldSpec {
+  kind: string;
+  required?: boolean;
+  values?: string[];
+  min?: number;
+  max?: number;
+  max_len?: number;
+  item?: FieldSpec;
+}
+const NODE_TYPES: Record<string, { doc: string; fields: Record<string, FieldSpec> }> = catalog.node_types;
+const COMMON_FIELDS: Record<string, FieldSpec> = catalog.common_node_fields;
+
+/** A field's value as a list of strings (absent or malformed: none). */
+const strings = (value: JsonValue | undefined): string[] => (Array.isArray(value) ? value.map(String) : []);
+
 /** A field's value with `value` set, or removed when empty. */
-function setField(config, key, value) {
+function setField(config: JsonObject, key: string, value: JsonValue | undefined): JsonObject {
   const next = { ...config };
   if (value === undefined || value === "" || (Array.isArray(value) && value.length === 0)) delete next[key];
   else next[key] = value;
   return next;
 }
 
-export function NodePanel({ node, bases, issues, readOnly, onChange, onDelete }) {
-  const type = catalog.node_types[node.data.type];
+interface NodePanelProps {
+  node: Step;
+  bases: KnowledgeBase[];
+  issues: ValidationIssue[];
+  readOnly: boolean;
+  onChange: (data: StepData) => void;
+  onDelete: () => void;
+}
+
+export function NodePanel({ node, bases, issues, readOnly, onChange, onDelete }: NodePanelProps) {
+  const type = NODE_TYPES[node.data.type];
   const config = node.data.config ?? {};
-  const fields = { ...type?.fields, ...catalog.common_node_fields };
-  const update = (key, value) => onChange({ ...node.data, config: setField(config, key, value) });
+  const fields = { ...type?.fields, ...COMMON_FIELDS };
+  const update = (key: string, value: JsonValue | undefined) => onChange({ ...node.data, config: setField(config, key, value) });
   return (
     <aside className="panel" aria-labelledby="panel-title">
       <h3 id="panel-title">
@@ -54,7 +81,15 @@ export function NodePanel({ node, bases, issues, readOnly, onChange, onDelete })
   );
 }
 
-function Field({ name, spec, value, bases, onChange }) {
+interface FieldProps {
+  name: string;
+  spec: FieldSpec;
+  value: JsonValue | undefined;
+  bases: KnowledgeBase[];
+  onChange: (value: JsonValue | undefined) => void;
+}
+
+function Field({ name, spec, value, bases, onChange }: FieldProps) {
   const label = `${name.replaceAll("_", " ")}${spec.required ? " *" : ""}`;
   if (name === "knowledge_bases")
     return (
@@ -64,9 +99,9 @@ function Field({ name, spec, value, bases, onChange }) {
           <label key={kb.name} className="row">
             <input
               type="checkbox"
-              checked={(value ?? []).includes(kb.name)}
+              checked={strings(value).includes(kb.name)}
               onChange={(event) =>
-                onChange(event.target.checked ? [...(value ?? []), kb.name] : (value ?? []).filter((each) => each !== kb.name))
+                onChange(event.target.checked ? [...strings(value), kb.name] : strings(value).filter((each) => each !== kb.name))
               }
             />{" "}
             {kb.displayName}
@@ -85,9 +120,9 @@ function Field({ name, spec, value, bases, onChange }) {
     return (
       <label>
         {label}
-        <select value={value ?? ""} onChange={(event) => onChange(event.target.value || undefined)}>
+        <select value={String(value ?? "")} onChange={(event) => onChange(event.target.value || undefined)}>
           <option value="">default</option>
-          {spec.values.map((each) => (
+          {(spec.values ?? []).map((each) => (
             <option key={each}>{each}</option>
           ))}
         </select>
@@ -102,42 +137,47 @@ function Field({ name, spec, value, bases, onChange }) {
           min={spec.min}
           max={spec.max}
           step={spec.kind === "int" ? 1 : "any"}
-          value={value ?? ""}
+          value={typeof value === "number" ? value : ""}
           onChange={(event) => onChange(event.target.value === "" ? undefined : Number(event.target.value))}
         />
       </label>
     );
-  if (spec.kind === "list" && !STRUCTURED.has(spec.item.kind))
+  if (spec.kind === "list" && !STRUCTURED.has(spec.item?.kind ?? ""))
     return (
       <label>
         {label} (one per line)
         <textarea
           rows={2}
-          value={(value ?? []).join("\n")}
+          value={strings(value).join("\n")}
           onChange={(event) => onChange(event.target.value.split("\n").filter((line) => line.trim()))}
         />
       </label>
     );
   if (spec.kind === "list" || STRUCTURED.has(spec.kind)) return <JsonField label={label} value={value} onChange={onChange} />;
-  const Input = spec.kind === "template" ? "textarea" : "input";
+  const shown = typeof value === "string" ? value : "";
   return (
     <label>
       {label}
-      <Input
-        rows={spec.kind === "template" ? 3 : undefined}
-        maxLength={spec.max_len}
-        value={value ?? ""}
-        onChange={(event) => onChange(event.target.value)}
-      />
+      {spec.kind === "template" ? (
+        <textarea rows={3} maxLength={spec.max_len} value={shown} onChange={(event) => onChange(event.target.value)} />
+      ) : (
+        <input maxLength={spec.max_len} value={shown} onChange={(event) => onChange(event.target.value)} />
+      )}
     </label>
   );
 }
 
 /** A structured field as JSON text: applied when it parses, said so when it does not. */
-function JsonField({ label, value, onChange }) {
+interface JsonFieldProps {
+  label: string;
+  value: JsonValue | undefined;
+  onChange: (value: JsonValue | undefined) => void;
+}
+
+function JsonField({ label, value, onChange }: JsonFieldProps) {
   const [text, setText] = useState(value === undefined ? "" : JSON.stringify(value, null, 1));
   const [bad, setBad] = useState(false);
-  const edit = (event) => {
+  const edit = (event: ChangeEvent<HTMLTextAreaElement>) => {
     setText(event.target.value);
     try {
       onChange(event.target.value.trim() ? JSON.parse(event.target.value) : undefined);

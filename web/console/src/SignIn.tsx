@@ -1,27 +1,27 @@
 // Email log-in and sign-up (two tabs over one form), or a wallet the browser offers
-// (wallets.js); the session is kept on success.
-import { useState } from "react";
+// (wallets.ts); the session is kept on success.
+import { useState, type FormEvent } from "react";
 
-import { client, fromAuth, message, save } from "./session.js";
-import { walletSignIn, walletsFound } from "./wallets.js";
+import { client, fromAuth, message, save } from "./session";
+import { walletSignIn, walletsFound, type Wallet } from "./wallets";
 
-export function SignIn({ onSignedIn }) {
+export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const [mode, setMode] = useState("log-in");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
 
-  const submit = async (event) => {
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const form = new FormData(event.target);
-    const email = form.get("email");
-    const password = form.get("password");
+    const form = new FormData(event.currentTarget);
+    const email = String(form.get("email"));
+    const password = String(form.get("password"));
     setBusy(true);
     setError("");
     try {
       const auth =
         mode === "log-in"
           ? await client.auth.logInWithEmail({ email, password })
-          : await client.auth.signUpWithEmail({ email, password, displayName: form.get("name") });
+          : await client.auth.signUpWithEmail({ email, password, displayName: String(form.get("name")) });
       save(fromAuth(auth));
       onSignedIn();
     } catch (caught) {
@@ -31,7 +31,7 @@ export function SignIn({ onSignedIn }) {
     }
   };
 
-  const withWallet = async (wallet) => {
+  const withWallet = async (wallet: Wallet) => {
     setBusy(true);
     setError("");
     try {
@@ -45,7 +45,7 @@ export function SignIn({ onSignedIn }) {
   };
 
   const wallets = walletsFound();
-  const tab = (value, label) => (
+  const tab = (value: string, label: string) => (
     <button role="tab" type="button" aria-selected={mode === value} onClick={() => setMode(value)}>
       {label}
     </button>

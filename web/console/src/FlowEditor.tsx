@@ -1,6 +1,6 @@
 // The chatflow editor: a canvas (@xyflow/react) of a draft's or chatflow's graph. Nodes come
 // from a palette (click, or drag onto the canvas), are connected by their handles, deleted
-// (button or the Delete key), configured in the side panel (NodePanel.jsx). Validate shows
+// (button or the Delete key), configured in the side panel (NodePanel.tsx). Validate shows
 // the server's issues on the nodes they name; Run streams a test run (ExecuteChatflow on a
 // draft) and lights each node up as its events arrive; then finalize, publish, roll back.
 import {
@@ -14,33 +14,59 @@ import {
   useEdgesState,
   useNodesState,
   useReactFlow,
+  type Connection,
+  type Edge,
+  type NodeProps,
 } from "@xyflow/react";
 import xyflowStyle from "@xyflow/react/dist/style.css?inline";
-import { ChatflowRun_State, ValidationIssue_Severity } from "@privexbot/client";
-import { useCallback, useMemo, useRef, useState } from "react";
+import {
+  ChatflowRun_State,
+  ValidationIssue_Severity,
+  type Chatflow,
+  type ChatflowDraft,
+  type ChatflowGraph,
+  type JsonObject,
+  type KnowledgeBase,
+  type ValidateChatflowResponse,
+} from "@privexbot/client";
+import { useCallback, useMemo, useRef, useState, type DragEvent, type FormEvent } from "react";
 
-import { useAction } from "./action.js";
+import { useAction } from "./action";
 import catalog from "./catalog.json";
-import { FlowRuns } from "./FlowRuns.jsx";
-import { names } from "./format.js";
-import { NodePanel } from "./NodePanel.jsx";
-import { call, client, message } from "./session.js";
+import { FlowRuns } from "./FlowRuns";
+import { names, text } from "./format";
+import { NodePanel } from "./NodePanel";
+import type { Can } from "./permissions";
+import { call, client, message } from "./session";
+import type { Step, StepData } from "./steps";
 
 // The canvas library's stylesheet, in this one script (Envoy serves the page and one file).
 document.head.append(Object.assign(document.createElement("style"), { textContent: xyflowStyle }));
 
 const RUN_STATE = names(ChatflowRun_State);
-const TYPES = Object.keys(catalog.node_types);
+
+/** A test run as the editor shows it: its state, the answer so far, its error and events. */
+interface TestRun {
+  state: string;
+  output: string;
+  error: string;
+  events: string[];
+}
+const NODE_DOCS: Record<string, { doc: string }> = catalog.node_types;
+const TYPES = Object.keys(NODE_DOCS);
 
 /** The output handles a node's edges may leave by ("" when it has one output). */
-function handlesOf(data) {
-  const ids = (list) => (list ?? []).filter((each) => each && each.id).map((each) => each.id);
-  if (data.type === "condition") return [...ids(data.config?.cases), "else"];
-  if (data.type === "classifier") return ids(data.config?.categories);
+function handlesOf(data: StepData): string[] {
+  const ids = (list: unknown) =>
+    (Array.isArray(list) ? (list as { id?: unknown }[]) : [])
+      .filter((each) => each && typeof each.id === "string" && each.id)
+      .map((each) => each.id as string);
+  if (data.type === "condition") return [...ids(data.config.cases), "else"];
+  if (data.type === "classifier") return ids(data.config.categories);
   return [""];
 }
 
-function Step({ id, data, selected }) {
+function StepView({ id, data, selected }: NodeProps<Step>) {
   const errors = data.issues ?? [];
   return (
     <div
@@ -69,9 +95,9 @@ function Step({ id, data, selected }) {
     </div>
   );
 }
-const NODE_TYPES = { step: Step };
+const NODE_TYPES = { step: StepView };
 
-export const fromGraph = (graph) => ({
+export const fromGraph = (graph?: ChatflowGraph): { nodes: Step[]; edges: Edge[] } => ({
   nodes: (graph?.nodes ?? []).map((node, i) => ({
     id: node.id,
     type: "step",
@@ -86,7 +112,7 @@ export const fromGraph = (graph) => ({
   })),
 });
 
-const toGraph = (nodes, edges) => ({
+const toGraph = (nodes: Step[], edges: Edge[]) => ({
   nodes: nodes.map((node) => ({
     id: node.id,
     type: node.data.type,
@@ -102,7 +128,15 @@ const toGraph = (nodes, edges) => ({
   })),
 });
 
-export function FlowEditor(props) {
+interface EditorProps {
+  subject: Chatflow | ChatflowDraft;
+  workspace: string;
+  bases: KnowledgeBase[];
+  can: Can;
+  onSubject: (subject: Chatflow | ChatflowDraft) => void;
+}
+
+export function FlowEditor(props: EditorProps) {
   return (
     <ReactFlowProvider>
       <Editor {...props} />
@@ -111,28 +145,28 @@ export function FlowEditor(props) {
 }
 
 /** `subject`: the draft or chatflow being edited; `onSubject` hears of its next state. */
-function Editor({ subject, workspace, bases, can, onSubject }) {
+function Editor({ subject, workspace, bases, can, onSubject }: EditorProps) {
   const isDraft = subject.name.includes("/chatflowDrafts/");
   const initial = useMemo(() => fromGraph(subject.graph), [subject.name]);
   const [nodes, setNodes, onNodesChange] = useNodesState(initial.nodes);
   const [edges, setEdges, onEdgesChange] = useEdgesState(initial.edges);
   const [selected, setSelected] = useState("");
-  const [problems, setProblems] = useState(null); // {valid, issues} of the last validation
-  const [run, setRun] = useState(null); // {state, output, error, events}
+  const [problems, setProblems] = useState<ValidateChatflowResponse | null>(null); // the last validation
+  const [run, setRun] = useState<TestRun | null>(null);
   const testDraft = useRef("");
   const counter = useRef(nodes.length);
   const { screenToFlowPosition } = useReactFlow();
   const [error, act] = useAction();
   const readOnly = !can("chatflow.update");
 
-  const issuesOf = (id) => (problems?.issues ?? []).filter((issue) => issue.nodeId === id);
+  const issuesOf = (id: string) => (problems?.issues ?? []).filter((issue) => issue.nodeId === id);
   const view = nodes.map((node) => ({ ...node, data: { ...node.data, issues: issuesOf(node.id) } }));
   const viewEdges = edges.map((edge) =>
     (problems?.issues ?? []).some((issue) => issue.edgeId === edge.id) ? { ...edge, className: "invalid" } : edge,
   );
 
-  const add = (type, position) => {
-    let id;
+  const add = (type: string, position?: { x: number; y: number }) => {
+    let id: string;
     do id = `${type}${++counter.current}`;
     while (nodes.some((node) => node.id === id));
     const at = position ?? { x: 40 + (nodes.length % 3) * 30, y: nodes.length * 110 };
@@ -140,13 +174,13 @@ function Editor({ subject, workspace, bases, can, onSubject }) {
     setSelected(id);
   };
   const onConnect = useCallback(
-    (connection) =>
+    (connection: Connection) =>
       setEdges((all) =>
         addEdge({ ...connection, id: `e-${connection.source}-${connection.sourceHandle || "out"}-${connection.target}` }, all),
       ),
     [setEdges],
   );
-  const drop = (event) => {
+  const drop = (event: DragEvent<HTMLDivElement>) => {
     event.preventDefault();
     const type = event.dataTransfer.getData("application/x-privexbot-node");
     if (TYPES.includes(type)) add(type, screenToFlowPosition({ x: event.clientX, y: event.clientY }));
@@ -185,18 +219,18 @@ function Editor({ subject, workspace, bases, can, onSubject }) {
     return testDraft.current;
   };
 
-  const mark = (id, state) =>
+  const mark = (id: string, state: string) =>
     setNodes((all) => all.map((node) => (node.id === id ? { ...node, data: { ...node.data, state } } : node)));
-  const start = (event) => {
+  const start = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const text = new FormData(event.target).get("message");
+    const question = text(new FormData(event.currentTarget), "message");
     act(async () => {
       setNodes((all) => all.map((node) => ({ ...node, data: { ...node.data, state: undefined } })));
       setRun({ state: "running", output: "", error: "", events: [] });
-      const log = (line) => setRun((so) => ({ ...so, events: [...so.events, line] }));
+      const log = (line: string) => setRun((so) => so && { ...so, events: [...so.events, line] });
       try {
         const name = await runnable();
-        for await (const item of client.flow.executeChatflow({ name, message: text })) {
+        for await (const item of client.flow.executeChatflow({ name, message: question })) {
           const { case: kind, value } = item.event;
           if (kind === "nodeStarted") {
             mark(value.nodeId, "running");
@@ -204,12 +238,12 @@ function Editor({ subject, workspace, bases, can, onSubject }) {
           } else if (kind === "nodeFinished") {
             mark(value.nodeId, RUN_STATE[value.state]);
             log(`${value.nodeId} ${RUN_STATE[value.state]}${value.error ? `: ${value.error}` : ""}`);
-          } else if (kind === "delta") setRun((so) => ({ ...so, output: so.output + value.text }));
+          } else if (kind === "delta") setRun((so) => so && { ...so, output: so.output + value.text });
           else if (kind === "runFinished")
-            setRun((so) => ({ ...so, state: RUN_STATE[value.state], error: value.error, output: value.output || so.output }));
+            setRun((so) => so && { ...so, state: RUN_STATE[value.state], error: value.error, output: value.output || so.output });
         }
       } catch (caught) {
-        setRun((so) => ({ ...so, state: "failed", error: message(caught) }));
+        setRun((so) => so && { ...so, state: "failed", error: message(caught) });
       }
     });
   };
@@ -228,7 +262,7 @@ function Editor({ subject, workspace, bases, can, onSubject }) {
               className="secondary"
               onDragStart={(event) => event.dataTransfer.setData("application/x-privexbot-node", type)}
               onClick={() => add(type)}
-              title={catalog.node_types[type].doc}
+              title={NODE_DOCS[type].doc}
             >
               Add {type}
             </button>
@@ -278,7 +312,7 @@ function Editor({ subject, workspace, bases, can, onSubject }) {
             bases={bases}
             issues={issuesOf(current.id)}
             readOnly={readOnly}
-            onChange={(data) => setNodes((all) => all.map((node) => (node.id === current.id ? { ...node, data } : node)))}
+            onChange={(data: StepData) => setNodes((all) => all.map((node) => (node.id === current.id ? { ...node, data } : node)))}
             onDelete={() => {
               setNodes((all) => all.filter((node) => node.id !== current.id));
               setEdges((all) => all.filter((edge) => edge.source !== current.id && edge.target !== current.id));
@@ -314,7 +348,7 @@ function Editor({ subject, workspace, bases, can, onSubject }) {
           </ol>
         </section>
       )}
-      {!isDraft && <FlowRuns chatflow={subject} can={can} onSubject={onSubject} />}
+      {subject.$typeName === "privexbot.v1.Chatflow" && <FlowRuns chatflow={subject} can={can} onSubject={onSubject} />}
     </div>
   );
 }

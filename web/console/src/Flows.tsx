@@ -1,19 +1,22 @@
 // Chatflows: the workspace's chatflows and a new one (a draft with a start node); either
-// opens in the editor (FlowEditor.jsx, its own script: loaded when first opened). A draft
+// opens in the editor (FlowEditor.tsx, its own script: loaded when first opened). A draft
 // becomes a chatflow when finalized.
-import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import type { Chatflow, ChatflowDraft, KnowledgeBase } from "@privexbot/client";
+import { lazy, Suspense, useCallback, useEffect, useState, type FormEvent } from "react";
 
-import { useAction } from "./action.js";
-import { call, client } from "./session.js";
+import { text } from "./format";
+import { useAction } from "./action";
+import type { Can } from "./permissions";
+import { call, client } from "./session";
 
-const FlowEditor = lazy(() => import("./FlowEditor.jsx").then((module) => ({ default: module.FlowEditor })));
+const FlowEditor = lazy(() => import("./FlowEditor").then((module) => ({ default: module.FlowEditor })));
 
 const NEW_GRAPH = { nodes: [{ id: "start", type: "start", position: { x: 40, y: 0 } }], edges: [] };
 
-export function Flows({ workspace, can }) {
-  const [flows, setFlows] = useState([]);
-  const [bases, setBases] = useState([]);
-  const [open, setOpen] = useState(null);
+export function Flows({ workspace, can }: { workspace: string; can: Can }) {
+  const [flows, setFlows] = useState<Chatflow[]>([]);
+  const [bases, setBases] = useState<KnowledgeBase[]>([]);
+  const [open, setOpen] = useState<Chatflow | ChatflowDraft | null>(null);
   const [error, act] = useAction();
 
   const load = useCallback(
@@ -27,18 +30,18 @@ export function Flows({ workspace, can }) {
     );
   }, [act, load, workspace]);
 
-  const create = (event) => {
+  const create = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const displayName = new FormData(event.target).get("displayName");
+    const displayName = text(new FormData(event.currentTarget), "displayName");
     act(async () =>
       setOpen(
         await call(() => client.flow.createChatflowDraft({ parent: workspace, chatflowDraft: { displayName, graph: NEW_GRAPH } })),
       ),
     );
   };
-  const finalize = () =>
+  const finalize = (name: string) =>
     act(async () => {
-      setOpen(await call(() => client.flow.finalizeChatflowDraft({ name: open.name })));
+      setOpen(await call(() => client.flow.finalizeChatflowDraft({ name })));
       await load();
     });
 
@@ -59,7 +62,7 @@ export function Flows({ workspace, can }) {
           {isDraft ? "Chatflow draft" : "Chatflow"}: {open.displayName}
         </h1>
         {error && <p role="alert">{error}</p>}
-        {isDraft && can("chatflow.create") && <button onClick={finalize}>Finalize</button>}
+        {isDraft && can("chatflow.create") && <button onClick={() => finalize(open.name)}>Finalize</button>}
         <Suspense fallback={<p aria-busy="true">Loading the editor…</p>}>
           <FlowEditor key={open.name} subject={open} workspace={workspace} bases={bases} can={can} onSubject={setOpen} />
         </Suspense>

@@ -1,26 +1,28 @@
 // The console's shell: the sign-in screen, the "session ended" screen, an invitation's
 // accept screen (a link /console/#invitation=TOKEN), and once signed in the top bar
 // (organization and workspace switcher, the role, log out) over the pages the role may see.
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState, type ChangeEvent } from "react";
 
-import { Chatbots } from "./Chatbots.jsx";
-import { Dashboard } from "./Dashboard.jsx";
-import { Flows } from "./Flows.jsx";
-import { Keys } from "./Keys.jsx";
-import { Knowledge } from "./Knowledge.jsx";
-import { Members } from "./Members.jsx";
-import { grantOf, rolesOf } from "./permissions.js";
-import { Profile } from "./Profile.jsx";
-import { SignIn } from "./SignIn.jsx";
-import { call, clear, client, load, message, save, SessionEnded } from "./session.js";
+import type { CurrentUser } from "@privexbot/client";
+
+import { Chatbots } from "./Chatbots";
+import { Dashboard } from "./Dashboard";
+import { Flows } from "./Flows";
+import { Keys } from "./Keys";
+import { Knowledge } from "./Knowledge";
+import { Members } from "./Members";
+import { grantOf, rolesOf } from "./permissions";
+import { Profile } from "./Profile";
+import { SignIn } from "./SignIn";
+import { call, clear, client, load, message, replaceAccessToken, SessionEnded } from "./session";
 
 export function App() {
   const [state, setState] = useState(() => (load() ? "loading" : "signed-out"));
-  const [user, setUser] = useState(null);
+  const [user, setUser] = useState<CurrentUser | null>(null);
   const [error, setError] = useState("");
   const [page, setPage] = useState("dashboard");
   const [invitation, setInvitation] = useState(() => invitationToken());
-  const grant = useMemo(() => user && grantOf(user), [user]);
+  const grant = useMemo(() => (user ? grantOf(user) : null), [user]);
 
   const refreshUser = useCallback(async () => {
     try {
@@ -58,7 +60,7 @@ export function App() {
         </section>
       </main>
     );
-  if (!user) return <main>{error ? <p role="alert">{error}</p> : <p aria-busy="true">Loading…</p>}</main>;
+  if (!user || !grant) return <main>{error ? <p role="alert">{error}</p> : <p aria-busy="true">Loading…</p>}</main>;
   if (invitation)
     return (
       <AcceptInvitation
@@ -72,7 +74,7 @@ export function App() {
     );
   const { can } = grant;
   const [orgRole, wsRole] = rolesOf(user);
-  const pages = [
+  const sections: [string, string, boolean][] = [
     ["dashboard", "Dashboard", true],
     ["knowledge", "Knowledge", can("knowledge.read")],
     ["chatbots", "Chatbots", can("chatbot.read")],
@@ -80,7 +82,8 @@ export function App() {
     ["keys", "API keys", can("apikey.read")],
     ["members", "Members", can("member.read")],
     ["profile", "Profile", true],
-  ].filter(([, , allowed]) => allowed);
+  ];
+  const pages = sections.filter(([, , allowed]) => allowed);
   const shown = pages.some(([value]) => value === page) ? page : "dashboard";
   return (
     <>
@@ -126,14 +129,14 @@ function invitationToken() {
 }
 
 /** Accepts an invitation, then switches to the organization joined. */
-function AcceptInvitation({ token, onDone }) {
+function AcceptInvitation({ token, onDone }: { token: string; onDone: () => Promise<void> }) {
   const [error, setError] = useState("");
   const accept = async () => {
     try {
       const member = await call(() => client.tenant.acceptInvitation({ token }));
       const organization = member.name.split("/members/")[0];
       const answer = await call(() => client.tenant.switchContext({ organization }));
-      save({ ...load(), accessToken: answer.accessToken });
+      replaceAccessToken(answer.accessToken);
       await onDone();
     } catch (caught) {
       setError(message(caught));
@@ -156,7 +159,7 @@ function AcceptInvitation({ token, onDone }) {
   );
 }
 
-function workspaceName(user) {
+function workspaceName(user: CurrentUser): string {
   for (const org of user.memberships)
     for (const ws of org.workspaces)
       if (ws.workspace === user.workspace)
@@ -165,12 +168,18 @@ function workspaceName(user) {
 }
 
 /** One select over every workspace of every organization the user belongs to. */
-function Switcher({ user, onSwitched, onError }) {
-  const switchTo = async (event) => {
+interface SwitcherProps {
+  user: CurrentUser;
+  onSwitched: () => Promise<void>;
+  onError: (error: string) => void;
+}
+
+function Switcher({ user, onSwitched, onError }: SwitcherProps) {
+  const switchTo = async (event: ChangeEvent<HTMLSelectElement>) => {
     const [organization, workspace] = event.target.value.split("|");
     try {
       const answer = await call(() => client.tenant.switchContext({ organization, workspace }));
-      save({ ...load(), accessToken: answer.accessToken });
+      replaceAccessToken(answer.accessToken);
       onError("");
       await onSwitched();
     } catch (caught) {

@@ -2,16 +2,55 @@
 // signed by the wallet, verified by the server (which answers with a session).
 // EVM (MetaMask, Coinbase Wallet): EIP-1193 `personal_sign`; Solana (Phantom):
 // `signMessage`; Cosmos (Keplr): `signArbitrary` (ADR-036).
-import { WalletChain } from "@privexbot/client";
+import { WalletChain, type PrivexBot, type WalletChallenge } from "@privexbot/client";
 
 const COSMOS_CHAIN = "secret-4";
 
-const hex = (text) =>
+// The parts of each wallet's injected provider this page uses (EIP-1193, Phantom, Keplr).
+interface Eip1193 {
+  request(args: { method: string; params?: unknown[] }): Promise<unknown>;
+}
+interface PhantomSolana {
+  connect(): Promise<{ publicKey: { toString(): string } }>;
+  signMessage(message: Uint8Array, encoding: "utf8"): Promise<{ signature: Uint8Array }>;
+}
+interface Keplr {
+  enable(chainId: string): Promise<void>;
+  getKey(chainId: string): Promise<{ bech32Address: string }>;
+  signArbitrary(
+    chainId: string,
+    signer: string,
+    data: string,
+  ): Promise<{ signature: string; pub_key: { value: string } }>;
+}
+declare global {
+  interface Window {
+    ethereum?: Eip1193;
+    phantom?: { solana?: PhantomSolana };
+    keplr?: Keplr;
+  }
+}
+
+/** A wallet's signature of a challenge: what VerifyWalletSignature takes. */
+export interface SignedChallenge {
+  chain: WalletChain;
+  message: string;
+  signature: string;
+  publicKey?: string;
+}
+type ChallengeFor = (chain: WalletChain, address: string, chainId: string) => Promise<WalletChallenge>;
+export interface Wallet {
+  id: string;
+  label: string;
+  sign(challengeFor: ChallengeFor): Promise<SignedChallenge>;
+}
+
+const hex = (text: string) =>
   "0x" + Array.from(new TextEncoder().encode(text), (byte) => byte.toString(16).padStart(2, "0")).join("");
 
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 /** Base58 (Bitcoin alphabet), how Solana writes signatures. */
-function base58(bytes) {
+function base58(bytes: Uint8Array): string {
   let number = BigInt("0x" + (Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") || "0"));
   let out = "";
   while (number > 0n) {
@@ -26,17 +65,19 @@ function base58(bytes) {
 }
 
 /** The wallets this browser offers: [{id, label, sign(challengeFor) → signed challenge}]. */
-export function walletsFound() {
-  const found = [];
-  if (window.ethereum)
+export function walletsFound(): Wallet[] {
+  const found: Wallet[] = [];
+  const ethereum = window.ethereum;
+  const keplr = window.keplr;
+  if (ethereum)
     found.push({
       id: "evm",
       label: "Ethereum wallet (MetaMask, Coinbase)",
       sign: async (challengeFor) => {
-        const [address] = await window.ethereum.request({ method: "eth_requestAccounts" });
-        const chainId = String(parseInt(await window.ethereum.request({ method: "eth_chainId" }), 16));
+        const [address] = (await ethereum.request({ method: "eth_requestAccounts" })) as string[];
+        const chainId = String(parseInt((await ethereum.request({ method: "eth_chainId" })) as string, 16));
         const challenge = await challengeFor(WalletChain.EVM, address, chainId);
-        const signature = await window.ethereum.request({ method: "personal_sign", params: [hex(challenge.message), address] });
+        const signature = (await ethereum.request({ method: "personal_sign", params: [hex(challenge.message), address] })) as string;
         return { chain: WalletChain.EVM, message: challenge.message, signature };
       },
     });
@@ -52,15 +93,15 @@ export function walletsFound() {
         return { chain: WalletChain.SOLANA, message: challenge.message, signature: base58(signature) };
       },
     });
-  if (window.keplr)
+  if (keplr)
     found.push({
       id: "cosmos",
       label: "Keplr (Cosmos)",
       sign: async (challengeFor) => {
-        await window.keplr.enable(COSMOS_CHAIN);
-        const { bech32Address } = await window.keplr.getKey(COSMOS_CHAIN);
+        await keplr.enable(COSMOS_CHAIN);
+        const { bech32Address } = await keplr.getKey(COSMOS_CHAIN);
         const challenge = await challengeFor(WalletChain.COSMOS, bech32Address, COSMOS_CHAIN);
-        const signed = await window.keplr.signArbitrary(COSMOS_CHAIN, bech32Address, challenge.message);
+        const signed = await keplr.signArbitrary(COSMOS_CHAIN, bech32Address, challenge.message);
         return { chain: WalletChain.COSMOS, message: challenge.message, signature: signed.signature, publicKey: signed.pub_key.value };
       },
     });
@@ -68,10 +109,10 @@ export function walletsFound() {
 }
 
 /** `wallet`'s signature of a fresh challenge (to sign in with, or to link). */
-export const walletSigned = (client, wallet) =>
+export const walletSigned = (client: PrivexBot, wallet: Wallet) =>
   wallet.sign((chain, address, chainId) => client.auth.createWalletChallenge({ chain, address, chainId }));
 
 /** Signs in with `wallet`: challenge, the wallet's signature, the server's session. */
-export async function walletSignIn(client, wallet) {
+export async function walletSignIn(client: PrivexBot, wallet: Wallet) {
   return client.auth.verifyWalletSignature(await walletSigned(client, wallet));
 }

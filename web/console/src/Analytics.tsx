@@ -1,16 +1,26 @@
 // A chatbot's (or chatflow's) analytics over a chosen range: totals, conversations and
 // messages per day as SVG bar charts (one GetChatbotAnalytics call per day: the API
 // aggregates a range), feedback, knowledge hit rate and unanswered questions.
+import type { ChatbotAnalytics } from "@privexbot/client";
 import { useEffect, useState } from "react";
 
-import { useAction } from "./action.js";
-import { timestamp } from "./format.js";
-import { call } from "./session.js";
+import { useAction } from "./action";
+import { timestamp } from "./format";
+import { call } from "./session";
 
 const DAY = 86_400_000;
 
 /** The last `count` local days, oldest first: [{label, start, end}]. */
-function days(count) {
+interface Day {
+  label: string;
+  start: Date;
+  end: Date;
+}
+type Counted = "conversations" | "messages";
+type DayCounts = Day & Record<Counted, number>;
+type Timestamp = ReturnType<typeof timestamp>;
+
+function days(count: number): Day[] {
   const today = new Date();
   today.setHours(0, 0, 0, 0);
   return Array.from({ length: count }, (_, i) => {
@@ -19,15 +29,20 @@ function days(count) {
   });
 }
 
-export function Analytics({ name, query }) {
+interface AnalyticsProps {
+  name: string;
+  query: (request: { name: string; startTime: Timestamp; endTime: Timestamp }) => Promise<ChatbotAnalytics>;
+}
+
+export function Analytics({ name, query }: AnalyticsProps) {
   const [range, setRange] = useState(7);
-  const [totals, setTotals] = useState(null);
-  const [series, setSeries] = useState([]);
+  const [totals, setTotals] = useState<ChatbotAnalytics | null>(null);
+  const [series, setSeries] = useState<DayCounts[]>([]);
   const [error, act] = useAction();
 
   useEffect(() => {
     const span = days(range);
-    const ask = (start, end) => call(() => query({ name, startTime: timestamp(start), endTime: timestamp(end) }));
+    const ask = (start: Date, end: Date) => call(() => query({ name, startTime: timestamp(start), endTime: timestamp(end) }));
     act(async () => {
       const [all, ...daily] = await Promise.all([
         ask(span[0].start, new Date()),
@@ -80,7 +95,7 @@ export function Analytics({ name, query }) {
   );
 }
 
-function Figure({ label, value }) {
+function Figure({ label, value }: { label: string; value: bigint | number | string }) {
   return (
     <div>
       <dt>{label}</dt>
@@ -90,7 +105,7 @@ function Figure({ label, value }) {
 }
 
 /** Bars over days, in SVG: a title per bar, the total in the accessible name. */
-function BarChart({ title, series, field }) {
+function BarChart({ title, series, field }: { title: string; series: DayCounts[]; field: Counted }) {
   const width = 320;
   const height = 120;
   const top = Math.max(1, ...series.map((day) => day[field]));
