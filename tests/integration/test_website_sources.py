@@ -17,7 +17,7 @@ import pytest
 from helpers import caller_address, join, raises, sign_up
 from sqlalchemy import update
 from stacks import BACKENDS, start_stack, stop_stack
-from test_knowledge import HYBRID, ask, ids, new_kb, until_done
+from test_knowledge import HYBRID, KEYWORD, ask, ids, new_kb, until_done
 
 from privexbot.client import Client
 from privexbot.store.models import WebsiteSource
@@ -28,10 +28,17 @@ READY = knowledge_pb2.WebsiteSource.STATE_READY
 HTML = "text/html; charset=utf-8"
 
 
+# Every page's site header and footer: the crawl indexes each page's <main>, not these.
+CHROME = (
+    "<header>Acme Garden Club: home, events, join us</header>",
+    "<footer>Copyright Acme Garden Club. Cookie settings and privacy policy.</footer>",
+)
+
+
 def page(i: int, text: str = "") -> tuple[int, str, bytes]:
     text = text or f"Gardening note number {i}: water the seedlings in the morning."
-    body = f"<html><head><title>Note {i}</title></head><body><h1>Note {i}</h1><p>{text}</p>"
-    return 200, HTML, (body + "</body></html>").encode()
+    body = f"<html><head><title>Note {i}</title></head><body>{CHROME[0]}<main><h1>Note {i}</h1>"
+    return 200, HTML, (body + f"<p>{text}</p></main>{CHROME[1]}</body></html>").encode()
 
 
 def site(other: str) -> dict[str, tuple[int, str, bytes]]:
@@ -222,6 +229,8 @@ async def test_a_site_becomes_documents_cited_by_url(clients, home):
     assert results[0].citation.source_url == f"{root}/page-17.html"
     assert results[0].citation.document == docs[f"{root}/page-17.html"].name
     assert "otter" in results[0].text
+    chrome = await ask(client, kb.name, "Cookie settings privacy policy", mode=KEYWORD)
+    assert not [r.text for r in chrome if "Cookie" in r.text or "Acme" in r.text]
 
     mapped_kb = await new_kb(client, user.workspace)
     mapped = await create(client, mapped_kb.name, start_url=f"{root}/sitemap.xml", sitemap=True)

@@ -169,6 +169,34 @@ def test_html_drops_scripts_styles_and_navigation():
     assert "Search the intranet" not in doc.text
 
 
+SITE = (
+    "<html><body><header>Acme: home, shop</header><nav>Search</nav>{}"
+    "<aside>Related: other posts</aside><footer>Cookie settings</footer></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("page", "kept"),
+    [
+        # The page's <main>, or its one <article> (with the article's own header).
+        ("<main><h1>Pruning</h1><p>Cut in March.</p></main>", "Pruning\n\nCut in March."),
+        (
+            "<article><header><h1>Pruning</h1></header><p>Cut in March.</p></article>",
+            "Pruning\n\nCut in March.",
+        ),
+        # Neither: the body without the chrome outside any article.
+        (
+            "<h1>Pruning</h1><p>Cut in March.</p><article><footer>By Ann</footer></article>"
+            "<article><p>Water.</p></article>",
+            "Pruning\n\nCut in March.\n\nBy Ann\n\nWater.",
+        ),
+    ],
+)
+def test_html_keeps_the_pages_content_not_the_sites_chrome(page, kept):
+    doc = parse(SITE.format(page).encode(), HTML)
+    assert doc.text == kept
+
+
 # --- content type detection -------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """HTML, decoded as browsers do for a file (BOM, <meta charset>, UTF-8, windows-1252) and
 read with BeautifulSoup on html.parser; non-content elements (script, style, nav...) are
-dropped."""
+dropped, and so is a site's chrome: a page with a <main> (or a single <article>) is read
+from there; otherwise headers, footers and asides outside any article are left out."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ _BLOCKS = frozenset(
     "caption tbody thead tfoot tr td th".split()
 )
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_CHROME = ("header", "footer", "aside")
 _LISTS = ("ul", "ol")
 _BR = "\ue000"  # a <br> while whitespace is collapsed
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -177,7 +179,22 @@ def html_fragment_text(fragment: str) -> str:
     return _inline_text(_soup(fragment))
 
 
+def _content_root(soup: BeautifulSoup):
+    """The page's own content, without the site around it (what a crawl must not index
+    once per page: banners, footers, sidebars)."""
+    main = soup.find("main")
+    if main is not None:
+        return main
+    articles = soup.find_all("article")
+    if len(articles) == 1:
+        return articles[0]
+    for chrome in soup.find_all(_CHROME):
+        if chrome.find_parent(["article", "main"]) is None:
+            chrome.decompose()
+    return soup
+
+
 def parse_html(content: bytes) -> ParsedDocument:
     builder = Builder()
-    _walk_html(_soup(_decode_html(content)), builder)
+    _walk_html(_content_root(_soup(_decode_html(content))), builder)
     return builder.build(HTML)
