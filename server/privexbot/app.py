@@ -28,7 +28,7 @@ from privexbot.interceptors.errors import ErrorsInterceptor
 from privexbot.interceptors.limits import LimitsInterceptor
 from privexbot.interceptors.logging import LoggingInterceptor
 from privexbot.interceptors.wellformed import WellFormedInterceptor, decoder
-from privexbot.kernel import contract
+from privexbot.kernel import contract, tasks
 from privexbot.platform import Platform
 
 log = logging.getLogger("privexbot.app")
@@ -42,6 +42,8 @@ TRANSPORT_MESSAGE_BYTES = 64 * 1024 * 1024
 TRANSPORT_METADATA_BYTES = 64 * 1024
 # Streams still running this long before the shutdown grace ends are ended with a reason.
 STREAM_CUT_MARGIN_SECONDS = 1.0
+# How long a stopping server waits for work beside its last calls (mail) to finish.
+BESIDE_DRAIN_SECONDS = 5.0
 
 
 def server_options(settings: Settings, reuse_port: bool) -> list[tuple[str, int]]:
@@ -124,6 +126,7 @@ class Running:
         if not done and (cut := self.errors.cut()):
             log.info("cut %d response streams still running at shutdown", cut)
         await stopping
+        await tasks.beside_finished(BESIDE_DRAIN_SECONDS)
         await self.platform.close()
 
 

@@ -54,6 +54,7 @@ MATRIX = {
     "RevokeSession": USERS,
     "RevokeOtherSessions": USERS,
     "AddEmail": USERS,
+    "ChangeEmail": USERS,
     "DeleteAccount": USERS,
     "ExportAccountData": USERS,
     "RefreshToken": EVERYONE,

@@ -14,6 +14,7 @@ from signers import evm_signer
 from smtp_sink import token_of
 from test_auth_wallets import challenge, verify_request
 
+from privexbot.kernel import tasks
 from privexbot.v1 import auth_pb2, common_pb2, tenant_pb2
 
 ME = auth_pb2.GetCurrentUserRequest()
@@ -107,7 +108,7 @@ async def test_a_reset_link_sets_the_password_once_and_ends_every_session(client
 async def measure_resets(client_factory, mailbox):
     """40 reset requests for known emails and 40 for unknown ones over four connected
     clients (the per-address limit), in pairs in a random order, each measured only once
-    the work beside the one before (a known email's mail) is over. Returns the known
+    the work beside the one before (a known email's mail, up to its SMTP goodbye) is over. Returns the known
     users, the unknown emails, and the (seconds, reply bytes) of each side."""
     users = [await sign_up(client_factory(), "known") for _ in range(8)]
     clients = [client_factory() for _ in range(4)]
@@ -129,28 +130,28 @@ async def measure_resets(client_factory, mailbox):
         random.shuffle(pair)
         for results, email in pair:
             results.append(await timed(client, email))
-            if email == user.email:  # its mail is the work beside it
+            if email == user.email:  # its mail is the work beside it: wait till it is done
                 await mailbox.wait(email, "Reset your password", count=i // 8 + 1)
+                await tasks.beside_finished(5)
     return users, unknown, known, missing
 
 
 async def test_reset_requests_for_unknown_emails_answer_alike(client_factory, mailbox):
-    """Same status, same body, medians within 10%. Both sides do the same work before
-    answering (rate limits only); on a loaded shared machine one measurement's noise can
-    exceed 10%, so up to three measurements are taken and one must agree."""
-    medians = []
+    """Same status, same body, timing within 10%: the median of each pair's ratio (unknown
+    over known, the two measured back to back, so load beside the test weighs on both
+    alike). Both sides do the same work before answering (rate limits only); on a loaded
+    shared machine one measurement's noise can exceed 10%, so up to three are taken."""
+    ratios = []
     for _ in range(3):
         users, unknown, known, missing = await measure_resets(client_factory, mailbox)
         assert {body for _, body in known} == {body for _, body in missing} == {b""}
-        pair = (
-            statistics.median(t for t, _ in known),
-            statistics.median(t for t, _ in missing),
+        ratios.append(
+            statistics.median(m / k for (k, _), (m, _) in zip(known, missing, strict=True))
         )
-        medians.append(pair)
-        if abs(pair[0] - pair[1]) <= 0.1 * max(pair):
+        if abs(ratios[-1] - 1) <= 0.1:
             break
     else:
-        raise AssertionError(f"medians (known, unknown) differ by over 10%: {medians}")
+        raise AssertionError(f"unknown/known medians of paired ratios over 10% off: {ratios}")
     # Both are limited alike (5 an hour per email), too.
     client = client_factory()
     for _ in range(4):
@@ -266,3 +267,71 @@ async def test_adding_an_email_refuses_bad_input_strangers_and_taken_addresses(c
         await client_factory(api_key=key.key).auth.AddEmail(
             add(name=taken.session.user.name, email=unique_email(), password=NEW_PASSWORD)
         )
+
+
+def change_request(user, new_email: str, password: str = PASSWORD):
+    return auth_pb2.ChangeEmailRequest(
+        name=user.session.user.name, new_email=new_email, password=password
+    )
+
+
+async def test_an_email_change_takes_effect_when_the_new_address_confirms(client_factory, mailbox):
+    client = client_factory()
+    user = await sign_up(client, "mover")
+    new_email, other_new = unique_email("moved"), unique_email("second-thought")
+    await client.auth.ChangeEmail(change_request(user, new_email.upper()))
+    await client.auth.ChangeEmail(change_request(user, other_new))
+    notice = await mailbox.wait(user.email, "Your email is being changed")
+    assert new_email in notice.get_content() and "?token=" not in notice.get_content()
+    mail = await mailbox.wait(new_email, "Verify your email")
+    assert (await client.auth.GetCurrentUser(ME)).user.email == user.email  # not yet
+
+    anyone = client_factory()
+    changed = await anyone.auth.VerifyEmail(auth_pb2.VerifyEmailRequest(token=token_of(mail)))
+    assert (changed.email, changed.email_verified) == (new_email, True)
+    assert (await client.auth.GetCurrentUser(ME)).user.email == new_email  # same session
+    log_in = auth_pb2.LogInWithEmailRequest
+    await anyone.auth.LogInWithEmail(log_in(email=new_email, password=PASSWORD))
+    async with raises(grpc.StatusCode.UNAUTHENTICATED, "INVALID_CREDENTIALS"):
+        await anyone.auth.LogInWithEmail(log_in(email=user.email, password=PASSWORD))
+    # The link is single use, and the other pending change was voided by this one.
+    second = await mailbox.wait(other_new, "Verify your email")
+    for token in (token_of(mail), token_of(second)):
+        async with raises(grpc.StatusCode.INVALID_ARGUMENT, "EMAIL_TOKEN_INVALID", {"token"}):
+            await anyone.auth.VerifyEmail(auth_pb2.VerifyEmailRequest(token=token))
+    events = await client.tenant.ListAuditEvents(
+        tenant_pb2.ListAuditEventsRequest(parent=user.organization, action="auth.email.change")
+    )
+    assert [e.actor for e in events.audit_events] == [user.session.user.name]
+
+
+async def test_an_email_change_needs_the_owner_and_a_free_address(client_factory, mailbox):
+    client, other, anonymous = client_factory(), client_factory(), client_factory()
+    user = await sign_up(client, "keeper")
+    o = await sign_up(other, "taken")
+    for request, fields in (
+        (change_request(user, "not-an-email"), {"new_email"}),
+        (auth_pb2.ChangeEmailRequest(name=user.session.user.name), {"new_email"}),
+        (change_request(user, user.email.upper()), {"new_email"}),
+        (change_request(user, "x\u0000y@example.com"), {"new_email"}),
+    ):
+        async with raises(grpc.StatusCode.INVALID_ARGUMENT, fields=fields):
+            await client.auth.ChangeEmail(request)
+    async with raises(grpc.StatusCode.UNAUTHENTICATED, "INVALID_CREDENTIALS"):
+        await client.auth.ChangeEmail(change_request(user, unique_email(), "wrong password 1"))
+    async with raises(grpc.StatusCode.ALREADY_EXISTS, "EMAIL_TAKEN"):
+        await client.auth.ChangeEmail(change_request(user, o.email))
+    async with raises(grpc.StatusCode.NOT_FOUND):
+        await client.auth.ChangeEmail(change_request(o, unique_email()))
+    async with raises(grpc.StatusCode.UNAUTHENTICATED):
+        await anonymous.auth.ChangeEmail(change_request(user, unique_email()))
+    # Taken between the request and the confirmation: the link answers ALREADY_EXISTS.
+    wanted = unique_email("wanted")
+    await client.auth.ChangeEmail(change_request(user, wanted))
+    mail = await mailbox.wait(wanted, "Verify your email")
+    await client_factory().auth.SignUpWithEmail(
+        auth_pb2.SignUpWithEmailRequest(email=wanted, password=PASSWORD, display_name="first")
+    )
+    async with raises(grpc.StatusCode.ALREADY_EXISTS, "EMAIL_TAKEN"):
+        await anonymous.auth.VerifyEmail(auth_pb2.VerifyEmailRequest(token=token_of(mail)))
+    assert (await client.auth.GetCurrentUser(ME)).user.email == user.email

@@ -188,6 +188,12 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         )
         return empty_pb2.Empty()
 
+    async def ChangeEmail(self, request, context):
+        await self.email_links.change_email(
+            current().principal, request.name, request.new_email, request.password
+        )
+        return empty_pb2.Empty()
+
     async def DeleteAccount(self, request, context):
         await self.accounts.delete(current().principal, request.name, request.password)
         return empty_pb2.Empty()

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 
-from privexbot.identity import passwords
-from privexbot.identity.email import FAILED_LOGINS_PER_ACCOUNT
+from privexbot.identity.reauthentication import reauthenticate
 from privexbot.identity.sessions import SignInSessions
 from privexbot.kernel import resources
-from privexbot.kernel.errors import FailedPrecondition, Unauthenticated, not_found
+from privexbot.kernel.errors import Unauthenticated, not_found
 from privexbot.kernel.principal import Principal
 from privexbot.kernel.ratelimit import RateLimiter
 from privexbot.store import audit
@@ -35,7 +34,6 @@ from privexbot.store.models import (
 )
 
 # Without the password, the calling session must have signed in this recently.
-FRESH_SIGN_IN = timedelta(minutes=5)
 EXPORT_PIECE_BYTES = 64 * 1024
 EXPORT_AUDIT_EVENTS = 10_000  # the newest of the user's own events
 
@@ -61,30 +59,13 @@ class Accounts:
         if resources.USER.id_of(user_name) != principal.id:
             raise not_found(user_name)
 
-    async def _reauthenticate(self, session, user: User, principal: Principal, password: str):
-        """The password, or else a sign-in (password or wallet) within FRESH_SIGN_IN."""
-        if password:
-            await self._limits.ensure_below(FAILED_LOGINS_PER_ACCOUNT, user.email or user.id)
-            ok, _ = await passwords.verify_password(user.password_hash, password)
-            if not ok:
-                await self._limits.hit(FAILED_LOGINS_PER_ACCOUNT, user.email or user.id)
-                raise Unauthenticated("INVALID_CREDENTIALS", "the password is wrong")
-            return
-        family = await session.get(Session, principal.session_id)
-        if family is None or family.created_at < datetime.now(UTC) - FRESH_SIGN_IN:
-            raise FailedPrecondition(
-                "REAUTHENTICATION_REQUIRED",
-                "give the password, or sign in again (password or wallet signature) and"
-                " delete within 5 minutes",
-            )
-
     async def delete(self, principal: Principal, user_name: str, password: str) -> None:
         self._own(principal, user_name)
         async with self._stamps.transaction(self._sessions) as (session, changed):
             user = await session.get(User, principal.id)
             if user is None or user.deleted_at is not None:
                 raise Unauthenticated("USER_DELETED", "this account no longer exists")
-            await self._reauthenticate(session, user, principal, password)
+            await reauthenticate(self._limits, session, user, principal, password, "delete")
             left, deleted = await self._leave_all(session, user.id)
             changed.users.add(user.id)
             changed.organizations.update(left + deleted)

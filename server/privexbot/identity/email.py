@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from privexbot.identity import passwords
 from privexbot.identity.email_links import EmailLinks
+from privexbot.identity.reauthentication import FAILED_LOGINS_PER_ACCOUNT, check_password
 from privexbot.identity.sessions import Grant, SignInSessions
 from privexbot.identity.users import NewOrganization, new_user, own_event
 from privexbot.kernel import emails
@@ -26,8 +27,7 @@ from privexbot.kernel.ratelimit import Limit, RateLimiter
 from privexbot.store import audit
 from privexbot.store.models import Identity, User
 
-# ≤ 100 failed logins per hour per account; generous per-address ceilings for shared NATs.
-FAILED_LOGINS_PER_ACCOUNT = Limit("failed-login-account", 100, 3600)
+# Generous per-address ceilings for shared NATs (per account: reauthentication's).
 FAILED_LOGINS_PER_IP = Limit("failed-login-ip", 300, 3600)
 LOGINS_PER_IP = Limit("login-ip", 60, 60)
 
@@ -144,11 +144,7 @@ class EmailSignIn:
             user = await session.get(User, principal.id)
             if user is None or user.password_hash is None:
                 raise FailedPrecondition("NO_PASSWORD", "this account signs in with a wallet only")
-            await self._limits.ensure_below(FAILED_LOGINS_PER_ACCOUNT, user.email or user.id)
-            ok, _ = await passwords.verify_password(user.password_hash, current_password)
-            if not ok:
-                await self._limits.hit(FAILED_LOGINS_PER_ACCOUNT, user.email or user.id)
-                raise Unauthenticated("INVALID_CREDENTIALS", "the current password is wrong")
+            await check_password(self._limits, user, current_password)
             user.password_hash = await passwords.hash_password(new_password)
             # Every session ends, this one included; the caller gets a fresh one.
             await self._families.revoke_all(session, user.id, "password_changed")

@@ -1,5 +1,6 @@
 """Links mailed to a user's address: email verification, an email added to a wallet-only
-account (with a password; both take effect when the link is followed), password reset.
+account (with a password), a change of email (each takes effect when the link, mailed to
+the new address, is followed), password reset.
 
 Tokens are random, single use, expiring, and stored only as hashes. A reset request answers
 the same whether or not the email has an account: the lookup, the token and the mail all
@@ -14,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from privexbot.identity import passwords
+from privexbot.identity.reauthentication import reauthenticate
 from privexbot.identity.sessions import SignInSessions
 from privexbot.identity.users import UserView, own_event, user_view
 from privexbot.kernel import emails, resources, tasks
@@ -26,7 +28,7 @@ from privexbot.kernel.ratelimit import Limit, RateLimiter
 from privexbot.store import audit
 from privexbot.store.models import EmailToken, Identity, User
 
-VERIFY, ADD, RESET = "verify", "add", "reset"
+VERIFY, ADD, CHANGE, RESET = "verify", "add", "change", "reset"
 VERIFICATIONS_PER_USER = Limit("email-verification-user", 5, 3600)
 RESETS_PER_EMAIL = Limit("password-reset-email", 5, 3600)
 RESETS_PER_IP = Limit("password-reset-ip", 30, 3600)
@@ -54,6 +56,7 @@ class EmailLinks:
         self._ttl = {
             VERIFY: timedelta(seconds=verification_ttl_seconds),
             ADD: timedelta(seconds=verification_ttl_seconds),
+            CHANGE: timedelta(seconds=verification_ttl_seconds),
             RESET: timedelta(seconds=reset_ttl_seconds),
         }
 
@@ -136,9 +139,42 @@ class EmailLinks:
             )
         self.mail_verification(email, token)
 
+    async def change_email(
+        self, principal: Principal, user_name: str, new_email: str, password: str
+    ) -> None:
+        """Mail the new address a link that makes it the account's (after re-authentication),
+        and the current address a notice; rate limited like verification links."""
+        if resources.USER.id_of(user_name) != principal.id:
+            raise not_found(user_name)
+        new_email = emails.normalize(new_email, "new_email")
+        async with self._sessions() as session, session.begin():
+            user = await session.get(User, principal.id)
+            if not user.email:
+                raise FailedPrecondition("NO_EMAIL", "this account has no email: use AddEmail")
+            if new_email == user.email:
+                raise InvalidArgument.field("new_email", "is already this account's email")
+            await reauthenticate(self._limits, session, user, principal, password, "change it")
+            await _ensure_free(session, new_email)
+            await self._limits.hit(VERIFICATIONS_PER_USER, user.id)
+            token = self._issue(session, user.id, new_email, CHANGE)
+            audit.record(
+                session,
+                "auth.email.change_requested",
+                **own_event(user.id, principal.organization_id or ""),
+            )
+            old_email = user.email
+        self.mail_verification(new_email, token)
+        body = (
+            f"Someone asked to change your PrivexBot account's email from {old_email} to"
+            f" {new_email}. Nothing changes until the link mailed there is followed. If it"
+            " was not you, change your password now: that ends every session."
+        )
+        tasks.beside(self._mailer.send(old_email, "Your email is being changed", body), "notice")
+
     async def _redeem(self, session, token: str, *purposes: str) -> tuple[EmailToken, User]:
         """Use a token once: unknown, used, expired, or for an address the user no longer
-        has (for "add": once the account has one), all answer alike."""
+        has (for "add": once the account has one; for "change": once it has none), all
+        answer alike."""
         now = datetime.now(UTC)
         token_hash = hash_secret(token)
         used = await session.execute(
@@ -155,23 +191,41 @@ class EmailLinks:
             raise _token_invalid()
         row = await session.get(EmailToken, token_hash)
         user = await session.get(User, row.user_id)
-        if user is None or user.email != (None if row.purpose == ADD else row.email):
+        if user is None or not _still_applies(row, user):
             raise _token_invalid()
         return row, user
 
     async def verify(self, token: str) -> UserView:
-        """A verification link, or one adding an email to a wallet-only account."""
+        """A verification link, one adding an email to a wallet-only account, or one
+        changing the account's email (other pending changes then stop working)."""
         async with self._stamps.transaction(self._sessions) as (session, changed):
-            row, user = await self._redeem(session, token, VERIFY, ADD)
+            row, user = await self._redeem(session, token, VERIFY, ADD, CHANGE)
             changed.users.add(user.id)
             if row.purpose == ADD:
                 await _ensure_free(session, row.email)  # taken since the link was mailed?
                 user.email, user.password_hash = row.email, row.password_hash
                 session.add(Identity(user_id=user.id, kind="email", subject=row.email))
+            elif row.purpose == CHANGE:
+                await _ensure_free(session, row.email)
+                await session.execute(
+                    update(Identity)
+                    .where(Identity.user_id == user.id, Identity.kind == "email")
+                    .values(subject=row.email)
+                )
+                await session.execute(
+                    update(EmailToken)
+                    .where(
+                        EmailToken.user_id == user.id,
+                        EmailToken.purpose == CHANGE,
+                        EmailToken.used_at.is_(None),
+                    )
+                    .values(used_at=row.used_at)
+                )
+                user.email, user.email_verified_at = row.email, row.used_at
             user.email_verified_at = user.email_verified_at or row.used_at
             audit.record(
                 session,
-                "auth.email.add" if row.purpose == ADD else "auth.email.verify",
+                _VERIFIED_EVENTS[row.purpose],
                 **own_event(user.id, await self._families.home_organization(session, user.id)),
             )
         return user_view(user)
@@ -229,6 +283,19 @@ class EmailLinks:
                 "auth.password.reset",
                 **own_event(user.id, await self._families.home_organization(session, user.id)),
             )
+
+
+_VERIFIED_EVENTS = {VERIFY: "auth.email.verify", ADD: "auth.email.add", CHANGE: "auth.email.change"}
+
+
+def _still_applies(row: EmailToken, user: User) -> bool:
+    """Whether the account is as the link left it: without an email (add), with one
+    (change: using one change voids the others), with the same one (verify, reset)."""
+    if row.purpose == ADD:
+        return user.email is None
+    if row.purpose == CHANGE:
+        return bool(user.email)
+    return user.email == row.email
 
 
 async def _ensure_free(session, email: str) -> None:

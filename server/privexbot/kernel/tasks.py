@@ -46,6 +46,13 @@ def beside(awaitable: Awaitable, what: str) -> None:
     task.add_done_callback(_beside.discard)
 
 
+async def beside_finished(within: float) -> None:
+    """Until the work beside calls has finished, for at most ``within`` seconds (a stopping
+    server lets its mail out before it closes the database)."""
+    if _beside:
+        await asyncio.wait(set(_beside), timeout=within)
+
+
 async def claim(sessions, model, claimable: tuple, values: dict) -> str | None:
     """The id of one row of ``model`` matching ``claimable`` (oldest first), now set to
     ``values`` (its state, its lease), or None. A compare-and-set: of two workers racing

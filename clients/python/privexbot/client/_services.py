@@ -39,6 +39,7 @@ class AuthService(Service):
         "LinkWallet": Rpc(Kind.UNARY, auth_pb2.LinkWalletRequest),
         "UnlinkIdentity": Rpc(Kind.UNARY, auth_pb2.UnlinkIdentityRequest, resource="name"),
         "AddEmail": Rpc(Kind.UNARY, auth_pb2.AddEmailRequest, resource="name"),
+        "ChangeEmail": Rpc(Kind.UNARY, auth_pb2.ChangeEmailRequest, resource="name"),
         "DeleteAccount": Rpc(Kind.UNARY, auth_pb2.DeleteAccountRequest, resource="name"),
         "ExportAccountData": Rpc(Kind.SERVER_STREAM, auth_pb2.ExportAccountDataRequest, resource="name"),
         "ListSessions": Rpc(Kind.PAGED, auth_pb2.ListSessionsRequest, resource="parent", items="sessions"),
@@ -214,6 +215,24 @@ class AuthService(Service):
             Empty
         """
         return self._call("AddEmail", request, arguments)
+
+    def change_email(self, request=None, /, **arguments):
+        """Changes the caller's email after re-authentication (the password, or a
+        sign-in made within the last 5 minutes): a link is mailed to the new address
+        and a notice to the current one; the change takes effect when the link is
+        followed (VerifyEmail), the new address then verified. ALREADY_EXISTS when
+        an account has the new address. Rate limited like SendEmailVerification.
+
+        Args:
+            request: a ChangeEmailRequest, or its ``name``; or give its fields:
+            name (str): users/{user}: the caller.
+            new_email (str)
+            password (str): The current password; may be empty within 5 minutes of a sign-in.
+
+        Returns:
+            Empty
+        """
+        return self._call("ChangeEmail", request, arguments)
 
     def delete_account(self, request=None, /, **arguments):
         """Deletes the caller's account after re-authentication (the password, or a

@@ -328,6 +328,16 @@ class AddEmailRequest(_message.Message):
     password: str
     def __init__(self, name: _Optional[str] = ..., email: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
 
+class ChangeEmailRequest(_message.Message):
+    __slots__ = ("name", "new_email", "password")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NEW_EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    new_email: str
+    password: str
+    def __init__(self, name: _Optional[str] = ..., new_email: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
 class DeleteAccountRequest(_message.Message):
     __slots__ = ("name", "password")
     NAME_FIELD_NUMBER: _ClassVar[int]

@@ -96,6 +96,11 @@ class AuthServiceStub:
                 request_serializer=privexbot_dot_v1_dot_auth__pb2.AddEmailRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.ChangeEmail = channel.unary_unary(
+                '/privexbot.v1.AuthService/ChangeEmail',
+                request_serializer=privexbot_dot_v1_dot_auth__pb2.ChangeEmailRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
         self.DeleteAccount = channel.unary_unary(
                 '/privexbot.v1.AuthService/DeleteAccount',
                 request_serializer=privexbot_dot_v1_dot_auth__pb2.DeleteAccountRequest.SerializeToString,
@@ -240,6 +245,17 @@ class AuthServiceServicer:
         wallet-only account: a link is mailed to the address, and following it
         (VerifyEmail) adds both, the email verified. Rate limited like
         SendEmailVerification.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeEmail(self, request, context):
+        """Changes the caller's email after re-authentication (the password, or a
+        sign-in made within the last 5 minutes): a link is mailed to the new address
+        and a notice to the current one; the change takes effect when the link is
+        followed (VerifyEmail), the new address then verified. ALREADY_EXISTS when
+        an account has the new address. Rate limited like SendEmailVerification.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -391,6 +407,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
             'AddEmail': grpc.unary_unary_rpc_method_handler(
                     servicer.AddEmail,
                     request_deserializer=privexbot_dot_v1_dot_auth__pb2.AddEmailRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ChangeEmail': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeEmail,
+                    request_deserializer=privexbot_dot_v1_dot_auth__pb2.ChangeEmailRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
             'DeleteAccount': grpc.unary_unary_rpc_method_handler(
@@ -773,6 +794,33 @@ class AuthService:
             target,
             '/privexbot.v1.AuthService/AddEmail',
             privexbot_dot_v1_dot_auth__pb2.AddEmailRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeEmail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.AuthService/ChangeEmail',
+            privexbot_dot_v1_dot_auth__pb2.ChangeEmailRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
