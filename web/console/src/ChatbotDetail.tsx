@@ -1,11 +1,13 @@
 // One chatbot: edit its working configuration (saved with UpdateChatbot; chat keeps the
 // published version until Publish makes a new one), its versions (roll back), publishable
-// key rotation (the key and the embed snippet shown once), its analytics and conversations.
+// key rotation (the key and the embed snippet shown once), its channel connections, its
+// analytics and conversations.
 import type { Chatbot, ChatbotVersion, KnowledgeBase, Model } from "@privexbot/client";
 import { useCallback, useEffect, useState } from "react";
 
 import { useAction } from "./action";
 import { Analytics } from "./Analytics";
+import { Channels } from "./Channels";
 import { ConfigForm, type ConfigInit } from "./ConfigForm";
 import { Sessions } from "./Sessions";
 import { when } from "./format";
@@ -135,6 +137,7 @@ export function ChatbotDetail({ initial, bases, models, can, onBack }: ChatbotDe
           ))}
         </tbody>
       </table>
+      <Channels chatbot={bot.name} editable={mayPublish} />
       {can("analytics.read") && <Analytics name={`${bot.name}/analytics`} query={client.bot.getChatbotAnalytics} />}
       <Sessions parent={bot.name} list={client.bot.listChatSessions} get={client.bot.getChatSession} />
     </section>
