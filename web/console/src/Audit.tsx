@@ -7,6 +7,7 @@ import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { useAction } from "./action";
 import { text, timestamp, when } from "./format";
 import { call, client } from "./session";
+import { TableHead } from "./Table";
 
 const PAGE_SIZE = 50;
 
@@ -102,16 +103,7 @@ export function Audit({ organization }: { organization: string }) {
       </form>
       {error && <p role="alert">{error}</p>}
       <table>
-        <caption>Audit events</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Action</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Resource</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
+        <TableHead caption="Audit events" columns={["When", "Action", "Actor", "Resource", "Details"]} />
         <tbody>
           {events.map((event) => (
             <tr key={event.name}>

@@ -3,11 +3,12 @@
 // connect one (its credentials sealed by the server, never shown again), disable or
 // enable it, delete it. Changing them needs chatbot.publish.
 import { Channel_Platform, type Channel } from "@privexbot/client";
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useCallback, useState, type FormEvent } from "react";
 
-import { useAction } from "./action";
+import { useAction, useReload } from "./action";
 import { names, text } from "./format";
 import { call, client } from "./session";
+import { TableHead } from "./Table";
 
 const PLATFORM = names(Channel_Platform);
 
@@ -45,14 +46,7 @@ export function Channels({ chatbot, editable }: { chatbot: string; editable: boo
       }),
     [act, workspace, chatbot],
   );
-  useEffect(() => {
-    load();
-  }, [load]);
-  const change = (fn: () => Promise<unknown>) =>
-    act(async () => {
-      await call(fn);
-      await load();
-    });
+  const change = useReload(act, load);
 
   const connect = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -73,18 +67,7 @@ export function Channels({ chatbot, editable }: { chatbot: string; editable: boo
       <h2 id="channels-title">Channels</h2>
       {error && <p role="alert">{error}</p>}
       <table>
-        <caption>Channel connections</caption>
-        <thead>
-          <tr>
-            <th scope="col">Platform</th>
-            <th scope="col">Name</th>
-            <th scope="col">Webhook URL</th>
-            <th scope="col">State</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead caption="Channel connections" columns={["Platform", "Name", "Webhook URL", "State"]} actions />
         <tbody>
           {channels.map((channel) => (
             <tr key={channel.name}>

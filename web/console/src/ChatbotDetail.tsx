@@ -13,6 +13,7 @@ import { Sessions } from "./Sessions";
 import { when } from "./format";
 import type { Can } from "./permissions";
 import { call, client } from "./session";
+import { TableHead } from "./Table";
 
 interface ChatbotDetailProps {
   initial: Chatbot;
@@ -103,17 +104,7 @@ export function ChatbotDetail({ initial, bases, models, can, onBack }: ChatbotDe
         onSubmit={save}
       />
       <table>
-        <caption>Published versions</caption>
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">Published</th>
-            <th scope="col">Instructions</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead caption="Published versions" columns={["Version", "Published", "Instructions"]} actions />
         <tbody>
           {versions.map((version) => (
             <tr key={version.name}>

@@ -18,6 +18,7 @@ import { KnowledgeSettings } from "./KnowledgeSettings";
 import type { Can } from "./permissions";
 import { SearchPlayground } from "./SearchPlayground";
 import { call, client, message } from "./session";
+import { TableHead } from "./Table";
 
 const STATE = names(Document_State);
 const STAGE = names(IngestionProgress_Stage);
@@ -205,13 +206,7 @@ function Documents({ base, canUpload }: { base: KnowledgeBase; canUpload: boolea
         </ul>
       )}
       <table>
-        <caption>Documents</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
+        <TableHead caption="Documents" columns={["Name", "State"]} />
         <tbody>
           {documents.map((document) => (
             <tr key={document.name}>

@@ -114,11 +114,17 @@ test("a knowledge base is made, a dropped file is followed to Ready", async () =
   assert.deepEqual(errors, []);
 });
 
+/** A page signed in as EMAIL, on the Handbook knowledge base. */
+async function handbook() {
+  const opened = await open(1280);
+  await logIn(opened.page, env("EMAIL"));
+  await opened.page.getByRole("button", { name: "Knowledge" }).click();
+  await opened.page.getByRole("button", { name: "Handbook" }).click();
+  return opened;
+}
+
 test("a knowledge base's settings are edited, a file previewed in chunks, its chunks searched", async () => {
-  const { page, errors } = await open(1280);
-  await logIn(page, env("EMAIL"));
-  await page.getByRole("button", { name: "Knowledge" }).click();
-  await page.getByRole("button", { name: "Handbook" }).click();
+  const { page, errors } = await handbook();
   const settings = page.getByRole("form", { name: "Handbook: settings" });
   await settings.getByLabel("Chunking strategy").selectOption({ label: "heading" });
   await settings.getByLabel("Chunk size").fill("500");
@@ -165,10 +171,7 @@ test("a knowledge base's settings are edited, a file previewed in chunks, its ch
 });
 
 test("an upload in progress is cancelled", async () => {
-  const { page, errors } = await open(1280);
-  await logIn(page, env("EMAIL"));
-  await page.getByRole("button", { name: "Knowledge" }).click();
-  await page.getByRole("button", { name: "Handbook" }).click();
+  const { page, errors } = await handbook();
   // The file's bytes are held on the way (a slow network) until it is cancelled.
   let release;
   const held = new Promise((resolve) => (release = resolve));
