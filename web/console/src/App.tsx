@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useState, type ChangeEvent } from "rea
 
 import type { CurrentUser } from "@privexbot/client";
 
+import { Audit } from "./Audit";
 import { Chatbots } from "./Chatbots";
 import { Dashboard } from "./Dashboard";
 import { Flows } from "./Flows";
@@ -81,6 +82,7 @@ export function App() {
     ["chatflows", "Chatflows", can("chatflow.read")],
     ["keys", "API keys", can("apikey.read")],
     ["members", "Members", can("member.read")],
+    ["audit", "Audit log", can("audit.read")],
     ["profile", "Profile", true],
   ];
   const pages = sections.filter(([, , allowed]) => allowed);
@@ -115,6 +117,7 @@ export function App() {
           <Keys key={user.workspace} workspace={user.workspace} can={can} permissions={grant.workspace} />
         )}
         {shown === "members" && <Members key={user.workspace} user={user} can={can} />}
+        {shown === "audit" && <Audit key={user.organization} organization={user.organization} />}
         {shown === "profile" && <Profile user={user} onChanged={refreshUser} />}
         {shown === "dashboard" && <Dashboard user={user} workspaceName={workspaceName(user)} can={can} />}
       </main>

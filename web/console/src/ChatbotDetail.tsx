@@ -1,16 +1,19 @@
 // One chatbot: edit its working configuration (saved with UpdateChatbot; chat keeps the
 // published version until Publish makes a new one), its versions (roll back), publishable
-// key rotation (the key and the embed snippet shown once), its analytics and conversations.
+// key rotation (the key and the embed snippet shown once), its channel connections, its
+// analytics and conversations.
 import type { Chatbot, ChatbotVersion, KnowledgeBase, Model } from "@privexbot/client";
 import { useCallback, useEffect, useState } from "react";
 
 import { useAction } from "./action";
 import { Analytics } from "./Analytics";
+import { Channels } from "./Channels";
 import { ConfigForm, type ConfigInit } from "./ConfigForm";
 import { Sessions } from "./Sessions";
 import { when } from "./format";
 import type { Can } from "./permissions";
 import { call, client } from "./session";
+import { TableHead } from "./Table";
 
 interface ChatbotDetailProps {
   initial: Chatbot;
@@ -101,17 +104,7 @@ export function ChatbotDetail({ initial, bases, models, can, onBack }: ChatbotDe
         onSubmit={save}
       />
       <table>
-        <caption>Published versions</caption>
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">Published</th>
-            <th scope="col">Instructions</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead caption="Published versions" columns={["Version", "Published", "Instructions"]} actions />
         <tbody>
           {versions.map((version) => (
             <tr key={version.name}>
@@ -135,6 +128,7 @@ export function ChatbotDetail({ initial, bases, models, can, onBack }: ChatbotDe
           ))}
         </tbody>
       </table>
+      <Channels chatbot={bot.name} editable={mayPublish} />
       {can("analytics.read") && <Analytics name={`${bot.name}/analytics`} query={client.bot.getChatbotAnalytics} />}
       <Sessions parent={bot.name} list={client.bot.listChatSessions} get={client.bot.getChatSession} />
     </section>

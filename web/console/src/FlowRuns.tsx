@@ -7,6 +7,7 @@ import { useAction } from "./action";
 import { names, when } from "./format";
 import type { Can } from "./permissions";
 import { call, client } from "./session";
+import { TableHead } from "./Table";
 
 const RUN_STATE = names(ChatflowRun_State);
 
@@ -87,14 +88,10 @@ export function FlowRuns({ chatflow, can, onSubject }: FlowRunsProps) {
       </ul>
       {detail && (
         <table>
-          <caption>Run of {when(detail.startTime)}: the nodes in the order they ran</caption>
-          <thead>
-            <tr>
-              <th scope="col">Node</th>
-              <th scope="col">State</th>
-              <th scope="col">Output</th>
-            </tr>
-          </thead>
+          <TableHead
+            caption={`Run of ${when(detail.startTime)}: the nodes in the order they ran`}
+            columns={["Node", "State", "Output"]}
+          />
           <tbody>
             {detail.nodeRuns.map((node, i) => (
               <tr key={i}>

@@ -7,6 +7,7 @@ import { useAction } from "./action";
 import { when, text } from "./format";
 import type { Can } from "./permissions";
 import { call, client } from "./session";
+import { TableHead } from "./Table";
 
 // Permissions a key is created with unless changed (a widget-like backend client).
 const DEFAULT_PERMISSIONS = ["chatbot.read", "chatbot.chat"];
@@ -96,20 +97,7 @@ export function Keys({ workspace, can, permissions }: { workspace: string; can: 
         </form>
       )}
       <table>
-        <caption>Keys</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Starts with</th>
-            <th scope="col">Permissions</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">State</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead caption="Keys" columns={["Name", "Starts with", "Permissions", "Created", "Last used", "State"]} actions />
         <tbody>
           {keys.map((key) => (
             <tr key={key.name}>

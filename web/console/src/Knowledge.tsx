@@ -1,6 +1,8 @@
 // Knowledge bases of the current workspace: list and create; in one, its documents with
 // their state, and a drop zone (or a file picker, for the keyboard) that uploads files
-// (resumable, the SDK's `upload`) and follows each one's ingestion live (WatchIngestion).
+// (resumable, the SDK's `upload`) and follows each one's ingestion live (WatchIngestion),
+// each cancellable until it is final; the base's settings, a chunking preview and a
+// search playground.
 import {
   Document_State,
   IngestionProgress_Stage,
@@ -10,9 +12,13 @@ import {
 } from "@privexbot/client";
 import { useCallback, useEffect, useState, type DragEvent, type FormEvent } from "react";
 
+import { ChunkingPreview } from "./ChunkingPreview";
 import { names, text } from "./format";
+import { KnowledgeSettings } from "./KnowledgeSettings";
 import type { Can } from "./permissions";
+import { SearchPlayground } from "./SearchPlayground";
 import { call, client, message } from "./session";
+import { TableHead } from "./Table";
 
 const STATE = names(Document_State);
 const STAGE = names(IngestionProgress_Stage);
@@ -24,6 +30,8 @@ interface FileProgress {
   status: string;
   percent: number;
   failure?: string;
+  /** Until final: stops the upload, or the ingestion of its document. */
+  cancel?: () => void;
 }
 
 export function Knowledge({ workspace, can }: { workspace: string; can: Can }) {
@@ -84,7 +92,19 @@ export function Knowledge({ workspace, can }: { workspace: string; can: Can }) {
         ))}
         {bases.length === 0 && <li>No knowledge base yet.</li>}
       </ul>
-      {current && <Documents key={current.name} base={current} canUpload={can("knowledge.update")} />}
+      {current && (
+        <>
+          <KnowledgeSettings
+            key={current.etag}
+            base={current}
+            editable={can("knowledge.update")}
+            onSaved={(saved) => setBases((all) => all.map((kb) => (kb.name === saved.name ? saved : kb)))}
+          />
+          <Documents key={current.name} base={current} canUpload={can("knowledge.update")} />
+          {can("knowledge.update") && <ChunkingPreview base={current} />}
+          <SearchPlayground key={`search-${current.name}`} base={current} />
+        </>
+      )}
     </section>
   );
 }
@@ -112,13 +132,22 @@ function Documents({ base, canUpload }: { base: KnowledgeBase; canUpload: boolea
 
   const send = async (file: File) => {
     const id = `${file.name}-${Math.random()}`;
-    setFiles((all) => [...all, { id, name: file.name, status: "Uploading", percent: 0 }]);
+    const stop = new AbortController();
+    let documentName = "";
+    const cancel = () => {
+      stop.abort();
+      if (documentName) call(() => client.knowledge.cancelIngestion({ name: documentName })).catch(() => undefined);
+    };
+    setFiles((all) => [...all, { id, name: file.name, status: "Uploading", percent: 0, cancel }]);
     try {
-      const document = await upload(client, base.name, file, {
-        onProgress: (sent, total) =>
-          track(id, { percent: total ? Math.round((100 * Number(sent)) / Number(total)) : 100 }),
-      });
-      for await (const event of client.knowledge.watchIngestion({ name: document.name })) {
+      documentName = (
+        await upload(client, base.name, file, {
+          signal: stop.signal,
+          onProgress: (sent, total) =>
+            track(id, { percent: total ? Math.round((100 * Number(sent)) / Number(total)) : 100 }),
+        })
+      ).name;
+      for await (const event of client.knowledge.watchIngestion({ name: documentName }, { signal: stop.signal })) {
         const stage = (event.progress && STAGE[event.progress.stage]) ?? "";
         track(id, {
           status: event.state === Document_State.READY ? "Ready" : `${STATE[event.state]} (${stage})`,
@@ -126,8 +155,9 @@ function Documents({ base, canUpload }: { base: KnowledgeBase; canUpload: boolea
           failure: event.failureReason,
         });
       }
+      track(id, { cancel: undefined });
     } catch (caught) {
-      track(id, { status: "Failed", failure: message(caught) });
+      track(id, stop.signal.aborted ? { status: "Cancelled", cancel: undefined } : { status: "Failed", failure: message(caught), cancel: undefined });
     }
     await load();
   };
@@ -165,19 +195,18 @@ function Documents({ base, canUpload }: { base: KnowledgeBase; canUpload: boolea
             <li key={file.id}>
               <span>{file.name}</span> <span data-testid="upload-status">{file.status}</span>{" "}
               <progress max={100} value={file.percent} aria-label={`${file.name} progress`} />
+              {file.cancel && (
+                <button className="secondary" onClick={file.cancel}>
+                  Cancel {file.name}
+                </button>
+              )}
               {file.failure && <span role="alert">{file.failure}</span>}
             </li>
           ))}
         </ul>
       )}
       <table>
-        <caption>Documents</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
+        <TableHead caption="Documents" columns={["Name", "State"]} />
         <tbody>
           {documents.map((document) => (
             <tr key={document.name}>

@@ -10,12 +10,13 @@ import {
   type OrganizationMember,
   type WorkspaceMember,
 } from "@privexbot/client";
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useCallback, useState, type FormEvent } from "react";
 
-import { useAction } from "./action";
+import { useAction, useReload } from "./action";
 import { names, when, text } from "./format";
 import type { Can } from "./permissions";
 import { call, client } from "./session";
+import { TableHead } from "./Table";
 
 const ORG_ROLE = names(OrganizationRole);
 const WS_ROLE = names(WorkspaceRole);
@@ -44,15 +45,7 @@ export function Members({ user, can }: { user: CurrentUser; can: Can }) {
       }),
     [act, can, organization, user.workspace],
   );
-  useEffect(() => {
-    load();
-  }, [load]);
-
-  const change = (fn: () => Promise<unknown>) =>
-    act(async () => {
-      await call(fn);
-      await load();
-    });
+  const change = useReload(act, load);
 
   const invite = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -82,18 +75,7 @@ export function Members({ user, can }: { user: CurrentUser; can: Can }) {
       <h1 id="members-title">Members</h1>
       {error && <p role="alert">{error}</p>}
       <table>
-        <caption>Organization members</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Joined</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead caption="Organization members" columns={["Name", "Email", "Role", "Joined"]} actions />
         <tbody>
           {members.map((member) => (
             <tr key={member.name}>
@@ -130,14 +112,7 @@ export function Members({ user, can }: { user: CurrentUser; can: Can }) {
         </tbody>
       </table>
       <table>
-        <caption>Members of this workspace</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Workspace role</th>
-          </tr>
-        </thead>
+        <TableHead caption="Members of this workspace" columns={["Name", "Email", "Workspace role"]} />
         <tbody>
           {wsMembers.map((member) => (
             <tr key={member.name}>
@@ -202,18 +177,7 @@ export function Members({ user, can }: { user: CurrentUser; can: Can }) {
             </section>
           )}
           <table>
-            <caption>Invitations</caption>
-            <thead>
-              <tr>
-                <th scope="col">Invitee</th>
-                <th scope="col">Role</th>
-                <th scope="col">State</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead caption="Invitations" columns={["Invitee", "Role", "State", "Expires"]} actions />
             <tbody>
               {invitations.map((invitation) => (
                 <tr key={invitation.name}>

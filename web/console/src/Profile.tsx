@@ -6,6 +6,7 @@ import { useAction } from "./action";
 import { names, when } from "./format";
 import { call, client } from "./session";
 import { walletSigned, walletsFound, type Wallet } from "./wallets";
+import { TableHead } from "./Table";
 
 const KIND = names(Identity_Kind);
 const CHAIN = names(WalletChain);
@@ -24,17 +25,7 @@ export function Profile({ user, onChanged }: { user: CurrentUser; onChanged: () 
       <h1 id="profile-title">Profile</h1>
       {error && <p role="alert">{error}</p>}
       <table>
-        <caption>Ways to sign in</caption>
-        <thead>
-          <tr>
-            <th scope="col">Kind</th>
-            <th scope="col">Address</th>
-            <th scope="col">Last used</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead caption="Ways to sign in" columns={["Kind", "Address", "Last used"]} actions />
         <tbody>
           {user.identities.map((identity) => (
             <tr key={identity.name}>

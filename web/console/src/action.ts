@@ -1,7 +1,7 @@
 // One page's error line: `act(fn)` runs an SDK call, showing the server's message if refused.
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 
-import { message } from "./session";
+import { call, message } from "./session";
 
 export function useAction(): [string, (fn: () => Promise<unknown>) => Promise<void>] {
   const [error, setError] = useState("");
@@ -14,4 +14,22 @@ export function useAction(): [string, (fn: () => Promise<unknown>) => Promise<vo
     }
   }, []);
   return [error, act];
+}
+
+/**
+ * A list page's loading: `load` (an `act`ion) runs now and whenever it changes; the
+ * returned `change(fn)` runs an SDK call, then loads again.
+ */
+export function useReload(act: (fn: () => Promise<unknown>) => Promise<void>, load: () => Promise<void>) {
+  useEffect(() => {
+    load();
+  }, [load]);
+  return useCallback(
+    (fn: () => Promise<unknown>) =>
+      act(async () => {
+        await call(fn);
+        await load();
+      }),
+    [act, load],
+  );
 }

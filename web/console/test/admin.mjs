@@ -59,6 +59,7 @@ test("an invited viewer sees the builder read-only; the owner changes the role, 
   await viewer.page.getByTestId("role").filter({ hasText: "viewer (read-only)" }).waitFor();
   assert.equal(new URL(viewer.page.url()).hash, "", "the token leaves the address bar");
   assert.equal(await viewer.page.getByRole("button", { name: "API keys" }).count(), 0);
+  assert.equal(await viewer.page.getByRole("button", { name: "Audit log" }).count(), 0);
 
   // The builder, read-only: the chatbot is listed and opens, nothing can be changed.
   await viewer.page.getByRole("button", { name: "Chatbots" }).click();
@@ -95,4 +96,29 @@ test("an invited viewer sees the builder read-only; the owner changes the role, 
   await members.getByRole("cell", { name: env("VIEWER_EMAIL"), exact: true }).waitFor({ state: "detached" });
   assert.deepEqual(owner.errors, []);
   assert.deepEqual(viewer.errors, []);
+});
+
+test("the owner reads the audit log, filtered by action and date", async () => {
+  const { page, errors } = await open(1280);
+  await logIn(page, env("OWNER"));
+  await page.getByRole("button", { name: "Audit log" }).click();
+  const actions = page.getByTestId("audit-action");
+  await actions.filter({ hasText: "member.remove" }).waitFor();
+  assert.ok((await actions.allTextContents()).includes("apikey.revoke"));
+
+  // An action prefix: only member events.
+  await page.getByLabel("Action", { exact: true }).fill("member");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await actions.filter({ hasText: "apikey.revoke" }).waitFor({ state: "detached" });
+  const shown = await actions.allTextContents();
+  assert.ok(shown.includes("member.remove") && shown.every((action) => action.startsWith("member.")), shown);
+  await shot(page, "console-audit-1280");
+
+  // A range that ended before today: nothing.
+  await page.getByLabel("To", { exact: true }).fill("2001-01-01");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.getByText("No event matches.").waitFor();
+  await page.getByRole("button", { name: "Clear" }).click();
+  await actions.filter({ hasText: "apikey.revoke" }).waitFor();
+  assert.deepEqual(errors, []);
 });

@@ -114,6 +114,86 @@ test("a knowledge base is made, a dropped file is followed to Ready", async () =
   assert.deepEqual(errors, []);
 });
 
+/** A page signed in as EMAIL, on the Handbook knowledge base. */
+async function handbook() {
+  const opened = await open(1280);
+  await logIn(opened.page, env("EMAIL"));
+  await opened.page.getByRole("button", { name: "Knowledge" }).click();
+  await opened.page.getByRole("button", { name: "Handbook" }).click();
+  return opened;
+}
+
+test("a knowledge base's settings are edited, a file previewed in chunks, its chunks searched", async () => {
+  const { page, errors } = await handbook();
+  const settings = page.getByRole("form", { name: "Handbook: settings" });
+  await settings.getByLabel("Chunking strategy").selectOption({ label: "heading" });
+  await settings.getByLabel("Chunk size").fill("500");
+  await settings.getByLabel("Retrieval mode").selectOption({ label: "hybrid" });
+  await settings.getByLabel("Top-k").fill("3");
+  await settings.getByRole("button", { name: "Save settings" }).click();
+  // Saved: the page opened again shows them.
+  await page.getByRole("button", { name: "Dashboard" }).click();
+  await page.getByRole("button", { name: "Knowledge" }).click();
+  await page.getByRole("button", { name: "Handbook" }).click();
+  const checked = (label) => settings.getByLabel(label).locator("option:checked").textContent();
+  await settings.waitFor();
+  assert.equal(await settings.getByLabel("Chunk size").inputValue(), "500");
+  assert.equal(await checked("Chunking strategy"), "heading");
+  assert.equal(await checked("Retrieval mode"), "hybrid");
+  assert.equal(await settings.getByLabel("Top-k").inputValue(), "3");
+
+  // The chunking preview: the file cut by headings, nothing stored.
+  await page.getByLabel(/Preview a file \(heading chunking/).setInputFiles({
+    name: "returns.md",
+    mimeType: "text/markdown",
+    buffer: Buffer.from(env("DOCUMENT")),
+  });
+  await page.getByTestId("preview-count").filter({ hasText: "1 chunk" }).waitFor();
+  const chunks = page.getByRole("list", { name: "Preview chunks" });
+  assert.match(await chunks.textContent(), /Returns.*Refunds are paid within fourteen days/s);
+  assert.equal(await page.getByRole("row", { name: /returns\.md/ }).count(), 1, "the preview stored nothing");
+
+  // The search playground: scored chunks with their citation; a threshold above every score.
+  const playground = page.getByRole("region", { name: "Search playground" });
+  await playground.getByLabel("Query").fill("When are refunds paid?");
+  await playground.getByLabel("Retrieval mode").selectOption({ label: "vector" });
+  await playground.getByLabel("Top-k").fill("2");
+  await playground.getByRole("button", { name: "Search" }).click();
+  const results = playground.getByRole("list", { name: "Search results" });
+  await results.getByText("returns.md · chunk 1").waitFor();
+  assert.match(await results.textContent(), /Refunds are paid within fourteen days/);
+  assert.ok(Number(await results.getByTestId("score").first().textContent()) > 0);
+  await shot(page, "console-knowledge-search-1280");
+  await playground.getByLabel("Score threshold").fill("1");
+  await playground.getByRole("button", { name: "Search" }).click();
+  await results.getByText("No chunk scores above the threshold.").waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test("an upload in progress is cancelled", async () => {
+  const { page, errors } = await handbook();
+  // The file's bytes are held on the way (a slow network) until it is cancelled.
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route("**/privexbot.v1.KnowledgeService/AppendUpload", async (route) => {
+    await held;
+    await route.continue().catch(() => undefined);
+  });
+  await page.getByLabel("Choose files").setInputFiles({
+    name: "slow.md",
+    mimeType: "text/markdown",
+    buffer: Buffer.from("# Slow\n\nThis upload never finishes.\n"),
+  });
+  const row = page.getByRole("listitem").filter({ hasText: "slow.md" });
+  await row.getByText("Uploading").waitFor();
+  await page.getByRole("button", { name: "Cancel slow.md" }).click();
+  await row.getByTestId("upload-status").filter({ hasText: "Cancelled" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Cancel slow.md" }).count(), 0);
+  release();
+  assert.equal(await page.getByRole("row", { name: /slow\.md/ }).count(), 0, "no document was made");
+  assert.deepEqual(errors, []);
+});
+
 test("a chatbot is drafted, tested with a streamed cited answer, finalized and published", async () => {
   const { page, errors } = await open(1280);
   await logIn(page, env("EMAIL"));

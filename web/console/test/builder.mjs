@@ -55,3 +55,40 @@ test("a chatbot's configuration is edited, published as version 2, rolled back; 
   assert.equal(await page.getByLabel("Instructions").inputValue(), before);
   assert.deepEqual(errors, []);
 });
+
+test("a chatbot is connected to Slack, disabled and disconnected; a refused key is said so", async () => {
+  const { page, errors } = await open(1280);
+  await logIn(page, env("OWNER"));
+  await page.getByRole("button", { name: "Chatbots" }).click();
+  await page.getByRole("button", { name: "Returns helper" }).click();
+  const channels = page.getByRole("table", { name: "Channel connections" });
+  await channels.getByText("Not connected to any messaging platform.").waitFor();
+  const connect = page.getByRole("form", { name: "Connect a channel" });
+
+  // Discord's public key must be hex: the server's field violation is shown.
+  await connect.getByLabel("Platform").selectOption({ label: "discord" });
+  await connect.getByLabel("Channel name").fill("Support Discord");
+  await connect.getByLabel("Bot token").fill("discord-token");
+  await connect.getByLabel("Application public key").fill("not hex");
+  await connect.getByLabel("Application id").fill("1234");
+  await connect.getByRole("button", { name: "Connect channel" }).click();
+  await page.getByRole("alert").filter({ hasText: /public_key/ }).waitFor();
+
+  await connect.getByLabel("Platform").selectOption({ label: "slack" });
+  assert.equal(await connect.getByLabel("Application id").count(), 0, "Slack's own credentials");
+  await connect.getByLabel("Channel name").fill("Support Slack");
+  await connect.getByLabel("Bot token").fill("xoxb-test-token");
+  await connect.getByLabel("Signing secret").fill("slack-signing-secret");
+  await connect.getByRole("button", { name: "Connect channel" }).click();
+  const row = channels.getByRole("row", { name: /Support Slack/ });
+  await row.getByText("enabled").waitFor();
+  assert.match(await row.textContent(), /^slackSupport Slack.*\/webhooks\/slack\//);
+  assert.doesNotMatch(await page.locator("main").textContent(), /xoxb-test-token|slack-signing-secret/);
+  await shot(page, "console-channels-1280");
+
+  await page.getByRole("button", { name: "Disable Support Slack" }).click();
+  await row.getByText("disabled").waitFor();
+  await page.getByRole("button", { name: "Delete Support Slack" }).click();
+  await channels.getByText("Not connected to any messaging platform.").waitFor();
+  assert.deepEqual(errors, []);
+});

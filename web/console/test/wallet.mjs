@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
 
+import { cosmosKey, solanaKey } from "./keys.mjs";
 import { EDGE, env, KEY, logIn, open, shot } from "./lib.mjs";
 
 const SIGN = `
@@ -78,5 +79,51 @@ test("an email user links a wallet on the profile page, then unlinks it", async 
   await shot(page, "console-wallet-linked-1280");
   await page.getByRole("button", { name: `Unlink ${env("LINK_ADDRESS")}` }).click();
   await ways.getByRole("cell", { name: env("LINK_ADDRESS"), exact: true }).waitFor({ state: "detached" });
+  assert.deepEqual(errors, []);
+});
+
+test("a Phantom wallet signs in (signMessage with a real Ed25519 key)", async () => {
+  const key = solanaKey();
+  const { page, errors } = await open(1280, null);
+  await page.context().exposeFunction("phantomSign", key.sign);
+  await page.context().addInitScript((address) => {
+    window.phantom = {
+      solana: {
+        isPhantom: true,
+        connect: async () => ({ publicKey: { toString: () => address } }),
+        signMessage: async (bytes) => {
+          window.signedText = new TextDecoder().decode(bytes);
+          return { signature: new Uint8Array(await window.phantomSign([...bytes])) };
+        },
+      },
+    };
+  }, key.address);
+  await page.goto(`${EDGE}/console/`);
+  await page.getByRole("button", { name: "Sign in with Phantom (Solana)" }).click();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  assert.match(await page.evaluate(() => window.signedText), new RegExp(`Solana account:\\n${key.address}`));
+  await page.getByRole("button", { name: "Profile" }).click();
+  await page.getByRole("table", { name: "Ways to sign in" }).getByRole("cell", { name: key.address, exact: true }).waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test("a Keplr wallet signs in (signArbitrary, ADR-036, a real secp256k1 key)", async () => {
+  const key = cosmosKey("secret");
+  const { page, errors } = await open(1280, null);
+  await page.context().exposeFunction("keplrSign", key.signArbitrary);
+  await page.context().addInitScript((address) => {
+    window.keplr = {
+      enable: async (chainId) => void (window.enabled = chainId),
+      getKey: async () => ({ bech32Address: address }),
+      signArbitrary: (chainId, signer, data) => window.keplrSign(signer, [...new TextEncoder().encode(data)]),
+    };
+  }, key.address);
+  await page.goto(`${EDGE}/console/`);
+  await page.getByRole("button", { name: "Sign in with Keplr (Cosmos)" }).click();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  assert.equal(await page.evaluate(() => window.enabled), "secret-4");
+  await page.getByRole("button", { name: "Profile" }).click();
+  await page.getByRole("table", { name: "Ways to sign in" }).getByRole("cell", { name: key.address, exact: true }).waitFor();
+  await shot(page, "console-keplr-signed-in-1280");
   assert.deepEqual(errors, []);
 });
