@@ -25,7 +25,6 @@ import {
   type Chatflow,
   type ChatflowDraft,
   type ChatflowGraph,
-  type JsonObject,
   type KnowledgeBase,
   type ValidateChatflowResponse,
 } from "@privexbot/client";
