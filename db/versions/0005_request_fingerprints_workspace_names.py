@@ -13,7 +13,7 @@ first, before the unique constraint is added.
 import sqlalchemy as sa
 from alembic import op
 
-from privexbot.store.models import name_key
+from privexbot.store.base import name_key
 
 revision = "0005"
 down_revision = "0004"

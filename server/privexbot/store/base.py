@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -14,8 +15,9 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, validates
 
 from privexbot.kernel.ids import new_id
 
@@ -75,6 +77,34 @@ def parent(table: str, **column) -> Mapped[str]:
 def made_by() -> Mapped[str | None]:
     """The user who made this row; kept as null when that user is deleted."""
     return mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+def name_key(display_name: str) -> str:
+    """What two display names that read the same share: NFC, trimmed, case-folded."""
+    return unicodedata.normalize("NFC", display_name.strip()).casefold()
+
+
+class NamedInOrganization:
+    """Columns of a row of an organization whose display name is unique there, whatever
+    its case (a workspace, a custom role): ``name_key`` follows ``display_name``."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (UniqueConstraint("organization_id", "name_key"),)  # one per table
+
+    id: Mapped[str] = primary_id()
+    organization_id: Mapped[str] = parent("organizations", index=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(400))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+    version: Mapped[int] = version_counter()
+
+    @validates("display_name")
+    def _keep_name_key(self, _field: str, value: str) -> str:
+        self.name_key = name_key(value)
+        return value
 
 
 class OwnedByWorkspace:

@@ -6,7 +6,6 @@ so deleting an organization deletes everything it owns in one statement.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 
 from sqlalchemy import (
@@ -20,11 +19,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column
 
 from privexbot.store.base import (
     Base,
     Deployed,
+    NamedInOrganization,
     OwnedByWorkspace,
     Said,
     created,
@@ -75,29 +75,9 @@ class Organization(Base):
     version: Mapped[int] = version_counter()
 
 
-def name_key(display_name: str) -> str:
-    """What two display names that read the same share: NFC, trimmed, case-folded."""
-    return unicodedata.normalize("NFC", display_name.strip()).casefold()
-
-
-class Workspace(Base):
+class Workspace(NamedInOrganization, Base):
     __tablename__ = "workspaces"
-    # Display names are unique per organization, whatever their case.
-    __table_args__ = (UniqueConstraint("organization_id", "name_key"),)
-    id: Mapped[str] = primary_id()
-    organization_id: Mapped[str] = parent("organizations", index=True)
-    display_name: Mapped[str] = mapped_column(String(100))
-    name_key: Mapped[str] = mapped_column(String(400))
-    description: Mapped[str] = mapped_column(Text, default="")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = created()
-    updated_at: Mapped[datetime] = created()
-    version: Mapped[int] = version_counter()
-
-    @validates("display_name")
-    def _keep_name_key(self, _field: str, value: str) -> str:
-        self.name_key = name_key(value)
-        return value
 
 
 class OrganizationMembership(Base):
@@ -108,25 +88,11 @@ class OrganizationMembership(Base):
     created_at: Mapped[datetime] = created()
 
 
-class CustomRole(Base):
+class CustomRole(NamedInOrganization, Base):
     """An organization's workspace role: a set of workspace permissions."""
 
     __tablename__ = "custom_roles"
-    __table_args__ = (UniqueConstraint("organization_id", "name_key"),)
-    id: Mapped[str] = primary_id()
-    organization_id: Mapped[str] = parent("organizations", index=True)
-    display_name: Mapped[str] = mapped_column(String(100))
-    name_key: Mapped[str] = mapped_column(String(400))
-    description: Mapped[str] = mapped_column(Text, default="")
     permissions: Mapped[list] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = created()
-    updated_at: Mapped[datetime] = created()
-    version: Mapped[int] = version_counter()
-
-    @validates("display_name")
-    def _keep_name_key(self, _field: str, value: str) -> str:
-        self.name_key = name_key(value)
-        return value
 
 
 class WorkspaceMembership(Base):

@@ -19,7 +19,8 @@ from privexbot.kernel.errors import AlreadyExists, FailedPrecondition
 from privexbot.kernel.permissions import workspace_permissions
 from privexbot.kernel.resources import Scope
 from privexbot.kernel.views import Named
-from privexbot.store.models import CustomRole, WorkspaceMembership, name_key
+from privexbot.store.base import name_key
+from privexbot.store.models import CustomRole, WorkspaceMembership
 from privexbot.tenancy.roles import CUSTOM, WORKSPACE_ROLES
 
 UPDATABLE = {"display_name", "description", "permissions"}

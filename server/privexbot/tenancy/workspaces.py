@@ -16,7 +16,8 @@ from privexbot.kernel.calls import current
 from privexbot.kernel.errors import AlreadyExists, FailedPrecondition
 from privexbot.kernel.resources import Scope
 from privexbot.kernel.views import Named, from_row
-from privexbot.store.models import VectorOutbox, Workspace, WorkspaceMembership, name_key
+from privexbot.store.base import name_key
+from privexbot.store.models import VectorOutbox, Workspace, WorkspaceMembership
 from privexbot.tenancy import plans
 from privexbot.tenancy.organizations import get_row as get_organization
 from privexbot.tenancy.organizations import organization_role
