@@ -212,15 +212,7 @@ class EmailLinks:
                     .where(Identity.user_id == user.id, Identity.kind == "email")
                     .values(subject=row.email)
                 )
-                await session.execute(
-                    update(EmailToken)
-                    .where(
-                        EmailToken.user_id == user.id,
-                        EmailToken.purpose == CHANGE,
-                        EmailToken.used_at.is_(None),
-                    )
-                    .values(used_at=row.used_at)
-                )
+                await _void_others(session, row)
                 user.email, user.email_verified_at = row.email, row.used_at
             user.email_verified_at = user.email_verified_at or row.used_at
             audit.record(
@@ -268,15 +260,7 @@ class EmailLinks:
             user.password_hash = password_hash
             # Following the link proved the mailbox, as a verification link would.
             user.email_verified_at = user.email_verified_at or row.used_at
-            await session.execute(
-                update(EmailToken)
-                .where(
-                    EmailToken.user_id == user.id,
-                    EmailToken.purpose == RESET,
-                    EmailToken.used_at.is_(None),
-                )
-                .values(used_at=row.used_at)
-            )
+            await _void_others(session, row)
             await self._families.revoke_all(session, user.id, "password_reset")
             audit.record(
                 session,
@@ -296,6 +280,20 @@ def _still_applies(row: EmailToken, user: User) -> bool:
     if row.purpose == CHANGE:
         return bool(user.email)
     return user.email == row.email
+
+
+async def _void_others(session, used: EmailToken) -> None:
+    """Once a link of a purpose has been used, the user's other pending ones of that
+    purpose stop working (an older reset link, another change of address)."""
+    await session.execute(
+        update(EmailToken)
+        .where(
+            EmailToken.user_id == used.user_id,
+            EmailToken.purpose == used.purpose,
+            EmailToken.used_at.is_(None),
+        )
+        .values(used_at=used.used_at)
+    )
 
 
 async def _ensure_free(session, email: str) -> None:
