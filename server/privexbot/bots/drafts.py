@@ -30,8 +30,9 @@ _NOT_CONTENT = {"organization_id", "workspace_id", "id", "expires_at", *_KEPT}
 
 
 @dataclass(frozen=True)
-class Draft(InWorkspace, pattern=resources.CHATBOT_DRAFT):
-    config: dict
+class DraftView(InWorkspace):
+    """What every draft view holds beside its content."""
+
     creator_id: str
     created_at: datetime
     updated_at: datetime
@@ -41,6 +42,11 @@ class Draft(InWorkspace, pattern=resources.CHATBOT_DRAFT):
     @property
     def etag(self) -> str:
         return etag(self)
+
+
+@dataclass(frozen=True)
+class Draft(DraftView, pattern=resources.CHATBOT_DRAFT):
+    config: dict
 
 
 def draft_key(scope: Scope, draft_id: str, kind: str = "draft") -> str:

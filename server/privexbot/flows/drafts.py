@@ -7,32 +7,21 @@ shape is checked here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from privexbot.bots.drafts import DraftStore
+from privexbot.bots.drafts import DraftStore, DraftView
 from privexbot.flows import graph as graphs
 from privexbot.kernel import resources
 from privexbot.kernel.resources import Scope
-from privexbot.kernel.standard import check_mask, etag
-from privexbot.kernel.views import InWorkspace
+from privexbot.kernel.standard import check_mask
 
 UPDATABLE = {"display_name", "description", "graph"}
 
 
 @dataclass(frozen=True)
-class FlowDraft(InWorkspace, pattern=resources.CHATFLOW_DRAFT):
+class FlowDraft(DraftView, pattern=resources.CHATFLOW_DRAFT):
     display_name: str
     description: str
     graph: dict
-    creator_id: str
-    created_at: datetime
-    updated_at: datetime
-    expires_at: datetime
-    version: int
-
-    @property
-    def etag(self) -> str:
-        return etag(self)
 
 
 class FlowDrafts(DraftStore):
