@@ -171,6 +171,20 @@ async def test_the_console_edits_a_chatbot_and_charts_its_analytics(edge, client
 
 
 @pytest.mark.timeout(300)
+async def test_the_embed_snippet_chats_on_another_origin_and_shows_in_analytics(
+    edge, client, host_origins, tmp_path
+):
+    """The snippet copied from the console on a shop's page of another origin: a visitor
+    asks through the widget and rates the answer; the console then shows the conversation,
+    its rating and the figures."""
+    owner = await sign_up(client, "console-embed")
+    allowed, _ = host_origins
+    await published_bot(client, owner, [allowed])
+    await browser("embed.mjs", edge, tmp_path, OWNER=owner.email, HOST=allowed)
+    screenshots(tmp_path, "embed-widget-answered-1280", "embed-analytics-1280")
+
+
+@pytest.mark.timeout(300)
 async def test_the_console_builds_validates_runs_and_publishes_a_chatflow(edge, client, tmp_path):
     """start → knowledge → llm → answer on the canvas over the knowledge base "Help"."""
     owner = await sign_up(client, "console-flow")

@@ -15,7 +15,10 @@ export function when(timestamp?: { seconds: bigint }): string {
 }
 
 /** A Date as a protobuf Timestamp (an init object for requests). */
-export const timestamp = (date: Date) => ({ seconds: BigInt(Math.floor(date.getTime() / 1000)), nanos: 0 });
+export const timestamp = (date: Date) => {
+  const ms = date.getTime(); // to the millisecond: a range ending now includes this second's messages
+  return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+};
 
 /** A form field's value as text ("" when absent). */
 export const text = (form: FormData, name: string): string => String(form.get(name) ?? "");
