@@ -4,8 +4,9 @@ server of each backend.
 
 The scripts in web/console/test drive the browser and fail on any console error or uncaught
 error: browser.mjs (sign-up, log-out, log-in, workspace switch, silent refresh, a revoked
-session, a knowledge base and a dropped file followed to Ready, a chatbot drafted, tested
-and published), admin.mjs (API keys, members and invitations, a read-only viewer),
+session, a knowledge base with a dropped Markdown file and a chosen PDF followed to Ready, a
+chatbot drafted, tested and published), embed.mjs (the embed snippet chatting on another
+origin, then seen in analytics), admin.mjs (API keys, members and invitations, a read-only viewer),
 builder.mjs (a chatbot edited, published again, rolled back; its analytics), flows.mjs (a
 chatflow built on the canvas, validated, fixed, run with streamed node events, published),
 wallet.mjs (an injected EIP-1193 wallet signing with a real key).
@@ -32,6 +33,8 @@ from privexbot.v1 import bot_pb2, tenant_pb2
 from .test_widget_browser import chromium, published_bot
 
 pytestmark = [pytest.mark.envoy, pytest.mark.enclave]
+
+HANDBOOK_PDF = Path(__file__).resolve().parents[1] / "data" / "knowledge" / "handbook.pdf"
 
 DOCUMENT = "# Returns\n\nRefunds are paid within fourteen days of the returned parcel arriving.\n"
 
@@ -107,6 +110,7 @@ async def test_the_console_signs_in_switches_workspace_and_ingests(edge, client,
         EMAIL=me.email,
         NEW_EMAIL=unique_email("console-new"),
         DOCUMENT=DOCUMENT,
+        PDF=str(HANDBOOK_PDF),
     )
     screenshots(
         tmp_path,

@@ -82,7 +82,7 @@ test("switching workspace, silent refresh, and a revoked session", async () => {
   assert.deepEqual(errors, []);
 });
 
-test("a knowledge base is made, a dropped file is followed to Ready", async () => {
+test("a knowledge base is made, a dropped Markdown file and a chosen PDF followed to Ready", async () => {
   const { page, errors } = await open(1280);
   await logIn(page, env("EMAIL"));
   await page.getByRole("button", { name: "Knowledge" }).click();
@@ -110,6 +110,12 @@ test("a knowledge base is made, a dropped file is followed to Ready", async () =
   const seen = await page.evaluate(() => window.seen);
   assert.equal(seen.at(-1), "Ready");
   assert.ok(seen.length >= 2, `progress before Ready: ${JSON.stringify(seen)}`);
+
+  // A PDF through the file picker (the keyboard's way), parsed and followed to Ready too.
+  await page.getByLabel("Choose files").setInputFiles(env("PDF"));
+  const pdf = page.getByRole("list", { name: "Uploads" }).getByRole("listitem").filter({ hasText: "handbook.pdf" });
+  await pdf.getByTestId("upload-status").filter({ hasText: "Ready" }).waitFor({ timeout: 120_000 });
+  await page.getByRole("row", { name: /handbook\.pdf/ }).filter({ hasText: "ready" }).waitFor();
   await shot(page, "console-knowledge-ready-1280");
   assert.deepEqual(errors, []);
 });
