@@ -43,6 +43,21 @@ ATTESTED = Gauge(
     "1 when the inference endpoint's last verdict was attested, else 0",
     registry=REGISTRY,
 )
+CACHE_LOOKUPS = Counter(
+    "privexbot_cache_lookups",
+    "In-process cache lookups (roles, workspaces, current_user, current_user_messages, tokens)",
+    ["cache", "result"], registry=REGISTRY,
+)  # fmt: skip
+INGESTION_JOBS = Counter(
+    "privexbot_ingestion_jobs",
+    "Documents whose ingestion ended, by state (ready, failed)",
+    ["state"], registry=REGISTRY,
+)  # fmt: skip
+INGESTION_SECONDS = Histogram(
+    "privexbot_ingestion_lag_seconds", "From a document's upload to READY",
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400),
+    registry=REGISTRY,
+)  # fmt: skip
 
 
 def serve(address: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import httpx
 import pytest
@@ -10,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from stacks import start_stack, stop_stack
 
 from privexbot.client import Client
-from privexbot.v1 import auth_pb2, inference_pb2, tenant_pb2
+from privexbot.v1 import auth_pb2, inference_pb2, knowledge_pb2, tenant_pb2
 
 USER = inference_pb2.ChatCompletionMessage.ROLE_USER
 
@@ -62,6 +64,25 @@ async def test_calls_move_the_counters(measured):
         max_tokens=8,
     )
     [_ async for _ in client.inference.StreamChatCompletion(request)]
+    kb = await client.knowledge.CreateKnowledgeBase(
+        knowledge_pb2.CreateKnowledgeBaseRequest(
+            parent=me.session.workspace,
+            knowledge_base=knowledge_pb2.KnowledgeBase(display_name="M"),
+        )
+    )
+    document = await client.knowledge.CreateDocument(
+        knowledge_pb2.CreateDocumentRequest(
+            parent=kb.name,
+            document=knowledge_pb2.Document(display_name="m.md", content_type="text/markdown"),
+            text="# Metrics\n\nCounted when ready.\n",
+        )
+    )
+    async with asyncio.timeout(120):
+        while document.state != knowledge_pb2.Document.STATE_READY:
+            await asyncio.sleep(0.1)
+            document = await client.knowledge.GetDocument(
+                knowledge_pb2.GetDocumentRequest(name=document.name)
+            )
     await client.close()
 
     after = scrape(address)
@@ -83,3 +104,13 @@ async def test_calls_move_the_counters(measured):
     model = stack.settings.inference_model
     assert value(after, "privexbot_inference_tokens_total", model=model, kind="completion") > 0
     assert value(after, "privexbot_inference_first_token_seconds_count", model=model) >= 1
+    # The caches answered the repeated calls; the document's ingestion was counted.
+    hits = "privexbot_cache_lookups_total"
+    for cache in ("tokens", "current_user_messages"):
+        moved = value(after, hits, cache=cache, result="hit") - value(
+            before, hits, cache=cache, result="hit"
+        )
+        assert moved >= 2, cache
+    jobs, lag = "privexbot_ingestion_jobs_total", "privexbot_ingestion_lag_seconds_count"
+    assert value(after, jobs, state="ready") - value(before, jobs, state="ready") == 1
+    assert value(after, lag) - value(before, lag) == 1

@@ -9,7 +9,7 @@ from privexbot.kernel.caches import Recent, SingleFlight
 
 
 def test_the_least_recently_used_entry_goes_first():
-    cache = Recent(2)
+    cache = Recent("test", 2)
     cache.put("a", 1)
     cache.put("b", 2)
     assert cache.get("a") == 1  # "a" is now the most recently used
@@ -22,7 +22,7 @@ def test_the_least_recently_used_entry_goes_first():
 def test_entries_live_at_most_their_seconds(monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(time, "monotonic", lambda: now[0])
-    cache = Recent(10, seconds=60)
+    cache = Recent("test", 10, seconds=60)
     cache.put("a", None)
     assert cache.get("a", "missing") is None  # a stored None is a value, not a miss
     now[0] += 59.9

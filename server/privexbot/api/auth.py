@@ -102,7 +102,7 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         self.api_keys = platform.api_keys
         self.accounts = platform.accounts
         # GetCurrentUser: user id -> (view, organization, workspace, the message built from them)
-        self._current_user_messages = Recent(current_user.CACHE_SIZE)
+        self._current_user_messages = Recent("current_user_messages", current_user.CACHE_SIZE)
 
     async def SignUpWithEmail(self, request, context):
         grant = await self.email.sign_up(request.email, request.password, request.display_name)

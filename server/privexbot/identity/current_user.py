@@ -45,7 +45,7 @@ class CurrentUsers:
     def __init__(self, sessions, stamps) -> None:
         self._sessions, self._stamps = sessions, stamps
         # user id -> (view, its organizations, the stamps it was built under)
-        self._views = Recent(CACHE_SIZE, CACHE_SECONDS)
+        self._views = Recent("current_user", CACHE_SIZE, CACHE_SECONDS)
         self._loads = SingleFlight()
 
     async def of(self, principal: Principal) -> CurrentUser:

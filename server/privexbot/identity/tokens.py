@@ -41,7 +41,7 @@ class AccessTokens:
         self._issuer, self._audience = settings.jwt_issuer, settings.jwt_audience
         self.ttl = settings.access_token_ttl_seconds
         self._store, self._sessions = store, sessions
-        self._verified = Recent(_CACHE_SIZE)  # token -> (principal, expiry)
+        self._verified = Recent("tokens", _CACHE_SIZE)  # token -> (principal, expiry)
         self._refills = SingleFlight()  # calls that find the list gone refill it once
 
     def issue(self, user_id: str, session_id: str, org_id: str, ws_id: str) -> tuple[str, datetime]:

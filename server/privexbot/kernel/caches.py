@@ -15,17 +15,25 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from privexbot import metrics
+
 
 class Recent:
-    def __init__(self, size: int, seconds: float = math.inf) -> None:
+    """``name`` labels its lookups in the metrics (privexbot_cache_lookups: hit or miss; a
+    hit its caller then finds stale is counted a hit here)."""
+
+    def __init__(self, name: str, size: int, seconds: float = math.inf) -> None:
         self._entries: OrderedDict = OrderedDict()
         self._size, self._seconds = size, seconds
+        self._hits, self._misses = (metrics.CACHE_LOOKUPS.labels(name, r) for r in ("hit", "miss"))
 
     def get(self, key, default=None):
         """The value put under ``key`` at most ``seconds`` ago, else ``default``."""
         entry = self._entries.get(key)
         if entry is None or time.monotonic() >= entry[1]:
+            self._misses.inc()
             return default
+        self._hits.inc()
         self._entries.move_to_end(key)
         return entry[0]
 

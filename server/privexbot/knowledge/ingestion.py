@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, exists, or_, select, update
 
-from privexbot import tracing
+from privexbot import metrics, tracing
 from privexbot.kernel import tasks
 from privexbot.kernel.errors import DomainError, InvalidArgument, Unavailable
 from privexbot.knowledge import chunking, parsing
@@ -219,7 +219,10 @@ class Ingestion:
     async def _finish(self, document_id: str, state: str, reason: str) -> None:
         now = datetime.now(UTC)
         async with self._sessions() as session, session.begin():
-            await session.execute(
+            uploaded = await session.scalar(
+                select(Document.created_at).where(Document.id == document_id)
+            )
+            finished = await session.execute(
                 update(Document)
                 .where(Document.id == document_id, Document.state == "processing")
                 .values(
@@ -232,6 +235,10 @@ class Ingestion:
                     version=Document.version + 1,
                 )
             )
+        if finished.rowcount == 1:
+            metrics.INGESTION_JOBS.labels(state).inc()
+            if state == "ready":
+                metrics.INGESTION_SECONDS.observe((now - uploaded).total_seconds())
 
     async def _retry_later(self, document_id: str, reason: str, most: int) -> None:
         """Try again after ``retry_delay`` (the document stays processing, its lease set to

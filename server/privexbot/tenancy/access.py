@@ -38,7 +38,7 @@ class AccessResolver:
         self._sessions, self._stamps = sessions, stamps
         # (user, organization, workspace) ->
         #     (stamps, (org role, workspace role, custom role's permissions) | None)
-        self._roles = Recent(ROLES_CACHE_SIZE, ROLES_CACHE_SECONDS)
+        self._roles = Recent("roles", ROLES_CACHE_SIZE, ROLES_CACHE_SECONDS)
         self._loads = SingleFlight()  # callers who miss one entry together query once
 
     async def resolve(

@@ -87,7 +87,7 @@ class Workspaces:
         self._sessions, self._store, self._stamps = sessions, store, stamps
         self._vectors_owed = vectors_owed
         # (organization, workspace) -> (organization stamp, view without the caller's role)
-        self._views = Recent(VIEWS_CACHE_SIZE, VIEWS_CACHE_SECONDS)
+        self._views = Recent("workspaces", VIEWS_CACHE_SIZE, VIEWS_CACHE_SECONDS)
 
     async def create(
         self, scope: Scope, display_name: str, description: str, request_id: str
