@@ -114,6 +114,7 @@ MATRIX = {
     "GetChatbotWidget": "O A WA WE WV K | M P",
     "ListLeads": "O A WA WE WV K | M",
     "ExportLeads": "O A WA WE WV K | M",
+    "GetLeadStats": "O A WA WE WV K | M",
     "GetLead": "O A WA WE WV K | M",
     "UpdateLead": "O A WA WE | M",
     "DeleteLead": "O A WA WE | M",

@@ -21,8 +21,8 @@ async def leads_bot(client, workspace: str) -> bot_pb2.Chatbot:
     return await new_bot(client, workspace, grounding_mode=STRICT, lead_capture=CAPTURE)
 
 
-async def leave_lead(client, bot: str, email: str, name: str = "") -> str:
-    lead = bot_pb2.Lead(email=email, display_name=name, consent=True)
+async def leave_lead(client, bot: str, email: str, name: str = "", consent: bool = True) -> str:
+    lead = bot_pb2.Lead(email=email, display_name=name, consent=consent)
     events = await chat(client, bot, OFF_TOPIC, lead=lead)
     return events[0].session_started.session
 
@@ -217,3 +217,44 @@ async def test_one_lead_is_read_corrected_and_erased(client_factory):
         tenant_pb2.ListAuditEventsRequest(parent=me.organization, resource=name)
     )
     assert [e.action for e in events.audit_events] == ["lead.delete", "lead.update"]
+
+
+async def test_lead_stats_count_in_all_by_chatbot_and_by_day(client, client_factory):
+    me = await sign_up(client, "lead-stats")
+    first, second = await leads_bot(client, me.workspace), await leads_bot(client, me.workspace)
+    await leave_lead(client, first.name, "ada@example.com")
+    await leave_lead(client, first.name, "bob@example.com", consent=False)
+    await leave_lead(client, second.name, "cy@example.com")
+    await chat(client, first.name, OFF_TOPIC)  # no lead: not counted
+    stats_of = bot_pb2.GetLeadStatsRequest
+
+    stats = await client.bot.GetLeadStats(stats_of(parent=me.workspace))
+    assert (stats.total, stats.with_consent) == (3, 2)
+    assert [(c.chatbot, c.leads) for c in stats.by_chatbot] == [(first.name, 2), (second.name, 1)]
+    assert [(d.day, d.leads) for d in stats.by_day] == [(datetime.now(UTC).date().isoformat(), 3)]
+    only = await client.bot.GetLeadStats(
+        stats_of(parent=me.workspace, filter=bot_pb2.LeadFilter(chatbot=second.name))
+    )
+    assert (only.total, only.with_consent, len(only.by_chatbot)) == (1, 1, 1)
+    later = bot_pb2.LeadFilter(start_time=at(datetime.now(UTC) + timedelta(hours=1)))
+    none = await client.bot.GetLeadStats(stats_of(parent=me.workspace, filter=later))
+    assert (none.total, list(none.by_chatbot), list(none.by_day)) == (0, [], [])
+
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, fields={"parent"}):
+        await client.bot.GetLeadStats(stats_of())
+    backwards = bot_pb2.LeadFilter(
+        start_time=at(datetime.now(UTC)), end_time=at(datetime.now(UTC) - timedelta(days=1))
+    )
+    async with raises(grpc.StatusCode.INVALID_ARGUMENT, fields={"filter.end_time"}):
+        await client.bot.GetLeadStats(stats_of(parent=me.workspace, filter=backwards))
+    async with raises(grpc.StatusCode.UNAUTHENTICATED):
+        await client_factory().bot.GetLeadStats(stats_of(parent=me.workspace))
+    other = client_factory()
+    theirs = await sign_up(other, "lead-stats-other")
+    their_bot = await leads_bot(other, theirs.workspace)
+    async with raises(grpc.StatusCode.NOT_FOUND):
+        await other.bot.GetLeadStats(stats_of(parent=me.workspace))
+    async with raises(grpc.StatusCode.NOT_FOUND):  # their chatbot as my filter
+        await client.bot.GetLeadStats(
+            stats_of(parent=me.workspace, filter=bot_pb2.LeadFilter(chatbot=their_bot.name))
+        )

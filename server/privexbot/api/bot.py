@@ -353,6 +353,17 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
             leads=[lead_message(v) for v in views], next_page_token=next_token, total_size=total
         )
 
+    async def GetLeadStats(self, request, context):
+        stats = await self.leads.stats(current().scope, lead_filter(request.filter))
+        return bot_pb2.LeadStats(
+            total=stats.total,
+            with_consent=stats.with_consent,
+            by_chatbot=[
+                bot_pb2.LeadStats.ChatbotCount(chatbot=b, leads=n) for b, n in stats.by_chatbot
+            ],
+            by_day=[bot_pb2.LeadStats.DayCount(day=d, leads=n) for d, n in stats.by_day],
+        )
+
     GetLead = standard.get("leads", lead_message, resources.LEAD)
 
     async def UpdateLead(self, request, context):

@@ -19,6 +19,7 @@ from privexbot.store import audit
 from privexbot.store.models import ChatSession
 
 EXPORT_ROWS = 500  # per chunk (and per query)
+STATS_CHATBOTS, STATS_DAYS = 100, 366
 CSV_HEADER = ("email", "display_name", "consent", "chatbot", "session", "create_time")
 UPDATABLE = {"email", "display_name", "consent"}
 
@@ -28,6 +29,14 @@ class LeadFilter:
     chatbot: str = ""  # a chatbot's name, "" for every chatbot
     start: datetime | None = None
     end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LeadStats:
+    total: int
+    with_consent: int
+    by_chatbot: list[tuple[str, int]]  # (chatbot name, leads), most first
+    by_day: list[tuple[str, int]]  # (YYYY-MM-DD, leads), oldest first
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,11 @@ def _query(scope: Scope, only: LeadFilter):
     if only.end:
         query = query.where(ChatSession.created_at < only.end)
     return query
+
+
+def _utc_day(column, dialect: str):
+    """The UTC calendar day of a timestamp column (PostgreSQL's follows the session's zone)."""
+    return func.date(func.timezone("UTC", column) if dialect == "postgresql" else column)
 
 
 def _query_id(scope: Scope, only: LeadFilter) -> tuple:
@@ -164,6 +178,38 @@ class Leads:
             matching = _query(scope, only).subquery()
             total = await session.scalar(select(func.count()).select_from(matching))
         return views, next_token, total
+
+    async def stats(self, scope: Scope, only: LeadFilter) -> LeadStats:
+        """Counts under ``only``: in all, with consent, per chatbot and per UTC day."""
+        matching = _query(scope, only).subquery()
+        consent = matching.c.lead["consent"].as_boolean()
+        async with self._sessions() as session:
+            day = _utc_day(matching.c.created_at, session.bind.dialect.name)
+            total, with_consent = (
+                await session.execute(
+                    select(func.count(), func.count().filter(consent.is_(True))).select_from(
+                        matching
+                    )
+                )
+            ).one()
+            per_bot = await session.execute(
+                select(matching.c.chatbot_id, func.count().label("leads"))
+                .group_by(matching.c.chatbot_id)
+                .order_by(func.count().desc(), matching.c.chatbot_id)
+                .limit(STATS_CHATBOTS)
+            )
+            per_day = await session.execute(
+                select(day, func.count()).group_by(day).order_by(day.desc()).limit(STATS_DAYS)
+            )
+        return LeadStats(
+            total,
+            with_consent,
+            [
+                (resources.CHATBOT.name(scope.organization_id, scope.workspace_id, b), n)
+                for b, n in per_bot
+            ],
+            sorted((str(d), n) for d, n in per_day),
+        )
 
     async def export_csv(self, scope: Scope, only: LeadFilter) -> AsyncIterator[bytes]:
         """Every lead under ``only`` as CSV chunks (a page each), the header first."""

@@ -929,6 +929,7 @@ class BotService(Service):
         "ListChatbotVersions": Rpc(Kind.PAGED, bot_pb2.ListChatbotVersionsRequest, resource="parent", items="chatbot_versions"),
         "RollbackChatbot": Rpc(Kind.UNARY, bot_pb2.RollbackChatbotRequest, resource="name"),
         "ListLeads": Rpc(Kind.PAGED, bot_pb2.ListLeadsRequest, resource="parent", items="leads"),
+        "GetLeadStats": Rpc(Kind.UNARY, bot_pb2.GetLeadStatsRequest, resource="parent"),
         "GetLead": Rpc(Kind.UNARY, bot_pb2.GetLeadRequest, resource="name"),
         "UpdateLead": Rpc(Kind.UNARY, bot_pb2.UpdateLeadRequest, resource="name"),
         "DeleteLead": Rpc(Kind.UNARY, bot_pb2.DeleteLeadRequest, resource="name"),
@@ -1174,6 +1175,20 @@ class BotService(Service):
             A pager: iterating it yields every LeadRecord, fetching pages as needed; ``pages()`` yields each ListLeadsResponse.
         """
         return self._call("ListLeads", request, arguments)
+
+    def get_lead_stats(self, request=None, /, **arguments):
+        """Counts of a workspace's leads under the same filters as ListLeads: in all,
+        with consent, per chatbot (most first) and per UTC day (oldest first).
+
+        Args:
+            request: a GetLeadStatsRequest, or its ``parent``; or give its fields:
+            parent (str): organizations/{org}/workspaces/{ws}
+            filter (LeadFilter)
+
+        Returns:
+            LeadStats
+        """
+        return self._call("GetLeadStats", request, arguments)
 
     def get_lead(self, request=None, /, **arguments):
         """One lead: the contact details a visitor left in a chat session.

@@ -678,6 +678,40 @@ class ListLeadsResponse(_message.Message):
     total_size: int
     def __init__(self, leads: _Optional[_Iterable[_Union[LeadRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
 
+class GetLeadStatsRequest(_message.Message):
+    __slots__ = ("parent", "filter")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    filter: LeadFilter
+    def __init__(self, parent: _Optional[str] = ..., filter: _Optional[_Union[LeadFilter, _Mapping]] = ...) -> None: ...
+
+class LeadStats(_message.Message):
+    __slots__ = ("total", "with_consent", "by_chatbot", "by_day")
+    class ChatbotCount(_message.Message):
+        __slots__ = ("chatbot", "leads")
+        CHATBOT_FIELD_NUMBER: _ClassVar[int]
+        LEADS_FIELD_NUMBER: _ClassVar[int]
+        chatbot: str
+        leads: int
+        def __init__(self, chatbot: _Optional[str] = ..., leads: _Optional[int] = ...) -> None: ...
+    class DayCount(_message.Message):
+        __slots__ = ("day", "leads")
+        DAY_FIELD_NUMBER: _ClassVar[int]
+        LEADS_FIELD_NUMBER: _ClassVar[int]
+        day: str
+        leads: int
+        def __init__(self, day: _Optional[str] = ..., leads: _Optional[int] = ...) -> None: ...
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    WITH_CONSENT_FIELD_NUMBER: _ClassVar[int]
+    BY_CHATBOT_FIELD_NUMBER: _ClassVar[int]
+    BY_DAY_FIELD_NUMBER: _ClassVar[int]
+    total: int
+    with_consent: int
+    by_chatbot: _containers.RepeatedCompositeFieldContainer[LeadStats.ChatbotCount]
+    by_day: _containers.RepeatedCompositeFieldContainer[LeadStats.DayCount]
+    def __init__(self, total: _Optional[int] = ..., with_consent: _Optional[int] = ..., by_chatbot: _Optional[_Iterable[_Union[LeadStats.ChatbotCount, _Mapping]]] = ..., by_day: _Optional[_Iterable[_Union[LeadStats.DayCount, _Mapping]]] = ...) -> None: ...
+
 class ExportLeadsRequest(_message.Message):
     __slots__ = ("parent", "filter")
     PARENT_FIELD_NUMBER: _ClassVar[int]

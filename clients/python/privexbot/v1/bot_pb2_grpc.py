@@ -118,6 +118,11 @@ class BotServiceStub:
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsRequest.SerializeToString,
                 response_deserializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsResponse.FromString,
                 _registered_method=True)
+        self.GetLeadStats = channel.unary_unary(
+                '/privexbot.v1.BotService/GetLeadStats',
+                request_serializer=privexbot_dot_v1_dot_bot__pb2.GetLeadStatsRequest.SerializeToString,
+                response_deserializer=privexbot_dot_v1_dot_bot__pb2.LeadStats.FromString,
+                _registered_method=True)
         self.GetLead = channel.unary_unary(
                 '/privexbot.v1.BotService/GetLead',
                 request_serializer=privexbot_dot_v1_dot_bot__pb2.GetLeadRequest.SerializeToString,
@@ -318,6 +323,14 @@ class BotServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetLeadStats(self, request, context):
+        """Counts of a workspace's leads under the same filters as ListLeads: in all,
+        with consent, per chatbot (most first) and per UTC day (oldest first).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetLead(self, request, context):
         """One lead: the contact details a visitor left in a chat session.
         """
@@ -504,6 +517,11 @@ def add_BotServiceServicer_to_server(servicer, server):
                     servicer.ListLeads,
                     request_deserializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsRequest.FromString,
                     response_serializer=privexbot_dot_v1_dot_bot__pb2.ListLeadsResponse.SerializeToString,
+            ),
+            'GetLeadStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLeadStats,
+                    request_deserializer=privexbot_dot_v1_dot_bot__pb2.GetLeadStatsRequest.FromString,
+                    response_serializer=privexbot_dot_v1_dot_bot__pb2.LeadStats.SerializeToString,
             ),
             'GetLead': grpc.unary_unary_rpc_method_handler(
                     servicer.GetLead,
@@ -1010,6 +1028,33 @@ class BotService:
             '/privexbot.v1.BotService/ListLeads',
             privexbot_dot_v1_dot_bot__pb2.ListLeadsRequest.SerializeToString,
             privexbot_dot_v1_dot_bot__pb2.ListLeadsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLeadStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/privexbot.v1.BotService/GetLeadStats',
+            privexbot_dot_v1_dot_bot__pb2.GetLeadStatsRequest.SerializeToString,
+            privexbot_dot_v1_dot_bot__pb2.LeadStats.FromString,
             options,
             channel_credentials,
             insecure,
