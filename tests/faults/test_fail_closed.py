@@ -18,18 +18,16 @@ from privexbot.client import Client
 from privexbot.v1 import auth_pb2, common_pb2
 
 
-@pytest.fixture
-async def doomed_redis():
-    port = free_port()
+async def redis_on(port: int):
+    """A fresh redis-server (no persistence) on ``port``, answering."""
+    import redis.asyncio as redis
+
     process = await asyncio.create_subprocess_exec(
         *("redis-server", "--port", str(port), "--bind", "127.0.0.1"),
         *("--save", "", "--appendonly", "no"),
         stdout=asyncio.subprocess.DEVNULL,
     )
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis.asyncio as redis
-
-    client = redis.Redis.from_url(url)
+    client = redis.Redis.from_url(f"redis://127.0.0.1:{port}/0")
     async with asyncio.timeout(10):
         while True:
             try:
@@ -38,10 +36,21 @@ async def doomed_redis():
             except redis.ConnectionError:
                 await asyncio.sleep(0.05)
     await client.aclose()
-    yield process, url
+    return process
+
+
+async def stopped(process) -> None:
     if process.returncode is None:
         process.kill()
         await process.wait()
+
+
+@pytest.fixture
+async def doomed_redis():
+    port = free_port()
+    process = await redis_on(port)
+    yield process, f"redis://127.0.0.1:{port}/0"
+    await stopped(process)
 
 
 async def test_store_outage_fails_closed_and_turns_health_not_serving(doomed_redis, tmp_path):
@@ -84,6 +93,46 @@ async def test_store_outage_fails_closed_and_turns_health_not_serving(doomed_red
         await client.close()
     finally:
         await stop_stack(stack)
+
+
+async def test_a_restarted_store_is_used_again_and_revocations_hold(doomed_redis, tmp_path):
+    """Redis killed, then started again empty on the same port: calls fail closed while it is
+    down, the same server process serves again once it is back, and a token logged out
+    before the outage stays refused (revocations are SQL's; the new store is refilled)."""
+    process, url = doomed_redis
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    stack = await start_stack("postgres", tmp_path, redis_url=url, health_interval_seconds=0.1)
+    restarted = None
+    try:
+        kept, gone = Client(stack.target), Client(stack.target)
+        user = await sign_up(kept, "restart")
+        signed_in = await gone.auth.LogInWithEmail(
+            auth_pb2.LogInWithEmailRequest(email=user.email, password=PASSWORD)
+        )
+        gone.access_token = signed_in.access_token
+        await gone.auth.LogOut(auth_pb2.LogOutRequest(refresh_token=signed_in.refresh_token))
+        me = auth_pb2.GetCurrentUserRequest()
+
+        await stopped(process)
+        async with raises(grpc.StatusCode.UNAVAILABLE, "EPHEMERAL_STORE_UNAVAILABLE"):
+            await kept.auth.GetCurrentUser(me)
+        restarted = await redis_on(port)
+        async with asyncio.timeout(30):  # the same process, its pool reconnecting
+            while True:
+                try:
+                    await kept.auth.GetCurrentUser(me)
+                    break
+                except grpc.aio.AioRpcError as error:
+                    assert error.code() == grpc.StatusCode.UNAVAILABLE, error
+                    await asyncio.sleep(0.1)
+        async with raises(grpc.StatusCode.UNAUTHENTICATED, "SESSION_REVOKED"):
+            await gone.auth.GetCurrentUser(me)
+        for client in (kept, gone):
+            await client.close()
+    finally:
+        await stop_stack(stack)
+        if restarted is not None:
+            await stopped(restarted)
 
 
 async def test_busy_redis_pool_waits_instead_of_failing(tmp_path):
