@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from helpers import free_port, sign_up
 from integration.test_knowledge import CORPUS, FORMATS, new_kb
-from sqlalchemy import update
+from sqlalchemy import select, update
 from stacks import start_stack, stop_stack
 
 from privexbot.client import Client
@@ -24,6 +24,7 @@ from privexbot.v1 import knowledge_pb2
 PROCESSING = knowledge_pb2.Document.STATE_PROCESSING
 FAILED = knowledge_pb2.Document.STATE_FAILED
 PENDING = knowledge_pb2.Document.STATE_PENDING
+READY = knowledge_pb2.Document.STATE_READY
 
 
 def test_retries_back_off_to_hourly_and_fit_the_limit():
@@ -102,3 +103,77 @@ async def test_an_unreachable_enclave_is_waited_for_not_failed(no_enclave):
     )
     assert again.state in (PENDING, PROCESSING)
     assert (await row()).attempts <= 1
+
+
+DOCUMENTS = 4
+
+
+async def test_an_enclave_killed_mid_ingestion_is_waited_for_and_jobs_finish(tmp_path):
+    """The enclave SIGKILLed while documents are being embedded, then started again on its
+    port: the unfinished documents wait (PROCESSING, a try scheduled), and once their try
+    is due every one reaches READY with its vectors, none orphaned."""
+    from conftest import require_enclave_installed
+
+    from privexbot.dev.local_enclave import LocalEnclave
+
+    require_enclave_installed()
+    local = LocalEnclave(f"http://127.0.0.1:{free_port()}/v1", "sk-killed-" + "x" * 24)
+    await local.start()
+    stack = await start_stack(
+        "sqlite", tmp_path, inference_base_url=local.base_url, inference_api_key=local.api_key
+    )
+    client = Client(stack.target)
+    try:
+        platform = stack.running.platform
+        me = await sign_up(client, "enclave-killed")
+        kb = await new_kb(client, me.session.workspace)
+        text = (CORPUS / "handbook.md").read_bytes()
+        for index in range(DOCUMENTS):
+            await client.knowledge.CreateDocument(
+                knowledge_pb2.CreateDocumentRequest(
+                    parent=kb.name,
+                    document=knowledge_pb2.Document(
+                        display_name=f"h{index}.md", content_type=FORMATS["handbook.md"]
+                    ),
+                    content=text + f"\n\nCopy {index}.\n".encode(),
+                )
+            )
+
+        async def states() -> list[int]:
+            listed = await client.knowledge.ListDocuments(
+                knowledge_pb2.ListDocumentsRequest(parent=kb.name)
+            )
+            return [d.state for d in listed.documents]
+
+        await _until(states, lambda found: PROCESSING in found)  # mid-ingestion
+        local.process.kill()
+        await asyncio.to_thread(local.process.wait)
+        assert (await states()).count(READY) < DOCUMENTS, "ingestion ended before the kill"
+
+        async def reasons() -> list[str]:
+            async with platform.sessions() as session:
+                rows = await session.execute(
+                    select(Document.failure_reason).where(Document.state == "processing")
+                )
+                return [reason for (reason,) in rows]
+
+        # The outage is noticed: a document waits for its next try instead of failing.
+        await _until(reasons, lambda found: any(r.startswith("retrying in") for r in found))
+        assert FAILED not in await states()
+        await local.start()  # the same port
+        async with platform.sessions() as session, session.begin():  # their tries are due now
+            await session.execute(
+                update(Document)
+                .where(Document.state == "processing")
+                .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+            )
+        platform.ingestion.notify()
+        await _until(states, lambda found: found == [READY] * DOCUMENTS)
+        organization_id = me.organization.split("/")[1]
+        in_milvus = await platform.vectors.document_ids(organization_id=organization_id)
+        assert len(in_milvus) == DOCUMENTS
+        assert await platform.ingestion.reconcile(organization_id) == 0
+    finally:
+        await client.close()
+        await stop_stack(stack)
+        await local.stop()
