@@ -23,8 +23,11 @@ MEMBER, VIEWER = common_pb2.ORGANIZATION_ROLE_MEMBER, common_pb2.WORKSPACE_ROLE_
 CUSTOM = common_pb2.WORKSPACE_ROLE_CUSTOM
 
 
-def _established(pids: list[int], port: int) -> dict[int, int]:
-    """How many established TCP connections on ``port`` each process holds (read from both
+ESTABLISHED, LISTENING = "01", "0A"  # /proc/net/tcp states
+
+
+def _established(pids: list[int], port: int, state: str = ESTABLISHED) -> dict[int, int]:
+    """How many TCP sockets on ``port`` in ``state`` each process holds (read from both
     socket tables: grpc may hold 127.0.0.1 as a v4-mapped IPv6 socket)."""
     inodes = {}
     for pid in pids:
@@ -40,7 +43,7 @@ def _established(pids: list[int], port: int) -> dict[int, int]:
         for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
             fields = line.split()
             local_port = int(fields[1].split(":")[1], 16)
-            if local_port == port and fields[3] == "01" and fields[9] in inodes:
+            if local_port == port and fields[3] == state and fields[9] in inodes:
                 held[inodes[fields[9]]] += 1
     return held
 
@@ -86,8 +89,8 @@ async def two_workers(tmp_path, enclave, milvus_server):
             stderr=asyncio.subprocess.DEVNULL,
         )
         workers = []
-        async with asyncio.timeout(60):
-            while len(workers) < 2:
+        async with asyncio.timeout(60):  # both spawned, and each listening on the port
+            while len(workers) < 2 or not all(_established(workers, port, LISTENING).values()):
                 await asyncio.sleep(0.2)
                 workers = children(process.pid)
         yield f"127.0.0.1:{port}", port, workers
