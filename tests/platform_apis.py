@@ -3,8 +3,7 @@ shapes and recording every call. One server; each platform's base URL is a prefi
 (``base(platform)``):
 
 - Telegram Bot API: ``POST /bot{token}/{method}`` with a JSON body answers
-  ``{"ok": true, "result": ...}`` (sendMessage: the Message), or 401 ``{"ok": false}`` for
-  a token containing "revoked" (what Telegram answers for an unknown token).
+  ``{"ok": true, "result": ...}`` (sendMessage: the Message).
 - Slack Web API: ``POST /slack/chat.postMessage`` and ``/slack/chat.update`` with
   ``Authorization: Bearer xoxb-...`` answer ``{"ok": true, "channel", "ts", "text"}``.
 - Discord interaction webhooks: ``PATCH /discord/webhooks/{application}/{token}/messages/
@@ -12,7 +11,8 @@ shapes and recording every call. One server; each platform's base URL is a prefi
 - WhatsApp Cloud API: ``POST /whatsapp/{phone number id}/messages`` with a bearer token
   answers ``{"messaging_product": "whatsapp", "contacts": [...], "messages": [{"id"}]}``.
 
-A token containing "throttled" is answered 429 on its first call, the way each platform
+A token containing "revoked" is answered 401 (what Telegram answers for an unknown token,
+Meta for an expired access token). A token containing "throttled" is answered 429 on its first call, the way each platform
 says so (Telegram: ``parameters.retry_after``; Slack: ``Retry-After``; Discord: both;
 WhatsApp: ``Retry-After``), then served."""
 
@@ -78,9 +78,9 @@ def _throttled(platform: str) -> bytes:
 
 def _answer(call: Call) -> bytes:
     payload = call.payload
+    if "revoked" in call.token:
+        return _reply(401, {"ok": False, "error_code": 401})
     if call.platform == "telegram":
-        if "revoked" in call.token:
-            return _reply(401, {"ok": False, "error_code": 401})
         if call.method == "sendMessage":
             message = {"message_id": call.made, "chat": {"id": payload.get("chat_id")}}
             return _reply(200, {"ok": True, "result": {**message, "text": payload.get("text")}})

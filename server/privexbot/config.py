@@ -119,6 +119,9 @@ class Settings:
     slack_api_base_url: str = "https://slack.com/api"
     discord_api_base_url: str = "https://discord.com/api/v10"
     whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+    # How long a channel turn (an inbound message being answered) stays a worker's without
+    # a sign of life; a turn whose worker died is taken over by another once it runs out.
+    channel_turn_lease_seconds: float = 60.0
     # Outbound mail (verification, password reset, invitations). SMTP_SECURITY: starttls,
     # tls (implicit, port 465) or none; empty SMTP_HOST (development only): mails are logged.
     smtp_host: str = ""
@@ -176,6 +179,8 @@ class Settings:
             raise ConfigError("ATTESTATION must be off or required")
         if self.ingestion_lease_seconds < 5:
             raise ConfigError("INGESTION_LEASE_SECONDS must be at least 5")
+        if self.channel_turn_lease_seconds < 3:
+            raise ConfigError("CHANNEL_TURN_LEASE_SECONDS must be at least 3")
         if not 60 <= self.access_token_ttl_seconds <= 900:
             raise ConfigError("ACCESS_TOKEN_TTL_SECONDS must be within 60..900 (15 minutes)")
         ring = self.jwt_key_ring
@@ -291,6 +296,7 @@ ENVIRONMENT = {
     "SLACK_API_BASE_URL": "slack_api_base_url",
     "DISCORD_API_BASE_URL": "discord_api_base_url",
     "WHATSAPP_API_BASE_URL": "whatsapp_api_base_url",
+    "CHANNEL_TURN_LEASE_SECONDS": "channel_turn_lease_seconds",
     "SMTP_HOST": "smtp_host",
     "SMTP_PORT": "smtp_port",
     "SMTP_SECURITY": "smtp_security",

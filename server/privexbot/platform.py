@@ -26,6 +26,7 @@ from privexbot.channels.envelope import Envelope
 from privexbot.channels.inbound import Inbound
 from privexbot.channels.outbound import Outbound
 from privexbot.channels.platforms import Telegram
+from privexbot.channels.turns import Turns
 from privexbot.config import Settings, attestation_policy
 from privexbot.flows.analytics import ChatflowAnalytics
 from privexbot.flows.chatflows import Chatflows
@@ -75,6 +76,7 @@ from privexbot.tenancy.usage import Usage
 from privexbot.tenancy.workspaces import Workspaces
 
 log = logging.getLogger("privexbot.platform")
+TURNS_DRAIN_SECONDS = 5.0  # a stopping process lets replies being written finish
 
 
 @dataclass
@@ -129,6 +131,7 @@ class Platform:
     flow_secrets: Secrets
     channels: Channels
     channel_inbound: Inbound
+    channel_turns: Turns
     flow_sandbox: Sandbox
     flow_executor: Executor
     _housekeeping: asyncio.Task | None = None
@@ -244,6 +247,12 @@ class Platform:
             ),
             Limits(settings.chatflow_run_deadline_seconds, settings.chatflow_max_steps),
         )
+        channel_turns = Turns(
+            sessions,
+            channels,
+            Conversations(chat, chat_sessions, flow_executor, flow_sessions, outbound),
+            timedelta(seconds=settings.channel_turn_lease_seconds),
+        )
         return cls(
             settings=settings,
             engine=engine,
@@ -299,12 +308,8 @@ class Platform:
             flow_analytics=ChatflowAnalytics(sessions),
             flow_secrets=flow_secrets,
             channels=channels,
-            channel_inbound=Inbound(
-                sessions,
-                channels,
-                store,
-                Conversations(chat, chat_sessions, flow_executor, flow_sessions, outbound),
-            ),
+            channel_inbound=Inbound(sessions, channels, channel_turns),
+            channel_turns=channel_turns,
             flow_sandbox=flow_sandbox,
             flow_executor=flow_executor,
         )
@@ -332,11 +337,12 @@ class Platform:
         await self.store.ping()
 
     def start(self) -> None:
-        """Background work: ingestion and website syncs (each resumes whatever a previous
-        process left), the sweep of expired uploads and idempotency keys, and the full-text
+        """Background work: ingestion, website syncs and channel turns (each resumes whatever
+        a previous process left), the sweep of expired uploads and idempotency keys, and the full-text
         re-index of chunks stored before it (resumes too)."""
         self.ingestion.start()
         self.website_sync.start()
+        self.channel_turns.start()
         self._housekeeping = asyncio.create_task(self._sweep_forever())
         if self.vectors.legacy:
             self._reindex = asyncio.create_task(self._reindex_full_text())
@@ -348,9 +354,11 @@ class Platform:
             log.warning("full-text re-index stopped: %s", type(exc).__name__)
 
     async def sweep(self) -> None:
-        """Discard what has expired: unfinished uploads, idempotency keys."""
+        """Discard what has expired: unfinished uploads, idempotency keys, channel turns
+        that ended a day ago."""
         now = datetime.now(UTC)
         await self.uploads.expire(now)
+        await self.channel_turns.forget_ended(now)
         async with self.sessions() as session, session.begin():
             await idempotency.forget_expired(session, now)
 
@@ -363,6 +371,7 @@ class Platform:
                 log.warning("housekeeping failed: %s", type(exc).__name__)
 
     async def close(self) -> None:
+        await self.channel_turns.stop(within=TURNS_DRAIN_SECONDS)
         for task in (self._housekeeping, self._reindex):
             if task is not None:
                 task.cancel()

@@ -10,16 +10,13 @@ reconcile pass finds 0 orphan vectors.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 
 import pytest
-from helpers import free_port, sign_up
+from helpers import sign_up
 from integration.test_knowledge import CORPUS, FORMATS
+from servers import Server, enclave_settings
 
 from privexbot import config
-from privexbot.client import Client
 from privexbot.platform import Platform
 from privexbot.v1 import knowledge_pb2
 
@@ -28,52 +25,6 @@ pytestmark = pytest.mark.enclave
 READY = knowledge_pb2.Document.STATE_READY
 DOCUMENTS = 6
 LEASE_SECONDS = 6
-
-
-class Server:
-    """``privexbot serve`` on files in ``tmp``, in a process group of its own."""
-
-    def __init__(self, tmp, enclave) -> None:
-        self.port = free_port()
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/killed.db",
-            "MILVUS_URI": str(tmp / "milvus.db"),
-            "GRPC_ADDRESS": f"127.0.0.1:{self.port}",
-            "INFERENCE_BASE_URL": enclave.base_url,
-            "INFERENCE_API_KEY": enclave.api_key,
-            "INGESTION_LEASE_SECONDS": str(LEASE_SECONDS),
-            "TRUSTED_PROXIES": "127.0.0.0/8",
-        }
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> Client:
-        from privexbot.dev.devstack import wait_serving
-
-        self.process = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "privexbot.cli", "serve", "--migrate"),
-            env=self.env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        await wait_serving(f"127.0.0.1:{self.port}")
-        return Client(f"127.0.0.1:{self.port}")
-
-    async def kill(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)  # the server and milvus-lite with it
-        await self.process.wait()
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            async with asyncio.timeout(30):
-                await self.process.wait()
-        if self.process is not None:  # whatever the group still holds (milvus-lite)
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 async def _documents(client, parent: str) -> list[knowledge_pb2.Document]:
@@ -93,7 +44,14 @@ async def _until_ready(client, parent: str, count: int, within: float) -> None:
 
 
 async def test_sigkill_mid_ingestion_and_mid_delete_leaves_no_orphans(tmp_path, enclave):
-    server = Server(tmp_path, enclave)
+    server = Server(
+        {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/killed.db",
+            "MILVUS_URI": str(tmp_path / "milvus.db"),
+            "INGESTION_LEASE_SECONDS": str(LEASE_SECONDS),
+            **enclave_settings(enclave),
+        }
+    )
     try:
         client = await server.start()
         user = await sign_up(client, "killed")

@@ -8,34 +8,15 @@ tests/e2e/test_channel_replies.py.)"""
 from __future__ import annotations
 
 import asyncio
-import json
 
+from channelkit import connect, finals, new_token, update, webhook
 from flowhelp import new_flow, simple_graph
 from helpers import sign_up
 from sqlalchemy import select
-from test_channels import connect, new_token, webhook
 
 from privexbot.channels.conversations import BUSY
 from privexbot.store.flow_models import ChatflowSession
 from privexbot.v1 import bot_pb2, flow_pb2
-
-
-def update(update_id: int, user: int, text: str) -> bytes:
-    message = {"message_id": update_id, "from": {"id": user}, "chat": {"id": -5}, "text": text}
-    return json.dumps({"update_id": update_id, "message": message}).encode()
-
-
-def finals(calls) -> dict[int, str]:
-    """Question message id -> the reply's text in the end (sent, then perhaps edited while
-    written), in the order the replies began; only replies no longer being written."""
-    ours, shown = {}, {}
-    for call in calls:
-        if call.method == "sendMessage":
-            ours[call.made] = call.payload["reply_parameters"]["message_id"]
-            shown[ours[call.made]] = call.payload["text"]
-        elif call.method == "editMessageText":
-            shown[ours[call.payload["message_id"]]] = call.payload["text"]
-    return {q: text for q, text in shown.items() if not text.endswith(" …")}
 
 
 async def test_a_chatflow_channel_keeps_one_session_per_user(client, stack, platform_apis):

@@ -13,9 +13,9 @@ import secrets
 import time
 
 import grpc
+from channelkit import connect, create, new_token, webhook
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from google.api import httpbody_pb2
 from google.protobuf import field_mask_pb2
 from helpers import raises, sign_up
 from sqlalchemy import select
@@ -28,23 +28,12 @@ from privexbot.v1 import bot_pb2
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 
 
-def new_token() -> str:
-    """A bot token of its own (the local platform server outlives one test)."""
-    return "123456:telegram-bot-token-" + secrets.token_hex(8)
-
-
 def telegram(target: str, token: str = "") -> bot_pb2.Channel:
     return bot_pb2.Channel(
         target=target,
         platform=bot_pb2.Channel.PLATFORM_TELEGRAM,
         display_name="Support",
         credentials=bot_pb2.ChannelCredentials(bot_token=token or new_token()),
-    )
-
-
-async def create(client, workspace: str, channel: bot_pb2.Channel, **fields) -> bot_pb2.Channel:
-    return await client.bot.CreateChannel(
-        bot_pb2.CreateChannelRequest(parent=workspace, channel=channel, **fields)
     )
 
 
@@ -170,32 +159,6 @@ async def test_another_tenant_sees_no_channel(client, client_factory):
 
 
 # ---- webhooks ---------------------------------------------------------------------------
-
-
-async def connect(client, workspace: str, bot: str, platform: int, **credentials) -> str:
-    """A channel of ``platform`` for ``bot``; its id (the webhook path's last part)."""
-    channel = await create(
-        client,
-        workspace,
-        bot_pb2.Channel(
-            target=bot,
-            platform=platform,
-            credentials=bot_pb2.ChannelCredentials(**credentials),
-        ),
-    )
-    return channel.name.rsplit("/", 1)[1]
-
-
-async def webhook(client, platform: str, channel: str, body: bytes = b"", headers=(), hub=None):
-    return await client.bot.ReceiveChannelWebhook(
-        bot_pb2.ReceiveChannelWebhookRequest(
-            platform=platform,
-            channel=channel,
-            body=httpbody_pb2.HttpBody(content_type="application/json", data=body),
-            hub=bot_pb2.WebhookVerification(**(hub or {})),
-        ),
-        metadata=tuple(headers),
-    )
 
 
 async def refused_events(stack, channel_id: str) -> list[str]:

@@ -152,7 +152,7 @@ async def test_an_unreachable_platform_is_retried_with_backoff_then_given_up():
 async def test_a_reply_is_shown_while_written_at_a_bounded_pace(apis):
     now = [0.0]
     sent = outbound(apis, [])
-    telegram = Reply(sent, "telegram", {"bot_token": "1:s"}, {"chat_id": 5}, lambda: now[0])
+    telegram = Reply(sent, "telegram", {"bot_token": "1:s"}, {"chat_id": 5}, clock=lambda: now[0])
     for at, text in ((0.5, "Hel"), (1.1, "Hello"), (1.9, "Hello, w"), (2.2, "Hello, world")):
         now[0] = at
         await telegram.show(text)
@@ -164,12 +164,12 @@ async def test_a_reply_is_shown_while_written_at_a_bounded_pace(apis):
         ("editMessageText", 1, "Hello, world."),  # the whole first piece in place
         ("sendMessage", None, "Sources: [1] a.md"),
     ]
-    quick = Reply(sent, "telegram", {"bot_token": "1:q"}, {"chat_id": 5}, lambda: now[0])
+    quick = Reply(sent, "telegram", {"bot_token": "1:q"}, {"chat_id": 5}, clock=lambda: now[0])
     await quick.show("Hi")  # a reply written within a second is sent whole, once
     await quick.finish(["Hi!"])
     assert [(c.method, c.payload["text"]) for c in apis.to("1:q")] == [("sendMessage", "Hi!")]
     now[0] = 10.0
-    slack = Reply(sent, "slack", {"bot_token": "xoxb-e"}, {"channel": "C"}, lambda: now[0])
+    slack = Reply(sent, "slack", {"bot_token": "xoxb-e"}, {"channel": "C"}, clock=lambda: now[0])
     now[0] = 11.0
     await slack.show("Hi & bye")
     await slack.finish(["Hi &amp; bye!"])

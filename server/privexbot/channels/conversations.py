@@ -1,4 +1,5 @@
-"""A channel's inbound message answered after its webhook call is acknowledged: one chat
+"""A channel's inbound message answered after its webhook call is acknowledged (its turn
+queued by ``turns.Turns``): one chat
 turn of the channel's chatbot through the normal chat path (``Chat.chat``: memory window,
 grounding, quota, rate limits per channel and per platform user) — or one run of its
 chatflow (``Executor.execute``, the same rules) — in the session the channel keeps with
@@ -10,8 +11,6 @@ not left waiting."""
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import logging
 
 from privexbot.bots import events
@@ -19,7 +18,7 @@ from privexbot.channels.compose import compose
 from privexbot.channels.messages import Incoming
 from privexbot.channels.outbound import Outbound
 from privexbot.flows import events as flow_events
-from privexbot.kernel import calls, resources, tasks
+from privexbot.kernel import calls, contract, resources
 from privexbot.kernel.errors import DomainError, ResourceExhausted
 from privexbot.kernel.ids import new_id
 from privexbot.kernel.principal import Principal
@@ -28,6 +27,16 @@ from privexbot.kernel.resources import Scope
 log = logging.getLogger("privexbot.channels")
 BUSY = "Too many messages right now; please try again in a minute."
 UNAVAILABLE = "Sorry, I cannot answer right now."
+WEBHOOK = "/privexbot.v1.BotService/ReceiveChannelWebhook"  # the call a turn continues
+
+
+def channel_call(row) -> calls.Call:
+    """The call a channel's turn runs as: the channel speaking for the platform's user."""
+    scope = Scope(row.organization_id, row.workspace_id)
+    principal = Principal(
+        "channel", row.id, organization_id=row.organization_id, workspace_id=row.workspace_id
+    )
+    return calls.Call(contract.methods()[WEBHOOK], new_id(), principal=principal, scope=scope)
 
 
 class Conversations:
@@ -36,35 +45,13 @@ class Conversations:
         and chatflows') find the one a channel keeps with a conversation."""
         self._chat, self._chat_sessions, self._outbound = chat, chat_sessions, outbound
         self._executor, self._flow_sessions = executor, flow_sessions
-        # One turn at a time per conversation (in this process): a second message waits
-        # for the first's session and reply, so replies keep the order of the questions.
-        self._turns: dict[str, tuple[asyncio.Lock, int]] = {}
 
-    def start(self, row, credentials: dict, message: Incoming) -> None:
-        """Answer ``message`` beside the webhook call, which does not wait for it."""
-        tasks.beside(self.answer(row, credentials, message), f"{row.platform} reply")
-
-    async def answer(self, row, credentials: dict, message: Incoming) -> None:
+    async def answer(self, row, credentials: dict, message: Incoming, progress=None) -> None:
+        """One turn, in the channel's call (``channel_call``; ``turns.Turns`` runs one at a
+        time per conversation); ``progress``: the reply's delivery so far, kept on the turn."""
         scope = Scope(row.organization_id, row.workspace_id)
-        principal = Principal(
-            "channel", row.id, organization_id=row.organization_id, workspace_id=row.workspace_id
-        )
-        call = dataclasses.replace(
-            calls.current(), request_id=new_id(), principal=principal, scope=scope
-        )
-        key = f"{row.id}:{message.visitor}"
-        lock, waiting = self._turns.get(key, (asyncio.Lock(), 0))
-        self._turns[key] = (lock, waiting + 1)
-        token = calls.begin(call)
-        try:
-            async with lock:
-                reply = self._outbound.reply(row.platform, credentials, message.to)
-                await reply.finish(await self._turn(row, scope, message, reply.show))
-        finally:
-            calls.end(token)
-            lock, waiting = self._turns.pop(key)
-            if waiting > 1:
-                self._turns[key] = (lock, waiting - 1)
+        reply = self._outbound.reply(row.platform, credentials, message.to, progress)
+        await reply.finish(await self._turn(row, scope, message, reply.show))
 
     def _events(self, row, scope: Scope, session: str, message: Incoming):
         """The turn's events: the chatbot's chat, or the chatflow's run."""

@@ -1,10 +1,10 @@
 """A platform's webhook call, from raw bytes to an answer: the channel (NOT_FOUND alike for
 missing, disabled or another platform's), the platform's proof checked over the body as
 received (a failure is audited, then 401), handshakes answered (Discord PING, Slack
-url_verification, WhatsApp's verify GET), and each message it carries handed to
-``Conversations`` to answer after the call is acknowledged (the platforms want an answer
-within 3 s) — once: a replayed update, event, interaction or message id is acknowledged
-and not processed again (its id remembered for a day)."""
+url_verification, WhatsApp's verify GET), and each message it carries stored as a
+turn (``Turns``) before the call is acknowledged and answered after it (the platforms want
+an answer within 3 s) — once: a replayed update, event, interaction or message id is
+acknowledged and not processed again."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from privexbot.kernel import resources
 from privexbot.kernel.errors import InvalidArgument, NotFound, Unauthenticated
 from privexbot.store import audit
 
-REPLAY_TTL_SECONDS = 24 * 3600
 JSON = "application/json"
 ASK_HINT = "Ask me a question: /ask question: ..."
 
@@ -34,11 +33,10 @@ def _json(value: dict) -> Answer:
 
 
 class Inbound:
-    """``conversations``: answers a channel's messages after the call (``Conversations``)."""
+    """``turns``: keeps a channel's messages until they are answered (``Turns``)."""
 
-    def __init__(self, sessions, channels: Channels, store, conversations) -> None:
-        self._sessions, self._channels, self._store = sessions, channels, store
-        self._conversations = conversations
+    def __init__(self, sessions, channels: Channels, turns) -> None:
+        self._sessions, self._channels, self._turns = sessions, channels, turns
 
     async def receive(
         self, platform: str, channel_id: str, headers: dict[str, str], body: bytes, hub: dict
@@ -67,8 +65,7 @@ class Inbound:
             raise InvalidArgument.field("body", "must be a JSON object")
         messages = incoming(platform, event)
         for message in messages:
-            if await self._first(row.id, message.event_id):
-                self._conversations.start(row, credentials, message)
+            await self._turns.enqueue(row.id, message)
         return self._answer(platform, event, bool(messages))
 
     @staticmethod
@@ -103,13 +100,6 @@ class Inbound:
         if platform == "discord":  # an interaction without a question
             return _json({"type": 4, "data": {"content": ASK_HINT}})
         return _json({})
-
-    async def _first(self, channel_id: str, event_id: str) -> bool:
-        """Whether this is the first delivery of ``event_id`` to the channel."""
-        if not event_id:
-            return True
-        key = f"channel-event:{channel_id}:{event_id[:128]}"
-        return await self._store.set(key, "1", REPLAY_TTL_SECONDS, only_new=True)
 
     async def _audit(self, row, reason: str) -> None:
         async with self._sessions() as session, session.begin():

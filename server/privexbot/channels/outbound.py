@@ -97,8 +97,8 @@ class Outbound:
         }
         return "POST", f"{base}/{credentials['account_id']}/messages", bearer, body
 
-    def reply(self, platform: str, credentials: dict, to: dict) -> Reply:
-        return Reply(self, platform, credentials, to)
+    def reply(self, platform: str, credentials: dict, to: dict, progress=None) -> Reply:
+        return Reply(self, platform, credentials, to, progress)
 
     async def send(self, platform: str, credentials: dict, to: dict, pieces: Sequence[str]):
         """Each piece as one message, in order; Unavailable when the platform gave up."""
@@ -161,12 +161,24 @@ class Reply:
     message), the rest as new messages."""
 
     def __init__(
-        self, outbound: Outbound, platform: str, credentials: dict, to: dict, clock=time.monotonic
+        self,
+        outbound: Outbound,
+        platform: str,
+        credentials: dict,
+        to: dict,
+        progress=None,
+        clock=time.monotonic,
     ) -> None:
+        """``progress``: where the delivery so far is kept (``turns.Progress``: the message
+        shown, the pieces sent), so a reply taken over resumes; None keeps it here."""
         self._outbound, self._platform = outbound, platform
         self._credentials, self._to, self._clock = credentials, to, clock
-        # The message being edited; when it was last shown (at first: when the reply began).
-        self._shown, self._shown_at = "", clock()
+        self._progress = progress
+        # The message being edited and the pieces already sent (a reply taken over starts
+        # from its progress); when it was last shown (at first: when the reply began).
+        self._shown = progress.shown if progress else ""
+        self._sent = progress.pieces_sent if progress else 0
+        self._shown_at = clock()
 
     async def _put(self, text: str, first: bool = True) -> None:
         edit = self._shown if first else ""
@@ -176,6 +188,11 @@ class Reply:
         answer = await self._outbound.deliver(self._platform, request)
         if first and not self._shown:
             self._shown = _shown_id(self._platform, answer)
+            await self._save()
+
+    async def _save(self) -> None:
+        if self._progress is not None:
+            await self._progress.save(self._shown, self._sent)
 
     async def show(self, text: str) -> None:
         """The reply so far (raw), shown when the pace allows."""
@@ -189,5 +206,8 @@ class Reply:
         await self._put(pieces[0] + " …")
 
     async def finish(self, pieces: Sequence[str]) -> None:
-        for index, piece in enumerate(pieces):
-            await self._put(piece, first=index == 0)
+        """Put the pieces not sent yet in place (all but those a previous worker sent)."""
+        for index in range(self._sent, len(pieces)):
+            await self._put(pieces[index], first=index == 0)
+            self._sent = index + 1
+            await self._save()
