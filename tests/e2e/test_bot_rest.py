@@ -9,6 +9,7 @@ per module.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -116,3 +117,49 @@ async def test_a_visitor_chats_with_a_published_bot_through_envoy(edge, team):
         answer = session["messages"][1]
         assert answer["name"] == done["message"]
         assert answer["content"] == "".join(e["delta"]["text"] for _, e in events if "delta" in e)
+
+
+async def test_leads_with_fields_are_filtered_and_exported_as_json(edge, team):
+    """A visitor leaves a lead with a custom field; the team filters and exports it over
+    REST (enum names and nested filters as query parameters)."""
+    auth = {"authorization": f"Bearer {team['accessToken']}"}
+    capture = {
+        "mode": "MODE_DURING_CHAT",
+        "emailOptional": True,
+        "fields": [{"key": "company", "label": "Company", "required": True}],
+    }
+    async with httpx.AsyncClient(base_url=edge, headers=auth, timeout=60) as rest:
+        config = {"displayName": "Sales", "groundingMode": "GROUNDING_MODE_STRICT"}
+        draft = ok(
+            await rest.post(
+                f"/v1/{team['workspace']}/chatbotDrafts",
+                json={"config": {**config, "leadCapture": capture}},
+            )
+        )
+        bot = ok(await rest.post(f"/v1/{draft['name']}:finalize", json={}))
+        for lead in (
+            {"email": "ada@example.com", "fields": {"company": "ACME"}},
+            {"displayName": "Bob", "fields": {"company": "Initech"}},
+        ):
+            async with rest.stream(
+                "POST", f"/v1/{bot['name']}:chat", json={"message": "hello", "lead": lead}
+            ) as reply:
+                assert reply.status_code == 200
+                await reply.aread()
+        leads = f"/v1/{team['workspace']}/leads"
+        found = ok(await rest.get(leads, params={"filter.fields.key": "company"}))
+        assert found["totalSize"] == 2
+        exported = await rest.get(
+            leads + ":export",
+            params={"format": "FORMAT_JSON", "filter.email": "EMAIL_PRESENCE_WITHOUT_EMAIL"},
+        )
+        assert exported.status_code == 200, exported.text
+        pieces = [  # server-sent events, one ExportLeadsResponse each
+            json.loads(line.removeprefix("data: "))["data"]
+            for line in exported.text.splitlines()
+            if line.startswith("data: ")
+        ]
+        records = json.loads(b"".join(base64.b64decode(p) for p in pieces))
+        assert [(r["lead"]["displayName"], r["lead"]["fields"]) for r in records] == [
+            ("Bob", {"company": "Initech"})
+        ]

@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from helpers import caller_address, sign_up
 from sqlalchemy import select
 
-from privexbot.store.models import AuditEvent, ChatSession
+from privexbot.store.chat_models import ChatSession
+from privexbot.store.models import AuditEvent
 from privexbot.v1 import bot_pb2, knowledge_pb2
 
 pytestmark = [pytest.mark.envoy, pytest.mark.enclave]

@@ -85,7 +85,8 @@ async def published_bot(client, me, origins: list[str]) -> tuple[bot_pb2.Chatbot
 
 
 async def lead_bot(client, me, origin: str) -> tuple[bot_pb2.Chatbot, str]:
-    """A chatbot that asks for contact details, with consent, before the first message."""
+    """A chatbot that asks for contact details (and a company), with consent, before the
+    first message."""
     config = bot_pb2.ChatbotConfig(
         display_name="Sales",
         max_tokens=8,
@@ -94,6 +95,7 @@ async def lead_bot(client, me, origin: str) -> tuple[bot_pb2.Chatbot, str]:
             mode=bot_pb2.LeadCapture.MODE_BEFORE_CHAT,
             require_consent=True,
             consent_text="You may email me about my question.",
+            fields=[bot_pb2.LeadField(key="company", label="Company", required=True)],
         ),
     )
     draft = await client.bot.CreateChatbotDraft(
@@ -179,7 +181,12 @@ async def test_the_widget_chats_in_chromium(edge, dead_edge, client, host_origin
     # The lead form's details, with consent, are on the session it started.
     lead = json.loads((tmp_path / "lead.json").read_text())
     stored = await client.bot.GetChatSession(bot_pb2.GetChatSessionRequest(name=lead["session"]))
-    assert stored.lead == bot_pb2.Lead(email="ada@example.com", display_name="Ada", consent=True)
+    assert stored.lead == bot_pb2.Lead(
+        email="ada@example.com",
+        display_name="Ada",
+        consent=True,
+        fields={"company": "Analytical Engines"},
+    )
 
 
 @pytest.fixture(scope="module")

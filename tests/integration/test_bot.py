@@ -19,7 +19,8 @@ from test_knowledge import ingest, new_kb
 
 from privexbot.bots import prompt
 from privexbot.kernel.ids import new_id
-from privexbot.store.models import ChatMessage, ChatSession, Organization
+from privexbot.store.chat_models import ChatMessage, ChatSession
+from privexbot.store.models import Organization
 from privexbot.v1 import (
     auth_pb2,
     bot_pb2,

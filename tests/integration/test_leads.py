@@ -183,7 +183,7 @@ async def test_one_lead_is_read_corrected_and_erased(client_factory):
     assert [x.lead.email for x in listed.leads] == ["ada.l@example.com"]
 
     for request, field in (
-        (update(["email"], email=""), "lead.email"),
+        (update(["email", "display_name"], email=""), "lead.email"),  # nothing would be left
         (update(["email"], email="not an email"), "lead.email"),
         (update(["session"]), "update_mask"),
     ):

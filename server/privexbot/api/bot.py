@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from google.api import httpbody_pb2
+from google.protobuf import empty_pb2
 
 from privexbot.api import standard
 from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
@@ -51,6 +52,10 @@ def config_dict(message: bot_pb2.ChatbotConfig) -> dict:
             "mode": LEAD_MODES.names.get(lead.mode, "off"),
             "require_consent": lead.require_consent,
             "consent_text": lead.consent_text,
+            "fields": [
+                {"key": f.key, "label": f.label, "required": f.required} for f in lead.fields
+            ],
+            "email_optional": lead.email_optional,
         },
     }
 
@@ -83,6 +88,8 @@ def config_message(config: dict, organization_id: str, workspace_id: str) -> bot
             mode=LEAD_MODES.number(lead["mode"]),
             require_consent=lead["require_consent"],
             consent_text=lead["consent_text"],
+            fields=[bot_pb2.LeadField(**f) for f in lead["fields"]],
+            email_optional=lead["email_optional"],
         ),
     )
 
@@ -171,12 +178,26 @@ def event_message(event: events.Event) -> bot_pb2.ChatEvent:
 def lead_dict(message: bot_pb2.ChatRequest) -> dict | None:
     if not message.HasField("lead"):
         return None
-    lead = message.lead
-    return {"email": lead.email, "display_name": lead.display_name, "consent": lead.consent}
+    return lead_values(message.lead)
+
+
+def lead_values(lead: bot_pb2.Lead) -> dict:
+    return {
+        "email": lead.email,
+        "display_name": lead.display_name,
+        "consent": lead.consent,
+        "fields": dict(lead.fields),
+    }
 
 
 def _config(resource) -> dict:
     return config_dict(resource.config)
+
+
+EMAIL_PRESENCE = {
+    bot_pb2.LeadFilter.EMAIL_PRESENCE_WITH_EMAIL: "with",
+    bot_pb2.LeadFilter.EMAIL_PRESENCE_WITHOUT_EMAIL: "without",
+}
 
 
 def lead_filter(message) -> LeadFilter:
@@ -184,6 +205,8 @@ def lead_filter(message) -> LeadFilter:
         message.chatbot,
         from_timestamp(message, "start_time"),
         from_timestamp(message, "end_time"),
+        EMAIL_PRESENCE.get(message.email, ""),
+        tuple((m.key, m.value) for m in message.fields),
     )
 
 
@@ -191,7 +214,12 @@ def lead_message(view: LeadView) -> bot_pb2.LeadRecord:
     return bot_pb2.LeadRecord(
         session=view.session,
         chatbot=view.chatbot,
-        lead=bot_pb2.Lead(email=view.email, display_name=view.display_name, consent=view.consent),
+        lead=bot_pb2.Lead(
+            email=view.email,
+            display_name=view.display_name,
+            consent=view.consent,
+            fields=view.fields,
+        ),
         create_time=timestamp(view.created_at),
         name=view.name,
     )
@@ -288,7 +316,10 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         "chatbot", "chatbots", chatbot_message, resources.CHATBOT, _config
     )
 
-    DeleteChatbot = standard.delete("chatbots", resources.CHATBOT)
+    async def DeleteChatbot(self, request, context):
+        (bot_id,) = standard.ids_below_scope(resources.CHATBOT, request.name)
+        await self.chatbots.delete(current().scope, bot_id, request.etag, request.keep_leads)
+        return empty_pb2.Empty()
 
     async def PublishChatbot(self, request, context):
         bot_id = resources.CHATBOT.id_of(request.name)
@@ -368,17 +399,21 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
 
     async def UpdateLead(self, request, context):
         bot_id, session_id = standard.ids_below_scope(resources.LEAD, request.name)
-        lead = request.lead
-        values = {"email": lead.email, "display_name": lead.display_name, "consent": lead.consent}
         view = await self.leads.update(
-            current().scope, bot_id, session_id, values, list(request.update_mask.paths)
+            current().scope,
+            bot_id,
+            session_id,
+            lead_values(request.lead),
+            list(request.update_mask.paths),
         )
         return lead_message(view)
 
     DeleteLead = standard.delete("leads", resources.LEAD)
 
     async def ExportLeads(self, request, context):
-        async for chunk in self.leads.export_csv(current().scope, lead_filter(request.filter)):
+        as_json = request.format == bot_pb2.ExportLeadsRequest.FORMAT_JSON
+        chunks = self.leads.export(current().scope, lead_filter(request.filter), as_json)
+        async for chunk in chunks:
             yield bot_pb2.ExportLeadsResponse(data=chunk)
 
     ListChatSessions = standard.list_(

@@ -10,7 +10,8 @@ from sqlalchemy import case, func, select
 from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import InvalidArgument
 from privexbot.kernel.resources import Scope
-from privexbot.store.models import Chatbot, ChatMessage, ChatSession
+from privexbot.store.chat_models import ChatMessage, ChatSession
+from privexbot.store.models import Chatbot
 
 DEFAULT_RANGE = timedelta(days=30)
 MAX_RANGE = timedelta(days=366)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import delete
+
 from privexbot.bots import config as bot_config
 from privexbot.bots.drafts import Draft, Drafts
 from privexbot.bots.published import Published
@@ -19,6 +21,7 @@ from privexbot.kernel.errors import not_found
 from privexbot.kernel.resources import Scope
 from privexbot.kernel.standard import check_etag
 from privexbot.kernel.views import InWorkspace, from_row
+from privexbot.store.chat_models import Lead
 from privexbot.store.models import Chatbot, ChatbotVersion
 
 
@@ -115,3 +118,24 @@ class Chatbots(Published):
             bot.config = older.config
             await self._publish(session, bot, "rollback", {"from": str(number)})
         return self._view(bot, bot.config)
+
+    async def delete(
+        self, scope: Scope, bot_id: str, given_etag: str, keep_leads: bool = False
+    ) -> None:
+        """The chatbot with its versions, sessions and publishable key; its leads too unless
+        ``keep_leads`` (they stay listed, under their old names)."""
+        async with self._sessions() as session, session.begin():
+            bot, _ = await self._row(session, scope, bot_id)
+            check_etag(given_etag, bot)  # before anything goes
+            deleted = 0
+            if not keep_leads:
+                gone = await session.execute(
+                    delete(Lead).where(
+                        Lead.workspace_id == bot.workspace_id, Lead.chatbot_id == bot.id
+                    )
+                )
+                deleted = gone.rowcount
+            details = {"leads": "kept" if keep_leads else f"{deleted} deleted"}
+            await standard.delete(
+                session, bot, given_etag, self.pattern, "chatbot.delete", details=details
+            )

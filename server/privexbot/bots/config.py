@@ -37,7 +37,13 @@ DEFAULTS: dict = {
     "memory_window": None,
     "appearance": {},
     "allowed_origins": [],
-    "lead_capture": {"mode": "off", "require_consent": False, "consent_text": ""},
+    "lead_capture": {
+        "mode": "off",
+        "require_consent": False,
+        "consent_text": "",
+        "fields": [],  # [{"key", "label", "required"}]
+        "email_optional": False,
+    },
 }
 FIELDS = frozenset(DEFAULTS)
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
@@ -99,6 +105,12 @@ def normalized(config: dict, field: str) -> dict:
         raise InvalidArgument.field(
             f"{field}.lead_capture.consent_text", "is required when consent is required"
         )
+    keys = [f["key"] for f in lead["fields"]]
+    for index, key in enumerate(keys):
+        if key in keys[:index]:
+            raise InvalidArgument.field(
+                f"{field}.lead_capture.fields[{index}].key", f"repeats the key {key!r}"
+            )
     config["lead_capture"] = lead
     return config
 

@@ -1,14 +1,17 @@
-"""Leads: the contact details visitors left in a workspace's chat sessions (widget.lead keeps
-them on the session), listed with their total and exported as CSV, by chatbot and time; one
-read, corrected or erased (the conversation stays) by its name, ``.../sessions/{id}/lead``."""
+"""Leads: the contact details visitors left in a workspace's chat sessions (``Lead`` rows,
+kept by ``widget.lead``; they may outlive their chatbot), listed with their total and
+exported as CSV or JSON, filtered by chatbot, time, email and field values; one read,
+corrected or erased (the conversation stays) by its name, ``.../sessions/{id}/lead``."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -16,12 +19,13 @@ from privexbot.kernel import emails, resources, standard
 from privexbot.kernel.errors import InvalidArgument, not_found
 from privexbot.kernel.resources import Scope
 from privexbot.store import audit
-from privexbot.store.models import ChatSession
+from privexbot.store.chat_models import Lead
 
 EXPORT_ROWS = 500  # per chunk (and per query)
 STATS_CHATBOTS, STATS_DAYS = 100, 366
-CSV_HEADER = ("email", "display_name", "consent", "chatbot", "session", "create_time")
-UPDATABLE = {"email", "display_name", "consent"}
+CSV_HEADER = ("email", "display_name", "consent", "fields", "chatbot", "session", "create_time")
+UPDATABLE = {"email", "display_name", "consent", "fields"}
+FIELD_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,8 @@ class LeadFilter:
     chatbot: str = ""  # a chatbot's name, "" for every chatbot
     start: datetime | None = None
     end: datetime | None = None
+    email: str = ""  # "with", "without" or "" (either)
+    fields: tuple[tuple[str, str], ...] = ()  # (key, value): that value, or any when ""
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class LeadView:
     display_name: str
     consent: bool
     created_at: datetime
+    fields: dict[str, str] = field(default_factory=dict)
 
     @property
     def session(self) -> str:
@@ -66,37 +73,66 @@ class LeadView:
             self.organization_id, self.workspace_id, self.chatbot_id, self.session_id
         )
 
+    def as_json(self) -> dict:
+        """The lead as its LeadRecord's JSON (the export's JSON format)."""
+        return {
+            "name": self.name,
+            "session": self.session,
+            "chatbot": self.chatbot,
+            "lead": {
+                "email": self.email,
+                "displayName": self.display_name,
+                "consent": self.consent,
+                "fields": self.fields,
+            },
+            "createTime": self.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        }
 
-def _view(row: ChatSession) -> LeadView:
-    lead = row.lead or {}
+
+def _view(row: Lead) -> LeadView:
     return LeadView(
         row.organization_id,
         row.workspace_id,
         row.chatbot_id,
         row.id,
-        row.lead_email or "",
-        lead.get("display_name", ""),
-        bool(lead.get("consent")),
+        row.email or "",
+        row.display_name,
+        row.consent,
         row.created_at,
+        dict(row.fields or {}),
     )
+
+
+def check_field_keys(keys, field_path: str) -> None:
+    for key in keys:
+        if not FIELD_KEY.fullmatch(key):
+            raise InvalidArgument.field(
+                field_path.format(key=key), "must be lower case letters, digits and _ (≤ 32)"
+            )
 
 
 def _query(scope: Scope, only: LeadFilter):
     """The scope's leads under ``only``; a chatbot outside the scope is NOT_FOUND."""
-    query = select(ChatSession).where(
-        ChatSession.workspace_id == scope.workspace_id, ChatSession.lead_email.is_not(None)
-    )
+    query = select(Lead).where(Lead.workspace_id == scope.workspace_id)
     if only.chatbot:
         org_id, ws_id, bot_id = resources.CHATBOT.parse(only.chatbot, "filter.chatbot")
         if (org_id, ws_id) != (scope.organization_id, scope.workspace_id):
             raise not_found(only.chatbot)
-        query = query.where(ChatSession.chatbot_id == bot_id)
+        query = query.where(Lead.chatbot_id == bot_id)
     if only.start and only.end and only.start >= only.end:
         raise InvalidArgument.field("filter.end_time", "must be after filter.start_time")
     if only.start:
-        query = query.where(ChatSession.created_at >= only.start)
+        query = query.where(Lead.created_at >= only.start)
     if only.end:
-        query = query.where(ChatSession.created_at < only.end)
+        query = query.where(Lead.created_at < only.end)
+    if only.email:
+        query = query.where(
+            Lead.email.is_not(None) if only.email == "with" else Lead.email.is_(None)
+        )
+    for index, (key, value) in enumerate(only.fields):
+        check_field_keys([key], f"filter.fields[{index}].key")
+        stored = Lead.fields[key].as_string()  # NULL where the lead lacks the field
+        query = query.where(stored == value if value else stored.is_not(None))
     return query
 
 
@@ -106,17 +142,17 @@ def _utc_day(column, dialect: str):
 
 
 def _query_id(scope: Scope, only: LeadFilter) -> tuple:
-    return ("leads", scope.workspace_id, only.chatbot, str(only.start), str(only.end))
+    return ("leads", scope.workspace_id, only.chatbot, str(only.start), str(only.end),
+            only.email, only.fields)  # fmt: skip
 
 
-async def _row(session, scope: Scope, bot_id: str, session_id: str) -> ChatSession:
-    """The chat session holding this lead; NOT_FOUND when it has none or lies elsewhere."""
-    row = await session.get(ChatSession, session_id)
-    if (
-        row is None
-        or (row.organization_id, row.workspace_id, row.chatbot_id)
-        != (scope.organization_id, scope.workspace_id, bot_id)
-        or row.lead_email is None
+async def _row(session, scope: Scope, bot_id: str, session_id: str) -> Lead:
+    """The lead of this session; NOT_FOUND when there is none or it lies elsewhere."""
+    row = await session.get(Lead, session_id)
+    if row is None or (row.organization_id, row.workspace_id, row.chatbot_id) != (
+        scope.organization_id,
+        scope.workspace_id,
+        bot_id,
     ):
         name = resources.LEAD.name(scope.organization_id, scope.workspace_id, bot_id, session_id)
         raise not_found(name)
@@ -134,16 +170,23 @@ class Leads:
     async def update(
         self, scope: Scope, bot_id: str, session_id: str, values: dict, paths: list[str]
     ) -> LeadView:
-        """Corrects the named fields; the email stays required (DeleteLead erases a lead)."""
+        """Corrects the named fields (``fields`` replaces the map); a lead keeps an email, a
+        name or a field (DeleteLead erases a lead)."""
         standard.check_mask(paths, UPDATABLE)
-        if "email" in paths:
-            if not values["email"]:
-                raise InvalidArgument.field("lead.email", "is required; DeleteLead erases a lead")
+        if values.get("email") and "email" in paths:
             values = {**values, "email": emails.normalize(values["email"], "lead.email")}
+        if "fields" in paths:
+            check_field_keys(values["fields"], "lead.fields[{key!r}]")
         async with self._sessions() as session, session.begin():
             row = await _row(session, scope, bot_id, session_id)
-            row.lead = {**(row.lead or {}), **{path: values[path] for path in paths}}
-            row.lead_email = row.lead["email"]
+            for path in paths:
+                setattr(row, path, values[path])
+            row.email = row.email or None  # cleared
+            if not (row.email or row.display_name or row.fields):
+                raise InvalidArgument.field(
+                    "lead.email", "is required without a name or fields; DeleteLead erases a lead"
+                )
+            row.updated_at = datetime.now(UTC)
             view = _view(row)
             audit.record(
                 session,
@@ -158,14 +201,14 @@ class Leads:
         async with self._sessions() as session, session.begin():
             row = await _row(session, scope, bot_id, session_id)
             name = _view(row).name
-            row.lead, row.lead_email = None, None
+            await session.delete(row)
             audit.record(
                 session, "lead.delete", organization_id=scope.organization_id, resource=name
             )
 
     async def _page(self, session, scope: Scope, only: LeadFilter, size: int, token: str):
         rows, next_token = await standard.page(
-            session, _query(scope, only), ChatSession.id, size, token, _query_id(scope, only)
+            session, _query(scope, only), Lead.id, size, token, _query_id(scope, only)
         )
         return [_view(r) for r in rows], next_token
 
@@ -182,7 +225,7 @@ class Leads:
     async def stats(self, scope: Scope, only: LeadFilter) -> LeadStats:
         """Counts under ``only``: in all, with consent, per chatbot and per UTC day."""
         matching = _query(scope, only).subquery()
-        consent = matching.c.lead["consent"].as_boolean()
+        consent = matching.c.consent
         async with self._sessions() as session:
             day = _utc_day(matching.c.created_at, session.bind.dialect.name)
             total, with_consent = (
@@ -211,20 +254,33 @@ class Leads:
             sorted((str(d), n) for d, n in per_day),
         )
 
-    async def export_csv(self, scope: Scope, only: LeadFilter) -> AsyncIterator[bytes]:
-        """Every lead under ``only`` as CSV chunks (a page each), the header first."""
+    async def export(self, scope: Scope, only: LeadFilter, as_json: bool) -> AsyncIterator[bytes]:
+        """Every lead under ``only`` in chunks (a page each): CSV with its header first, or
+        one JSON array (``LeadView.as_json`` objects)."""
         _query(scope, only)  # bad filters fail before the stream starts
-        yield _csv_rows([CSV_HEADER])
-        token = ""
+        yield b"[" if as_json else _csv_rows([CSV_HEADER])
+        token, written = "", 0
         while True:
             async with self._sessions() as session:
                 views, token = await self._page(session, scope, only, EXPORT_ROWS, token)
-            yield _csv_rows(
-                (v.email, v.display_name, v.consent, v.chatbot, v.session, v.created_at.isoformat())
-                for v in views
-            )
+            if as_json:
+                objects = [json.dumps(v.as_json(), ensure_ascii=False) for v in views]
+                yield "".join(
+                    (",\n" if count else "\n") + o for count, o in enumerate(objects, written)
+                ).encode()
+                written += len(objects)
+            else:
+                yield _csv_rows(_csv_row(v) for v in views)
             if not token:
-                return
+                break
+        if as_json:
+            yield b"\n]\n"
+
+
+def _csv_row(v: LeadView) -> tuple:
+    fields = json.dumps(v.fields, ensure_ascii=False) if v.fields else ""
+    created = v.created_at.isoformat()
+    return (v.email, v.display_name, v.consent, fields, v.chatbot, v.session, created)
 
 
 def _csv_rows(rows) -> bytes:

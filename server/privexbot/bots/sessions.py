@@ -24,7 +24,8 @@ from privexbot.kernel.ids import new_id
 from privexbot.kernel.resources import Pattern, Scope
 from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.knowledge.search import ScoredCitation
-from privexbot.store.models import Chatbot, ChatMessage, ChatSession
+from privexbot.store.chat_models import ChatMessage, ChatSession, Lead
+from privexbot.store.models import Chatbot
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,32 @@ class Transcripts:
             return self._feedback_view(row, message)
 
 
+async def _keep_lead(session, row: ChatSession, lead: dict) -> None:
+    """The session's lead as the visitor left it (``widget.lead``), made or replaced."""
+    contact = {
+        "email": lead.get("email", ""),
+        "display_name": lead.get("display_name", ""),
+        "consent": bool(lead.get("consent")),
+        "fields": dict(lead.get("fields") or {}),
+    }
+    kept = await session.get(Lead, row.id)  # loaded with the session: no query
+    if kept is not None and kept.contact == contact:
+        return
+    if kept is None:
+        kept = Lead(
+            id=row.id,
+            organization_id=row.organization_id,
+            workspace_id=row.workspace_id,
+            chatbot_id=row.chatbot_id,
+            created_at=row.created_at,
+        )
+        session.add(kept)
+    kept.email = contact["email"] or None
+    kept.display_name, kept.consent = contact["display_name"], contact["consent"]
+    kept.fields = contact["fields"]
+    kept.updated_at = datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class Continued:
     """A chat session going on: its id (new or existing), its lead and recent history."""
@@ -287,8 +314,8 @@ class ChatSessions(Transcripts):
                 )
                 session.add(row)
                 await session.flush()  # the message below refers to it
-            row.lead = lead
-            row.lead_email = lead["email"] if lead else None
+            if lead is not None:
+                await _keep_lead(session, row, lead)
             row.message_count = (row.message_count or 0) + 1
             row.updated_at = datetime.now(UTC)
             session.add(
@@ -305,7 +332,9 @@ class ChatSessions(Transcripts):
                     chatbot_version=bot.published_version,
                 )
             )
-            return from_row(SessionView, row).name
+            return resources.CHAT_SESSION.name(
+                row.organization_id, row.workspace_id, row.chatbot_id, row.id
+            )
 
     async def store_reply(self, bot: ChatbotView, session_id: str, reply: Reply) -> str:
         """The reply, whole or in part; its message's name."""

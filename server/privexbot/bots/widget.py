@@ -60,13 +60,15 @@ def require_origin(config: dict, origin: str) -> None:
 
 def lead(config: dict, given: dict | None, existing: dict | None) -> dict | None:
     """The contact details to keep: only when lead capture is on and, if the chatbot asks
-    for consent, only with it."""
+    for consent, only with it. An email, unless the chatbot makes it optional (then a name
+    or a field will do); the chatbot's fields only, its required ones filled."""
     capture = config["lead_capture"]
     if capture["mode"] == "off":
         return existing
     kept = None
-    if given and given.get("email"):
-        given = {**given, "email": emails.normalize(given["email"], "lead.email")}
+    offered = bool(given) and any(given.get(k) for k in ("email", "display_name", "fields"))
+    if offered:
+        given = _checked(capture, given)
         consented = given.get("consent") or not capture["require_consent"]
         kept = given if consented else None
     required = (
@@ -75,7 +77,7 @@ def lead(config: dict, given: dict | None, existing: dict | None) -> dict | None
         and current().principal.is_publishable_key
     )
     if required and kept is None:
-        reason = "CONSENT_REQUIRED" if given and given.get("email") else "LEAD_REQUIRED"
+        reason = "CONSENT_REQUIRED" if offered else "LEAD_REQUIRED"
         raise FailedPrecondition(
             reason,
             "this chatbot asks for contact details"
@@ -84,3 +86,22 @@ def lead(config: dict, given: dict | None, existing: dict | None) -> dict | None
             {"field": "lead"},
         )
     return kept or existing
+
+
+def _checked(capture: dict, given: dict) -> dict:
+    """``given`` with its email normalized and its fields checked against the chatbot's."""
+    if given.get("email"):
+        given = {**given, "email": emails.normalize(given["email"], "lead.email")}
+    elif not capture["email_optional"]:
+        raise InvalidArgument.field("lead.email", "is required")
+    declared = {f["key"]: f for f in capture["fields"]}
+    values = {k: v.strip() for k, v in (given.get("fields") or {}).items() if v.strip()}
+    for key in values:
+        if key not in declared:
+            raise InvalidArgument.field(
+                f"lead.fields[{key[:32]!r}]", "is not one of the chatbot's lead fields"
+            )
+    for key, declared_field in declared.items():
+        if declared_field["required"] and key not in values:
+            raise InvalidArgument.field(f"lead.fields[{key!r}]", "is required")
+    return {**given, "fields": values}

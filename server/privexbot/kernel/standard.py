@@ -194,15 +194,18 @@ async def delete(
     action: str,
     *,
     refuse: Callable[[Any], None] | None = None,
+    details: dict[str, str] | None = None,
 ) -> None:
-    """Delete a row (AIP-135) whose etag matches, audited. ``refuse(row)`` raises when the
-    resource's own rules keep this row (checked after the etag)."""
+    """Delete a row (AIP-135) whose etag matches, audited (with ``details``). ``refuse(row)``
+    raises when the resource's own rules keep this row (checked after the etag)."""
     check_etag(given_etag, row)
     if refuse is not None:
         refuse(row)
     await session.delete(row)
     resource = pattern.name_of(row)
-    audit.record(session, action, organization_id=_tenant(resource), resource=resource)
+    audit.record(
+        session, action, organization_id=_tenant(resource), resource=resource, details=details
+    )
 
 
 def _tenant(resource: str) -> str:

@@ -26,7 +26,6 @@ from privexbot.store.base import (
     Deployed,
     NamedInOrganization,
     OwnedByWorkspace,
-    Said,
     created,
     made_by,
     parent,
@@ -394,47 +393,6 @@ class ChatbotVersion(Base):
     created_at: Mapped[datetime] = created()
 
 
-class ChatSession(Base):
-    __tablename__ = "chat_sessions"
-    __table_args__ = (
-        Index("ix_chat_sessions_bot_updated", "chatbot_id", "updated_at", "id"),
-        Index("ix_chat_sessions_leads", "workspace_id", "lead_email", "id"),
-        Index("ix_chat_sessions_channel_visitor", "channel_id", "visitor_id"),
-    )
-    id: Mapped[str] = primary_id()
-    chatbot_id: Mapped[str] = parent("chatbots")
-    organization_id: Mapped[str] = mapped_column(String(32))
-    workspace_id: Mapped[str] = mapped_column(String(32))
-    # The widget's visitor id, users/{id} for a signed-in member, or for a channel the
-    # platform's conversation ("telegram:{chat}:{user}").
-    visitor_id: Mapped[str] = mapped_column(String(160))
-    # The channel the session came through (kept null when the channel is deleted).
-    channel_id: Mapped[str | None] = mapped_column(
-        ForeignKey("channels.id", ondelete="SET NULL"), nullable=True
-    )
-    # {"email", "display_name", "consent"} once a visitor left contact details.
-    lead: Mapped[dict | None] = mapped_column(JSON)
-    # The lead's email, kept beside it so leads are found without reading JSON (ListLeads).
-    lead_email: Mapped[str | None] = mapped_column(String(254))
-    message_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = created()
-    updated_at: Mapped[datetime] = created()
-
-
-class ChatMessage(Said, Base):
-    """One message of a chatbot's session (``Said``), with the version that answered."""
-
-    __tablename__ = "chat_messages"
-    __table_args__ = (
-        Index("ix_chat_messages_session", "session_id", "id"),
-        Index("ix_chat_messages_bot_time", "chatbot_id", "created_at"),
-        Index("ix_chat_messages_org_time", "organization_id", "role", "created_at"),
-    )
-    session_id: Mapped[str] = parent("chat_sessions")
-    chatbot_id: Mapped[str] = mapped_column(String(32))
-    chatbot_version: Mapped[int] = mapped_column(Integer, default=0)
-
-
-# Chatflows' and channels' tables live in their own modules; imported here so that
-# Base.metadata, wherever it is read (migrations, the schema test), holds them too.
-from privexbot.store import channel_models, flow_models  # noqa: E402, F401
+# Conversations', chatflows' and channels' tables live in their own modules; imported here
+# so that Base.metadata, wherever it is read (migrations, the schema test), holds them too.
+from privexbot.store import channel_models, chat_models, flow_models  # noqa: E402, F401

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from privexbot.kernel.errors import InvalidArgument, ResourceExhausted
 from privexbot.kernel.resources import Scope
+from privexbot.store.chat_models import ChatMessage
 from privexbot.store.flow_models import Chatflow, ChatflowMessage
-from privexbot.store.models import Chatbot, ChatMessage, KnowledgeBase, TokenUsage, Workspace
+from privexbot.store.models import Chatbot, KnowledgeBase, TokenUsage, Workspace
 from privexbot.tenancy import plans
 from privexbot.tenancy.organizations import get_row as get_organization
 

@@ -43,9 +43,26 @@ export function configFrom(form: FormData, base?: ChatbotConfig): ConfigInit {
       mode: Number(text(form, "leadCapture")),
       requireConsent: base?.leadCapture?.requireConsent,
       consentText: base?.leadCapture?.consentText,
+      fields: leadFields(text(form, "leadFields")),
+      emailOptional: form.get("emailOptional") === "on",
     },
     appearance: withColour(base?.appearance ?? {}, text(form, "primaryColor").trim()),
   };
+}
+
+/** Lead fields written one per line as `key | label | required`. */
+function leadFields(lines: string): { key: string; label: string; required: boolean }[] {
+  return lines
+    .split("\n")
+    .map((line) => line.split("|").map((part) => part.trim()))
+    .filter(([key]) => key)
+    .map(([key, label = "", required = ""]) => ({ key, label, required: required === "required" }));
+}
+
+function leadFieldLines(config?: ChatbotConfig): string {
+  return (config?.leadCapture?.fields ?? [])
+    .map((field) => [field.key, field.label, field.required ? "required" : ""].join(" | ").replace(/ \| $/, ""))
+    .join("\n");
 }
 
 function withColour(appearance: Record<string, string>, colour: string) {
@@ -152,10 +169,17 @@ export function ConfigForm({ config, bases, models, disabled, submitLabel, onSub
             </select>
           </label>
           <label>
+            <input type="checkbox" name="emailOptional" defaultChecked={config?.leadCapture?.emailOptional ?? false} /> Email optional
+          </label>
+          <label>
             Widget colour
             <input name="primaryColor" maxLength={32} placeholder="#1f5fbf" defaultValue={config?.appearance?.primary_color ?? ""} />
           </label>
         </div>
+        <label>
+          Lead fields (one per line: key | label | required, e.g. phone | Phone number | required)
+          <textarea name="leadFields" rows={2} defaultValue={leadFieldLines(config)} />
+        </label>
         {!disabled && <button type="submit">{submitLabel}</button>}
       </fieldset>
     </form>

@@ -88,7 +88,7 @@ class Widget {
   private readonly form = h("form", { class: "ask" }, this.input, this.send);
   private readonly leadForm = h("form", { class: "lead", hidden: true, "aria-label": "Your contact details" });
   private config: ChatbotWidget | undefined;
-  private lead: { email: string; displayName: string; consent: boolean } | undefined;
+  private lead: { email: string; displayName: string; consent: boolean; fields: Record<string, string> } | undefined;
   private running: AbortController | undefined;
 
   constructor(
@@ -173,18 +173,26 @@ class Widget {
     this.toggle(true, false);
   }
 
-  /** The lead capture form: email, name and (when asked) consent. */
+  /** The lead capture form: email (unless optional), name, the chatbot's own fields and
+   * (when asked) consent. */
   private askForLead(): void {
     const capture = this.config?.leadCapture;
     if (!this.leadForm.hidden || !capture) return;
-    const email = h("input", { type: "email", required: true, "aria-label": "Email", placeholder: "Email", autocomplete: "email" });
+    const emailHint = capture.emailOptional ? "Email (optional)" : "Email";
+    const email = h("input", { type: "email", required: !capture.emailOptional, "aria-label": "Email", placeholder: emailHint, autocomplete: "email" });
     const name = h("input", { type: "text", "aria-label": "Name", placeholder: "Name (optional)", autocomplete: "name" });
+    const fields = capture.fields.map((field) => {
+      const label = field.label || field.key;
+      const hint = field.required ? label : `${label} (optional)`;
+      return [field.key, h("input", { type: "text", required: field.required, maxlength: "500", "aria-label": label, placeholder: hint })] as const;
+    });
     const consent = h("input", { type: "checkbox", required: capture.requireConsent });
     const before = capture.mode === LeadCapture_Mode.BEFORE_CHAT;
     this.leadForm.replaceChildren(
       h("label", {}, before ? "Leave your contact details to start the chat." : "Want a follow-up? Leave your contact details."),
       email,
       name,
+      ...fields.map(([, input]) => input),
       ...(capture.requireConsent ? [h("label", {}, consent, " ", capture.consentText || "I agree to be contacted.")] : []),
       h("button", { class: "send", type: "submit" }, "Continue"),
     );
@@ -192,7 +200,8 @@ class Widget {
     this.form.hidden = before;
     this.leadForm.onsubmit = (event) => {
       event.preventDefault();
-      this.lead = { email: email.value.trim(), displayName: name.value.trim(), consent: consent.checked };
+      const values = Object.fromEntries(fields.map(([key, input]) => [key, input.value.trim()]).filter(([, value]) => value));
+      this.lead = { email: email.value.trim(), displayName: name.value.trim(), consent: consent.checked, fields: values };
       this.leadForm.hidden = true;
       this.form.hidden = false;
       this.input.focus();

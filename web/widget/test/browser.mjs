@@ -151,6 +151,7 @@ test("a chatbot that asks for contact details gets them, with consent, before th
   assert.equal(await widget(page).getByRole("textbox", { name: "Your message" }).isVisible(), false);
   await form.getByRole("textbox", { name: "Email" }).fill("ada@example.com");
   await form.getByRole("textbox", { name: "Name" }).fill("Ada");
+  await form.getByRole("textbox", { name: "Company" }).fill("Analytical Engines");
   await form.getByRole("checkbox", { name: /You may email me/ }).check();
   await form.getByRole("button", { name: "Continue" }).click();
   const box = widget(page).getByRole("textbox", { name: "Your message" });

@@ -1058,12 +1058,15 @@ class BotService(Service):
         return self._call("UpdateChatbot", request, arguments)
 
     def delete_chatbot(self, request=None, /, **arguments):
-        """Deletes a chatbot with its versions, sessions and publishable key.
+        """Deletes a chatbot with its versions, sessions and publishable key, and its
+        leads unless keep_leads.
 
         Args:
             request: a DeleteChatbotRequest, or its ``name``; or give its fields:
             name (str)
             etag (str)
+            keep_leads (bool): Keep the chatbot's leads (ListLeads still lists them, by their old names);
+                by default they are deleted with it.
 
         Returns:
             Empty
@@ -1209,7 +1212,8 @@ class BotService(Service):
             request: a UpdateLeadRequest, or its ``name``; or give its fields:
             name (str): organizations/{org}/workspaces/{ws}/chatbots/{bot}/sessions/{session}/lead
             lead (Lead)
-            update_mask (FieldMask): Fields of lead to change: email, display_name, consent.
+            update_mask (FieldMask): Fields of lead to change: email, display_name, consent, fields (the map is
+                replaced whole).
 
         Returns:
             LeadRecord
@@ -1229,13 +1233,14 @@ class BotService(Service):
         return self._call("DeleteLead", request, arguments)
 
     def export_leads(self, request=None, /, **arguments):
-        """Streams the same leads (every page, same filters) as CSV: a header row, then
-        one row per lead, in chunks.
+        """Streams the same leads (every page, same filters) as CSV (a header row, then
+        one row per lead) or as one JSON array, in chunks.
 
         Args:
             request: a ExportLeadsRequest, or its ``parent``; or give its fields:
             parent (str): organizations/{org}/workspaces/{ws}
             filter (LeadFilter)
+            format (ExportLeadsRequest.Format)
 
         Returns:
             An iterator of ExportLeadsResponse, each as it arrives (async: an async iterator).

@@ -32,7 +32,7 @@ GROUNDING_MODE_GUIDED: GroundingMode
 GROUNDING_MODE_FLEXIBLE: GroundingMode
 
 class LeadCapture(_message.Message):
-    __slots__ = ("mode", "require_consent", "consent_text")
+    __slots__ = ("mode", "require_consent", "consent_text", "fields", "email_optional")
     class Mode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         MODE_UNSPECIFIED: _ClassVar[LeadCapture.Mode]
@@ -46,10 +46,24 @@ class LeadCapture(_message.Message):
     MODE_FIELD_NUMBER: _ClassVar[int]
     REQUIRE_CONSENT_FIELD_NUMBER: _ClassVar[int]
     CONSENT_TEXT_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_OPTIONAL_FIELD_NUMBER: _ClassVar[int]
     mode: LeadCapture.Mode
     require_consent: bool
     consent_text: str
-    def __init__(self, mode: _Optional[_Union[LeadCapture.Mode, str]] = ..., require_consent: _Optional[bool] = ..., consent_text: _Optional[str] = ...) -> None: ...
+    fields: _containers.RepeatedCompositeFieldContainer[LeadField]
+    email_optional: bool
+    def __init__(self, mode: _Optional[_Union[LeadCapture.Mode, str]] = ..., require_consent: _Optional[bool] = ..., consent_text: _Optional[str] = ..., fields: _Optional[_Iterable[_Union[LeadField, _Mapping]]] = ..., email_optional: _Optional[bool] = ...) -> None: ...
+
+class LeadField(_message.Message):
+    __slots__ = ("key", "label", "required")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    label: str
+    required: bool
+    def __init__(self, key: _Optional[str] = ..., label: _Optional[str] = ..., required: _Optional[bool] = ...) -> None: ...
 
 class ChatbotConfig(_message.Message):
     __slots__ = ("display_name", "description", "system_prompt", "model", "temperature", "max_tokens", "greeting", "knowledge_bases", "retrieval", "grounding_mode", "memory_window", "appearance", "allowed_origins", "lead_capture")
@@ -131,14 +145,23 @@ class Chatbot(_message.Message):
     def __init__(self, name: _Optional[str] = ..., config: _Optional[_Union[ChatbotConfig, _Mapping]] = ..., published_version: _Optional[int] = ..., published_config: _Optional[_Union[ChatbotConfig, _Mapping]] = ..., publish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., publishable_key_prefix: _Optional[str] = ..., creator: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class Lead(_message.Message):
-    __slots__ = ("email", "display_name", "consent")
+    __slots__ = ("email", "display_name", "consent", "fields")
+    class FieldsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     EMAIL_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     CONSENT_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
     email: str
     display_name: str
     consent: bool
-    def __init__(self, email: _Optional[str] = ..., display_name: _Optional[str] = ..., consent: _Optional[bool] = ...) -> None: ...
+    fields: _containers.ScalarMap[str, str]
+    def __init__(self, email: _Optional[str] = ..., display_name: _Optional[str] = ..., consent: _Optional[bool] = ..., fields: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Feedback(_message.Message):
     __slots__ = ("message", "rating", "comment", "create_time")
@@ -389,12 +412,14 @@ class UpdateChatbotRequest(_message.Message):
     def __init__(self, chatbot: _Optional[_Union[Chatbot, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class DeleteChatbotRequest(_message.Message):
-    __slots__ = ("name", "etag")
+    __slots__ = ("name", "etag", "keep_leads")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    KEEP_LEADS_FIELD_NUMBER: _ClassVar[int]
     name: str
     etag: str
-    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+    keep_leads: bool
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ..., keep_leads: _Optional[bool] = ...) -> None: ...
 
 class PublishChatbotRequest(_message.Message):
     __slots__ = ("name", "etag")
@@ -647,14 +672,34 @@ class DeleteLeadRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class LeadFilter(_message.Message):
-    __slots__ = ("chatbot", "start_time", "end_time")
+    __slots__ = ("chatbot", "start_time", "end_time", "email", "fields")
+    class EmailPresence(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        EMAIL_PRESENCE_UNSPECIFIED: _ClassVar[LeadFilter.EmailPresence]
+        EMAIL_PRESENCE_WITH_EMAIL: _ClassVar[LeadFilter.EmailPresence]
+        EMAIL_PRESENCE_WITHOUT_EMAIL: _ClassVar[LeadFilter.EmailPresence]
+    EMAIL_PRESENCE_UNSPECIFIED: LeadFilter.EmailPresence
+    EMAIL_PRESENCE_WITH_EMAIL: LeadFilter.EmailPresence
+    EMAIL_PRESENCE_WITHOUT_EMAIL: LeadFilter.EmailPresence
     CHATBOT_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
     chatbot: str
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
-    def __init__(self, chatbot: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    email: LeadFilter.EmailPresence
+    fields: _containers.RepeatedCompositeFieldContainer[FieldMatch]
+    def __init__(self, chatbot: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., email: _Optional[_Union[LeadFilter.EmailPresence, str]] = ..., fields: _Optional[_Iterable[_Union[FieldMatch, _Mapping]]] = ...) -> None: ...
+
+class FieldMatch(_message.Message):
+    __slots__ = ("key", "value")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    value: str
+    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class ListLeadsRequest(_message.Message):
     __slots__ = ("parent", "page_size", "page_token", "filter")
@@ -713,12 +758,22 @@ class LeadStats(_message.Message):
     def __init__(self, total: _Optional[int] = ..., with_consent: _Optional[int] = ..., by_chatbot: _Optional[_Iterable[_Union[LeadStats.ChatbotCount, _Mapping]]] = ..., by_day: _Optional[_Iterable[_Union[LeadStats.DayCount, _Mapping]]] = ...) -> None: ...
 
 class ExportLeadsRequest(_message.Message):
-    __slots__ = ("parent", "filter")
+    __slots__ = ("parent", "filter", "format")
+    class Format(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        FORMAT_UNSPECIFIED: _ClassVar[ExportLeadsRequest.Format]
+        FORMAT_CSV: _ClassVar[ExportLeadsRequest.Format]
+        FORMAT_JSON: _ClassVar[ExportLeadsRequest.Format]
+    FORMAT_UNSPECIFIED: ExportLeadsRequest.Format
+    FORMAT_CSV: ExportLeadsRequest.Format
+    FORMAT_JSON: ExportLeadsRequest.Format
     PARENT_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
     parent: str
     filter: LeadFilter
-    def __init__(self, parent: _Optional[str] = ..., filter: _Optional[_Union[LeadFilter, _Mapping]] = ...) -> None: ...
+    format: ExportLeadsRequest.Format
+    def __init__(self, parent: _Optional[str] = ..., filter: _Optional[_Union[LeadFilter, _Mapping]] = ..., format: _Optional[_Union[ExportLeadsRequest.Format, str]] = ...) -> None: ...
 
 class ExportLeadsResponse(_message.Message):
     __slots__ = ("data",)

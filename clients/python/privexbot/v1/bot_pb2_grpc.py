@@ -260,7 +260,8 @@ class BotServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeleteChatbot(self, request, context):
-        """Deletes a chatbot with its versions, sessions and publishable key.
+        """Deletes a chatbot with its versions, sessions and publishable key, and its
+        leads unless keep_leads.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -353,8 +354,8 @@ class BotServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ExportLeads(self, request, context):
-        """Streams the same leads (every page, same filters) as CSV: a header row, then
-        one row per lead, in chunks.
+        """Streams the same leads (every page, same filters) as CSV (a header row, then
+        one row per lead) or as one JSON array, in chunks.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
