@@ -92,6 +92,15 @@ def extract(carrier: Mapping[str, str]) -> context.Context:
     return _propagator.extract(carrier)
 
 
+def carrier() -> dict[str, str]:
+    """The current trace context as headers (``traceparent``), to hand work to another
+    process; empty when tracing is off."""
+    headers: dict[str, str] = {}
+    if on:
+        _propagator.inject(headers)
+    return headers
+
+
 async def inject_into_request(request) -> None:
     """An httpx request hook: the request continues the current trace."""
     if on:
@@ -148,6 +157,17 @@ def root(name: str, attributes: Mapping[str, object] | None = None):
         return
     started = tracer.start_span(name, context=context.Context(), attributes=attributes)
     with _current(started) as span:
+        yield span
+
+
+@contextlib.contextmanager
+def continued(headers: Mapping[str, str], name: str):
+    """A span continuing the trace ``headers`` carry (``carrier`` in the process that handed
+    the work over), current for the block; nothing when tracing is off or they carry none."""
+    if not on or not headers:
+        yield None
+        return
+    with _current(tracer.start_span(name, context=extract(headers))) as span:
         yield span
 
 

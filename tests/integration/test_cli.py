@@ -12,12 +12,14 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from helpers import children, free_port
+from helpers import PASSWORD, children, free_port, sign_up
 from otlp_sink import Collector
+from servers import Server
 from stacks import REDIS_URL, drop_postgres_database, fresh_postgres_database
 
 from privexbot.__about__ import __version__
 from privexbot.dev.devstack import until_serving, wait_serving
+from privexbot.v1 import auth_pb2
 
 CLI = [sys.executable, "-m", "privexbot.cli"]
 
@@ -132,6 +134,38 @@ async def test_served_with_otlp_set_the_server_exports_its_spans(tmp_path):
     lines = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
     (rpc,) = [line for line in lines if line.get("request_id") == "otlp"]
     assert (rpc["trace_id"], rpc["span_id"]) == (trace_id, span["span_id"])
+
+
+async def test_a_log_in_is_traced_into_its_sign_in_worker(tmp_path):
+    """The password check runs in a sign-in worker process: its span, and its statements'
+    spans under it, continue the log-in's trace and reach the same collector."""
+    collector = Collector()
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/w.db",
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "50",
+    }
+    server = Server(env)
+    trace_id, parent = "2f0a1b2c3d4e5f60718293a4b5c6d7e9", "b1b2c3d4e5f60718"
+    try:
+        client = await server.start()
+        me = await sign_up(client, "traced")
+        await client.auth.LogInWithEmail(
+            auth_pb2.LogInWithEmailRequest(email=me.email, password=PASSWORD),
+            metadata=(("traceparent", f"00-{trace_id}-{parent}-01"),),
+        )
+        rpc_name = "privexbot.v1.AuthService/LogInWithEmail"
+        spans = await collector.trace(trace_id, {rpc_name, "identity.sign_in_worker", "SELECT"})
+    finally:
+        await server.stop()
+        collector.server.shutdown()
+    (rpc,) = [s for s in spans if s["name"] == rpc_name]
+    (worker,) = [s for s in spans if s["name"] == "identity.sign_in_worker"]
+    assert rpc["parent"] == parent and worker["parent"] == rpc["span_id"]
+    statements = [s for s in spans if s["parent"] == worker["span_id"]]
+    assert {s["name"] for s in statements} >= {"SELECT", "INSERT"}  # the user; the session
+    assert all("db.query.text" in s["attributes"] for s in statements)
 
 
 def _alive(pids: list[int]) -> list[int]:

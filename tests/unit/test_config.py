@@ -70,6 +70,8 @@ def test_several_workers_need_shared_state():
 def test_every_setting_has_an_environment_variable():
     fields = set(config.Settings.__dataclass_fields__)
     assert set(config.ENVIRONMENT.values()) == fields
+    assert config.ENVIRONMENT["PRIVEXBOT_ENV"] == "env"
+    assert config.ENVIRONMENT["CHANNEL_TURN_LEASE_SECONDS"] == "channel_turn_lease_seconds"
 
 
 def test_every_variable_is_documented():

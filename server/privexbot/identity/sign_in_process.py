@@ -15,7 +15,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from privexbot import runtime
+from privexbot import runtime, tracing
 from privexbot.config import Settings
 from privexbot.identity.email import EmailSignIn
 from privexbot.identity.sessions import Grant, SignInSessions
@@ -28,6 +28,9 @@ _worker: dict = {}  # in a worker process: its event loop and its EmailSignIn
 
 
 def _start_worker(settings: Settings) -> None:
+    # The serving process's OTEL_* settings (inherited): a log-in's spans, its statements'
+    # among them, continue the caller's trace from here. Before the engine, which it hooks.
+    tracing.configure()
     sessions = db.sessionmaker(db.create_engine(settings.database_url))
     # No ephemeral store: a worker checks a password and writes a session, nothing else.
     families = SignInSessions(
@@ -37,12 +40,14 @@ def _start_worker(settings: Settings) -> None:
     _worker["loop"] = asyncio.new_event_loop()
 
 
-async def _in_call(method: str, request_id: str, client_ip: str, work):
-    """``work`` inside a copy of the caller's call (audit reads who and from where). A
-    database fault is told as one here: the driver's error does not cross processes."""
+async def _in_call(method: str, request_id: str, client_ip: str, trace: dict, work):
+    """``work`` inside a copy of the caller's call (audit reads who and from where) and its
+    trace (``trace``: the caller's ``tracing.carrier``). A database fault is told as one
+    here: the driver's error does not cross processes."""
     token = calls.begin(calls.Call(contract.methods()[method], request_id, client_ip))
     try:
-        return await work
+        with tracing.continued(trace, "identity.sign_in_worker"):
+            return await work
     except Exception as exc:
         if db.unreachable(exc):
             raise db.unavailable() from None
@@ -88,7 +93,7 @@ class SignInProcesses:
             _check_password_and_start_session,
             email,
             password,
-            (call.method.path, call.request_id, call.client_ip),
+            (call.method.path, call.request_id, call.client_ip, tracing.carrier()),
         )
 
     def close(self) -> None:
