@@ -92,7 +92,7 @@ class Chat:
 
             async def begin(reply: Reply) -> str:
                 return await self._chat_sessions.store_question(
-                    bot, continued.id, visitor, kept_lead, question, reply
+                    bot, continued, visitor, kept_lead, question, reply
                 )
 
             async def finish(reply: Reply) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from privexbot.bots.chatbots import ChatbotView
 from privexbot.bots.exchange import Reply
@@ -240,7 +240,7 @@ class Transcripts:
             return self._feedback_view(row, message)
 
 
-async def _keep_lead(session, row: ChatSession, lead: dict) -> None:
+async def _keep_lead(session, bot: ChatbotView, session_id: str, lead: dict) -> None:
     """The session's lead as the visitor left it (``widget.lead``), made or replaced."""
     contact = {
         "email": lead.get("email", ""),
@@ -248,16 +248,17 @@ async def _keep_lead(session, row: ChatSession, lead: dict) -> None:
         "consent": bool(lead.get("consent")),
         "fields": dict(lead.get("fields") or {}),
     }
-    kept = await session.get(Lead, row.id)  # loaded with the session: no query
+    kept = await session.get(Lead, session_id)
     if kept is not None and kept.contact == contact:
         return
     if kept is None:
+        started = select(ChatSession.created_at).where(ChatSession.id == session_id)
         kept = Lead(
-            id=row.id,
-            organization_id=row.organization_id,
-            workspace_id=row.workspace_id,
-            chatbot_id=row.chatbot_id,
-            created_at=row.created_at,
+            id=session_id,
+            organization_id=bot.organization_id,
+            workspace_id=bot.workspace_id,
+            chatbot_id=bot.id,
+            created_at=await session.scalar(started),  # listed by when the session began
         )
         session.add(kept)
     kept.email = contact["email"] or None
@@ -268,11 +269,13 @@ async def _keep_lead(session, row: ChatSession, lead: dict) -> None:
 
 @dataclass(frozen=True)
 class Continued:
-    """A chat session going on: its id (new or existing), its lead and recent history."""
+    """A chat session going on: its id, its lead and recent history; ``new``: not stored
+    yet (its first question makes it)."""
 
     id: str
     lead: dict | None
     history: list[Message]
+    new: bool = False
 
 
 class ChatSessions(Transcripts):
@@ -286,7 +289,7 @@ class ChatSessions(Transcripts):
         """The session ``name`` (a new one when empty), the visitor's own, with its last
         ``window`` messages."""
         if not name:
-            return Continued(new_id(), None, [])
+            return Continued(new_id(), None, [], new=True)
         row = await self._visitors(session, scope, bot_id, name, visitor)
         history = await self._history(session, row.id, window) if window else []
         return Continued(row.id, row.lead, history)
@@ -294,7 +297,7 @@ class ChatSessions(Transcripts):
     async def store_question(
         self,
         bot: ChatbotView,
-        session_id: str,
+        continued: Continued,
         visitor: str,
         lead: dict | None,
         question: str,
@@ -302,25 +305,25 @@ class ChatSessions(Transcripts):
     ) -> str:
         """The question, in its session (made now for a new one); the session's name."""
         async with self._sessions() as session, session.begin():
-            row = await session.get(ChatSession, session_id)
-            if row is None:
+            if continued.new:
                 row = ChatSession(
-                    id=session_id,
+                    id=continued.id,
                     chatbot_id=bot.id,
                     organization_id=bot.organization_id,
                     workspace_id=bot.workspace_id,
                     visitor_id=visitor,
                     channel_id=caller_channel(),
+                    message_count=1,
                 )
                 session.add(row)
-                await session.flush()  # the message below refers to it
+                await session.flush()  # the message and the lead below refer to it
+            else:
+                await self._counted(session, continued.id)
             if lead is not None:
-                await _keep_lead(session, row, lead)
-            row.message_count = (row.message_count or 0) + 1
-            row.updated_at = datetime.now(UTC)
+                await _keep_lead(session, bot, continued.id, lead)
             session.add(
                 ChatMessage(
-                    session_id=session_id,
+                    session_id=continued.id,
                     chatbot_id=bot.id,
                     organization_id=bot.organization_id,
                     role="user",
@@ -332,31 +335,40 @@ class ChatSessions(Transcripts):
                     chatbot_version=bot.published_version,
                 )
             )
-            return resources.CHAT_SESSION.name(
-                row.organization_id, row.workspace_id, row.chatbot_id, row.id
-            )
+        return resources.CHAT_SESSION.name(
+            bot.organization_id, bot.workspace_id, bot.id, continued.id
+        )
+
+    @staticmethod
+    async def _counted(session, session_id: str) -> None:
+        """One more message in the session, which is active now (one statement)."""
+        await session.execute(
+            update(ChatSession)
+            .where(ChatSession.id == session_id)
+            .values(message_count=ChatSession.message_count + 1, updated_at=datetime.now(UTC))
+        )
 
     async def store_reply(self, bot: ChatbotView, session_id: str, reply: Reply) -> str:
         """The reply, whole or in part; its message's name."""
+        usage = reply.usage
+        message = ChatMessage(
+            id=new_id(),
+            session_id=session_id,
+            chatbot_id=bot.id,
+            organization_id=bot.organization_id,
+            role="assistant",
+            content=reply.text,
+            citations=[c.record() for c in reply.citations],
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            finish_reason=reply.finish,
+            incomplete=not reply.complete,
+            attestation=verdict_record(reply.verdict),
+            chatbot_version=bot.published_version,
+        )
         async with self._sessions() as session, session.begin():
-            row = await session.get(ChatSession, session_id)
-            row.message_count += 1
-            row.updated_at = datetime.now(UTC)
-            usage = reply.usage
-            message = ChatMessage(
-                session_id=session_id,
-                chatbot_id=bot.id,
-                organization_id=bot.organization_id,
-                role="assistant",
-                content=reply.text,
-                citations=[c.record() for c in reply.citations],
-                prompt_tokens=usage.prompt_tokens if usage else 0,
-                completion_tokens=usage.completion_tokens if usage else 0,
-                finish_reason=reply.finish,
-                incomplete=not reply.complete,
-                attestation=verdict_record(reply.verdict),
-                chatbot_version=bot.published_version,
-            )
+            await self._counted(session, session_id)
             session.add(message)
-            await session.flush()
-            return self._message_name(row, message)
+        return resources.CHAT_MESSAGE.name(
+            bot.organization_id, bot.workspace_id, bot.id, session_id, message.id
+        )
