@@ -20,7 +20,7 @@ from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import not_found
 from privexbot.kernel.resources import Scope
 from privexbot.kernel.standard import check_etag
-from privexbot.kernel.views import InWorkspace, from_row
+from privexbot.kernel.views import InWorkspace
 from privexbot.store.chat_models import Lead
 from privexbot.store.models import Chatbot, ChatbotVersion
 
@@ -39,36 +39,13 @@ class ChatbotView(InWorkspace, pattern=resources.CHATBOT):
     etag: str
 
 
-@dataclass(frozen=True)
-class VersionView:
-    name: str
-    number: int
-    config: dict
-    publisher_id: str
-    created_at: datetime
-
-
-def _view(bot: Chatbot, published_config: dict | None) -> ChatbotView:
-    return from_row(
-        ChatbotView,
-        bot,
-        published_config=published_config,
-        publishable_key_prefix=bot.publishable_key_prefix or "",
-        creator_id=bot.creator_id or "",
-        etag=standard.etag(bot),
-    )
-
-
 class Chatbots(Published):
     model, version_model, content = Chatbot, ChatbotVersion, "config"
-    pattern, kind = resources.CHATBOT, "chatbot"
+    pattern, kind, view = resources.CHATBOT, "chatbot", ChatbotView
 
     def __init__(self, sessions, drafts: Drafts, references: bot_config.References) -> None:
         super().__init__(sessions, drafts)
         self._references = references
-
-    def _view(self, row: Chatbot, published: dict | None) -> ChatbotView:
-        return _view(row, published)
 
     async def _check_draft(self, scope: Scope, draft: Draft) -> None:
         bot_config.ensure_complete(draft.config)
@@ -102,7 +79,7 @@ class Chatbots(Published):
                 pattern=resources.CHATBOT,
                 audited=paths,
             )
-        return _view(bot, published)
+        return self._view(bot, published)
 
     async def rollback(
         self, scope: Scope, bot_id: str, number: int, given_etag: str

@@ -21,6 +21,7 @@ from privexbot.kernel.calls import current
 from privexbot.kernel.errors import not_found
 from privexbot.kernel.resources import Pattern, Scope
 from privexbot.kernel.standard import check_etag
+from privexbot.kernel.views import from_row
 from privexbot.store import audit, idempotency
 from privexbot.tenancy import plans
 
@@ -40,14 +41,22 @@ class Published:
     content: str  # the versioned column: "config" or "graph"
     pattern: Pattern
     kind: str  # "chatbot": audit actions chatbot.*, plan counter "chatbots"
+    view: type  # its view, with a published_<content> field
 
     def __init__(self, sessions, drafts) -> None:
         self._sessions, self._drafts = sessions, drafts
 
-    # ---- what a kind says -------------------------------------------------------------------
-
     def _view(self, row, published: dict | None):
-        raise NotImplementedError
+        return from_row(
+            self.view,
+            row,
+            **{f"published_{self.content}": published},
+            publishable_key_prefix=row.publishable_key_prefix or "",
+            creator_id=row.creator_id or "",
+            etag=standard.etag(row),
+        )
+
+    # ---- what a kind says -------------------------------------------------------------------
 
     async def _check_draft(self, scope: Scope, draft) -> None:
         """Refuse a draft that cannot become the resource."""

@@ -18,7 +18,7 @@ from privexbot.flows.drafts import FlowDraft
 from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from privexbot.kernel.resources import Scope
-from privexbot.kernel.views import InWorkspace, from_row
+from privexbot.kernel.views import InWorkspace
 from privexbot.store.flow_models import Chatflow, ChatflowVersion
 
 UPDATABLE = {"display_name", "description", "graph", "allowed_origins"}
@@ -39,17 +39,6 @@ class ChatflowView(InWorkspace, pattern=resources.CHATFLOW):
     created_at: datetime
     updated_at: datetime
     etag: str
-
-
-def _view(flow: Chatflow, published: dict | None) -> ChatflowView:
-    return from_row(
-        ChatflowView,
-        flow,
-        published_graph=published,
-        publishable_key_prefix=flow.publishable_key_prefix or "",
-        creator_id=flow.creator_id or "",
-        etag=standard.etag(flow),
-    )
 
 
 def compiled(record: dict, field: str, stored: bool) -> compiler.Plan:
@@ -97,10 +86,7 @@ def check_origins(origins: list, field: str) -> list:
 
 class Chatflows(Published):
     model, version_model, content = Chatflow, ChatflowVersion, "graph"
-    pattern, kind = resources.CHATFLOW, "chatflow"
-
-    def _view(self, row: Chatflow, published: dict | None) -> ChatflowView:
-        return _view(row, published)
+    pattern, kind, view = resources.CHATFLOW, "chatflow", ChatflowView
 
     async def _check_draft(self, scope: Scope, draft: FlowDraft) -> None:
         if not draft.display_name.strip():
@@ -143,4 +129,4 @@ class Chatflows(Published):
                 action="chatflow.update",
                 pattern=resources.CHATFLOW,
             )
-        return _view(flow, published)
+        return self._view(flow, published)

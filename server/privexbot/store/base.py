@@ -131,6 +131,33 @@ class Deployed(OwnedByWorkspace):
     version: Mapped[int] = version_counter()
 
 
+class PublishedVersion:
+    """Columns of a published, immutable version of a chatbot or chatflow (its number under
+    its owner, who published it, when); the owner's id and content are the table's own."""
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publisher_id: Mapped[str | None] = made_by()
+    created_at: Mapped[datetime] = created()
+
+
+class Conversation:
+    """Columns of a conversation with a chatbot or chatflow (its owner's id is the table's
+    own): who speaks (the widget's visitor id, users/{id} for a signed-in member, or for a
+    channel the platform's conversation, "telegram:{chat}:{user}") and through which
+    channel (null once the channel is deleted)."""
+
+    id: Mapped[str] = primary_id()
+    organization_id: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    visitor_id: Mapped[str] = mapped_column(String(160))
+    channel_id: Mapped[str | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="SET NULL"), nullable=True
+    )
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+
+
 class Said:
     """Columns of one message of a conversation, a chatbot's or a chatflow's. Assistant
     messages keep what grounded them (citations, retrieval details) and how they were

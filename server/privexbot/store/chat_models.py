@@ -5,32 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from privexbot.store.base import Base, Said, created, parent, primary_id
+from privexbot.store.base import Base, Conversation, Said, created, parent
 
 
-class ChatSession(Base):
+class ChatSession(Conversation, Base):
     __tablename__ = "chat_sessions"
     __table_args__ = (
         Index("ix_chat_sessions_bot_updated", "chatbot_id", "updated_at", "id"),
         Index("ix_chat_sessions_channel_visitor", "channel_id", "visitor_id"),
     )
-    id: Mapped[str] = primary_id()
     chatbot_id: Mapped[str] = parent("chatbots")
-    organization_id: Mapped[str] = mapped_column(String(32))
-    workspace_id: Mapped[str] = mapped_column(String(32))
-    # The widget's visitor id, users/{id} for a signed-in member, or for a channel the
-    # platform's conversation ("telegram:{chat}:{user}").
-    visitor_id: Mapped[str] = mapped_column(String(160))
-    # The channel the session came through (kept null when the channel is deleted).
-    channel_id: Mapped[str | None] = mapped_column(
-        ForeignKey("channels.id", ondelete="SET NULL"), nullable=True
-    )
-    message_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = created()
-    updated_at: Mapped[datetime] = created()
     # The contact details a visitor left here, if any (read with the session).
     lead_record: Mapped[Lead | None] = relationship(
         primaryjoin="ChatSession.id == foreign(Lead.id)", lazy="selectin", viewonly=True

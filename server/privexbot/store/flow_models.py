@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     Float,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -25,10 +24,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from privexbot.store.base import (
     Base,
+    Conversation,
     Deployed,
+    PublishedVersion,
     Said,
     created,
-    made_by,
     parent,
     primary_id,
 )
@@ -45,15 +45,12 @@ class Chatflow(Deployed, Base):
     allowed_origins: Mapped[list] = mapped_column(JSON, default=list)
 
 
-class ChatflowVersion(Base):
+class ChatflowVersion(PublishedVersion, Base):
     """A published graph; never changed once written."""
 
     __tablename__ = "chatflow_versions"
     chatflow_id: Mapped[str] = parent("chatflows", primary_key=True)
-    number: Mapped[int] = mapped_column(Integer, primary_key=True)
     graph: Mapped[dict] = mapped_column(JSON)
-    publisher_id: Mapped[str | None] = made_by()
-    created_at: Mapped[datetime] = created()
 
 
 class ChatflowRun(Base):
@@ -98,7 +95,7 @@ class ChatflowNodeRun(Base):
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
 
 
-class ChatflowSession(Base):
+class ChatflowSession(Conversation, Base):
     """A conversation with a chatflow; ``variables`` are its conversation variables."""
 
     __tablename__ = "chatflow_sessions"
@@ -106,19 +103,8 @@ class ChatflowSession(Base):
         Index("ix_chatflow_sessions_flow_updated", "chatflow_id", "updated_at", "id"),
         Index("ix_chatflow_sessions_channel_visitor", "channel_id", "visitor_id"),
     )
-    id: Mapped[str] = primary_id()
     chatflow_id: Mapped[str] = parent("chatflows")
-    organization_id: Mapped[str] = mapped_column(String(32))
-    workspace_id: Mapped[str] = mapped_column(String(32))
-    visitor_id: Mapped[str] = mapped_column(String(160))
-    # The channel the session came through (kept null when the channel is deleted).
-    channel_id: Mapped[str | None] = mapped_column(
-        ForeignKey("channels.id", ondelete="SET NULL"), nullable=True
-    )
     variables: Mapped[dict] = mapped_column(JSON, default=dict)
-    message_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = created()
-    updated_at: Mapped[datetime] = created()
 
 
 class ChatflowMessage(Said, Base):

@@ -26,6 +26,7 @@ from privexbot.store.base import (
     Deployed,
     NamedInOrganization,
     OwnedByWorkspace,
+    PublishedVersion,
     created,
     made_by,
     parent,
@@ -382,15 +383,12 @@ class Chatbot(Deployed, Base):
     config: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class ChatbotVersion(Base):
+class ChatbotVersion(PublishedVersion, Base):
     """A published configuration; never changed once written."""
 
     __tablename__ = "chatbot_versions"
     chatbot_id: Mapped[str] = parent("chatbots", primary_key=True)
-    number: Mapped[int] = mapped_column(Integer, primary_key=True)
     config: Mapped[dict] = mapped_column(JSON)
-    publisher_id: Mapped[str | None] = made_by()
-    created_at: Mapped[datetime] = created()
 
 
 # Conversations', chatflows' and channels' tables live in their own modules; imported here
