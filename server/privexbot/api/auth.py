@@ -245,6 +245,4 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
 
     ListApiKeys = standard.list_(auth_pb2.ListApiKeysResponse, "api_keys", api_key_message)
 
-    async def RevokeApiKey(self, request, context):
-        key_id = resources.API_KEY.id_of(request.name)
-        return api_key_message(await self.api_keys.revoke(current().scope, key_id))
+    RevokeApiKey = standard.custom("api_keys", "revoke", api_key_message, resources.API_KEY)

@@ -292,12 +292,9 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         "chatbot_draft", "drafts", draft_message, resources.CHATBOT_DRAFT, _config
     )
 
-    async def FinalizeChatbotDraft(self, request, context):
-        draft_id = resources.CHATBOT_DRAFT.id_of(request.name)
-        bot = await self.chatbots.finalize(
-            current().scope, draft_id, request.etag, request.request_id
-        )
-        return chatbot_message(bot)
+    FinalizeChatbotDraft = standard.custom(
+        "chatbots", "finalize", chatbot_message, resources.CHATBOT_DRAFT, "etag", "request_id"
+    )
 
     async def TestChatbotDraft(self, request, context):
         draft_id = resources.CHATBOT_DRAFT.id_of(request.name)
@@ -321,9 +318,9 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         await self.chatbots.delete(current().scope, bot_id, request.etag, request.keep_leads)
         return empty_pb2.Empty()
 
-    async def PublishChatbot(self, request, context):
-        bot_id = resources.CHATBOT.id_of(request.name)
-        return chatbot_message(await self.chatbots.publish(current().scope, bot_id, request.etag))
+    PublishChatbot = standard.custom(
+        "chatbots", "publish", chatbot_message, resources.CHATBOT, "etag"
+    )
 
     ListChatbotVersions = standard.list_(
         bot_pb2.ListChatbotVersionsResponse,
@@ -333,17 +330,18 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
         lister="versions",
     )
 
-    async def RollbackChatbot(self, request, context):
-        bot_id = resources.CHATBOT.id_of(request.name)
-        bot = await self.chatbots.rollback(current().scope, bot_id, request.version, request.etag)
-        return chatbot_message(bot)
+    RollbackChatbot = standard.custom(
+        "chatbots", "rollback", chatbot_message, resources.CHATBOT, "version", "etag"
+    )
 
-    async def RotatePublishableKey(self, request, context):
-        bot_id = resources.CHATBOT.id_of(request.name)
-        bot, key = await self.chatbots.rotate_publishable_key(current().scope, bot_id)
-        return bot_pb2.RotatePublishableKeyResponse(
-            chatbot=chatbot_message(bot), publishable_key=key
-        )
+    RotatePublishableKey = standard.custom(
+        "chatbots",
+        "rotate_publishable_key",
+        lambda rotated: bot_pb2.RotatePublishableKeyResponse(
+            chatbot=chatbot_message(rotated[0]), publishable_key=rotated[1]
+        ),
+        resources.CHATBOT,
+    )
 
     # ---- chat -----------------------------------------------------------------------------
 

@@ -62,12 +62,9 @@ class FlowApi(flow_pb2_grpc.FlowServiceServicer):
         "chatflow_draft", "drafts", draft_message, resources.CHATFLOW_DRAFT, _fields
     )
 
-    async def FinalizeChatflowDraft(self, request, context):
-        draft_id = resources.CHATFLOW_DRAFT.id_of(request.name)
-        flow = await self.chatflows.finalize(
-            current().scope, draft_id, request.etag, request.request_id
-        )
-        return chatflow_message(flow)
+    FinalizeChatflowDraft = standard.custom(
+        "chatflows", "finalize", chatflow_message, resources.CHATFLOW_DRAFT, "etag", "request_id"
+    )
 
     # ---- chatflows ------------------------------------------------------------------------
 
@@ -81,11 +78,9 @@ class FlowApi(flow_pb2_grpc.FlowServiceServicer):
 
     DeleteChatflow = standard.delete("chatflows", resources.CHATFLOW)
 
-    async def PublishChatflow(self, request, context):
-        flow_id = resources.CHATFLOW.id_of(request.name)
-        return chatflow_message(
-            await self.chatflows.publish(current().scope, flow_id, request.etag)
-        )
+    PublishChatflow = standard.custom(
+        "chatflows", "publish", chatflow_message, resources.CHATFLOW, "etag"
+    )
 
     ListChatflowVersions = standard.list_(
         flow_pb2.ListChatflowVersionsResponse,
@@ -95,19 +90,18 @@ class FlowApi(flow_pb2_grpc.FlowServiceServicer):
         lister="versions",
     )
 
-    async def RollbackChatflow(self, request, context):
-        flow_id = resources.CHATFLOW.id_of(request.name)
-        flow = await self.chatflows.rollback(
-            current().scope, flow_id, request.version, request.etag
-        )
-        return chatflow_message(flow)
+    RollbackChatflow = standard.custom(
+        "chatflows", "rollback", chatflow_message, resources.CHATFLOW, "version", "etag"
+    )
 
-    async def RotateChatflowPublishableKey(self, request, context):
-        flow_id = resources.CHATFLOW.id_of(request.name)
-        flow, key = await self.chatflows.rotate_publishable_key(current().scope, flow_id)
-        return flow_pb2.RotateChatflowPublishableKeyResponse(
-            chatflow=chatflow_message(flow), publishable_key=key
-        )
+    RotateChatflowPublishableKey = standard.custom(
+        "chatflows",
+        "rotate_publishable_key",
+        lambda rotated: flow_pb2.RotateChatflowPublishableKeyResponse(
+            chatflow=chatflow_message(rotated[0]), publishable_key=rotated[1]
+        ),
+        resources.CHATFLOW,
+    )
 
     async def ValidateChatflow(self, request, context):
         scope = current().scope

@@ -1,4 +1,5 @@
-"""Standard methods (AIP-131, 132, 135) declared on a servicer rather than written out:
+"""Standard methods (AIP-131 to 135) and custom methods on one resource (AIP-136) declared
+on a servicer rather than written out:
 
     GetChatbot = standard.get("chatbots", chatbot_message, resources.CHATBOT)
 
@@ -28,6 +29,20 @@ def get(domain: str, convert, pattern: Pattern):
     async def method(self, request, context):
         ids = ids_below_scope(pattern, request.name)
         return convert(await getattr(self, domain).get(current().scope, *ids))
+
+    return method
+
+
+def custom(domain: str, verb: str, convert, pattern: Pattern, *fields: str):
+    """A custom method (AIP-136) on the resource ``request.name``: calls
+    ``self.<domain>.<verb>(scope, id, *the request's fields)`` and converts what it returns."""
+
+    async def method(self, request, context):
+        resource_id = pattern.id_of(request.name)
+        given = (getattr(request, field) for field in fields)
+        return convert(
+            await getattr(getattr(self, domain), verb)(current().scope, resource_id, *given)
+        )
 
     return method
 

@@ -267,9 +267,9 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
             tenant_pb2.OrganizationMember, await self.invitations.accept(request.token)
         )
 
-    async def RevokeInvitation(self, request, context):
-        invitation_id = resources.INVITATION.id_of(request.name)
-        return invitation_message(await self.invitations.revoke(current().scope, invitation_id))
+    RevokeInvitation = standard.custom(
+        "invitations", "revoke", invitation_message, resources.INVITATION
+    )
 
     # context, audit, usage
 
