@@ -62,14 +62,14 @@ async def turns(database: str) -> list[ChannelTurn]:
         await engine.dispose()
 
 
-async def until_turn(database: str, check) -> ChannelTurn:
-    """The one turn once ``check(turn)`` holds (its row is written right after the platform
+async def until_turns(database: str, check) -> list[ChannelTurn]:
+    """The turns once ``check(turns)`` holds (a row is written right after the platform
     call it records)."""
     async with asyncio.timeout(10):
         while True:
-            (turn,) = await turns(database)
-            if check(turn):
-                return turn
+            rows = await turns(database)
+            if check(rows):
+                return rows
             await asyncio.sleep(0.01)
 
 
@@ -96,7 +96,7 @@ async def test_two_processes_answer_a_conversation_once_in_order(shared, platfor
         assert list(finals(calls)) == list(range(1, UPDATES + 1))  # in the order asked
         assert list(finals(calls).values()) == [f"You said: m{i}" for i in range(1, UPDATES + 1)]
         assert sum(c.method == "sendMessage" for c in calls) == UPDATES  # each once
-        rows = await turns(shared.database)
+        rows = await until_turns(shared.database, lambda t: all(r.state != "running" for r in t))
         assert [r.state for r in rows] == ["sent"] * UPDATES
         assert all(r.text == "" and r.to == {} for r in rows)  # nothing kept once answered
     finally:
@@ -131,7 +131,7 @@ async def test_a_turn_whose_process_died_is_finished_by_another(shared, platform
             token, until=lambda c: any(x.method == "sendMessage" for x in c)
         )
         (message,) = [c.made for c in shown if c.method == "sendMessage"]
-        await until_turn(shared.database, lambda t: t.shown == str(message))
+        await until_turns(shared.database, lambda t: t[0].shown == str(message))
         await first.kill()  # mid-reply: shown, still being written
         (turn,) = await turns(shared.database)
         assert (turn.state, turn.attempts) == ("running", 1)
@@ -142,7 +142,7 @@ async def test_a_turn_whose_process_died_is_finished_by_another(shared, platform
         edits = [c.payload["message_id"] for c in calls if c.method == "editMessageText"]
         assert edits and set(edits) == {message}
         assert len(finals(calls)[1]) > 20
-        turn = await until_turn(shared.database, lambda t: t.state != "running")
+        (turn,) = await until_turns(shared.database, lambda t: t[0].state != "running")
         assert (turn.state, turn.attempts) == ("sent", 2)  # taken over, then finished
     finally:
         await first.stop()
