@@ -9,34 +9,24 @@ older version as the next one (and makes it the working configuration too).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import delete
 
 from privexbot.bots import config as bot_config
 from privexbot.bots.drafts import Draft, Drafts
-from privexbot.bots.published import Published
+from privexbot.bots.published import DeployedView, Published
 from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import not_found
 from privexbot.kernel.resources import Scope
 from privexbot.kernel.standard import check_etag
-from privexbot.kernel.views import InWorkspace
 from privexbot.store.chat_models import Lead
 from privexbot.store.models import Chatbot, ChatbotVersion
 
 
 @dataclass(frozen=True)
-class ChatbotView(InWorkspace, pattern=resources.CHATBOT):
+class ChatbotView(DeployedView, pattern=resources.CHATBOT):
     config: dict  # the working configuration (UpdateChatbot edits it)
-    published_version: int
-    # The configuration chat uses (the published version's); None before any publish.
-    published_config: dict | None
-    published_at: datetime | None
-    publishable_key_prefix: str
-    creator_id: str
-    created_at: datetime
-    updated_at: datetime
-    etag: str
+    published_config: dict | None  # the configuration chat uses
 
 
 class Chatbots(Published):

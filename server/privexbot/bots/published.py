@@ -21,7 +21,7 @@ from privexbot.kernel.calls import current
 from privexbot.kernel.errors import not_found
 from privexbot.kernel.resources import Pattern, Scope
 from privexbot.kernel.standard import check_etag
-from privexbot.kernel.views import from_row
+from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.store import audit, idempotency
 from privexbot.tenancy import plans
 
@@ -33,6 +33,21 @@ class VersionView:
     content: dict  # the configuration or graph this version froze
     publisher_id: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class DeployedView(InWorkspace):
+    """What a chatbot's and a chatflow's views share (``Deployed`` rows); each adds its
+    working content and the published one (``published_<content>``, None before any
+    publish)."""
+
+    published_version: int
+    published_at: datetime | None
+    publishable_key_prefix: str
+    creator_id: str
+    created_at: datetime
+    updated_at: datetime
+    etag: str
 
 
 class Published:

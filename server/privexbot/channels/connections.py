@@ -10,7 +10,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from privexbot.channels.envelope import Envelope
@@ -193,15 +192,8 @@ class Channels:
             return _view(await self._row(session, scope, channel_id))
 
     async def list(self, scope: Scope, size: int, token: str) -> tuple[list[ChannelView], str]:
-        query = select(Channel).where(
-            Channel.organization_id == scope.organization_id,
-            Channel.workspace_id == scope.workspace_id,
-        )
-        query_id = ("channels", scope.organization_id, scope.workspace_id)
         async with self._sessions() as session:
-            rows, next_token = await standard.page(
-                session, query, Channel.id, size, token, query_id
-            )
+            rows, next_token = await standard.workspace_page(session, Channel, scope, size, token)
         return [_view(row) for row in rows], next_token
 
     async def update(

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
-from privexbot.bots.published import Published
+from privexbot.bots.published import DeployedView, Published
 from privexbot.flows import compiler
 from privexbot.flows import graph as graphs
 from privexbot.flows.drafts import FlowDraft
 from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from privexbot.kernel.resources import Scope
-from privexbot.kernel.views import InWorkspace
 from privexbot.store.flow_models import Chatflow, ChatflowVersion
 
 UPDATABLE = {"display_name", "description", "graph", "allowed_origins"}
@@ -26,19 +24,12 @@ _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 @dataclass(frozen=True)
-class ChatflowView(InWorkspace, pattern=resources.CHATFLOW):
+class ChatflowView(DeployedView, pattern=resources.CHATFLOW):
     display_name: str
     description: str
-    graph: dict
+    graph: dict  # the working graph (UpdateChatflow edits it)
     allowed_origins: list
-    published_version: int
-    published_graph: dict | None
-    published_at: datetime | None
-    publishable_key_prefix: str
-    creator_id: str
-    created_at: datetime
-    updated_at: datetime
-    etag: str
+    published_graph: dict | None  # the graph runs use
 
 
 def compiled(record: dict, field: str, stored: bool) -> compiler.Plan:

@@ -151,13 +151,8 @@ class ApiKeys:
         return _view(row), shown
 
     async def list(self, scope: Scope, size: int, token: str) -> tuple[list[ApiKeyView], str]:
-        query = select(ApiKey).where(
-            ApiKey.organization_id == scope.organization_id,
-            ApiKey.workspace_id == scope.workspace_id,
-        )
-        query_id = ("api_keys", scope.organization_id, scope.workspace_id)
         async with self._sessions() as session:
-            rows, next_token = await standard.page(session, query, ApiKey.id, size, token, query_id)
+            rows, next_token = await standard.workspace_page(session, ApiKey, scope, size, token)
         return [_view(r) for r in rows], next_token
 
     async def revoke(self, scope: Scope, key_id: str) -> ApiKeyView:

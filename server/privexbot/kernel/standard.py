@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, select
 
 from privexbot.kernel import pagination, resources
 from privexbot.kernel.errors import Aborted, InvalidArgument, not_found
@@ -84,6 +84,16 @@ async def page(
     else:
         found = [tuple(row) for row in result.all()]
     return pagination.page(found, size, _key, query_id)
+
+
+async def workspace_page(session, model, scope, size: int, token: str) -> tuple[list, str]:
+    """One page of ``model``'s rows in the scope's workspace, by id, and the next token."""
+    query = select(model).where(
+        model.organization_id == scope.organization_id,
+        model.workspace_id == scope.workspace_id,
+    )
+    query_id = (model.__tablename__, scope.workspace_id)
+    return await page(session, query, model.id, size, token, query_id)
 
 
 async def newest_first(session, query, number, size: int, token: str, query_id: tuple):

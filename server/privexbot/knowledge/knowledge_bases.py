@@ -161,18 +161,9 @@ class KnowledgeBases:
     async def list(
         self, scope: Scope, size: int, token: str
     ) -> tuple[list[KnowledgeBaseView], str]:
-        query = select(KnowledgeBase).where(
-            KnowledgeBase.organization_id == scope.organization_id,
-            KnowledgeBase.workspace_id == scope.workspace_id,
-        )
         async with self._sessions() as session:
-            rows, next_token = await standard.page(
-                session,
-                query,
-                KnowledgeBase.id,
-                size,
-                token,
-                ("knowledge_bases", scope.workspace_id),
+            rows, next_token = await standard.workspace_page(
+                session, KnowledgeBase, scope, size, token
             )
             return [await _view(session, kb) for kb in rows], next_token
 
