@@ -20,7 +20,7 @@ from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.knowledge import chunking, parsing
 from privexbot.knowledge.ingestion import TERMINAL, chunking_config
 from privexbot.knowledge.knowledge_bases import get_row as get_knowledge_base
-from privexbot.knowledge.knowledge_bases import validated_chunking
+from privexbot.knowledge.knowledge_bases import page_within, validated_chunking
 from privexbot.knowledge.search import Citation, citation_of
 from privexbot.store.models import Chunk, Document, DocumentContent, VectorOutbox
 
@@ -255,12 +255,7 @@ class Documents:
     async def list(
         self, scope: Scope, kb_id: str, size: int, token: str
     ) -> tuple[list[DocumentView], str]:
-        query = select(Document).where(Document.knowledge_base_id == kb_id)
-        async with self._sessions() as session:
-            await get_knowledge_base(session, scope, kb_id)
-            rows, next_token = await standard.page(
-                session, query, Document.id, size, token, ("documents", kb_id)
-            )
+        rows, next_token = await page_within(self._sessions, scope, kb_id, Document, size, token)
         return [_view(d) for d in rows], next_token
 
     async def list_chunks(

@@ -42,6 +42,17 @@ async def get_row(session, scope: Scope, kb_id: str) -> KnowledgeBase:
     return await standard.get(session, KnowledgeBase, resources.KNOWLEDGE_BASE, scope, kb_id)
 
 
+async def page_within(sessions, scope: Scope, kb_id: str, model, size: int, token: str):
+    """One page of a knowledge base's ``model`` rows (documents, website sources) by id, and
+    the next token; NOT_FOUND when the knowledge base is not in scope."""
+    query = select(model).where(model.knowledge_base_id == kb_id)
+    async with sessions() as session:
+        await get_row(session, scope, kb_id)
+        return await standard.page(
+            session, query, model.id, size, token, (model.__tablename__, kb_id)
+        )
+
+
 def validated_chunking(settings: dict, field: str) -> dict:
     """The chunking settings, checked (InvalidArgument names ``field.…``)."""
     try:

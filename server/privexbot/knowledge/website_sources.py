@@ -20,6 +20,7 @@ from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.knowledge.crawl import CrawlSettings
 from privexbot.knowledge.documents import owed_vectors
 from privexbot.knowledge.knowledge_bases import get_row as get_knowledge_base
+from privexbot.knowledge.knowledge_bases import page_within
 from privexbot.store.models import Document, WebsiteSource
 
 DEFAULT_MAX_PAGES = 50
@@ -180,12 +181,9 @@ class WebsiteSources:
     async def list(
         self, scope: Scope, kb_id: str, size: int, token: str
     ) -> tuple[list[WebsiteSourceView], str]:
-        query = select(WebsiteSource).where(WebsiteSource.knowledge_base_id == kb_id)
-        async with self._sessions() as session:
-            await get_knowledge_base(session, scope, kb_id)
-            rows, next_token = await standard.page(
-                session, query, WebsiteSource.id, size, token, ("website_sources", kb_id)
-            )
+        rows, next_token = await page_within(
+            self._sessions, scope, kb_id, WebsiteSource, size, token
+        )
         return [_view(r) for r in rows], next_token
 
     async def watch(
