@@ -38,7 +38,17 @@ def _run(connection) -> None:
 async def run_online() -> None:
     engine = create_engine(_url())
     async with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table (copy, drop, rename): with foreign keys on, the
+            # drop would cascade to every row referring to it (a session's messages). Off
+            # for the migration (before any transaction, or SQLite ignores it), checked after.
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         await connection.run_sync(_run)
+        if sqlite:
+            broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+            if broken:
+                raise RuntimeError(f"migration left rows without their parent: {broken[:5]}")
         await connection.commit()
     await engine.dispose()
 
