@@ -15,7 +15,7 @@ from sqlalchemy import delete
 from privexbot.bots import config as bot_config
 from privexbot.bots.drafts import Draft, Drafts
 from privexbot.bots.published import DeployedView, Published
-from privexbot.kernel import resources, standard
+from privexbot.kernel import resources
 from privexbot.kernel.errors import not_found
 from privexbot.kernel.resources import Scope
 from privexbot.kernel.standard import check_etag
@@ -32,6 +32,7 @@ class ChatbotView(DeployedView, pattern=resources.CHATBOT):
 class Chatbots(Published):
     model, version_model, content = Chatbot, ChatbotVersion, "config"
     pattern, kind, view = resources.CHATBOT, "chatbot", ChatbotView
+    updatable = {"config"}  # the mask's paths (config.<field>) are bot_config's to check
 
     def __init__(self, sessions, drafts: Drafts, references: bot_config.References) -> None:
         super().__init__(sessions, drafts)
@@ -58,16 +59,8 @@ class Chatbots(Published):
         async with self._sessions() as session, session.begin():
             bot, published = await self._row(session, scope, bot_id)
             # The mask's paths (config.<field>) were checked by bot_config.updated above.
-            standard.update(
-                session,
-                bot,
-                {"config": config},
-                ["config"],
-                given_etag,
-                updatable={"config"},
-                action="chatbot.update",
-                pattern=resources.CHATBOT,
-                audited=paths,
+            self._methods.update(
+                session, bot, {"config": config}, ["config"], given_etag, audited=paths
             )
         return self._view(bot, published)
 
@@ -103,6 +96,4 @@ class Chatbots(Published):
                 )
                 deleted = gone.rowcount
             details = {"leads": "kept" if keep_leads else f"{deleted} deleted"}
-            await standard.delete(
-                session, bot, given_etag, self.pattern, "chatbot.delete", details=details
-            )
+            await self._methods.delete(session, bot, given_etag, details=details)

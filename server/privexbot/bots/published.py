@@ -22,7 +22,7 @@ from privexbot.kernel.errors import not_found
 from privexbot.kernel.resources import Pattern, Scope
 from privexbot.kernel.standard import check_etag
 from privexbot.kernel.views import InWorkspace, from_row
-from privexbot.store import audit, idempotency
+from privexbot.store import idempotency
 from privexbot.tenancy import plans
 
 
@@ -57,9 +57,11 @@ class Published:
     pattern: Pattern
     kind: str  # "chatbot": audit actions chatbot.*, plan counter "chatbots"
     view: type  # its view, with a published_<content> field
+    updatable: set[str]  # what an update's mask may name
 
     def __init__(self, sessions, drafts) -> None:
         self._sessions, self._drafts = sessions, drafts
+        self._methods = standard.Methods(self.model, self.pattern, self.kind, self.updatable)
 
     def _view(self, row, published: dict | None):
         return from_row(
@@ -178,13 +180,7 @@ class Published:
                 self._add_version(session, row, 1, content, row.creator_id)
                 name = self.pattern.name_of(row)
                 idempotency.remember(session, request_id, request, name)
-                audit.record(
-                    session,
-                    f"{self.kind}.create",
-                    organization_id=row.organization_id,
-                    resource=name,
-                    details={"draft": draft.name},
-                )
+                self._methods.record(session, "create", row, {"draft": draft.name})
         except IntegrityError:  # the same draft was finalized concurrently: that one wins
             async with self._sessions() as session:
                 earlier = await self._from_draft(session, scope, draft_id, request_id, request)
@@ -259,13 +255,7 @@ class Published:
         now = datetime.now(UTC)
         row.published_version, row.published_at = number, now
         row.version, row.updated_at = row.version + 1, now
-        audit.record(
-            session,
-            f"{self.kind}.{action}",
-            organization_id=row.organization_id,
-            resource=self.pattern.name_of(row),
-            details={"version": str(number), **(details or {})},
-        )
+        self._methods.record(session, action, row, {"version": str(number), **(details or {})})
 
     async def rotate_publishable_key(self, scope: Scope, row_id: str) -> tuple:
         """A new key (returned once); the previous one stops working at once."""
@@ -274,16 +264,11 @@ class Published:
             row, published = await self._row(session, scope, row_id)
             row.publishable_key_prefix, row.publishable_key_hash = prefix, secret_hash
             row.version, row.updated_at = row.version + 1, datetime.now(UTC)
-            audit.record(
-                session,
-                f"{self.kind}.rotate_publishable_key",
-                organization_id=row.organization_id,
-                resource=self.pattern.name_of(row),
-            )
+            self._methods.record(session, "rotate_publishable_key", row)
         return self._view(row, published), key
 
     async def delete(self, scope: Scope, row_id: str, given_etag: str) -> None:
         """The resource with its versions, sessions and publishable key."""
         async with self._sessions() as session, session.begin():
             row, _ = await self._row(session, scope, row_id)
-            await standard.delete(session, row, given_etag, self.pattern, f"{self.kind}.delete")
+            await self._methods.delete(session, row, given_etag)

@@ -30,7 +30,9 @@ REQUIRED = {
     "slack": ("bot_token", "signing_secret"),
     "whatsapp": ("bot_token", "signing_secret", "account_id", "verify_token"),
 }
-UPDATABLE = {"display_name", "disabled", "credentials"}
+CHANNELS = standard.Methods(
+    Channel, resources.CHANNEL, "channel", {"display_name", "disabled", "credentials"}
+)
 
 
 @dataclass(frozen=True)
@@ -161,11 +163,8 @@ class Channels:
                 await self._register(row, credentials)  # refused: nothing is kept
                 return row
 
-            async def replay(name: str) -> Channel:
-                return await self._row(session, scope, resources.CHANNEL.parse(name)[-1])
-
             # The fingerprint names the credential fields, not their values.
-            row = await standard.create(
+            row = await CHANNELS.create(
                 session,
                 request_id,
                 (
@@ -175,17 +174,15 @@ class Channels:
                     display_name,
                     sorted(credentials),
                 ),
-                replay=replay,
-                make=make,
-                pattern=resources.CHANNEL,
-                action="channel.create",
+                make,
+                lambda name: self._row(session, scope, resources.CHANNEL.id_of(name)),
                 details=lambda r: {"platform": r.platform},
             )
         return _view(row)
 
     @staticmethod
     async def _row(session, scope: Scope, channel_id: str) -> Channel:
-        return await standard.get(session, Channel, resources.CHANNEL, scope, channel_id)
+        return await CHANNELS.get(session, scope, channel_id)
 
     async def get(self, scope: Scope, channel_id: str) -> ChannelView:
         async with self._sessions() as session:
@@ -199,7 +196,7 @@ class Channels:
     async def update(
         self, scope: Scope, channel_id: str, given: dict, paths: list[str], given_etag: str
     ) -> ChannelView:
-        standard.check_mask(paths, UPDATABLE)
+        standard.check_mask(paths, CHANNELS.updatable)
         key = await self._data_key(scope.workspace_id)
         async with self._sessions() as session, session.begin():
             row = await self._row(session, scope, channel_id)
@@ -211,16 +208,7 @@ class Channels:
                     fresh["webhook_secret"] = kept["webhook_secret"]
                 values["credentials"] = self._envelope.seal(key, row.id, json.dumps(fresh))
                 await self._register(row, fresh)
-            standard.update(
-                session,
-                row,
-                values,
-                paths,
-                given_etag,
-                updatable=UPDATABLE,
-                pattern=resources.CHANNEL,
-                action="channel.update",
-            )
+            CHANNELS.update(session, row, values, paths, given_etag)
         return _view(row)
 
     async def serving(self, platform: str, channel_id: str) -> tuple[Channel, dict[str, str]]:
@@ -245,4 +233,4 @@ class Channels:
                 await self._telegram.delete_webhook(token)
         async with self._sessions() as session, session.begin():
             row = await self._row(session, scope, channel_id)
-            await standard.delete(session, row, given_etag, resources.CHANNEL, "channel.delete")
+            await CHANNELS.delete(session, row, given_etag)

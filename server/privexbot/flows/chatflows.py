@@ -19,7 +19,6 @@ from privexbot.kernel.errors import FailedPrecondition, FieldViolation, InvalidA
 from privexbot.kernel.resources import Scope
 from privexbot.store.flow_models import Chatflow, ChatflowVersion
 
-UPDATABLE = {"display_name", "description", "graph", "allowed_origins"}
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
@@ -78,6 +77,7 @@ def check_origins(origins: list, field: str) -> list:
 class Chatflows(Published):
     model, version_model, content = Chatflow, ChatflowVersion, "graph"
     pattern, kind, view = resources.CHATFLOW, "chatflow", ChatflowView
+    updatable = {"display_name", "description", "graph", "allowed_origins"}
 
     async def _check_draft(self, scope: Scope, draft: FlowDraft) -> None:
         if not draft.display_name.strip():
@@ -97,7 +97,7 @@ class Chatflows(Published):
     async def update(
         self, scope: Scope, flow_id: str, fields: dict, paths: list[str], given_etag: str
     ) -> ChatflowView:
-        standard.check_mask(paths, UPDATABLE)
+        standard.check_mask(paths, self.updatable)
         values = dict(fields)
         if "graph" in paths:
             compiled(values["graph"], "chatflow.graph", stored=False)
@@ -110,14 +110,5 @@ class Chatflows(Published):
             raise InvalidArgument.field("chatflow.display_name", "is required")
         async with self._sessions() as session, session.begin():
             flow, published = await self._row(session, scope, flow_id)
-            standard.update(
-                session,
-                flow,
-                values,
-                paths,
-                given_etag,
-                updatable=UPDATABLE,
-                action="chatflow.update",
-                pattern=resources.CHATFLOW,
-            )
+            self._methods.update(session, flow, values, paths, given_etag)
         return self._view(flow, published)

@@ -110,9 +110,6 @@ class ApiKeys:
         key, prefix, secret_hash = new_key(API_KEY_SCHEME)
         async with self._sessions() as session, session.begin():
 
-            async def replay(name: str) -> ApiKey:
-                return await _get(session, scope, resources.API_KEY.id_of(name))
-
             async def make() -> ApiKey:
                 row = ApiKey(
                     organization_id=scope.organization_id,
@@ -129,7 +126,7 @@ class ApiKeys:
                 session.add(row)
                 return row
 
-            row = await standard.create(
+            row = await API_KEYS.create(
                 session,
                 request_id,
                 (
@@ -140,10 +137,8 @@ class ApiKeys:
                     requests_per_minute,
                     cidrs,
                 ),
-                replay=replay,
-                make=make,
-                pattern=resources.API_KEY,
-                action="apikey.create",
+                make,
+                lambda name: _get(session, scope, resources.API_KEY.id_of(name)),
                 details=lambda r: {"permissions": ",".join(r.permissions)},
             )
         # A replay gets the key without its secret: only the secret's hash was kept.
@@ -215,5 +210,8 @@ def _allowed(client_ip: str, cidrs: list[str]) -> bool:
     return any(address in ipaddress.ip_network(cidr) for cidr in cidrs)
 
 
+API_KEYS = standard.Methods(ApiKey, resources.API_KEY, "apikey")
+
+
 async def _get(session, scope: Scope, key_id: str) -> ApiKey:
-    return await standard.get(session, ApiKey, resources.API_KEY, scope, key_id)
+    return await API_KEYS.get(session, scope, key_id)

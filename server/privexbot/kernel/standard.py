@@ -128,96 +128,90 @@ async def recent_page(
     return pagination.page(rows, size, lambda r: f"{r.updated_at.isoformat()}|{r.id}", query_id)
 
 
-def update(
-    session,
-    row,
-    values: dict[str, Any],
-    paths: list[str],
-    given_etag: str,
-    *,
-    updatable: set[str],
-    pattern: Pattern,
-    action: str,
-    audited: list[str] | None = None,
-    details: dict[str, str] | None = None,
-) -> None:
-    """Apply an update (AIP-134): the mask names only updatable fields, the etag matches,
-    the named fields change (a path absent from ``values`` is one the caller changed
-    itself, e.g. a document's content), the version moves on, and the change is audited
-    (naming ``audited`` as the fields changed, by default the paths, with any other
-    ``details``)."""
-    check_mask(paths, updatable)
-    check_etag(given_etag, row)
-    for path in paths:
-        if path in values:
-            setattr(row, path, values[path])
-    row.version += 1
-    row.updated_at = datetime.now(UTC)
-    resource = pattern.name_of(row)
-    audit.record(
+class Methods:
+    """The write methods of one resource (its model, pattern, audit noun and the fields a
+    mask may name), so each call states only what differs: the row, the values, details."""
+
+    def __init__(self, model, pattern: Pattern, noun: str, updatable: set[str] = frozenset()):
+        self.model, self.pattern, self.noun, self.updatable = model, pattern, noun, updatable
+
+    async def get(self, session, scope: Scope, *ids: str, **owners):
+        return await get(session, self.model, self.pattern, scope, *ids, **owners)
+
+    def update(
+        self,
         session,
-        action,
-        organization_id=_tenant(resource),
-        resource=resource,
-        details={"fields": ",".join(sorted(audited or paths)), **(details or {})},
-    )
+        row,
+        values: dict[str, Any],
+        paths: list[str],
+        given_etag: str,
+        *,
+        audited: list[str] | None = None,
+        details: dict[str, str] | None = None,
+    ) -> None:
+        """Apply an update (AIP-134): the mask names only updatable fields, the etag
+        matches, the named fields change (a path absent from ``values`` is one the caller
+        changed itself, e.g. a document's content), the version moves on, and the change is
+        audited (naming ``audited`` as the fields changed, by default the paths, with any
+        other ``details``)."""
+        check_mask(paths, self.updatable)
+        check_etag(given_etag, row)
+        for path in paths:
+            if path in values:
+                setattr(row, path, values[path])
+        row.version += 1
+        row.updated_at = datetime.now(UTC)
+        fields = {"fields": ",".join(sorted(audited or paths))}
+        self.record(session, "update", row, {**fields, **(details or {})})
 
-
-async def create(
-    session,
-    request_id: str,
-    request: tuple,
-    *,
-    replay: Callable[[str], Awaitable[Row]],
-    make: Callable[[], Awaitable[Row]],
-    pattern: Pattern,
-    action: str,
-    details: Callable[[Row], dict[str, str]] | None = None,
-) -> Row:
-    """An idempotent, audited create (AIP-133/155). ``request``: the parent and fields the
-    request gave (its fingerprint); a retry answers ``replay(earlier name)``, which reads
-    the resource again as the caller may see it now. ``make`` adds the new row, named by
-    ``pattern``."""
-    fingerprint = idempotency.fingerprint(*request)
-    earlier = await idempotency.recall(session, request_id, fingerprint)
-    if earlier:
-        return await replay(earlier)
-    row = await make()
-    await session.flush()
-    resource = pattern.name_of(row)
-    idempotency.remember(session, request_id, fingerprint, resource)
-    audit.record(
+    async def create(
+        self,
         session,
-        action,
-        organization_id=_tenant(resource),
-        resource=resource,
-        details=details(row) if details else None,
-    )
-    return row
+        request_id: str,
+        request: tuple,
+        make: Callable[[], Awaitable[Row]],
+        replay: Callable[[str], Awaitable[Row]],
+        *,
+        verb: str = "create",
+        details: Callable[[Row], dict[str, str]] | None = None,
+    ) -> Row:
+        """An idempotent, audited create (AIP-133/155). ``request``: the parent and fields
+        the request gave (its fingerprint); ``make`` adds the new row; a retry answers
+        ``replay(earlier name)``, which reads the resource again as the caller may see it
+        now."""
+        fingerprint = idempotency.fingerprint(*request)
+        earlier = await idempotency.recall(session, request_id, fingerprint)
+        if earlier:
+            return await replay(earlier)
+        row = await make()
+        await session.flush()
+        idempotency.remember(session, request_id, fingerprint, self.pattern.name_of(row))
+        self.record(session, verb, row, details(row) if details else None)
+        return row
 
+    async def delete(
+        self,
+        session,
+        row,
+        given_etag: str,
+        *,
+        refuse: Callable[[Any], None] | None = None,
+        details: dict[str, str] | None = None,
+    ) -> None:
+        """Delete a row (AIP-135) whose etag matches, audited (with ``details``).
+        ``refuse(row)`` raises when the resource's own rules keep this row (checked after
+        the etag)."""
+        check_etag(given_etag, row)
+        if refuse is not None:
+            refuse(row)
+        await session.delete(row)
+        self.record(session, "delete", row, details)
 
-async def delete(
-    session,
-    row,
-    given_etag: str,
-    pattern: Pattern,
-    action: str,
-    *,
-    refuse: Callable[[Any], None] | None = None,
-    details: dict[str, str] | None = None,
-) -> None:
-    """Delete a row (AIP-135) whose etag matches, audited (with ``details``). ``refuse(row)``
-    raises when the resource's own rules keep this row (checked after the etag)."""
-    check_etag(given_etag, row)
-    if refuse is not None:
-        refuse(row)
-    await session.delete(row)
-    resource = pattern.name_of(row)
-    audit.record(
-        session, action, organization_id=_tenant(resource), resource=resource, details=details
-    )
-
-
-def _tenant(resource: str) -> str:
-    """The organization a resource name is in (where its audit events are listed)."""
-    return resources.scope_of(resource).organization_id
+    def record(self, session, verb: str, row, details: dict[str, str] | None = None) -> None:
+        """An audit event ``{noun}.{verb}`` under the organization the row's name is in."""
+        resource = self.pattern.name_of(row)
+        organization_id = resources.scope_of(resource).organization_id
+        action = f"{self.noun}.{verb}"
+        audit.record(
+            session, action, organization_id=organization_id, resource=resource, details=details
+        )

@@ -25,7 +25,6 @@ from privexbot.knowledge.search import Citation, citation_of
 from privexbot.store.models import Chunk, Document, DocumentContent, VectorOutbox
 
 WATCH_INTERVAL = 0.2
-UPDATABLE = {"display_name", "labels", "content"}
 
 
 @dataclass(frozen=True)
@@ -154,10 +153,13 @@ async def replace_content(
     session.add(owed_vectors(doc))
 
 
+DOCUMENTS = standard.Methods(
+    Document, resources.DOCUMENT, "document", {"display_name", "labels", "content"}
+)
+
+
 async def _get(session, scope: Scope, kb_id: str, doc_id: str) -> Document:
-    return await standard.get(
-        session, Document, resources.DOCUMENT, scope, kb_id, doc_id, knowledge_base_id=kb_id
-    )
+    return await DOCUMENTS.get(session, scope, kb_id, doc_id, knowledge_base_id=kb_id)
 
 
 @dataclass(frozen=True)
@@ -191,23 +193,18 @@ class Documents:
         parent = resources.KNOWLEDGE_BASE.name(scope.organization_id, scope.workspace_id, kb_id)
         async with self._sessions() as session, session.begin():
 
-            async def replay(name: str) -> Document:
-                return await _get(session, scope, kb_id, resources.DOCUMENT.id_of(name))
-
             async def make() -> Document:
                 await get_knowledge_base(session, scope, kb_id)
                 return await add_document(
                     session, kb_id, scope, display_name, content_type, labels, content, sha256
                 )
 
-            doc = await standard.create(
+            doc = await DOCUMENTS.create(
                 session,
                 request_id,
                 (parent, display_name, content_type, labels, sha256),
-                replay=replay,
-                make=make,
-                pattern=resources.DOCUMENT,
-                action="document.create",
+                make,
+                lambda name: _get(session, scope, kb_id, resources.DOCUMENT.id_of(name)),
                 details=lambda d: {"content_type": d.content_type, "size_bytes": str(d.size_bytes)},
             )
         self._ingestion.notify()
@@ -282,7 +279,7 @@ class Documents:
     ) -> DocumentView:
         """display_name and labels as given; "content" (``values["content"]``: the new bytes
         and their declared type) replaced and ingested again. A bad file changes nothing."""
-        standard.check_mask(paths, UPDATABLE)
+        standard.check_mask(paths, DOCUMENTS.updatable)
         replacing = "content" in paths
         if replacing:
             content, declared = values.pop("content")
@@ -291,16 +288,7 @@ class Documents:
             doc = await _get(session, scope, kb_id, doc_id)
             await session.refresh(doc, with_for_update=True)
             unchanged = replacing and sha256 == doc.content_sha256
-            standard.update(
-                session,
-                doc,
-                values,
-                paths,
-                etag,
-                updatable=UPDATABLE,
-                pattern=resources.DOCUMENT,
-                action="document.update",
-            )
+            DOCUMENTS.update(session, doc, values, paths, etag)
             if replacing and not unchanged:
                 await replace_content(session, doc, content, content_type, sha256)
             view = _view(doc)
@@ -311,7 +299,7 @@ class Documents:
         async with self._sessions() as session, session.begin():
             doc = await _get(session, scope, kb_id, doc_id)
             session.add(owed_vectors(doc))
-            await standard.delete(session, doc, given_etag, resources.DOCUMENT, "document.delete")
+            await DOCUMENTS.delete(session, doc, given_etag)
         self._ingestion.notify()
 
     async def reindex(self, scope: Scope, kb_id: str, doc_id: str) -> DocumentView:

@@ -18,7 +18,12 @@ from privexbot.knowledge.ingestion import chunking_config
 from privexbot.store.models import Chunk, Document, KnowledgeBase, VectorOutbox
 from privexbot.tenancy import plans
 
-UPDATABLE = {"display_name", "description", "chunking", "retrieval", "embedding_model"}
+KNOWLEDGE_BASES = standard.Methods(
+    KnowledgeBase,
+    resources.KNOWLEDGE_BASE,
+    "knowledge",
+    {"display_name", "description", "chunking", "retrieval", "embedding_model"},
+)
 DEFAULT_RETRIEVAL = {"top_k": 5, "score_threshold": 0.0, "mode": "vector"}
 
 
@@ -39,7 +44,7 @@ class KnowledgeBaseView(InWorkspace, pattern=resources.KNOWLEDGE_BASE):
 
 
 async def get_row(session, scope: Scope, kb_id: str) -> KnowledgeBase:
-    return await standard.get(session, KnowledgeBase, resources.KNOWLEDGE_BASE, scope, kb_id)
+    return await KNOWLEDGE_BASES.get(session, scope, kb_id)
 
 
 async def page_within(sessions, scope: Scope, kb_id: str, model, size: int, token: str):
@@ -127,9 +132,6 @@ class KnowledgeBases:
         model = self._check_model(embedding_model)
         async with self._sessions() as session, session.begin():
 
-            async def replay(name: str) -> KnowledgeBase:
-                return await get_row(session, scope, resources.KNOWLEDGE_BASE.id_of(name))
-
             async def make() -> KnowledgeBase:
                 await plans.ensure_room(
                     session, scope.organization_id, "knowledge_bases", KnowledgeBase
@@ -147,7 +149,7 @@ class KnowledgeBases:
                 session.add(kb)
                 return kb
 
-            kb = await standard.create(
+            kb = await KNOWLEDGE_BASES.create(
                 session,
                 request_id,
                 (
@@ -158,10 +160,8 @@ class KnowledgeBases:
                     retrieval,
                     model,
                 ),
-                replay=replay,
-                make=make,
-                pattern=resources.KNOWLEDGE_BASE,
-                action="knowledge.create",
+                make,
+                lambda name: get_row(session, scope, resources.KNOWLEDGE_BASE.id_of(name)),
             )
             return await _view(session, kb)
 
@@ -181,7 +181,7 @@ class KnowledgeBases:
     async def update(
         self, scope: Scope, kb_id: str, values: dict, paths: list[str], given_etag: str
     ) -> KnowledgeBaseView:
-        standard.check_mask(paths, UPDATABLE)
+        standard.check_mask(paths, KNOWLEDGE_BASES.updatable)
         if "chunking" in paths:
             values["chunking"] = validated_chunking(values["chunking"], "knowledge_base.chunking")
         if "embedding_model" in paths:
@@ -193,17 +193,8 @@ class KnowledgeBases:
             reindex = any(
                 getattr(kb, p) != values[p] for p in paths if p in ("chunking", "embedding_model")
             )
-            standard.update(
-                session,
-                kb,
-                values,
-                paths,
-                given_etag,
-                updatable=UPDATABLE,
-                action="knowledge.update",
-                pattern=resources.KNOWLEDGE_BASE,
-                details={"reindex": str(reindex).lower()},
-            )
+            details = {"reindex": str(reindex).lower()}
+            KNOWLEDGE_BASES.update(session, kb, values, paths, given_etag, details=details)
             if reindex:  # every document goes back through the pipeline with the new settings
                 await session.execute(
                     update(Document)
@@ -234,7 +225,5 @@ class KnowledgeBases:
                     knowledge_base_id=kb.id,
                 )
             )
-            await standard.delete(
-                session, kb, given_etag, resources.KNOWLEDGE_BASE, "knowledge.delete"
-            )
+            await KNOWLEDGE_BASES.delete(session, kb, given_etag)
         self._ingestion.notify()

@@ -49,11 +49,12 @@ def _view(row: Upload) -> UploadView:
     return from_row(UploadView, row, labels=dict(row.labels), document_id=row.document_id or "")
 
 
+UPLOADS = standard.Methods(Upload, resources.UPLOAD, "upload")
+
+
 async def _get(session, scope: Scope, kb_id: str, upload_id: str) -> Upload:
     """The upload, if it is in ``scope``'s knowledge base and not expired."""
-    row = await standard.get(
-        session, Upload, resources.UPLOAD, scope, kb_id, upload_id, knowledge_base_id=kb_id
-    )
+    row = await UPLOADS.get(session, scope, kb_id, upload_id, knowledge_base_id=kb_id)
     if row.document_id is None and row.expires_at <= datetime.now(UTC):
         raise not_found(resources.UPLOAD.name_of(row))
     return row
@@ -69,9 +70,6 @@ class Uploads:
         parsing.check_declared(file.content_type, file.size_bytes, "upload.")
         parent = resources.KNOWLEDGE_BASE.name(scope.organization_id, scope.workspace_id, kb_id)
         async with self._sessions() as session, session.begin():
-
-            async def replay(name: str) -> Upload:
-                return await _get(session, scope, kb_id, resources.UPLOAD.id_of(name))
 
             async def make() -> Upload:
                 await get_knowledge_base(session, scope, kb_id)
@@ -89,14 +87,13 @@ class Uploads:
                 session.add(row)
                 return row
 
-            row = await standard.create(
+            row = await UPLOADS.create(
                 session,
                 request_id,
                 (parent, asdict(file)),
-                replay=replay,
-                make=make,
-                pattern=resources.UPLOAD,
-                action="upload.start",
+                make,
+                lambda name: _get(session, scope, kb_id, resources.UPLOAD.id_of(name)),
+                verb="start",
             )
             return _view(row)
 

@@ -110,16 +110,11 @@ def _view(row: WebsiteSource) -> WebsiteSourceView:
     )
 
 
+WEBSITE_SOURCES = standard.Methods(WebsiteSource, resources.WEBSITE_SOURCE, "website_source")
+
+
 async def _get(session, scope: Scope, kb_id: str, source_id: str) -> WebsiteSource:
-    return await standard.get(
-        session,
-        WebsiteSource,
-        resources.WEBSITE_SOURCE,
-        scope,
-        kb_id,
-        source_id,
-        knowledge_base_id=kb_id,
-    )
+    return await WEBSITE_SOURCES.get(session, scope, kb_id, source_id, knowledge_base_id=kb_id)
 
 
 class WebsiteSources:
@@ -135,9 +130,6 @@ class WebsiteSources:
         await self._crawler.probe(settings, "website_source.")
         parent = resources.KNOWLEDGE_BASE.name(scope.organization_id, scope.workspace_id, kb_id)
         async with self._sessions() as session, session.begin():
-
-            async def replay(name: str) -> WebsiteSource:
-                return await _get(session, scope, kb_id, resources.WEBSITE_SOURCE.id_of(name))
 
             async def make() -> WebsiteSource:
                 await get_knowledge_base(session, scope, kb_id)
@@ -160,14 +152,12 @@ class WebsiteSources:
                 session.add(row)
                 return row
 
-            row = await standard.create(
+            row = await WEBSITE_SOURCES.create(
                 session,
                 request_id,
                 (parent, asdict(site)),
-                replay=replay,
-                make=make,
-                pattern=resources.WEBSITE_SOURCE,
-                action="website_source.create",
+                make,
+                lambda name: _get(session, scope, kb_id, resources.WEBSITE_SOURCE.id_of(name)),
                 details=lambda r: {"start_url": r.start_url[:256]},
             )
             view = _view(row)
@@ -225,7 +215,5 @@ class WebsiteSources:
                 select(Document).where(Document.website_source_id == row.id)
             )
             session.add_all(owed_vectors(doc) for doc in pages)
-            await standard.delete(
-                session, row, given_etag, resources.WEBSITE_SOURCE, "website_source.delete"
-            )
+            await WEBSITE_SOURCES.delete(session, row, given_etag)
         self._ingestion.notify()

@@ -23,7 +23,6 @@ from privexbot.store.base import name_key
 from privexbot.store.models import CustomRole, WorkspaceMembership
 from privexbot.tenancy.roles import CUSTOM, WORKSPACE_ROLES
 
-UPDATABLE = {"display_name", "description", "permissions"}
 BUILT_IN = {
     "admin": "Everything in the workspace, members included.",
     "editor": "Builds chatbots, chatflows and knowledge bases; cannot delete them.",
@@ -90,10 +89,13 @@ def _refuse_built_in(scope: Scope, role_id: str) -> None:
         )
 
 
+ROLES = standard.Methods(
+    CustomRole, resources.ROLE, "role", updatable={"display_name", "description", "permissions"}
+)
+
+
 async def get_row(session, scope: Scope, role_id: str) -> CustomRole:
-    return await standard.get(
-        session, CustomRole, resources.ROLE, Scope(scope.organization_id), role_id
-    )
+    return await ROLES.get(session, Scope(scope.organization_id), role_id)
 
 
 async def _ensure_name_free(session, org_id: str, display_name: str, renamed=None) -> None:
@@ -122,9 +124,6 @@ class CustomRoles:
         async with self._stamps.transaction(self._sessions) as (session, changed):
             changed.organizations.add(org_id)
 
-            async def replay(name: str) -> CustomRole:
-                return await get_row(session, scope, resources.ROLE.id_of(name))
-
             async def make() -> CustomRole:
                 await _ensure_name_free(session, org_id, display_name)
                 row = CustomRole(
@@ -136,14 +135,12 @@ class CustomRoles:
                 session.add(row)
                 return row
 
-            row = await standard.create(
+            row = await ROLES.create(
                 session,
                 request_id,
                 (resources.ORGANIZATION.name(org_id), display_name, description, permissions),
-                replay=replay,
-                make=make,
-                pattern=resources.ROLE,
-                action="role.create",
+                make,
+                lambda name: get_row(session, scope, resources.ROLE.id_of(name)),
                 details=lambda r: {"permissions": ",".join(r.permissions)},
             )
             return _view(row)
@@ -184,17 +181,8 @@ class CustomRoles:
             if "display_name" in paths:
                 await _ensure_name_free(session, scope.organization_id, values["display_name"], row)
             granted = values["permissions"] if "permissions" in paths else row.permissions
-            standard.update(
-                session,
-                row,
-                values,
-                paths,
-                given_etag,
-                updatable=UPDATABLE,
-                pattern=resources.ROLE,
-                action="role.update",
-                details={"permissions": ",".join(granted)},
-            )
+            details = {"permissions": ",".join(granted)}
+            ROLES.update(session, row, values, paths, given_etag, details=details)
             return _view(row)
 
     async def delete(self, scope: Scope, role_id: str, given_etag: str) -> None:
@@ -214,9 +202,7 @@ class CustomRoles:
                         {"holders": str(holders)},
                     )
 
-            await standard.delete(
-                session, row, given_etag, resources.ROLE, "role.delete", refuse=refuse
-            )
+            await ROLES.delete(session, row, given_etag, refuse=refuse)
 
 
 async def assignable(

@@ -71,10 +71,11 @@ def _view(row: Invitation, token: str = "") -> InvitationView:
     )
 
 
+INVITATIONS = standard.Methods(Invitation, resources.INVITATION, "invitation")
+
+
 async def _get(session, scope: Scope, invitation_id: str) -> Invitation:
-    return await standard.get(
-        session, Invitation, resources.INVITATION, Scope(scope.organization_id), invitation_id
-    )
+    return await INVITATIONS.get(session, Scope(scope.organization_id), invitation_id)
 
 
 class Invitations:
@@ -107,9 +108,6 @@ class Invitations:
         token = new_secret()
         async with self._sessions() as session, session.begin():
 
-            async def replay(name: str) -> Invitation:
-                return await _get(session, scope, resources.INVITATION.id_of(name))
-
             async def make() -> Invitation:
                 actor = current().principal.id
                 actor_rank = ORGANIZATION_ROLE_RANK[
@@ -131,14 +129,12 @@ class Invitations:
                 session.add(invitation)
                 return invitation
 
-            invitation = await standard.create(
+            invitation = await INVITATIONS.create(
                 session,
                 request_id,
                 (parent, email, wallet_address, role, grants),
-                replay=replay,
-                make=make,
-                pattern=resources.INVITATION,
-                action="invitation.create",
+                make,
+                lambda name: _get(session, scope, resources.INVITATION.id_of(name)),
                 details=lambda i: {"role": role, "workspaces": str(len(i.workspace_grants))},
             )
             organization = await session.get(Organization, scope.organization_id)

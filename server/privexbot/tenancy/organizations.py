@@ -24,7 +24,12 @@ from privexbot.store.models import (
 
 TRIAL_DAYS = 14
 MAX_ORGANIZATIONS_PER_USER = 20
-UPDATABLE = {"display_name", "billing_email", "settings"}
+ORGANIZATIONS = standard.Methods(
+    Organization,
+    resources.ORGANIZATION,
+    "organization",
+    {"display_name", "billing_email", "settings"},
+)
 
 
 @dataclass(frozen=True)
@@ -123,15 +128,8 @@ class Organizations:
                 org.settings = dict(settings)
                 return org
 
-            org = await standard.create(
-                session,
-                request_id,
-                (display_name, billing_email, settings),
-                replay=replay,
-                make=make,
-                pattern=resources.ORGANIZATION,
-                action="organization.create",
-            )
+            fingerprint = (display_name, billing_email, settings)
+            org = await ORGANIZATIONS.create(session, request_id, fingerprint, make, replay)
             return _view(org, await organization_role(session, org.id, user_id))
 
     async def get(self, scope: Scope) -> OrganizationView:
@@ -167,16 +165,7 @@ class Organizations:
         async with self._stamps.transaction(self._sessions) as (session, changed):
             changed.organizations.add(scope.organization_id)
             org = await get_row(session, scope)
-            standard.update(
-                session,
-                org,
-                values,
-                paths,
-                given_etag,
-                updatable=UPDATABLE,
-                action="organization.update",
-                pattern=resources.ORGANIZATION,
-            )
+            ORGANIZATIONS.update(session, org, values, paths, given_etag)
             return _view(org, current().grant.organization_role)
 
     async def delete(self, scope: Scope, given_etag: str) -> None:
@@ -185,8 +174,6 @@ class Organizations:
             changed.organizations.add(scope.organization_id)
             org = await get_row(session, scope)
             session.add(VectorOutbox(organization_id=org.id))  # its vectors go too, even on a crash
-            await standard.delete(
-                session, org, given_etag, resources.ORGANIZATION, "organization.delete"
-            )
+            await ORGANIZATIONS.delete(session, org, given_etag)
         await self._store.delete_prefix(f"org:{org.id}:")
         self._vectors_owed()

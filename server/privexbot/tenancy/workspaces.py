@@ -22,7 +22,9 @@ from privexbot.tenancy import plans
 from privexbot.tenancy.organizations import get_row as get_organization
 from privexbot.tenancy.organizations import organization_role
 
-UPDATABLE = {"display_name", "description"}
+WORKSPACES = standard.Methods(
+    Workspace, resources.WORKSPACE, "workspace", {"display_name", "description"}
+)
 VIEWS_CACHE_SIZE = 10_000
 # The organization's stamp decides validity; the age limit bounds a lost stamp update.
 VIEWS_CACHE_SECONDS = 60
@@ -46,9 +48,7 @@ def _view(ws: Workspace, role: str) -> WorkspaceView:
 
 
 async def get_row(session, scope: Scope) -> Workspace:
-    return await standard.get(
-        session, Workspace, resources.WORKSPACE, Scope(scope.organization_id), scope.workspace_id
-    )
+    return await WORKSPACES.get(session, Scope(scope.organization_id), scope.workspace_id)
 
 
 def _creator_role() -> str:
@@ -96,9 +96,6 @@ class Workspaces:
         async with self._stamps.transaction(self._sessions) as (session, changed):
             changed.organizations.add(scope.organization_id)
 
-            async def replay(name: str) -> Workspace:  # same parent: the fingerprint has it
-                return await get_row(session, resources.scope_of(name))
-
             async def make() -> Workspace:
                 org = await get_organization(session, scope)
                 used = await plans.count_owned(session, Workspace, org.id)
@@ -110,14 +107,13 @@ class Workspaces:
                 session.add(ws)
                 return ws
 
-            ws = await standard.create(
+            ws = await WORKSPACES.create(
                 session,
                 request_id,
                 (parent, display_name, description),
-                replay=replay,
-                make=make,
-                pattern=resources.WORKSPACE,
-                action="workspace.create",
+                make,
+                # same parent: the fingerprint has it
+                lambda name: get_row(session, resources.scope_of(name)),
             )
         return _view(ws, _creator_role())
 
@@ -171,16 +167,7 @@ class Workspaces:
             ws = await get_row(session, scope)
             if "display_name" in paths:
                 await _ensure_name_free(session, ws.organization_id, values["display_name"], ws)
-            standard.update(
-                session,
-                ws,
-                values,
-                paths,
-                given_etag,
-                updatable=UPDATABLE,
-                action="workspace.update",
-                pattern=resources.WORKSPACE,
-            )
+            WORKSPACES.update(session, ws, values, paths, given_etag)
             return _view(ws, current().grant.workspace_role)
 
     async def delete(self, scope: Scope, given_etag: str) -> None:
@@ -188,13 +175,6 @@ class Workspaces:
             changed.organizations.add(scope.organization_id)
             ws = await get_row(session, scope)
             session.add(VectorOutbox(organization_id=ws.organization_id, workspace_id=ws.id))
-            await standard.delete(
-                session,
-                ws,
-                given_etag,
-                resources.WORKSPACE,
-                "workspace.delete",
-                refuse=_keep_default,
-            )
+            await WORKSPACES.delete(session, ws, given_etag, refuse=_keep_default)
         await self._store.delete_prefix(f"org:{scope.organization_id}:ws:{scope.workspace_id}:")
         self._vectors_owed()
