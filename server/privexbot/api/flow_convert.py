@@ -18,43 +18,19 @@ from privexbot.flows.runs import RunView
 from privexbot.kernel import resources
 from privexbot.v1 import bot_pb2, flow_pb2
 
-STATES = {
-    events.RUNNING: flow_pb2.ChatflowRun.STATE_RUNNING,
-    events.SUCCEEDED: flow_pb2.ChatflowRun.STATE_SUCCEEDED,
-    events.FAILED: flow_pb2.ChatflowRun.STATE_FAILED,
-    events.CANCELLED: flow_pb2.ChatflowRun.STATE_CANCELLED,
-}
-SEVERITIES = {
-    "error": flow_pb2.ValidationIssue.SEVERITY_ERROR,
-    "warning": flow_pb2.ValidationIssue.SEVERITY_WARNING,
-}
 Event = flow_pb2.ChatflowEvent
 
 
 def graph_record(message: flow_pb2.ChatflowGraph) -> dict:
-    return {
-        "nodes": [
-            {
-                "id": n.id,
-                "type": n.type,
-                "display_name": n.display_name,
-                "config": json_format.MessageToDict(n.config),
-                "position": [n.position.x, n.position.y],
-                "parent_id": n.parent_id,
-            }
-            for n in message.nodes
-        ],
-        "edges": [
-            {
-                "id": e.id,
-                "source": e.source,
-                "source_handle": e.source_handle,
-                "target": e.target,
-                "target_handle": e.target_handle,
-            }
-            for e in message.edges
-        ],
-    }
+    """The graph in the domain's stored form (flows/graph.py), every field present."""
+    record = json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+    for node in record["nodes"]:
+        position = node.get("position", {})
+        node["position"] = [position.get("x", 0.0), position.get("y", 0.0)]
+        node.setdefault("config", {})
+    return record
 
 
 def graph_message(record: dict | None) -> flow_pb2.ChatflowGraph | None:
@@ -93,24 +69,17 @@ def chatflow_message(flow: ChatflowView) -> flow_pb2.Chatflow:
 
 
 def version_message(version: VersionView) -> flow_pb2.ChatflowVersion:
-    return flow_pb2.ChatflowVersion(
-        name=version.name,
-        number=version.number,
+    publisher = resources.USER.name(version.publisher_id) if version.publisher_id else ""
+    return pack(
+        flow_pb2.ChatflowVersion,
+        version,
         graph=graph_message(version.content),
-        publisher=resources.USER.name(version.publisher_id) if version.publisher_id else "",
-        create_time=timestamp(version.created_at),
+        publisher=publisher,
     )
 
 
 def issue_message(issue: Issue) -> flow_pb2.ValidationIssue:
-    return flow_pb2.ValidationIssue(
-        severity=SEVERITIES[issue.severity],
-        node_id=issue.node_id,
-        edge_id=issue.edge_id,
-        field=issue.field,
-        message=issue.message,
-        code=issue.code,
-    )
+    return pack(flow_pb2.ValidationIssue, issue)
 
 
 def _value(value) -> struct_pb2.Value:
@@ -126,53 +95,27 @@ def _duration(ms: float) -> duration_pb2.Duration:
 
 
 def event_message(event: events.Event) -> flow_pb2.ChatflowEvent:
+    """A run event as its message; states travel by name (``succeeded`` is
+    STATE_SUCCEEDED)."""
     match event:
         case events.Delta(text=text):
             return Event(delta=Event.Delta(text=text))
         case events.NodeStarted():
-            return Event(
-                node_started=Event.NodeStarted(
-                    node_id=event.node_id, node_type=event.node_type, path=event.path
-                )
-            )
+            return Event(node_started=pack(Event.NodeStarted, event))
         case events.NodeFinished():
+            output, duration = _value(event.output), _duration(event.duration_ms)
             return Event(
-                node_finished=Event.NodeFinished(
-                    node_id=event.node_id,
-                    node_type=event.node_type,
-                    state=STATES[event.state],
-                    output=_value(event.output),
-                    error=event.error,
-                    duration=_duration(event.duration_ms),
-                    handle=event.handle,
-                    path=event.path,
-                    attempts=event.attempts,
-                )
+                node_finished=pack(Event.NodeFinished, event, output=output, duration=duration)
             )
         case events.NodeRetry():
-            return Event(
-                node_retry=Event.NodeRetry(
-                    node_id=event.node_id,
-                    node_type=event.node_type,
-                    attempt=event.attempt,
-                    error=event.error,
-                    delay=_duration(event.delay_ms),
-                    path=event.path,
-                )
-            )
+            delay = _duration(event.delay_ms)
+            return Event(node_retry=pack(Event.NodeRetry, event, delay=delay))
         case events.LoopRoundStarted():
-            return Event(
-                loop_round_started=Event.LoopRoundStarted(
-                    node_id=event.node_id, round=event.round, path=event.path
-                )
-            )
+            return Event(loop_round_started=pack(Event.LoopRoundStarted, event))
         case events.LoopRoundFinished():
-            variables = struct_pb2.Struct()
-            json_format.ParseDict(event.variables, variables)
+            variables = _struct(event.variables)
             return Event(
-                loop_round_finished=Event.LoopRoundFinished(
-                    node_id=event.node_id, round=event.round, variables=variables, path=event.path
-                )
+                loop_round_finished=pack(Event.LoopRoundFinished, event, variables=variables)
             )
         case events.Cited(citations=citations):
             return Event(
@@ -183,40 +126,24 @@ def event_message(event: events.Event) -> flow_pb2.ChatflowEvent:
         case events.Attested(verdict=verdict):
             return Event(attestation=verdict_message(verdict))
         case events.RunStarted():
-            return Event(
-                run_started=Event.RunStarted(
-                    run=event.run, session=event.session, version=event.version
-                )
-            )
+            return Event(run_started=pack(Event.RunStarted, event))
         case events.RunFinished():
-            return Event(
-                run_finished=Event.RunFinished(
-                    state=STATES[event.state], error=event.error, output=event.output
-                )
-            )
+            return Event(run_finished=pack(Event.RunFinished, event))
     raise TypeError(event)
 
 
 def run_message(run: RunView) -> flow_pb2.ChatflowRun:
-    return flow_pb2.ChatflowRun(
-        name=run.name,
-        state=STATES[run.state],
-        message=run.message,
+    return pack(
+        flow_pb2.ChatflowRun,
+        run,
         inputs=_struct(run.inputs),
-        output=run.output,
-        error=run.error,
         node_runs=[
-            flow_pb2.ChatflowRun.NodeRun(
-                node_id=n.node_id,
-                node_type=n.node_type,
-                state=STATES.get(n.state, 0),
+            pack(
+                flow_pb2.ChatflowRun.NodeRun,
+                n,
                 output=_value(n.output),
-                error=n.error,
                 start_time=timestamp(n.started_at),
                 duration=_duration(n.duration_ms),
-                attempts=n.attempts,
-                handle=n.handle,
-                path=n.path,
             )
             for n in run.node_runs
         ],
@@ -224,8 +151,6 @@ def run_message(run: RunView) -> flow_pb2.ChatflowRun:
         attestation=None if run.verdict is None else verdict_message(run.verdict),
         start_time=timestamp(run.started_at),
         end_time=timestamp(run.ended_at),
-        session=run.session,
-        version=run.version,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from privexbot.api.convert import timestamp
+from privexbot.api.convert import pack
 from privexbot.inference import gateway
 from privexbot.inference.attestation import Verdict
 from privexbot.kernel import pagination
@@ -28,14 +28,7 @@ STATES = {
 
 
 def verdict_message(verdict: Verdict) -> common_pb2.AttestationVerdict:
-    return common_pb2.AttestationVerdict(
-        state=STATES[verdict.state],
-        reason=verdict.reason,
-        tls_public_key_sha256=verdict.tls_public_key_sha256,
-        mrtd=verdict.mrtd,
-        rtmrs=list(verdict.rtmrs),
-        check_time=timestamp(verdict.checked_at),
-    )
+    return pack(common_pb2.AttestationVerdict, verdict, state=STATES[verdict.state])
 
 
 def usage_message(prompt_tokens: int, completion_tokens: int) -> inference_pb2.TokenUsage:

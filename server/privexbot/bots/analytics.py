@@ -1,4 +1,5 @@
-"""Chatbot analytics: aggregates computed in SQL over the stored messages of a time range."""
+"""Chatbot and chatflow analytics: aggregates computed in SQL over the stored messages of a
+time range."""
 
 from __future__ import annotations
 
@@ -46,89 +47,88 @@ def time_range(start: datetime | None, end: datetime | None) -> tuple[datetime, 
     return start, end
 
 
-class ChatbotAnalytics:
-    def __init__(self, sessions) -> None:
-        self._sessions = sessions
+class ConversationAnalytics:
+    """A chatbot's or chatflow's analytics: ``model`` (its row, named by ``pattern``) must be
+    in the caller's scope; the aggregates are over its ``messages`` (with the columns of
+    ``ChatMessage``) whose ``owner`` column holds its id, and their ``conversations``."""
 
-    async def of(self, scope: Scope, bot_id: str, start: datetime, end: datetime) -> Analytics:
-        async with self._sessions() as session:  # NOT_FOUND unless the chatbot is in scope
-            await standard.get(session, Chatbot, resources.CHATBOT, scope, bot_id)
-        return await _compute(self._sessions, scope, bot_id, start, end)
+    def __init__(self, sessions, model, pattern, messages, conversations, owner: str) -> None:
+        self._sessions, self._model, self._pattern = sessions, model, pattern
+        self._messages, self._conversations, self._owner = messages, conversations, owner
 
+    async def of(self, scope: Scope, owner_id: str, start: datetime, end: datetime) -> Analytics:
+        async with self._sessions() as session:  # NOT_FOUND unless it is in scope
+            await standard.get(session, self._model, self._pattern, scope, owner_id)
+        return await self._aggregate(scope, owner_id, start, end)
 
-async def _compute(
-    sessions,
-    scope: Scope,
-    bot_id: str,
-    start: datetime,
-    end: datetime,
-    m=ChatMessage,
-    conversations=ChatSession,
-    owner: str = "chatbot_id",
-) -> Analytics:
-    """The aggregates over ``m`` (messages with the columns of ``ChatMessage``, e.g. a
-    chatflow's) whose ``owner`` column is ``bot_id``."""
-    in_range = (getattr(m, owner) == bot_id, m.created_at >= start, m.created_at < end)
-    assistant = m.role == "assistant"
-    async with sessions() as session:
-        totals = (
-            await session.execute(
-                select(
-                    func.count(func.distinct(m.session_id)),
-                    func.count(),
-                    func.coalesce(func.sum(m.prompt_tokens), 0),
-                    func.coalesce(func.sum(m.completion_tokens), 0),
-                    func.count(case((assistant & (m.feedback_rating == "up"), 1))),
-                    func.count(case((assistant & (m.feedback_rating == "down"), 1))),
-                    func.count(m.knowledge_hit),
-                    func.count(case((m.knowledge_hit.is_(True), 1))),
-                ).where(*in_range)
-            )
-        ).one()
-        visitors = await session.scalar(
-            select(func.count(func.distinct(conversations.visitor_id)))
-            .select_from(m)
-            .join(conversations, conversations.id == m.session_id)
-            .where(*in_range)
-        )
-        unanswered = list(
-            (
+    async def _aggregate(
+        self, scope: Scope, owner_id: str, start: datetime, end: datetime
+    ) -> Analytics:
+        m, conversations = self._messages, self._conversations
+        in_range = (getattr(m, self._owner) == owner_id, m.created_at >= start, m.created_at < end)
+        assistant = m.role == "assistant"
+        async with self._sessions() as session:
+            totals = (
                 await session.execute(
-                    select(m.content)
-                    .where(*in_range, m.knowledge_hit.is_(False))
-                    .order_by(m.created_at.desc(), m.id.desc())
-                    .limit(UNANSWERED_SHOWN)
+                    select(
+                        func.count(func.distinct(m.session_id)),
+                        func.count(),
+                        func.coalesce(func.sum(m.prompt_tokens), 0),
+                        func.coalesce(func.sum(m.completion_tokens), 0),
+                        func.count(case((assistant & (m.feedback_rating == "up"), 1))),
+                        func.count(case((assistant & (m.feedback_rating == "down"), 1))),
+                        func.count(m.knowledge_hit),
+                        func.count(case((m.knowledge_hit.is_(True), 1))),
+                    ).where(*in_range)
                 )
-            ).scalars()
+            ).one()
+            visitors = await session.scalar(
+                select(func.count(func.distinct(conversations.visitor_id)))
+                .select_from(m)
+                .join(conversations, conversations.id == m.session_id)
+                .where(*in_range)
+            )
+            unanswered = list(
+                (
+                    await session.execute(
+                        select(m.content)
+                        .where(*in_range, m.knowledge_hit.is_(False))
+                        .order_by(m.created_at.desc(), m.id.desc())
+                        .limit(UNANSWERED_SHOWN)
+                    )
+                ).scalars()
+            )
+            by_channel = await session.execute(  # sessions that came through a channel
+                select(conversations.channel_id, func.count(func.distinct(m.session_id)))
+                .select_from(m)
+                .join(conversations, conversations.id == m.session_id)
+                .where(*in_range, conversations.channel_id.is_not(None))
+                .group_by(conversations.channel_id)
+                .order_by(func.count(func.distinct(m.session_id)).desc(), conversations.channel_id)
+            )
+            channel = resources.CHANNEL.name
+            channel_conversations = tuple(
+                (channel(scope.organization_id, scope.workspace_id, channel_id), count)
+                for channel_id, count in by_channel.all()
+            )
+        conversations, messages, prompt, completion, up, down, retrieved, hits = totals
+        return Analytics(
+            start,
+            end,
+            conversations,
+            messages,
+            visitors,
+            int(prompt),
+            int(completion),
+            up,
+            down,
+            hits / retrieved if retrieved else 0.0,
+            unanswered,
+            channel_conversations,
         )
-        by_channel = await session.execute(  # sessions that came through a channel
-            select(conversations.channel_id, func.count(func.distinct(m.session_id)))
-            .select_from(m)
-            .join(conversations, conversations.id == m.session_id)
-            .where(*in_range, conversations.channel_id.is_not(None))
-            .group_by(conversations.channel_id)
-            .order_by(func.count(func.distinct(m.session_id)).desc(), conversations.channel_id)
-        )
-        channel = resources.CHANNEL.name
-        channel_conversations = tuple(
-            (channel(scope.organization_id, scope.workspace_id, channel_id), count)
-            for channel_id, count in by_channel.all()
-        )
-    conversations, messages, prompt, completion, up, down, retrieved, hits = totals
-    return Analytics(
-        start,
-        end,
-        conversations,
-        messages,
-        visitors,
-        int(prompt),
-        int(completion),
-        up,
-        down,
-        hits / retrieved if retrieved else 0.0,
-        unanswered,
-        channel_conversations,
+
+
+def chatbot_analytics(sessions) -> ConversationAnalytics:
+    return ConversationAnalytics(
+        sessions, Chatbot, resources.CHATBOT, ChatMessage, ChatSession, "chatbot_id"
     )
-
-
-aggregate = _compute  # chatflows' analytics, over their own messages

@@ -70,7 +70,7 @@ class Conversations:
         try:
             session = await sessions.of_channel(row.id, message.visitor)
             async for event in self._events(row, scope, session, message):
-                if isinstance(event, events.Delta | flow_events.Delta):
+                if isinstance(event, events.Delta):  # the gateway's, for both
                     parts.append(event.text)
                     await show("".join(parts))
                 elif isinstance(event, events.Cited | flow_events.Cited):

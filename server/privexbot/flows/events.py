@@ -1,13 +1,14 @@
 """What a run streams, in order: ``RunStarted``; per node ``NodeStarted`` then
 ``NodeFinished`` (and ``NodeRetry`` between attempts); ``LoopRound*`` around each round;
 ``Delta`` text and ``Cited`` from answer nodes; then ``Usage`` and ``Attested`` of the
-model calls; ``RunFinished`` last."""
+model calls; ``RunFinished`` last. The text, usage and attestation events are the
+gateway's own."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from privexbot.inference.attestation import Verdict
+from privexbot.inference.gateway import Attested, Delta, Usage
 
 SUCCEEDED, FAILED, CANCELLED, RUNNING = "succeeded", "failed", "cancelled", "running"
 
@@ -65,24 +66,8 @@ class LoopRoundFinished:
 
 
 @dataclass(frozen=True)
-class Delta:
-    text: str
-
-
-@dataclass(frozen=True)
 class Cited:
     citations: list  # knowledge.search.ScoredCitation
-
-
-@dataclass(frozen=True)
-class Usage:
-    prompt_tokens: int
-    completion_tokens: int
-
-
-@dataclass(frozen=True)
-class Attested:
-    verdict: Verdict
 
 
 @dataclass(frozen=True)

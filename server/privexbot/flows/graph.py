@@ -8,7 +8,7 @@ the stored form); what the graph means is the compiler's (compiler.py).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from privexbot.kernel.errors import InvalidArgument
 
@@ -45,27 +45,8 @@ class Graph:
     def record(self) -> dict:
         """As stored (JSON)."""
         return {
-            "nodes": [
-                {
-                    "id": n.id,
-                    "type": n.type,
-                    "display_name": n.display_name,
-                    "config": n.config,
-                    "position": list(n.position),
-                    "parent_id": n.parent_id,
-                }
-                for n in self.nodes
-            ],
-            "edges": [
-                {
-                    "id": e.id,
-                    "source": e.source,
-                    "source_handle": e.source_handle,
-                    "target": e.target,
-                    "target_handle": e.target_handle,
-                }
-                for e in self.edges
-            ],
+            "nodes": [{**asdict(n), "position": list(n.position)} for n in self.nodes],
+            "edges": [asdict(e) for e in self.edges],
         }
 
 
