@@ -6,7 +6,7 @@ from google.api import httpbody_pb2
 from google.protobuf import empty_pb2
 
 from privexbot.api import standard
-from privexbot.api.convert import enum_names, from_timestamp, pack, timestamp
+from privexbot.api.convert import enum_names, from_timestamp, pack
 from privexbot.api.inference import finish_reason, usage_message, verdict_message
 from privexbot.api.knowledge import MODES, retrieval_dict, scored_citation_message
 from privexbot.bots import analytics, events
@@ -18,7 +18,7 @@ from privexbot.bots.sessions import FeedbackView, MessageView, SessionView
 from privexbot.channels.connections import ChannelView
 from privexbot.kernel import pagination, resources
 from privexbot.kernel.calls import current
-from privexbot.v1 import bot_pb2, bot_pb2_grpc, knowledge_pb2
+from privexbot.v1 import bot_pb2, bot_pb2_grpc
 
 GROUNDING = enum_names(bot_pb2.GroundingMode)
 LEAD_MODES = enum_names(bot_pb2.LeadCapture.Mode)
@@ -29,6 +29,7 @@ RATINGS = {
 RATING_ENUMS = {v: k for k, v in RATINGS.items()}
 PLATFORMS = enum_names(bot_pb2.Channel.Platform)
 CREDENTIALS = tuple(f.name for f in bot_pb2.ChannelCredentials.DESCRIPTOR.fields)
+CONFIG_FIELDS = frozenset(bot_pb2.ChatbotConfig.DESCRIPTOR.fields_by_name)
 
 
 def config_dict(message: bot_pb2.ChatbotConfig) -> dict:
@@ -61,36 +62,21 @@ def config_dict(message: bot_pb2.ChatbotConfig) -> dict:
 
 
 def config_message(config: dict, organization_id: str, workspace_id: str) -> bot_pb2.ChatbotConfig:
-    retrieval = config["retrieval"]
-    lead = config["lead_capture"]
+    """The stored configuration as its message: enums by their domain names, knowledge bases
+    by id (message fields given as dicts, unset where None)."""
+    retrieval, lead = config["retrieval"], config["lead_capture"]
+    given = {key: value for key, value in config.items() if key in CONFIG_FIELDS}
     return bot_pb2.ChatbotConfig(
-        display_name=config["display_name"],
-        description=config["description"],
-        system_prompt=config["system_prompt"],
-        model=config["model"],
-        temperature=config["temperature"],
-        max_tokens=config["max_tokens"],
-        greeting=config["greeting"],
-        knowledge_bases=[
-            resources.KNOWLEDGE_BASE.name(organization_id, workspace_id, kb)
-            for kb in config["knowledge_bases"]
-        ],
-        retrieval=knowledge_pb2.RetrievalSettings(
-            top_k=retrieval.get("top_k"),
-            score_threshold=retrieval.get("score_threshold"),
-            mode=MODES.number(retrieval.get("mode", "")),
-        ),
-        grounding_mode=GROUNDING.number(config["grounding_mode"]),
-        memory_window=config["memory_window"],
-        appearance=config["appearance"],
-        allowed_origins=config["allowed_origins"],
-        lead_capture=bot_pb2.LeadCapture(
-            mode=LEAD_MODES.number(lead["mode"]),
-            require_consent=lead["require_consent"],
-            consent_text=lead["consent_text"],
-            fields=[bot_pb2.LeadField(**f) for f in lead["fields"]],
-            email_optional=lead["email_optional"],
-        ),
+        **{
+            **given,
+            "knowledge_bases": [
+                resources.KNOWLEDGE_BASE.name(organization_id, workspace_id, kb)
+                for kb in config["knowledge_bases"]
+            ],
+            "retrieval": {**retrieval, "mode": MODES.number(retrieval.get("mode", ""))},
+            "grounding_mode": GROUNDING.number(config["grounding_mode"]),
+            "lead_capture": {**lead, "mode": LEAD_MODES.number(lead["mode"])},
+        }
     )
 
 
@@ -211,28 +197,12 @@ def lead_filter(message) -> LeadFilter:
 
 
 def lead_message(view: LeadView) -> bot_pb2.LeadRecord:
-    return bot_pb2.LeadRecord(
-        session=view.session,
-        chatbot=view.chatbot,
-        lead=bot_pb2.Lead(
-            email=view.email,
-            display_name=view.display_name,
-            consent=view.consent,
-            fields=view.fields,
-        ),
-        create_time=timestamp(view.created_at),
-        name=view.name,
-    )
+    return pack(bot_pb2.LeadRecord, view, lead=pack(bot_pb2.Lead, view))
 
 
 def version_message(v: VersionView, organization_id: str, workspace_id: str):
-    return bot_pb2.ChatbotVersion(
-        name=v.name,
-        number=v.number,
-        config=config_message(v.content, organization_id, workspace_id),
-        publisher=resources.USER.name(v.publisher_id) if v.publisher_id else "",
-        create_time=timestamp(v.created_at),
-    )
+    config = config_message(v.content, organization_id, workspace_id)
+    return pack(bot_pb2.ChatbotVersion, v, config=config)
 
 
 async def transcript_reply(sessions, request, to_message) -> bot_pb2.ChatSession:
@@ -337,9 +307,7 @@ class BotApi(bot_pb2_grpc.BotServiceServicer):
     RotatePublishableKey = standard.custom(
         "chatbots",
         "rotate_publishable_key",
-        lambda rotated: bot_pb2.RotatePublishableKeyResponse(
-            chatbot=chatbot_message(rotated[0]), publishable_key=rotated[1]
-        ),
+        standard.rotated(bot_pb2.RotatePublishableKeyResponse, chatbot_message),
         resources.CHATBOT,
     )
 

@@ -97,9 +97,7 @@ class FlowApi(flow_pb2_grpc.FlowServiceServicer):
     RotateChatflowPublishableKey = standard.custom(
         "chatflows",
         "rotate_publishable_key",
-        lambda rotated: flow_pb2.RotateChatflowPublishableKeyResponse(
-            chatflow=chatflow_message(rotated[0]), publishable_key=rotated[1]
-        ),
+        standard.rotated(flow_pb2.RotateChatflowPublishableKeyResponse, chatflow_message),
         resources.CHATFLOW,
     )
 

@@ -69,13 +69,7 @@ def chatflow_message(flow: ChatflowView) -> flow_pb2.Chatflow:
 
 
 def version_message(version: VersionView) -> flow_pb2.ChatflowVersion:
-    publisher = resources.USER.name(version.publisher_id) if version.publisher_id else ""
-    return pack(
-        flow_pb2.ChatflowVersion,
-        version,
-        graph=graph_message(version.content),
-        publisher=publisher,
-    )
+    return pack(flow_pb2.ChatflowVersion, version, graph=graph_message(version.content))
 
 
 def issue_message(issue: Issue) -> flow_pb2.ValidationIssue:

@@ -47,20 +47,43 @@ def custom(domain: str, verb: str, convert, pattern: Pattern, *fields: str):
     return method
 
 
-def update(field: str, domain: str, convert, pattern: Pattern, values):
+def rotated(response_type, convert):
+    """A key rotation's response from the domain's (resource, new key): the resource
+    converted, in the response's other field, beside the key shown once."""
+    (field,) = (f.name for f in response_type.DESCRIPTOR.fields if f.name != "publishable_key")
+    return lambda pair: response_type(**{field: convert(pair[0])}, publishable_key=pair[1])
+
+
+def update(field: str, domain: str, convert, pattern: Pattern, values=None):
     """The request's ``field`` (the resource) under its update mask and etag (AIP-134);
-    ``values(resource)`` is what the domain takes from it."""
+    ``values(resource)`` is what the domain takes from it, by default the fields the mask
+    names (the domain refuses any it may not change)."""
 
     async def method(self, request, context):
         resource = getattr(request, field)
         ids = ids_below_scope(pattern, resource.name, f"{field}.name")
         mask = list(request.update_mask.paths)
+        given = values(resource) if values else masked(resource, mask)
         domain_update = getattr(self, domain).update
-        return convert(
-            await domain_update(current().scope, *ids, values(resource), mask, resource.etag)
-        )
+        return convert(await domain_update(current().scope, *ids, given, mask, resource.etag))
 
     return method
+
+
+def masked(resource, paths: list[str]) -> dict:
+    """The message's fields that ``paths`` name, as plain values (maps as dicts, repeated
+    fields as lists); a path that is no field of it is the domain's to refuse."""
+    values = {}
+    for path in paths:
+        field = resource.DESCRIPTOR.fields_by_name.get(path)
+        if field is not None:
+            value = getattr(resource, path)
+            if field.message_type is not None and field.message_type.GetOptions().map_entry:
+                value = dict(value)
+            elif field.is_repeated:
+                value = list(value)
+            values[path] = value
+    return values
 
 
 def delete(domain: str, pattern: Pattern, deleter: str = "delete"):

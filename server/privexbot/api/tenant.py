@@ -122,15 +122,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
         )
 
     UpdateOrganization = standard.update(
-        "organization",
-        "organizations",
-        organization_message,
-        resources.ORGANIZATION,
-        lambda o: {
-            "display_name": o.display_name,
-            "billing_email": o.billing_email,
-            "settings": dict(o.settings),
-        },
+        "organization", "organizations", organization_message, resources.ORGANIZATION
     )
 
     DeleteOrganization = standard.delete("organizations", resources.ORGANIZATION)
@@ -151,11 +143,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
     )
 
     UpdateWorkspace = standard.update(
-        "workspace",
-        "workspaces",
-        workspace_message,
-        resources.WORKSPACE,
-        lambda w: {"display_name": w.display_name, "description": w.description},
+        "workspace", "workspaces", workspace_message, resources.WORKSPACE
     )
 
     DeleteWorkspace = standard.delete("workspaces", resources.WORKSPACE)
@@ -226,17 +214,7 @@ class TenantApi(tenant_pb2_grpc.TenantServiceServicer):
 
     ListRoles = standard.list_(tenant_pb2.ListRolesResponse, "custom_roles", role_message)
 
-    UpdateRole = standard.update(
-        "role",
-        "custom_roles",
-        role_message,
-        resources.ROLE,
-        lambda r: {
-            "display_name": r.display_name,
-            "description": r.description,
-            "permissions": list(r.permissions),
-        },
-    )
+    UpdateRole = standard.update("role", "custom_roles", role_message, resources.ROLE)
 
     DeleteRole = standard.delete("custom_roles", resources.ROLE)
 

@@ -89,14 +89,12 @@ class ConversationAnalytics:
                 .where(*in_range)
             )
             unanswered = list(
-                (
-                    await session.execute(
-                        select(m.content)
-                        .where(*in_range, m.knowledge_hit.is_(False))
-                        .order_by(m.created_at.desc(), m.id.desc())
-                        .limit(UNANSWERED_SHOWN)
-                    )
-                ).scalars()
+                await session.scalars(
+                    select(m.content)
+                    .where(*in_range, m.knowledge_hit.is_(False))
+                    .order_by(m.created_at.desc(), m.id.desc())
+                    .limit(UNANSWERED_SHOWN)
+                )
             )
             by_channel = await session.execute(  # sessions that came through a channel
                 select(conversations.channel_id, func.count(func.distinct(m.session_id)))

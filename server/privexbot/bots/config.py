@@ -146,15 +146,13 @@ class References:
         if config["knowledge_bases"]:
             async with self._sessions() as session:
                 present = set(
-                    (
-                        await session.execute(
-                            select(KnowledgeBase.id).where(
-                                KnowledgeBase.id.in_(config["knowledge_bases"]),
-                                KnowledgeBase.organization_id == scope.organization_id,
-                                KnowledgeBase.workspace_id == scope.workspace_id,
-                            )
+                    await session.scalars(
+                        select(KnowledgeBase.id).where(
+                            KnowledgeBase.id.in_(config["knowledge_bases"]),
+                            KnowledgeBase.organization_id == scope.organization_id,
+                            KnowledgeBase.workspace_id == scope.workspace_id,
                         )
-                    ).scalars()
+                    )
                 )
             missing = [k for k in config["knowledge_bases"] if k not in present]
             if missing:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from privexbot.kernel import emails, resources, standard
 from privexbot.kernel.errors import InvalidArgument, not_found
 from privexbot.kernel.resources import Scope
+from privexbot.kernel.views import from_row
 from privexbot.store import audit
 from privexbot.store.chat_models import Lead
 
@@ -90,16 +91,8 @@ class LeadView:
 
 
 def _view(row: Lead) -> LeadView:
-    return LeadView(
-        row.organization_id,
-        row.workspace_id,
-        row.chatbot_id,
-        row.id,
-        row.email or "",
-        row.display_name,
-        row.consent,
-        row.created_at,
-        dict(row.fields or {}),
+    return from_row(
+        LeadView, row, session_id=row.id, email=row.email or "", fields=dict(row.fields or {})
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from privexbot.bots.widget import new_publishable_key
-from privexbot.kernel import standard
+from privexbot.kernel import resources, standard
 from privexbot.kernel.calls import current
 from privexbot.kernel.errors import not_found
 from privexbot.kernel.resources import Pattern, Scope
@@ -33,6 +33,10 @@ class VersionView:
     content: dict  # the configuration or graph this version froze
     publisher_id: str
     created_at: datetime
+
+    @property
+    def publisher(self) -> str:
+        return resources.USER.name(self.publisher_id) if self.publisher_id else ""
 
 
 @dataclass(frozen=True)
@@ -166,8 +170,7 @@ class Published:
             async with self._sessions() as session, session.begin():
                 await plans.ensure_room(session, scope.organization_id, f"{self.kind}s", self.model)
                 row = self.model(
-                    organization_id=scope.organization_id,
-                    workspace_id=scope.workspace_id,
+                    **scope.columns,
                     draft_id=draft_id,
                     published_version=1,
                     published_at=datetime.now(UTC),

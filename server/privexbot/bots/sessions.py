@@ -215,7 +215,7 @@ class Transcripts:
                 query_id,
                 "message_page_token",
             )
-            found = list((await session.execute(query)).scalars())
+            found = list(await session.scalars(query))
         page, next_token = pagination.page(found, size, lambda m: m.id, query_id)
         view = from_row(self.session_view, row)
         return view, [self._message_view(row, m) for m in page], next_token

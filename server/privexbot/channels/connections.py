@@ -150,8 +150,7 @@ class Channels:
 
             async def make() -> Channel:
                 row = Channel(
-                    organization_id=scope.organization_id,
-                    workspace_id=scope.workspace_id,
+                    **scope.columns,
                     platform=platform,
                     display_name=display_name,
                     credentials="",

@@ -215,15 +215,17 @@ class Executor:
             if node.node_type == "knowledge" and isinstance(node.output, dict):
                 cited.extend(node.output.get("citations") or [])
         answer = {
-            "content": redactor.text(run.output, 100_000),
-            "citations": cited[:50],
-            "prompt_tokens": totals.prompt_tokens,
-            "completion_tokens": totals.completion_tokens,
-            "finish_reason": {"succeeded": "stop", "cancelled": "cancelled"}.get(
-                outcome.state, "error"
-            ),
-            "incomplete": outcome.state != events.SUCCEEDED,
-            "attestation": verdict_record(totals.verdict),
+            "reply": {  # the assistant message's columns
+                "content": redactor.text(run.output, 100_000),
+                "citations": cited[:50],
+                "prompt_tokens": totals.prompt_tokens,
+                "completion_tokens": totals.completion_tokens,
+                "finish_reason": {"succeeded": "stop", "cancelled": "cancelled"}.get(
+                    outcome.state, "error"
+                ),
+                "incomplete": outcome.state != events.SUCCEEDED,
+                "attestation": verdict_record(totals.verdict),
+            },
             "version": version,
             "run_id": resources.CHATFLOW_RUN.id_of(run_name),
             "knowledge_hit": (

@@ -87,8 +87,7 @@ class Runs:
             row = ChatflowRun(
                 id=run_id,
                 chatflow_id=flow_id,
-                organization_id=scope.organization_id,
-                workspace_id=scope.workspace_id,
+                **scope.columns,
                 version=version,
                 session_id=session_id,
                 message=redactor.text(message, 4000),
@@ -146,9 +145,7 @@ class Runs:
             if after:
                 query = query.where(ChatflowRun.id < after)
             rows = list(
-                (
-                    await session.execute(query.order_by(ChatflowRun.id.desc()).limit(size + 1))
-                ).scalars()
+                await session.scalars(query.order_by(ChatflowRun.id.desc()).limit(size + 1))
             )
         page, next_token = pagination.page(rows, size, lambda r: r.id, query_id)
         return [_view(r) for r in page], next_token
@@ -164,12 +161,10 @@ class Runs:
             ):
                 raise not_found(name)
             nodes = list(
-                (
-                    await session.execute(
-                        select(ChatflowNodeRun)
-                        .where(ChatflowNodeRun.run_id == run_id)
-                        .order_by(ChatflowNodeRun.seq)
-                    )
-                ).scalars()
+                await session.scalars(
+                    select(ChatflowNodeRun)
+                    .where(ChatflowNodeRun.run_id == run_id)
+                    .order_by(ChatflowNodeRun.seq)
+                )
             )
         return _view(row, [from_row(NodeRunView, n) for n in nodes])

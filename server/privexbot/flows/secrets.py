@@ -49,8 +49,7 @@ class Secrets:
     async def create(self, scope: Scope, secret_id: str, value: str) -> SecretView:
         name = self._name(scope, secret_id)
         row = ChatflowSecret(
-            organization_id=scope.organization_id,
-            workspace_id=scope.workspace_id,
+            **scope.columns,
             secret_id=secret_id,
             value="",
         )
@@ -77,11 +76,9 @@ class Secrets:
         )
         async with self._sessions() as session:
             rows = list(
-                (
-                    await session.execute(
-                        pagination.keyset(query, ChatflowSecret.secret_id, size, token, query_id)
-                    )
-                ).scalars()
+                await session.scalars(
+                    pagination.keyset(query, ChatflowSecret.secret_id, size, token, query_id)
+                )
             )
         page, next_token = pagination.page(rows, size, lambda r: r.secret_id, query_id)
         return [SecretView(self._name(scope, r.secret_id), r.created_at) for r in page], next_token

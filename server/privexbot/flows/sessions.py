@@ -62,8 +62,9 @@ class FlowSessions(Transcripts):
         answer: dict,
         variables: dict,
     ) -> str:
-        """The question and the answer (``answer``: content, citations, tokens, finish,
-        incomplete, attestation, version, run_id) in one transaction; the answer's name."""
+        """The question and the answer (``answer``: the ``reply`` message's columns, the
+        ``version`` and ``run_id`` that answered, ``knowledge_hit``) in one transaction; the
+        answer's name."""
         now = datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             row = await session.get(ChatflowSession, conversation.id)
@@ -71,8 +72,7 @@ class FlowSessions(Transcripts):
                 row = ChatflowSession(
                     id=conversation.id,
                     chatflow_id=flow_id,
-                    organization_id=scope.organization_id,
-                    workspace_id=scope.workspace_id,
+                    **scope.columns,
                     visitor_id=visitor,
                     channel_id=caller_channel(),
                 )
@@ -88,27 +88,12 @@ class FlowSessions(Transcripts):
                 "chatflow_version": answer["version"],
                 "run_id": answer["run_id"],
             }
-            session.add(
-                ChatflowMessage(
-                    role="user",
-                    content=question,
-                    knowledge_hit=answer.get("knowledge_hit"),
-                    retrieval=answer.get("retrieval"),
-                    **common,
-                )  # fmt: skip
+            user = ChatflowMessage(
+                role="user", content=question, knowledge_hit=answer["knowledge_hit"], **common
             )
+            session.add(user)
             await session.flush()
-            message = ChatflowMessage(
-                role="assistant",
-                content=answer["content"],
-                citations=answer["citations"],
-                prompt_tokens=answer["prompt_tokens"],
-                completion_tokens=answer["completion_tokens"],
-                finish_reason=answer["finish_reason"],
-                incomplete=answer["incomplete"],
-                attestation=answer["attestation"],
-                **common,
-            )
+            message = ChatflowMessage(role="assistant", **answer["reply"], **common)
             session.add(message)
             await session.flush()
             return self._message_name(row, message)

@@ -100,7 +100,7 @@ class Accounts:
             user = await session.get(User, user_id)
 
             async def rows(query) -> list:
-                return list((await session.execute(query)).scalars())
+                return list(await session.scalars(query))
 
             identities = await rows(select(Identity).where(Identity.user_id == user_id))
             orgs = await rows(

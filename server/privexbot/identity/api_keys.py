@@ -111,9 +111,8 @@ class ApiKeys:
         async with self._sessions() as session, session.begin():
 
             async def make() -> ApiKey:
-                row = ApiKey(
-                    organization_id=scope.organization_id,
-                    workspace_id=scope.workspace_id,
+                return ApiKey(
+                    **scope.columns,
                     display_name=display_name,
                     prefix=prefix,
                     secret_hash=secret_hash,
@@ -123,8 +122,6 @@ class ApiKeys:
                     requests_per_minute=requests_per_minute,
                     allowed_cidrs=cidrs,
                 )
-                session.add(row)
-                return row
 
             row = await API_KEYS.create(
                 session,

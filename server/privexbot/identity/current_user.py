@@ -85,11 +85,9 @@ class CurrentUsers:
             user = await session.get(User, user_id)
             if user is None or user.deleted_at is not None:
                 raise Unauthenticated("USER_DELETED", "this account no longer exists")
-            identities = (
-                await session.execute(
-                    select(Identity).where(Identity.user_id == user.id).order_by(Identity.id)
-                )
-            ).scalars()
+            identities = await session.scalars(
+                select(Identity).where(Identity.user_id == user.id).order_by(Identity.id)
+            )
             orgs = (
                 await session.execute(
                     select(Organization, OrganizationMembership.role)
@@ -113,13 +111,11 @@ class CurrentUsers:
                 ).all()
             }
             workspaces = list(
-                (
-                    await session.execute(
-                        select(Workspace)
-                        .where(Workspace.organization_id.in_([o.id for o, _ in orgs]))
-                        .order_by(Workspace.id)
-                    )
-                ).scalars()
+                await session.scalars(
+                    select(Workspace)
+                    .where(Workspace.organization_id.in_([o.id for o, _ in orgs]))
+                    .order_by(Workspace.id)
+                )
             )
             identity_views = tuple(identity_view(i) for i in identities)
         memberships = []

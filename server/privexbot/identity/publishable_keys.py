@@ -1,4 +1,4 @@
-"""Publishable keys: what a website widget sends to chat with one chatbot.
+"""Publishable keys: what a website widget sends to chat with one chatbot or chatflow.
 
 A key reads ``pxbpk_<prefix>_<secret>`` (minted by bots/widget.py). It sits in public web pages, so it grants almost
 nothing: Chat and SubmitFeedback of its one chatbot (RPCs that declare
@@ -20,6 +20,11 @@ from privexbot.store.models import Chatbot
 PERMISSIONS = frozenset({"chatbot.chat"})
 # A chatflow's key: ExecuteChatflow and SubmitChatflowFeedback of that chatflow.
 FLOW_PERMISSIONS = frozenset({"chatflow.execute"})
+# What a key may belong to: the row, its name's pattern and what its key grants.
+OWNERS = (
+    (Chatbot, resources.CHATBOT, PERMISSIONS),
+    (Chatflow, resources.CHATFLOW, FLOW_PERMISSIONS),
+)
 
 
 class PublishableKeys:
@@ -31,50 +36,33 @@ class PublishableKeys:
         if not secret:
             raise _invalid()
         async with self._sessions() as session:
-            bot = (
-                await session.execute(
-                    select(
-                        Chatbot.id,
-                        Chatbot.organization_id,
-                        Chatbot.workspace_id,
-                        Chatbot.publishable_key_hash,
-                    ).where(Chatbot.publishable_key_prefix == prefix)
-                )
-            ).first()
-            if bot is None:
-                return await self._chatflow(session, prefix, secret)
-        if not same_secret(bot.publishable_key_hash, hash_secret(secret)):
-            raise _invalid()
-        return Principal(
-            "publishable_key",
-            bot.id,
-            organization_id=bot.organization_id,
-            workspace_id=bot.workspace_id,
-            permissions=PERMISSIONS,
-        )
+            for model, pattern, permissions in OWNERS:
+                owner = (
+                    await session.execute(
+                        select(
+                            model.id,
+                            model.organization_id,
+                            model.workspace_id,
+                            model.publishable_key_hash,
+                        ).where(model.publishable_key_prefix == prefix)
+                    )
+                ).first()
+                if owner is not None:
+                    return _principal(owner, secret, pattern, permissions)
+        raise _invalid()
 
-    @staticmethod
-    async def _chatflow(session, prefix: str, secret: str) -> Principal:
-        flow = (
-            await session.execute(
-                select(
-                    Chatflow.id,
-                    Chatflow.organization_id,
-                    Chatflow.workspace_id,
-                    Chatflow.publishable_key_hash,
-                ).where(Chatflow.publishable_key_prefix == prefix)
-            )
-        ).first()
-        if flow is None or not same_secret(flow.publishable_key_hash, hash_secret(secret)):
-            raise _invalid()
-        return Principal(
-            "publishable_key",
-            flow.id,
-            organization_id=flow.organization_id,
-            workspace_id=flow.workspace_id,
-            permissions=FLOW_PERMISSIONS,
-            resource=resources.CHATFLOW.name(flow.organization_id, flow.workspace_id, flow.id),
-        )
+
+def _principal(owner, secret: str, pattern, permissions: frozenset[str]) -> Principal:
+    if not same_secret(owner.publishable_key_hash, hash_secret(secret)):
+        raise _invalid()
+    return Principal(
+        "publishable_key",
+        owner.id,
+        organization_id=owner.organization_id,
+        workspace_id=owner.workspace_id,
+        permissions=permissions,
+        resource=pattern.name(owner.organization_id, owner.workspace_id, owner.id),
+    )
 
 
 def _invalid() -> Unauthenticated:

@@ -188,11 +188,9 @@ class SignInSessions:
     async def revoke_all(self, session, user_id: str, reason: str) -> None:
         """End every live session of the user."""
         families = list(
-            (
-                await session.execute(
-                    select(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None))
-                )
-            ).scalars()
+            await session.scalars(
+                select(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None))
+            )
         )
         await self.revoke(session, families, reason)
 
@@ -337,7 +335,7 @@ class SignInSessions:
         self._own(principal, user_name, "parent")
         async with self._sessions() as session, session.begin():
             query = self._live(principal.id).where(Session.id != principal.session_id)
-            families = list((await session.execute(query)).scalars())
+            families = list(await session.scalars(query))
             await self.revoke(session, families, "revoked_others")
             audit.record(
                 session,

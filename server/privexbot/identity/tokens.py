@@ -122,9 +122,7 @@ class AccessTokens:
         since = datetime.now(UTC) - timedelta(seconds=self.ttl + 60)
         async with self._sessions() as session:
             revoked = list(
-                (
-                    await session.execute(select(Session.id).where(Session.revoked_at >= since))
-                ).scalars()
+                await session.scalars(select(Session.id).where(Session.revoked_at >= since))
             )
         await self.revoke_sessions(revoked)
         await self._store.set(EPOCH_KEY, secrets.token_hex(8), EPOCH_TTL_SECONDS)

@@ -32,6 +32,11 @@ class Scope:
     organization_id: str
     workspace_id: str | None = None
 
+    @property
+    def columns(self) -> dict[str, str | None]:
+        """The columns that place a row in this scope: ``Model(**scope.columns, ...)``."""
+        return {"organization_id": self.organization_id, "workspace_id": self.workspace_id}
+
 
 class Pattern:
     """One resource name pattern, e.g. ``organizations/{organization}/workspaces/{workspace}``."""

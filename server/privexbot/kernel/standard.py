@@ -102,7 +102,7 @@ async def newest_first(session, query, number, size: int, token: str, query_id: 
     after = pagination.decode(token, query_id)
     if after:
         query = query.where(number < int(after))
-    rows = list((await session.execute(query.order_by(number.desc()).limit(size + 1))).scalars())
+    rows = list(await session.scalars(query.order_by(number.desc()).limit(size + 1)))
     return pagination.page(rows, size, lambda row: str(getattr(row, number.key)), query_id)
 
 
@@ -124,7 +124,7 @@ async def recent_page(
             or_(model.updated_at < at, and_(model.updated_at == at, model.id < last_id))
         )
     query = query.order_by(model.updated_at.desc(), model.id.desc()).limit(size + 1)
-    rows = list((await session.execute(query)).scalars())
+    rows = list(await session.scalars(query))
     return pagination.page(rows, size, lambda r: f"{r.updated_at.isoformat()}|{r.id}", query_id)
 
 
@@ -176,7 +176,8 @@ class Methods:
         details: Callable[[Row], dict[str, str]] | None = None,
     ) -> Row:
         """An idempotent, audited create (AIP-133/155). ``request``: the parent and fields
-        the request gave (its fingerprint); ``make`` adds the new row; a retry answers
+        the request gave (its fingerprint); ``make`` returns the new row (added here); a retry
+        answers
         ``replay(earlier name)``, which reads the resource again as the caller may see it
         now."""
         fingerprint = idempotency.fingerprint(*request)
@@ -184,6 +185,7 @@ class Methods:
         if earlier:
             return await replay(earlier)
         row = await make()
+        session.add(row)
         await session.flush()
         idempotency.remember(session, request_id, fingerprint, self.pattern.name_of(row))
         self.record(session, verb, row, details(row) if details else None)

@@ -106,8 +106,7 @@ async def add_document(
     ``website_source_id`` and ``source_url``."""
     doc = Document(
         knowledge_base_id=kb_id,
-        organization_id=scope.organization_id,
-        workspace_id=scope.workspace_id,
+        **scope.columns,
         display_name=display_name[:255],
         content_type=content_type,
         labels=dict(labels),
@@ -268,9 +267,7 @@ class Documents:
             query = query.where(Chunk.index > int(after))
         async with self._sessions() as session:
             doc = await _get(session, scope, kb_id, doc_id)
-            rows = list(
-                (await session.execute(query.order_by(Chunk.index).limit(size + 1))).scalars()
-            )
+            rows = list(await session.scalars(query.order_by(Chunk.index).limit(size + 1)))
         chunks, next_token = pagination.page(rows, size, lambda c: str(c.index), query_id)
         return [ChunkView(c.text, citation_of(c, doc)) for c in chunks], next_token
 
@@ -345,13 +342,11 @@ class Documents:
                 else:
                     await get_knowledge_base(session, scope, kb_id)
                     docs = list(
-                        (
-                            await session.execute(
-                                select(Document)
-                                .where(Document.knowledge_base_id == kb_id)
-                                .order_by(Document.id)
-                            )
-                        ).scalars()
+                        await session.scalars(
+                            select(Document)
+                            .where(Document.knowledge_base_id == kb_id)
+                            .order_by(Document.id)
+                        )
                     )
             for doc in docs:
                 key = (

@@ -263,9 +263,7 @@ class Ingestion:
     async def apply_outbox(self) -> int:
         """Apply owed vector deletions (oldest first); each row goes once Milvus did it."""
         async with self._sessions() as session:
-            owed = list(
-                (await session.execute(select(VectorOutbox).order_by(VectorOutbox.id))).scalars()
-            )
+            owed = list(await session.scalars(select(VectorOutbox).order_by(VectorOutbox.id)))
         for item in owed:
             await self._vectors.delete(
                 organization_id=item.organization_id,
@@ -285,13 +283,11 @@ class Ingestion:
             return 0
         async with self._sessions() as session:
             alive = set(
-                (
-                    await session.execute(
-                        select(Document.id).where(
-                            Document.id.in_(in_milvus), Document.state != "cancelled"
-                        )
+                await session.scalars(
+                    select(Document.id).where(
+                        Document.id.in_(in_milvus), Document.state != "cancelled"
                     )
-                ).scalars()
+                )
             )
         orphans = in_milvus - alive
         for document_id in orphans:

@@ -47,6 +47,13 @@ async def get_row(session, scope: Scope, kb_id: str) -> KnowledgeBase:
     return await KNOWLEDGE_BASES.get(session, scope, kb_id)
 
 
+async def placed_in(session, scope: Scope, kb_id: str) -> dict[str, str | None]:
+    """The columns that place a new row in knowledge base ``kb_id``, once it is found in
+    ``scope`` (NOT_FOUND otherwise)."""
+    await get_row(session, scope, kb_id)
+    return {"knowledge_base_id": kb_id, **scope.columns}
+
+
 async def page_within(sessions, scope: Scope, kb_id: str, model, size: int, token: str):
     """One page of a knowledge base's ``model`` rows (documents, website sources) by id, and
     the next token; NOT_FOUND when the knowledge base is not in scope."""
@@ -136,9 +143,8 @@ class KnowledgeBases:
                 await plans.ensure_room(
                     session, scope.organization_id, "knowledge_bases", KnowledgeBase
                 )
-                kb = KnowledgeBase(
-                    organization_id=scope.organization_id,
-                    workspace_id=scope.workspace_id,
+                return KnowledgeBase(
+                    **scope.columns,
                     display_name=display_name,
                     description=description,
                     chunking=chunk_settings,
@@ -146,8 +152,6 @@ class KnowledgeBases:
                     embedding_model=model,
                     embedding_dimensions=self._dimension,
                 )
-                session.add(kb)
-                return kb
 
             kb = await KNOWLEDGE_BASES.create(
                 session,

@@ -86,15 +86,13 @@ class Retriever:
         async with self._sessions() as session:
             kbs = {
                 kb.id: kb
-                for kb in (
-                    await session.execute(
-                        select(KnowledgeBase).where(
-                            KnowledgeBase.id.in_(kb_ids),
-                            KnowledgeBase.organization_id == scope.organization_id,
-                            KnowledgeBase.workspace_id == scope.workspace_id,
-                        )
+                for kb in await session.scalars(
+                    select(KnowledgeBase).where(
+                        KnowledgeBase.id.in_(kb_ids),
+                        KnowledgeBase.organization_id == scope.organization_id,
+                        KnowledgeBase.workspace_id == scope.workspace_id,
                     )
-                ).scalars()
+                )
             }
         present = [k for k in kb_ids if k in kbs]
         if not present:

@@ -22,7 +22,7 @@ from privexbot.kernel.resources import Scope
 from privexbot.kernel.views import from_row
 from privexbot.knowledge import parsing
 from privexbot.knowledge.documents import Declared, DocumentView, FileView
-from privexbot.knowledge.knowledge_bases import get_row as get_knowledge_base
+from privexbot.knowledge.knowledge_bases import placed_in
 from privexbot.store.models import Upload, UploadPart
 
 MAX_CHUNK_BYTES = 1024 * 1024
@@ -72,11 +72,8 @@ class Uploads:
         async with self._sessions() as session, session.begin():
 
             async def make() -> Upload:
-                await get_knowledge_base(session, scope, kb_id)
-                row = Upload(
-                    knowledge_base_id=kb_id,
-                    organization_id=scope.organization_id,
-                    workspace_id=scope.workspace_id,
+                return Upload(
+                    **await placed_in(session, scope, kb_id),
                     display_name=file.display_name,
                     content_type=file.content_type,
                     labels=dict(file.labels),
@@ -84,8 +81,6 @@ class Uploads:
                     received_bytes=0,
                     expires_at=datetime.now(UTC) + self.lifetime,
                 )
-                session.add(row)
-                return row
 
             row = await UPLOADS.create(
                 session,

@@ -19,8 +19,7 @@ from privexbot.kernel.resources import Scope
 from privexbot.kernel.views import InWorkspace, from_row
 from privexbot.knowledge.crawl import CrawlSettings
 from privexbot.knowledge.documents import owed_vectors
-from privexbot.knowledge.knowledge_bases import get_row as get_knowledge_base
-from privexbot.knowledge.knowledge_bases import page_within
+from privexbot.knowledge.knowledge_bases import page_within, placed_in
 from privexbot.store.models import Document, WebsiteSource
 
 DEFAULT_MAX_PAGES = 50
@@ -132,11 +131,8 @@ class WebsiteSources:
         async with self._sessions() as session, session.begin():
 
             async def make() -> WebsiteSource:
-                await get_knowledge_base(session, scope, kb_id)
-                row = WebsiteSource(
-                    organization_id=scope.organization_id,
-                    workspace_id=scope.workspace_id,
-                    knowledge_base_id=kb_id,
+                return WebsiteSource(
+                    **await placed_in(session, scope, kb_id),
                     start_url=site.start_url,
                     sitemap=site.sitemap,
                     include_patterns=list(site.include_patterns),
@@ -149,8 +145,6 @@ class WebsiteSources:
                     progress={},
                     page_failures=[],
                 )
-                session.add(row)
-                return row
 
             row = await WEBSITE_SOURCES.create(
                 session,

@@ -56,10 +56,11 @@ class Stamps:
         return await self.read(user_id, org_ids)
 
     @contextlib.asynccontextmanager
-    async def transaction(self, sessions):
-        """A write transaction whose ``changed`` stamps are replaced once it has committed
-        (replacing them earlier would let a reader cache the old rows under the new stamp)."""
-        changed = Changed(set(), set())
+    async def transaction(self, sessions, organization_id: str | None = None):
+        """A write transaction whose ``changed`` stamps (with ``organization_id``'s, when
+        given) are replaced once it has committed (replacing them earlier would let a reader
+        cache the old rows under the new stamp)."""
+        changed = Changed(set(), {organization_id} - {None})
         async with sessions() as session, session.begin():
             yield session, changed
         await self.touch_users(*changed.users)

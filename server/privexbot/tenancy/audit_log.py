@@ -76,11 +76,7 @@ class AuditLog:
         if before:
             query = query.where(AuditEvent.id < before)
         async with self._sessions() as session:
-            rows = list(
-                (
-                    await session.execute(query.order_by(AuditEvent.id.desc()).limit(size + 1))
-                ).scalars()
-            )
+            rows = list(await session.scalars(query.order_by(AuditEvent.id.desc()).limit(size + 1)))
         page, next_token = pagination.page(rows, size, lambda r: r.id, query_id)
         return [
             AuditEventView(

@@ -18,7 +18,7 @@ from privexbot.kernel import pagination, resources, standard
 from privexbot.kernel.errors import AlreadyExists, FailedPrecondition
 from privexbot.kernel.permissions import workspace_permissions
 from privexbot.kernel.resources import Scope
-from privexbot.kernel.views import Named
+from privexbot.kernel.views import Named, from_row
 from privexbot.store.base import name_key
 from privexbot.store.models import CustomRole, WorkspaceMembership
 from privexbot.tenancy.roles import CUSTOM, WORKSPACE_ROLES
@@ -60,17 +60,13 @@ def _built_in(org_id: str, role: str) -> RoleView:
 
 
 def _view(row: CustomRole) -> RoleView:
-    return RoleView(
-        row.organization_id,
-        row.id,
-        row.display_name,
-        row.description,
-        tuple(row.permissions),
-        False,
-        CUSTOM,
-        row.created_at,
-        row.updated_at,
-        standard.etag(row),
+    return from_row(
+        RoleView,
+        row,
+        permissions=tuple(row.permissions),
+        built_in=False,
+        workspace_role=CUSTOM,
+        etag=standard.etag(row),
     )
 
 
@@ -121,19 +117,16 @@ class CustomRoles:
     ) -> RoleView:
         permissions = _permissions(permissions)
         org_id = scope.organization_id
-        async with self._stamps.transaction(self._sessions) as (session, changed):
-            changed.organizations.add(org_id)
+        async with self._stamps.transaction(self._sessions, org_id) as (session, _):
 
             async def make() -> CustomRole:
                 await _ensure_name_free(session, org_id, display_name)
-                row = CustomRole(
+                return CustomRole(
                     organization_id=org_id,
                     display_name=display_name,
                     description=description,
                     permissions=permissions,
                 )
-                session.add(row)
-                return row
 
             row = await ROLES.create(
                 session,
@@ -165,7 +158,7 @@ class CustomRoles:
             query = query.where(CustomRole.id > after)
         query = query.order_by(CustomRole.id).limit(size + 1 - min(len(built_in), size + 1))
         async with self._sessions() as session:
-            rows = list((await session.execute(query)).scalars())
+            rows = list(await session.scalars(query))
         views = [_built_in(scope.organization_id, r) for r in built_in] + [_view(r) for r in rows]
         return pagination.page(views[: size + 1], size, lambda v: v.id, query_id)
 
@@ -175,8 +168,7 @@ class CustomRoles:
         _refuse_built_in(scope, role_id)
         if "permissions" in paths:
             values = {**values, "permissions": _permissions(values["permissions"])}
-        async with self._stamps.transaction(self._sessions) as (session, changed):
-            changed.organizations.add(scope.organization_id)
+        async with self._stamps.transaction(self._sessions, scope.organization_id) as (session, _):
             row = await get_row(session, scope, role_id)
             if "display_name" in paths:
                 await _ensure_name_free(session, scope.organization_id, values["display_name"], row)
@@ -187,8 +179,7 @@ class CustomRoles:
 
     async def delete(self, scope: Scope, role_id: str, given_etag: str) -> None:
         _refuse_built_in(scope, role_id)
-        async with self._stamps.transaction(self._sessions) as (session, changed):
-            changed.organizations.add(scope.organization_id)
+        async with self._stamps.transaction(self._sessions, scope.organization_id) as (session, _):
             row = await get_row(session, scope, role_id)
             holders = await session.scalar(
                 select(func.count()).where(WorkspaceMembership.custom_role_id == row.id)

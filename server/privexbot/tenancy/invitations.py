@@ -116,7 +116,7 @@ class Invitations:
                 outranks_check(actor_rank, ORGANIZATION_ROLE_RANK[role], "invited role")
                 workspace_grants = await self._workspace_grants(session, scope, grants)
                 await self._ensure_none_pending(session, scope, email, wallet_address)
-                invitation = Invitation(
+                return Invitation(
                     organization_id=scope.organization_id,
                     email=email,
                     wallet_address=wallet_address,
@@ -126,8 +126,6 @@ class Invitations:
                     inviter_id=actor,
                     expires_at=datetime.now(UTC) + INVITATION_TTL,
                 )
-                session.add(invitation)
-                return invitation
 
             invitation = await INVITATIONS.create(
                 session,
@@ -257,9 +255,7 @@ class Invitations:
     @staticmethod
     async def _addressed_to(session, invitation: Invitation, user_id: str) -> bool:
         subjects = list(
-            (
-                await session.execute(select(Identity.subject).where(Identity.user_id == user_id))
-            ).scalars()
+            await session.scalars(select(Identity.subject).where(Identity.user_id == user_id))
         )
         if invitation.email:
             return invitation.email.lower() in subjects

@@ -162,16 +162,14 @@ class Organizations:
             values["billing_email"] = emails.normalize(
                 values["billing_email"], "organization.billing_email"
             )
-        async with self._stamps.transaction(self._sessions) as (session, changed):
-            changed.organizations.add(scope.organization_id)
+        async with self._stamps.transaction(self._sessions, scope.organization_id) as (session, _):
             org = await get_row(session, scope)
             ORGANIZATIONS.update(session, org, values, paths, given_etag)
             return _view(org, current().grant.organization_role)
 
     async def delete(self, scope: Scope, given_etag: str) -> None:
         """Deletes the organization and, by cascade, everything it owns."""
-        async with self._stamps.transaction(self._sessions) as (session, changed):
-            changed.organizations.add(scope.organization_id)
+        async with self._stamps.transaction(self._sessions, scope.organization_id) as (session, _):
             org = await get_row(session, scope)
             session.add(VectorOutbox(organization_id=org.id))  # its vectors go too, even on a crash
             await ORGANIZATIONS.delete(session, org, given_etag)

@@ -120,8 +120,7 @@ class Usage:
         async with self._sessions() as session, session.begin():
             session.add(
                 TokenUsage(
-                    organization_id=scope.organization_id,
-                    workspace_id=scope.workspace_id,
+                    **scope.columns,
                     model=model,
                     prompt_tokens=prompt_tokens,
                     completion_tokens=completion_tokens,

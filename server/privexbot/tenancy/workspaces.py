@@ -93,19 +93,16 @@ class Workspaces:
         self, scope: Scope, display_name: str, description: str, request_id: str
     ) -> WorkspaceView:
         parent = resources.ORGANIZATION.name(scope.organization_id)
-        async with self._stamps.transaction(self._sessions) as (session, changed):
-            changed.organizations.add(scope.organization_id)
+        async with self._stamps.transaction(self._sessions, scope.organization_id) as (session, _):
 
             async def make() -> Workspace:
                 org = await get_organization(session, scope)
                 used = await plans.count_owned(session, Workspace, org.id)
                 plans.ensure_below("workspaces", used, plans.limits_of(org).workspaces, org.plan)
                 await _ensure_name_free(session, org.id, display_name)
-                ws = Workspace(
+                return Workspace(
                     organization_id=org.id, display_name=display_name, description=description
                 )
-                session.add(ws)
-                return ws
 
             ws = await WORKSPACES.create(
                 session,
@@ -162,8 +159,7 @@ class Workspaces:
     async def update(
         self, scope: Scope, values: dict, paths: list[str], given_etag: str
     ) -> WorkspaceView:
-        async with self._stamps.transaction(self._sessions) as (session, changed):
-            changed.organizations.add(scope.organization_id)
+        async with self._stamps.transaction(self._sessions, scope.organization_id) as (session, _):
             ws = await get_row(session, scope)
             if "display_name" in paths:
                 await _ensure_name_free(session, ws.organization_id, values["display_name"], ws)
@@ -171,8 +167,7 @@ class Workspaces:
             return _view(ws, current().grant.workspace_role)
 
     async def delete(self, scope: Scope, given_etag: str) -> None:
-        async with self._stamps.transaction(self._sessions) as (session, changed):
-            changed.organizations.add(scope.organization_id)
+        async with self._stamps.transaction(self._sessions, scope.organization_id) as (session, _):
             ws = await get_row(session, scope)
             session.add(VectorOutbox(organization_id=ws.organization_id, workspace_id=ws.id))
             await WORKSPACES.delete(session, ws, given_etag, refuse=_keep_default)
