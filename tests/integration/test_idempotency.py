@@ -226,6 +226,31 @@ async def test_a_replay_is_the_same_resource_until_the_caller_leaves(tenants, rp
         await create(tenants, "b", "first", "R1")
 
 
+# How each resource goes away: (client, name) -> the delete call.
+DELETES = {
+    "CreateWorkspace": lambda c, name: c.tenant.DeleteWorkspace(
+        tenant_pb2.DeleteWorkspaceRequest(name=name)
+    ),
+    "CreateKnowledgeBase": lambda c, name: c.knowledge.DeleteKnowledgeBase(
+        knowledge_pb2.DeleteKnowledgeBaseRequest(name=name)
+    ),
+    "CreateDocument": lambda c, name: c.knowledge.DeleteDocument(
+        knowledge_pb2.DeleteDocumentRequest(name=name)
+    ),
+}
+
+
+@pytest.mark.parametrize("rpc", DELETES)
+async def test_a_replay_of_a_deleted_resource_is_not_found(tenants, rpc):
+    """The default replay reads the row again: once it is gone, the retry says so rather
+    than answering the old resource or making a new one."""
+    first = await SCOPED_CREATES[rpc](tenants, "b", "first", "R9")
+    await DELETES[rpc](tenants.u, first.name)
+    async with raises(grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND") as replay:
+        await SCOPED_CREATES[rpc](tenants, "b", "first", "R9")
+    assert first.name in replay.details.message
+
+
 @pytest.mark.parametrize("rpc", SCOPED_CREATES)
 async def test_a_request_id_reused_with_other_fields_is_refused(tenants, rpc):
     create = SCOPED_CREATES[rpc]

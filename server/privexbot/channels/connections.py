@@ -174,7 +174,6 @@ class Channels:
                     sorted(credentials),
                 ),
                 make,
-                lambda name: self._row(session, scope, resources.CHANNEL.id_of(name)),
                 details=lambda r: {"platform": r.platform},
             )
         return _view(row)

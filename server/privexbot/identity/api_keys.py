@@ -135,7 +135,6 @@ class ApiKeys:
                     cidrs,
                 ),
                 make,
-                lambda name: _get(session, scope, resources.API_KEY.id_of(name)),
                 details=lambda r: {"permissions": ",".join(r.permissions)},
             )
         # A replay gets the key without its secret: only the secret's hash was kept.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select
@@ -170,25 +171,31 @@ class Methods:
         request_id: str,
         request: tuple,
         make: Callable[[], Awaitable[Row]],
-        replay: Callable[[str], Awaitable[Row]],
         *,
+        replay: Callable[[str], Awaitable[Row]] | None = None,
         verb: str = "create",
         details: Callable[[Row], dict[str, str]] | None = None,
     ) -> Row:
         """An idempotent, audited create (AIP-133/155). ``request``: the parent and fields
-        the request gave (its fingerprint); ``make`` returns the new row (added here); a retry
-        answers
-        ``replay(earlier name)``, which reads the resource again as the caller may see it
-        now."""
+        the request gave (its fingerprint); ``make`` returns the new row (added here). A
+        retry answers the resource as it is now: ``replay(earlier name)``, by default the
+        row of that name (NOT_FOUND once deleted; the fingerprint holds the parent, so the
+        name is in the caller's scope)."""
         fingerprint = idempotency.fingerprint(*request)
         earlier = await idempotency.recall(session, request_id, fingerprint)
         if earlier:
-            return await replay(earlier)
+            return await (replay or partial(self._reread, session))(earlier)
         row = await make()
         session.add(row)
         await session.flush()
         idempotency.remember(session, request_id, fingerprint, self.pattern.name_of(row))
         self.record(session, verb, row, details(row) if details else None)
+        return row
+
+    async def _reread(self, session, name: str):
+        row = await session.get(self.model, self.pattern.id_of(name))
+        if row is None:
+            raise not_found(name)
         return row
 
     async def delete(

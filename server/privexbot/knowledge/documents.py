@@ -203,7 +203,6 @@ class Documents:
                 request_id,
                 (parent, display_name, content_type, labels, sha256),
                 make,
-                lambda name: _get(session, scope, kb_id, resources.DOCUMENT.id_of(name)),
                 details=lambda d: {"content_type": d.content_type, "size_bytes": str(d.size_bytes)},
             )
         self._ingestion.notify()

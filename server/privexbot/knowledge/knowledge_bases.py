@@ -165,7 +165,6 @@ class KnowledgeBases:
                     model,
                 ),
                 make,
-                lambda name: get_row(session, scope, resources.KNOWLEDGE_BASE.id_of(name)),
             )
             return await _view(session, kb)
 

@@ -74,10 +74,7 @@ class Uploads:
             async def make() -> Upload:
                 return Upload(
                     **await placed_in(session, scope, kb_id),
-                    display_name=file.display_name,
-                    content_type=file.content_type,
-                    labels=dict(file.labels),
-                    size_bytes=file.size_bytes,
+                    **asdict(file),
                     received_bytes=0,
                     expires_at=datetime.now(UTC) + self.lifetime,
                 )
@@ -87,7 +84,8 @@ class Uploads:
                 request_id,
                 (parent, asdict(file)),
                 make,
-                lambda name: _get(session, scope, kb_id, resources.UPLOAD.id_of(name)),
+                # a replay of an expired upload is NOT_FOUND
+                replay=lambda name: _get(session, scope, kb_id, resources.UPLOAD.id_of(name)),
                 verb="start",
             )
             return _view(row)

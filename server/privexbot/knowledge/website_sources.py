@@ -61,19 +61,6 @@ class Site:
         )
 
 
-def site_of(row: WebsiteSource) -> Site:
-    return Site(
-        row.start_url,
-        row.sitemap,
-        tuple(row.include_patterns),
-        tuple(row.exclude_patterns),
-        row.max_pages,
-        row.max_depth,
-        row.sync_interval_hours,
-        dict(row.labels),
-    )
-
-
 @dataclass(frozen=True)
 class WebsiteSourceView(InWorkspace, pattern=resources.WEBSITE_SOURCE):
     knowledge_base_id: str
@@ -109,6 +96,11 @@ def _view(row: WebsiteSource) -> WebsiteSourceView:
     )
 
 
+def site_of(row: WebsiteSource) -> Site:
+    """What the source asks to crawl, as stored."""
+    return from_row(Site, _view(row))
+
+
 WEBSITE_SOURCES = standard.Methods(WebsiteSource, resources.WEBSITE_SOURCE, "website_source")
 
 
@@ -131,16 +123,13 @@ class WebsiteSources:
         async with self._sessions() as session, session.begin():
 
             async def make() -> WebsiteSource:
+                asked = asdict(site) | {
+                    "max_pages": settings.max_pages,
+                    "max_depth": settings.max_depth,
+                }
                 return WebsiteSource(
                     **await placed_in(session, scope, kb_id),
-                    start_url=site.start_url,
-                    sitemap=site.sitemap,
-                    include_patterns=list(site.include_patterns),
-                    exclude_patterns=list(site.exclude_patterns),
-                    max_pages=settings.max_pages,
-                    max_depth=settings.max_depth,
-                    sync_interval_hours=site.sync_interval_hours,
-                    labels=dict(site.labels),
+                    **asked,
                     state="pending",
                     progress={},
                     page_failures=[],
@@ -151,7 +140,6 @@ class WebsiteSources:
                 request_id,
                 (parent, asdict(site)),
                 make,
-                lambda name: _get(session, scope, kb_id, resources.WEBSITE_SOURCE.id_of(name)),
                 details=lambda r: {"start_url": r.start_url[:256]},
             )
             view = _view(row)

@@ -133,7 +133,6 @@ class CustomRoles:
                 request_id,
                 (resources.ORGANIZATION.name(org_id), display_name, description, permissions),
                 make,
-                lambda name: get_row(session, scope, resources.ROLE.id_of(name)),
                 details=lambda r: {"permissions": ",".join(r.permissions)},
             )
             return _view(row)

@@ -132,7 +132,6 @@ class Invitations:
                 request_id,
                 (parent, email, wallet_address, role, grants),
                 make,
-                lambda name: _get(session, scope, resources.INVITATION.id_of(name)),
                 details=lambda i: {"role": role, "workspaces": str(len(i.workspace_grants))},
             )
             organization = await session.get(Organization, scope.organization_id)

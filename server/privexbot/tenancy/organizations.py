@@ -129,7 +129,7 @@ class Organizations:
                 return org
 
             fingerprint = (display_name, billing_email, settings)
-            org = await ORGANIZATIONS.create(session, request_id, fingerprint, make, replay)
+            org = await ORGANIZATIONS.create(session, request_id, fingerprint, make, replay=replay)
             return _view(org, await organization_role(session, org.id, user_id))
 
     async def get(self, scope: Scope) -> OrganizationView:

@@ -109,8 +109,6 @@ class Workspaces:
                 request_id,
                 (parent, display_name, description),
                 make,
-                # same parent: the fingerprint has it
-                lambda name: get_row(session, resources.scope_of(name)),
             )
         return _view(ws, _creator_role())
 
