@@ -3,9 +3,10 @@ page (AIP-132/158), an update with its mask and etag (AIP-134/154), an idempoten
 (AIP-133/155) and a delete (AIP-135), each audited in the caller's transaction under the
 organization its resource name is in.
 
-A resource's module says only what differs: its model and pattern, the fields a mask may
-name, what a create makes, what is audited. Rows carry ``id``, ``version`` and
-``updated_at``; scoped rows carry ``organization_id`` (and ``workspace_id``).
+A resource's module declares one ``Methods`` (its model, pattern, audit noun, the fields a
+mask may name); each write then says only what differs: what a create makes, what is
+audited. Rows carry ``id``, ``version`` and ``updated_at``; scoped rows carry
+``organization_id`` (and ``workspace_id``).
 """
 
 from __future__ import annotations

@@ -83,7 +83,10 @@ test("an invited viewer sees the builder read-only; the owner changes the role, 
   // The owner makes them an editor: after a reload the viewer may build.
   await owner.page.getByRole("button", { name: "Dashboard" }).click();
   await owner.page.getByRole("button", { name: "Members" }).click();
+  // The viewer reloads once the change is committed (its response is back), not before.
+  const updated = owner.page.waitForResponse((response) => response.url().endsWith("/UpdateWorkspaceMember"));
   await owner.page.getByLabel(`Workspace role of ${env("VIEWER_EMAIL")}`).selectOption({ label: "editor" });
+  assert.equal((await updated).status(), 200);
   await invitation.getByText("accepted").waitFor();
   await viewer.page.reload();
   await viewer.page.getByTestId("role").filter({ hasText: "editor" }).waitFor();
