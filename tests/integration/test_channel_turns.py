@@ -24,7 +24,9 @@ from sqlalchemy import select, update
 from privexbot.channels import turns as turns_module
 from privexbot.channels.messages import Incoming
 from privexbot.channels.turns import LeaseLost, Turns
+from privexbot.kernel import resources
 from privexbot.store.channel_models import Channel, ChannelTurn
+from privexbot.store.flow_models import ChatflowMessage
 from privexbot.store.models import AuditEvent
 from privexbot.v1 import bot_pb2
 
@@ -150,8 +152,17 @@ async def test_a_refused_reply_is_retried_then_failed_and_audited(
     platform = stack.running.platform
     (turn_id,) = (await ids(platform, channel)).values()
     row = await until_ended(platform, turn_id)
-    assert (row.attempts, row.failure, row.text, row.to) == (5, "PLATFORM_REFUSED", "", {})
+    assert (row.attempts, row.failure, row.text, row.to, row.reply) == (
+        5, "PLATFORM_REFUSED", "", {}, None
+    )  # fmt: skip
     assert [c.payload["text"]["body"] for c in calls] == ["You said: hello"] * 5
+    async with platform.sessions() as session:  # the retries sent the reply kept: one run
+        said = await session.scalars(
+            select(ChatflowMessage.role).where(
+                ChatflowMessage.chatflow_id == resources.CHATFLOW.id_of(flow.name)
+            )
+        )
+        assert sorted(said) == ["assistant", "user"]
     async with platform.sessions() as session:
         events = (
             await session.execute(

@@ -48,10 +48,16 @@ class Conversations:
 
     async def answer(self, row, credentials: dict, message: Incoming, progress=None) -> None:
         """One turn, in the channel's call (``channel_call``; ``turns.Turns`` runs one at a
-        time per conversation); ``progress``: the reply's delivery so far, kept on the turn."""
+        time per conversation); ``progress``: the reply and its delivery so far, kept on
+        the turn."""
         scope = Scope(row.organization_id, row.workspace_id)
         reply = self._outbound.reply(row.platform, credentials, message.to, progress)
-        await reply.finish(await self._turn(row, scope, message, reply.show))
+        pieces = progress.reply if progress else None
+        if pieces is None:  # not asked yet (a retry sends the reply kept on the turn)
+            pieces = await self._turn(row, scope, message, reply.show)
+            if progress:
+                await progress.keep(pieces)
+        await reply.finish(pieces)
 
     def _events(self, row, scope: Scope, session: str, message: Incoming):
         """The turn's events: the chatbot's chat, or the chatflow's run."""

@@ -7,8 +7,9 @@ conversation still has an older turn open, so replies keep the order of the ques
 across processes, and holds each under a lease renewed while the reply is written. A
 turn whose worker died is taken over when the lease runs out: the new worker edits the
 message already shown and sends only the pieces not sent yet (the question is asked of
-the chatbot again). A reply the platform would not take is retried after a doubling wait,
-``MAX_ATTEMPTS`` tries in all, then the turn fails and is audited."""
+the chatbot again if the reply was not composed yet). A reply the platform would not take
+is kept on the turn and sent again after a doubling wait, ``MAX_ATTEMPTS`` tries in all,
+then the turn fails and is audited."""
 
 from __future__ import annotations
 
@@ -39,12 +40,17 @@ OPEN = ("queued", "running")
 
 
 class Progress:
-    """A running turn's delivery so far (the message shown, the pieces sent), saved on
-    its row as it changes; read by ``outbound.Reply`` to resume a turn taken over."""
+    """A running turn's delivery so far (the composed reply, the message shown, the pieces
+    sent), saved on its row as it changes: a retry sends the reply kept without asking
+    again, and ``outbound.Reply`` resumes a turn taken over."""
 
     def __init__(self, turns: Turns, turn: ChannelTurn) -> None:
         self._turns, self._id = turns, turn.id
-        self.shown, self.pieces_sent = turn.shown, turn.pieces_sent
+        self.reply, self.shown, self.pieces_sent = turn.reply, turn.shown, turn.pieces_sent
+
+    async def keep(self, reply: list[str]) -> None:
+        self.reply = reply
+        await self._turns.held(self._id, reply=reply)
 
     async def save(self, shown: str, pieces_sent: int) -> None:
         self.shown, self.pieces_sent = shown, pieces_sent
@@ -230,13 +236,16 @@ class Turns:
             )
 
     async def _end(self, turn: ChannelTurn, state: str, reason: str, channel: Channel) -> None:
-        """Sent or failed: the question and its address (a Discord token) are not kept."""
+        """Sent or failed: the question, its address (a Discord token) and the reply are not
+        kept."""
         now = datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             ended = await session.execute(
                 update(ChannelTurn)
                 .where(ChannelTurn.id == turn.id, ChannelTurn.holder == self._holder)
-                .values(state=state, failure=reason[:64], text="", to={}, updated_at=now)
+                .values(
+                    state=state, failure=reason[:64], text="", to={}, reply=None, updated_at=now
+                )
             )
             if state == "failed" and ended.rowcount == 1:
                 audit.record(

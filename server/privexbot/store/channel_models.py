@@ -47,7 +47,8 @@ class Channel(OwnedByWorkspace, Base):
 class ChannelTurn(Base):
     """One inbound message and its reply, durable from the webhook's acknowledgement on
     (channels/turns.py): queued, running under a worker's lease, then sent or failed. Its
-    question and address are cleared once it ends; the row stays a day to refuse replays."""
+    question, address and reply are cleared once it ends; the row stays a day to refuse
+    replays."""
 
     __tablename__ = "channel_turns"
     __table_args__ = (
@@ -71,6 +72,8 @@ class ChannelTurn(Base):
     # a worker taking the turn over edits that message and sends only the rest.
     shown: Mapped[str] = mapped_column(String(64), default="")
     pieces_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # The reply's pieces once composed: a retry sends them without asking again.
+    reply: Mapped[list | None] = mapped_column(JSON)
     failure: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = created()
     updated_at: Mapped[datetime] = created()
