@@ -21,8 +21,7 @@ class Principal:
     workspace_id: str = ""
     # Keys only: exactly what the key may do.
     permissions: frozenset[str] = frozenset()
-    # Publishable keys of a chatflow: its name (the key acts for it alone); empty for a
-    # chatbot's key, whose name the ids make.
+    # Publishable keys: the name of the chatbot or chatflow the key acts for (alone).
     resource: str = ""
 
     @property
@@ -56,10 +55,8 @@ class Principal:
             return resources.USER.name(self.id)
         if self.is_api_key:
             return resources.API_KEY.name(self.organization_id, self.workspace_id, self.id)
-        if self.is_publishable_key:  # the chatbot itself: the key can act for nothing else
-            if self.resource:
-                return self.resource
-            return resources.CHATBOT.name(self.organization_id, self.workspace_id, self.id)
+        if self.is_publishable_key:  # its chatbot or chatflow: the key acts for nothing else
+            return self.resource
         if self.is_channel:
             return resources.CHANNEL.name(self.organization_id, self.workspace_id, self.id)
         return ""
