@@ -5,7 +5,7 @@
 - the process writing a reply (the real enclave's, shown while written) killed with
   SIGKILL: the webhook had been acknowledged, so the turn is not lost; another process
   takes it over once its lease runs out and finishes the reply in the message already
-  shown, without a second message.
+  shown, without a second message, and the session holds the question once.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from stacks import drop_postgres_database, flushed_redis, fresh_postgres_databas
 
 from privexbot.store import db
 from privexbot.store.channel_models import ChannelTurn
+from privexbot.store.chat_models import ChatMessage, ChatSession
 from privexbot.v1 import bot_pb2
 
 pytestmark = pytest.mark.enclave
@@ -58,6 +59,20 @@ async def turns(database: str) -> list[ChannelTurn]:
     try:
         async with db.sessionmaker(engine)() as session:
             return list((await session.execute(select(ChannelTurn))).scalars())
+    finally:
+        await engine.dispose()
+
+
+async def conversation(database: str) -> tuple[list[ChatSession], list[tuple[str, str]]]:
+    """The chatbots' sessions, and their messages' (role, content) in order."""
+    engine = db.create_engine(database)
+    try:
+        async with db.sessionmaker(engine)() as session:
+            sessions = list(await session.scalars(select(ChatSession)))
+            said = await session.execute(
+                select(ChatMessage.role, ChatMessage.content).order_by(ChatMessage.id)
+            )
+            return sessions, [tuple(row) for row in said]
     finally:
         await engine.dispose()
 
@@ -144,6 +159,12 @@ async def test_a_turn_whose_process_died_is_finished_by_another(shared, platform
         assert len(finals(calls)[1]) > 20
         (turn,) = await until_turns(shared.database, lambda t: t[0].state != "running")
         assert (turn.state, turn.attempts) == ("sent", 2)  # taken over, then finished
+        # The question the killed process stored unanswered was dropped before it was asked
+        # again: the session holds it once, then the answer, and counts two messages.
+        (session,), said = await conversation(shared.database)
+        assert [role for role, _ in said] == ["user", "assistant"]
+        assert said[0][1] == "Tell me a long story about a lighthouse keeper and the sea."
+        assert session.message_count == 2
     finally:
         await first.stop()
         await second.stop()

@@ -175,6 +175,24 @@ class Transcripts:
         ).all()
         return [Message(role, content) for role, content in reversed(rows)]
 
+    async def drop_unanswered(self, name: str, question: str) -> None:
+        """Remove ``question`` if it is the session's last message, unanswered: what a
+        channel turn's worker stored before it died (the turn is asking it again)."""
+        messages = self.message_model
+        async with self._sessions() as session, session.begin():
+            row = await self._named(session, name)
+            if row is None:
+                return
+            last = await session.scalar(
+                select(messages)
+                .where(messages.session_id == row.id)
+                .order_by(messages.id.desc())
+                .limit(1)
+            )
+            if last is not None and (last.role, last.content) == ("user", question):
+                await session.delete(last)
+                row.message_count -= 1
+
     async def of_channel(self, channel_id: str, visitor: str) -> str:
         """The name of the session a channel holds with ``visitor`` (its latest), or ''."""
         model = self.session_model

@@ -53,8 +53,9 @@ class Conversations:
         scope = Scope(row.organization_id, row.workspace_id)
         reply = self._outbound.reply(row.platform, credentials, message.to, progress)
         pieces = progress.reply if progress else None
-        if pieces is None:  # not asked yet (a retry sends the reply kept on the turn)
-            pieces = await self._turn(row, scope, message, reply.show)
+        if pieces is None:  # not answered yet (a retry sends the reply kept on the turn)
+            retried = progress is not None and progress.attempts > 1
+            pieces = await self._turn(row, scope, message, reply.show, retried)
             if progress:
                 await progress.keep(pieces)
         await reply.finish(pieces)
@@ -68,13 +69,16 @@ class Conversations:
         flow = resources.CHATFLOW.name(scope.organization_id, scope.workspace_id, row.chatflow_id)
         return self._executor.execute(scope, flow, message.text, {}, session, message.visitor, "")
 
-    async def _turn(self, row, scope: Scope, message: Incoming, show) -> list[str]:
+    async def _turn(self, row, scope: Scope, message: Incoming, show, retried: bool) -> list[str]:
         """The reply's messages: the answer with its sources, or a notice; ``show``: shows
-        the answer so far while it is written."""
+        the answer so far while it is written. A ``retried`` turn's question, if a dead
+        worker stored it unanswered, is dropped before it is asked again."""
         sessions = self._chat_sessions if row.chatbot_id else self._flow_sessions
         parts, sources = [], {}
         try:
             session = await sessions.of_channel(row.id, message.visitor)
+            if retried and session:
+                await sessions.drop_unanswered(session, message.text)
             async for event in self._events(row, scope, session, message):
                 if isinstance(event, events.Delta):  # the gateway's, for both
                     parts.append(event.text)

@@ -6,8 +6,8 @@ Each process runs one ``Turns`` worker. It claims turns oldest first, never one 
 conversation still has an older turn open, so replies keep the order of the questions
 across processes, and holds each under a lease renewed while the reply is written. A
 turn whose worker died is taken over when the lease runs out: the new worker edits the
-message already shown and sends only the pieces not sent yet (the question is asked of
-the chatbot again if the reply was not composed yet). A reply the platform would not take
+message already shown and sends only the pieces not sent yet (if the reply was not
+composed yet, the question the dead worker stored unanswered is dropped and asked again). A reply the platform would not take
 is kept on the turn and sent again after a doubling wait, ``MAX_ATTEMPTS`` tries in all,
 then the turn fails and is audited."""
 
@@ -47,6 +47,7 @@ class Progress:
     def __init__(self, turns: Turns, turn: ChannelTurn) -> None:
         self._turns, self._id = turns, turn.id
         self.reply, self.shown, self.pieces_sent = turn.reply, turn.shown, turn.pieces_sent
+        self.attempts = turn.attempts  # this one included
 
     async def keep(self, reply: list[str]) -> None:
         self.reply = reply
