@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from privexbot.bots.analytics import ConversationAnalytics, chatbot_analytics
+from privexbot.bots.analytics import ConversationAnalytics
 from privexbot.bots.chat import Chat
 from privexbot.bots.chatbots import Chatbots
 from privexbot.bots.config import References
@@ -28,7 +28,6 @@ from privexbot.channels.outbound import Outbound
 from privexbot.channels.platforms import Telegram
 from privexbot.channels.turns import Turns
 from privexbot.config import Settings, attestation_policy
-from privexbot.flows.analytics import chatflow_analytics
 from privexbot.flows.chatflows import Chatflows
 from privexbot.flows.drafts import FlowDrafts
 from privexbot.flows.engine import Services as FlowServices
@@ -299,13 +298,13 @@ class Platform:
             chatbots=chatbots,
             chat=chat,
             chat_sessions=chat_sessions,
-            chatbot_analytics=chatbot_analytics(sessions),
+            chatbot_analytics=ConversationAnalytics(sessions, ChatSessions),
             leads=Leads(sessions),
             flow_drafts=flow_drafts,
             chatflows=chatflows,
             flow_runs=flow_runs,
             flow_sessions=flow_sessions,
-            flow_analytics=chatflow_analytics(sessions),
+            flow_analytics=ConversationAnalytics(sessions, FlowSessions),
             flow_secrets=flow_secrets,
             channels=channels,
             channel_inbound=Inbound(sessions, channels, channel_turns),

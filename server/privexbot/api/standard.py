@@ -17,6 +17,7 @@ from google.protobuf import empty_pb2
 from privexbot.kernel import pagination
 from privexbot.kernel.calls import current
 from privexbot.kernel.resources import Pattern
+from privexbot.kernel.validation import is_map, is_repeated
 
 
 def ids_below_scope(pattern: Pattern, name: str, field: str = "name") -> tuple[str, ...]:
@@ -78,9 +79,9 @@ def masked(resource, paths: list[str]) -> dict:
         field = resource.DESCRIPTOR.fields_by_name.get(path)
         if field is not None:
             value = getattr(resource, path)
-            if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            if is_map(field):
                 value = dict(value)
-            elif field.is_repeated:
+            elif is_repeated(field):
                 value = list(value)
             values[path] = value
     return values

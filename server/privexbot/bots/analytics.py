@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, func, select
 
+from privexbot.bots.sessions import Transcripts
 from privexbot.kernel import resources, standard
 from privexbot.kernel.errors import InvalidArgument
 from privexbot.kernel.resources import Scope
-from privexbot.store.chat_models import ChatMessage, ChatSession
-from privexbot.store.models import Chatbot
 
 DEFAULT_RANGE = timedelta(days=30)
 MAX_RANGE = timedelta(days=366)
@@ -48,24 +47,25 @@ def time_range(start: datetime | None, end: datetime | None) -> tuple[datetime, 
 
 
 class ConversationAnalytics:
-    """A chatbot's or chatflow's analytics: ``model`` (its row, named by ``pattern``) must be
-    in the caller's scope; the aggregates are over its ``messages`` (with the columns of
-    ``ChatMessage``) whose ``owner`` column holds its id, and their ``conversations``."""
+    """A chatbot's or chatflow's analytics, over the sessions and messages its ``kind``
+    of transcripts declares (``ChatSessions``, ``FlowSessions``: the owner's model and
+    pattern, the session and message models); the owner must be in the caller's scope."""
 
-    def __init__(self, sessions, model, pattern, messages, conversations, owner: str) -> None:
-        self._sessions, self._model, self._pattern = sessions, model, pattern
-        self._messages, self._conversations, self._owner = messages, conversations, owner
+    def __init__(self, sessions, kind: type[Transcripts]) -> None:
+        self._sessions, self._kind = sessions, kind
 
     async def of(self, scope: Scope, owner_id: str, start: datetime, end: datetime) -> Analytics:
+        kind = self._kind
         async with self._sessions() as session:  # NOT_FOUND unless it is in scope
-            await standard.get(session, self._model, self._pattern, scope, owner_id)
+            await standard.get(session, kind.owner_model, kind.owner_pattern, scope, owner_id)
         return await self._aggregate(scope, owner_id, start, end)
 
     async def _aggregate(
         self, scope: Scope, owner_id: str, start: datetime, end: datetime
     ) -> Analytics:
-        m, conversations = self._messages, self._conversations
-        in_range = (getattr(m, self._owner) == owner_id, m.created_at >= start, m.created_at < end)
+        m, conversations = self._kind.message_model, self._kind.session_model
+        owner = getattr(m, f"{self._kind.owner}_id")
+        in_range = (owner == owner_id, m.created_at >= start, m.created_at < end)
         assistant = m.role == "assistant"
         async with self._sessions() as session:
             totals = (
@@ -124,9 +124,3 @@ class ConversationAnalytics:
             unanswered,
             channel_conversations,
         )
-
-
-def chatbot_analytics(sessions) -> ConversationAnalytics:
-    return ConversationAnalytics(
-        sessions, Chatbot, resources.CHATBOT, ChatMessage, ChatSession, "chatbot_id"
-    )

@@ -7,9 +7,9 @@ conversation still has an older turn open, so replies keep the order of the ques
 across processes, and holds each under a lease renewed while the reply is written. A
 turn whose worker died is taken over when the lease runs out: the new worker edits the
 message already shown and sends only the pieces not sent yet (if the reply was not
-composed yet, the question the dead worker stored unanswered is dropped and asked again). A reply the platform would not take
-is kept on the turn and sent again after a doubling wait, ``MAX_ATTEMPTS`` tries in all,
-then the turn fails and is audited."""
+composed yet, the question the dead worker stored unanswered is dropped and asked again).
+A reply the platform would not take is kept on the turn and sent again after a doubling
+wait, ``MAX_ATTEMPTS`` tries in all, then the turn fails and is audited."""
 
 from __future__ import annotations
 

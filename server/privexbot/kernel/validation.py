@@ -41,6 +41,10 @@ def is_repeated(fd: FieldDescriptor) -> bool:
     return fd.is_repeated if hasattr(fd, "is_repeated") else fd.label == fd.LABEL_REPEATED
 
 
+def is_map(fd: FieldDescriptor) -> bool:
+    return is_repeated(fd) and fd.type == _MESSAGE and fd.message_type.GetOptions().map_entry
+
+
 def shown(key: str) -> str:
     """A map key as a field path shows it: quoted, and cut short (keys can be huge)."""
     return repr(key if len(key) <= SHOWN_KEY_LENGTH else key[:SHOWN_KEY_LENGTH] + "…")
@@ -49,7 +53,7 @@ def shown(key: str) -> str:
 def _holds_strings(fd: FieldDescriptor) -> bool:
     if fd.type == _STRING:
         return True
-    if is_repeated(fd) and fd.type == _MESSAGE and fd.message_type.GetOptions().map_entry:
+    if is_map(fd):
         entry = fd.message_type.fields_by_name
         return _STRING in (entry["key"].type, entry["value"].type)
     return False
@@ -65,7 +69,7 @@ def _field_check(fd: FieldDescriptor, rules: options_pb2.FieldRules):
     )
     repeated = is_repeated(fd)
     is_message = fd.type == _MESSAGE and not repeated
-    is_map = repeated and fd.type == _MESSAGE and fd.message_type.GetOptions().map_entry
+    holds_map = is_map(fd)
     # Messages and proto3 `optional` scalars: unset means "use the default", so skip checks.
     tracks_presence = not repeated and fd.has_presence
 
@@ -83,7 +87,7 @@ def _field_check(fd: FieldDescriptor, rules: options_pb2.FieldRules):
                 out.append(FieldViolation(where, "is required"))
             if rules.max_items and len(value) > rules.max_items:
                 out.append(FieldViolation(where, f"has more than {rules.max_items} items"))
-            elif is_map:
+            elif holds_map:
                 for key, item in value.items():
                     check_value(key, f"{where}[{shown(key)}] key", out)
                     check_value(item, f"{where}[{shown(key)}]", out)
@@ -149,7 +153,7 @@ def _timestamp_check(fd: FieldDescriptor):
 def _nested_check(fd: FieldDescriptor, validate_child):
     name = fd.name
     if is_repeated(fd):
-        if fd.message_type.GetOptions().map_entry:
+        if is_map(fd):
             return None
 
         def check_items(message, path, out):
