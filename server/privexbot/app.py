@@ -120,14 +120,23 @@ class Running:
         await self.health.enter_graceful_shutdown()
         for task in self._tasks:
             task.cancel()
-        stopping = asyncio.ensure_future(self.server.stop(grace))
-        cut_at = max(0.0, (grace or 0.0) - STREAM_CUT_MARGIN_SECONDS)
-        done, _ = await asyncio.wait({stopping}, timeout=cut_at)
-        if not done and (cut := self.errors.cut()):
+        if cut := await drain(self.server, self.errors, grace or 0.0):
             log.info("cut %d response streams still running at shutdown", cut)
-        await stopping
         await tasks.beside_finished(BESIDE_DRAIN_SECONDS)
         await self.platform.close()
+
+
+async def drain(server: grpc.aio.Server, errors: ErrorsInterceptor, grace: float) -> int:
+    """Stop ``server``, letting calls finish for ``grace`` seconds; how many response
+    streams were cut. Streams still running STREAM_CUT_MARGIN_SECONDS before the end are
+    cut with SERVER_SHUTTING_DOWN. A cut stream needs a moment to wind down (closing its
+    upstream) and say why, and grpc ends bare whatever still runs when its grace is over,
+    so grpc's grace is never shorter than the margin, even when ``grace`` is."""
+    stopping = asyncio.ensure_future(server.stop(max(grace, STREAM_CUT_MARGIN_SECONDS)))
+    done, _ = await asyncio.wait({stopping}, timeout=max(0.0, grace - STREAM_CUT_MARGIN_SECONDS))
+    cut = 0 if done else errors.cut()
+    await stopping
+    return cut
 
 
 async def _check(name: str, probe) -> bool:

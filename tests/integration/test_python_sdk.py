@@ -261,10 +261,11 @@ async def test_a_stream_is_retried_before_its_first_event_never_after(later):
         assert (await first).WhichOneof("event") == "attestation"
         await stack.running.stop(0)
         started = time.monotonic()
-        with pytest.raises(Unavailable):
+        with pytest.raises(Unavailable) as cut:
             async for _ in events:
                 pass
         assert time.monotonic() - started < 5  # raised, not retried until the deadline
+        assert cut.value.reason == "SERVER_SHUTTING_DOWN"  # even with no grace, cut with why
 
 
 async def restart(stack):

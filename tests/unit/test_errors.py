@@ -6,18 +6,20 @@ server with the real logging and errors interceptors.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import grpc
 import pytest
 
 from privexbot.api.registry import add_service
+from privexbot.app import drain
 from privexbot.client import Client, error_details
 from privexbot.interceptors.base import Chain
 from privexbot.interceptors.errors import ErrorsInterceptor
 from privexbot.interceptors.logging import LoggingInterceptor
 from privexbot.kernel import errors
-from privexbot.v1 import auth_pb2, auth_pb2_grpc
+from privexbot.v1 import auth_pb2, auth_pb2_grpc, inference_pb2, inference_pb2_grpc
 
 LEAK = "SELECT password_hash FROM users WHERE email = 'x' -- at /srv/app.py line 12"
 
@@ -132,3 +134,46 @@ async def test_hundreds_of_violations_still_fit_in_the_trailers(served):
     assert details.metadata == {"violation_count": "400"}
     assert len(details.message.encode()) <= 512 and details.message.endswith("…")
     assert sum(len(k) + len(v) for k, v in error.trailing_metadata()) < 8192
+
+
+class Generating(inference_pb2_grpc.InferenceServiceServicer):
+    """A reply stream that, once cut, takes a while to wind down (as the gateway does while
+    it closes its upstream)."""
+
+    async def StreamChatCompletion(self, request, context):
+        yield inference_pb2.ChatCompletionEvent()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.6)
+            raise
+
+
+@pytest.mark.parametrize("grace", [0.0, 0.5, 1.2])
+async def test_shutdown_cuts_a_stream_with_a_reason_however_little_grace_is_left(grace):
+    """Found by CI: with less than the cut margin left (Envoy's drain had taken the rest),
+    grpc ended the stream bare ("Cancelling all calls") before the cut stream said why."""
+    server, errors_interceptor = grpc.aio.server(), ErrorsInterceptor()
+    add_service(
+        server,
+        "inference",
+        Generating(),
+        Chain([LoggingInterceptor(), errors_interceptor], lambda p: p),
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    client = Client(f"127.0.0.1:{port}")
+    try:
+        events = aiter(
+            client.inference.StreamChatCompletion(inference_pb2.StreamChatCompletionRequest())
+        )
+        await anext(events)
+        stopping = asyncio.ensure_future(drain(server, errors_interceptor, grace))
+        with pytest.raises(grpc.aio.AioRpcError) as cut:
+            await anext(events)
+        assert await stopping == 1
+    finally:
+        await client.close()
+    details = error_details(cut.value)
+    assert (details.code, details.reason) == (grpc.StatusCode.UNAVAILABLE, "SERVER_SHUTTING_DOWN")
+    assert details.retry_delay_seconds >= 1
