@@ -149,17 +149,26 @@ class Generating(inference_pb2_grpc.InferenceServiceServicer):
             raise
 
 
-@pytest.mark.parametrize("grace", [0.0, 0.5, 1.2])
-async def test_shutdown_cuts_a_stream_with_a_reason_however_little_grace_is_left(grace):
-    """Found by CI: with less than the cut margin left (Envoy's drain had taken the rest),
-    grpc ended the stream bare ("Cancelling all calls") before the cut stream said why."""
+class Flooding(inference_pb2_grpc.InferenceServiceServicer):
+    """A reply stream that never waits on anything but grpc sending its messages."""
+
+    async def StreamChatCompletion(self, request, context):
+        delta = inference_pb2.ChatCompletionEvent.Delta(text="x" * 32_768)
+        while True:
+            yield inference_pb2.ChatCompletionEvent(delta=delta)
+
+
+@pytest.mark.parametrize(
+    ("servicer", "grace"),
+    [(Generating(), 0.0), (Generating(), 0.5), (Generating(), 1.2), (Flooding(), 1.2)],
+)
+async def test_shutdown_cuts_a_stream_with_a_reason_however_little_grace_is_left(servicer, grace):
+    """Found by CI: grpc ended a stream bare ("Cancelling all calls") when the cut came
+    with less than its margin left (Envoy's drain had taken the rest), or while grpc was
+    sending a message (the stream never learnt it was cut)."""
     server, errors_interceptor = grpc.aio.server(), ErrorsInterceptor()
-    add_service(
-        server,
-        "inference",
-        Generating(),
-        Chain([LoggingInterceptor(), errors_interceptor], lambda p: p),
-    )
+    interceptors = Chain([LoggingInterceptor(), errors_interceptor], lambda p: p)
+    add_service(server, "inference", servicer, interceptors)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     client = Client(f"127.0.0.1:{port}")
@@ -170,7 +179,8 @@ async def test_shutdown_cuts_a_stream_with_a_reason_however_little_grace_is_left
         await anext(events)
         stopping = asyncio.ensure_future(drain(server, errors_interceptor, grace))
         with pytest.raises(grpc.aio.AioRpcError) as cut:
-            await anext(events)
+            async for _event in events:
+                pass
         assert await stopping == 1
     finally:
         await client.close()

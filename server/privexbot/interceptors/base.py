@@ -187,7 +187,8 @@ class Guard(AbstractAsyncContextManager):
     """The per-call context an interceptor's ``around`` returns.
 
     ``unary``/``stream`` run the inner handler; subclasses override them to bound it in time
-    (``unary`` takes the handler's awaitable and returns an awaitable of its result). The
+    or cut it short (``unary`` takes the handler's awaitable and returns an awaitable of its
+    result). The
     default enter/exit do nothing, so a check-only interceptor overrides ``__aenter__``; for a
     unary-response RPC the chain does not even call the defaults.
     """

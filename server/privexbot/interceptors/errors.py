@@ -15,6 +15,7 @@ rather than see a bare cancellation.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import grpc
@@ -114,33 +115,58 @@ class _Errors(Guard):
 
 
 class _StreamErrors(_Errors):
-    """``_Errors`` for a response stream, which shutdown may cut (``ErrorsInterceptor.cut``)."""
+    """``_Errors`` for a response stream, which shutdown may cut (``ErrorsInterceptor.cut``).
 
-    __slots__ = ("interceptor", "task")
+    A cut lands where the stream waits: a cancel while it waits on its handler (the
+    handler's cleanup runs, then the reason is sent); otherwise, while grpc sends a message,
+    it ends before the next. A cancel that landed in grpc's send would end the call bare."""
+
+    __slots__ = ("interceptor", "task", "pulling")
 
     def __init__(self, context, interceptor: ErrorsInterceptor) -> None:
         super().__init__(context)
-        self.interceptor, self.task = interceptor, None
+        self.interceptor, self.task, self.pulling = interceptor, None, False
 
     async def __aenter__(self):
         self.task = asyncio.current_task()
-        self.interceptor.streams.add(self.task)
+        self.interceptor.streams.add(self)
         return self
 
+    async def stream(self, iterator):
+        async with contextlib.aclosing(iterator):
+            while not self.interceptor.cutting:
+                self.pulling = True
+                try:
+                    response = await anext(iterator)
+                except StopAsyncIteration:
+                    return
+                finally:
+                    self.pulling = False
+                yield response
+        raise _shutting_down()
+
+    def cut(self) -> None:
+        if self.pulling:
+            self.task.cancel()
+
     async def __aexit__(self, exc_type, exc, tb):
-        self.interceptor.streams.discard(self.task)
+        self.interceptor.streams.discard(self)
         if isinstance(exc, asyncio.CancelledError) and self.interceptor.cutting:
-            exc = errors.Unavailable(
-                "SERVER_SHUTTING_DOWN",
-                "the server is shutting down; retry the call",
-                retry_after_seconds=1.0,
-            )
+            exc = _shutting_down()
         return await super().__aexit__(type(exc), exc, tb)
+
+
+def _shutting_down() -> errors.Unavailable:
+    return errors.Unavailable(
+        "SERVER_SHUTTING_DOWN",
+        "the server is shutting down; retry the call",
+        retry_after_seconds=1.0,
+    )
 
 
 class ErrorsInterceptor(Interceptor):
     def __init__(self) -> None:
-        self.streams: set[asyncio.Task] = set()  # response streams in flight
+        self.streams: set[_StreamErrors] = set()  # response streams in flight
         self.cutting = False
 
     def around(self, spec, request, context) -> Guard:
@@ -149,6 +175,6 @@ class ErrorsInterceptor(Interceptor):
     def cut(self) -> int:
         """End every response stream in flight with SERVER_SHUTTING_DOWN; how many."""
         self.cutting = True
-        for task in self.streams:
-            task.cancel()
+        for stream in self.streams:
+            stream.cut()
         return len(self.streams)

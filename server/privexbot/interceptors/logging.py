@@ -111,9 +111,11 @@ class _Logged(Guard):
                     "client_ip": call.client_ip,
                 }
             )
+        in_its_context = end(self.token)
         if self.span is not None:
-            _end_span(self.span, self.attached, call)
-        end(self.token)
+            _end_span(self.span, call)
+            if in_its_context:  # elsewhere the span's context is not attached: nothing to undo
+                otel_context.detach(self.attached)
         return False
 
 
@@ -123,7 +125,7 @@ _SERVER_ERRORS = frozenset(
 )
 
 
-def _end_span(span, attached, call) -> None:
+def _end_span(span, call) -> None:
     """The RPC's span ended with its code and tenant ids (ids only: never content)."""
     span.set_attribute("rpc.grpc.status_code", grpc.StatusCode[call.code].value[0])
     if call.scope is not None:
@@ -135,7 +137,6 @@ def _end_span(span, attached, call) -> None:
     if call.code in _SERVER_ERRORS:
         span.set_status(trace.StatusCode.ERROR, call.code)
     span.end()
-    otel_context.detach(attached)
 
 
 class LoggingInterceptor(Interceptor):

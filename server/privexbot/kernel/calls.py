@@ -47,5 +47,11 @@ def begin(call: Call) -> contextvars.Token:
     return _current.set(call)
 
 
-def end(token: contextvars.Token) -> None:
-    _current.reset(token)
+def end(token: contextvars.Token) -> bool:
+    """Restore what ``begin`` replaced; False when not in the context it began in: a
+    response stream grpc dropped mid-send (client gone) is closed later by another task."""
+    try:
+        _current.reset(token)
+    except ValueError:
+        return False
+    return True
