@@ -46,19 +46,16 @@ class Conversations:
         self._chat, self._chat_sessions, self._outbound = chat, chat_sessions, outbound
         self._executor, self._flow_sessions = executor, flow_sessions
 
-    async def answer(self, row, credentials: dict, message: Incoming, progress=None) -> None:
+    async def answer(self, row, credentials: dict, message: Incoming, progress) -> None:
         """One turn, in the channel's call (``channel_call``; ``turns.Turns`` runs one at a
-        time per conversation); ``progress``: the reply and its delivery so far, kept on
-        the turn."""
+        time per conversation); ``progress`` (``turns.Progress``): the reply and its
+        delivery so far, kept on the turn."""
         scope = Scope(row.organization_id, row.workspace_id)
         reply = self._outbound.reply(row.platform, credentials, message.to, progress)
-        pieces = progress.reply if progress else None
-        if pieces is None:  # not answered yet (a retry sends the reply kept on the turn)
-            retried = progress is not None and progress.attempts > 1
-            pieces = await self._turn(row, scope, message, reply.show, retried)
-            if progress:
-                await progress.keep(pieces)
-        await reply.finish(pieces)
+        if progress.reply is None:  # not composed yet (a retry sends the reply kept)
+            retried = progress.attempts > 1
+            await progress.keep(await self._turn(row, scope, message, reply.show, retried))
+        await reply.finish(progress.reply)
 
     def _events(self, row, scope: Scope, session: str, message: Incoming):
         """The turn's events: the chatbot's chat, or the chatflow's run."""

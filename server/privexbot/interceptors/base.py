@@ -188,9 +188,8 @@ class Guard(AbstractAsyncContextManager):
 
     ``unary``/``stream`` run the inner handler; subclasses override them to bound it in time
     or cut it short (``unary`` takes the handler's awaitable and returns an awaitable of its
-    result). The
-    default enter/exit do nothing, so a check-only interceptor overrides ``__aenter__``; for a
-    unary-response RPC the chain does not even call the defaults.
+    result). The default enter/exit do nothing, so a check-only interceptor overrides
+    ``__aenter__``; for a unary-response RPC the chain does not even call the defaults.
     """
 
     async def __aenter__(self):
